@@ -1,0 +1,66 @@
+'use strict'
+// Error classes with the names, fields and `instanceof` relations of auth-js (lib/errors.ts).
+// Which class an error gets, and its status and code, is decided by the core; this file only
+// turns the core's `{ name, message, status, code }` into a real Error object, in one place.
+
+class AuthError extends Error {
+  constructor(message, status, code) {
+    super(message)
+    this.name = 'AuthError'
+    this.status = status
+    this.code = code
+    this.__isAuthError = true
+  }
+  // Pages written for the 2.1.x SDK show `error.msg` (seed 002); keep that working.
+  get msg() {
+    return this.message
+  }
+  toJSON() {
+    return { name: this.name, message: this.message, status: this.status, code: this.code }
+  }
+}
+
+function subclass(name, Base) {
+  const C = class extends Base {
+    constructor(message, status, code) {
+      super(message, status, code)
+      this.name = name
+    }
+  }
+  Object.defineProperty(C, 'name', { value: name })
+  return C
+}
+
+const AuthApiError = subclass('AuthApiError', AuthError)
+const AuthUnknownError = subclass('AuthUnknownError', AuthError)
+const CustomAuthError = subclass('CustomAuthError', AuthError)
+const AuthRetryableFetchError = subclass('AuthRetryableFetchError', CustomAuthError)
+const AuthInvalidCredentialsError = subclass('AuthInvalidCredentialsError', CustomAuthError)
+const AuthSessionMissingError = subclass('AuthSessionMissingError', CustomAuthError)
+const AuthInvalidTokenResponseError = subclass('AuthInvalidTokenResponseError', CustomAuthError)
+
+const classes = {
+  AuthError,
+  AuthApiError,
+  AuthUnknownError,
+  CustomAuthError,
+  AuthRetryableFetchError,
+  AuthInvalidCredentialsError,
+  AuthSessionMissingError,
+  AuthInvalidTokenResponseError,
+}
+
+// `{ name, message, status, code }` from the core -> Error instance. null/undefined -> null.
+function toError(desc) {
+  if (!desc) return null
+  const C = classes[desc.name] || AuthError
+  const status = desc.status === null ? undefined : desc.status
+  const code = desc.code === null ? undefined : desc.code
+  return new C(desc.message, status, code)
+}
+
+function isAuthError(e) {
+  return typeof e === 'object' && e !== null && e.__isAuthError === true
+}
+
+module.exports = Object.assign({ toError, isAuthError }, classes)

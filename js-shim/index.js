@@ -1,0 +1,23 @@
+'use strict'
+// supabase-wechat: `createClient` is synchronous, like supabase-js; calls made before the wasm
+// core has loaded wait for it.
+const { SupabaseClient } = require('./client.js')
+const errors = require('./errors.js')
+
+function createClient(supabaseUrl, supabaseKey, options) {
+  return new SupabaseClient(supabaseUrl, supabaseKey, options)
+}
+
+module.exports = {
+  createClient,
+  SupabaseClient,
+  isAuthError: errors.isAuthError,
+  AuthError: errors.AuthError,
+  AuthApiError: errors.AuthApiError,
+  AuthUnknownError: errors.AuthUnknownError,
+  CustomAuthError: errors.CustomAuthError,
+  AuthRetryableFetchError: errors.AuthRetryableFetchError,
+  AuthInvalidCredentialsError: errors.AuthInvalidCredentialsError,
+  AuthSessionMissingError: errors.AuthSessionMissingError,
+  AuthInvalidTokenResponseError: errors.AuthInvalidTokenResponseError,
+}

@@ -1,0 +1,31 @@
+'use strict'
+// Loads the wasm core once per app: WXWebAssembly.instantiate only accepts a path inside the
+// code package (.wasm or .wasm.br), never bytes. After 构建 npm the package lives in
+// /miniprogram_npm/supabase-wechat/; pages that copy it elsewhere pass `options.wasmPath`.
+
+const glue = require('./supabase_wechat.js')
+
+const DEFAULT_WASM_PATH = '/miniprogram_npm/supabase-wechat/supabase_wechat_bg.wasm.br'
+
+let loading = null
+
+function loadCore(path) {
+  if (!loading) {
+    loading = new Promise(function (resolve, reject) {
+      if (typeof WXWebAssembly === 'undefined') {
+        throw new Error('supabase-wechat: WXWebAssembly is not available (WeChat base library >= 2.14.0 is required)')
+      }
+      WXWebAssembly.instantiate(path || DEFAULT_WASM_PATH, glue.__imports()).then(function (res) {
+        glue.__init(res && res.instance ? res.instance : res)
+        resolve(glue)
+      }, reject)
+    })
+    // A failed load (e.g. a wrong wasmPath) is retried by the next client instead of sticking.
+    loading.catch(function () {
+      loading = null
+    })
+  }
+  return loading
+}
+
+module.exports = { loadCore, DEFAULT_WASM_PATH, glue }

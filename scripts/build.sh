@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the installable package dist/supabase-wechat/:
+#   Rust core -> MVP-only wasm -> wasm-bindgen (nodejs glue, patched for WeChat) -> wasm-opt
+#   -> validated with every post-MVP feature disabled -> brotli -> package directory.
+# Recipe and its traps: ../shared/research/toolchain.md §4 (recipe A).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Initial linear memory. Sized so normal use never grows memory (WXWebAssembly on iOS is
+# unreliable at memory.grow): 1 MiB shadow stack + static data + a 3 MiB heap.
+INITIAL_MEMORY=${INITIAL_MEMORY:-4194304}
+PKG=dist/supabase-wechat
+OUT=target/wasm-out
+WASM_OPT=node_modules/.bin/wasm-opt
+
+[ -x "$WASM_OPT" ] || { echo "missing $WASM_OPT: run scripts/install-tools.sh" >&2; exit 1; }
+rm -rf "$OUT" && mkdir -p "$OUT"
+
+# -C target-cpu=mvp keeps our code MVP; the prebuilt std still carries sign-ext, bulk memory and
+# non-trapping float-to-int, which binaryen's lowering passes remove below. strip=true (profile)
+# hides std's target_features so wasm-bindgen emits the classic (non-externref) glue.
+RUSTFLAGS="-C target-cpu=mvp -C link-arg=--initial-memory=$INITIAL_MEMORY" \
+  cargo build --quiet --release --target wasm32-unknown-unknown --target-dir target/wasm-mvp
+wasm-bindgen --target nodejs --no-typescript --remove-name-section --remove-producers-section \
+  --out-dir "$OUT" target/wasm-mvp/wasm32-unknown-unknown/release/supabase_wechat.wasm
+
+"$WASM_OPT" "$OUT/supabase_wechat_bg.wasm" \
+  --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
+  -Oz --signext-lowering --llvm-memory-copy-fill-lowering --llvm-nontrapping-fptoint-lowering \
+  -o "$OUT/lowered.wasm"
+# Second pass with only MVP features: binaryen's validator rejects anything non-MVP left over.
+# Exported globals are removed (iOS WXWebAssembly does not support exporting a Global).
+"$WASM_OPT" "$OUT/lowered.wasm" --mvp-features \
+  --remove-exports -pa remove-exports@__abort_handler \
+  --remove-exports -pa remove-exports@__instance_terminated \
+  -Oz -o "$OUT/final.wasm"
+
+node scripts/check-wasm.js "$OUT/final.wasm" "$INITIAL_MEMORY"
+
+rm -rf "$PKG" && mkdir -p "$PKG/miniprogram_dist"
+brotli -q 11 -f -o "$PKG/miniprogram_dist/supabase_wechat_bg.wasm.br" "$OUT/final.wasm"
+node scripts/patch-glue.js "$OUT/supabase_wechat.js" "$PKG/miniprogram_dist/supabase_wechat.js"
+cp js-shim/*.js "$PKG/miniprogram_dist/"
+node scripts/write-package-json.js "$PKG"
+echo "built $PKG: wasm $(wc -c <"$OUT/final.wasm") B, wasm.br $(wc -c <"$PKG/miniprogram_dist/supabase_wechat_bg.wasm.br") B"

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything the build, tests, demo and benchmarks need on a fresh Debian machine.
+# Idempotent: each step is skipped when what it installs is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
+[ -n "$WASM_BINDGEN_VERSION" ] || { echo "cannot read the wasm-bindgen pin from Cargo.toml" >&2; exit 1; }
+
+log() { printf '[install-tools] %s\n' "$*"; }
+
+# Debian packages: wabt (wasm-validate, the MVP check), brotli, PostgreSQL 15 (the local backend).
+need_apt=()
+command -v wasm-validate >/dev/null || need_apt+=(wabt)
+command -v brotli >/dev/null || need_apt+=(brotli)
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# Rust: the pinned toolchain (rust-toolchain.toml) with the wasm target.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+# wasm-bindgen-cli, the exact version of the wasm-bindgen crate. `--locked` fails on this
+# registry mirror (webpki-roots); without default features it needs no TLS stack at all.
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (takes ~2 min)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --no-default-features --force
+fi
+
+# npm packages (binaryen 132 for wasm-opt, pg, miniprogram-ci, the SDK we replace for benchmarks).
+if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  log "npm install"
+  npm install --no-audit --no-fund --loglevel=error
+fi
+log "ok"

@@ -1,0 +1,380 @@
+//! The sans-IO auth client.
+//!
+//! The caller (the JS shim, or a test) owns all I/O and the clock:
+//! - it starts an operation (`sign_in_with_wechat`, `get_session`, …) and gets an op id;
+//! - it drains [`Client::poll`] and performs each [`Output`]: an HTTP request, a storage write,
+//!   an auth event to deliver, or an operation's final result;
+//! - it feeds HTTP results back with [`Client::handle_response`] /
+//!   [`Client::handle_transport_error`], passing `now_ms` every time.
+//!
+//! Every operation ends with exactly one `Output::Done`, whatever the server or the network did.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::error::{self, AuthError};
+use crate::session::Session;
+use crate::url::{encode_query_value, BaseUrl};
+
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Auth requests time out after this long (`wx.request` would wait 60 s by default).
+pub const AUTH_REQUEST_TIMEOUT_MS: u32 = 30_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum AuthEvent {
+    #[serde(rename = "INITIAL_SESSION")]
+    InitialSession,
+    #[serde(rename = "SIGNED_IN")]
+    SignedIn,
+    #[serde(rename = "SIGNED_OUT")]
+    SignedOut,
+    #[serde(rename = "TOKEN_REFRESHED")]
+    TokenRefreshed,
+    #[serde(rename = "USER_UPDATED")]
+    UserUpdated,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HttpRequest {
+    pub id: u32,
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Map<String, Value>,
+    pub body: Option<String>,
+    pub timeout: u32,
+}
+
+/// Work for the caller, in the order it must be done.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Output {
+    Http(HttpRequest),
+    StorageSet {
+        key: String,
+        value: String,
+    },
+    StorageRemove {
+        key: String,
+    },
+    Event {
+        event: AuthEvent,
+        session: Option<Session>,
+    },
+    Done {
+        op: u32,
+        data: Value,
+        error: Option<AuthError>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    SignInWithWechat,
+}
+
+/// Client options the core understands, read from the `createClient` options object.
+#[derive(Debug, Clone)]
+struct Options {
+    storage_key: Option<String>,
+    persist_session: bool,
+    headers: Vec<(String, String)>,
+}
+
+impl Options {
+    fn from_value(v: &Value) -> Options {
+        let auth = v.get("auth");
+        let storage_key = auth
+            .and_then(|a| a.get("storageKey"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        let persist_session = auth
+            .and_then(|a| a.get("persistSession"))
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        let headers = v
+            .get("global")
+            .and_then(|g| g.get("headers"))
+            .and_then(Value::as_object)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Options {
+            storage_key,
+            persist_session,
+            headers,
+        }
+    }
+}
+
+pub struct Client {
+    auth_url: String,
+    key: String,
+    storage_key: String,
+    persist: bool,
+    headers: Vec<(String, String)>,
+    /// Set when `createClient` got an unusable URL or key: every operation then fails with it.
+    config_error: Option<AuthError>,
+    session: Option<Session>,
+    next_id: u32,
+    pending: Vec<(u32, u32, Pending)>,
+    out: VecDeque<Output>,
+}
+
+impl Client {
+    /// `config_json` is `{"url": …, "key": …, "options": {…}}`. Never fails: a bad configuration
+    /// makes every operation resolve with a clear error instead.
+    pub fn new(config_json: &str) -> Client {
+        let cfg: Value = serde_json::from_str(config_json).unwrap_or(Value::Null);
+        let url = cfg.get("url").and_then(Value::as_str).unwrap_or("");
+        let key = cfg
+            .get("key")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let opts = Options::from_value(cfg.get("options").unwrap_or(&Value::Null));
+        let (base, mut config_error) = match BaseUrl::parse(url) {
+            Ok(b) => (Some(b), None),
+            Err(msg) => (None, Some(AuthError::invalid_input(msg))),
+        };
+        if key.is_empty() && config_error.is_none() {
+            config_error = Some(AuthError::invalid_input("supabaseKey is required."));
+        }
+        let storage_key = opts
+            .storage_key
+            .clone()
+            .or_else(|| base.as_ref().map(BaseUrl::default_storage_key))
+            .unwrap_or_else(|| "sb-auth-token".to_owned());
+        Client {
+            auth_url: base
+                .map(|b| format!("{}/auth/v1", b.url))
+                .unwrap_or_default(),
+            key,
+            storage_key,
+            persist: opts.persist_session,
+            headers: opts.headers,
+            config_error,
+            session: None,
+            next_id: 0,
+            pending: Vec::new(),
+            out: VecDeque::new(),
+        }
+    }
+
+    pub fn storage_key(&self) -> &str {
+        &self.storage_key
+    }
+
+    /// Whether the shim should read and write wx storage (`auth.persistSession`).
+    pub fn persists(&self) -> bool {
+        self.persist
+    }
+
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// Next piece of work for the caller.
+    pub fn poll(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// Restore the session saved by a previous run (ours or the SDK we replace). `stored` is the
+    /// raw storage value; anything unusable is removed so it cannot break later calls.
+    pub fn restore(&mut self, stored: Option<&str>, _now_ms: f64) {
+        let Some(raw) = stored.filter(|s| !s.is_empty()) else {
+            return;
+        };
+        match Session::from_stored(raw) {
+            Some(s) => self.session = Some(s),
+            None => self.out.push_back(Output::StorageRemove {
+                key: self.storage_key.clone(),
+            }),
+        }
+    }
+
+    /// `getSession()`: the current session (no request is needed while it is held in memory).
+    pub fn get_session(&mut self, _now_ms: f64) -> u32 {
+        let op = self.next_id();
+        let data = json!({ "session": self.session });
+        self.out.push_back(Output::Done {
+            op,
+            data,
+            error: None,
+        });
+        op
+    }
+
+    /// `signInWithWechat({ code })`: `GET /auth/v1/wechat_mini/login?code=<code from wx.login>`.
+    /// The stored session is left as it is until a new one has actually been issued.
+    pub fn sign_in_with_wechat(&mut self, params_json: &str, _now_ms: f64) -> u32 {
+        let op = self.next_id();
+        if let Some(e) = self.config_error.clone() {
+            self.finish(op, empty_session_data(), Some(e));
+            return op;
+        }
+        let code = match read_code(params_json) {
+            Ok(c) => c,
+            Err(e) => {
+                self.finish(op, empty_session_data(), Some(e));
+                return op;
+            }
+        };
+        let url = format!(
+            "{}/wechat_mini/login?code={}",
+            self.auth_url,
+            encode_query_value(&code)
+        );
+        self.send(op, Pending::SignInWithWechat, "GET", url, None);
+        op
+    }
+
+    /// A `wx.request` for request `id` completed with an HTTP status (any status).
+    pub fn handle_response(&mut self, id: u32, status: u16, body: &str, now_ms: f64) {
+        let Some((op, kind)) = self.take_pending(id) else {
+            return;
+        };
+        let ok = (200..300).contains(&status);
+        match kind {
+            Pending::SignInWithWechat => {
+                if !ok {
+                    return self.finish(
+                        op,
+                        empty_session_data(),
+                        Some(error::from_http(status, body)),
+                    );
+                }
+                match Session::from_token_response(body, now_ms).filter(|s| s.user.is_some()) {
+                    Some(session) => self.sign_in(op, session),
+                    None => self.finish(op, empty_session_data(), Some(invalid_token_response())),
+                }
+            }
+        }
+    }
+
+    /// A `wx.request` for request `id` failed without an HTTP status (`fail` callback).
+    pub fn handle_transport_error(&mut self, id: u32, err_msg: &str, _now_ms: f64) {
+        let Some((op, kind)) = self.take_pending(id) else {
+            return;
+        };
+        let err = Some(AuthError::transport(err_msg));
+        match kind {
+            Pending::SignInWithWechat => self.finish(op, empty_session_data(), err),
+        }
+    }
+
+    fn sign_in(&mut self, op: u32, session: Session) {
+        self.save(session.clone());
+        self.out.push_back(Output::Event {
+            event: AuthEvent::SignedIn,
+            session: Some(session.clone()),
+        });
+        let data = json!({ "user": session.user, "session": session });
+        self.finish(op, data, None);
+    }
+
+    fn save(&mut self, session: Session) {
+        if self.persist {
+            self.out.push_back(Output::StorageSet {
+                key: self.storage_key.clone(),
+                value: session.to_stored(),
+            });
+        }
+        self.session = Some(session);
+    }
+
+    fn finish(&mut self, op: u32, data: Value, error: Option<AuthError>) {
+        self.out.push_back(Output::Done { op, data, error });
+    }
+
+    fn next_id(&mut self) -> u32 {
+        self.next_id = self.next_id.wrapping_add(1);
+        self.next_id
+    }
+
+    fn take_pending(&mut self, id: u32) -> Option<(u32, Pending)> {
+        let idx = self.pending.iter().position(|(req, _, _)| *req == id)?;
+        let (_, op, kind) = self.pending.swap_remove(idx);
+        Some((op, kind))
+    }
+
+    fn send(
+        &mut self,
+        op: u32,
+        kind: Pending,
+        method: &'static str,
+        url: String,
+        body: Option<String>,
+    ) {
+        let id = self.next_id();
+        self.pending.push((id, op, kind));
+        let headers = self.auth_headers(body.is_some());
+        self.out.push_back(Output::Http(HttpRequest {
+            id,
+            method,
+            url,
+            headers,
+            body,
+            timeout: AUTH_REQUEST_TIMEOUT_MS,
+        }));
+    }
+
+    /// Headers for the Auth API: the anon key as `apikey` and bearer, the API version that makes
+    /// GoTrue answer with string error codes, then the user's `global.headers` (which win).
+    fn auth_headers(&self, has_body: bool) -> Map<String, Value> {
+        let mut h = Map::new();
+        h.insert("apikey".into(), self.key.clone().into());
+        h.insert(
+            "Authorization".into(),
+            format!("Bearer {}", self.key).into(),
+        );
+        h.insert(
+            "X-Client-Info".into(),
+            format!("supabase-wechat/{VERSION}").into(),
+        );
+        h.insert("X-Supabase-Api-Version".into(), "2024-01-01".into());
+        if has_body {
+            h.insert(
+                "Content-Type".into(),
+                "application/json;charset=UTF-8".into(),
+            );
+        }
+        for (k, v) in &self.headers {
+            h.retain(|existing, _| !existing.eq_ignore_ascii_case(k));
+            h.insert(k.clone(), v.clone().into());
+        }
+        h
+    }
+}
+
+fn empty_session_data() -> Value {
+    json!({ "user": null, "session": null })
+}
+
+fn invalid_token_response() -> AuthError {
+    AuthError::new(
+        error::ErrorKind::AuthInvalidTokenResponseError,
+        "Auth session or user missing",
+        Some(500),
+        None,
+    )
+}
+
+/// `{ code }` as given to `signInWithWechat`: a non-empty string, or a clear error.
+fn read_code(params_json: &str) -> Result<String, AuthError> {
+    let params: Value = serde_json::from_str(params_json).unwrap_or(Value::Null);
+    match params.get("code") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+        Some(Value::String(_)) | None | Some(Value::Null) => Err(AuthError::invalid_input(
+            "code是必填项: signInWithWechat({ code }) needs the code from wx.login",
+        )),
+        Some(_) => Err(AuthError::invalid_input(
+            "code must be a string: pass res.code from wx.login to signInWithWechat({ code })",
+        )),
+    }
+}

@@ -1,0 +1,164 @@
+//! The error taxonomy: what every failed call resolves with.
+//!
+//! The names, statuses and codes follow auth-js (`lib/errors.ts`) so pages written against
+//! supabase-js / `supabase-wechat-stable-v2` keep working. The classification of a failed HTTP
+//! exchange is auth-js' `handleError` table (`lib/fetch.ts`), ported and tested as a table.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// The error classes a caller can see. `name()` is the JS `error.name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The server answered with an error body (4xx, or 5xx that is not retryable).
+    AuthApiError,
+    /// Network failure, timeout, or a gateway/5xx status: worth retrying, never a sign-out.
+    AuthRetryableFetchError,
+    /// The server answered something that is not a GoTrue error body (HTML, garbage).
+    AuthUnknownError,
+    /// The caller passed bad input; no request was sent.
+    AuthInvalidCredentialsError,
+    /// An operation needs a session and there is none (or the server says it is gone).
+    AuthSessionMissingError,
+    /// A 2xx reply that should carry a session but does not.
+    AuthInvalidTokenResponseError,
+}
+
+impl ErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::AuthApiError => "AuthApiError",
+            ErrorKind::AuthRetryableFetchError => "AuthRetryableFetchError",
+            ErrorKind::AuthUnknownError => "AuthUnknownError",
+            ErrorKind::AuthInvalidCredentialsError => "AuthInvalidCredentialsError",
+            ErrorKind::AuthSessionMissingError => "AuthSessionMissingError",
+            ErrorKind::AuthInvalidTokenResponseError => "AuthInvalidTokenResponseError",
+        }
+    }
+}
+
+/// One error as it crosses to JS: `{ name, message, status, code }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthError {
+    #[serde(serialize_with = "ser_kind")]
+    pub name: ErrorKind,
+    pub message: String,
+    /// HTTP status; 0 for transport failures; `None` where auth-js has `undefined`.
+    pub status: Option<u16>,
+    /// GoTrue `error_code` (or shape-B `code`, or shape-C `error`).
+    pub code: Option<String>,
+}
+
+fn ser_kind<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.name())
+}
+
+impl AuthError {
+    pub fn new(
+        kind: ErrorKind,
+        message: impl Into<String>,
+        status: Option<u16>,
+        code: Option<&str>,
+    ) -> Self {
+        AuthError {
+            name: kind,
+            message: message.into(),
+            status,
+            code: code.map(str::to_owned),
+        }
+    }
+
+    /// Bad caller input: status 400, code `validation_failed`, nothing sent.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(
+            ErrorKind::AuthInvalidCredentialsError,
+            message,
+            Some(400),
+            Some("validation_failed"),
+        )
+    }
+
+    /// `wx.request` failed (network down, timeout, abort): status 0, retryable.
+    pub fn transport(err_msg: &str) -> Self {
+        let detail = if err_msg.is_empty() {
+            "request:fail"
+        } else {
+            err_msg
+        };
+        Self::new(
+            ErrorKind::AuthRetryableFetchError,
+            detail,
+            Some(0),
+            Some("network_error"),
+        )
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.name
+    }
+}
+
+/// Statuses auth-js treats as retryable (`NETWORK_ERROR_CODES`, 2.108.2+): gateways, CDN 52x and
+/// generic 500/501. A refresh failing with one of these must never sign the user out.
+pub fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 500..=504 | 520..=530)
+}
+
+/// Classify a non-2xx HTTP reply from the Auth server. Accepts the three GoTrue error body shapes:
+/// A `{code:<int>, error_code, msg}`, B `{code:<string>, message}`, C `{error, error_description}`,
+/// plus gateway bodies such as Kong's `{message}`.
+pub fn from_http(status: u16, body: &str) -> AuthError {
+    let parsed: Option<Value> = serde_json::from_str(body).ok();
+    let obj = parsed.as_ref().and_then(Value::as_object);
+
+    let str_field = |key: &str| {
+        obj.and_then(|o| o.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let message = str_field("msg")
+        .or_else(|| str_field("message"))
+        .or_else(|| str_field("error_description"))
+        .or_else(|| str_field("error"));
+    // Shape B carries the code as a string in `code`; shape A has the HTTP status there and the
+    // code in `error_code`; shape C only has `error` (e.g. `invalid_grant`).
+    let code = str_field("code")
+        .or_else(|| str_field("error_code"))
+        .or_else(|| {
+            if str_field("error_description").is_some() {
+                str_field("error")
+            } else {
+                None
+            }
+        });
+
+    if is_retryable_status(status) {
+        let msg = message.unwrap_or_else(|| format!("HTTP {status} from the Auth server"));
+        return AuthError {
+            name: ErrorKind::AuthRetryableFetchError,
+            message: msg,
+            status: Some(status),
+            code,
+        };
+    }
+    let Some(message) = message.filter(|_| obj.is_some()) else {
+        let snippet: String = body.chars().take(120).collect();
+        return AuthError::new(
+            ErrorKind::AuthUnknownError,
+            format!("unexpected reply from the Auth server (HTTP {status}): {snippet}"),
+            Some(status),
+            None,
+        );
+    };
+    let kind = if code.as_deref() == Some("session_not_found") {
+        ErrorKind::AuthSessionMissingError
+    } else {
+        ErrorKind::AuthApiError
+    };
+    AuthError {
+        name: kind,
+        message,
+        status: Some(status),
+        code,
+    }
+}

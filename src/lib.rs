@@ -1,0 +1,17 @@
+//! supabase-wechat core: session state, request building, response and error parsing for the
+//! Supabase / MemFire Cloud client used in WeChat mini-programs.
+//!
+//! Everything here is plain Rust with no I/O and no clock (see [`client`]); the one module that
+//! knows about JavaScript is `wasm`, compiled only for `wasm32`.
+
+pub mod client;
+pub mod error;
+pub mod session;
+pub mod url;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use client::{AuthEvent, Client, HttpRequest, Output};
+pub use error::{AuthError, ErrorKind};
+pub use session::{Session, User};

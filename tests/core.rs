@@ -1,0 +1,652 @@
+//! The sans-IO core driven natively with a virtual clock and a scripted Auth server.
+
+use serde_json::{json, Value};
+use supabase_wechat::error::{from_http, is_retryable_status};
+use supabase_wechat::{AuthEvent, Client, ErrorKind, HttpRequest, Output, Session};
+
+const URL: &str = "https://abcdefghij.baseapi.memfiredb.com";
+const KEY: &str = "anon-key";
+const T0: f64 = 1_700_000_000_400.0; // virtual clock, ms
+
+fn client() -> Client {
+    client_with(json!({}))
+}
+
+fn client_with(options: Value) -> Client {
+    Client::new(&json!({ "url": URL, "key": KEY, "options": options }).to_string())
+}
+
+fn drain(c: &mut Client) -> Vec<Output> {
+    std::iter::from_fn(|| c.poll()).collect()
+}
+
+fn only_http(outs: &[Output]) -> &HttpRequest {
+    match outs {
+        [Output::Http(r)] => r,
+        other => panic!("expected exactly one HTTP request, got {other:?}"),
+    }
+}
+
+fn done(outs: &[Output]) -> (u32, &Value, Option<&supabase_wechat::AuthError>) {
+    outs.iter()
+        .find_map(|o| match o {
+            Output::Done { op, data, error } => Some((*op, data, error.as_ref())),
+            _ => None,
+        })
+        .expect("a Done output")
+}
+
+fn token_body(access: &str, refresh: &str) -> String {
+    json!({
+        "access_token": access, "token_type": "bearer", "expires_in": 3600, "expires_at": 1,
+        "refresh_token": refresh,
+        "user": { "id": "u-1", "aud": "authenticated", "role": "authenticated", "email": "", "phone": "",
+                  "wechat_id": "o_alice", "wechat_unionid": "", "app_metadata": {"provider": "wechat_mini", "providers": ["wechat_mini"]},
+                  "user_metadata": {}, "identities": [], "created_at": "2023-03-13T02:47:38.681877Z", "some_future_field": {"x": 1} }
+    })
+    .to_string()
+}
+
+/// Sign in against the scripted server; returns the outputs after the reply.
+fn sign_in(c: &mut Client, code: &str, status: u16, body: &str, now: f64) -> Vec<Output> {
+    let op = c.sign_in_with_wechat(&json!({ "code": code }).to_string(), now);
+    let req = only_http(&drain(c)).clone();
+    c.handle_response(req.id, status, body, now + 50.0);
+    let outs = drain(c);
+    assert_eq!(
+        done(&outs).0,
+        op,
+        "the reply completes the operation that sent it"
+    );
+    outs
+}
+
+fn decode_query_param(url: &str, name: &str) -> String {
+    let q = url.split_once('?').expect("query").1;
+    let raw = q
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+        .expect("param");
+    percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .expect("utf8")
+        .into_owned()
+}
+
+#[test]
+fn sign_in_sends_the_code_to_memfire_endpoint_with_the_anon_key() {
+    let mut c = client();
+    c.sign_in_with_wechat(r#"{"code":"013fA51w3S8Ad03D0C3w31WiTT3fA51k"}"#, T0);
+    let outs = drain(&mut c);
+    let req = only_http(&outs);
+    assert_eq!(req.method, "GET");
+    assert_eq!(
+        req.url,
+        format!("{URL}/auth/v1/wechat_mini/login?code=013fA51w3S8Ad03D0C3w31WiTT3fA51k")
+    );
+    assert_eq!(req.headers["apikey"], KEY);
+    assert_eq!(req.headers["Authorization"], format!("Bearer {KEY}"));
+    assert_eq!(req.body, None);
+    assert!(req.timeout > 0 && req.timeout <= 60_000);
+}
+
+#[test]
+fn codes_with_reserved_and_cjk_characters_are_percent_encoded_losslessly() {
+    for code in [
+        "a&b=c",
+        "#hot",
+        "100%",
+        "a b+c",
+        "微信登录🐼",
+        "x?y/z\\w'\"()~*!",
+    ] {
+        let mut c = client();
+        c.sign_in_with_wechat(&json!({ "code": code }).to_string(), T0);
+        let outs = drain(&mut c);
+        let req = only_http(&outs);
+        let query = req.url.split_once('?').unwrap().1;
+        assert!(
+            !query.contains('#') && !query[5..].contains('&') && !query.contains(' '),
+            "{query}"
+        );
+        assert_eq!(decode_query_param(&req.url, "code"), code);
+    }
+}
+
+#[test]
+fn successful_sign_in_stores_the_session_in_the_old_sdk_key_and_format() {
+    let mut c = client();
+    let outs = sign_in(&mut c, "good", 200, &token_body("at-1", "rt-1"), T0);
+    // Order: store, then event, then the result.
+    assert!(matches!(outs[0], Output::StorageSet { .. }));
+    assert!(matches!(
+        outs[1],
+        Output::Event {
+            event: AuthEvent::SignedIn,
+            session: Some(_)
+        }
+    ));
+    assert!(matches!(outs[2], Output::Done { error: None, .. }));
+    let Output::StorageSet { key, value } = &outs[0] else {
+        unreachable!()
+    };
+    assert_eq!(key, "sb-abcdefghij-auth-token");
+    let keys: Vec<&str> = {
+        let idx = |k: &str| value.find(&format!("\"{k}\":")).unwrap_or(usize::MAX);
+        let mut ks = vec![
+            "access_token",
+            "token_type",
+            "expires_in",
+            "refresh_token",
+            "user",
+            "expires_at",
+        ];
+        ks.sort_by_key(|k| idx(k));
+        ks
+    };
+    assert_eq!(
+        keys,
+        [
+            "access_token",
+            "token_type",
+            "expires_in",
+            "refresh_token",
+            "user",
+            "expires_at"
+        ]
+    );
+    let stored: Value = serde_json::from_str(value).unwrap();
+    // expires_at comes from the local receive time (T0 + 50 ms), not the server's value.
+    assert_eq!(
+        stored["expires_at"],
+        json!(((T0 + 50.0) / 1000.0).round() as i64 + 3600)
+    );
+    assert_eq!(
+        stored["user"]["some_future_field"],
+        json!({"x": 1}),
+        "unknown user fields survive"
+    );
+    let (_, data, _) = done(&outs);
+    assert_eq!(data["session"]["access_token"], "at-1");
+    assert_eq!(data["user"]["wechat_id"], "o_alice");
+    assert_eq!(c.session().unwrap().refresh_token, "rt-1");
+}
+
+#[test]
+fn failed_sign_in_leaves_the_stored_session_untouched() {
+    let mut c = client();
+    sign_in(&mut c, "first", 200, &token_body("at-1", "rt-1"), T0);
+    let bodies = [
+        (
+            400,
+            r#"{"code":400,"error_code":"code_used","msg":"invalid wechat code: 40163 code been used"}"#,
+            "code_used",
+        ),
+        (
+            400,
+            r#"{"code":"invalid_code","message":"invalid wechat code"}"#,
+            "invalid_code",
+        ),
+        (
+            400,
+            r#"{"error":"invalid_grant","error_description":"bad code"}"#,
+            "invalid_grant",
+        ),
+    ];
+    for (status, body, code) in bodies {
+        let outs = sign_in(&mut c, "used", status, body, T0 + 1000.0);
+        assert_eq!(
+            outs.len(),
+            1,
+            "only the result: no storage write, no event: {outs:?}"
+        );
+        let (_, data, err) = done(&outs);
+        let err = err.expect("error");
+        assert_eq!(err.kind(), ErrorKind::AuthApiError);
+        assert_eq!(err.status, Some(400));
+        assert_eq!(err.code.as_deref(), Some(code));
+        assert_eq!(data, &json!({ "user": null, "session": null }));
+        assert_eq!(c.session().unwrap().access_token, "at-1");
+    }
+}
+
+#[test]
+fn missing_or_bad_code_is_a_clear_error_and_nothing_is_sent() {
+    for params in [
+        "{}",
+        r#"{"code":""}"#,
+        r#"{"code":"   "}"#,
+        r#"{"code":null}"#,
+        r#"{"code":123}"#,
+        "null",
+        "[]",
+        "not json",
+        "",
+    ] {
+        let mut c = client();
+        c.sign_in_with_wechat(params, T0);
+        let outs = drain(&mut c);
+        assert_eq!(outs.len(), 1, "{params}: {outs:?}");
+        let (_, _, err) = done(&outs);
+        let err = err.expect("error");
+        assert_eq!(
+            err.kind(),
+            ErrorKind::AuthInvalidCredentialsError,
+            "{params}"
+        );
+        assert_eq!(err.status, Some(400));
+        assert!(err.message.contains("code"), "{}", err.message);
+    }
+}
+
+#[test]
+fn network_failures_and_gateway_errors_are_retryable_not_api_errors() {
+    let mut c = client();
+    c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+    let id = only_http(&drain(&mut c)).id;
+    c.handle_transport_error(id, "request:fail timeout", T0);
+    let outs = drain(&mut c);
+    let err = done(&outs).2.unwrap();
+    assert_eq!(
+        (err.kind(), err.status, err.message.as_str()),
+        (
+            ErrorKind::AuthRetryableFetchError,
+            Some(0),
+            "request:fail timeout"
+        )
+    );
+
+    let outs = sign_in(
+        &mut c,
+        "x",
+        521,
+        "<html>Cloudflare: web server is down</html>",
+        T0,
+    );
+    let err = done(&outs).2.unwrap();
+    assert_eq!(
+        (err.kind(), err.status),
+        (ErrorKind::AuthRetryableFetchError, Some(521))
+    );
+}
+
+#[test]
+fn error_table_matches_auth_js_handle_error() {
+    struct Case(
+        u16,
+        &'static str,
+        ErrorKind,
+        Option<&'static str>,
+        &'static str,
+    );
+    let cases = [
+        Case(
+            400,
+            r#"{"code":400,"error_code":"invalid_code","msg":"bad"}"#,
+            ErrorKind::AuthApiError,
+            Some("invalid_code"),
+            "bad",
+        ),
+        Case(
+            422,
+            r#"{"code":"weak_password","message":"weak"}"#,
+            ErrorKind::AuthApiError,
+            Some("weak_password"),
+            "weak",
+        ),
+        Case(
+            400,
+            r#"{"error":"invalid_grant","error_description":"Invalid Refresh Token"}"#,
+            ErrorKind::AuthApiError,
+            Some("invalid_grant"),
+            "Invalid Refresh Token",
+        ),
+        Case(
+            401,
+            r#"{"message":"No API key found in request"}"#,
+            ErrorKind::AuthApiError,
+            None,
+            "No API key found in request",
+        ),
+        Case(
+            403,
+            r#"{"code":"session_not_found","message":"gone"}"#,
+            ErrorKind::AuthSessionMissingError,
+            Some("session_not_found"),
+            "gone",
+        ),
+        Case(
+            404,
+            "<html>not found</html>",
+            ErrorKind::AuthUnknownError,
+            None,
+            "unexpected reply",
+        ),
+        Case(
+            400,
+            "[1,2]",
+            ErrorKind::AuthUnknownError,
+            None,
+            "unexpected reply",
+        ),
+        Case(
+            400,
+            "{}",
+            ErrorKind::AuthUnknownError,
+            None,
+            "unexpected reply",
+        ),
+        Case(
+            500,
+            r#"{"code":500,"msg":"boom"}"#,
+            ErrorKind::AuthRetryableFetchError,
+            None,
+            "boom",
+        ),
+        Case(
+            502,
+            "",
+            ErrorKind::AuthRetryableFetchError,
+            None,
+            "HTTP 502",
+        ),
+        Case(
+            503,
+            "Service Unavailable",
+            ErrorKind::AuthRetryableFetchError,
+            None,
+            "HTTP 503",
+        ),
+        Case(
+            530,
+            "",
+            ErrorKind::AuthRetryableFetchError,
+            None,
+            "HTTP 530",
+        ),
+        Case(
+            429,
+            r#"{"code":"over_request_rate_limit","message":"slow down"}"#,
+            ErrorKind::AuthApiError,
+            Some("over_request_rate_limit"),
+            "slow down",
+        ),
+    ];
+    for Case(status, body, kind, code, msg) in cases {
+        let e = from_http(status, body);
+        assert_eq!(e.kind(), kind, "{status} {body}");
+        assert_eq!(e.status, Some(status));
+        assert_eq!(e.code.as_deref(), code, "{status} {body}");
+        assert!(e.message.contains(msg), "{status} {body}: {}", e.message);
+    }
+    let retryable: Vec<u16> = (100..600).filter(|s| is_retryable_status(*s)).collect();
+    assert_eq!(
+        retryable,
+        [500, 501, 502, 503, 504, 520, 521, 522, 523, 524, 525, 526, 527, 528, 529, 530]
+    );
+}
+
+#[test]
+fn a_2xx_without_a_session_is_an_invalid_token_response() {
+    for body in [
+        "{}",
+        r#"{"access_token":"a","refresh_token":"r"}"#,
+        r#"{"access_token":"a","refresh_token":"r","expires_in":3600}"#,
+        "ok",
+    ] {
+        let mut c = client();
+        let outs = sign_in(&mut c, "x", 200, body, T0);
+        assert_eq!(outs.len(), 1);
+        assert_eq!(
+            done(&outs).2.unwrap().kind(),
+            ErrorKind::AuthInvalidTokenResponseError,
+            "{body}"
+        );
+        assert!(c.session().is_none());
+    }
+}
+
+#[test]
+fn restores_a_session_written_by_the_sdk_we_replace() {
+    // Exactly what supabase-wechat-stable-v2 2.2.0 stores (a JSON string).
+    let stored = r#"{"access_token":"eyJ.old","token_type":"bearer","expires_in":3600,"refresh_token":"abcdefghijkl","user":{"id":"u-9","aud":"authenticated","phone":"131","wechat_id":"o_bob","user_metadata":{"arvatar":"../../avatar.jpg","nickname":"卢卡饶"}},"expires_at":1700003600}"#;
+    let mut c = client();
+    c.restore(Some(stored), T0);
+    assert!(drain(&mut c).is_empty(), "a valid session is not rewritten");
+    let op = c.get_session(T0);
+    let outs = drain(&mut c);
+    let (done_op, data, err) = done(&outs);
+    assert_eq!((done_op, err), (op, None));
+    assert_eq!(data["session"]["access_token"], "eyJ.old");
+    assert_eq!(
+        data["session"]["user"]["user_metadata"]["nickname"],
+        "卢卡饶"
+    );
+    assert_eq!(data["session"]["expires_at"], 1_700_003_600);
+    // Written back byte-for-byte equivalent.
+    let back: Value = serde_json::from_str(&c.session().unwrap().to_stored()).unwrap();
+    assert_eq!(back, serde_json::from_str::<Value>(stored).unwrap());
+}
+
+#[test]
+fn unusable_stored_values_are_removed_and_never_break_later_calls() {
+    let bad = [
+        "garbage",
+        "{",
+        "42",
+        "\"a string\"",
+        "[]",
+        "null",
+        r#"{"access_token":"a"}"#,
+        r#"{"access_token":"a","refresh_token":"r"}"#,
+        r#"{"access_token":"","refresh_token":"r","expires_at":1}"#,
+        r#"{"access_token":1,"refresh_token":"r","expires_at":1}"#,
+    ];
+    for raw in bad {
+        let mut c = client();
+        c.restore(Some(raw), T0);
+        assert_eq!(
+            drain(&mut c),
+            vec![Output::StorageRemove {
+                key: "sb-abcdefghij-auth-token".into()
+            }],
+            "{raw}"
+        );
+        assert!(c.session().is_none());
+        c.get_session(T0);
+        assert_eq!(done(&drain(&mut c)).1, &json!({ "session": null }));
+    }
+    let mut c = client();
+    c.restore(Some(""), T0);
+    c.restore(None, T0);
+    assert!(drain(&mut c).is_empty(), "nothing stored: nothing to clean");
+}
+
+#[test]
+fn tolerant_session_fields() {
+    // Numbers as strings or floats, a null user, unknown top-level fields: still a session.
+    let s = Session::from_stored(r#"{"access_token":"a","refresh_token":"r","expires_at":"1700000000","expires_in":3600.0,"user":null,"provider_token":"p","token_type":7}"#).unwrap();
+    assert_eq!(
+        (
+            s.expires_at,
+            s.expires_in,
+            s.user.is_none(),
+            s.token_type.as_str()
+        ),
+        (Some(1_700_000_000), Some(3600), true, "bearer")
+    );
+    assert_eq!(s.extra["provider_token"], "p");
+    assert!(s.to_stored().contains("\"provider_token\":\"p\""));
+}
+
+#[test]
+fn storage_key_follows_supabase_js_and_options() {
+    let key = |url: &str, opts: Value| {
+        Client::new(&json!({"url": url, "key": "k", "options": opts}).to_string())
+            .storage_key()
+            .to_owned()
+    };
+    assert_eq!(
+        key("https://abc.baseapi.memfiredb.com/", json!({})),
+        "sb-abc-auth-token"
+    );
+    assert_eq!(
+        key("http://192.168.1.10:8000", json!({})),
+        "sb-192-auth-token"
+    );
+    assert_eq!(
+        key("http://127.0.0.1:54321", json!({})),
+        "sb-127-auth-token"
+    );
+    assert_eq!(
+        key("https://ABC.example.com", json!({})),
+        "sb-abc-auth-token"
+    );
+    assert_eq!(
+        key(
+            "https://abc.example.com",
+            json!({"auth": {"storageKey": "my-key"}})
+        ),
+        "my-key"
+    );
+}
+
+#[test]
+fn persist_session_false_keeps_the_session_in_memory_only() {
+    let mut c = client_with(json!({"auth": {"persistSession": false}}));
+    assert!(!c.persists());
+    let outs = sign_in(&mut c, "x", 200, &token_body("a", "r"), T0);
+    assert!(!outs.iter().any(|o| matches!(o, Output::StorageSet { .. })));
+    assert!(c.session().is_some());
+}
+
+#[test]
+fn global_headers_are_sent_and_override_defaults_case_insensitively() {
+    let mut c = client_with(
+        json!({"global": {"headers": {"x-app": "demo", "authorization": "Bearer custom"}}}),
+    );
+    c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+    let outs = drain(&mut c);
+    let req = only_http(&outs);
+    assert_eq!(req.headers["x-app"], "demo");
+    assert_eq!(req.headers["authorization"], "Bearer custom");
+    assert!(req.headers.get("Authorization").is_none());
+}
+
+#[test]
+fn a_bad_project_url_fails_every_call_clearly() {
+    for url in [
+        "",
+        "abc.memfiredb.com",
+        "ftp://x",
+        "https://",
+        "https://user@host",
+    ] {
+        let mut c = Client::new(&json!({"url": url, "key": "k"}).to_string());
+        c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+        let outs = drain(&mut c);
+        assert_eq!(outs.len(), 1, "{url}");
+        let err = done(&outs).2.unwrap();
+        assert_eq!(err.kind(), ErrorKind::AuthInvalidCredentialsError, "{url}");
+        assert!(err.message.contains("supabaseUrl"), "{}", err.message);
+    }
+}
+
+#[test]
+fn late_duplicate_and_unknown_replies_are_ignored() {
+    let mut c = client();
+    c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+    let id = only_http(&drain(&mut c)).id;
+    c.handle_response(id, 200, &token_body("a", "r"), T0);
+    assert_eq!(drain(&mut c).len(), 3);
+    c.handle_response(id, 200, &token_body("b", "r2"), T0);
+    c.handle_transport_error(id, "request:fail", T0);
+    c.handle_response(9999, 500, "", T0);
+    assert!(drain(&mut c).is_empty());
+    assert_eq!(c.session().unwrap().access_token, "a");
+}
+
+/// Deterministic pseudo-random inputs through every entry point: nothing may panic (a panic
+/// would kill the wasm instance for the page's life).
+#[test]
+fn no_input_makes_the_core_panic() {
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let pieces = [
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        ":",
+        ",",
+        "null",
+        "true",
+        "1e999",
+        "-0",
+        "18446744073709551616",
+        "\"access_token\"",
+        "\"refresh_token\"",
+        "\"expires_in\"",
+        "\"expires_at\"",
+        "\"user\"",
+        "\"code\"",
+        "\"url\"",
+        "\"key\"",
+        "\"x\"",
+        "\u{0}",
+        "\u{FFFD}",
+        "微",
+        "🐼",
+        "\\u0000",
+        "\\ud800",
+        "NaN",
+        "\"http://a\"",
+        "\"https://[::1]:1\"",
+        "\"options\"",
+        "{\"auth\":{\"storageKey\":1}}",
+        "\"msg\"",
+        "\"error_code\"",
+        "4294967296",
+        "-1",
+    ];
+    let mut random_text = |n: usize| -> String {
+        (0..n)
+            .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+            .collect()
+    };
+    for i in 0..3000 {
+        let mut c = Client::new(&random_text(i % 12));
+        let mut c2 = client();
+        c.restore(
+            Some(&random_text(i % 9)),
+            f64::from_bits(i as u64 * 0x0101_0101_0101),
+        );
+        c2.restore(Some(&random_text(i % 9)), T0);
+        for cl in [&mut c, &mut c2] {
+            cl.sign_in_with_wechat(&random_text(i % 7), f64::NAN);
+            cl.get_session(f64::INFINITY);
+            let ids: Vec<u32> = drain(cl)
+                .iter()
+                .filter_map(|o| {
+                    if let Output::Http(r) = o {
+                        Some(r.id)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            for id in ids {
+                let status = [0u16, 200, 201, 204, 400, 401, 500, 503, 65535][i % 9];
+                cl.handle_response(id, status, &random_text(i % 15), -1e308);
+            }
+            cl.handle_transport_error(i as u32, &random_text(3), 0.0);
+            drain(cl);
+        }
+    }
+}
