@@ -10,6 +10,8 @@ pub mod session;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]
+mod alloc_wasm;
+#[cfg(target_arch = "wasm32")]
 mod wasm;
 
 pub use client::{AuthEvent, Client, HttpRequest, Output};

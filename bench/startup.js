@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// Benchmark (not a test): supabase-wechat vs supabase-wechat-stable-v2@2.2.0, side by side in the
+// same strict mini-program simulator, same run, same machine.
+//   1. bytes each adds to the code package (what 构建 npm / packNpm puts in miniprogram_npm/)
+//   2. cold start: require the SDK → createClient → first getSession() resolved from storage,
+//      in a fresh JS context each time (a stored session is present, as for a returning user).
+// Usage: node bench/startup.js [--runs 30]   (after scripts/build.sh)
+'use strict'
+const fs = require('fs')
+const os = require('os')
+const path = require('path')
+const zlib = require('zlib')
+const { createSimulator } = require('../tests/sim')
+const { packNpm, PKG, REPO } = require('../tests/node/lib/project')
+
+const RUNS = Number((process.argv.find((a, i) => process.argv[i - 1] === '--runs')) || 30)
+const URL = 'https://abcdefghij.baseapi.memfiredb.com'
+const KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.x'
+const STORAGE_KEY = 'sb-abcdefghij-auth-token'
+
+const SDKS = [
+  {
+    name: 'supabase-wechat (this repo)',
+    pkg: 'supabase-wechat',
+    dir: PKG,
+    lib: `const { createClient } = require('supabase-wechat')
+module.exports = createClient(${JSON.stringify(URL)}, ${JSON.stringify(KEY)})`,
+  },
+  {
+    name: 'supabase-wechat-stable-v2@2.2.0',
+    pkg: 'supabase-wechat-stable-v2',
+    dir: path.join(REPO, 'node_modules', 'supabase-wechat-stable-v2'),
+    // detectSessionInUrl:false: with the default options its init crashes on `window`.
+    lib: `const { createClient } = require('supabase-wechat-stable-v2')
+module.exports = createClient(${JSON.stringify(URL)}, ${JSON.stringify(KEY)}, { auth: { detectSessionInUrl: false, autoRefreshToken: false } })`,
+  },
+]
+
+function storedSession() {
+  const now = Math.round(Date.now() / 1000)
+  return JSON.stringify({
+    access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' + 'e'.repeat(600) + '.sig',
+    token_type: 'bearer',
+    expires_in: 3600,
+    refresh_token: 'abcdefghijkl',
+    user: {
+      id: '2411981d-0000-4000-8000-000000000000', aud: 'authenticated', role: 'authenticated', email: '', phone: '13100000000',
+      wechat_id: 'ok1s85Rxxxxxx', wechat_unionid: '', app_metadata: { provider: 'wechat_mini', providers: ['wechat_mini'] },
+      user_metadata: { arvatar: 'https://example.com/a.jpg', nickname: '卢卡饶' }, identities: [],
+      created_at: '2023-03-13T06:23:34.596074Z', updated_at: '2023-03-13T08:37:51.31062Z',
+    },
+    expires_at: now + 3600,
+  })
+}
+
+function dirBytes(dir) {
+  let raw = 0
+  let br = 0
+  const files = []
+  for (const f of fs.readdirSync(dir, { recursive: true })) {
+    const p = path.join(dir, f)
+    if (!fs.statSync(p).isFile()) continue
+    const buf = fs.readFileSync(p)
+    raw += buf.length
+    br += p.endsWith('.br') ? buf.length : zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length
+    files.push(f)
+  }
+  return { raw, br, files: files.length }
+}
+
+async function project(sdk) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-bench-'))
+  fs.writeFileSync(path.join(root, 'project.config.json'), JSON.stringify({ appid: 'wx0000000000000001', compileType: 'miniprogram' }))
+  fs.writeFileSync(path.join(root, 'app.json'), JSON.stringify({ pages: [] }))
+  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ dependencies: { [sdk.pkg]: '*' } }))
+  fs.cpSync(sdk.dir, path.join(root, 'node_modules', sdk.pkg), { recursive: true, dereference: true })
+  await packNpm(root)
+  fs.rmSync(path.join(root, 'node_modules'), { recursive: true, force: true })
+  fs.mkdirSync(path.join(root, 'lib'))
+  fs.writeFileSync(path.join(root, 'lib', 'client.js'), sdk.lib)
+  return root
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+function p90(xs) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]
+}
+
+async function coldStart(root) {
+  const sim = createSimulator({ root, wechatUrl: 'http://127.0.0.1:9/wechat', appid: 'wx0000000000000001', user: { openid: 'o_bench' } })
+  sim.storage.set(STORAGE_KEY, storedSession())
+  const times = []
+  try {
+    for (let i = 0; i < RUNS + 2; i++) {
+      const app = i === 0 ? await sim.launch() : await sim.restart()
+      const t0 = process.hrtime.bigint()
+      const client = app.require('lib/client')
+      const { data, error } = await client.auth.getSession()
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6
+      if (error || !data.session || data.session.refresh_token !== 'abcdefghijkl') {
+        throw new Error('getSession did not restore the session: ' + JSON.stringify({ data, error }))
+      }
+      if (i >= 2) times.push(ms) // the first two warm up Node's own caches
+    }
+  } finally {
+    sim.close()
+  }
+  return times
+}
+
+async function main() {
+  const rows = []
+  for (const sdk of SDKS) {
+    const root = await project(sdk)
+    try {
+      const bytes = dirBytes(path.join(root, 'miniprogram_npm', sdk.pkg))
+      const times = await coldStart(root)
+      rows.push({ sdk: sdk.name, files: bytes.files, raw: bytes.raw, br: bytes.br, median: median(times), p90: p90(times) })
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true })
+    }
+  }
+  console.log(`Node ${process.version}, ${os.cpus()[0].model}, ${RUNS} cold starts each (fresh JS context; wasm compiled anew each time)`)
+  console.log('| SDK | files in miniprogram_npm | bytes added (raw) | bytes added (brotli -q11 of each file) | cold start median | p90 |')
+  console.log('|---|---|---|---|---|---|')
+  for (const r of rows) {
+    console.log(`| ${r.sdk} | ${r.files} | ${r.raw.toLocaleString('en')} | ${r.br.toLocaleString('en')} | ${r.median.toFixed(2)} ms | ${r.p90.toFixed(2)} ms |`)
+  }
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})

@@ -1,0 +1,267 @@
+'use strict'
+// End to end: the built package, installed by packNpm, runs inside the strict mini-program
+// simulator against the local backend (real PostgreSQL, Auth with MemFire's wechat_mini
+// endpoints, fake WeChat).
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const net = require('node:net')
+
+const { startBackend } = require('../../backend')
+const { createSimulator } = require('../sim')
+const { makeProject } = require('./lib/project')
+
+const STORAGE_KEY = 'sb-127-auth-token' // first label of 127.0.0.1, as supabase-js derives it
+const SESSION_KEYS = ['access_token', 'token_type', 'expires_in', 'refresh_token', 'user', 'expires_at']
+
+// The login page of seed 002 (CommonJS instead of `import`; the code inside is the docs').
+const LOGIN_PAGE = `
+const { supabase } = require('../../lib/supabase')
+Page({
+  data: {},
+  login() {
+    wx.login({
+      success: async res => {
+        const { data, error } = await supabase.auth.signInWithWechat({ code: res.code })
+        if (error) {
+          wx.showToast({ title: error?.error || error?.msg, icon: 'none', duration: 2000 })
+        } else if (data) {
+          setTimeout(() => {
+            wx.showModal({ title: '提示', content: '登录成功！去填充个人资料吧！' })
+          }, 10)
+        }
+      },
+      fail(err) {
+        wx.showToast({ title: err.errMsg, icon: 'none', duration: 2000 })
+      },
+    })
+  },
+})
+`
+
+let be
+let project
+const sims = []
+
+function supabaseLib(url, key) {
+  return `
+const { createClient } = require('supabase-wechat')
+const supabase = createClient(${JSON.stringify(url)}, ${JSON.stringify(key)})
+module.exports = { supabase }
+`
+}
+
+before(async () => {
+  be = await startBackend({ port: 0 })
+  project = await makeProject({
+    'lib/supabase.js': supabaseLib(be.url, be.anonKey),
+    'lib/offline.js': `
+const { createClient } = require('supabase-wechat')
+module.exports = { supabase: createClient('http://127.0.0.1:${await closedPort()}', 'anon') }
+`,
+    'pages/login/login.js': LOGIN_PAGE,
+  })
+})
+
+after(async () => {
+  for (const s of sims) s.close()
+  if (project) project.cleanup()
+  if (be) await be.stop()
+})
+
+function newSim(opts = {}) {
+  const sim = createSimulator({
+    root: project.root,
+    wechatUrl: be.url + '/wechat',
+    appid: be.wechat.appid,
+    user: { openid: opts.openid || 'o_' + Math.random().toString(36).slice(2), unionid: '' },
+    hostTextCodec: !!opts.hostTextCodec,
+  })
+  sims.push(sim)
+  return sim
+}
+
+async function waitFor(pred, ms = 5000) {
+  const end = Date.now() + ms
+  while (!pred()) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+function closedPort() {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+async function wxLoginCode(app) {
+  return (await app.eval('wx.login()')).code
+}
+
+// Objects made in the page realm have its prototypes; compare their JSON content.
+function plain(x) {
+  return JSON.parse(JSON.stringify(x))
+}
+
+function loginRequests() {
+  return be.requests.filter((r) => r.path === '/auth/v1/wechat_mini/login')
+}
+
+for (const hostTextCodec of [false, true]) {
+  test(`the docs' login page signs in and stores the session in the old SDK's key and format (TextEncoder ${hostTextCodec ? 'present' : 'absent'})`, async () => {
+    const sim = newSim({ hostTextCodec, openid: 'o_page_' + hostTextCodec })
+    const app = await sim.launch()
+    const page = await app.openPage('pages/login/login')
+    page.login()
+    await waitFor(() => app.ui.some((u) => u.api === 'showModal' || u.api === 'showToast'))
+    const modal = app.ui.find((u) => u.api === 'showModal')
+    assert.ok(modal, 'login succeeded: ' + JSON.stringify(app.ui))
+    assert.equal(modal.options.content, '登录成功！去填充个人资料吧！')
+
+    const raw = sim.storage.get(STORAGE_KEY)
+    assert.equal(typeof raw, 'string', 'stored as a JSON string, like wx.setStorageSync(key, JSON.stringify(session))')
+    const stored = JSON.parse(raw)
+    assert.deepEqual(Object.keys(stored), SESSION_KEYS)
+    assert.equal(stored.token_type, 'bearer')
+    assert.equal(stored.user.wechat_id, 'o_page_' + hostTextCodec)
+    assert.equal(stored.user.app_metadata.provider, 'wechat_mini')
+    const nowS = Math.round(Date.now() / 1000)
+    assert.ok(Math.abs(stored.expires_at - (nowS + stored.expires_in)) <= 5, 'expires_at from the local clock')
+    const { rows } = await be.db.query('select id from auth.users where wechat_openid = $1', ['o_page_' + hostTextCodec])
+    assert.equal(rows[0].id, stored.user.id)
+  })
+}
+
+test('a cold restart restores the session: getSession returns it and INITIAL_SESSION carries it', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  const { supabase } = app.require('lib/supabase')
+  const events = []
+  supabase.auth.onAuthStateChange((event, session) => events.push([event, session && session.access_token]))
+  const { data, error } = await supabase.auth.signInWithWechat({ code: await wxLoginCode(app) })
+  assert.equal(error, null)
+  assert.deepEqual(events, [['INITIAL_SESSION', null], ['SIGNED_IN', data.session.access_token]])
+  const storedBefore = sim.storage.get(STORAGE_KEY)
+
+  const app2 = await sim.restart()
+  const sb2 = app2.require('lib/supabase').supabase
+  const events2 = []
+  sb2.auth.onAuthStateChange((event, session) => events2.push([event, session]))
+  const got = await sb2.auth.getSession()
+  assert.equal(got.error, null)
+  assert.equal(got.data.session.access_token, data.session.access_token)
+  assert.equal(got.data.session.refresh_token, data.session.refresh_token)
+  assert.equal(got.data.session.user.id, data.user.id)
+  await waitFor(() => events2.length === 1)
+  assert.equal(events2[0][0], 'INITIAL_SESSION')
+  assert.equal(events2[0][1].access_token, data.session.access_token)
+  assert.equal(sim.storage.get(STORAGE_KEY), storedBefore, 'restoring does not rewrite the stored session')
+
+  // The restored token is accepted by the server.
+  const user = await fetchUser(got.data.session.access_token)
+  assert.equal(user.id, data.user.id)
+})
+
+test('a used code is an AuthApiError with status and code, and the stored session is untouched', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  const { supabase } = app.require('lib/supabase')
+  const code = await wxLoginCode(app)
+  const first = await supabase.auth.signInWithWechat({ code })
+  assert.equal(first.error, null)
+  const stored = sim.storage.get(STORAGE_KEY)
+
+  const again = await supabase.auth.signInWithWechat({ code })
+  assert.deepEqual(plain(again.data), { user: null, session: null })
+  const err = again.error
+  assert.ok(err instanceof app.require('miniprogram_npm/supabase-wechat/index.js').AuthApiError)
+  assert.ok(err instanceof (await app.eval('Error')), 'a real Error of the page realm')
+  assert.equal(err.name, 'AuthApiError')
+  assert.equal(err.status, 400)
+  assert.equal(err.code, 'code_used')
+  assert.match(err.message, /40163/)
+  assert.equal(err.msg, err.message, 'the 2.1.x docs read error.msg')
+  assert.equal(sim.storage.get(STORAGE_KEY), stored)
+  const { data } = await supabase.auth.getSession()
+  assert.equal(data.session.access_token, first.data.session.access_token)
+})
+
+test('{} or an empty code is a clear error and no request is sent', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  const { supabase } = app.require('lib/supabase')
+  await supabase.auth.getSession() // wasm loaded
+  const before = sim.requests.length
+  for (const params of [{}, { code: '' }, undefined, { code: 42 }]) {
+    const { data, error } = await supabase.auth.signInWithWechat(params)
+    assert.deepEqual(plain(data), { user: null, session: null })
+    assert.equal(error.name, 'AuthInvalidCredentialsError')
+    assert.equal(error.status, 400)
+    assert.equal(error.code, 'validation_failed')
+    assert.match(error.message, /code/)
+  }
+  assert.equal(sim.requests.length, before, 'nothing went out')
+  assert.equal(sim.storage.has(STORAGE_KEY), false)
+})
+
+test('a code with &, #, %, spaces and CJK arrives at the server unchanged', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  const { supabase } = app.require('lib/supabase')
+  const code = 'a&b=c#frag%41 +微信登录🐼'
+  const { error } = await supabase.auth.signInWithWechat({ code })
+  assert.equal(error.code, 'invalid_code', 'the fake WeChat rejects it, so it was looked up whole')
+  const reqs = loginRequests()
+  assert.equal(reqs[reqs.length - 1].params.code, code)
+})
+
+test('a network failure resolves with AuthRetryableFetchError (status 0)', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  const { supabase } = app.require('lib/offline')
+  const { data, error } = await supabase.auth.signInWithWechat({ code: 'abc' })
+  assert.deepEqual(plain(data), { user: null, session: null })
+  assert.equal(error.name, 'AuthRetryableFetchError')
+  assert.equal(error.status, 0)
+  assert.match(error.message, /^request:fail/)
+})
+
+test('WXWebAssembly.instantiate rejects an ArrayBuffer, as on devices', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  await assert.rejects(app.eval('WXWebAssembly.instantiate(new ArrayBuffer(8), {})'))
+  await assert.rejects(app.eval('WXWebAssembly.instantiate(new Uint8Array([0,97,115,109,1,0,0,0]), {})'))
+  assert.equal(await app.eval('typeof WebAssembly'), 'undefined')
+})
+
+test('the wasm memory never grows during sign-in, restore and errors', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  const { supabase } = app.require('lib/supabase')
+  const glue = app.require('miniprogram_npm/supabase-wechat/supabase_wechat.js')
+  await supabase.auth.getSession()
+  const initial = glue.__memory().buffer.byteLength
+  for (let i = 0; i < 20; i++) {
+    await supabase.auth.signInWithWechat({ code: await wxLoginCode(app) })
+    await supabase.auth.signInWithWechat({ code: 'bad' + i })
+    await supabase.auth.getSession()
+  }
+  assert.equal(glue.__memory().buffer.byteLength, initial)
+  assert.equal(initial, 4 * 1024 * 1024)
+})
+
+function fetchUser(token) {
+  const http = require('node:http')
+  return new Promise((resolve, reject) => {
+    http
+      .get(be.url + '/auth/v1/user', { headers: { apikey: be.anonKey, Authorization: 'Bearer ' + token } }, (res) => {
+        let body = ''
+        res.on('data', (c) => (body += c))
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(res.statusCode + body))))
+      })
+      .on('error', reject)
+  })
+}

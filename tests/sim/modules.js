@@ -1,0 +1,116 @@
+'use strict'
+// WeChat-style CommonJS: relative paths, miniprogram_npm packages; no absolute paths, no Node built-ins.
+const fs = require('fs')
+const path = require('path')
+const vm = require('vm')
+
+function isFile (p) { try { return fs.statSync(p).isFile() } catch (e) { return false } }
+function isDir (p) { try { return fs.statSync(p).isDirectory() } catch (e) { return false } }
+
+function inside (root, p) {
+  const r = path.relative(root, p)
+  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r))
+}
+
+function tryFile (p) {
+  if (isFile(p) && /\.(js|json)$/.test(p)) return p
+  if (isFile(p + '.js')) return p + '.js'
+  if (isDir(p) && isFile(path.join(p, 'index.js'))) return path.join(p, 'index.js')
+  return null
+}
+
+class ModuleSystem {
+  constructor (app) {
+    this.app = app
+    this.root = app.sim.root
+    this.cache = new Map()
+    this.stack = [] // files currently executing (innermost last)
+  }
+
+  _err (request, fromFile) {
+    const rel = path.relative(this.root, fromFile).split(path.sep).join('/')
+    return new this.app._R.Error(`module '${request}' is not defined, require args is '${request}' (from ${rel})`)
+  }
+
+  resolve (fromFile, request) {
+    const root = this.root
+    if (typeof request !== 'string' || request === '') throw this._err(String(request), fromFile)
+    if (/^[/\\]/.test(request) || /^[a-zA-Z]:[/\\]/.test(request) || /^[a-z][a-z0-9+.-]*:/i.test(request)) {
+      throw this._err(request, fromFile) // absolute paths / schemes (node:, wxfile:) are not supported
+    }
+    if (request === '.' || request === '..' || request.startsWith('./') || request.startsWith('../')) {
+      const base = path.resolve(path.dirname(fromFile), request)
+      if (!inside(root, base)) throw this._err(request, fromFile)
+      const f = tryFile(base)
+      if (!f || !inside(root, f)) throw this._err(request, fromFile)
+      return f
+    }
+    // bare name: miniprogram_npm/<name>[/sub], searched from the requiring file's directory up to root
+    const segs = request.split('/')
+    const nameLen = request.startsWith('@') ? 2 : 1
+    const name = segs.slice(0, nameLen).join('/')
+    const sub = segs.slice(nameLen).join('/')
+    if (segs.includes('..') || segs.includes('.')) throw this._err(request, fromFile)
+    let dir = path.dirname(fromFile)
+    if (!inside(root, dir)) dir = root
+    for (;;) {
+      const pkg = path.join(dir, 'miniprogram_npm', name)
+      if (isDir(pkg)) {
+        const f = sub ? tryFile(path.join(pkg, sub)) : (isFile(path.join(pkg, 'index.js')) ? path.join(pkg, 'index.js') : null)
+        if (f && inside(root, f)) return f
+      }
+      if (dir === root) break
+      dir = path.dirname(dir)
+    }
+    throw this._err(request, fromFile)
+  }
+
+  requireFrom (fromFile, request) {
+    return this.load(this.resolve(fromFile, request))
+  }
+
+  // Root-relative request as page code would write it ('lib/x', './lib/x' or a package name).
+  requireRoot (request) {
+    const pseudo = path.join(this.root, '__sim_entry__.js')
+    if (typeof request === 'string' && !request.startsWith('.') && !request.startsWith('/')) {
+      const f = tryFile(path.join(this.root, request))
+      if (f && inside(this.root, f)) return this.load(f)
+    }
+    return this.requireFrom(pseudo, request)
+  }
+
+  currentFile () { return this.stack[this.stack.length - 1] || null }
+
+  load (file) {
+    const cached = this.cache.get(file)
+    if (cached) return cached.exports
+    const app = this.app
+    const R = app._R
+    const mod = new R.Object()
+    mod.exports = new R.Object()
+    this.cache.set(file, mod)
+    try {
+      const src = fs.readFileSync(file, 'utf8')
+      if (file.endsWith('.json')) {
+        mod.exports = R.JSON.parse(src)
+        return mod.exports
+      }
+      const wrapper = '(function (module, exports, require) {' + src.replace(/^#!.*/, '') + '\n})'
+      const script = new vm.Script(wrapper, { filename: file })
+      const fn = script.runInContext(app.context)
+      const req = app._fn('require', (request) => this.requireFrom(file, request))
+      this.stack.push(file)
+      try {
+        fn.call(mod.exports, mod, mod.exports, req)
+      } finally {
+        this.stack.pop()
+      }
+      return mod.exports
+    } catch (e) {
+      this.cache.delete(file)
+      throw e
+    }
+  }
+}
+
+module.exports = { ModuleSystem, tryFile, inside }

@@ -1,0 +1,54 @@
+'use strict'
+// WXWebAssembly: instantiate(path, imports) with a code-package path only (.wasm / .wasm.br).
+const fs = require('fs')
+const path = require('path')
+const zlib = require('zlib')
+
+function makeWXWebAssembly (app, ctxWebAssembly) {
+  const sim = app.sim
+  const R = app._R
+  const root = sim.root
+
+  function reject (msg) { return R.Promise.reject(new R.Error(msg)) }
+
+  function instantiate (p, imports) {
+    if (typeof p !== 'string') {
+      const tag = Object.prototype.toString.call(p)
+      return reject(`WXWebAssembly.instantiate: the first argument must be a code package path string (got ${tag}); ArrayBuffer / TypedArray / Module are not supported`)
+    }
+    if (/^[a-z][a-z0-9+.-]*:/i.test(p)) return reject(`WebAssembly.instantiate: not support wxfile: or http: path (${p})`)
+    if (!/\.wasm(\.br)?$/.test(p)) return reject(`WXWebAssembly.instantiate: path must end with .wasm or .wasm.br: ${p}`)
+    const rel = p.replace(/^\/+/, '')
+    const file = path.resolve(root, rel)
+    const r = path.relative(root, file)
+    if (!rel || r.startsWith('..') || path.isAbsolute(r)) return reject(`WXWebAssembly.instantiate: path is outside the code package: ${p}`)
+    const t0 = process.hrtime.bigint()
+    return new R.Promise((resolve, rej) => {
+      fs.readFile(file, (err, buf) => {
+        if (!app.alive) return
+        if (err) { rej(new R.Error(`WXWebAssembly.instantiate: file not found in code package: ${p}`)); return }
+        let bytes = buf
+        if (p.endsWith('.br')) {
+          try { bytes = zlib.brotliDecompressSync(buf) } catch (e) {
+            rej(new R.Error(`WXWebAssembly.instantiate: brotli decode failed for ${p}: ${e.message}`))
+            return
+          }
+        }
+        ctxWebAssembly.instantiate(bytes, imports).then((result) => {
+          if (!app.alive) return
+          sim.wasmLoads.push({ path: p, bytes: buf.length, wasmBytes: bytes.length, ms: Number(process.hrtime.bigint() - t0) / 1e6, app: app.id })
+          resolve(result)
+        }, (e) => { if (app.alive) rej(e) })
+      })
+    })
+  }
+
+  const W = app._obj({})
+  W.instantiate = app._fn('instantiate', instantiate)
+  W.Memory = ctxWebAssembly.Memory
+  W.Table = ctxWebAssembly.Table
+  W.Global = ctxWebAssembly.Global
+  return W
+}
+
+module.exports = { makeWXWebAssembly }
