@@ -165,6 +165,21 @@ test('a cold restart restores the session: getSession returns it and INITIAL_SES
   assert.equal(user.id, data.user.id)
 })
 
+test('createClient is synchronous and calls made before the wasm has loaded wait for it', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  const loads = () => sim.wasmLoads.filter((l) => l.app === app.id).length
+  const { supabase } = app.require('lib/supabase') // createClient ran during require
+  const pending = [supabase.auth.getSession(), supabase.auth.signInWithWechat({}), supabase.auth.getSession()]
+  assert.equal(loads(), 0, 'the wasm is still loading when the calls are made')
+  const [a, b, c] = await Promise.all(pending)
+  assert.equal(loads(), 1, 'one instantiate for the app, from the package path')
+  assert.equal(sim.wasmLoads.find((l) => l.app === app.id).path, '/miniprogram_npm/supabase-wechat/supabase_wechat_bg.wasm.br')
+  assert.deepEqual(plain(a), { data: { session: null }, error: null })
+  assert.equal(b.error.name, 'AuthInvalidCredentialsError')
+  assert.deepEqual(plain(c), { data: { session: null }, error: null })
+})
+
 test('a used code is an AuthApiError with status and code, and the stored session is untouched', async () => {
   const sim = newSim()
   const app = await sim.launch()
