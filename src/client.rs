@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::error::{self, AuthError};
-use crate::session::Session;
+use crate::session::{Session, User};
 use crate::url::{encode_query_value, BaseUrl};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -201,7 +201,7 @@ impl Client {
     /// `getSession()`: the current session (no request is needed while it is held in memory).
     pub fn get_session(&mut self, _now_ms: f64) -> u32 {
         let op = self.next_id();
-        let data = json!({ "session": self.session });
+        let data = session_data(None, self.session.as_ref());
         self.out.push_back(Output::Done {
             op,
             data,
@@ -274,7 +274,7 @@ impl Client {
             event: AuthEvent::SignedIn,
             session: Some(session.clone()),
         });
-        let data = json!({ "user": session.user, "session": session });
+        let data = session_data(Some(session.user.as_ref()), Some(&session));
         self.finish(op, data, None);
     }
 
@@ -354,6 +354,24 @@ impl Client {
 
 fn empty_session_data() -> Value {
     json!({ "user": null, "session": null })
+}
+
+/// `{ session }`, or `{ user, session }` when `user` is given. Not `json!`: its
+/// `to_value(..).unwrap()` links the panic path of `serde_json::Error` (~1.3 KB of wasm.br);
+/// serializing these types into a `Value` cannot fail.
+fn session_data(user: Option<Option<&User>>, session: Option<&Session>) -> Value {
+    let mut m = Map::new();
+    if let Some(user) = user {
+        m.insert(
+            "user".into(),
+            serde_json::to_value(user).unwrap_or(Value::Null),
+        );
+    }
+    m.insert(
+        "session".into(),
+        serde_json::to_value(session).unwrap_or(Value::Null),
+    );
+    Value::Object(m)
 }
 
 fn invalid_token_response() -> AuthError {

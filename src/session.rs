@@ -6,7 +6,7 @@
 //! Unknown fields are kept (a session or user read and written back loses nothing); missing
 //! optional fields are tolerated; wrong types in optional fields never reject a session.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A user object exactly as the server sent it. The core reads a few fields through accessors
@@ -35,65 +35,30 @@ impl User {
 }
 
 /// A signed-in session. Field order is the stored order of the SDK we replace.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Read with [`Session::from_json`], not a serde derive: see there.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Session {
     pub access_token: String,
-    #[serde(default = "bearer", deserialize_with = "lenient_string")]
     pub token_type: String,
-    #[serde(
-        default,
-        deserialize_with = "lenient_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     pub refresh_token: String,
-    #[serde(default, deserialize_with = "lenient_user")]
     pub user: Option<User>,
-    #[serde(
-        default,
-        deserialize_with = "lenient_i64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// `provider_token`, `weak_password`, and whatever a newer server adds.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-fn bearer() -> String {
-    "bearer".to_owned()
-}
-
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => s,
-        _ => bearer(),
-    })
-}
-
-/// Numbers may arrive as integers, floats or numeric strings; anything else is "absent".
-fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(value_to_i64(&Value::deserialize(d)?))
-}
-
-fn lenient_user<'de, D: Deserializer<'de>>(d: D) -> Result<Option<User>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Object(m) => Some(User(m)),
-        _ => None,
-    })
-}
-
+/// Numbers may arrive as integers, floats or integer strings; anything else is "absent".
 pub fn value_to_i64(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => n
             .as_i64()
             .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(round_f64)),
-        Value::String(s) => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite())
-            .map(round_f64),
+        // Integers only: core's float parser would cost ~13 KB of wasm.br for strings nobody sends.
+        Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
     }
 }
@@ -113,10 +78,43 @@ pub fn now_secs(now_ms: f64) -> i64 {
 }
 
 impl Session {
+    /// A JSON object with string `access_token` and `refresh_token`; the other fields are
+    /// lenient: `token_type` defaults to `"bearer"`, `user` is `None` unless it is an object,
+    /// numbers may be integers, floats or integer strings. Parsed as a `Value` and picked apart
+    /// by hand: a serde derive (with `flatten`) links serde's typed-error formatting, float
+    /// `Display` included, which is ~20 KB of wasm.
+    fn from_json(raw: &str) -> Option<Session> {
+        let Ok(Value::Object(mut m)) = serde_json::from_str(raw) else {
+            return None;
+        };
+        let mut take_string = |key: &str| match m.remove(key) {
+            Some(Value::String(s)) => Some(s),
+            _ => None,
+        };
+        let access_token = take_string("access_token")?;
+        let refresh_token = take_string("refresh_token")?;
+        let token_type = take_string("token_type").unwrap_or_else(|| "bearer".to_owned());
+        let expires_in = m.remove("expires_in").as_ref().and_then(value_to_i64);
+        let expires_at = m.remove("expires_at").as_ref().and_then(value_to_i64);
+        let user = match m.remove("user") {
+            Some(Value::Object(u)) => Some(User(u)),
+            _ => None,
+        };
+        Some(Session {
+            access_token,
+            token_type,
+            expires_in,
+            refresh_token,
+            user,
+            expires_at,
+            extra: m,
+        })
+    }
+
     /// Read a session from storage. `None` for anything that is not a usable session
     /// (garbage, a non-object, missing tokens, no expiry): the caller then clears the key.
     pub fn from_stored(raw: &str) -> Option<Session> {
-        let s: Session = serde_json::from_str(raw).ok()?;
+        let s = Session::from_json(raw)?;
         (!s.access_token.is_empty() && !s.refresh_token.is_empty() && s.expires_at.is_some())
             .then_some(s)
     }
@@ -126,7 +124,7 @@ impl Session {
     /// is computed from the local receive time (as the SDK we replace does), so a device clock
     /// that is off does not make a fresh session look expired.
     pub fn from_token_response(body: &str, now_ms: f64) -> Option<Session> {
-        let mut s: Session = serde_json::from_str(body).ok()?;
+        let mut s = Session::from_json(body)?;
         let expires_in = s.expires_in.filter(|e| *e > 0)?;
         if s.access_token.is_empty() || s.refresh_token.is_empty() {
             return None;

@@ -650,3 +650,27 @@ fn no_input_makes_the_core_panic() {
         }
     }
 }
+
+#[test]
+fn numbers_in_stored_sessions_are_read_leniently() {
+    use supabase_wechat::session::value_to_i64;
+    let cases = [
+        (json!(3600), Some(3600)),
+        (json!(3600.4), Some(3600)),
+        (json!(-2.5), Some(-3)),
+        (json!(1e300), Some(i64::MAX)),
+        (json!(" 1700000000 "), Some(1_700_000_000)),
+        (json!("-5"), Some(-5)),
+        (json!("+5"), Some(5)),
+        (json!("1.5"), None),
+        (json!("1e3"), None),
+        (json!("NaN"), None),
+        (json!(""), None),
+        (json!(null), None),
+        (json!(true), None),
+        (json!([1]), None),
+    ];
+    for (v, want) in cases {
+        assert_eq!(value_to_i64(&v), want, "{v}");
+    }
+}
