@@ -3,7 +3,8 @@
 // same strict mini-program simulator, same run, same machine.
 //   1. bytes each adds to the code package (what 构建 npm / packNpm puts in miniprogram_npm/)
 //   2. cold start: require the SDK → createClient → first getSession() resolved from storage,
-//      in a fresh JS context each time (a stored session is present, as for a returning user).
+//      in a fresh JS context each time (a stored session is present, as for a returning user);
+//   3. per call: a warm getSession() (awaited one after another), µs per call.
 // Usage: node bench/startup.js [--runs 30]   (after scripts/build.sh)
 'use strict'
 const fs = require('fs')
@@ -90,6 +91,14 @@ function p90(xs) {
   return s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]
 }
 
+async function perCall(app, calls) {
+  const client = app.require('lib/client')
+  for (let i = 0; i < 200; i++) await client.auth.getSession()
+  const t0 = process.hrtime.bigint()
+  for (let i = 0; i < calls; i++) await client.auth.getSession()
+  return Number(process.hrtime.bigint() - t0) / 1e3 / calls
+}
+
 async function coldStart(root) {
   const sim = createSimulator({ root, wechatUrl: 'http://127.0.0.1:9/wechat', appid: 'wx0000000000000001', user: { openid: 'o_bench' } })
   sim.storage.set(STORAGE_KEY, storedSession())
@@ -106,10 +115,12 @@ async function coldStart(root) {
       }
       if (i >= 2) times.push(ms) // the first two warm up Node's own caches
     }
+    const app = await sim.restart()
+    const usPerCall = await perCall(app, 2000)
+    return { times, usPerCall }
   } finally {
     sim.close()
   }
-  return times
 }
 
 async function main() {
@@ -118,17 +129,17 @@ async function main() {
     const root = await project(sdk)
     try {
       const bytes = dirBytes(path.join(root, 'miniprogram_npm', sdk.pkg))
-      const times = await coldStart(root)
-      rows.push({ sdk: sdk.name, files: bytes.files, raw: bytes.raw, br: bytes.br, median: median(times), p90: p90(times) })
+      const { times, usPerCall } = await coldStart(root)
+      rows.push({ sdk: sdk.name, files: bytes.files, raw: bytes.raw, br: bytes.br, median: median(times), p90: p90(times), usPerCall })
     } finally {
       fs.rmSync(root, { recursive: true, force: true })
     }
   }
   console.log(`Node ${process.version}, ${os.cpus()[0].model}, ${RUNS} cold starts each (fresh JS context; wasm compiled anew each time)`)
-  console.log('| SDK | files in miniprogram_npm | bytes added (raw) | bytes added (brotli -q11 of each file) | cold start median | p90 |')
-  console.log('|---|---|---|---|---|---|')
+  console.log('| SDK | files in miniprogram_npm | bytes added (raw) | bytes added (brotli -q11 of each file) | cold start median | p90 | warm getSession() |')
+  console.log('|---|---|---|---|---|---|---|')
   for (const r of rows) {
-    console.log(`| ${r.sdk} | ${r.files} | ${r.raw.toLocaleString('en')} | ${r.br.toLocaleString('en')} | ${r.median.toFixed(2)} ms | ${r.p90.toFixed(2)} ms |`)
+    console.log(`| ${r.sdk} | ${r.files} | ${r.raw.toLocaleString('en')} | ${r.br.toLocaleString('en')} | ${r.median.toFixed(2)} ms | ${r.p90.toFixed(2)} ms | ${r.usPerCall.toFixed(1)} µs |`)
   }
 }
 
