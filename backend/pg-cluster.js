@@ -6,7 +6,20 @@ const path = require('path')
 const net = require('net')
 const { execFile, execFileSync, spawn } = require('child_process')
 
-const PG_BIN = process.env.PG_BIN || '/usr/lib/postgresql/15/bin'
+// The newest PostgreSQL installed from Debian's packages (15 on Debian 12), or $PG_BIN.
+function findPgBin() {
+  if (process.env.PG_BIN) return process.env.PG_BIN
+  const root = '/usr/lib/postgresql'
+  let versions = []
+  try {
+    versions = fs.readdirSync(root).filter((v) => /^\d+$/.test(v) && fs.existsSync(path.join(root, v, 'bin', 'initdb')))
+  } catch (e) {
+    /* not installed */
+  }
+  versions.sort((a, b) => Number(b) - Number(a))
+  return path.join(root, versions[0] || '15', 'bin')
+}
+const PG_BIN = findPgBin()
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
 
 function pgCmd(bin, args) {

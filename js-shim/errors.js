@@ -38,6 +38,8 @@ const AuthRetryableFetchError = subclass('AuthRetryableFetchError', CustomAuthEr
 const AuthInvalidCredentialsError = subclass('AuthInvalidCredentialsError', CustomAuthError)
 const AuthSessionMissingError = subclass('AuthSessionMissingError', CustomAuthError)
 const AuthInvalidTokenResponseError = subclass('AuthInvalidTokenResponseError', CustomAuthError)
+// wx storage refused the session (1 MB per key, 10 MB in all); not in auth-js, which has no quota.
+const AuthStorageError = subclass('AuthStorageError', CustomAuthError)
 
 const classes = {
   AuthError,
@@ -48,6 +50,7 @@ const classes = {
   AuthInvalidCredentialsError,
   AuthSessionMissingError,
   AuthInvalidTokenResponseError,
+  AuthStorageError,
 }
 
 // `{ name, message, status, code }` from the core -> Error instance. null/undefined -> null.

@@ -7,18 +7,30 @@ const glue = require('./supabase_wechat.js')
 
 const DEFAULT_WASM_PATH = '/miniprogram_npm/supabase-wechat/supabase_wechat_bg.wasm.br'
 
+// Compiling the module takes milliseconds; a load that has not finished by then never will.
+const LOAD_TIMEOUT_MS = 15000
+
 let loading = null
 
 function loadCore(path) {
   if (!loading) {
     loading = new Promise(function (resolve, reject) {
       if (typeof WXWebAssembly === 'undefined') {
-        throw new Error('supabase-wechat: WXWebAssembly is not available (WeChat base library >= 2.14.0 is required)')
+        throw new Error('WXWebAssembly is not available (WeChat base library >= 2.14.0 is required)')
       }
-      WXWebAssembly.instantiate(path || DEFAULT_WASM_PATH, glue.__imports()).then(function (res) {
-        glue.__init(res && res.instance ? res.instance : res)
-        resolve(glue)
-      }, reject)
+      const file = path || DEFAULT_WASM_PATH
+      const timer = setTimeout(function () {
+        reject(new Error('WXWebAssembly.instantiate(' + JSON.stringify(file) + ') did not finish in ' + LOAD_TIMEOUT_MS + ' ms'))
+      }, LOAD_TIMEOUT_MS)
+      WXWebAssembly.instantiate(file, glue.__imports())
+        .then(function (res) {
+          glue.__init(res && res.instance ? res.instance : res)
+          resolve(glue)
+        })
+        .catch(reject)
+        .then(function () {
+          clearTimeout(timer)
+        })
     })
     // A failed load (e.g. a wrong wasmPath) is retried by the next client instead of sticking.
     loading.catch(function () {

@@ -27,11 +27,29 @@ function request(req, onResponse, onFail) {
       dataType: 'text',
       responseType: 'text',
       timeout: req.timeout,
-      success: (res) => settle(() => onResponse(res.statusCode, typeof res.data === 'string' ? res.data : JSON.stringify(res.data))),
+      success: (res) => settle(() => onResponse(statusOf(res), textOf(res && res.data))),
       fail: (err) => settle(() => onFail((err && err.errMsg) || 'request:fail')),
     })
   } catch (e) {
     settle(() => onFail('request:fail ' + ((e && e.message) || e)))
+  }
+}
+
+// The HTTP status as an integer (0 if wx gave none, which the core treats as a failed reply).
+function statusOf(res) {
+  const n = Number(res && res.statusCode)
+  return n >= 0 && n <= 65535 ? Math.floor(n) : 0
+}
+
+// The body as text: with dataType 'text' wx gives a string; anything else is normalised here.
+function textOf(data) {
+  if (typeof data === 'string') return data
+  if (data === undefined || data === null) return ''
+  try {
+    const s = JSON.stringify(data)
+    return s === undefined ? '' : s
+  } catch (e) {
+    return String(data)
   }
 }
 
@@ -52,11 +70,13 @@ function readStorage(key) {
   }
 }
 
+// undefined when written, else the wx error message (quota: 1 MB per key, 10 MB in all).
 function writeStorage(key, value) {
   try {
     wx.setStorageSync(key, value)
+    return undefined
   } catch (e) {
-    console.error('supabase-wechat: could not save the session', e)
+    return (e && (e.errMsg || e.message)) || String(e)
   }
 }
 

@@ -9,11 +9,14 @@ WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)
 
 log() { printf '[install-tools] %s\n' "$*"; }
 
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+  || { echo "Node.js >= 20 is required (found $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
+
 # Debian packages: wabt (wasm-validate, the MVP check), brotli, PostgreSQL 15 (the local backend).
 need_apt=()
 command -v wasm-validate >/dev/null || need_apt+=(wabt)
 command -v brotli >/dev/null || need_apt+=(brotli)
-[ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -36,8 +39,10 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIND
 fi
 
 # npm packages (binaryen 132 for wasm-opt, pg, miniprogram-ci, the SDK we replace for benchmarks).
-if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
-  log "npm install"
-  npm install --no-audit --no-fund --loglevel=error
+# npm ci installs exactly package-lock.json; rerun whenever the manifest or the lock changed.
+if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 log "ok"

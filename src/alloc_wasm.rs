@@ -42,9 +42,7 @@ unsafe impl Source for InitialMemoryThenGrow {
                 }
             }
         }
-        let pages = (layout.size() + layout.align() + 4 * 1024)
-            .div_ceil(PAGE)
-            .max(1);
+        let pages = (layout.size() + layout.align() + 4 * 1024).div_ceil(PAGE).max(1);
         let prev = memory_grow::<0>(pages);
         if prev == usize::MAX {
             return Err(());
@@ -59,6 +57,4 @@ unsafe impl Source for InitialMemoryThenGrow {
 
 #[global_allocator]
 static ALLOCATOR: TalcSyncCell<InitialMemoryThenGrow, WasmBinning> =
-    TalcSyncCell::new_wasm(InitialMemoryThenGrow {
-        initial_claimed: false,
-    });
+    TalcSyncCell::new_wasm(InitialMemoryThenGrow { initial_claimed: false });

@@ -51,6 +51,7 @@ pub struct HttpRequest {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Output {
     Http(HttpRequest),
+    /// Write `value` under `key`, then report with [`Client::handle_storage_result`].
     StorageSet {
         key: String,
         value: String,
@@ -58,9 +59,12 @@ pub enum Output {
     StorageRemove {
         key: String,
     },
+    /// Deliver to every listener, or only to subscription `target` (`INITIAL_SESSION`).
     Event {
         event: AuthEvent,
         session: Option<Session>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        target: Option<u32>,
     },
     Done {
         op: u32,
@@ -80,35 +84,28 @@ struct Options {
     storage_key: Option<String>,
     persist_session: bool,
     headers: Vec<(String, String)>,
+    request_timeout: u32,
 }
 
 impl Options {
     fn from_value(v: &Value) -> Options {
         let auth = v.get("auth");
-        let storage_key = auth
-            .and_then(|a| a.get("storageKey"))
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned);
-        let persist_session = auth
-            .and_then(|a| a.get("persistSession"))
-            .and_then(Value::as_bool)
-            .unwrap_or(true);
+        let storage_key =
+            auth.and_then(|a| a.get("storageKey")).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+        let persist_session = auth.and_then(|a| a.get("persistSession")).and_then(Value::as_bool).unwrap_or(true);
         let headers = v
             .get("global")
             .and_then(|g| g.get("headers"))
             .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
-                    .collect()
-            })
+            .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned()))).collect())
             .unwrap_or_default();
-        Options {
-            storage_key,
-            persist_session,
-            headers,
-        }
+        // `requestTimeout` (ms), an option of ours: supabase-js has none, wx.request's is 60 s.
+        let request_timeout = v
+            .get("requestTimeout")
+            .and_then(Value::as_f64)
+            .filter(|t| t.is_finite())
+            .map_or(AUTH_REQUEST_TIMEOUT_MS, |t| t.clamp(100.0, 120_000.0) as u32);
+        Options { storage_key, persist_session, headers, request_timeout }
     }
 }
 
@@ -118,26 +115,25 @@ pub struct Client {
     storage_key: String,
     persist: bool,
     headers: Vec<(String, String)>,
+    request_timeout: u32,
     /// Set when `createClient` got an unusable URL or key: every operation then fails with it.
     config_error: Option<AuthError>,
     session: Option<Session>,
+    /// The storage value `session` was read from or written as; `None` when storage is empty.
+    stored_raw: Option<String>,
     next_id: u32,
     pending: Vec<(u32, u32, Pending)>,
+    /// Sign-ins whose session is being written to storage: (op, session, stored value).
+    saving: VecDeque<(u32, Session, String)>,
     out: VecDeque<Output>,
 }
 
 impl Client {
-    /// `config_json` is `{"url": …, "key": …, "options": {…}}`. Never fails: a bad configuration
-    /// makes every operation resolve with a clear error instead.
-    pub fn new(config_json: &str) -> Client {
-        let cfg: Value = serde_json::from_str(config_json).unwrap_or(Value::Null);
-        let url = cfg.get("url").and_then(Value::as_str).unwrap_or("");
-        let key = cfg
-            .get("key")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_owned();
-        let opts = Options::from_value(cfg.get("options").unwrap_or(&Value::Null));
+    /// `createClient(url, key, options)`; `options_json` is the options object as JSON. Never
+    /// fails: a bad configuration makes every operation resolve with a clear error instead.
+    pub fn new(url: &str, key: &str, options_json: &str) -> Client {
+        let options: Value = serde_json::from_str(options_json).unwrap_or(Value::Null);
+        let opts = Options::from_value(&options);
         let (base, mut config_error) = match BaseUrl::parse(url) {
             Ok(b) => (Some(b), None),
             Err(msg) => (None, Some(AuthError::invalid_input(msg))),
@@ -151,17 +147,18 @@ impl Client {
             .or_else(|| base.as_ref().map(BaseUrl::default_storage_key))
             .unwrap_or_else(|| "sb-auth-token".to_owned());
         Client {
-            auth_url: base
-                .map(|b| format!("{}/auth/v1", b.url))
-                .unwrap_or_default(),
-            key,
+            auth_url: base.map(|b| format!("{}/auth/v1", b.url)).unwrap_or_default(),
+            key: key.to_owned(),
             storage_key,
             persist: opts.persist_session,
             headers: opts.headers,
+            request_timeout: opts.request_timeout,
             config_error,
             session: None,
+            stored_raw: None,
             next_id: 0,
             pending: Vec::new(),
+            saving: VecDeque::new(),
             out: VecDeque::new(),
         }
     }
@@ -184,30 +181,69 @@ impl Client {
         self.out.pop_front()
     }
 
-    /// Restore the session saved by a previous run (ours or the SDK we replace). `stored` is the
-    /// raw storage value; anything unusable is removed so it cannot break later calls.
+    /// Adopt what wx storage holds under the key now. Called at start-up (the session of a
+    /// previous run, ours or the SDK we replace) and before every `getSession` and
+    /// `INITIAL_SESSION`, like the SDK we replace, which reads storage on each call: a session
+    /// removed or replaced behind the client's back (`wx.clearStorageSync()` on logout, another
+    /// client) is seen. Anything unusable is removed so it cannot break later calls. Ignored with
+    /// `persistSession: false`.
     pub fn restore(&mut self, stored: Option<&str>, _now_ms: f64) {
-        let Some(raw) = stored.filter(|s| !s.is_empty()) else {
+        if !self.persist {
             return;
-        };
-        match Session::from_stored(raw) {
-            Some(s) => self.session = Some(s),
-            None => self.out.push_back(Output::StorageRemove {
-                key: self.storage_key.clone(),
-            }),
+        }
+        let raw = stored.filter(|s| !s.is_empty());
+        if raw == self.stored_raw.as_deref() {
+            return;
+        }
+        self.session = raw.and_then(Session::from_stored);
+        self.stored_raw = self.session.as_ref().and(raw.map(str::to_owned));
+        if raw.is_some() && self.session.is_none() {
+            self.out.push_back(Output::StorageRemove { key: self.storage_key.clone() });
         }
     }
 
-    /// `getSession()`: the current session (no request is needed while it is held in memory).
-    pub fn get_session(&mut self, _now_ms: f64) -> u32 {
+    /// `getSession()`: the current session; `stored` is the storage value now (see `restore`).
+    pub fn get_session(&mut self, stored: Option<&str>, now_ms: f64) -> u32 {
+        self.restore(stored, now_ms);
         let op = self.next_id();
         let data = session_data(None, self.session.as_ref());
-        self.out.push_back(Output::Done {
-            op,
-            data,
-            error: None,
-        });
+        self.finish(op, data, None);
         op
+    }
+
+    /// A new `onAuthStateChange` subscription `sub` gets `INITIAL_SESSION` with the current
+    /// session; `stored` is the storage value now (see `restore`).
+    pub fn initial_session(&mut self, sub: u32, stored: Option<&str>, now_ms: f64) {
+        self.restore(stored, now_ms);
+        self.out.push_back(Output::Event {
+            event: AuthEvent::InitialSession,
+            session: self.session.clone(),
+            target: Some(sub),
+        });
+    }
+
+    /// Result of the last `StorageSet`: `None` when it was written, else the wx error message.
+    /// A sign-in whose session cannot be saved fails and leaves the previous session in place:
+    /// reporting success would sign the user out silently at the next start.
+    pub fn handle_storage_result(&mut self, error: Option<&str>) {
+        let Some((op, session, value)) = self.saving.pop_front() else {
+            return;
+        };
+        match error {
+            None => {
+                self.stored_raw = Some(value);
+                self.commit_sign_in(op, session);
+            }
+            Some(msg) => {
+                let err = AuthError::new(
+                    error::ErrorKind::AuthStorageError,
+                    format!("signed in, but the session could not be saved in wx storage: {msg}"),
+                    None,
+                    Some("storage_write_failed"),
+                );
+                self.finish(op, empty_session_data(), Some(err));
+            }
+        }
     }
 
     /// `signInWithWechat({ code })`: `GET /auth/v1/wechat_mini/login?code=<code from wx.login>`.
@@ -225,11 +261,7 @@ impl Client {
                 return op;
             }
         };
-        let url = format!(
-            "{}/wechat_mini/login?code={}",
-            self.auth_url,
-            encode_query_value(&code)
-        );
+        let url = format!("{}/wechat_mini/login?code={}", self.auth_url, encode_query_value(&code));
         self.send(op, Pending::SignInWithWechat, "GET", url, None);
         op
     }
@@ -243,11 +275,7 @@ impl Client {
         match kind {
             Pending::SignInWithWechat => {
                 if !ok {
-                    return self.finish(
-                        op,
-                        empty_session_data(),
-                        Some(error::from_http(status, body)),
-                    );
+                    return self.finish(op, empty_session_data(), Some(error::from_http(status, body)));
                 }
                 match Session::from_token_response(body, now_ms).filter(|s| s.user.is_some()) {
                     Some(session) => self.sign_in(op, session),
@@ -268,24 +296,21 @@ impl Client {
         }
     }
 
+    /// A new session from the server: saved first (when persisting), then made current.
     fn sign_in(&mut self, op: u32, session: Session) {
-        self.save(session.clone());
-        self.out.push_back(Output::Event {
-            event: AuthEvent::SignedIn,
-            session: Some(session.clone()),
-        });
-        let data = session_data(Some(session.user.as_ref()), Some(&session));
-        self.finish(op, data, None);
+        if !self.persist {
+            return self.commit_sign_in(op, session);
+        }
+        let value = session.to_stored();
+        self.out.push_back(Output::StorageSet { key: self.storage_key.clone(), value: value.clone() });
+        self.saving.push_back((op, session, value));
     }
 
-    fn save(&mut self, session: Session) {
-        if self.persist {
-            self.out.push_back(Output::StorageSet {
-                key: self.storage_key.clone(),
-                value: session.to_stored(),
-            });
-        }
+    fn commit_sign_in(&mut self, op: u32, session: Session) {
+        self.out.push_back(Output::Event { event: AuthEvent::SignedIn, session: Some(session.clone()), target: None });
+        let data = session_data(Some(session.user.as_ref()), Some(&session));
         self.session = Some(session);
+        self.finish(op, data, None);
     }
 
     fn finish(&mut self, op: u32, data: Value, error: Option<AuthError>) {
@@ -303,25 +328,11 @@ impl Client {
         Some((op, kind))
     }
 
-    fn send(
-        &mut self,
-        op: u32,
-        kind: Pending,
-        method: &'static str,
-        url: String,
-        body: Option<String>,
-    ) {
+    fn send(&mut self, op: u32, kind: Pending, method: &'static str, url: String, body: Option<String>) {
         let id = self.next_id();
         self.pending.push((id, op, kind));
         let headers = self.auth_headers(body.is_some());
-        self.out.push_back(Output::Http(HttpRequest {
-            id,
-            method,
-            url,
-            headers,
-            body,
-            timeout: AUTH_REQUEST_TIMEOUT_MS,
-        }));
+        self.out.push_back(Output::Http(HttpRequest { id, method, url, headers, body, timeout: self.request_timeout }));
     }
 
     /// Headers for the Auth API: the anon key as `apikey` and bearer, the API version that makes
@@ -329,20 +340,11 @@ impl Client {
     fn auth_headers(&self, has_body: bool) -> Map<String, Value> {
         let mut h = Map::new();
         h.insert("apikey".into(), self.key.clone().into());
-        h.insert(
-            "Authorization".into(),
-            format!("Bearer {}", self.key).into(),
-        );
-        h.insert(
-            "X-Client-Info".into(),
-            format!("supabase-wechat/{VERSION}").into(),
-        );
+        h.insert("Authorization".into(), format!("Bearer {}", self.key).into());
+        h.insert("X-Client-Info".into(), format!("supabase-wechat/{VERSION}").into());
         h.insert("X-Supabase-Api-Version".into(), "2024-01-01".into());
         if has_body {
-            h.insert(
-                "Content-Type".into(),
-                "application/json;charset=UTF-8".into(),
-            );
+            h.insert("Content-Type".into(), "application/json;charset=UTF-8".into());
         }
         for (k, v) in &self.headers {
             h.retain(|existing, _| !existing.eq_ignore_ascii_case(k));
@@ -362,35 +364,28 @@ fn empty_session_data() -> Value {
 fn session_data(user: Option<Option<&User>>, session: Option<&Session>) -> Value {
     let mut m = Map::new();
     if let Some(user) = user {
-        m.insert(
-            "user".into(),
-            serde_json::to_value(user).unwrap_or(Value::Null),
-        );
+        m.insert("user".into(), serde_json::to_value(user).unwrap_or(Value::Null));
     }
-    m.insert(
-        "session".into(),
-        serde_json::to_value(session).unwrap_or(Value::Null),
-    );
+    m.insert("session".into(), serde_json::to_value(session).unwrap_or(Value::Null));
     Value::Object(m)
 }
 
 fn invalid_token_response() -> AuthError {
-    AuthError::new(
-        error::ErrorKind::AuthInvalidTokenResponseError,
-        "Auth session or user missing",
-        Some(500),
-        None,
-    )
+    AuthError::new(error::ErrorKind::AuthInvalidTokenResponseError, "Auth session or user missing", Some(500), None)
 }
 
 /// `{ code }` as given to `signInWithWechat`: a non-empty string, or a clear error.
 fn read_code(params_json: &str) -> Result<String, AuthError> {
-    let params: Value = serde_json::from_str(params_json).unwrap_or(Value::Null);
+    let Ok(params) = serde_json::from_str::<Value>(params_json) else {
+        return Err(AuthError::invalid_input(
+            "signInWithWechat({ code }): the argument could not be read as text (unpaired surrogate?)",
+        ));
+    };
     match params.get("code") {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) | None | Some(Value::Null) => Err(AuthError::invalid_input(
-            "code是必填项: signInWithWechat({ code }) needs the code from wx.login",
-        )),
+        Some(Value::String(_)) | None | Some(Value::Null) => {
+            Err(AuthError::invalid_input("code是必填项: signInWithWechat({ code }) needs the code from wx.login"))
+        }
         Some(_) => Err(AuthError::invalid_input(
             "code must be a string: pass res.code from wx.login to signInWithWechat({ code })",
         )),

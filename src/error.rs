@@ -22,6 +22,8 @@ pub enum ErrorKind {
     AuthSessionMissingError,
     /// A 2xx reply that should carry a session but does not.
     AuthInvalidTokenResponseError,
+    /// wx storage refused to save the session (quota: 1 MB per key, 10 MB in all).
+    AuthStorageError,
 }
 
 impl ErrorKind {
@@ -33,6 +35,7 @@ impl ErrorKind {
             ErrorKind::AuthInvalidCredentialsError => "AuthInvalidCredentialsError",
             ErrorKind::AuthSessionMissingError => "AuthSessionMissingError",
             ErrorKind::AuthInvalidTokenResponseError => "AuthInvalidTokenResponseError",
+            ErrorKind::AuthStorageError => "AuthStorageError",
         }
     }
 }
@@ -54,43 +57,19 @@ fn ser_kind<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Error
 }
 
 impl AuthError {
-    pub fn new(
-        kind: ErrorKind,
-        message: impl Into<String>,
-        status: Option<u16>,
-        code: Option<&str>,
-    ) -> Self {
-        AuthError {
-            name: kind,
-            message: message.into(),
-            status,
-            code: code.map(str::to_owned),
-        }
+    pub fn new(kind: ErrorKind, message: impl Into<String>, status: Option<u16>, code: Option<&str>) -> Self {
+        AuthError { name: kind, message: message.into(), status, code: code.map(str::to_owned) }
     }
 
     /// Bad caller input: status 400, code `validation_failed`, nothing sent.
     pub fn invalid_input(message: impl Into<String>) -> Self {
-        Self::new(
-            ErrorKind::AuthInvalidCredentialsError,
-            message,
-            Some(400),
-            Some("validation_failed"),
-        )
+        Self::new(ErrorKind::AuthInvalidCredentialsError, message, Some(400), Some("validation_failed"))
     }
 
     /// `wx.request` failed (network down, timeout, abort): status 0, retryable.
     pub fn transport(err_msg: &str) -> Self {
-        let detail = if err_msg.is_empty() {
-            "request:fail"
-        } else {
-            err_msg
-        };
-        Self::new(
-            ErrorKind::AuthRetryableFetchError,
-            detail,
-            Some(0),
-            Some("network_error"),
-        )
+        let detail = if err_msg.is_empty() { "request:fail" } else { err_msg };
+        Self::new(ErrorKind::AuthRetryableFetchError, detail, Some(0), Some("network_error"))
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -111,37 +90,28 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
     let obj = parsed.as_ref().and_then(Value::as_object);
 
-    let str_field = |key: &str| {
-        obj.and_then(|o| o.get(key))
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
+    let str_field = |key: &str| obj.and_then(|o| o.get(key)).and_then(Value::as_str).map(str::to_owned);
     let message = str_field("msg")
         .or_else(|| str_field("message"))
         .or_else(|| str_field("error_description"))
         .or_else(|| str_field("error"));
     // Shape B carries the code as a string in `code`; shape A has the HTTP status there and the
     // code in `error_code`; shape C only has `error` (e.g. `invalid_grant`).
-    let code = str_field("code")
-        .or_else(|| str_field("error_code"))
-        .or_else(|| {
-            if str_field("error_description").is_some() {
-                str_field("error")
-            } else {
-                None
-            }
-        });
+    let code = str_field("code").or_else(|| str_field("error_code")).or_else(|| {
+        if str_field("error_description").is_some() {
+            str_field("error")
+        } else {
+            None
+        }
+    });
 
     if is_retryable_status(status) {
         let msg = message.unwrap_or_else(|| format!("HTTP {status} from the Auth server"));
-        return AuthError {
-            name: ErrorKind::AuthRetryableFetchError,
-            message: msg,
-            status: Some(status),
-            code,
-        };
+        return AuthError { name: ErrorKind::AuthRetryableFetchError, message: msg, status: Some(status), code };
     }
-    let Some(message) = message.filter(|_| obj.is_some()) else {
+    // Not JSON at all (an HTML error page, garbage): auth-js' AuthUnknownError. JSON without a
+    // message field: AuthApiError whose message is the body, as auth-js' `_getErrorMessage`.
+    if parsed.is_none() {
         let snippet: String = body.chars().take(120).collect();
         return AuthError::new(
             ErrorKind::AuthUnknownError,
@@ -149,16 +119,12 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
             Some(status),
             None,
         );
-    };
+    }
+    let message = message.unwrap_or_else(|| body.trim().to_owned());
     let kind = if code.as_deref() == Some("session_not_found") {
         ErrorKind::AuthSessionMissingError
     } else {
         ErrorKind::AuthApiError
     };
-    AuthError {
-        name: kind,
-        message,
-        status: Some(status),
-        code,
-    }
+    AuthError { name: kind, message, status: Some(status), code }
 }

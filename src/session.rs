@@ -54,9 +54,7 @@ pub struct Session {
 /// Numbers may arrive as integers, floats or integer strings; anything else is "absent".
 pub fn value_to_i64(v: &Value) -> Option<i64> {
     match v {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(round_f64)),
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(round_f64)),
         // Integers only: core's float parser would cost ~13 KB of wasm.br for strings nobody sends.
         Value::String(s) => s.trim().parse::<i64>().ok(),
         _ => None,
@@ -100,23 +98,14 @@ impl Session {
             Some(Value::Object(u)) => Some(User(u)),
             _ => None,
         };
-        Some(Session {
-            access_token,
-            token_type,
-            expires_in,
-            refresh_token,
-            user,
-            expires_at,
-            extra: m,
-        })
+        Some(Session { access_token, token_type, expires_in, refresh_token, user, expires_at, extra: m })
     }
 
     /// Read a session from storage. `None` for anything that is not a usable session
     /// (garbage, a non-object, missing tokens, no expiry): the caller then clears the key.
     pub fn from_stored(raw: &str) -> Option<Session> {
         let s = Session::from_json(raw)?;
-        (!s.access_token.is_empty() && !s.refresh_token.is_empty() && s.expires_at.is_some())
-            .then_some(s)
+        (!s.access_token.is_empty() && !s.refresh_token.is_empty() && s.expires_at.is_some()).then_some(s)
     }
 
     /// Build a session from a token response body (sign-in, refresh). Requires

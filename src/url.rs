@@ -7,11 +7,7 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but `A-Z a-z 0-9 - _ . ~` is encoded.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 pub fn encode_query_value(v: &str) -> String {
     utf8_percent_encode(v, QUERY_VALUE).to_string()
@@ -30,9 +26,7 @@ impl BaseUrl {
         let rest = trimmed
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"))
-            .ok_or_else(|| {
-                format!("supabaseUrl must start with https:// or http:// (got {trimmed:?})")
-            })?;
+            .ok_or_else(|| format!("supabaseUrl must start with https:// or http:// (got {trimmed:?})"))?;
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         // userinfo is not allowed; the host is what follows the last '@' in a browser, but a
         // project URL never has one, so reject it rather than guess.
@@ -42,21 +36,12 @@ impl BaseUrl {
         let host = if let Some(v6) = authority.strip_prefix('[') {
             format!("[{}]", v6.split(']').next().unwrap_or(""))
         } else {
-            authority
-                .split(':')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase()
+            authority.split(':').next().unwrap_or("").to_ascii_lowercase()
         };
         if host.is_empty() || host == "[]" {
             return Err(format!("supabaseUrl has no valid host (got {trimmed:?})"));
         }
-        let url = trimmed
-            .split(['?', '#'])
-            .next()
-            .unwrap_or("")
-            .trim_end_matches('/')
-            .to_owned();
+        let url = trimmed.split(['?', '#']).next().unwrap_or("").trim_end_matches('/').to_owned();
         Ok(BaseUrl { url, host })
     }
 

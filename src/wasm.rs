@@ -15,12 +15,10 @@ pub struct WasmCore {
 
 #[wasm_bindgen(js_class = Core)]
 impl WasmCore {
-    /// `config_json`: `{"url", "key", "options"}` from `createClient`.
+    /// `createClient(url, key, options)`, options as JSON text.
     #[wasm_bindgen(constructor)]
-    pub fn new(config_json: &str) -> WasmCore {
-        WasmCore {
-            inner: Client::new(config_json),
-        }
+    pub fn new(url: &str, key: &str, options_json: &str) -> WasmCore {
+        WasmCore { inner: Client::new(url, key, options_json) }
     }
 
     #[wasm_bindgen(js_name = storageKey)]
@@ -32,19 +30,25 @@ impl WasmCore {
         self.inner.persists()
     }
 
-    /// The current session as stored JSON, or `undefined`.
-    #[wasm_bindgen(js_name = sessionJson)]
-    pub fn session_json(&self) -> Option<String> {
-        self.inner.session().map(|s| s.to_stored())
-    }
-
     pub fn restore(&mut self, stored: Option<String>, now_ms: f64) {
         self.inner.restore(stored.as_deref(), now_ms)
     }
 
+    /// `stored`: what wx storage holds under `storageKey()` now.
     #[wasm_bindgen(js_name = getSession)]
-    pub fn get_session(&mut self, now_ms: f64) -> u32 {
-        self.inner.get_session(now_ms)
+    pub fn get_session(&mut self, stored: Option<String>, now_ms: f64) -> u32 {
+        self.inner.get_session(stored.as_deref(), now_ms)
+    }
+
+    #[wasm_bindgen(js_name = initialSession)]
+    pub fn initial_session(&mut self, sub: u32, stored: Option<String>, now_ms: f64) {
+        self.inner.initial_session(sub, stored.as_deref(), now_ms)
+    }
+
+    /// After each `storage_set` output: `undefined` when written, else the wx error message.
+    #[wasm_bindgen(js_name = handleStorageResult)]
+    pub fn handle_storage_result(&mut self, error: Option<String>) {
+        self.inner.handle_storage_result(error.as_deref())
     }
 
     #[wasm_bindgen(js_name = signInWithWechat)]
@@ -64,8 +68,6 @@ impl WasmCore {
 
     /// Next output as JSON text, or `undefined` when there is nothing to do.
     pub fn poll(&mut self) -> Option<String> {
-        self.inner
-            .poll()
-            .map(|o| serde_json::to_string(&o).unwrap_or_default())
+        self.inner.poll().map(|o| serde_json::to_string(&o).unwrap_or_default())
     }
 }

@@ -13,11 +13,23 @@ fn client() -> Client {
 }
 
 fn client_with(options: Value) -> Client {
-    Client::new(&json!({ "url": URL, "key": KEY, "options": options }).to_string())
+    Client::new(URL, KEY, &options.to_string())
 }
 
 fn drain(c: &mut Client) -> Vec<Output> {
     std::iter::from_fn(|| c.poll()).collect()
+}
+
+/// Drain like the shim does with a working wx storage: every write is acknowledged.
+fn drain_ack(c: &mut Client) -> Vec<Output> {
+    let mut outs = Vec::new();
+    while let Some(o) = c.poll() {
+        if matches!(o, Output::StorageSet { .. }) {
+            c.handle_storage_result(None);
+        }
+        outs.push(o);
+    }
+    outs
 }
 
 fn only_http(outs: &[Output]) -> &HttpRequest {
@@ -52,25 +64,15 @@ fn sign_in(c: &mut Client, code: &str, status: u16, body: &str, now: f64) -> Vec
     let op = c.sign_in_with_wechat(&json!({ "code": code }).to_string(), now);
     let req = only_http(&drain(c)).clone();
     c.handle_response(req.id, status, body, now + 50.0);
-    let outs = drain(c);
-    assert_eq!(
-        done(&outs).0,
-        op,
-        "the reply completes the operation that sent it"
-    );
+    let outs = drain_ack(c);
+    assert_eq!(done(&outs).0, op, "the reply completes the operation that sent it");
     outs
 }
 
 fn decode_query_param(url: &str, name: &str) -> String {
     let q = url.split_once('?').expect("query").1;
-    let raw = q
-        .split('&')
-        .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-        .expect("param");
-    percent_encoding::percent_decode_str(raw)
-        .decode_utf8()
-        .expect("utf8")
-        .into_owned()
+    let raw = q.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))).expect("param");
+    percent_encoding::percent_decode_str(raw).decode_utf8().expect("utf8").into_owned()
 }
 
 #[test]
@@ -80,10 +82,7 @@ fn sign_in_sends_the_code_to_memfire_endpoint_with_the_anon_key() {
     let outs = drain(&mut c);
     let req = only_http(&outs);
     assert_eq!(req.method, "GET");
-    assert_eq!(
-        req.url,
-        format!("{URL}/auth/v1/wechat_mini/login?code=013fA51w3S8Ad03D0C3w31WiTT3fA51k")
-    );
+    assert_eq!(req.url, format!("{URL}/auth/v1/wechat_mini/login?code=013fA51w3S8Ad03D0C3w31WiTT3fA51k"));
     assert_eq!(req.headers["apikey"], KEY);
     assert_eq!(req.headers["Authorization"], format!("Bearer {KEY}"));
     assert_eq!(req.body, None);
@@ -92,23 +91,13 @@ fn sign_in_sends_the_code_to_memfire_endpoint_with_the_anon_key() {
 
 #[test]
 fn codes_with_reserved_and_cjk_characters_are_percent_encoded_losslessly() {
-    for code in [
-        "a&b=c",
-        "#hot",
-        "100%",
-        "a b+c",
-        "微信登录🐼",
-        "x?y/z\\w'\"()~*!",
-    ] {
+    for code in ["a&b=c", "#hot", "100%", "a b+c", "微信登录🐼", "x?y/z\\w'\"()~*!"] {
         let mut c = client();
         c.sign_in_with_wechat(&json!({ "code": code }).to_string(), T0);
         let outs = drain(&mut c);
         let req = only_http(&outs);
         let query = req.url.split_once('?').unwrap().1;
-        assert!(
-            !query.contains('#') && !query[5..].contains('&') && !query.contains(' '),
-            "{query}"
-        );
+        assert!(!query.contains('#') && !query[5..].contains('&') && !query.contains(' '), "{query}");
         assert_eq!(decode_query_param(&req.url, "code"), code);
     }
 }
@@ -119,53 +108,21 @@ fn successful_sign_in_stores_the_session_in_the_old_sdk_key_and_format() {
     let outs = sign_in(&mut c, "good", 200, &token_body("at-1", "rt-1"), T0);
     // Order: store, then event, then the result.
     assert!(matches!(outs[0], Output::StorageSet { .. }));
-    assert!(matches!(
-        outs[1],
-        Output::Event {
-            event: AuthEvent::SignedIn,
-            session: Some(_)
-        }
-    ));
+    assert!(matches!(outs[1], Output::Event { event: AuthEvent::SignedIn, session: Some(_), target: None }));
     assert!(matches!(outs[2], Output::Done { error: None, .. }));
-    let Output::StorageSet { key, value } = &outs[0] else {
-        unreachable!()
-    };
+    let Output::StorageSet { key, value } = &outs[0] else { unreachable!() };
     assert_eq!(key, "sb-abcdefghij-auth-token");
     let keys: Vec<&str> = {
         let idx = |k: &str| value.find(&format!("\"{k}\":")).unwrap_or(usize::MAX);
-        let mut ks = vec![
-            "access_token",
-            "token_type",
-            "expires_in",
-            "refresh_token",
-            "user",
-            "expires_at",
-        ];
+        let mut ks = vec!["access_token", "token_type", "expires_in", "refresh_token", "user", "expires_at"];
         ks.sort_by_key(|k| idx(k));
         ks
     };
-    assert_eq!(
-        keys,
-        [
-            "access_token",
-            "token_type",
-            "expires_in",
-            "refresh_token",
-            "user",
-            "expires_at"
-        ]
-    );
+    assert_eq!(keys, ["access_token", "token_type", "expires_in", "refresh_token", "user", "expires_at"]);
     let stored: Value = serde_json::from_str(value).unwrap();
     // expires_at comes from the local receive time (T0 + 50 ms), not the server's value.
-    assert_eq!(
-        stored["expires_at"],
-        json!(((T0 + 50.0) / 1000.0).round() as i64 + 3600)
-    );
-    assert_eq!(
-        stored["user"]["some_future_field"],
-        json!({"x": 1}),
-        "unknown user fields survive"
-    );
+    assert_eq!(stored["expires_at"], json!(((T0 + 50.0) / 1000.0).round() as i64 + 3600));
+    assert_eq!(stored["user"]["some_future_field"], json!({"x": 1}), "unknown user fields survive");
     let (_, data, _) = done(&outs);
     assert_eq!(data["session"]["access_token"], "at-1");
     assert_eq!(data["user"]["wechat_id"], "o_alice");
@@ -182,24 +139,12 @@ fn failed_sign_in_leaves_the_stored_session_untouched() {
             r#"{"code":400,"error_code":"code_used","msg":"invalid wechat code: 40163 code been used"}"#,
             "code_used",
         ),
-        (
-            400,
-            r#"{"code":"invalid_code","message":"invalid wechat code"}"#,
-            "invalid_code",
-        ),
-        (
-            400,
-            r#"{"error":"invalid_grant","error_description":"bad code"}"#,
-            "invalid_grant",
-        ),
+        (400, r#"{"code":"invalid_code","message":"invalid wechat code"}"#, "invalid_code"),
+        (400, r#"{"error":"invalid_grant","error_description":"bad code"}"#, "invalid_grant"),
     ];
     for (status, body, code) in bodies {
         let outs = sign_in(&mut c, "used", status, body, T0 + 1000.0);
-        assert_eq!(
-            outs.len(),
-            1,
-            "only the result: no storage write, no event: {outs:?}"
-        );
+        assert_eq!(outs.len(), 1, "only the result: no storage write, no event: {outs:?}");
         let (_, data, err) = done(&outs);
         let err = err.expect("error");
         assert_eq!(err.kind(), ErrorKind::AuthApiError);
@@ -229,11 +174,7 @@ fn missing_or_bad_code_is_a_clear_error_and_nothing_is_sent() {
         assert_eq!(outs.len(), 1, "{params}: {outs:?}");
         let (_, _, err) = done(&outs);
         let err = err.expect("error");
-        assert_eq!(
-            err.kind(),
-            ErrorKind::AuthInvalidCredentialsError,
-            "{params}"
-        );
+        assert_eq!(err.kind(), ErrorKind::AuthInvalidCredentialsError, "{params}");
         assert_eq!(err.status, Some(400));
         assert!(err.message.contains("code"), "{}", err.message);
     }
@@ -249,36 +190,17 @@ fn network_failures_and_gateway_errors_are_retryable_not_api_errors() {
     let err = done(&outs).2.unwrap();
     assert_eq!(
         (err.kind(), err.status, err.message.as_str()),
-        (
-            ErrorKind::AuthRetryableFetchError,
-            Some(0),
-            "request:fail timeout"
-        )
+        (ErrorKind::AuthRetryableFetchError, Some(0), "request:fail timeout")
     );
 
-    let outs = sign_in(
-        &mut c,
-        "x",
-        521,
-        "<html>Cloudflare: web server is down</html>",
-        T0,
-    );
+    let outs = sign_in(&mut c, "x", 521, "<html>Cloudflare: web server is down</html>", T0);
     let err = done(&outs).2.unwrap();
-    assert_eq!(
-        (err.kind(), err.status),
-        (ErrorKind::AuthRetryableFetchError, Some(521))
-    );
+    assert_eq!((err.kind(), err.status), (ErrorKind::AuthRetryableFetchError, Some(521)));
 }
 
 #[test]
-fn error_table_matches_auth_js_handle_error() {
-    struct Case(
-        u16,
-        &'static str,
-        ErrorKind,
-        Option<&'static str>,
-        &'static str,
-    );
+fn error_table_follows_auth_js_handle_error() {
+    struct Case(u16, &'static str, ErrorKind, Option<&'static str>, &'static str);
     let cases = [
         Case(
             400,
@@ -315,55 +237,14 @@ fn error_table_matches_auth_js_handle_error() {
             Some("session_not_found"),
             "gone",
         ),
-        Case(
-            404,
-            "<html>not found</html>",
-            ErrorKind::AuthUnknownError,
-            None,
-            "unexpected reply",
-        ),
-        Case(
-            400,
-            "[1,2]",
-            ErrorKind::AuthUnknownError,
-            None,
-            "unexpected reply",
-        ),
-        Case(
-            400,
-            "{}",
-            ErrorKind::AuthUnknownError,
-            None,
-            "unexpected reply",
-        ),
-        Case(
-            500,
-            r#"{"code":500,"msg":"boom"}"#,
-            ErrorKind::AuthRetryableFetchError,
-            None,
-            "boom",
-        ),
-        Case(
-            502,
-            "",
-            ErrorKind::AuthRetryableFetchError,
-            None,
-            "HTTP 502",
-        ),
-        Case(
-            503,
-            "Service Unavailable",
-            ErrorKind::AuthRetryableFetchError,
-            None,
-            "HTTP 503",
-        ),
-        Case(
-            530,
-            "",
-            ErrorKind::AuthRetryableFetchError,
-            None,
-            "HTTP 530",
-        ),
+        Case(404, "<html>not found</html>", ErrorKind::AuthUnknownError, None, "unexpected reply"),
+        Case(400, "[1,2]", ErrorKind::AuthApiError, None, "[1,2]"),
+        Case(400, "{}", ErrorKind::AuthApiError, None, "{}"),
+        Case(400, "", ErrorKind::AuthUnknownError, None, "unexpected reply"),
+        Case(500, r#"{"code":500,"msg":"boom"}"#, ErrorKind::AuthRetryableFetchError, None, "boom"),
+        Case(502, "", ErrorKind::AuthRetryableFetchError, None, "HTTP 502"),
+        Case(503, "Service Unavailable", ErrorKind::AuthRetryableFetchError, None, "HTTP 503"),
+        Case(530, "", ErrorKind::AuthRetryableFetchError, None, "HTTP 530"),
         Case(
             429,
             r#"{"code":"over_request_rate_limit","message":"slow down"}"#,
@@ -380,10 +261,7 @@ fn error_table_matches_auth_js_handle_error() {
         assert!(e.message.contains(msg), "{status} {body}: {}", e.message);
     }
     let retryable: Vec<u16> = (100..600).filter(|s| is_retryable_status(*s)).collect();
-    assert_eq!(
-        retryable,
-        [500, 501, 502, 503, 504, 520, 521, 522, 523, 524, 525, 526, 527, 528, 529, 530]
-    );
+    assert_eq!(retryable, [500, 501, 502, 503, 504, 520, 521, 522, 523, 524, 525, 526, 527, 528, 529, 530]);
 }
 
 #[test]
@@ -397,11 +275,7 @@ fn a_2xx_without_a_session_is_an_invalid_token_response() {
         let mut c = client();
         let outs = sign_in(&mut c, "x", 200, body, T0);
         assert_eq!(outs.len(), 1);
-        assert_eq!(
-            done(&outs).2.unwrap().kind(),
-            ErrorKind::AuthInvalidTokenResponseError,
-            "{body}"
-        );
+        assert_eq!(done(&outs).2.unwrap().kind(), ErrorKind::AuthInvalidTokenResponseError, "{body}");
         assert!(c.session().is_none());
     }
 }
@@ -413,15 +287,12 @@ fn restores_a_session_written_by_the_sdk_we_replace() {
     let mut c = client();
     c.restore(Some(stored), T0);
     assert!(drain(&mut c).is_empty(), "a valid session is not rewritten");
-    let op = c.get_session(T0);
+    let op = c.get_session(Some(stored), T0);
     let outs = drain(&mut c);
     let (done_op, data, err) = done(&outs);
     assert_eq!((done_op, err), (op, None));
     assert_eq!(data["session"]["access_token"], "eyJ.old");
-    assert_eq!(
-        data["session"]["user"]["user_metadata"]["nickname"],
-        "卢卡饶"
-    );
+    assert_eq!(data["session"]["user"]["user_metadata"]["nickname"], "卢卡饶");
     assert_eq!(data["session"]["expires_at"], 1_700_003_600);
     // Written back byte-for-byte equivalent.
     let back: Value = serde_json::from_str(&c.session().unwrap().to_stored()).unwrap();
@@ -445,15 +316,9 @@ fn unusable_stored_values_are_removed_and_never_break_later_calls() {
     for raw in bad {
         let mut c = client();
         c.restore(Some(raw), T0);
-        assert_eq!(
-            drain(&mut c),
-            vec![Output::StorageRemove {
-                key: "sb-abcdefghij-auth-token".into()
-            }],
-            "{raw}"
-        );
+        assert_eq!(drain(&mut c), vec![Output::StorageRemove { key: "sb-abcdefghij-auth-token".into() }], "{raw}");
         assert!(c.session().is_none());
-        c.get_session(T0);
+        c.get_session(None, T0);
         assert_eq!(done(&drain(&mut c)).1, &json!({ "session": null }));
     }
     let mut c = client();
@@ -467,12 +332,7 @@ fn tolerant_session_fields() {
     // Numbers as strings or floats, a null user, unknown top-level fields: still a session.
     let s = Session::from_stored(r#"{"access_token":"a","refresh_token":"r","expires_at":"1700000000","expires_in":3600.0,"user":null,"provider_token":"p","token_type":7}"#).unwrap();
     assert_eq!(
-        (
-            s.expires_at,
-            s.expires_in,
-            s.user.is_none(),
-            s.token_type.as_str()
-        ),
+        (s.expires_at, s.expires_in, s.user.is_none(), s.token_type.as_str()),
         (Some(1_700_000_000), Some(3600), true, "bearer")
     );
     assert_eq!(s.extra["provider_token"], "p");
@@ -481,34 +341,12 @@ fn tolerant_session_fields() {
 
 #[test]
 fn storage_key_follows_supabase_js_and_options() {
-    let key = |url: &str, opts: Value| {
-        Client::new(&json!({"url": url, "key": "k", "options": opts}).to_string())
-            .storage_key()
-            .to_owned()
-    };
-    assert_eq!(
-        key("https://abc.baseapi.memfiredb.com/", json!({})),
-        "sb-abc-auth-token"
-    );
-    assert_eq!(
-        key("http://192.168.1.10:8000", json!({})),
-        "sb-192-auth-token"
-    );
-    assert_eq!(
-        key("http://127.0.0.1:54321", json!({})),
-        "sb-127-auth-token"
-    );
-    assert_eq!(
-        key("https://ABC.example.com", json!({})),
-        "sb-abc-auth-token"
-    );
-    assert_eq!(
-        key(
-            "https://abc.example.com",
-            json!({"auth": {"storageKey": "my-key"}})
-        ),
-        "my-key"
-    );
+    let key = |url: &str, opts: Value| Client::new(url, "k", &opts.to_string()).storage_key().to_owned();
+    assert_eq!(key("https://abc.baseapi.memfiredb.com/", json!({})), "sb-abc-auth-token");
+    assert_eq!(key("http://192.168.1.10:8000", json!({})), "sb-192-auth-token");
+    assert_eq!(key("http://127.0.0.1:54321", json!({})), "sb-127-auth-token");
+    assert_eq!(key("https://ABC.example.com", json!({})), "sb-abc-auth-token");
+    assert_eq!(key("https://abc.example.com", json!({"auth": {"storageKey": "my-key"}})), "my-key");
 }
 
 #[test]
@@ -522,9 +360,7 @@ fn persist_session_false_keeps_the_session_in_memory_only() {
 
 #[test]
 fn global_headers_are_sent_and_override_defaults_case_insensitively() {
-    let mut c = client_with(
-        json!({"global": {"headers": {"x-app": "demo", "authorization": "Bearer custom"}}}),
-    );
+    let mut c = client_with(json!({"global": {"headers": {"x-app": "demo", "authorization": "Bearer custom"}}}));
     c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
     let outs = drain(&mut c);
     let req = only_http(&outs);
@@ -535,14 +371,8 @@ fn global_headers_are_sent_and_override_defaults_case_insensitively() {
 
 #[test]
 fn a_bad_project_url_fails_every_call_clearly() {
-    for url in [
-        "",
-        "abc.memfiredb.com",
-        "ftp://x",
-        "https://",
-        "https://user@host",
-    ] {
-        let mut c = Client::new(&json!({"url": url, "key": "k"}).to_string());
+    for url in ["", "abc.memfiredb.com", "ftp://x", "https://", "https://user@host"] {
+        let mut c = Client::new(url, "k", "{}");
         c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
         let outs = drain(&mut c);
         assert_eq!(outs.len(), 1, "{url}");
@@ -558,12 +388,97 @@ fn late_duplicate_and_unknown_replies_are_ignored() {
     c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
     let id = only_http(&drain(&mut c)).id;
     c.handle_response(id, 200, &token_body("a", "r"), T0);
-    assert_eq!(drain(&mut c).len(), 3);
+    assert_eq!(drain_ack(&mut c).len(), 3);
     c.handle_response(id, 200, &token_body("b", "r2"), T0);
     c.handle_transport_error(id, "request:fail", T0);
     c.handle_response(9999, 500, "", T0);
     assert!(drain(&mut c).is_empty());
     assert_eq!(c.session().unwrap().access_token, "a");
+}
+
+#[test]
+fn a_session_that_cannot_be_saved_fails_the_sign_in_and_keeps_the_previous_one() {
+    let mut c = client();
+    sign_in(&mut c, "first", 200, &token_body("at-1", "rt-1"), T0);
+    let op = c.sign_in_with_wechat(r#"{"code":"second"}"#, T0);
+    let id = only_http(&drain(&mut c)).id;
+    c.handle_response(id, 200, &token_body("at-2", "rt-2"), T0);
+    let outs = drain(&mut c);
+    assert!(matches!(&outs[..], [Output::StorageSet { .. }]), "{outs:?}");
+    c.handle_storage_result(Some("setStorageSync:fail exceed storage max size 10MB"));
+    let outs = drain(&mut c);
+    assert_eq!(outs.len(), 1, "no SIGNED_IN: {outs:?}");
+    let (done_op, data, err) = done(&outs);
+    let err = err.unwrap();
+    assert_eq!(
+        (done_op, err.kind(), err.code.as_deref()),
+        (op, ErrorKind::AuthStorageError, Some("storage_write_failed"))
+    );
+    assert!(err.message.contains("exceed storage max size"));
+    assert_eq!(data, &json!({ "user": null, "session": null }));
+    assert_eq!(c.session().unwrap().access_token, "at-1");
+    // A stray acknowledgement changes nothing.
+    c.handle_storage_result(None);
+    assert!(drain(&mut c).is_empty());
+}
+
+#[test]
+fn get_session_follows_what_storage_holds_now() {
+    let mut c = client();
+    let outs = sign_in(&mut c, "x", 200, &token_body("at-1", "rt-1"), T0);
+    let Some(Output::StorageSet { value: ours, .. }) = outs.first().cloned() else { panic!("{outs:?}") };
+    let session_of = |c: &mut Client, stored: Option<&str>| {
+        c.get_session(stored, T0);
+        done(&drain(c)).1["session"].clone()
+    };
+    // What we wrote is still there: same session, nothing rewritten.
+    assert_eq!(session_of(&mut c, Some(&ours))["access_token"], "at-1");
+    // The page cleared storage (wx.clearStorageSync() to log out): no session any more.
+    assert_eq!(session_of(&mut c, None), Value::Null);
+    assert_eq!(session_of(&mut c, Some("")), Value::Null);
+    // Another client (or the old SDK) stored a different session: it is adopted.
+    let other = Session::from_token_response(&token_body("at-9", "rt-9"), T0).unwrap().to_stored();
+    assert_eq!(session_of(&mut c, Some(&other))["refresh_token"], "rt-9");
+    // Garbage appears under the key: removed, no session.
+    c.get_session(Some("{oops"), T0);
+    let outs = drain(&mut c);
+    assert!(matches!(outs[0], Output::StorageRemove { .. }));
+    assert_eq!(done(&outs).1["session"], Value::Null);
+    // persistSession: false ignores storage entirely.
+    let mut mem = client_with(json!({"auth": {"persistSession": false}}));
+    sign_in(&mut mem, "x", 200, &token_body("m", "r"), T0);
+    assert_eq!(session_of(&mut mem, None)["access_token"], "m");
+}
+
+#[test]
+fn initial_session_goes_to_the_new_subscription_only() {
+    let mut c = client();
+    c.initial_session(7, None, T0);
+    assert_eq!(drain(&mut c), vec![Output::Event { event: AuthEvent::InitialSession, session: None, target: Some(7) }]);
+    let stored = Session::from_token_response(&token_body("at-1", "rt-1"), T0).unwrap().to_stored();
+    c.initial_session(8, Some(&stored), T0);
+    let outs = drain(&mut c);
+    let [Output::Event { event: AuthEvent::InitialSession, session: Some(s), target: Some(8) }] = &outs[..] else {
+        panic!("{outs:?}")
+    };
+    assert_eq!(s.access_token, "at-1");
+    // SIGNED_IN is for every listener.
+    let outs = sign_in(&mut c, "x", 200, &token_body("at-2", "rt-2"), T0);
+    assert!(outs.iter().any(|o| matches!(o, Output::Event { event: AuthEvent::SignedIn, target: None, .. })));
+}
+
+#[test]
+fn request_timeout_is_configurable_and_bounded() {
+    let timeout = |opts: Value| {
+        let mut c = client_with(opts);
+        c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+        only_http(&drain(&mut c)).timeout
+    };
+    assert_eq!(timeout(json!({})), 30_000);
+    assert_eq!(timeout(json!({"requestTimeout": 5000})), 5000);
+    assert_eq!(timeout(json!({"requestTimeout": 1})), 100);
+    assert_eq!(timeout(json!({"requestTimeout": 1e12})), 120_000);
+    assert_eq!(timeout(json!({"requestTimeout": "soon"})), 30_000);
 }
 
 /// Deterministic pseudo-random inputs through every entry point: nothing may panic (a panic
@@ -615,32 +530,20 @@ fn no_input_makes_the_core_panic() {
         "4294967296",
         "-1",
     ];
-    let mut random_text = |n: usize| -> String {
-        (0..n)
-            .map(|_| pieces[(next() % pieces.len() as u64) as usize])
-            .collect()
-    };
+    let mut random_text =
+        |n: usize| -> String { (0..n).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect() };
     for i in 0..3000 {
-        let mut c = Client::new(&random_text(i % 12));
+        let mut c = Client::new(&random_text(i % 5), &random_text(i % 3), &random_text(i % 12));
         let mut c2 = client();
-        c.restore(
-            Some(&random_text(i % 9)),
-            f64::from_bits(i as u64 * 0x0101_0101_0101),
-        );
+        c.restore(Some(&random_text(i % 9)), f64::from_bits(i as u64 * 0x0101_0101_0101));
         c2.restore(Some(&random_text(i % 9)), T0);
         for cl in [&mut c, &mut c2] {
             cl.sign_in_with_wechat(&random_text(i % 7), f64::NAN);
-            cl.get_session(f64::INFINITY);
-            let ids: Vec<u32> = drain(cl)
-                .iter()
-                .filter_map(|o| {
-                    if let Output::Http(r) = o {
-                        Some(r.id)
-                    } else {
-                        None
-                    }
-                })
-                .collect();
+            cl.get_session(Some(&random_text(i % 6)), f64::INFINITY);
+            cl.initial_session(i as u32, Some(&random_text(i % 4)), f64::NAN);
+            cl.handle_storage_result(if i % 2 == 0 { None } else { Some("x") });
+            let ids: Vec<u32> =
+                drain(cl).iter().filter_map(|o| if let Output::Http(r) = o { Some(r.id) } else { None }).collect();
             for id in ids {
                 let status = [0u16, 200, 201, 204, 400, 401, 500, 503, 65535][i % 9];
                 cl.handle_response(id, status, &random_text(i % 15), -1e308);

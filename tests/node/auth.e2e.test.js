@@ -40,6 +40,24 @@ Page({
 
 let be
 let project
+let hanging = null
+
+// A server that accepts connections and never answers.
+function startHanging() {
+  const sockets = []
+  const srv = net.createServer((sock) => sockets.push(sock))
+  return new Promise((resolve) => {
+    srv.listen(0, '127.0.0.1', () => {
+      resolve({
+        port: srv.address().port,
+        close: () => {
+          for (const sock of sockets) sock.destroy()
+          srv.close()
+        },
+      })
+    })
+  })
+}
 const sims = []
 
 function supabaseLib(url, key) {
@@ -52,11 +70,22 @@ module.exports = { supabase }
 
 before(async () => {
   be = await startBackend({ port: 0 })
+  hanging = await startHanging()
   project = await makeProject({
     'lib/supabase.js': supabaseLib(be.url, be.anonKey),
     'lib/offline.js': `
 const { createClient } = require('supabase-wechat')
 module.exports = { supabase: createClient('http://127.0.0.1:${await closedPort()}', 'anon') }
+`,
+    'lib/hanging.js': `
+const { createClient } = require('supabase-wechat')
+module.exports = { supabase: createClient('http://127.0.0.1:${hanging.port}', 'anon', { requestTimeout: 300 }) }
+`,
+    'lib/odd-options.js': `
+const { createClient } = require('supabase-wechat')
+const storage = { getItem() {}, setItem() {}, removeItem() {} }
+storage.self = storage // a cycle, and functions: neither may wipe the configuration
+module.exports = { supabase: createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.anonKey)}, { auth: { storage, storageKey: 'odd-key' }, big: BigInt(1) }) }
 `,
     'pages/login/login.js': LOGIN_PAGE,
   })
@@ -64,6 +93,7 @@ module.exports = { supabase: createClient('http://127.0.0.1:${await closedPort()
 
 after(async () => {
   for (const s of sims) s.close()
+  if (hanging) hanging.close()
   if (project) project.cleanup()
   if (be) await be.stop()
 })
@@ -75,6 +105,7 @@ function newSim(opts = {}) {
     appid: be.wechat.appid,
     user: { openid: opts.openid || 'o_' + Math.random().toString(36).slice(2), unionid: '' },
     hostTextCodec: !!opts.hostTextCodec,
+    legacyIOS: !!opts.legacyIOS,
   })
   sims.push(sim)
   return sim
@@ -98,7 +129,7 @@ function closedPort() {
 }
 
 async function wxLoginCode(app) {
-  return (await app.eval('wx.login()')).code
+  return (await app.eval('new Promise((resolve, reject) => wx.login({ success: resolve, fail: reject }))')).code
 }
 
 // Objects made in the page realm have its prototypes; compare their JSON content.
@@ -110,9 +141,15 @@ function loginRequests() {
   return be.requests.filter((r) => r.path === '/auth/v1/wechat_mini/login')
 }
 
-for (const hostTextCodec of [false, true]) {
-  test(`the docs' login page signs in and stores the session in the old SDK's key and format (TextEncoder ${hostTextCodec ? 'present' : 'absent'})`, async () => {
-    const sim = newSim({ hostTextCodec, openid: 'o_page_' + hostTextCodec })
+const ENVIRONMENTS = [
+  { name: 'device: no TextEncoder', hostTextCodec: false },
+  { name: 'DevTools: host TextEncoder', hostTextCodec: true },
+  { name: 'old iOS: no TextEncoder, FinalizationRegistry, WeakRef', hostTextCodec: false, legacyIOS: true },
+]
+for (const env of ENVIRONMENTS) {
+  const hostTextCodec = env.name // a distinct openid per environment
+  test(`the docs' login page signs in and stores the session in the old SDK's key and format (${env.name})`, async () => {
+    const sim = newSim({ hostTextCodec: env.hostTextCodec, legacyIOS: env.legacyIOS, openid: 'o_page_' + hostTextCodec })
     const app = await sim.launch()
     const page = await app.openPage('pages/login/login')
     page.login()
@@ -280,3 +317,71 @@ function fetchUser(token) {
       .on('error', reject)
   })
 }
+
+test('getSession follows wx storage: a page that logs out with wx.clearStorageSync() sees no session', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  const { supabase } = app.require('lib/supabase')
+  const { data } = await supabase.auth.signInWithWechat({ code: await wxLoginCode(app) })
+  assert.ok(data.session)
+  app.context.wx.clearStorageSync()
+  assert.deepEqual(plain(await supabase.auth.getSession()), { data: { session: null }, error: null })
+  // Garbage under the key is cleaned up, never a crash.
+  app.context.wx.setStorageSync(STORAGE_KEY, '{not json')
+  assert.deepEqual(plain(await supabase.auth.getSession()), { data: { session: null }, error: null })
+  assert.equal(sim.storage.has(STORAGE_KEY), false)
+})
+
+test('when wx storage is full the sign-in fails clearly and the previous session stays', async () => {
+  const sim = newSim()
+  // A returning user of the old SDK: a small session already stored.
+  const previous = JSON.stringify({ access_token: 'old-at', token_type: 'bearer', expires_in: 3600, refresh_token: 'oldrefresh12', user: { id: 'u-old' }, expires_at: Math.round(Date.now() / 1000) + 3600 })
+  sim.storage.set(STORAGE_KEY, previous)
+  const app = await sim.launch()
+  // Fill the 10 MB quota with other keys, down to a few bytes.
+  let n = 0
+  for (const size of [1000 * 1000, 100 * 1000, 10 * 1000, 1000, 100, 10]) {
+    for (;;) {
+      try {
+        app.context.wx.setStorageSync('f' + n++, 'x'.repeat(size))
+      } catch (e) {
+        break
+      }
+    }
+  }
+  const { supabase } = app.require('lib/supabase')
+  const events = []
+  supabase.auth.onAuthStateChange((e) => events.push(e))
+  const { data, error } = await supabase.auth.signInWithWechat({ code: await wxLoginCode(app) })
+  assert.deepEqual(plain(data), { user: null, session: null })
+  assert.equal(error.name, 'AuthStorageError')
+  assert.equal(error.code, 'storage_write_failed')
+  assert.match(error.message, /exceed storage/)
+  assert.deepEqual(events, ['INITIAL_SESSION'], 'no SIGNED_IN for a session that was not kept')
+  assert.equal(sim.storage.get(STORAGE_KEY), previous)
+  const app2 = await sim.restart()
+  const got = await app2.require('lib/supabase').supabase.auth.getSession()
+  assert.equal(got.data.session.access_token, 'old-at')
+})
+
+test('a server that never answers: the call resolves after requestTimeout with a retryable error', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  const { supabase } = app.require('lib/hanging')
+  const t0 = Date.now()
+  const { data, error } = await supabase.auth.signInWithWechat({ code: 'abc' })
+  assert.deepEqual(plain(data), { user: null, session: null })
+  assert.equal(error.name, 'AuthRetryableFetchError')
+  assert.equal(error.status, 0)
+  assert.match(error.message, /timeout/)
+  assert.ok(Date.now() - t0 < 5000)
+})
+
+test('unserialisable options (functions, a cycle, a BigInt) do not wipe url, key or other options', async () => {
+  const sim = newSim()
+  const app = await sim.launch()
+  const { supabase } = app.require('lib/odd-options')
+  const { error } = await supabase.auth.signInWithWechat({ code: await wxLoginCode(app) })
+  assert.equal(error, null)
+  assert.ok(sim.storage.has('odd-key'), 'auth.storageKey was read')
+})

@@ -102,6 +102,8 @@ class AppRuntime {
     this._wrap = vm.runInContext(FN_WRAP, ctx, { filename: 'wx-sim-internal.js' })
     const ctxWebAssembly = vm.runInContext('WebAssembly', ctx)
     vm.runInContext('delete globalThis.WebAssembly; delete globalThis.console', ctx)
+    // legacyIOS: what old iOS JavaScriptCore lacks (FinalizationRegistry/WeakRef before iOS 14.5).
+    if (opts.legacyIOS) vm.runInContext('delete globalThis.FinalizationRegistry; delete globalThis.WeakRef; delete globalThis.SharedArrayBuffer; delete globalThis.Atomics', ctx)
     if (!opts.allowEval) vm.runInContext(FUNCTION_PATCH, ctx, { filename: 'wx-sim-internal.js' })
 
     this._net = new Net(this)

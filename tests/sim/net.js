@@ -387,7 +387,7 @@ function makeNetApis (app) {
           else finish(false, { errMsg: `login:fail mint_code HTTP ${resp.statusCode} ${text.slice(0, 200)}` })
         }
       })
-    })
+    }, false) // wx.login docs: 以 Promise 风格调用：不支持 (callbacks only)
   }
 
   return { request, uploadFile, downloadFile, login }

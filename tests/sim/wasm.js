@@ -18,6 +18,8 @@ function makeWXWebAssembly (app, ctxWebAssembly) {
     }
     if (/^[a-z][a-z0-9+.-]*:/i.test(p)) return reject(`WebAssembly.instantiate: not support wxfile: or http: path (${p})`)
     if (!/\.wasm(\.br)?$/.test(p)) return reject(`WXWebAssembly.instantiate: path must end with .wasm or .wasm.br: ${p}`)
+    // Devices want an absolute code-package path (wxwasm.md §1.2: "not absolute path" errors).
+    if (!p.startsWith('/')) return reject(`WXWebAssembly.instantiate: path must be an absolute code package path starting with '/': ${p}`)
     const rel = p.replace(/^\/+/, '')
     const file = path.resolve(root, rel)
     const r = path.relative(root, file)
@@ -36,6 +38,12 @@ function makeWXWebAssembly (app, ctxWebAssembly) {
         }
         ctxWebAssembly.instantiate(bytes, imports).then((result) => {
           if (!app.alive) return
+          // iOS WXWebAssembly cannot export a Global ("iOS 平台暂不支持 Global"): reject like the strictest device.
+          const globals = ctxWebAssembly.Module.exports(result.module).filter((e) => e.kind === 'global')
+          if (globals.length) {
+            rej(new R.Error(`WXWebAssembly.instantiate: exported Global is not supported on iOS: ${globals.map((g) => g.name).join(', ')}`))
+            return
+          }
           sim.wasmLoads.push({ path: p, bytes: buf.length, wasmBytes: bytes.length, ms: Number(process.hrtime.bigint() - t0) / 1e6, app: app.id })
           resolve(result)
         }, (e) => { if (app.alive) rej(e) })
