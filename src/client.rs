@@ -12,10 +12,10 @@
 use std::collections::VecDeque;
 
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::error::{self, AuthError};
-use crate::session::{Session, User};
+use crate::session::Session;
 use crate::url::{encode_query_value, BaseUrl};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -66,11 +66,42 @@ pub enum Output {
         #[serde(skip_serializing_if = "Option::is_none")]
         target: Option<u32>,
     },
+    /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`].
+    #[serde(skip_serializing)]
     Done {
         op: u32,
-        data: Value,
+        data: Json,
         error: Option<AuthError>,
     },
+}
+
+/// JSON text the core built itself (valid by construction), passed on without re-serializing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Json(String);
+
+impl Json {
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+
+    /// Parsed, for tests and callers that want a value.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+}
+
+impl Output {
+    /// The output as JSON text for the shim. `Done.data` is spliced in as it is: a session's
+    /// JSON is built once when it changes, not re-serialized on every `getSession`.
+    pub fn to_json(&self) -> String {
+        match self {
+            Output::Done { op, data, error } => {
+                let error = serde_json::to_string(error).unwrap_or_else(|_| "null".to_owned());
+                format!(r#"{{"type":"done","op":{op},"data":{},"error":{error}}}"#, data.text())
+            }
+            other => serde_json::to_string(other).unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +150,8 @@ pub struct Client {
     /// Set when `createClient` got an unusable URL or key: every operation then fails with it.
     config_error: Option<AuthError>,
     session: Option<Session>,
+    /// `session` as JSON text, what `getSession` hands out.
+    session_json: Option<String>,
     /// The storage value `session` was read from or written as; `None` when storage is empty.
     stored_raw: Option<String>,
     next_id: u32,
@@ -155,6 +188,7 @@ impl Client {
             request_timeout: opts.request_timeout,
             config_error,
             session: None,
+            session_json: None,
             stored_raw: None,
             next_id: 0,
             pending: Vec::new(),
@@ -195,7 +229,7 @@ impl Client {
         if raw == self.stored_raw.as_deref() {
             return;
         }
-        self.session = raw.and_then(Session::from_stored);
+        self.set_session(raw.and_then(Session::from_stored));
         self.stored_raw = self.session.as_ref().and(raw.map(str::to_owned));
         if raw.is_some() && self.session.is_none() {
             self.out.push_back(Output::StorageRemove { key: self.storage_key.clone() });
@@ -206,7 +240,7 @@ impl Client {
     pub fn get_session(&mut self, stored: Option<&str>, now_ms: f64) -> u32 {
         self.restore(stored, now_ms);
         let op = self.next_id();
-        let data = session_data(None, self.session.as_ref());
+        let data = raw_json(format!(r#"{{"session":{}}}"#, self.session_json.as_deref().unwrap_or("null")));
         self.finish(op, data, None);
         op
     }
@@ -308,12 +342,18 @@ impl Client {
 
     fn commit_sign_in(&mut self, op: u32, session: Session) {
         self.out.push_back(Output::Event { event: AuthEvent::SignedIn, session: Some(session.clone()), target: None });
-        let data = session_data(Some(session.user.as_ref()), Some(&session));
-        self.session = Some(session);
-        self.finish(op, data, None);
+        let user = serde_json::to_string(&session.user).unwrap_or_default();
+        self.set_session(Some(session));
+        let data = format!(r#"{{"user":{},"session":{}}}"#, user, self.session_json.as_deref().unwrap_or("null"));
+        self.finish(op, raw_json(data), None);
     }
 
-    fn finish(&mut self, op: u32, data: Value, error: Option<AuthError>) {
+    fn set_session(&mut self, session: Option<Session>) {
+        self.session_json = session.as_ref().map(Session::to_stored);
+        self.session = session;
+    }
+
+    fn finish(&mut self, op: u32, data: Json, error: Option<AuthError>) {
         self.out.push_back(Output::Done { op, data, error });
     }
 
@@ -354,20 +394,13 @@ impl Client {
     }
 }
 
-fn empty_session_data() -> Value {
-    json!({ "user": null, "session": null })
+fn empty_session_data() -> Json {
+    raw_json(r#"{"user":null,"session":null}"#.to_owned())
 }
 
-/// `{ session }`, or `{ user, session }` when `user` is given. Not `json!`: its
-/// `to_value(..).unwrap()` links the panic path of `serde_json::Error` (~1.3 KB of wasm.br);
-/// serializing these types into a `Value` cannot fail.
-fn session_data(user: Option<Option<&User>>, session: Option<&Session>) -> Value {
-    let mut m = Map::new();
-    if let Some(user) = user {
-        m.insert("user".into(), serde_json::to_value(user).unwrap_or(Value::Null));
-    }
-    m.insert("session".into(), serde_json::to_value(session).unwrap_or(Value::Null));
-    Value::Object(m)
+/// JSON text the core built itself from JSON it produced (so it is valid by construction).
+fn raw_json(text: String) -> Json {
+    Json(text)
 }
 
 fn invalid_token_response() -> AuthError {

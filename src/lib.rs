@@ -14,6 +14,6 @@ mod alloc_wasm;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-pub use client::{AuthEvent, Client, HttpRequest, Output};
+pub use client::{AuthEvent, Client, HttpRequest, Json, Output};
 pub use error::{AuthError, ErrorKind};
 pub use session::{Session, User};

@@ -68,6 +68,6 @@ impl WasmCore {
 
     /// Next output as JSON text, or `undefined` when there is nothing to do.
     pub fn poll(&mut self) -> Option<String> {
-        self.inner.poll().map(|o| serde_json::to_string(&o).unwrap_or_default())
+        self.inner.poll().map(|o| o.to_json())
     }
 }

@@ -39,10 +39,10 @@ fn only_http(outs: &[Output]) -> &HttpRequest {
     }
 }
 
-fn done(outs: &[Output]) -> (u32, &Value, Option<&supabase_wechat::AuthError>) {
+fn done(outs: &[Output]) -> (u32, Value, Option<&supabase_wechat::AuthError>) {
     outs.iter()
         .find_map(|o| match o {
-            Output::Done { op, data, error } => Some((*op, data, error.as_ref())),
+            Output::Done { op, data, error } => Some((*op, data.value(), error.as_ref())),
             _ => None,
         })
         .expect("a Done output")
@@ -150,7 +150,7 @@ fn failed_sign_in_leaves_the_stored_session_untouched() {
         assert_eq!(err.kind(), ErrorKind::AuthApiError);
         assert_eq!(err.status, Some(400));
         assert_eq!(err.code.as_deref(), Some(code));
-        assert_eq!(data, &json!({ "user": null, "session": null }));
+        assert_eq!(data, json!({ "user": null, "session": null }));
         assert_eq!(c.session().unwrap().access_token, "at-1");
     }
 }
@@ -319,7 +319,7 @@ fn unusable_stored_values_are_removed_and_never_break_later_calls() {
         assert_eq!(drain(&mut c), vec![Output::StorageRemove { key: "sb-abcdefghij-auth-token".into() }], "{raw}");
         assert!(c.session().is_none());
         c.get_session(None, T0);
-        assert_eq!(done(&drain(&mut c)).1, &json!({ "session": null }));
+        assert_eq!(done(&drain(&mut c)).1, json!({ "session": null }));
     }
     let mut c = client();
     c.restore(Some(""), T0);
@@ -415,7 +415,7 @@ fn a_session_that_cannot_be_saved_fails_the_sign_in_and_keeps_the_previous_one()
         (op, ErrorKind::AuthStorageError, Some("storage_write_failed"))
     );
     assert!(err.message.contains("exceed storage max size"));
-    assert_eq!(data, &json!({ "user": null, "session": null }));
+    assert_eq!(data, json!({ "user": null, "session": null }));
     assert_eq!(c.session().unwrap().access_token, "at-1");
     // A stray acknowledgement changes nothing.
     c.handle_storage_result(None);
@@ -576,4 +576,28 @@ fn numbers_in_stored_sessions_are_read_leniently() {
     for (v, want) in cases {
         assert_eq!(value_to_i64(&v), want, "{v}");
     }
+}
+
+#[test]
+fn every_output_crosses_to_js_as_valid_json() {
+    let mut c = client();
+    let mut outs = sign_in(&mut c, "x", 200, &token_body("at\"1</script>\u{2028}", "rt-1"), T0);
+    outs.extend(sign_in(&mut c, "y", 400, r#"{"code":400,"error_code":"e\"q","msg":"bad \"quote\" 微信"}"#, T0));
+    c.restore(Some("garbage"), T0);
+    c.initial_session(3, None, T0);
+    c.get_session(None, T0);
+    outs.extend(drain(&mut c));
+    let kinds: Vec<String> = outs
+        .iter()
+        .map(|o| {
+            let v: Value = serde_json::from_str(&o.to_json()).unwrap_or_else(|e| panic!("{e}: {}", o.to_json()));
+            if let Output::Done { op, data, error } = o {
+                assert_eq!(v["op"], json!(op));
+                assert_eq!(v["data"], data.value());
+                assert_eq!(v["error"], serde_json::to_value(error).unwrap());
+            }
+            v["type"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(kinds, ["storage_set", "event", "done", "done", "storage_remove", "event", "done"]);
 }
