@@ -49,6 +49,7 @@ class AuthClient {
     this._core = null
     this._broken = null
     this._ready = null
+    this._storageKey = null
     this._load()
   }
 
@@ -59,7 +60,7 @@ class AuthClient {
 
   /** The current session (read from wx storage, as the SDK we replace does): `{ data: { session }, error }`. */
   getSession() {
-    return this._op('getSession', (core) => core.getSession(this._stored(core), Date.now()))
+    return this._op('getSession', (core) => core.getSession(this._stored(), Date.now()))
   }
 
   /**
@@ -79,7 +80,7 @@ class AuthClient {
     this._whenReady().then(
       (core) => {
         if (this._listeners.has(n)) this._guard(() => {
-          core.initialSession(n, this._stored(core), Date.now())
+          core.initialSession(n, this._stored(), Date.now())
           this._drive()
         })
       },
@@ -96,7 +97,8 @@ class AuthClient {
       const c = this._config
       const core = new glue.Core(String(c.url), String(c.key), toJson(c.options))
       this._core = core
-      core.restore(this._stored(core), Date.now())
+      this._storageKey = core.persists() ? core.storageKey() : null
+      core.restore(this._stored(), Date.now())
       this._drive()
       return core
     })
@@ -111,8 +113,9 @@ class AuthClient {
     return this._ready
   }
 
-  _stored(core) {
-    return core.persists() ? wxio.readStorage(core.storageKey()) : undefined
+  // What wx storage holds under the session key now (undefined with persistSession: false).
+  _stored() {
+    return this._storageKey === null ? undefined : wxio.readStorage(this._storageKey)
   }
 
   // Start an operation once the core is ready; resolves with `{ data, error }`, never rejects.
