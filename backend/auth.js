@@ -5,15 +5,7 @@ const http = require('http')
 const jwt = require('./jwt')
 const { randomString } = require('./wechat')
 
-class ApiError extends Error {
-  // oauth: {error, error_description} -> shape C instead of the HTTPError shapes.
-  constructor(status, errorCode, message, oauth) {
-    super(message)
-    this.status = status
-    this.errorCode = errorCode
-    this.oauth = oauth || null
-  }
-}
+const { ApiError, parseJson } = require('./http-util')
 
 const RT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 const newRefreshToken = () => randomString(12, RT_ALPHABET)
@@ -338,16 +330,25 @@ function createAuth(ctx) {
     return null
   }
 
-  return { wechatLogin, token, getUser, logout, authenticate, refreshTokenGrant }
-}
-
-function parseJson(body) {
-  if (!body || !body.trim()) return {}
-  try {
-    return JSON.parse(body)
-  } catch (e) {
-    throw new ApiError(400, 'bad_json', `Could not parse request body as JSON: ${e.message}`)
+  // The route table: 'METHOD /path' (relative to /auth/v1) -> handler(req, params, bodyText).
+  // A handler returns the JSON body (status 200), null (204), or throws ApiError.
+  const routes = {
+    'GET /wechat_mini/login': (req, params) => wechatLogin(req, params),
+    'POST /token': (req, params, body) => token(req, params, body),
+    'GET /user': (req) => getUser(req),
+    'POST /logout': (req, params) => logout(req, params),
+    'GET /health': async () => ({ version: 'sbwx-local', name: 'GoTrue', description: 'supabase-wechat local auth emulator' }),
+    'GET /settings': async () => ({
+      external: { wechat_mini: true, email: false, phone: false, anonymous_users: false },
+      disable_signup: false,
+      mailer_autoconfirm: false,
+      phone_autoconfirm: false,
+      sms_provider: '',
+      saml_enabled: false,
+    }),
   }
+
+  return { routes, wechatLogin, token, getUser, logout, authenticate, refreshTokenGrant, loadUser, createSession, sessionBody }
 }
 
 module.exports = { createAuth, ApiError, userJson, parseJson }

@@ -1,78 +1,59 @@
 'use strict'
-// Local backend for tests and the demo: throwaway PostgreSQL 15 + GoTrue/MemFire-like auth + fake WeChat,
-// all on one HTTP server bound to 127.0.0.1.
+// Local backend for tests and the demo: a throwaway PostgreSQL cluster, GoTrue/MemFire-like auth and
+// a fake WeChat, on one HTTP server bound to 127.0.0.1. Each area is a service mounted under its
+// URL prefix (see `services` below); fault injection and the request log wrap them all.
 const fs = require('fs')
-const crypto = require('crypto')
 const path = require('path')
 const http = require('http')
 const { Pool } = require('pg')
 const jwt = require('./jwt')
 const { createCluster } = require('./pg-cluster')
-const { createWechat } = require('./wechat')
-const { createAuth, ApiError, parseJson } = require('./auth')
+const { createWechat, createWechatService } = require('./wechat')
+const { createAuth } = require('./auth')
+const { ApiError, API_VERSION_2024, send, sendApiError, readBody, wantsApi2024, parseJson } = require('./http-util')
 
 const DEFAULT_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long'
 const DEFAULT_WECHAT = { appid: 'wx0000000000000001', secret: '0123456789abcdef0123456789abcdef' }
 // Fixed iat/exp so the keys are stable for a given secret (like the Supabase CLI demo keys).
 const KEY_IAT = 1700000000
 const KEY_EXP = 2000000000
-const API_VERSION_2024 = '2024-01-01'
 
-const CORS_HEADERS = {
-  'access-control-allow-origin': '*',
-  'access-control-allow-methods': 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS',
-  'access-control-allow-headers': 'authorization,apikey,content-type,x-client-info,x-supabase-api-version,prefer,range,accept-profile,content-profile',
-  'access-control-expose-headers': 'x-sb-error-code,x-supabase-api-version,content-range',
-}
-
-function wantsApi2024(req) {
-  const v = req.headers['x-supabase-api-version']
-  if (typeof v !== 'string') return false
-  const m = /^\s*(\d{4})-(\d{2})-(\d{2})\s*$/.exec(v)
-  if (!m) return false
-  const d = Date.UTC(+m[1], +m[2] - 1, +m[3])
-  return Number.isFinite(d) && d >= Date.UTC(2024, 0, 1)
-}
-
-function send(res, status, body, headers = {}) {
-  const h = { ...CORS_HEADERS, ...headers }
-  if (body === null || body === undefined) {
-    res.writeHead(status, h)
-    res.end()
-    return
+// Kong's key-auth in front of Supabase services: apikey header (or ?apikey=) must be a JWT we signed.
+function checkApiKey(req, params, cfg, now) {
+  const key = req.headers.apikey !== undefined ? req.headers.apikey : params.apikey
+  if (key === undefined || key === '') return { message: 'No API key found in request' }
+  try {
+    jwt.verify(String(key), cfg.jwtSecret, Math.floor(now() / 1000))
+  } catch (_) {
+    return { message: 'Invalid API key' }
   }
-  const text = typeof body === 'string' ? body : JSON.stringify(body)
-  h['content-type'] = h['content-type'] || 'application/json; charset=utf-8'
-  h['content-length'] = Buffer.byteLength(text)
-  res.writeHead(status, h)
-  res.end(text)
+  return null
 }
 
-function sendApiError(req, res, e) {
-  if (e.oauth) return send(res, e.status, e.oauth)
-  const headers = {}
-  if (e.errorCode) headers['x-sb-error-code'] = e.errorCode
-  if (wantsApi2024(req)) {
-    headers['x-supabase-api-version'] = API_VERSION_2024
-    return send(res, e.status, { code: e.errorCode || (e.status >= 500 ? 'unexpected_failure' : 'unknown'), message: e.message }, headers)
+// Serves a GoTrue-style route table: 'METHOD /path' -> handler(req, params, bodyText).
+function routeTableService(prefix, routes) {
+  return {
+    prefix,
+    apikey: true,
+    async handle(req, res, r) {
+      const route = r.path.replace(/\/+$/, '') || '/'
+      const versionHeader = wantsApi2024(req) ? { 'x-supabase-api-version': API_VERSION_2024 } : {}
+      const fn = routes[`${req.method} ${route}`]
+      try {
+        if (!fn) {
+          const known = Object.keys(routes).some((k) => k.split(' ')[1] === route)
+          if (known) throw new ApiError(405, 'method_not_allowed', 'Method Not Allowed')
+          throw new ApiError(404, 'not_found', 'Not Found')
+        }
+        const out = await fn(req, r.params, await r.text())
+        if (out === null) return send(res, 204, null, versionHeader)
+        return send(res, 200, out, versionHeader)
+      } catch (e) {
+        if (e instanceof ApiError) return sendApiError(req, res, e)
+        throw e
+      }
+    },
   }
-  const body = { code: e.status, error_code: e.errorCode, msg: e.message }
-  if (e.status >= 500) body.error_id = crypto.randomUUID()
-  return send(res, e.status, body, headers)
-}
-
-function readBody(req, limit = 1 << 20) {
-  return new Promise((resolve, reject) => {
-    const chunks = []
-    let n = 0
-    req.on('data', (c) => {
-      n += c.length
-      if (n > limit) { reject(new Error('body too large')); req.destroy(); return }
-      chunks.push(c)
-    })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
-    req.on('error', reject)
-  })
 }
 
 async function startBackend(opts = {}) {
@@ -96,6 +77,11 @@ async function startBackend(opts = {}) {
     pool = new Pool({ connectionString: cluster.connectionString, max: 10, idleTimeoutMillis: 1000 })
     pool.on('error', () => { /* connection terminated during shutdown */ })
     await pool.query(fs.readFileSync(path.join(__dirname, 'schema.sql'), 'utf8'))
+    // Schemas of the other areas (storage, the demo tables, ...), in file-name order.
+    const sqlDir = path.join(__dirname, 'sql')
+    for (const f of fs.existsSync(sqlDir) ? fs.readdirSync(sqlDir).filter((n) => n.endsWith('.sql')).sort() : []) {
+      await pool.query(fs.readFileSync(path.join(sqlDir, f), 'utf8'))
+    }
 
     const anonKey = jwt.sign({ iss: 'supabase-demo', role: 'anon', iat: KEY_IAT, exp: KEY_EXP }, cfg.jwtSecret)
     const serviceRoleKey = jwt.sign({ iss: 'supabase-demo', role: 'service_role', iat: KEY_IAT, exp: KEY_EXP }, cfg.jwtSecret)
@@ -112,6 +98,24 @@ async function startBackend(opts = {}) {
       wechatApiBase: () => (cfg.wechat.apiBase || `${baseUrl}/wechat`),
     })
 
+    // Everything a service module may use.
+    const ctx = { pool, cfg, now, jwt, anonKey, serviceRoleKey, baseUrl: () => baseUrl, cluster, wechat, auth, requests }
+    // Each module: create(ctx) -> { services: [...], api?, start?(), stop?() }. `api` is exposed on
+    // the returned backend object under the module's name (be.rest, be.storage, ...).
+    const modules = {
+      rest: require('./rest').create(ctx),
+      storage: require('./storage').create(ctx),
+      functions: require('./functions').create(ctx),
+      faults: require('./faults').create(ctx),
+    }
+    ctx.modules = modules
+    // Mounted in order; the first whose prefix matches handles the request.
+    const services = [
+      createWechatService(wechat),
+      routeTableService('/auth/v1', auth.routes),
+      ...Object.values(modules).flatMap((m) => m.services || []),
+    ]
+
     const sockets = new Set()
     server = http.createServer((req, res) => {
       handle(req, res).catch((e) => {
@@ -119,70 +123,50 @@ async function startBackend(opts = {}) {
         else res.destroy()
       })
     })
-    server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)) })
+    server.on('connection', (s) => {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+    })
 
     async function handle(req, res) {
       const u = new URL(req.url, 'http://127.0.0.1')
       const pathname = u.pathname
-      const query = u.search.startsWith('?') ? u.search.slice(1) : u.search
       const params = Object.fromEntries(u.searchParams)
-      let body
-      try { body = await readBody(req) } catch (_) { return send(res, 413, { message: 'Request size limit exceeded' }) }
-      requests.push({ method: req.method, path: pathname, query, params, headers: { ...req.headers }, body })
+      const entry = { method: req.method, path: pathname, query: u.search.startsWith('?') ? u.search.slice(1) : u.search, params, headers: { ...req.headers }, body: '' }
+      requests.push(entry)
+      // The body is read on demand (storage streams large uploads); text() is logged.
+      let bodyPromise = null
+      const body = (limit) => (bodyPromise = bodyPromise || readBody(req, limit))
+      const r = {
+        url: u,
+        params,
+        query: entry.query,
+        body,
+        async text(limit) {
+          const b = await body(limit)
+          entry.body = b.toString('utf8')
+          return entry.body
+        },
+      }
 
       if (req.method === 'OPTIONS') return send(res, 204, null, { 'access-control-max-age': '3600' })
+      // Injected faults (latency, 5xx, resets, hangs, ...) for this route, if any.
+      if (await modules.faults.intercept(req, res, pathname)) return undefined
 
-      // ---- fake WeChat platform ----
-      if (pathname === '/wechat/test/mint_code') {
-        if (req.method !== 'POST') return send(res, 405, { errcode: -1, errmsg: 'method not allowed' })
-        let data
-        try { data = body.trim() ? JSON.parse(body) : {} } catch (_) { return send(res, 400, { errcode: 47001, errmsg: 'data format error' }) }
+      for (const svc of services) {
+        if (pathname !== svc.prefix && !pathname.startsWith(svc.prefix + '/')) continue
+        if (svc.apikey) {
+          const denied = checkApiKey(req, params, cfg, now)
+          if (denied) return send(res, 401, denied)
+        }
+        r.path = pathname.slice(svc.prefix.length) || '/'
         try {
-          return send(res, 200, { code: wechat.mintCode({ appid: data.appid, openid: data.openid, unionid: data.unionid }) })
+          return await svc.handle(req, res, r)
         } catch (e) {
-          return send(res, 400, { errcode: 41009, errmsg: e.message })
-        }
-      }
-      if (pathname === '/wechat/sns/jscode2session') {
-        return send(res, 200, wechat.jscode2session(params))
-      }
-
-      // ---- auth (Kong gate + GoTrue) ----
-      if (pathname === '/auth/v1' || pathname.startsWith('/auth/v1/')) {
-        const key = req.headers.apikey !== undefined ? req.headers.apikey : params.apikey
-        if (key === undefined || key === '') return send(res, 401, { message: 'No API key found in request' })
-        try { jwt.verify(String(key), cfg.jwtSecret, Math.floor(now() / 1000)) } catch (_) {
-          return send(res, 401, { message: 'Invalid API key' })
-        }
-        const route = pathname.slice('/auth/v1'.length).replace(/\/+$/, '') || '/'
-        const versionHeader = wantsApi2024(req) ? { 'x-supabase-api-version': API_VERSION_2024 } : {}
-        const routes = {
-          'GET /wechat_mini/login': () => auth.wechatLogin(req, params),
-          'POST /token': () => auth.token(req, params, body),
-          'GET /user': () => auth.getUser(req),
-          'POST /logout': () => auth.logout(req, params),
-          'GET /health': async () => ({ version: 'sbwx-local', name: 'GoTrue', description: 'supabase-wechat local auth emulator' }),
-          'GET /settings': async () => ({
-            external: { wechat_mini: true, email: false, phone: false, anonymous_users: false },
-            disable_signup: false, mailer_autoconfirm: false, phone_autoconfirm: false, sms_provider: '', saml_enabled: false,
-          }),
-        }
-        const fn = routes[`${req.method} ${route}`]
-        try {
-          if (!fn) {
-            const known = Object.keys(routes).some((k) => k.split(' ')[1] === route)
-            if (known) throw new ApiError(405, 'method_not_allowed', 'Method Not Allowed')
-            throw new ApiError(404, 'not_found', 'Not Found')
-          }
-          const out = await fn()
-          if (out === null) return send(res, 204, null, versionHeader)
-          return send(res, 200, out, versionHeader)
-        } catch (e) {
-          if (e instanceof ApiError) return sendApiError(req, res, e)
+          if (e && e.tooLarge) return send(res, 413, { message: 'Request size limit exceeded' })
           throw e
         }
       }
-
       return send(res, 404, { message: 'no Route matched with those values' })
     }
 
@@ -192,6 +176,7 @@ async function startBackend(opts = {}) {
     })
     const port = server.address().port
     baseUrl = `http://127.0.0.1:${port}`
+    for (const m of Object.values(modules)) if (m.start) await m.start()
 
     let stopping = null
     const be = {
@@ -211,9 +196,20 @@ async function startBackend(opts = {}) {
       now,
       mintCode(o) { return wechat.mintCode(o || {}) },
       signJwt(claims) { return jwt.sign(claims, cfg.jwtSecret) },
+      rest: modules.rest.api,
+      storage: modules.storage.api,
+      functions: modules.functions.api,
+      faults: modules.faults.api,
       stop() {
         if (!stopping) {
           stopping = (async () => {
+            for (const m of Object.values(modules).reverse()) {
+              try {
+                if (m.stop) await m.stop()
+              } catch (_) {
+                /* keep stopping the rest */
+              }
+            }
             await new Promise((resolve) => {
               server.close(() => resolve())
               for (const s of sockets) s.destroy()
@@ -234,4 +230,4 @@ async function startBackend(opts = {}) {
   }
 }
 
-module.exports = { startBackend, DEFAULT_JWT_SECRET, DEFAULT_WECHAT, parseJson }
+module.exports = { startBackend, DEFAULT_JWT_SECRET, DEFAULT_WECHAT }

@@ -56,4 +56,30 @@ function createWechat({ apps, now }) {
   return { mintCode, jscode2session, codes }
 }
 
-module.exports = { createWechat, randomString }
+// The fake WeChat platform over HTTP (what api.weixin.qq.com is to MemFire's server) and its test hooks.
+function createWechatService(wechat) {
+  const { send, parseJson } = require('./http-util')
+  return {
+    prefix: '/wechat',
+    async handle(req, res, r) {
+      if (r.path === '/test/mint_code') {
+        if (req.method !== 'POST') return send(res, 405, { errcode: -1, errmsg: 'method not allowed' })
+        let data
+        try {
+          data = parseJson(await r.text())
+        } catch (_) {
+          return send(res, 400, { errcode: 47001, errmsg: 'data format error' })
+        }
+        try {
+          return send(res, 200, { code: wechat.mintCode({ appid: data.appid, openid: data.openid, unionid: data.unionid }) })
+        } catch (e) {
+          return send(res, 400, { errcode: 41009, errmsg: e.message })
+        }
+      }
+      if (r.path === '/sns/jscode2session') return send(res, 200, wechat.jscode2session(r.params))
+      return send(res, 404, { errcode: 404, errmsg: 'not found' })
+    },
+  }
+}
+
+module.exports = { createWechat, createWechatService, randomString }

@@ -1,0 +1,93 @@
+'use strict'
+// Shared HTTP helpers of the local backend: replies, GoTrue error bodies, body reading.
+const crypto = require('crypto')
+
+const API_VERSION_2024 = '2024-01-01'
+
+const CORS_HEADERS = {
+  'access-control-allow-origin': '*',
+  'access-control-allow-methods': 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS',
+  'access-control-allow-headers':
+    'authorization,apikey,content-type,x-client-info,x-supabase-api-version,prefer,range,accept-profile,content-profile,x-upsert,cache-control',
+  'access-control-expose-headers': 'x-sb-error-code,x-supabase-api-version,content-range',
+}
+
+// GoTrue's error: status, error_code and message; `oauth` {error, error_description} -> shape C.
+class ApiError extends Error {
+  constructor(status, errorCode, message, oauth) {
+    super(message)
+    this.status = status
+    this.errorCode = errorCode
+    this.oauth = oauth || null
+  }
+}
+
+function wantsApi2024(req) {
+  const v = req.headers['x-supabase-api-version']
+  if (typeof v !== 'string') return false
+  const m = /^\s*(\d{4})-(\d{2})-(\d{2})\s*$/.exec(v)
+  if (!m) return false
+  const d = Date.UTC(+m[1], +m[2] - 1, +m[3])
+  return Number.isFinite(d) && d >= Date.UTC(2024, 0, 1)
+}
+
+// body: null/undefined -> no body; Buffer -> as is; string -> as is; else JSON.
+function send(res, status, body, headers = {}) {
+  const h = { ...CORS_HEADERS, ...headers }
+  if (body === null || body === undefined) {
+    res.writeHead(status, h)
+    res.end()
+    return
+  }
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))
+  if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/json; charset=utf-8'
+  h['content-length'] = buf.length
+  res.writeHead(status, h)
+  res.end(buf)
+}
+
+// GoTrue error bodies: shape B with X-Supabase-Api-Version >= 2024-01-01, else shape A; shape C for OAuth errors.
+function sendApiError(req, res, e) {
+  if (e.oauth) return send(res, e.status, e.oauth)
+  const headers = {}
+  if (e.errorCode) headers['x-sb-error-code'] = e.errorCode
+  if (wantsApi2024(req)) {
+    headers['x-supabase-api-version'] = API_VERSION_2024
+    return send(res, e.status, { code: e.errorCode || (e.status >= 500 ? 'unexpected_failure' : 'unknown'), message: e.message }, headers)
+  }
+  const body = { code: e.status, error_code: e.errorCode, msg: e.message }
+  if (e.status >= 500) body.error_id = crypto.randomUUID()
+  return send(res, e.status, body, headers)
+}
+
+// The whole request body as a Buffer; rejects past `limit` bytes.
+function readBody(req, limit = 1 << 20) {
+  return new Promise((resolve, reject) => {
+    const chunks = []
+    let n = 0
+    req.on('data', (c) => {
+      n += c.length
+      if (n > limit) {
+        const e = new Error('body too large')
+        e.tooLarge = true
+        reject(e)
+        req.destroy()
+        return
+      }
+      chunks.push(c)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function parseJson(text) {
+  if (!text || !text.trim()) return {}
+  try {
+    return JSON.parse(text)
+  } catch (_) {
+    throw new ApiError(400, 'bad_json', 'Could not parse request body as JSON')
+  }
+}
+
+module.exports = { API_VERSION_2024, CORS_HEADERS, ApiError, wantsApi2024, send, sendApiError, readBody, parseJson }

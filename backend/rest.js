@@ -1,0 +1,7 @@
+'use strict'
+// Placeholder: the rest area of the local backend (issue 3). create(ctx) -> { services, api, start, stop }.
+function create() {
+  return { services: [], api: {} }
+}
+
+module.exports = { create }
