@@ -102,6 +102,7 @@ async function startBackend(opts = {}) {
     const ctx = { pool, cfg, now, jwt, anonKey, serviceRoleKey, baseUrl: () => baseUrl, cluster, wechat, auth, requests }
     // Each module: create(ctx) -> { services: [...], api?, start?(), stop?() }. `api` is exposed on
     // the returned backend object under the module's name (be.rest, be.storage, ...).
+    const memfire = require('./memfire').create(ctx)
     const modules = {
       rest: require('./rest').create(ctx),
       storage: require('./storage').create(ctx),
@@ -111,8 +112,10 @@ async function startBackend(opts = {}) {
     ctx.modules = modules
     // Mounted in order; the first whose prefix matches handles the request.
     const services = [
-      createWechatService(wechat),
-      routeTableService('/auth/v1', auth.routes),
+      createWechatService(wechat, ctx),
+      routeTableService('/auth/v1', { ...auth.routes, ...memfire.routes }),
+      ...(auth.services || []),
+      ...(memfire.services || []),
       ...Object.values(modules).flatMap((m) => m.services || []),
     ]
 
