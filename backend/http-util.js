@@ -9,7 +9,7 @@ const CORS_HEADERS = {
   'access-control-allow-methods': 'GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS',
   'access-control-allow-headers':
     'authorization,apikey,content-type,x-client-info,x-supabase-api-version,prefer,range,accept-profile,content-profile,x-upsert,cache-control',
-  'access-control-expose-headers': 'x-sb-error-code,x-supabase-api-version,content-range',
+  'access-control-expose-headers': 'x-sb-error-code,x-supabase-api-version,content-range,preference-applied,content-profile',
 }
 
 // GoTrue's error: status, error_code and message; `oauth` {error, error_description} -> shape C.

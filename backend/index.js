@@ -64,6 +64,7 @@ async function startBackend(opts = {}) {
     refreshTokenReuseInterval: opts.refreshTokenReuseInterval != null ? Number(opts.refreshTokenReuseInterval) : 10,
     legacyRefreshErrors: !!opts.legacyRefreshErrors,
     wechat: { ...DEFAULT_WECHAT, ...(opts.wechat || {}) },
+    functionsDir: opts.functionsDir,
   }
   if (cfg.jwtSecret.length < 32) throw new Error('jwtSecret must be at least 32 characters')
 
@@ -179,7 +180,22 @@ async function startBackend(opts = {}) {
     })
     const port = server.address().port
     baseUrl = `http://127.0.0.1:${port}`
-    for (const m of Object.values(modules)) if (m.start) await m.start()
+    const started = []
+    try {
+      for (const m of Object.values(modules)) {
+        if (m.start) await m.start()
+        started.push(m)
+      }
+    } catch (e) {
+      for (const m of started.reverse()) {
+        try {
+          if (m.stop) await m.stop()
+        } catch (_) {
+          /* keep stopping the rest */
+        }
+      }
+      throw e
+    }
 
     let stopping = null
     const be = {

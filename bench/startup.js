@@ -12,7 +12,7 @@ const os = require('os')
 const path = require('path')
 const zlib = require('zlib')
 const { createSimulator } = require('../tests/sim')
-const { packNpm, PKG, REPO } = require('../tests/node/lib/project')
+const { makeProject, OURS, ANCHOR } = require('../tests/node/lib/project')
 
 const RUNS = Number((process.argv.find((a, i) => process.argv[i - 1] === '--runs')) || 30)
 const URL = 'https://abcdefghij.baseapi.memfiredb.com'
@@ -22,15 +22,13 @@ const STORAGE_KEY = 'sb-abcdefghij-auth-token'
 const SDKS = [
   {
     name: 'supabase-wechat (this repo)',
-    pkg: 'supabase-wechat',
-    dir: PKG,
+    pkg: OURS,
     lib: `const { createClient } = require('supabase-wechat')
 module.exports = createClient(${JSON.stringify(URL)}, ${JSON.stringify(KEY)})`,
   },
   {
     name: 'supabase-wechat-stable-v2@2.2.0',
-    pkg: 'supabase-wechat-stable-v2',
-    dir: path.join(REPO, 'node_modules', 'supabase-wechat-stable-v2'),
+    pkg: ANCHOR,
     // detectSessionInUrl:false: with the default options its init crashes on `window`.
     lib: `const { createClient } = require('supabase-wechat-stable-v2')
 module.exports = createClient(${JSON.stringify(URL)}, ${JSON.stringify(KEY)}, { auth: { detectSessionInUrl: false, autoRefreshToken: false } })`,
@@ -67,19 +65,6 @@ function dirBytes(dir) {
     files.push(f)
   }
   return { raw, br, files: files.length }
-}
-
-async function project(sdk) {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-bench-'))
-  fs.writeFileSync(path.join(root, 'project.config.json'), JSON.stringify({ appid: 'wx0000000000000001', compileType: 'miniprogram' }))
-  fs.writeFileSync(path.join(root, 'app.json'), JSON.stringify({ pages: [] }))
-  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ dependencies: { [sdk.pkg]: '*' } }))
-  fs.cpSync(sdk.dir, path.join(root, 'node_modules', sdk.pkg), { recursive: true, dereference: true })
-  await packNpm(root)
-  fs.rmSync(path.join(root, 'node_modules'), { recursive: true, force: true })
-  fs.mkdirSync(path.join(root, 'lib'))
-  fs.writeFileSync(path.join(root, 'lib', 'client.js'), sdk.lib)
-  return root
 }
 
 function median(xs) {
@@ -126,13 +111,13 @@ async function coldStart(root) {
 async function main() {
   const rows = []
   for (const sdk of SDKS) {
-    const root = await project(sdk)
+    const { root, cleanup } = await makeProject({ 'lib/client.js': sdk.lib }, { packages: [sdk.pkg] })
     try {
-      const bytes = dirBytes(path.join(root, 'miniprogram_npm', sdk.pkg))
+      const bytes = dirBytes(path.join(root, 'miniprogram_npm', sdk.pkg.name))
       const { times, usPerCall } = await coldStart(root)
       rows.push({ sdk: sdk.name, files: bytes.files, raw: bytes.raw, br: bytes.br, median: median(times), p90: p90(times), usPerCall })
     } finally {
-      fs.rmSync(root, { recursive: true, force: true })
+      cleanup()
     }
   }
   console.log(`Node ${process.version}, ${os.cpus()[0].model}, ${RUNS} cold starts each (fresh JS context; wasm compiled anew each time)`)

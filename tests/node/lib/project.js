@@ -31,22 +31,27 @@ async function packNpm(root) {
   return { stats, warnings }
 }
 
+const OURS = { name: 'supabase-wechat', dir: PKG }
+// The SDK we replace, for compatibility tests and benchmarks.
+const ANCHOR = { name: 'supabase-wechat-stable-v2', dir: path.join(REPO, 'node_modules', 'supabase-wechat-stable-v2') }
+
 // files: { 'relative/path.js': 'source', ... } written into the project after packing.
-async function makeProject(files = {}, { keepNodeModules = false } = {}) {
-  assertBuilt()
+// packages: the npm packages to install and pack (default: the built supabase-wechat).
+async function makeProject(files = {}, { keepNodeModules = false, packages = [OURS] } = {}) {
+  if (packages.includes(OURS)) assertBuilt()
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-mp-'))
   const write = (rel, content) => {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true })
     fs.writeFileSync(path.join(root, rel), content)
   }
   write('project.config.json', JSON.stringify({ appid: 'wx0000000000000001', compileType: 'miniprogram' }))
-  write('package.json', JSON.stringify({ name: 'mp', dependencies: { 'supabase-wechat': 'file:' + PKG } }))
+  write('package.json', JSON.stringify({ name: 'mp', dependencies: Object.fromEntries(packages.map((p) => [p.name, 'file:' + p.dir])) }))
   write('app.json', JSON.stringify({ pages: Object.keys(files).filter((f) => /^pages\/.*\.js$/.test(f)).map((f) => f.slice(0, -3)) }))
-  fs.cpSync(PKG, path.join(root, 'node_modules', 'supabase-wechat'), { recursive: true })
+  for (const p of packages) fs.cpSync(p.dir, path.join(root, 'node_modules', p.name), { recursive: true, dereference: true })
   const pack = await packNpm(root)
   if (!keepNodeModules) fs.rmSync(path.join(root, 'node_modules'), { recursive: true, force: true })
   for (const [rel, content] of Object.entries(files)) write(rel, content)
   return { root, pack, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) }
 }
 
-module.exports = { makeProject, packNpm, REPO, PKG }
+module.exports = { makeProject, packNpm, REPO, PKG, OURS, ANCHOR }
