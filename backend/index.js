@@ -65,6 +65,10 @@ async function startBackend(opts = {}) {
     legacyRefreshErrors: !!opts.legacyRefreshErrors,
     wechat: { ...DEFAULT_WECHAT, ...(opts.wechat || {}) },
     functionsDir: opts.functionsDir,
+    // Pages getwxacodeunlimit accepts with check_path (default ['pages/index/index']).
+    wechatPages: opts.wechatPages,
+    // The WeChat website app of web QR login (wechat_qr); defaults in wechat.js.
+    wechatWeb: opts.wechatWeb,
   }
   if (cfg.jwtSecret.length < 32) throw new Error('jwtSecret must be at least 32 characters')
 
@@ -214,6 +218,7 @@ async function startBackend(opts = {}) {
       advanceTime(ms) { offsetMs += Number(ms) || 0; return now() },
       now,
       mintCode(o) { return wechat.mintCode(o || {}) },
+      mintPhoneCode(o) { return wechat.mintPhoneCode(o || {}) },
       signJwt(claims) { return jwt.sign(claims, cfg.jwtSecret) },
       rest: modules.rest.api,
       storage: modules.storage.api,
