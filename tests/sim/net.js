@@ -139,6 +139,12 @@ class Net {
     let u
     try { u = new URL(url) } catch (e) { setImmediate(() => finish({ code: 'EINVALIDURL', message: e.message })); return op }
     const mod = u.protocol === 'https:' ? https : http
+    // Frame every body with Content-Length, as WeChat's network stack does: Node would send a
+    // DELETE body unframed (no chunked encoding for DELETE), corrupting the kept-alive connection.
+    const hasBody = body != null && body.length > 0
+    if (hasBody && !Object.keys(headers || {}).some((k) => k.toLowerCase() === 'content-length')) {
+      headers = Object.assign({}, headers, { 'Content-Length': String(body.length) })
+    }
     try {
       op.req = mod.request(u, { method, headers, agent: this.agents[u.protocol] })
     } catch (e) {
@@ -161,7 +167,7 @@ class Net {
     })
     const ms = Number(timeout) > 0 ? Number(timeout) : 60000
     op.timer = setTimeout(() => { req.destroy(); finish({ timeout: true }) }, ms)
-    if (body != null && body.length) req.end(body)
+    if (hasBody) req.end(body)
     else req.end()
     return op
   }

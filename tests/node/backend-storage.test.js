@@ -1,0 +1,589 @@
+'use strict'
+// Tests for the local Storage API (backend/storage.js, /storage/v1): buckets, uploads (multipart as the
+// old SDK builds it, and raw), byte-exact downloads, access rules, list, move/copy, signed URLs.
+// Run: node --test tests/node/backend-storage.test.js
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const http = require('node:http')
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const path = require('node:path')
+
+const { startBackend } = require(path.join(__dirname, '..', '..', 'backend'))
+
+let be
+let A // user A's session
+let B // user B's session
+let storageDir
+
+before(async () => {
+  be = await startBackend({ port: 0 })
+  storageDir = be.storage.dir
+  A = await loginAs('storage-user-a')
+  B = await loginAs('storage-user-b')
+})
+
+after(async () => {
+  if (be) await be.stop()
+  assert.equal(fs.existsSync(storageDir), false, 'storage dir removed on stop')
+})
+
+// ---------- helpers ----------
+// body: Buffer (sent as is), string, or a JSON value. token: bearer token (null = no Authorization).
+function request(method, urlPath, { headers = {}, body, token, apikey = true } = {}) {
+  const u = new URL(urlPath, be.url)
+  const h = {}
+  if (apikey) h.apikey = be.anonKey
+  if (token) h.authorization = `Bearer ${token}`
+  let data
+  if (Buffer.isBuffer(body)) data = body
+  else if (typeof body === 'string') data = Buffer.from(body)
+  else if (body !== undefined) {
+    data = Buffer.from(JSON.stringify(body))
+    h['content-type'] = 'application/json'
+  }
+  if (data !== undefined) h['content-length'] = data.length
+  Object.assign(h, headers)
+  return new Promise((resolve, reject) => {
+    const r = http.request(u, { method, headers: h, agent: false }, (res) => {
+      const chunks = []
+      res.on('data', (c) => chunks.push(c))
+      res.on('end', () => {
+        const buf = Buffer.concat(chunks)
+        let json
+        try { json = buf.length ? JSON.parse(buf.toString('utf8')) : undefined } catch (_) { json = undefined }
+        resolve({ status: res.statusCode, headers: res.headers, body: buf, json })
+      })
+    })
+    r.on('error', reject)
+    if (data !== undefined) r.write(data)
+    r.end()
+  })
+}
+
+async function loginAs(openid) {
+  const code = be.mintCode({ openid })
+  const r = await request('GET', `/auth/v1/wechat_mini/login?code=${code}`)
+  assert.equal(r.status, 200, r.body.toString())
+  return { token: r.json.access_token, id: r.json.user.id }
+}
+
+const S = (p) => `/storage/v1${p}`
+// Object path as it goes into a URL: every segment percent-encoded (spaces, CJK, #, ?).
+const enc = (name) => name.split('/').map(encodeURIComponent).join('/')
+
+function randomBytes(n) {
+  const b = crypto.randomBytes(n)
+  b[0] = 0x00
+  b[1] = 0xff
+  b[n - 1] = 0x00
+  b[n - 2] = 0xff
+  b.fill(0x00, 100, 200)
+  b.fill(0xff, 200, 300)
+  b[300] = 0x0d
+  b[301] = 0x0a // CR LF inside the file, as a multipart parser trap
+  return b
+}
+
+const md5 = (b) => crypto.createHash('md5').update(b).digest('hex')
+
+// The old SDK's multipart body (supabase-wechat-stable-v2 storage-js/src/lib/formData.js): boundary
+// wxmpFormBoundary + 17 alphanumerics, a junk name=value part, the file part (filename = the path),
+// and the closing boundary without a trailing CRLF.
+function oldSdkMultipart(fileName, bytes, mime) {
+  const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+  let key = 'wxmpFormBoundary'
+  for (let i = 0; i < 17; i++) key += alnum[crypto.randomInt(alnum.length)]
+  const boundary = `--${key}`
+  const body = Buffer.concat([
+    Buffer.from(`${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nvalue\r\n`),
+    Buffer.from(`${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: ${mime}\r\n\r\n`),
+    bytes,
+    Buffer.from(`\r\n${boundary}--`),
+  ])
+  return { body, contentType: `multipart/form-data; boundary=${key}` }
+}
+
+// Upload as the old SDK does: POST (or PUT) + multipart + x-upsert + cache-control header.
+function oldSdkUpload(bucket, name, bytes, { token, mime = 'application/octet-stream', upsert = false, method = 'POST' } = {}) {
+  const mp = oldSdkMultipart(name, bytes, mime)
+  const headers = { 'content-type': mp.contentType, 'cache-control': 'max-age=3600' }
+  if (method === 'POST') headers['x-upsert'] = String(upsert)
+  return request(method, S(`/object/${bucket}/${enc(name)}`), { token, headers, body: mp.body })
+}
+
+function rawUpload(bucket, name, bytes, { token, mime = 'application/octet-stream', upsert, method = 'POST', cache } = {}) {
+  const headers = { 'content-type': mime }
+  if (upsert !== undefined) headers['x-upsert'] = String(upsert)
+  if (cache) headers['cache-control'] = cache
+  return request(method, S(`/object/${bucket}/${enc(name)}`), { token, headers, body: bytes })
+}
+
+function assertStorageError(r, statusCode, error, message) {
+  assert.equal(r.status, statusCode === '500' ? 500 : 400, r.body.toString())
+  assert.deepEqual(r.json, { statusCode, error, message: message !== undefined ? message : r.json.message })
+}
+
+async function createBucket(token, id, opts = {}) {
+  const r = await request('POST', S('/bucket'), { token, body: { id, name: id, public: !!opts.public, file_size_limit: opts.file_size_limit, allowed_mime_types: opts.allowed_mime_types } })
+  assert.equal(r.status, 200, r.body.toString())
+  assert.deepEqual(r.json, { name: id })
+}
+
+// ---------- tests ----------
+test('apikey gate, JWT errors', async () => {
+  let r = await request('GET', S('/bucket'), { token: A.token, apikey: false })
+  assert.equal(r.status, 401)
+  assert.deepEqual(r.json, { message: 'No API key found in request' })
+  r = await request('GET', S('/bucket'), { token: A.token, apikey: false, headers: { apikey: 'nope' } })
+  assert.equal(r.status, 401)
+  assert.deepEqual(r.json, { message: 'Invalid API key' })
+  r = await request('GET', S('/bucket'))
+  assertStorageError(r, '403', 'Unauthorized', 'jwt must be provided')
+  r = await request('GET', S('/bucket'), { token: 'a.b.c' })
+  assertStorageError(r, '403', 'Unauthorized', 'jwt malformed')
+  r = await request('GET', S('/bucket'), { token: be.signJwt({ role: 'authenticated', sub: A.id, exp: Math.floor(be.now() / 1000) - 5 }) })
+  assertStorageError(r, '403', 'Unauthorized', 'jwt expired')
+  r = await request('GET', S('/nowhere'), { token: A.token })
+  assert.equal(r.status, 404)
+  assert.equal(r.json.statusCode, '404')
+})
+
+test('bucket CRUD and rules', async () => {
+  await createBucket(A.token, 'a-pub', { public: true })
+  await createBucket(be.serviceRoleKey, 'svc-priv')
+  let r = await request('POST', S('/bucket'), { token: A.token, body: { id: 'a-pub', name: 'a-pub', public: false } })
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
+  r = await request('POST', S('/bucket'), { token: be.anonKey, body: { id: 'anon-b', name: 'anon-b' } })
+  assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
+  r = await request('POST', S('/bucket'), { token: A.token, body: { id: 'bad/name', name: 'bad/name' } })
+  assertStorageError(r, '400', 'Invalid Input', 'Bucket name invalid')
+
+  r = await request('GET', S('/bucket/a-pub'), { token: be.anonKey })
+  assert.equal(r.status, 200)
+  assert.deepEqual(Object.keys(r.json).sort(), ['allowed_mime_types', 'created_at', 'file_size_limit', 'id', 'name', 'owner', 'public', 'updated_at'])
+  assert.equal(r.json.id, 'a-pub')
+  assert.equal(r.json.owner, A.id)
+  assert.equal(r.json.public, true)
+  assert.equal(r.json.file_size_limit, null)
+  r = await request('GET', S('/bucket/none'), { token: A.token })
+  assertStorageError(r, '404', 'Bucket not found', 'Bucket not found')
+
+  r = await request('GET', S('/bucket'), { token: B.token })
+  assert.equal(r.status, 200)
+  const ids = r.json.map((b) => b.id)
+  assert.ok(ids.includes('a-pub') && ids.includes('svc-priv'))
+
+  // update: owner yes, others no, service_role yes
+  r = await request('PUT', S('/bucket/a-pub'), { token: B.token, body: { id: 'a-pub', name: 'a-pub', public: false } })
+  assertStorageError(r, '403', 'Unauthorized')
+  r = await request('PUT', S('/bucket/svc-priv'), { token: A.token, body: { public: true } })
+  assertStorageError(r, '403', 'Unauthorized')
+  r = await request('PUT', S('/bucket/a-pub'), { token: A.token, body: { id: 'a-pub', name: 'a-pub', public: true, file_size_limit: '2MB', allowed_mime_types: ['image/*', 'text/plain'] } })
+  assert.equal(r.status, 200)
+  assert.deepEqual(r.json, { message: 'Successfully updated' })
+  r = await request('GET', S('/bucket/a-pub'), { token: A.token })
+  assert.equal(r.json.file_size_limit, 2000000)
+  assert.deepEqual(r.json.allowed_mime_types, ['image/*', 'text/plain'])
+  r = await request('PUT', S('/bucket/a-pub'), { token: be.serviceRoleKey, body: { public: true, file_size_limit: null, allowed_mime_types: null } })
+  assert.equal(r.status, 200)
+  r = await request('GET', S('/bucket/a-pub'), { token: A.token })
+  assert.equal(r.json.file_size_limit, null)
+  assert.equal(r.json.allowed_mime_types, null)
+
+  // empty / delete
+  await createBucket(A.token, 'a-tmp')
+  r = await rawUpload('a-tmp', 'x/one.bin', Buffer.from('one'), { token: A.token })
+  assert.equal(r.status, 200, r.body.toString())
+  r = await request('DELETE', S('/bucket/a-tmp'), { token: A.token, body: {} })
+  assertStorageError(r, '409', 'Bucket not empty', 'The bucket you tried to delete is not empty')
+  r = await request('POST', S('/bucket/a-tmp/empty'), { token: B.token, body: {} })
+  assertStorageError(r, '403', 'Unauthorized')
+  r = await request('POST', S('/bucket/a-tmp/empty'), { token: A.token, body: {} })
+  assert.equal(r.status, 200)
+  assert.deepEqual(r.json, { message: 'Successfully emptied' })
+  r = await request('DELETE', S('/bucket/a-tmp'), { token: A.token, body: {} })
+  assert.equal(r.status, 200)
+  assert.deepEqual(r.json, { message: 'Successfully deleted' })
+  r = await request('GET', S('/bucket/a-tmp'), { token: A.token })
+  assertStorageError(r, '404', 'Bucket not found', 'Bucket not found')
+})
+
+test('byte-exact binary round trips: old-SDK multipart and raw, public and private buckets', async () => {
+  await createBucket(A.token, 'rt-pub', { public: true })
+  await createBucket(A.token, 'rt-priv')
+  const cases = [
+    { bucket: 'rt-pub', name: 'photos/big.png', size: 3 * 1024 * 1024 - 7, mode: 'multipart', mime: 'image/png' },
+    { bucket: 'rt-priv', name: 'docs/blob.bin', size: 1024 * 1024 + 3, mode: 'multipart', mime: 'application/octet-stream' },
+    { bucket: 'rt-pub', name: 'raw/data.bin', size: 2 * 1024 * 1024 + 1, mode: 'raw', mime: 'application/x-custom' },
+    { bucket: 'rt-priv', name: 'raw/pic.jpg', size: 1024 * 1024, mode: 'raw', mime: 'image/jpeg' },
+  ]
+  for (const c of cases) {
+    const bytes = randomBytes(c.size)
+    const r = c.mode === 'multipart'
+      ? await oldSdkUpload(c.bucket, c.name, bytes, { token: A.token, mime: c.mime })
+      : await rawUpload(c.bucket, c.name, bytes, { token: A.token, mime: c.mime, cache: 'max-age=60' })
+    assert.equal(r.status, 200, r.body.toString())
+    assert.equal(r.json.Key, `${c.bucket}/${c.name}`)
+    assert.match(r.json.Id, /^[0-9a-f-]{36}$/)
+
+    const urls = [S(`/object/${c.bucket}/${enc(c.name)}`), S(`/object/authenticated/${c.bucket}/${enc(c.name)}`)]
+    for (const u of urls) {
+      const d = await request('GET', u, { token: B.token })
+      assert.equal(d.status, 200, d.body.toString())
+      assert.equal(d.body.length, bytes.length)
+      assert.ok(d.body.equals(bytes), `${c.name} byte-exact via ${u}`)
+      assert.equal(d.headers['content-type'], c.mime)
+      assert.equal(d.headers['content-length'], String(bytes.length))
+      assert.equal(d.headers.etag, `"${md5(bytes)}"`)
+      assert.equal(d.headers['cache-control'], c.mode === 'multipart' ? 'max-age=3600' : 'max-age=60')
+    }
+    const pub = await request('GET', S(`/object/public/${c.bucket}/${enc(c.name)}`), { apikey: false })
+    if (c.bucket === 'rt-pub') {
+      assert.equal(pub.status, 200)
+      assert.ok(pub.body.equals(bytes))
+    } else {
+      // the public URL of a private bucket fails
+      assertStorageError(pub, '404', 'Bucket not found', 'Bucket not found')
+      // and anon cannot read the private object at all
+      const anon = await request('GET', S(`/object/${c.bucket}/${enc(c.name)}`), { token: be.anonKey })
+      assertStorageError(anon, '404', 'not_found', 'Object not found')
+    }
+    const head = await request('HEAD', urls[0], { token: A.token })
+    assert.equal(head.status, 200)
+    assert.equal(head.headers['content-length'], String(bytes.length))
+    assert.equal(head.body.length, 0)
+  }
+
+  // metadata stored like Supabase's
+  const { rows } = await be.db.query("select * from storage.objects where bucket_id = 'rt-pub' and name = 'photos/big.png'")
+  assert.equal(rows[0].owner, A.id)
+  assert.deepEqual(rows[0].path_tokens, ['photos', 'big.png'])
+  const m = rows[0].metadata
+  assert.equal(m.size, 3 * 1024 * 1024 - 7)
+  assert.equal(m.contentLength, m.size)
+  assert.equal(m.mimetype, 'image/png')
+  assert.equal(m.cacheControl, 'max-age=3600')
+  assert.equal(m.httpStatusCode, 200)
+  assert.match(m.eTag, /^"[0-9a-f]{32}"$/)
+  assert.ok(!Number.isNaN(Date.parse(m.lastModified)))
+
+  // ?download and ranges
+  let d = await request('GET', S('/object/public/rt-pub/raw/data.bin?download'), { apikey: false })
+  assert.equal(d.headers['content-disposition'], "attachment; filename=data.bin; filename*=UTF-8''data.bin;")
+  d = await request('GET', S(`/object/public/rt-pub/raw/data.bin?download=${encodeURIComponent('报告 1.bin')}`), { apikey: false })
+  const e = encodeURIComponent('报告 1.bin')
+  assert.equal(d.headers['content-disposition'], `attachment; filename=${e}; filename*=UTF-8''${e};`)
+  d = await request('GET', S('/object/public/rt-pub/raw/data.bin'), { apikey: false, headers: { range: 'bytes=10-19' } })
+  assert.equal(d.status, 206)
+  assert.equal(d.body.length, 10)
+  const full = await request('GET', S('/object/public/rt-pub/raw/data.bin'), { apikey: false })
+  assert.ok(d.body.equals(full.body.subarray(10, 20)))
+  const etag = full.headers.etag
+  d = await request('GET', S('/object/public/rt-pub/raw/data.bin'), { apikey: false, headers: { 'if-none-match': etag } })
+  assert.equal(d.status, 304)
+  d = await request('GET', S('/object/public/rt-pub/raw/missing.bin'), { apikey: false })
+  assertStorageError(d, '404', 'not_found', 'Object not found')
+})
+
+test('upsert and owner rules', async () => {
+  await createBucket(A.token, 'own')
+  const v1 = Buffer.from('version 1')
+  const v2 = Buffer.from('version 2 \x00\xff')
+  let r = await oldSdkUpload('own', 'f/a.txt', v1, { token: A.token, mime: 'text/plain' })
+  assert.equal(r.status, 200)
+  // POST again without upsert: storage-api's exact Duplicate reply
+  r = await oldSdkUpload('own', 'f/a.txt', v2, { token: A.token, mime: 'text/plain' })
+  assert.equal(r.status, 400)
+  assert.equal(r.body.toString(), '{"statusCode":"409","error":"Duplicate","message":"The resource already exists"}')
+  r = await rawUpload('own', 'f/a.txt', v2, { token: A.token, upsert: false })
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
+  // B may not overwrite / update / delete / move A's object
+  r = await oldSdkUpload('own', 'f/a.txt', v2, { token: B.token, upsert: true })
+  assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
+  r = await oldSdkUpload('own', 'f/a.txt', v2, { token: B.token, method: 'PUT' })
+  assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
+  r = await request('DELETE', S('/object/own'), { token: B.token, body: { prefixes: ['f/a.txt'] } })
+  assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
+  r = await request('DELETE', S('/object/own/f/a.txt'), { token: B.token })
+  assertStorageError(r, '403', 'Unauthorized')
+  r = await request('POST', S('/object/move'), { token: B.token, body: { bucketId: 'own', sourceKey: 'f/a.txt', destinationKey: 'f/b.txt' } })
+  assertStorageError(r, '403', 'Unauthorized')
+  r = await request('GET', S('/object/own/f/a.txt'), { token: B.token })
+  assert.ok(r.body.equals(v1), 'still version 1')
+  // anon may not upload
+  r = await rawUpload('own', 'f/anon.txt', v1, { token: be.anonKey })
+  assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
+  // the owner may upsert (POST + x-upsert) and update (PUT); the id stays
+  const id1 = (await be.db.query("select id from storage.objects where bucket_id = 'own' and name = 'f/a.txt'")).rows[0].id
+  r = await oldSdkUpload('own', 'f/a.txt', v2, { token: A.token, upsert: true, mime: 'text/plain' })
+  assert.equal(r.status, 200)
+  assert.equal(r.json.Id, id1)
+  r = await request('GET', S('/object/own/f/a.txt'), { token: B.token })
+  assert.ok(r.body.equals(v2))
+  r = await rawUpload('own', 'f/a.txt', v1, { token: A.token, method: 'PUT', mime: 'text/markdown' })
+  assert.equal(r.status, 200)
+  r = await request('GET', S('/object/own/f/a.txt'), { token: B.token })
+  assert.ok(r.body.equals(v1))
+  assert.equal(r.headers['content-type'], 'text/markdown')
+  assert.equal(r.headers['cache-control'], 'no-cache')
+  // PUT on a missing object
+  r = await rawUpload('own', 'f/none.txt', v1, { token: A.token, method: 'PUT' })
+  assertStorageError(r, '404', 'not_found', 'Object not found')
+  // upload into a missing bucket
+  r = await rawUpload('nobucket', 'x.txt', v1, { token: A.token })
+  assertStorageError(r, '404', 'Bucket not found', 'Bucket not found')
+  // service_role may overwrite anything; the owner stays A
+  r = await rawUpload('own', 'f/a.txt', v2, { token: be.serviceRoleKey, upsert: true })
+  assert.equal(r.status, 200)
+  // the owner deletes: batch delete returns the deleted rows, missing names are ignored
+  r = await rawUpload('own', 'f/b.txt', v1, { token: A.token })
+  assert.equal(r.status, 200)
+  r = await request('DELETE', S('/object/own'), { token: A.token, body: { prefixes: ['f/a.txt', 'f/b.txt', 'f/none.txt'] } })
+  assert.equal(r.status, 200)
+  assert.deepEqual(r.json.map((o) => o.name).sort(), ['f/a.txt', 'f/b.txt'])
+  assert.equal(r.json[0].bucket_id, 'own')
+  assert.equal(r.json[0].owner, A.id)
+  assert.ok(r.json[0].metadata.size > 0)
+  r = await request('GET', S('/object/own/f/a.txt'), { token: A.token })
+  assertStorageError(r, '404', 'not_found', 'Object not found')
+  r = await request('DELETE', S('/object/own'), { token: A.token, body: { prefixes: [] } })
+  assert.equal(r.status, 400)
+  // single-object delete
+  r = await rawUpload('own', 'single.txt', v1, { token: A.token })
+  r = await request('DELETE', S('/object/own/single.txt'), { token: A.token })
+  assert.deepEqual(r.json, { message: 'Successfully deleted' })
+  r = await request('DELETE', S('/object/own/single.txt'), { token: A.token })
+  assertStorageError(r, '404', 'not_found', 'Object not found')
+})
+
+test('size limit and allowed mime types', async () => {
+  await createBucket(A.token, 'limited', { file_size_limit: 1000, allowed_mime_types: ['image/*', 'text/plain'] })
+  let r = await rawUpload('limited', 'big.png', randomBytes(1001), { token: A.token, mime: 'image/png' })
+  assertStorageError(r, '413', 'Payload too large', 'The object exceeded the maximum allowed size')
+  r = await oldSdkUpload('limited', 'big.png', randomBytes(5000), { token: A.token, mime: 'image/png' })
+  assertStorageError(r, '413', 'Payload too large', 'The object exceeded the maximum allowed size')
+  r = await rawUpload('limited', 'x.json', Buffer.from('{}'), { token: A.token, mime: 'application/json' })
+  assertStorageError(r, '415', 'invalid_mime_type', 'mime type application/json is not supported')
+  r = await oldSdkUpload('limited', 'x.mp4', Buffer.from('xx'), { token: A.token, mime: 'video/mpeg4' })
+  assertStorageError(r, '415', 'invalid_mime_type', 'mime type video/mpeg4 is not supported')
+  r = await rawUpload('limited', 'ok.png', randomBytes(1000), { token: A.token, mime: 'image/png' })
+  assert.equal(r.status, 200)
+  r = await rawUpload('limited', 'ok.txt', Buffer.from('hi'), { token: A.token, mime: 'text/plain; charset=utf-8' })
+  assert.equal(r.status, 200)
+  const n = (await be.db.query("select count(*)::int n from storage.objects where bucket_id = 'limited'")).rows[0].n
+  assert.equal(n, 2)
+  assert.deepEqual(fs.readdirSync(path.join(be.storage.dir, 'tmp')), [], 'no temp files left behind')
+})
+
+test('list: folders, prefix, limit/offset, sortBy, search', async () => {
+  await createBucket(A.token, 'lst', { public: true })
+  const names = ['folder/b.txt', 'folder/a.txt', 'folder/Apple.txt', 'folder/sub/c.txt', 'folder/sub2/d.txt', 'root.txt']
+  for (const n of names) {
+    be.advanceTime(1000) // distinct created_at
+    const r = await rawUpload('lst', n, Buffer.from(n), { token: A.token, mime: 'text/plain' })
+    assert.equal(r.status, 200)
+  }
+  const list = (body, token = B.token) => request('POST', S('/object/list/lst'), { token, body })
+  let r = await list({ prefix: '', limit: 100, offset: 0, sortBy: { column: 'name', order: 'asc' } })
+  assert.equal(r.status, 200)
+  assert.deepEqual(r.json.map((x) => x.name), ['folder', 'root.txt'])
+  assert.deepEqual(r.json[0], { name: 'folder', id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null })
+  const f = r.json[1]
+  assert.deepEqual(Object.keys(f).sort(), ['created_at', 'id', 'last_accessed_at', 'metadata', 'name', 'updated_at'])
+  assert.match(f.id, /^[0-9a-f-]{36}$/)
+  assert.equal(f.metadata.size, 'root.txt'.length)
+  assert.equal(f.metadata.mimetype, 'text/plain')
+
+  r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'name', order: 'asc' } })
+  assert.deepEqual(r.json.map((x) => x.name), ['sub', 'sub2', 'Apple.txt', 'a.txt', 'b.txt'])
+  r = await list({ prefix: 'folder/', limit: 100, offset: 0, sortBy: { column: 'name', order: 'desc' } })
+  assert.deepEqual(r.json.map((x) => x.name), ['sub2', 'sub', 'b.txt', 'a.txt', 'Apple.txt'])
+  r = await list({ prefix: 'folder', limit: 2, offset: 1, sortBy: { column: 'name', order: 'asc' } })
+  assert.deepEqual(r.json.map((x) => x.name), ['sub2', 'Apple.txt'])
+  r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'created_at', order: 'desc' } })
+  assert.deepEqual(r.json.map((x) => x.name), ['sub2', 'sub', 'Apple.txt', 'a.txt', 'b.txt'])
+  r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'created_at', order: 'asc' } })
+  assert.deepEqual(r.json.map((x) => x.name), ['sub', 'sub2', 'b.txt', 'a.txt', 'Apple.txt'])
+  r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'name', order: 'asc' }, search: 'a' })
+  assert.deepEqual(r.json.map((x) => x.name), ['Apple.txt', 'a.txt'])
+  r = await list({ prefix: 'folder', search: 'su' })
+  assert.deepEqual(r.json.map((x) => x.name), ['sub', 'sub2'])
+  r = await list({ prefix: 'folder/sub' })
+  assert.deepEqual(r.json.map((x) => x.name), ['c.txt'])
+  r = await list({ prefix: 'nothing' })
+  assert.deepEqual(r.json, [])
+  r = await list({ prefix: '', sortBy: { column: 'size', order: 'asc' } })
+  assert.equal(r.status, 400)
+  assert.equal(r.json.statusCode, '400')
+  r = await request('POST', S('/object/list/none'), { token: A.token, body: { prefix: '' } })
+  assertStorageError(r, '404', 'Bucket not found', 'Bucket not found')
+  // anon lists a public bucket, but sees nothing in a private one
+  r = await list({ prefix: '' }, be.anonKey)
+  assert.equal(r.json.length, 2)
+  await createBucket(A.token, 'lst-priv')
+  await rawUpload('lst-priv', 'secret.txt', Buffer.from('s'), { token: A.token })
+  r = await request('POST', S('/object/list/lst-priv'), { token: be.anonKey, body: { prefix: '' } })
+  assert.deepEqual(r.json, [])
+  r = await request('POST', S('/object/list/lst-priv'), { token: B.token, body: { prefix: '' } })
+  assert.deepEqual(r.json.map((x) => x.name), ['secret.txt'])
+})
+
+test('move and copy', async () => {
+  await createBucket(A.token, 'mv')
+  await createBucket(A.token, 'mv2')
+  const bytes = randomBytes(4096)
+  await rawUpload('mv', 'src/one.bin', bytes, { token: A.token })
+  await rawUpload('mv', 'src/other.bin', Buffer.from('other'), { token: A.token })
+  let r = await request('POST', S('/object/move'), { token: A.token, body: { bucketId: 'mv', sourceKey: 'src/one.bin', destinationKey: 'dst/one.bin' } })
+  assert.equal(r.status, 200)
+  assert.deepEqual(r.json, { message: 'Successfully moved' })
+  r = await request('GET', S('/object/mv/src/one.bin'), { token: A.token })
+  assertStorageError(r, '404', 'not_found', 'Object not found')
+  r = await request('GET', S('/object/mv/dst/one.bin'), { token: A.token })
+  assert.ok(r.body.equals(bytes))
+  r = await request('POST', S('/object/move'), { token: A.token, body: { bucketId: 'mv', sourceKey: 'src/other.bin', destinationKey: 'dst/one.bin' } })
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
+  r = await request('POST', S('/object/move'), { token: A.token, body: { bucketId: 'mv', sourceKey: 'nope', destinationKey: 'x' } })
+  assertStorageError(r, '404', 'not_found', 'Object not found')
+
+  // copy: B may copy A's (readable) object; the copy belongs to B
+  r = await request('POST', S('/object/copy'), { token: B.token, body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'copies/one.bin' } })
+  assert.equal(r.status, 200, r.body.toString())
+  assert.equal(r.json.Key, 'mv/copies/one.bin')
+  r = await request('GET', S('/object/mv/copies/one.bin'), { token: A.token })
+  assert.ok(r.body.equals(bytes))
+  const owner = (await be.db.query("select owner from storage.objects where bucket_id = 'mv' and name = 'copies/one.bin'")).rows[0].owner
+  assert.equal(owner, B.id)
+  r = await request('POST', S('/object/copy'), { token: B.token, body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'copies/one.bin' } })
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
+  r = await request('POST', S('/object/copy'), { token: A.token, body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'x.bin', destinationBucket: 'mv2' } })
+  assert.equal(r.json.Key, 'mv2/x.bin')
+  r = await request('POST', S('/object/copy'), { token: be.anonKey, body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'anon.bin' } })
+  assertStorageError(r, '404', 'not_found', 'Object not found')
+  // deleting the source keeps the copy
+  await request('DELETE', S('/object/mv'), { token: A.token, body: { prefixes: ['dst/one.bin'] } })
+  r = await request('GET', S('/object/mv/copies/one.bin'), { token: A.token })
+  assert.ok(r.body.equals(bytes))
+})
+
+test('signed URLs work, then expire', async () => {
+  await createBucket(A.token, 'sig')
+  const bytes = randomBytes(100000)
+  await rawUpload('sig', 'dir/file.bin', bytes, { token: A.token, mime: 'application/pdf' })
+  let r = await request('POST', S('/object/sign/sig/dir/file.bin'), { token: B.token, body: { expiresIn: 60 } })
+  assert.equal(r.status, 200)
+  const signed = r.json.signedURL
+  assert.match(signed, /^\/object\/sign\/sig\/dir\/file\.bin\?token=[\w-]+\.[\w-]+\.[\w-]+$/)
+  const payload = JSON.parse(Buffer.from(signed.split('token=')[1].split('.')[1], 'base64url'))
+  assert.equal(payload.url, 'sig/dir/file.bin')
+  assert.equal(payload.exp - payload.iat, 60)
+  // no apikey, no Authorization: the token is enough (wx.downloadFile)
+  r = await request('GET', S(signed), { apikey: false })
+  assert.equal(r.status, 200)
+  assert.ok(r.body.equals(bytes))
+  assert.equal(r.headers['content-type'], 'application/pdf')
+  r = await request('GET', S(`${signed}&download=`), { apikey: false })
+  assert.equal(r.headers['content-disposition'], "attachment; filename=file.bin; filename*=UTF-8''file.bin;")
+  // a token for another path
+  r = await request('GET', S(`/object/sign/sig/dir/other.bin?token=${signed.split('token=')[1]}`), { apikey: false })
+  assertStorageError(r, '400', 'InvalidSignature', 'The url do not match the signature')
+  r = await request('GET', S('/object/sign/sig/dir/file.bin'), { apikey: false })
+  assert.equal(r.status, 400)
+  // anon cannot sign a private object; missing objects
+  r = await request('POST', S('/object/sign/sig/dir/file.bin'), { token: be.anonKey, body: { expiresIn: 60 } })
+  assertStorageError(r, '404', 'not_found', 'Object not found')
+  r = await request('POST', S('/object/sign/sig/dir/none.bin'), { token: A.token, body: { expiresIn: 60 } })
+  assertStorageError(r, '404', 'not_found', 'Object not found')
+  r = await request('POST', S('/object/sign/sig/dir/file.bin'), { token: A.token, body: { expiresIn: 0 } })
+  assert.equal(r.status, 400)
+  // batch
+  r = await request('POST', S('/object/sign/sig'), { token: A.token, body: { expiresIn: 60, paths: ['dir/file.bin', 'dir/none.bin'] } })
+  assert.equal(r.status, 200)
+  assert.equal(r.json.length, 2)
+  assert.equal(r.json[0].error, null)
+  assert.equal(r.json[0].path, 'dir/file.bin')
+  assert.match(r.json[0].signedURL, /^\/object\/sign\/sig\/dir\/file\.bin\?token=/)
+  assert.deepEqual(r.json[1], { error: 'Either the object does not exist or you do not have access to it', path: 'dir/none.bin', signedURL: null })
+  const batchUrl = r.json[0].signedURL
+  // expiry on the virtual clock
+  be.advanceTime(61 * 1000)
+  r = await request('GET', S(signed), { apikey: false })
+  assertStorageError(r, '400', 'InvalidJWT', 'jwt expired')
+  r = await request('GET', S(batchUrl), { apikey: false })
+  assertStorageError(r, '400', 'InvalidJWT', 'jwt expired')
+})
+
+test('signed upload URL: single use, uploads as its creator', async () => {
+  await createBucket(A.token, 'sup')
+  let r = await request('POST', S('/object/upload/sign/sup/up/one.bin'), { token: A.token, body: {} })
+  assert.equal(r.status, 200)
+  assert.match(r.json.url, /^\/object\/upload\/sign\/sup\/up\/one\.bin\?token=/)
+  assert.equal(r.json.url.split('token=')[1], r.json.token)
+  const url = r.json.url
+  const bytes = randomBytes(200000)
+  const mp = oldSdkMultipart('up/one.bin', bytes, 'application/octet-stream')
+  r = await request('PUT', S(url), { apikey: false, headers: { 'content-type': mp.contentType }, body: mp.body })
+  assert.equal(r.status, 200, r.body.toString())
+  assert.equal(r.json.Key, 'sup/up/one.bin')
+  r = await request('PUT', S(url), { apikey: false, headers: { 'content-type': 'text/plain' }, body: 'again' })
+  assert.equal(r.status, 400)
+  assert.equal(r.json.statusCode, '400')
+  r = await request('GET', S('/object/sup/up/one.bin'), { token: B.token })
+  assert.ok(r.body.equals(bytes))
+  r = await request('DELETE', S('/object/sup'), { token: B.token, body: { prefixes: ['up/one.bin'] } })
+  assertStorageError(r, '403', 'Unauthorized')
+  // the token is bound to its path
+  r = await request('POST', S('/object/upload/sign/sup/up/two.bin'), { token: A.token, body: {} })
+  const tok = r.json.token
+  r = await request('PUT', S(`/object/upload/sign/sup/up/three.bin?token=${tok}`), { apikey: false, body: 'x' })
+  assertStorageError(r, '400', 'InvalidSignature', 'The url do not match the signature')
+  // anon may not create one; an existing object needs x-upsert
+  r = await request('POST', S('/object/upload/sign/sup/up/anon.bin'), { token: be.anonKey, body: {} })
+  assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
+  r = await request('POST', S('/object/upload/sign/sup/up/one.bin'), { token: A.token, body: {} })
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
+  r = await request('POST', S('/object/upload/sign/sup/up/one.bin'), { token: A.token, body: {}, headers: { 'x-upsert': 'true' } })
+  assert.equal(r.status, 200)
+  const up2 = r.json.url
+  r = await request('PUT', S(up2), { apikey: false, headers: { 'content-type': 'text/plain' }, body: 'replaced' })
+  assert.equal(r.status, 200)
+  r = await request('GET', S('/object/sup/up/one.bin'), { token: A.token })
+  assert.equal(r.body.toString(), 'replaced')
+  // expired (2 h)
+  r = await request('POST', S('/object/upload/sign/sup/up/late.bin'), { token: A.token, body: {} })
+  const late = r.json.url
+  be.advanceTime(2 * 3600 * 1000 + 1000)
+  r = await request('PUT', S(late), { apikey: false, body: 'late' })
+  assertStorageError(r, '400', 'InvalidJWT', 'jwt expired')
+})
+
+test('CJK, spaces, # and ? in names round-trip', async () => {
+  A = await loginAs('storage-user-a') // the clock moved; fresh tokens
+  B = await loginAs('storage-user-b')
+  await createBucket(A.token, 'cjk', { public: true })
+  const names = ['相册/我的 照片 #1.png', 'dir with space/文件?.txt', '表情😀/a+b&c=d.bin']
+  for (const [i, name] of names.entries()) {
+    const bytes = randomBytes(1000 + i)
+    const r = i === 0
+      ? await oldSdkUpload('cjk', name, bytes, { token: A.token, mime: 'image/png' })
+      : await rawUpload('cjk', name, bytes, { token: A.token })
+    assert.equal(r.status, 200, r.body.toString())
+    assert.equal(r.json.Key, `cjk/${name}`)
+    let d = await request('GET', S(`/object/cjk/${enc(name)}`), { token: B.token })
+    assert.ok(d.body.equals(bytes), name)
+    d = await request('GET', S(`/object/public/cjk/${enc(name)}`), { apikey: false })
+    assert.ok(d.body.equals(bytes), name)
+    // encodeURI-style URL (what storage-js builds) works too when # and ? are escaped
+    d = await request('GET', S(`/object/public/cjk/${encodeURI(name).replace(/#/g, '%23').replace(/\?/g, '%3F')}`), { apikey: false })
+    assert.ok(d.body.equals(bytes), name)
+    const s = await request('POST', S(`/object/sign/cjk/${enc(name)}`), { token: A.token, body: { expiresIn: 60 } })
+    assert.equal(s.json.signedURL.split('?token=')[0], `/object/sign/cjk/${name}`)
+    d = await request('GET', S(`/object/sign/cjk/${enc(name)}?token=${s.json.signedURL.split('?token=')[1]}`), { apikey: false })
+    assert.ok(d.body.equals(bytes), name)
+  }
+  const r = await request('POST', S('/object/list/cjk'), { token: A.token, body: { prefix: '相册' } })
+  assert.deepEqual(r.json.map((x) => x.name), ['我的 照片 #1.png'])
+  const rm = await request('DELETE', S('/object/cjk'), { token: A.token, body: { prefixes: names } })
+  assert.equal(rm.json.length, 3)
+})
