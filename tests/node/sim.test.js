@@ -348,6 +348,13 @@ describe('wx.request', () => {
     assert.equal(r3.data.body, 'x=a%20b&y=2')
     const [, r4] = await req(app, `{ url: '${srv.base}/echo', method: 'PUT', data: new Uint8Array([104, 105]).buffer }`)
     assert.equal(r4.data.body, 'hi')
+    // A DELETE body is framed (Content-Length) and the kept-alive connection stays usable.
+    const [, r6] = await req(app, `{ url: '${srv.base}/echo', method: 'DELETE', data: { prefixes: ['a.png'] } }`)
+    assert.equal(r6.data.body, '{"prefixes":["a.png"]}')
+    assert.equal(r6.data.headers['content-length'], '22')
+    const [, r7] = await req(app, `{ url: '${srv.base}/echo', method: 'GET' }`)
+    assert.equal(r7.data.method, 'GET')
+    assert.equal(r7.data.body, '')
     const [k5, r5] = await req(app, `{ url: '${srv.base}/echo', method: 'FOO' }`)
     assert.equal(k5, 'fail')
     assert.equal(r5.errMsg, 'request:fail invalid method')
