@@ -12,13 +12,15 @@ const CORS_HEADERS = {
   'access-control-expose-headers': 'x-sb-error-code,x-supabase-api-version,content-range,preference-applied,content-profile',
 }
 
-// GoTrue's error: status, error_code and message; `oauth` {error, error_description} -> shape C.
+// GoTrue's error: status, error_code and message; `oauth` {error, error_description} -> shape C;
+// `extra` fields are added to shapes A and B (shape D: `weak_password: {reasons}`).
 class ApiError extends Error {
   constructor(status, errorCode, message, oauth) {
     super(message)
     this.status = status
     this.errorCode = errorCode
     this.oauth = oauth || null
+    this.extra = null
   }
 }
 
@@ -53,9 +55,9 @@ function sendApiError(req, res, e) {
   if (e.errorCode) headers['x-sb-error-code'] = e.errorCode
   if (wantsApi2024(req)) {
     headers['x-supabase-api-version'] = API_VERSION_2024
-    return send(res, e.status, { code: e.errorCode || (e.status >= 500 ? 'unexpected_failure' : 'unknown'), message: e.message }, headers)
+    return send(res, e.status, { code: e.errorCode || (e.status >= 500 ? 'unexpected_failure' : 'unknown'), message: e.message, ...e.extra }, headers)
   }
-  const body = { code: e.status, error_code: e.errorCode, msg: e.message }
+  const body = { code: e.status, error_code: e.errorCode, msg: e.message, ...e.extra }
   if (e.status >= 500) body.error_id = crypto.randomUUID()
   return send(res, e.status, body, headers)
 }

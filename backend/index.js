@@ -63,6 +63,7 @@ async function startBackend(opts = {}) {
     jwtExpiry: opts.jwtExpiry != null ? Number(opts.jwtExpiry) : 3600,
     refreshTokenReuseInterval: opts.refreshTokenReuseInterval != null ? Number(opts.refreshTokenReuseInterval) : 10,
     legacyRefreshErrors: !!opts.legacyRefreshErrors,
+    autoconfirm: opts.autoconfirm !== undefined ? !!opts.autoconfirm : true,
     wechat: { ...DEFAULT_WECHAT, ...(opts.wechat || {}) },
     functionsDir: opts.functionsDir,
     // Pages getwxacodeunlimit accepts with check_path (default ['pages/index/index']).
@@ -118,8 +119,9 @@ async function startBackend(opts = {}) {
     // Mounted in order; the first whose prefix matches handles the request.
     const services = [
       createWechatService(wechat, ctx),
-      routeTableService('/auth/v1', { ...auth.routes, ...memfire.routes }),
+      // Before the /auth/v1 route table: /auth/v1/authorize and /auth/v1/callback are open (no apikey) redirects.
       ...(auth.services || []),
+      routeTableService('/auth/v1', { ...auth.routes, ...memfire.routes }),
       ...(memfire.services || []),
       ...Object.values(modules).flatMap((m) => m.services || []),
     ]

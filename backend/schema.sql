@@ -15,6 +15,11 @@ alter default privileges in schema public grant all on sequences to anon, authen
 create schema auth;
 grant usage on schema auth to anon, authenticated, service_role;
 
+-- pgcrypto in `extensions`, as on Supabase: crypt()/gen_salt('bf') hash the passwords.
+create schema if not exists extensions;
+grant usage on schema extensions to anon, authenticated, service_role;
+create extension if not exists pgcrypto with schema extensions;
+
 create table auth.users (
   instance_id uuid,
   id uuid primary key default gen_random_uuid(),
@@ -41,11 +46,18 @@ create table auth.users (
   is_sso_user boolean not null default false,
   deleted_at timestamptz,
   is_anonymous boolean not null default false,
+  -- pending email/phone changes and reauthentication (the codes live in auth.one_time_tokens)
+  email_change varchar(255),
+  email_change_sent_at timestamptz,
+  phone_change text,
+  phone_change_sent_at timestamptz,
+  reauthentication_sent_at timestamptz,
   -- MemFire WeChat extension
   wechat_openid text unique,
   wechat_unionid text
 );
-create index users_email_idx on auth.users (email);
+-- Emails are stored lower-cased; one non-SSO user per address (GoTrue users_email_partial_key).
+create unique index users_email_partial_key on auth.users (email) where is_sso_user = false;
 create index users_wechat_unionid_idx on auth.users (wechat_unionid);
 
 create table auth.identities (
@@ -99,6 +111,35 @@ create table auth.refresh_tokens (
 );
 create index refresh_tokens_session_id_revoked_idx on auth.refresh_tokens (session_id, revoked);
 create index refresh_tokens_parent_idx on auth.refresh_tokens (parent);
+
+-- OTP codes (GoTrue one_time_tokens): token_hash = sha224(relates_to || code); single use.
+create table auth.one_time_tokens (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid not null references auth.users(id) on delete cascade,
+  token_type text not null check (token_type in ('confirmation_token', 'reauthentication_token', 'recovery_token',
+    'email_change_token_new', 'email_change_token_current', 'phone_change_token')),
+  token_hash text not null,
+  relates_to text not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (user_id, token_type, relates_to)
+);
+create index one_time_tokens_relates_to_idx on auth.one_time_tokens (relates_to);
+
+-- PKCE flow state (GoTrue flow_state): an auth_code exchanged once with its code_verifier within 5 minutes.
+create table auth.flow_state (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid references auth.users(id) on delete cascade,
+  auth_code text not null unique,
+  code_challenge_method text not null check (code_challenge_method in ('s256', 'plain')),
+  code_challenge text not null,
+  provider_type text not null,
+  provider_access_token text,
+  provider_refresh_token text,
+  authentication_method text not null default 'oauth',
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
 
 create function auth.uid() returns uuid language sql stable as $$
   select coalesce(
