@@ -4,7 +4,8 @@
 // fault injection), on 127.0.0.1, until Ctrl-C:
 //
 //   node backend/cli.js [--port 54321] [--jwt-expiry 3600] [--reuse-interval 10] [--legacy-refresh-errors]
-//                       [--jwt-secret X] [--appid wx..] [--app-secret X] [--functions-dir DIR] [--quiet]
+//                       [--jwt-secret X] [--appid wx..] [--app-secret X] [--functions-dir DIR] [--no-autoconfirm]
+//                       [--quiet]
 //
 // Output:
 //   stdout: exactly one line of JSON, {url, anonKey, appid, serviceRoleKey, jwtSecret, db, dataDir, functionsUrl,
@@ -27,6 +28,7 @@ function parseArgs(argv) {
     const key = m[1]
     if (key === 'legacy-refresh-errors') { o.legacyRefreshErrors = true; continue }
     if (key === 'quiet') { o.quiet = true; continue }
+    if (key === 'no-autoconfirm') { o.autoconfirm = false; continue }
     const val = m[2] !== undefined ? m[2] : argv[++i]
     if (val === undefined) throw new Error(`missing value for --${key}`)
     if (key === 'port') o.port = Number(val)
