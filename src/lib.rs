@@ -4,8 +4,10 @@
 //! Everything here is plain Rust with no I/O and no clock (see [`client`]); the one module that
 //! knows about JavaScript is `wasm`, compiled only for `wasm32`.
 
+pub mod callback;
 pub mod client;
 pub mod error;
+pub mod jwt;
 pub mod session;
 pub mod url;
 

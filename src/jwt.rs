@@ -1,0 +1,1 @@
+//! Placeholder (issue 4): decoding a JWT's payload claims without verifying it.
