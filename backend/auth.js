@@ -15,6 +15,11 @@ const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 // GoTrue's (HTML spec) address check; GoTrue lower-cases the address.
 const EMAIL_RE = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/
 const PHONE_RE = /^[1-9]\d{1,14}$/
+// A mainland China mobile number written without its country code.
+const MAINLAND_MOBILE_RE = /^1[3-9]\d{9}$/
+const MAX_MESSAGES = 1000 // captured SMS/email: the newest are kept
+// Header of the backend's own calls to the fake WeChat (see index.js): faults leave them alone.
+const INTERNAL_HEADERS = { 'x-sbwx-internal': '1' }
 
 const OTP_TTL_MS = 5 * 60 * 1000 // OTP codes: 6 digits, 5 minutes, single use
 const FLOW_STATE_TTL_MS = 5 * 60 * 1000 // GoTrue FlowStateExpiryDuration
@@ -105,7 +110,7 @@ async function withTx(pool, fn) {
 
 function getJson(target) {
   return new Promise((resolve, reject) => {
-    const r = http.get(target, { agent: false, timeout: 10000 }, (res) => {
+    const r = http.get(target, { agent: false, timeout: 10000, headers: INTERNAL_HEADERS }, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
       res.on('end', () => {
@@ -127,10 +132,18 @@ function validateEmail(email) {
   return e.toLowerCase()
 }
 
-// GoTrue stores phone numbers without '+' and spaces; E.164 digits.
-const formatPhone = (phone) => str(phone).trim().replace(/^\+/, '').replace(/\s/g, '')
+// The one stored form of a phone number, GoTrue's: country code + number in digits, no '+' and no spaces
+// ('8613900000001'). Input may be '+86 139…', '86139…', or a bare 11-digit mainland mobile number ('139…'),
+// which is read as +86 (so a +1 number must be written with '+' or as '1…' with 11 digits not matching 1[3-9]…).
+// Every lookup (signup, password grant, OTP, verify, resend, PUT /user, bind_phone) goes through this.
+function normalizePhone(phone) {
+  const raw = str(phone).trim().replace(/\s/g, '')
+  const digits = raw.replace(/^\+/, '')
+  if (!raw.startsWith('+') && MAINLAND_MOBILE_RE.test(digits)) return `86${digits}`
+  return digits
+}
 function validatePhone(phone) {
-  const p = formatPhone(phone)
+  const p = normalizePhone(phone)
   if (!PHONE_RE.test(p)) throw new ApiError(400, 'validation_failed', 'Invalid phone number format (E.164 required)')
   return p
 }
@@ -170,7 +183,20 @@ function createAuth(ctx) {
   function capture(to, channel, kind, token) {
     const m = { to, channel, kind, token, sent_at: nowDate().toISOString() }
     messages.push(m)
+    if (messages.length > MAX_MESSAGES) messages.splice(0, messages.length - MAX_MESSAGES)
     return crypto.randomUUID()
+  }
+
+  // GoTrue's send frequency limit (GOTRUE_SMS_MAX_FREQUENCY / GOTRUE_SMTP_MAX_FREQUENCY): a code of the same kind
+  // (the user's confirmation_sent_at, recovery_sent_at, ... timestamp) is sent at most once per cfg.smsCooldownSec
+  // (default 60; 0 = off) on the virtual clock. The seconds left are truncated, as GoTrue does.
+  function checkCooldown(sentAt, channel) {
+    const sec = cfg.smsCooldownSec == null ? 60 : Number(cfg.smsCooldownSec)
+    if (!sentAt || !(sec > 0)) return
+    const leftMs = new Date(sentAt).getTime() + sec * 1000 - ctx.now()
+    if (leftMs <= 0) return
+    const code = channel === 'email' ? 'over_email_send_rate_limit' : 'over_sms_send_rate_limit'
+    throw new ApiError(429, code, `For security purposes, you can only request this after ${Math.floor(leftMs / 1000)} seconds.`)
   }
 
   async function loadUser(db, userId) {
@@ -347,24 +373,28 @@ function createAuth(ctx) {
   }
 
   async function sendConfirmation(db, user, via, kind, channel) {
+    checkCooldown(user.confirmation_sent_at, via === 'email' ? 'email' : 'sms')
     const code = await issueOtp(db, user.id, 'confirmation_token', via === 'email' ? user.email : user.phone)
     await db.query('update auth.users set confirmation_sent_at = $2 where id = $1', [user.id, nowDate()])
     return via === 'email' ? capture(user.email, 'email', kind, code) : capture(user.phone, channel || 'sms', kind, code)
   }
 
   async function sendRecovery(db, user, kind) {
+    checkCooldown(user.recovery_sent_at, 'email')
     const code = await issueOtp(db, user.id, 'recovery_token', user.email)
     await db.query('update auth.users set recovery_sent_at = $2 where id = $1', [user.id, nowDate()])
     return capture(user.email, 'email', kind, code)
   }
 
   async function sendEmailChange(db, user, newEmail) {
+    checkCooldown(user.email_change_sent_at, 'email')
     const code = await issueOtp(db, user.id, 'email_change_token_new', newEmail)
     await db.query('update auth.users set email_change = $2, email_change_sent_at = $3 where id = $1', [user.id, newEmail, nowDate()])
     return capture(newEmail, 'email', 'email_change', code)
   }
 
   async function sendPhoneChange(db, user, newPhone, channel) {
+    checkCooldown(user.phone_change_sent_at, 'sms')
     const code = await issueOtp(db, user.id, 'phone_change_token', newPhone)
     await db.query('update auth.users set phone_change = $2, phone_change_sent_at = $3 where id = $1', [user.id, newPhone, nowDate()])
     return capture(newPhone, channel || 'sms', 'phone_change', code)
@@ -487,7 +517,7 @@ function createAuth(ctx) {
     if (!email && !phone) throw new ApiError(400, 'validation_failed', 'missing email or phone')
     const invalid = () => new ApiError(400, 'invalid_credentials', 'Invalid login credentials')
     return withTx(pool, async (db) => {
-      const user = email ? await findUserByEmail(db, email.toLowerCase()) : await findUserByPhone(db, formatPhone(phone))
+      const user = email ? await findUserByEmail(db, email.toLowerCase()) : await findUserByPhone(db, normalizePhone(phone))
       if (!user) throw invalid()
       if (isBanned(user)) throw new ApiError(400, 'user_banned', 'User is banned')
       if (!password || !(await passwordMatches(db, user.id, password))) throw invalid()
@@ -564,14 +594,13 @@ function createAuth(ctx) {
           issued = active
         } else {
           const reuseUntil = new Date(tok.updated_at).getTime() + cfg.refreshTokenReuseInterval * 1000
-          // Deviation (pinned): once the family has been revoked (no active token left in the session),
-          // no token of the session is usable again, not even inside the reuse interval.
+          // Reuse past the interval ends the session, as GoTrue's v2 tokens do (LogoutSession): the row is deleted,
+          // its refresh tokens cascade (later refreshes: refresh_token_not_found) and its access tokens get
+          // 403 session_not_found. (GoTrue's v1 tokens only revoke the family and keep the session.)
           if (!active || ctx.now() > reuseUntil) {
-            await db.query(
-              'update auth.refresh_tokens set revoked = true, updated_at = $2 where session_id = $1 and revoked = false',
-              [session.id, t])
+            await db.query('delete from auth.sessions where id = $1', [session.id])
             familyRevoked = true
-            return null // commit the revocation, then fail
+            return null // commit the logout, then fail
           }
         }
       }
@@ -735,7 +764,7 @@ function createAuth(ctx) {
         } else if (!str(data.email).trim() || data.phone) {
           throw new ApiError(400, 'validation_failed', 'Only an email address should be provided on verify')
         }
-        const addr = isPhoneType ? formatPhone(data.phone) : str(data.email).trim().toLowerCase()
+        const addr = isPhoneType ? normalizePhone(data.phone) : str(data.email).trim().toLowerCase()
         if (type === 'email_change') {
           user = (await db.query(
             'select * from auth.users where (email_change = $1 or email = $1) and email_change is not null for update', [addr])).rows[0]
@@ -832,10 +861,12 @@ function createAuth(ctx) {
       let out = {}
       if (u.email) {
         if (!u.email_confirmed_at) throw new ApiError(422, 'email_not_confirmed', 'Please verify your email first.')
+        checkCooldown(u.reauthentication_sent_at, 'email')
         const code = await issueOtp(db, u.id, 'reauthentication_token', u.email)
         capture(u.email, 'email', 'reauthentication', code)
       } else if (u.phone) {
         if (!u.phone_confirmed_at) throw new ApiError(422, 'phone_not_confirmed', 'Please verify your phone first.')
+        checkCooldown(u.reauthentication_sent_at, 'sms')
         const code = await issueOtp(db, u.id, 'reauthentication_token', u.phone)
         out = { message_id: capture(u.phone, 'sms', 'reauthentication', code) }
       } else {
@@ -1128,7 +1159,7 @@ function createAuth(ctx) {
       const to = r.params.to
       let list = messages
       if (to !== undefined) {
-        const want = new Set([to, to.trim(), formatPhone(to), to.trim().toLowerCase()])
+        const want = new Set([to, to.trim(), normalizePhone(to), to.trim().toLowerCase()])
         list = list.filter((m) => want.has(m.to))
       }
       return send(res, 200, list.slice().reverse())
@@ -1177,4 +1208,4 @@ function createAuth(ctx) {
   }
 }
 
-module.exports = { createAuth, ApiError, userJson, parseJson }
+module.exports = { createAuth, ApiError, userJson, parseJson, normalizePhone }

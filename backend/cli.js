@@ -5,18 +5,19 @@
 //
 //   node backend/cli.js [--port 54321] [--jwt-expiry 3600] [--reuse-interval 10] [--legacy-refresh-errors]
 //                       [--jwt-secret X] [--appid wx..] [--app-secret X] [--functions-dir DIR] [--no-autoconfirm]
-//                       [--quiet]
+//                       [--sms-cooldown 60] [--quiet]
 //
 // Output:
 //   stdout: exactly one line of JSON, {url, anonKey, appid, serviceRoleKey, jwtSecret, db, dataDir, functionsUrl,
-//           postgrestPid},
+//           postgrestPid, tempDir, storageDir} (tempDir holds the cluster, storageDir and everything else on disk),
 //           printed once everything is listening; scripts read that first line (nothing else goes to stdout).
 //   stderr: a human block after it (unless --quiet): the URL, the anon key, a ready-to-paste
 //           miniprogram-demo/lib/config.js, and the WeChat DevTools note (详情 → 本地设置 → 不校验合法域名).
 //           Start-up failures also go to stderr (exit code 1).
 // Stopping: SIGINT (Ctrl-C) or SIGTERM stops every module (PostgREST, ...), the HTTP server and the cluster and
 // removes its temp dir, then exits 0. A second signal while stopping exits at once (the process 'exit' hook still
-// stops the cluster synchronously; the detached watchdog covers SIGKILL).
+// stops the cluster synchronously). On SIGKILL the detached watchdog kills PostgREST, stops the cluster and removes
+// the temp dir (storage files included).
 const { startBackend } = require('./index')
 
 function parseArgs(argv) {
@@ -34,12 +35,13 @@ function parseArgs(argv) {
     if (key === 'port') o.port = Number(val)
     else if (key === 'jwt-expiry') o.jwtExpiry = Number(val)
     else if (key === 'reuse-interval') o.refreshTokenReuseInterval = Number(val)
+    else if (key === 'sms-cooldown') o.smsCooldown = Number(val)
     else if (key === 'jwt-secret') o.jwtSecret = val
     else if (key === 'appid') o.wechat = { ...(o.wechat || {}), appid: val }
     else if (key === 'app-secret') o.wechat = { ...(o.wechat || {}), secret: val }
     else if (key === 'functions-dir') o.functionsDir = require('path').resolve(val)
     else throw new Error(`unknown option --${key}`)
-    if ((key === 'port' || key === 'jwt-expiry' || key === 'reuse-interval') && !Number.isFinite(Number(val))) {
+    if (['port', 'jwt-expiry', 'reuse-interval', 'sms-cooldown'].includes(key) && !Number.isFinite(Number(val))) {
       throw new Error(`--${key} needs a number`)
     }
   }
@@ -108,6 +110,8 @@ async function main() {
     dataDir: be.pg.dataDir,
     functionsUrl: `${be.url}/functions/v1`,
     postgrestPid: (be.rest && be.rest.pid) || null,
+    tempDir: be.pg.tempDir,
+    storageDir: (be.storage && be.storage.dir) || null,
   }) + '\n')
   if (!quiet) process.stderr.write(humanBlock(be))
 }

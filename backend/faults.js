@@ -34,7 +34,9 @@
 //     hang       reads the request and never answers; the socket is destroyed after `ms` if given, else when the
 //                fault expires (ttlMs), or when the fault is removed/cleared, or on be.stop() — never leaked.
 //     malformed  200, content-type application/json, a truncated JSON body (`body` overrides); JSON.parse fails.
-// Log entries: {id, fault, method, path, at (ms)}.
+// Log entries: {id, fault, method, path, at (ms), internal?}; the newest 1,000 are kept.
+// The backend's own calls to the fake WeChat (auth.js, memfire.js; header x-sbwx-internal) are only faulted by a
+// fault whose path targets /wechat (e.g. '/wechat/sns/jscode2session', '/wechat/*'); '*' or '/w*' leave them alone.
 const http = require('http')
 const { ApiError, send, sendApiError, parseJson } = require('./http-util')
 
@@ -42,6 +44,7 @@ const FAULTS = ['latency', 'status', 'reset', 'drop', 'hang', 'malformed', 'rate
 const METHODS = ['*', 'GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 const PREFIX = '/_control/faults'
 const MAX_TIMER = 2 ** 31 - 1
+const MAX_LOG = 1000 // the applied-fault log keeps the newest entries
 
 const nginxPage = (status, reason) =>
   `<html>\r\n<head><title>${status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${status} ${reason}</h1></center>\r\n` +
@@ -96,7 +99,15 @@ function normalize(spec) {
   return f
 }
 
-function matches(f, method, pathname) {
+// A fault whose path explicitly targets the fake WeChat (/wechat, /wechat/..., /wechat*): the only faults that apply
+// to the backend's own (internal) calls to it.
+function targetsWechat(f) {
+  const p = f.path.endsWith('*') ? f.path.slice(0, -1) : f.path
+  return p === '/wechat' || p.startsWith('/wechat/')
+}
+
+function matches(f, method, pathname, internal) {
+  if (internal && !targetsWechat(f)) return false
   if (f.method !== '*' && f.method !== method) return false
   if (f.path.endsWith('*')) return pathname.startsWith(f.path.slice(0, -1))
   return pathname === f.path
@@ -185,10 +196,10 @@ function create() {
     return active.map(view)
   }
 
-  function take(method, pathname) {
+  function take(method, pathname, internal) {
     const t = Date.now()
     for (const f of active) {
-      if (f.expiresAt <= t || !matches(f, method, pathname)) continue
+      if (f.expiresAt <= t || !matches(f, method, pathname, internal)) continue
       f.remaining--
       f.applied++
       if (f.remaining <= 0) deactivate(f) // stays in byId until its ttl, for its hung sockets
@@ -216,11 +227,16 @@ function create() {
     })
   }
 
-  async function intercept(req, res, pathname) {
+  // opts.internal: the backend's own call (to the fake WeChat); only faults targeting /wechat/... apply.
+  async function intercept(req, res, pathname, opts = {}) {
     if (active.length === 0 || pathname.startsWith('/_control/')) return false
-    const f = take(req.method, pathname)
+    const internal = !!opts.internal
+    const f = take(req.method, pathname, internal)
     if (!f) return false
-    log.push({ id: f.id, fault: f.fault, method: req.method, path: pathname, at: Date.now() })
+    const entry = { id: f.id, fault: f.fault, method: req.method, path: pathname, at: Date.now() }
+    if (internal) entry.internal = true
+    log.push(entry)
+    if (log.length > MAX_LOG) log.splice(0, log.length - MAX_LOG)
     switch (f.fault) {
       case 'latency':
         await new Promise((resolve) => {
@@ -295,8 +311,9 @@ function create() {
           let spec
           try {
             spec = parseJson(await r.text())
-          } catch (_) {
-            return bad('Could not parse request body as JSON')
+          } catch (e) {
+            if (e && e.tooLarge) throw e // 413 from the dispatcher
+            return bad(e instanceof ApiError ? e.message : 'Could not parse request body as JSON')
           }
           try {
             return send(res, 200, { id: add(spec) })
@@ -311,7 +328,12 @@ function create() {
         if (req.method === 'DELETE') return send(res, 200, { cleared: clearLog() })
         return send(res, 405, { message: 'Method Not Allowed' })
       }
-      const id = decodeURIComponent(sub.slice(1))
+      let id
+      try {
+        id = decodeURIComponent(sub.slice(1))
+      } catch (_) {
+        return send(res, 404, { message: 'fault not found' }) // malformed %-escape: no fault has that id
+      }
       if (req.method === 'GET') {
         list()
         const f = active.find((x) => x.id === id)

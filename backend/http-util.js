@@ -62,34 +62,56 @@ function sendApiError(req, res, e) {
   return send(res, e.status, body, headers)
 }
 
-// The whole request body as a Buffer; rejects past `limit` bytes.
+// The whole request body as a Buffer. Past `limit` bytes it stops buffering, reads (and discards) the rest of
+// the upload, then rejects with `e.tooLarge` so the caller can answer 413 instead of resetting the connection.
+// A body more than DRAIN_MAX bytes past the limit is cut off (the socket is destroyed).
+const DRAIN_MAX = 256 << 20
+function tooLargeError() {
+  const e = new Error('body too large')
+  e.tooLarge = true
+  return e
+}
 function readBody(req, limit = 1 << 20) {
   return new Promise((resolve, reject) => {
-    const chunks = []
+    let chunks = []
     let n = 0
+    let over = false
     req.on('data', (c) => {
       n += c.length
+      if (over) {
+        if (n > limit + DRAIN_MAX) {
+          req.destroy()
+          reject(tooLargeError())
+        }
+        return
+      }
       if (n > limit) {
-        const e = new Error('body too large')
-        e.tooLarge = true
-        reject(e)
-        req.destroy()
+        over = true
+        chunks = []
         return
       }
       chunks.push(c)
     })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('end', () => (over ? reject(tooLargeError()) : resolve(Buffer.concat(chunks))))
     req.on('error', reject)
+    req.on('close', () => { if (!req.complete) reject(new Error('request aborted')) })
   })
 }
 
+// A JSON request body; an empty body is {}. Anything but a JSON object (null, [], "x", 1) is 400 bad_json,
+// as GoTrue answers when the body does not decode into its request struct.
 function parseJson(text) {
   if (!text || !text.trim()) return {}
+  let v
   try {
-    return JSON.parse(text)
+    v = JSON.parse(text)
   } catch (_) {
     throw new ApiError(400, 'bad_json', 'Could not parse request body as JSON')
   }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new ApiError(400, 'bad_json', 'Could not parse request body as JSON: expected a JSON object')
+  }
+  return v
 }
 
-module.exports = { API_VERSION_2024, CORS_HEADERS, ApiError, wantsApi2024, send, sendApiError, readBody, parseJson }
+module.exports = { API_VERSION_2024, CORS_HEADERS, ApiError, wantsApi2024, send, sendApiError, readBody, parseJson, tooLargeError }

@@ -18,15 +18,19 @@ const DEFAULT_WECHAT = { appid: 'wx0000000000000001', secret: '0123456789abcdef0
 const KEY_IAT = 1700000000
 const KEY_EXP = 2000000000
 
-// Kong's key-auth in front of Supabase services: apikey header (or ?apikey=) must be a JWT we signed.
-function checkApiKey(req, params, cfg, now) {
+// Request log limits (be.requests): the newest MAX_LOGGED_REQUESTS entries, bodies cut at MAX_LOGGED_BODY bytes.
+const MAX_LOGGED_REQUESTS = 5000
+const MAX_LOGGED_BODY = 64 * 1024
+// The backend's own HTTP calls to the fake WeChat carry this header: the dispatcher strips it, logs the request
+// with `internal: true`, and only faults whose path targets /wechat/... apply to it.
+const INTERNAL_HEADER = 'x-sbwx-internal'
+
+// Kong's key-auth in front of Supabase services: the apikey header (or ?apikey=) must be one of the configured
+// consumer keys (anon, service_role) exactly; another JWT, even one signed with the secret, is refused.
+function checkApiKey(req, params, keys) {
   const key = req.headers.apikey !== undefined ? req.headers.apikey : params.apikey
   if (key === undefined || key === '') return { message: 'No API key found in request' }
-  try {
-    jwt.verify(String(key), cfg.jwtSecret, Math.floor(now() / 1000))
-  } catch (_) {
-    return { message: 'Invalid API key' }
-  }
+  if (!keys.includes(String(key))) return { message: 'Invalid API key' }
   return null
 }
 
@@ -63,6 +67,8 @@ async function startBackend(opts = {}) {
     jwtExpiry: opts.jwtExpiry != null ? Number(opts.jwtExpiry) : 3600,
     refreshTokenReuseInterval: opts.refreshTokenReuseInterval != null ? Number(opts.refreshTokenReuseInterval) : 10,
     legacyRefreshErrors: !!opts.legacyRefreshErrors,
+    // Seconds between two OTP/confirmation/recovery sends to the same address (GoTrue's SMS/SMTP max frequency).
+    smsCooldownSec: opts.smsCooldown != null ? Number(opts.smsCooldown) : 60,
     autoconfirm: opts.autoconfirm !== undefined ? !!opts.autoconfirm : true,
     wechat: { ...DEFAULT_WECHAT, ...(opts.wechat || {}) },
     functionsDir: opts.functionsDir,
@@ -72,6 +78,7 @@ async function startBackend(opts = {}) {
     wechatWeb: opts.wechatWeb,
   }
   if (cfg.jwtSecret.length < 32) throw new Error('jwtSecret must be at least 32 characters')
+  if (!Number.isFinite(cfg.smsCooldownSec) || cfg.smsCooldownSec < 0) throw new Error('smsCooldown must be a number of seconds >= 0')
 
   let offsetMs = 0
   const now = () => Date.now() + offsetMs
@@ -105,7 +112,7 @@ async function startBackend(opts = {}) {
     })
 
     // Everything a service module may use.
-    const ctx = { pool, cfg, now, jwt, anonKey, serviceRoleKey, baseUrl: () => baseUrl, cluster, wechat, auth, requests }
+    const ctx = { pool, cfg, now, jwt, anonKey, serviceRoleKey, apiKeys: [anonKey, serviceRoleKey], baseUrl: () => baseUrl, cluster, wechat, auth, requests }
     // Each module: create(ctx) -> { services: [...], api?, start?(), stop?() }. `api` is exposed on
     // the returned backend object under the module's name (be.rest, be.storage, ...).
     const memfire = require('./memfire').create(ctx)
@@ -142,38 +149,55 @@ async function startBackend(opts = {}) {
       const u = new URL(req.url, 'http://127.0.0.1')
       const pathname = u.pathname
       const params = Object.fromEntries(u.searchParams)
+      const internal = req.headers[INTERNAL_HEADER] !== undefined
+      if (internal) {
+        delete req.headers[INTERNAL_HEADER]
+        const raw = req.rawHeaders
+        for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i].toLowerCase() === INTERNAL_HEADER) raw.splice(i, 2)
+      }
       const entry = { method: req.method, path: pathname, query: u.search.startsWith('?') ? u.search.slice(1) : u.search, params, headers: { ...req.headers }, body: '' }
+      if (internal) entry.internal = true
       requests.push(entry)
-      // The body is read on demand (storage streams large uploads); text() is logged.
+      if (requests.length > MAX_LOGGED_REQUESTS) requests.splice(0, requests.length - MAX_LOGGED_REQUESTS)
+      // The body is read on demand (storage streams large uploads); text() is logged (cut at 64 KiB).
       let bodyPromise = null
       const body = (limit) => (bodyPromise = bodyPromise || readBody(req, limit))
       const r = {
         url: u,
         params,
         query: entry.query,
+        internal,
         body,
         async text(limit) {
           const b = await body(limit)
-          entry.body = b.toString('utf8')
-          return entry.body
+          const text = b.toString('utf8')
+          if (b.length > MAX_LOGGED_BODY) {
+            entry.body = b.subarray(0, MAX_LOGGED_BODY).toString('utf8')
+            entry.bodyTruncated = true
+            entry.bodyLength = b.length
+          } else entry.body = text
+          return text
         },
       }
 
       if (req.method === 'OPTIONS') return send(res, 204, null, { 'access-control-max-age': '3600' })
       // Injected faults (latency, 5xx, resets, hangs, ...) for this route, if any.
-      if (await modules.faults.intercept(req, res, pathname)) return undefined
+      if (await modules.faults.intercept(req, res, pathname, { internal })) return undefined
 
       for (const svc of services) {
         if (pathname !== svc.prefix && !pathname.startsWith(svc.prefix + '/')) continue
         if (svc.apikey) {
-          const denied = checkApiKey(req, params, cfg, now)
+          const denied = checkApiKey(req, params, ctx.apiKeys)
           if (denied) return send(res, 401, denied)
         }
         r.path = pathname.slice(svc.prefix.length) || '/'
         try {
           return await svc.handle(req, res, r)
         } catch (e) {
-          if (e && e.tooLarge) return send(res, 413, { message: 'Request size limit exceeded' })
+          if (e && e.tooLarge) {
+            if (res.headersSent) return res.destroy()
+            return send(res, 413, { message: 'Request size limit exceeded' })
+          }
           throw e
         }
       }
@@ -212,11 +236,14 @@ async function startBackend(opts = {}) {
       jwtSecret: cfg.jwtSecret,
       jwtExpiry: cfg.jwtExpiry,
       refreshTokenReuseInterval: cfg.refreshTokenReuseInterval,
+      smsCooldown: cfg.smsCooldownSec,
       wechat: { appid: cfg.wechat.appid, secret: cfg.wechat.secret },
       db: pool,
-      pg: { host: '127.0.0.1', port: cluster.port, socketDir: cluster.sockDir, connectionString: cluster.connectionString, dataDir: cluster.dataDir },
+      pg: { host: '127.0.0.1', port: cluster.port, socketDir: cluster.sockDir, connectionString: cluster.connectionString, dataDir: cluster.dataDir, tempDir: cluster.dir },
       requests,
       clearRequests() { requests.length = 0 },
+      // Captured SMS/email (what GET /_control/messages serves, oldest first; the newest 1,000 are kept).
+      messages: auth.messages,
       advanceTime(ms) { offsetMs += Number(ms) || 0; return now() },
       now,
       mintCode(o) { return wechat.mintCode(o || {}) },
@@ -256,4 +283,4 @@ async function startBackend(opts = {}) {
   }
 }
 
-module.exports = { startBackend, DEFAULT_JWT_SECRET, DEFAULT_WECHAT }
+module.exports = { startBackend, DEFAULT_JWT_SECRET, DEFAULT_WECHAT, INTERNAL_HEADER, MAX_LOGGED_REQUESTS, MAX_LOGGED_BODY }

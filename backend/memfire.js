@@ -4,11 +4,13 @@
 //   GET  /wechat_mini/bind_account?code=      (Bearer) wx.login code -> openid attached to the user; user JSON
 //   POST /wechat_mini/unlimited_qrcode        (anon key) getwxacodeunlimit -> base64 PNG
 // They call the fake WeChat over HTTP, as MemFire's server calls api.weixin.qq.com, with an access token
-// from /cgi-bin/stable_token that is cached until 5 minutes before it expires (virtual clock).
+// from /cgi-bin/stable_token that is cached until 5 minutes before it expires (virtual clock). Those calls carry
+// `x-sbwx-internal: 1`, so injected faults only hit them when the fault's path targets /wechat/... (index.js).
 const http = require('http')
 const https = require('https')
 const { ApiError, parseJson } = require('./http-util')
 const { checkWxacodeArgs } = require('./wechat')
+const { normalizePhone } = require('./auth')
 
 const RENEW_BEFORE_MS = 5 * 60 * 1000
 const QR_KEYS = ['page', 'scene', 'check_path', 'env_version', 'width', 'auto_color', 'line_color', 'is_hyaline']
@@ -24,7 +26,7 @@ function create(ctx) {
     const data = body === undefined ? null : Buffer.from(JSON.stringify(body))
     const mod = target.protocol === 'https:' ? https : http
     return new Promise((resolve, reject) => {
-      const headers = data ? { 'content-type': 'application/json', 'content-length': data.length } : {}
+      const headers = { 'x-sbwx-internal': '1', ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) }
       const rq = mod.request(target, { method, headers, agent: false, timeout: 10000 }, (res) => {
         const chunks = []
         res.on('data', (c) => chunks.push(c))
@@ -116,8 +118,9 @@ function create(ctx) {
   const uniqueViolation = (e, constraintPart) => e && e.code === '23505' && (!constraintPart || String(e.constraint || '').includes(constraintPart))
 
   // ---- GET /wechat_mini/bind_phone?code= ----
-  // Stored phone: the pure number for +86 (what MemFire's SMS sign-up stores), else country code +
-  // number in digits (GoTrue's E.164 without '+'). A number held by another user in either form -> 422.
+  // Stored phone: the one canonical form auth.js uses everywhere (GoTrue's: country code + number in digits,
+  // no '+', e.g. '8613900000001'), so a phone sign-up and a WeChat-bound number are the same account's phone.
+  // A number held by another user -> 422 phone_exists.
   async function bindPhone(req, params) {
     const { user } = await ctx.auth.authenticate(req)
     const code = requireCode(params)
@@ -129,12 +132,11 @@ function create(ctx) {
     const pure = String(info.purePhoneNumber || '').replace(/\D/g, '')
     const cc = String(info.countryCode || '86').replace(/\D/g, '') || '86'
     if (!pure) throw new ApiError(502, 'wechat_error', 'wechat error: no phone number')
-    const phone = cc === '86' ? pure : cc + pure
-    const forms = [...new Set([phone, cc + pure, pure])]
+    const phone = normalizePhone(`+${cc}${pure}`)
     const userId = user.row.id
     try {
       return await withTx(async (db) => {
-        const taken = await db.query('select 1 from auth.users where phone = any($1) and id <> $2 limit 1', [forms, userId])
+        const taken = await db.query('select 1 from auth.users where phone = $1 and id <> $2 limit 1', [phone, userId])
         if (taken.rows.length) throw new ApiError(422, 'phone_exists', 'phone number already registered by another user')
         const t = nowDate()
         await db.query(

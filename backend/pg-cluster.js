@@ -129,6 +129,25 @@ class Cluster {
     } catch (_) { /* best effort */ }
   }
 
+  // Helper processes (PostgREST) the watchdog must kill too when this process dies without stopping them:
+  // one line `pid match` each in <dir>/children; the watchdog SIGKILLs a pid whose command line contains `match`.
+  registerChild(pid, match) {
+    if (!pid) return
+    this.children = (this.children || new Map())
+    this.children.set(pid, String(match || '').replace(/\s/g, ''))
+    this.writeChildren()
+  }
+
+  unregisterChild(pid) {
+    if (!this.children || !this.children.delete(pid)) return
+    this.writeChildren()
+  }
+
+  writeChildren() {
+    const lines = [...this.children].map(([pid, match]) => `${pid} ${match}\n`).join('')
+    try { fs.writeFileSync(path.join(this.dir, 'children'), lines) } catch (_) { /* dir gone: stopping */ }
+  }
+
   killWatchdog() {
     if (this.watchdog && this.watchdog.exitCode === null) {
       try { process.kill(this.watchdog.pid, 'SIGTERM') } catch (_) { /* ignore */ }

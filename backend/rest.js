@@ -154,7 +154,12 @@ function create(ctx) {
     p.on('error', (e) => appendOutput(`spawn error: ${e.message}\n`))
     liveProcs.add(p)
     installExitHook()
-    p.once('exit', () => liveProcs.delete(p))
+    // The cluster's watchdog kills it too if this process is SIGKILLed (belt and braces with --pdeathsig).
+    if (ctx.cluster && typeof ctx.cluster.registerChild === 'function') ctx.cluster.registerChild(p.pid, path.basename(bin))
+    p.once('exit', () => {
+      liveProcs.delete(p)
+      if (ctx.cluster && typeof ctx.cluster.unregisterChild === 'function') ctx.cluster.unregisterChild(p.pid)
+    })
     return p
   }
 

@@ -2,7 +2,8 @@
 // /storage/v1: a local emulation of Supabase's storage-api (what storage-js 2.5.4 and the old SDK
 // supabase-wechat-stable-v2 talk to). Metadata in PostgreSQL (storage.buckets / storage.objects,
 // backend/sql/30-storage.sql), contents on disk: one file per object id under a temp dir made in
-// create() and removed in stop() (api.dir).
+// create() and removed in stop() (api.dir). The dir lives inside the cluster's temp dir (ctx.cluster.dir), so the
+// cluster's stop() and its detached watchdog (which covers SIGKILL) remove it too.
 //
 // Who may do what (decided from the request's `Authorization: Bearer <jwt>`, verified with the backend's
 // JWT secret on its virtual clock; `service_role` bypasses every rule, like BYPASSRLS):
@@ -20,7 +21,8 @@
 //     ?token=) carry their own authorization (an HS256 JWT with the backend's secret); a signed upload
 //     URL works once and uploads as the user who created it.
 // apikey (Kong key-auth): required on every route except the public / signed object GETs and HEADs
-// and the signed upload PUT, same check and bodies as the dispatcher's (401 {"message": ...}).
+// and the signed upload PUT, same check and bodies as the dispatcher's (401 {"message": ...}): only the
+// configured anon and service_role keys (ctx.apiKeys), compared exactly; any other JWT is "Invalid API key".
 //
 // Errors use storage-api's body {"statusCode":"<code>","error":"<name>","message":"..."} and, like
 // storage-api (its error handler maps every non-500 StorageBackendError to 400), HTTP 400 unless the
@@ -203,7 +205,8 @@ function removeDir(dir) {
 
 // ---------- the module ----------
 function create(ctx) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-storage-'))
+  const parent = ctx.cluster && ctx.cluster.dir && fs.existsSync(ctx.cluster.dir) ? ctx.cluster.dir : os.tmpdir()
+  const dir = fs.mkdtempSync(path.join(parent, 'sbwx-storage-'))
   const objectsDir = path.join(dir, 'objects')
   const tmpDir = path.join(dir, 'tmp')
   fs.mkdirSync(objectsDir)
@@ -227,14 +230,11 @@ function create(ctx) {
   const unlinkQuiet = async (p) => { try { await fsp.unlink(p) } catch (_) { /* gone */ } }
 
   // ---- auth ----
+  const apiKeys = ctx.apiKeys || [ctx.anonKey, ctx.serviceRoleKey].filter(Boolean)
   function checkApiKey(req, params) {
     const key = req.headers.apikey !== undefined ? req.headers.apikey : params.apikey
     if (key === undefined || key === '') return { message: 'No API key found in request' }
-    try {
-      ctx.jwt.verify(String(key), secret, nowSec())
-    } catch (_) {
-      return { message: 'Invalid API key' }
-    }
+    if (!apiKeys.includes(String(key))) return { message: 'Invalid API key' }
     return null
   }
 
@@ -289,12 +289,15 @@ function create(ctx) {
   async function readJson(r) {
     const text = await r.text(JSON_LIMIT)
     if (!text || !text.trim()) return {}
+    let v
     try {
-      const v = JSON.parse(text)
-      return v && typeof v === 'object' ? v : {}
+      v = JSON.parse(text)
     } catch (_) {
-      throw E.bad('Body is not valid JSON')
+      throw E.bad('Body is not valid JSON', 'bad_json')
     }
+    // null, [], "x", 1: fastify's schema check refuses them ("body must be object").
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw E.bad('body must be object', 'bad_json')
+    return v
   }
 
   // ---- upload bodies ----

@@ -1,6 +1,7 @@
 'use strict'
-// Detached helper: when the parent process disappears without stopping its cluster,
-// stop PostgreSQL and remove the temp directory. Killed by the parent on a clean stop.
+// Detached helper: when the parent process disappears without stopping its cluster (SIGKILL, crash),
+// kill the helper processes listed in <dir>/children (PostgREST), stop PostgreSQL and remove the temp
+// directory (which also holds the storage module's files). Killed by the parent on a clean stop.
 const fs = require('fs')
 const path = require('path')
 const { execFileSync } = require('child_process')
@@ -12,7 +13,22 @@ function alive(pid) {
   try { process.kill(Number(pid), 0); return true } catch (e) { return e.code === 'EPERM' }
 }
 
+// `pid match` lines; a pid is only killed while its command line still contains `match` (pid reuse).
+function killChildren() {
+  let text = ''
+  try { text = fs.readFileSync(path.join(dir, 'children'), 'utf8') } catch (_) { return }
+  for (const line of text.split('\n')) {
+    const [pid, match] = line.trim().split(/\s+/)
+    if (!/^\d+$/.test(pid || '')) continue
+    let cmd = ''
+    try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') } catch (_) { if (process.platform === 'linux') continue }
+    if (match && cmd && !cmd.includes(match)) continue
+    try { process.kill(Number(pid), 'SIGKILL') } catch (_) { /* gone */ }
+  }
+}
+
 function cleanup() {
+  killChildren()
   if (fs.existsSync(path.join(dataDir, 'postmaster.pid'))) {
     const ctl = path.join(pgBin, 'pg_ctl')
     const args = ['-D', dataDir, '-m', 'immediate', '-w', 'stop']

@@ -457,7 +457,9 @@ function createWechatService(wechat, ctx = {}) {
       const avatar = /^\/test\/avatar\/([^/]+)\.png$/.exec(p)
       if (avatar && req.method === 'GET') {
         const QRCode = require('qrcode')
-        return send(res, 200, await QRCode.toBuffer(decodeURIComponent(avatar[1]), { type: 'png', width: 132 }), { 'content-type': 'image/png' })
+        let text
+        try { text = decodeURIComponent(avatar[1]) } catch (_) { return send(res, 404, { message: 'avatar not found' }) }
+        return send(res, 200, await QRCode.toBuffer(text, { type: 'png', width: 132 }), { 'content-type': 'image/png' })
       }
       if (p === '/sns/jscode2session') return send(res, 200, wechat.jscode2session(r.params))
       if (p === '/cgi-bin/token') return send(res, 200, wechat.cgiToken(r.params))

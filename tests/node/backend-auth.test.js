@@ -12,12 +12,12 @@ const path = require('node:path')
 const { startBackend } = require(path.join(__dirname, '..', '..', 'backend'))
 
 let be // autoconfirm on (default)
-let be2 // autoconfirm off
+let be2 // autoconfirm off, 30 s send cooldown
 
 before(async () => {
   ;[be, be2] = await Promise.all([
     startBackend({ port: 0, refreshTokenReuseInterval: 10 }),
-    startBackend({ port: 0, autoconfirm: false }),
+    startBackend({ port: 0, autoconfirm: false, smsCooldown: 30 }),
   ])
 })
 
@@ -228,7 +228,11 @@ test('POST /signup without autoconfirm: bare user, captured code, verify, obfusc
   const sms = await lastCode(phone, be2) // '+' form finds the stored digits
   assert.equal(sms.to, phone.slice(1))
   assert.equal(sms.channel, 'sms')
-  // resend: a new code replaces the old one
+  // resend inside the send cooldown (smsCooldown: 30 on be2): 429, GoTrue's message; after it a new code replaces the old one
+  r = await post('/resend', { type: 'sms', phone }, { b: be2 })
+  assertShapeA(r, 429, 'over_sms_send_rate_limit')
+  assert.match(r.json.msg, /^For security purposes, you can only request this after (29|30) seconds\.$/)
+  be2.advanceTime(30 * 1000)
   r = await post('/resend', { type: 'sms', phone }, { b: be2 })
   assert.equal(r.status, 200, r.text)
   assert.equal(typeof r.json.message_id, 'string')
@@ -300,7 +304,8 @@ test('POST /otp + POST /verify: SMS and email codes through the control endpoint
   // single use
   assertShapeA(await post('/verify', { type: 'sms', phone, token: m1.token }), 403, 'otp_expired')
 
-  // newest first; the second sign-in reuses the user
+  // newest first; the second sign-in (after the 60 s send cooldown) reuses the user
+  be.advanceTime(60 * 1000)
   assert.equal((await post('/otp', { phone })).status, 200)
   const list = await messages(phone)
   assert.equal(list.length, 2)
@@ -309,6 +314,7 @@ test('POST /otp + POST /verify: SMS and email codes through the control endpoint
   assert.equal(again.user.id, s.user.id)
 
   // expiry after 5 minutes (virtual clock)
+  be.advanceTime(60 * 1000)
   assert.equal((await post('/otp', { phone })).status, 200)
   const m3 = await lastCode(phone)
   be.advanceTime(5 * 60 * 1000 + 1000)
@@ -344,6 +350,45 @@ test('POST /otp + POST /verify: SMS and email codes through the control endpoint
   assert.equal(all.status, 200)
   assert.ok(all.json.length >= 5)
   assert.deepEqual(await messages('nobody@example.com'), [])
+})
+
+// ---------- send cooldown ----------
+test('send cooldown (GoTrue max frequency, default 60 s, virtual clock): 429 over_sms/over_email_send_rate_limit', async () => {
+  assert.equal(be.smsCooldown, 60)
+  assert.equal(be2.smsCooldown, 30)
+  const phone = newPhone()
+  assert.equal((await post('/otp', { phone })).status, 200)
+  be.advanceTime(20 * 1000)
+  // the same address in another form (bare mainland number) is the same address
+  let r = await post('/otp', { phone: phone.slice(3) })
+  assertShapeA(r, 429, 'over_sms_send_rate_limit')
+  assert.match(r.json.msg, /^For security purposes, you can only request this after (39|40) seconds\.$/)
+  assertShapeB(await post('/otp', { phone }, { headers: V2024 }), 429, 'over_sms_send_rate_limit')
+  assertShapeA(await post('/resend', { type: 'sms', phone }), 429, 'over_sms_send_rate_limit')
+  assert.equal((await messages(phone)).length, 1, 'nothing is sent while cooling down')
+  // another address is not affected
+  assert.equal((await post('/otp', { phone: newPhone() })).status, 200)
+  be.advanceTime(40 * 1000)
+  assert.equal((await post('/otp', { phone })).status, 200)
+  assert.equal((await messages(phone)).length, 2)
+  assertShapeA(await post('/otp', { phone }), 429, 'over_sms_send_rate_limit')
+
+  // email: recovery and the magic link of a confirmed user
+  const email = newEmail()
+  const s = await signupOk({ email, password: 'secret123' })
+  assert.deepEqual([(r = await post('/recover', { email })).status, r.json], [200, {}])
+  r = await post('/recover', { email: email.toUpperCase() })
+  assertShapeA(r, 429, 'over_email_send_rate_limit')
+  assert.match(r.json.msg, /^For security purposes, you can only request this after (59|60) seconds\.$/)
+  assertShapeA(await post('/otp', { email }), 429, 'over_email_send_rate_limit')
+  assert.equal((await messages(email)).length, 1)
+  // reauthenticate has its own timestamp
+  assert.equal((await request('GET', '/auth/v1/reauthenticate', { headers: bearer(be, s.access_token) })).status, 200)
+  assertShapeA(await request('GET', '/auth/v1/reauthenticate', { headers: bearer(be, s.access_token) }), 429, 'over_email_send_rate_limit')
+  be.advanceTime(60 * 1000)
+  assert.equal((await post('/otp', { email })).status, 200)
+  assert.equal((await lastCode(email)).kind, 'magiclink')
+  assert.equal((await request('GET', '/auth/v1/reauthenticate', { headers: bearer(be, s.access_token) })).status, 200)
 })
 
 // ---------- recover, password change, reauthenticate ----------
@@ -439,12 +484,26 @@ test('refresh token reuse inside and after the reuse interval (virtual clock)', 
   const r = await refresh(rt0)
   assert.equal(r.status, 200, r.text)
   assert.notEqual(r.json.refresh_token, rt2)
-  // past the interval: reuse revokes every token of the session
+  // another session of the same user, untouched by what follows
+  const other = assertSession(await post('/token?grant_type=password', { email: s.user.email, password: 'secret123' }), 'password')
+  // past the interval: reuse ends the session (GoTrue v2's LogoutSession): the row and its refresh tokens are deleted
   be.advanceTime(10 * 1000)
   assertShapeA(await refresh(rt1), 400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used')
-  const toks = (await be.db.query('select revoked from auth.refresh_tokens where session_id = $1', [sid])).rows
-  assert.ok(toks.length >= 4 && toks.every((t) => t.revoked))
-  assertShapeB(await post('/token?grant_type=refresh_token', { refresh_token: r.json.refresh_token }, { headers: V2024 }), 400, 'refresh_token_already_used')
+  assert.equal((await be.db.query('select count(*)::int as n from auth.sessions where id = $1', [sid])).rows[0].n, 0)
+  assert.equal((await be.db.query('select count(*)::int as n from auth.refresh_tokens where session_id = $1', [sid])).rows[0].n, 0)
+  // its other refresh tokens (the active one, the one issued inside the interval) are gone
+  assertShapeA(await refresh(r.json.refresh_token), 400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
+  assertShapeB(await post('/token?grant_type=refresh_token', { refresh_token: rt2 }, { headers: V2024 }), 400, 'refresh_token_not_found')
+  // ... and so are its access tokens, old and new: 403 session_not_found on /user
+  for (const at of [s.access_token, r.json.access_token]) {
+    assertShapeA(await request('GET', '/auth/v1/user', { headers: bearer(be, at) }), 403, 'session_not_found',
+      'Session from session_id claim in JWT does not exist')
+  }
+  // a reuse of the first token again: the session is gone, so the token is unknown now
+  assertShapeA(await refresh(rt0), 400, 'refresh_token_not_found')
+  // the user's other session lives on
+  assert.equal((await request('GET', '/auth/v1/user', { headers: bearer(be, other.access_token) })).status, 200)
+  assertSession(await refresh(other.refresh_token), 'password')
 })
 
 // ---------- PKCE + wechat_qr ----------

@@ -292,6 +292,19 @@ test('control API: add, list, get, delete one, clear, log, validation; /_control
   }
   r = await request('POST', '/_control/faults', { body: '{nope' })
   assert.equal(r.status, 400)
+  for (const body of ['null', '[]', '"x"', '7']) {
+    r = await request('POST', '/_control/faults', { body })
+    assert.equal(r.status, 400, body)
+    assert.equal(typeof r.json.message, 'string')
+  }
+  // a malformed %-escape is a 404, never a 500 (here and in the fake WeChat's avatar hook)
+  r = await request('GET', '/wechat/test/avatar/%E0%A4%A.png')
+  assert.equal(r.status, 404, r.text)
+  for (const m of ['GET', 'DELETE']) {
+    r = await request(m, '/_control/faults/%E0%A4%A')
+    assert.equal(r.status, 404, r.text)
+    assert.deepEqual(r.json, { message: 'fault not found' })
+  }
   r = await control('PUT')
   assert.equal(r.status, 405)
   assert.deepEqual(be.faults.list(), [])
@@ -303,4 +316,44 @@ test('be.faults.clear() removes everything; requests are untouched afterwards', 
   assert.equal(be.faults.clear(), 2)
   assert.deepEqual(be.faults.list(), [])
   assert.equal((await health()).status, 200)
+})
+
+test("the backend's own calls to the fake WeChat are internal: only /wechat faults hit them", async () => {
+  be.faults.clearLog()
+  // A general fault: the client's login request takes one application, the internal jscode2session call none.
+  const mint = await request('POST', '/wechat/test/mint_code', { body: { appid: be.wechat.appid, openid: 'o_fault_internal' } })
+  const general = be.faults.add({ path: '*', fault: 'latency', ms: 1, count: 2 })
+  be.clearRequests()
+  let r = await request('GET', `/auth/v1/wechat_mini/login?code=${mint.json.code}`, { headers: { apikey: be.anonKey } })
+  assert.equal(r.status, 200, r.text)
+  assert.equal(be.faults.list().find((f) => f.id === general).count, 1, 'the internal call consumed nothing')
+  assert.deepEqual(be.faults.log.map((e) => e.path), ['/auth/v1/wechat_mini/login'])
+  // logged as internal, the marker header stripped; the client's request is not internal
+  const inner = be.requests.find((q) => q.path === '/wechat/sns/jscode2session')
+  assert.equal(inner.internal, true)
+  assert.equal(inner.headers['x-sbwx-internal'], undefined)
+  assert.equal(be.requests.find((q) => q.path === '/auth/v1/wechat_mini/login').internal, undefined)
+  // a prefix that merely covers /wechat ('/w*') does not target it either
+  be.faults.clear()
+  be.faults.add({ path: '/w*', fault: 'status', status: 500 })
+  const mint2 = await request('POST', '/wechat/test/mint_code', { body: { appid: be.wechat.appid, openid: 'o_fault_internal' } })
+  assert.equal(mint2.status, 500, 'external /wechat requests are faulted as before')
+  be.faults.clear()
+
+  // A fault that targets /wechat/... explicitly hits the internal call: WeChat answers 500, MemFire 502.
+  const m3 = await request('POST', '/wechat/test/mint_code', { body: { appid: be.wechat.appid, openid: 'o_fault_internal' } })
+  be.faults.add({ path: '/wechat/sns/jscode2session', fault: 'status', status: 500 })
+  r = await request('GET', `/auth/v1/wechat_mini/login?code=${m3.json.code}`, { headers: { apikey: be.anonKey } })
+  assert.equal(r.status, 502, r.text)
+  assert.equal(r.json.error_code, 'wechat_error')
+  const applied = be.faults.log.at(-1)
+  assert.deepEqual([applied.path, applied.internal], ['/wechat/sns/jscode2session', true])
+  // memfire.js's calls (unlimited_qrcode) are internal too
+  be.faults.add({ path: '*', method: 'POST', fault: 'latency', ms: 1, count: 5 })
+  be.clearRequests()
+  r = await request('POST', '/auth/v1/wechat_mini/unlimited_qrcode', { headers: { apikey: be.anonKey }, body: { scene: 'a=1', check_path: false } })
+  assert.equal(r.status, 200, r.text)
+  assert.equal(be.faults.list()[0].count, 4)
+  const qr = be.requests.find((q) => q.path === '/wechat/wxa/getwxacodeunlimit')
+  assert.equal(qr.internal, true)
 })

@@ -238,30 +238,47 @@ function alive(pid) {
   try { process.kill(pid, 0); return true } catch (e) { return e.code === 'EPERM' }
 }
 
+function psLines() {
+  try { return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n') } catch (_) { return [] }
+}
 function pgProcessesFor(dataDir) {
-  let out = ''
-  try { out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }) } catch (_) { return [] }
-  return out.split('\n').filter((l) => l.includes(dataDir) && !l.includes('watchdog.js'))
+  return psLines().filter((l) => l.includes(dataDir) && !l.includes('watchdog.js'))
+}
+const watchdogsFor = (dataDir) => psLines().filter((l) => l.includes(dataDir) && l.includes('watchdog.js'))
+
+// Starts backend/cli.js; resolves { child, info (the JSON line), exited, out: {stdout, stderr} }.
+async function startCli(args = []) {
+  const child = spawn(process.execPath, [path.join(ROOT, 'backend', 'cli.js'), '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const out = { stdout: '', stderr: '' }
+  child.stderr.on('data', (c) => { out.stderr += c })
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
+  try {
+    const info = await new Promise((resolve, reject) => {
+      child.stdout.on('data', (c) => {
+        out.stdout += c
+        const nl = out.stdout.indexOf('\n')
+        if (nl !== -1) {
+          try { resolve(JSON.parse(out.stdout.slice(0, nl))) } catch (e) { reject(e) }
+        }
+      })
+      exited.then(({ code }) => reject(new Error(`cli exited ${code}: ${out.stderr}`)))
+    })
+    return { child, info, exited, out }
+  } catch (e) {
+    child.kill('SIGKILL')
+    throw e
+  }
+}
+
+async function waitFor(cond, ms) {
+  const t0 = Date.now()
+  while (!cond() && Date.now() - t0 < ms) await new Promise((res) => setTimeout(res, 100))
+  return cond()
 }
 
 test('cli: JSON line first, human block on stderr, SIGINT stops everything', { timeout: 60000 }, async () => {
-  const child = spawn(process.execPath, [path.join(ROOT, 'backend', 'cli.js'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stderr.on('data', (c) => { stderr += c })
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
-  let info
+  const { child, info, exited, out } = await startCli()
   try {
-    info = await new Promise((resolve, reject) => {
-      child.stdout.on('data', (c) => {
-        stdout += c
-        const nl = stdout.indexOf('\n')
-        if (nl !== -1) {
-          try { resolve(JSON.parse(stdout.slice(0, nl))) } catch (e) { reject(e) }
-        }
-      })
-      exited.then(({ code }) => reject(new Error(`cli exited ${code}: ${stderr}`)))
-    })
     assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/)
     assert.equal(typeof info.anonKey, 'string')
     assert.ok(fs.existsSync(info.dataDir), 'cluster data dir exists while running')
@@ -274,25 +291,51 @@ test('cli: JSON line first, human block on stderr, SIGINT stops everything', { t
     assert.deepEqual(f.json, { message: 'Hello cli!' })
 
     // the human block (stderr) follows once started
-    const t0 = Date.now()
-    while (!stderr.includes('Ctrl-C') && Date.now() - t0 < 5000) await new Promise((res) => setTimeout(res, 20))
-    assert.ok(stderr.includes(`url: '${info.url}'`), stderr)
-    assert.ok(stderr.includes(`anonKey: '${info.anonKey}'`))
-    assert.ok(stderr.includes('module.exports = {'))
-    assert.ok(stderr.includes('不校验合法域名'))
+    await waitFor(() => out.stderr.includes('Ctrl-C'), 5000)
+    assert.ok(out.stderr.includes(`url: '${info.url}'`), out.stderr)
+    assert.ok(out.stderr.includes(`anonKey: '${info.anonKey}'`))
+    assert.ok(out.stderr.includes('module.exports = {'))
+    assert.ok(out.stderr.includes('不校验合法域名'))
     assert.ok(pgProcessesFor(info.dataDir).length > 0, 'postgres runs')
-    if (info.postgrestPid) assert.ok(alive(info.postgrestPid), 'postgrest runs')
+    assert.ok(Number.isInteger(info.postgrestPid) && info.postgrestPid > 0, 'postgrestPid is reported')
+    assert.ok(alive(info.postgrestPid), 'postgrest runs')
+    assert.equal(info.tempDir, path.dirname(info.dataDir))
+    assert.equal(path.dirname(info.storageDir), info.tempDir, 'storage files live in the cluster temp dir')
+    assert.ok(fs.existsSync(info.storageDir))
   } finally {
     child.kill('SIGINT')
   }
   const { code, signal } = await exited
   assert.equal(signal, null)
-  assert.equal(code, 0, stderr)
-  assert.equal(stdout.trim().split('\n').length, 1, 'stdout is the JSON line only')
+  assert.equal(code, 0, out.stderr)
+  assert.equal(out.stdout.trim().split('\n').length, 1, 'stdout is the JSON line only')
   assert.equal(fs.existsSync(info.dataDir), false, 'data dir removed')
-  assert.equal(fs.existsSync(path.dirname(info.dataDir)), false, 'temp dir removed')
+  assert.equal(fs.existsSync(info.storageDir), false, 'storage dir removed')
+  assert.equal(fs.existsSync(info.tempDir), false, 'temp dir removed')
   assert.deepEqual(pgProcessesFor(info.dataDir), [])
-  if (info.postgrestPid) assert.equal(alive(info.postgrestPid), false, 'postgrest stopped')
+  assert.equal(alive(info.postgrestPid), false, 'postgrest stopped')
+  assert.ok(await waitFor(() => watchdogsFor(info.dataDir).length === 0, 3000), 'watchdog gone')
+})
+
+test('cli: SIGKILL leaves nothing behind (the watchdog stops PostgREST and PostgreSQL, removes the temp dir)', { timeout: 60000 }, async () => {
+  const { child, info, exited } = await startCli(['--quiet'])
+  try {
+    assert.ok(alive(info.postgrestPid), 'postgrest runs')
+    assert.ok(pgProcessesFor(info.dataDir).length > 0, 'postgres runs')
+    assert.equal(watchdogsFor(info.dataDir).length, 1, 'one watchdog')
+    // something on disk in storage, too
+    const up = await request('POST', '/storage/v1/bucket', { base: info.url, headers: { apikey: info.serviceRoleKey, ...bearer(info.serviceRoleKey) }, body: { id: 'kill9', name: 'kill9' } })
+    assert.equal(up.status, 200, up.text)
+  } finally {
+    child.kill('SIGKILL')
+  }
+  const { signal } = await exited
+  assert.equal(signal, 'SIGKILL')
+  const gone = () => !fs.existsSync(info.tempDir) && pgProcessesFor(info.dataDir).length === 0 &&
+    !alive(info.postgrestPid) && watchdogsFor(info.dataDir).length === 0
+  assert.ok(await waitFor(gone, 20000), `leftovers: dir=${fs.existsSync(info.tempDir)} pg=${pgProcessesFor(info.dataDir)} ` +
+    `postgrest=${alive(info.postgrestPid)} watchdog=${watchdogsFor(info.dataDir)}`)
+  assert.equal(fs.existsSync(info.storageDir), false, 'storage dir removed')
 })
 
 test('cli: bad arguments exit 1 before starting anything', async () => {

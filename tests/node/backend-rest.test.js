@@ -101,6 +101,13 @@ test('Kong key-auth: missing / invalid apikey -> 401 Kong messages; ?apikey= wor
   assert.deepEqual(r.json, { message: 'Invalid API key' })
   r = await request('GET', '/rest/v1/todos', { headers: { apikey: be.signJwt({ role: 'anon' }).slice(0, -2) + 'xx' } })
   assert.deepEqual(r.json, { message: 'Invalid API key' })
+  // only the configured anon / service_role keys, exactly: a user's access token is a valid JWT but no API key
+  r = await request('GET', '/rest/v1/todos', { headers: { apikey: A.token } })
+  assert.deepEqual([r.status, r.json], [401, { message: 'Invalid API key' }])
+  r = await request('GET', '/rest/v1/todos', { headers: { apikey: A.token, authorization: `Bearer ${A.token}` } })
+  assert.deepEqual([r.status, r.json], [401, { message: 'Invalid API key' }])
+  r = await request('GET', '/rest/v1/todos', { headers: { apikey: be.signJwt({ role: 'anon' }) } })
+  assert.deepEqual([r.status, r.json], [401, { message: 'Invalid API key' }])
   // apikey in the query (hidden from PostgREST like Kong's hide_credentials; else it would be a filter)
   r = await request('GET', `/rest/v1/todos?apikey=${be.anonKey}&select=id`)
   assert.equal(r.status, 200, r.text)

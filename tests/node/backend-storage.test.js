@@ -19,6 +19,8 @@ let storageDir
 before(async () => {
   be = await startBackend({ port: 0 })
   storageDir = be.storage.dir
+  // inside the cluster's temp dir, so the cluster's stop and its watchdog (SIGKILL) remove it too
+  assert.equal(path.dirname(storageDir), be.pg.tempDir)
   A = await loginAs('storage-user-a')
   B = await loginAs('storage-user-b')
 })
@@ -138,6 +140,14 @@ test('apikey gate, JWT errors', async () => {
   r = await request('GET', S('/bucket'), { token: A.token, apikey: false, headers: { apikey: 'nope' } })
   assert.equal(r.status, 401)
   assert.deepEqual(r.json, { message: 'Invalid API key' })
+  // only the configured anon / service_role keys: a user's access token (signed with the secret) is no API key
+  r = await request('GET', S('/bucket'), { token: A.token, apikey: false, headers: { apikey: A.token } })
+  assert.equal(r.status, 401)
+  assert.deepEqual(r.json, { message: 'Invalid API key' })
+  r = await request('GET', S(`/bucket?apikey=${A.token}`), { token: A.token, apikey: false })
+  assert.deepEqual([r.status, r.json], [401, { message: 'Invalid API key' }])
+  r = await request('GET', S('/bucket'), { token: A.token, apikey: false, headers: { apikey: be.serviceRoleKey } })
+  assert.equal(r.status, 200)
   r = await request('GET', S('/bucket'))
   assertStorageError(r, '403', 'Unauthorized', 'jwt must be provided')
   r = await request('GET', S('/bucket'), { token: 'a.b.c' })

@@ -304,13 +304,14 @@ test('bind_phone sets the phone from a button code and returns the user', async 
   const r = await bindPhone(s.access_token, await mintPhone('13700000001'))
   assert.equal(r.status, 200, r.text)
   assert.equal(r.json.id, s.user.id)
-  assert.equal(r.json.phone, '13700000001')
+  // stored in the one canonical form (GoTrue's: country code + number, no '+')
+  assert.equal(r.json.phone, '8613700000001')
   assert.equal(r.json.wechat_id, 'o_phone_1')
   const row = (await be.db.query('select phone, phone_confirmed_at from auth.users where id = $1', [s.user.id])).rows[0]
-  assert.equal(row.phone, '13700000001')
+  assert.equal(row.phone, '8613700000001')
   assert.ok(row.phone_confirmed_at)
   const me = await request('GET', '/auth/v1/user', { headers: bearer(s.access_token) })
-  assert.equal(me.json.phone, '13700000001')
+  assert.equal(me.json.phone, '8613700000001')
 
   // The WeChat access token is cached between calls.
   const r2 = await bindPhone(s.access_token, await mintPhone('13700000001'))
@@ -323,7 +324,7 @@ test('bind_phone sets the phone from a button code and returns the user', async 
   wxOk(await stableToken({ force_refresh: true }))
   const r3 = await bindPhone(s.access_token, await mintPhone('13700000009'))
   assert.equal(r3.status, 200, r3.text)
-  assert.equal(r3.json.phone, '13700000009')
+  assert.equal(r3.json.phone, '8613700000009')
 })
 
 test('bind_phone errors: reused / invalid code, phone of another user, no token', async () => {
@@ -348,7 +349,7 @@ test('bind_phone errors: reused / invalid code, phone of another user, no token'
   assert.equal(r.status, 422)
   assert.equal(r.json.error_code, 'phone_exists')
   assert.equal(r.json.msg, 'phone number already registered by another user')
-  // The +86 number also collides with a user stored with the country code.
+  // A phone user (stored with the country code) holds the number too.
   await phoneUser('8613700000003')
   r = await bindPhone(b.access_token, await mintPhone('13700000003'))
   assert.equal(r.json.error_code, 'phone_exists')
@@ -367,15 +368,58 @@ test('bind_phone errors: reused / invalid code, phone of another user, no token'
   assert.equal(r.json.error_code, 'validation_failed')
 })
 
+test('one phone form: phone sign-up, bind_phone of the same number, password login and OTP are one user', async () => {
+  // signs up with the bare mainland number: stored as 86 + number
+  const su = await request('POST', '/auth/v1/signup', { headers: API(), body: { phone: '13500000001', password: 'secret123' } })
+  assert.equal(su.status, 200, su.text)
+  assert.equal(su.json.user.phone, '8613500000001')
+  const id = su.json.user.id
+  // the same person binds the same number from WeChat's getPhoneNumber button: nothing changes form
+  let r = await bindPhone(su.json.access_token, await mintPhone('13500000001'))
+  assert.equal(r.status, 200, r.text)
+  assert.deepEqual([r.json.id, r.json.phone], [id, '8613500000001'])
+  assert.deepEqual((await be.db.query("select id from auth.users where phone like '%13500000001'")).rows.map((x) => x.id), [id])
+  // password login in every accepted form finds that user
+  for (const phone of ['13500000001', '+8613500000001', '8613500000001', '+86 135 0000 0001']) {
+    r = await request('POST', '/auth/v1/token?grant_type=password', { headers: API(), body: { phone, password: 'secret123' } })
+    assert.equal(r.status, 200, `${phone}: ${r.text}`)
+    assert.equal(r.json.user.id, id)
+  }
+  // a repeated sign-up in another form is the same account
+  r = await request('POST', '/auth/v1/signup', { headers: API(), body: { phone: '+8613500000001', password: 'secret123' } })
+  assert.deepEqual([r.status, r.json.error_code], [422, 'user_already_exists'])
+  // OTP: no new user (create_user false works), the code verifies into the same user
+  r = await request('POST', '/auth/v1/otp', { headers: API(), body: { phone: '13500000001', create_user: false } })
+  assert.equal(r.status, 200, r.text)
+  const sms = (await request('GET', '/_control/messages?to=13500000001')).json[0]
+  assert.equal(sms.to, '8613500000001')
+  r = await request('POST', '/auth/v1/verify', { headers: API(), body: { type: 'sms', phone: '+8613500000001', token: sms.token } })
+  assert.equal(r.status, 200, r.text)
+  assert.equal(r.json.user.id, id)
+
+  // a second user binding that number -> 422 phone_exists; PUT /user to it too
+  const other = await signIn('o_phone_second')
+  r = await bindPhone(other.access_token, await mintPhone('13500000001'))
+  assert.equal(r.status, 422, r.text)
+  assert.equal(r.json.error_code, 'phone_exists')
+  r = await request('PUT', '/auth/v1/user', { headers: bearer(other.access_token), body: { phone: '13500000001' } })
+  assert.deepEqual([r.status, r.json.error_code], [422, 'phone_exists'])
+  // a WeChat user who bound a number first: a later phone sign-up of it (any form) is that account
+  const w = await signIn('o_phone_first')
+  assert.equal((await bindPhone(w.access_token, await mintPhone('13500000002'))).json.phone, '8613500000002')
+  r = await request('POST', '/auth/v1/signup', { headers: API(), body: { phone: '13500000002', password: 'secret123' } })
+  assert.deepEqual([r.status, r.json.error_code], [422, 'user_already_exists'])
+})
+
 // ---------- MemFire: bind_account ----------
 test('bind_account attaches the WeChat openid to a phone-registered account', async () => {
-  const u = await phoneUser('13600000001')
+  const u = await phoneUser('8613600000001')
   const r = await bindAccount(u.accessToken, await mint('o_bind_1', { unionid: 'u_bind_1' }))
   assert.equal(r.status, 200, r.text)
   assert.equal(r.json.id, u.id)
   assert.equal(r.json.wechat_id, 'o_bind_1')
   assert.equal(r.json.wechat_unionid, 'u_bind_1')
-  assert.equal(r.json.phone, '13600000001')
+  assert.equal(r.json.phone, '8613600000001')
   assert.deepEqual(r.json.app_metadata.providers, ['phone', 'wechat_mini'])
   assert.equal(r.json.app_metadata.provider, 'phone')
   const wx = r.json.identities.find((i) => i.provider === 'wechat_mini')
@@ -393,7 +437,7 @@ test('bind_account attaches the WeChat openid to a phone-registered account', as
 
 test('bind_account errors: WeChat user exists, account already bound, bad code, no token', async () => {
   await signIn('o_bind_taken')
-  const u = await phoneUser('13600000002')
+  const u = await phoneUser('8613600000002')
   let r = await bindAccount(u.accessToken, await mint('o_bind_taken'))
   assert.equal(r.status, 422)
   assert.equal(r.json.error_code, 'user_already_exists')

@@ -1,6 +1,6 @@
 'use strict'
 // Tests for the local backend (backend/): Kong gate, MemFire wechat_mini login, fake WeChat,
-// GoTrue v1 refresh-token rotation, /user, /logout. Run: node --test tests/node/backend.test.js
+// GoTrue v1 refresh-token rotation (reuse past the interval ends the session), /user, /logout. Run: node --test tests/node/backend.test.js
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 const http = require('node:http')
@@ -133,6 +133,18 @@ test('apikey gate on /auth/v1', async () => {
   r = await request('GET', '/auth/v1/user', { headers: { apikey: be.serviceRoleKey } })
   assert.equal(r.status, 401)
   assert.equal(r.json.error_code, 'no_authorization')
+  // only the configured keys, exactly: a user's access token (a valid JWT signed with the secret) is no API key,
+  // nor is another anon-role JWT signed with the secret
+  const s = await loginOk('openid-apikey')
+  for (const key of [s.access_token, be.signJwt({ iss: 'supabase-demo', role: 'anon', iat: 1, exp: 2000000000 })]) {
+    r = await request('GET', '/auth/v1/user', { headers: { apikey: key, authorization: `Bearer ${s.access_token}` } })
+    assert.equal(r.status, 401)
+    assert.deepEqual(r.json, { message: 'Invalid API key' })
+    r = await request('GET', `/auth/v1/settings?apikey=${key}`)
+    assert.deepEqual([r.status, r.json], [401, { message: 'Invalid API key' }])
+  }
+  r = await request('GET', '/auth/v1/user', { headers: { apikey: be.anonKey, authorization: `Bearer ${s.access_token}` } })
+  assert.equal(r.status, 200)
 })
 
 test('mint -> login returns a seed-000 shaped session with a valid JWT', async () => {
@@ -317,19 +329,19 @@ test('refresh-token rotation (GoTrue v1 semantics)', async () => {
   toks = await tokensOfSession(sid)
   assert.deepEqual(toks.at(-1), { token: rt3, parent: rt0, revoked: false })
 
-  // after the interval: reuse of a revoked token revokes the whole family
+  // after the interval: reuse of a revoked token ends the session (GoTrue v2's LogoutSession; pinned):
+  // the session row and every token of it are deleted
   be.advanceTime(11 * 1000)
   r = await refresh(rt1)
   assertShapeA(r, 400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used')
-  toks = await tokensOfSession(sid)
-  assert.ok(toks.every((t) => t.revoked))
-  // descendants are dead too (shape B on request)
+  assert.deepEqual(await tokensOfSession(sid), [])
+  // descendants are dead too: unknown now (shape B on request)
   r = await refresh(rt3, V2024)
-  assertShapeB(r, 400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used')
+  assertShapeB(r, 400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
   r = await refresh(rt2)
-  assertShapeA(r, 400, 'refresh_token_already_used')
-  // v1: the session row survives, so the access token still works until exp
-  assert.equal((await getUser(s0.access_token)).status, 200)
+  assertShapeA(r, 400, 'refresh_token_not_found')
+  // ... and the session's access token is refused
+  assertShapeA(await getUser(s0.access_token), 403, 'session_not_found')
 
   // other failures
   r = await refresh('zzzzzzzzzzzz')
@@ -466,4 +478,82 @@ test('legacyRefreshErrors uses the OAuth shape for refresh failures', async () =
   } finally {
     await be2.stop()
   }
+})
+
+// ---------- request bodies, logs ----------
+test('JSON bodies that are not objects (null, [], "x", 1) -> 400 bad_json on every JSON route, not 500', async () => {
+  const s = await loginOk('openid-json')
+  const auth = { authorization: `Bearer ${s.access_token}` }
+  const routes = [
+    ['POST', '/auth/v1/signup'], ['POST', '/auth/v1/token?grant_type=password'], ['POST', '/auth/v1/token?grant_type=refresh_token'],
+    ['POST', '/auth/v1/token?grant_type=pkce'], ['POST', '/auth/v1/otp'], ['POST', '/auth/v1/verify'], ['POST', '/auth/v1/recover'],
+    ['POST', '/auth/v1/resend'], ['PUT', '/auth/v1/user'], ['POST', '/auth/v1/wechat_mini/unlimited_qrcode'],
+  ]
+  for (const [method, p] of routes) {
+    for (const body of ['null', '[]', '"x"', '1', '[{"email":"a@example.com"}]']) {
+      const r = await request(method, p, { headers: API(auth), body })
+      assert.equal(r.status, 400, `${method} ${p} ${body}: ${r.text}`)
+      assertShapeA(r, 400, 'bad_json')
+    }
+    assertShapeB(await request(method, p, { headers: API({ ...auth, ...V2024 }), body: 'null' }), 400, 'bad_json')
+  }
+  // storage's JSON routes answer in storage-api's shape
+  for (const [method, p] of [['POST', '/storage/v1/bucket'], ['POST', '/storage/v1/object/list/none']]) {
+    for (const body of ['null', '[]', '"x"']) {
+      const r = await request(method, p, { headers: API(auth), body })
+      assert.equal(r.status, 400, `${method} ${p} ${body}: ${r.text}`)
+      assert.deepEqual([r.json.statusCode, r.json.error], ['400', 'bad_json'])
+    }
+  }
+  // the fake WeChat answers WeChat's 47001
+  let r = await request('POST', '/wechat/test/mint_code', { body: 'null' })
+  assert.deepEqual([r.status, r.json.errcode], [400, 47001])
+  r = await request('POST', '/wechat/cgi-bin/stable_token', { body: '[]' })
+  assert.deepEqual([r.status, r.json.errcode], [200, 47001])
+})
+
+test('an oversized body -> 413 {"message":"Request size limit exceeded"} once it is read, not a reset', async () => {
+  const big = JSON.stringify({ email: 'big@example.com', password: 'x'.repeat(2 << 20) })
+  let r = await request('POST', '/auth/v1/signup', { headers: API({ 'content-length': Buffer.byteLength(big) }), body: big })
+  assert.equal(r.status, 413, r.text)
+  assert.deepEqual(r.json, { message: 'Request size limit exceeded' })
+  // chunked (no content-length) too, and on a Bearer route
+  const s = await loginOk('openid-big')
+  r = await request('PUT', '/auth/v1/user', { headers: API({ authorization: `Bearer ${s.access_token}` }), body: big })
+  assert.equal(r.status, 413, r.text)
+  assert.deepEqual(r.json, { message: 'Request size limit exceeded' })
+  r = await request('POST', '/_control/faults', { body: big })
+  assert.equal(r.status, 413, r.text)
+  assert.equal((await request('GET', '/auth/v1/health', { headers: API() })).status, 200)
+  assert.equal((await be.db.query("select count(*)::int as n from auth.users where email = 'big@example.com'")).rows[0].n, 0)
+})
+
+test('be.requests keeps the newest 5,000 entries with bodies cut at 64 KiB; be.messages the newest 1,000', async () => {
+  be.clearRequests()
+  for (let i = 0; i < 5000; i++) be.requests.push({ method: 'GET', path: `/filler/${i}` })
+  const body = JSON.stringify({ email: 'not-an-email', password: 'y'.repeat(100 * 1024) })
+  assertShapeA(await request('POST', '/auth/v1/signup', { headers: API(), body }), 400, 'validation_failed')
+  assert.equal(be.requests.length, 5000)
+  assert.equal(be.requests[0].path, '/filler/1')
+  const e = be.requests.at(-1)
+  assert.equal(e.path, '/auth/v1/signup')
+  assert.equal(e.body, body.slice(0, 64 * 1024))
+  assert.equal(e.bodyTruncated, true)
+  assert.equal(e.bodyLength, Buffer.byteLength(body))
+  // small bodies are logged whole
+  await request('POST', '/auth/v1/signup', { headers: API(), body: { email: 'x' } })
+  assert.equal(be.requests.length, 5000)
+  assert.deepEqual([be.requests.at(-1).body, be.requests.at(-1).bodyTruncated], ['{"email":"x"}', undefined])
+  be.clearRequests()
+
+  be.messages.length = 0
+  for (let i = 0; i < 1000; i++) be.messages.push({ to: `filler${i}@example.com`, channel: 'email', kind: 'signup', token: '000000' })
+  const email = `cap-${crypto.randomBytes(3).toString('hex')}@example.com`
+  assert.equal((await request('POST', '/auth/v1/otp', { headers: API(), body: { email } })).status, 200)
+  assert.equal(be.messages.length, 1000)
+  assert.equal(be.messages[0].to, 'filler1@example.com')
+  assert.equal(be.messages.at(-1).to, email)
+  const r = await request('GET', `/_control/messages?to=${encodeURIComponent(email)}`)
+  assert.equal(r.json.length, 1)
+  be.messages.length = 0
 })

@@ -37,7 +37,8 @@ test('package.json names the miniprogram folder and the version of the crate', (
 
 test('the shipped wasm is MVP-only with no exported globals and a fixed initial memory', () => {
   const wasm = zlib.brotliDecompressSync(fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'supabase_wechat_bg.wasm.br')))
-  const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-wasm-')), 'shipped.wasm')
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-wasm-'))
+  const tmp = path.join(dir, 'shipped.wasm')
   fs.writeFileSync(tmp, wasm)
   const out = execFileSync('node', [path.join(REPO, 'scripts', 'check-wasm.js'), tmp, String(4 * 1024 * 1024)], { encoding: 'utf8' })
   assert.match(out, /MVP-only/)
@@ -45,6 +46,7 @@ test('the shipped wasm is MVP-only with no exported globals and a fixed initial 
   const signExt = Buffer.from('0061736d0100000001060160017f017f030201000a070105002000c00b', 'hex')
   fs.writeFileSync(tmp, signExt)
   assert.throws(() => execFileSync('node', [path.join(REPO, 'scripts', 'check-wasm.js'), tmp], { stdio: 'pipe' }), /sign|MVP/)
+  fs.rmSync(dir, { recursive: true, force: true })
 })
 
 test('the shipped JS uses nothing the WeChat logic layer lacks', () => {
