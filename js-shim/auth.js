@@ -1,17 +1,29 @@
 'use strict'
 // `supabase.auth`: a driver around the wasm core. The core decides everything (what to send,
-// what a reply means, what to store, which event goes to whom, what each call resolves with);
-// this file performs the core's outputs with wx APIs and feeds results back. It has no `if` on
-// what a server answered.
+// what a reply means, when to refresh, what to store, which event goes to whom, what each call
+// resolves with); this file performs the core's outputs with wx APIs and timers and feeds the
+// results back. It has no `if` on what a server answered.
 
 const { loadCore } = require('./loader.js')
 const { toError, AuthUnknownError } = require('./errors.js')
 const wxio = require('./wx-io.js')
+const storage = require('./storage.js')
+const { randomBytes } = require('./random.js')
 
-// What each method resolves with when the core itself is unavailable.
+// What each method resolves with as `data` when the core itself is unavailable.
+const EMPTY_SESSION = { user: null, session: null }
 const EMPTY = {
-  signInWithWechat: { user: null, session: null },
   getSession: { session: null },
+  getUser: { user: null },
+  updateUser: { user: null },
+  wechatBindPhone: { user: null },
+  wechatBindAccount: { user: null },
+  getUnlimitedQRCode: { imgBase64: null },
+  signInWithOAuth: { provider: null, url: null },
+  signInWithOtp: { user: null, session: null, messageId: null },
+  resend: { user: null, session: null, messageId: null },
+  resetPasswordForEmail: null,
+  signOut: null,
 }
 
 // JSON text for the core. Functions (a custom storage adapter, global.fetch) are dropped as
@@ -37,11 +49,29 @@ function messageOf(e) {
   return (e && e.message) || String(e)
 }
 
+// Pages written for the 2.1.x SDK (MemFire's guide, seed 002) read `user.data.phone`; a hidden
+// `data` alias of the user itself keeps them working without changing what JSON.stringify shows.
+function aliasUser(user) {
+  if (user && typeof user === 'object' && !Object.prototype.hasOwnProperty.call(user, 'data')) {
+    Object.defineProperty(user, 'data', { value: user, enumerable: false, configurable: true })
+  }
+  return user
+}
+
+function result(data, error) {
+  if (data && typeof data === 'object') {
+    aliasUser(data.user)
+    if (data.session) aliasUser(data.session.user)
+  }
+  return { data, error }
+}
+
 let nextSubscription = 0
 
 class AuthClient {
   constructor(config) {
     this._config = config
+    this._store = storage.select(config.options && config.options.auth)
     this._listeners = new Map()
     this._ops = new Map()
     this._driving = false
@@ -50,22 +80,88 @@ class AuthClient {
     this._broken = null
     this._ready = null
     this._storageKey = null
+    this._timer = null
+    this._timerAt = undefined
     this._load()
   }
 
+  // ---- the API of supabase-wechat-stable-v2 / supabase-js ----
+
   /** 微信登录: `signInWithWechat({ code })` with the code from `wx.login`. */
   signInWithWechat(params) {
-    return this._op('signInWithWechat', (core) => core.signInWithWechat(toJson(params), Date.now()))
+    return this._invoke('signInWithWechat', [params])
   }
-
-  /** The current session (read from wx storage, as the SDK we replace does): `{ data: { session }, error }`. */
+  /** 绑定手机号: `wechatBindPhone({ code })` with `e.detail.code` of a getPhoneNumber button. */
+  wechatBindPhone(params) {
+    return this._invoke('wechatBindPhone', [params])
+  }
+  /** 绑定微信: `wechatBindAccount({ code })` with a `wx.login` code, for the signed-in account. */
+  wechatBindAccount(params) {
+    return this._invoke('wechatBindAccount', [params])
+  }
+  /** 小程序码: `getUnlimitedQRCode({ scene, page, … })` → `{ data: { imgBase64 } }`. */
+  getUnlimitedQRCode(params) {
+    return this._invoke('getUnlimitedQRCode', [params])
+  }
+  signUp(credentials) {
+    return this._invoke('signUp', [credentials])
+  }
+  signInWithPassword(credentials) {
+    return this._invoke('signInWithPassword', [credentials])
+  }
+  signInWithOtp(credentials) {
+    return this._invoke('signInWithOtp', [credentials])
+  }
+  verifyOtp(params) {
+    return this._invoke('verifyOtp', [params])
+  }
+  resend(params) {
+    return this._invoke('resend', [params])
+  }
+  resetPasswordForEmail(email, options) {
+    return this._invoke('resetPasswordForEmail', [email, options])
+  }
+  reauthenticate() {
+    return this._invoke('reauthenticate', [])
+  }
+  /** `{ data: { provider, url } }`; with PKCE (default) the verifier is stored for exchangeCodeForSession. */
+  signInWithOAuth(credentials) {
+    return randomBytes(48).then((bytes) => this._invoke('signInWithOAuth', [credentials], null, bytes))
+  }
+  exchangeCodeForSession(authCode) {
+    return this._invoke('exchangeCodeForSession', [authCode], 'verifier')
+  }
+  /** The current session (read from storage, like the SDK we replace), refreshed when about to expire. */
   getSession() {
-    return this._op('getSession', (core) => core.getSession(this._stored(), Date.now()))
+    return this._invoke('getSession', [], 'session')
+  }
+  getUser(jwt) {
+    return this._invoke('getUser', [jwt === undefined ? null : jwt])
+  }
+  updateUser(attributes, options) {
+    return this._invoke('updateUser', [attributes, options])
+  }
+  setSession(tokens) {
+    return this._invoke('setSession', [tokens])
+  }
+  refreshSession(current) {
+    return this._invoke('refreshSession', [current])
+  }
+  /** `signOut({ scope: 'global' | 'local' | 'others' })` → `{ error }`. */
+  signOut(options) {
+    return this._invoke('signOut', [options]).then((r) => ({ error: r.error }))
+  }
+  startAutoRefresh() {
+    return this._control((core) => core.startAutoRefresh(true, Date.now()))
+  }
+  stopAutoRefresh() {
+    return this._control((core) => core.stopAutoRefresh())
   }
 
   /**
    * Subscribe to auth events. The callback first receives `INITIAL_SESSION` with the current
-   * session (or null), then `SIGNED_IN`, `SIGNED_OUT`, `TOKEN_REFRESHED`, `USER_UPDATED`.
+   * session (or null), then `SIGNED_IN`, `SIGNED_OUT`, `TOKEN_REFRESHED`, `USER_UPDATED`,
+   * `PASSWORD_RECOVERY`.
    */
   onAuthStateChange(callback) {
     const n = ++nextSubscription
@@ -78,12 +174,13 @@ class AuthClient {
     }
     this._listeners.set(n, subscription)
     this._whenReady().then(
-      (core) => {
-        if (this._listeners.has(n)) this._guard(() => {
-          core.initialSession(n, this._stored(), Date.now())
-          this._drive()
-        })
-      },
+      (core) =>
+        storage.whenDone(this._read('session'), (stored) => {
+          if (this._listeners.has(n)) this._guard(() => {
+            core.initialSession(n, stored, Date.now())
+            this._drive()
+          })
+        }),
       () => {
         // No core to ask: the only honest answer is "no session".
         if (this._listeners.has(n)) this._call(subscription, 'INITIAL_SESSION', null)
@@ -92,15 +189,23 @@ class AuthClient {
     return { data: { subscription } }
   }
 
+  // ---- driver ----
+
   _load() {
     this._ready = loadCore(this._config.wasmPath).then((glue) => {
       const c = this._config
       const core = new glue.Core(String(c.url), String(c.key), toJson(c.options))
-      this._core = core
       this._storageKey = core.persists() ? core.storageKey() : null
-      core.restore(this._stored(), Date.now())
-      this._drive()
-      return core
+      this._verifierKey = core.verifierKey()
+      return storage.whenDone(this._read('session'), (stored) => {
+        this._core = core
+        core.restore(stored, Date.now())
+        // The app is in the foreground now; the tick follows wx.onAppShow / wx.onAppHide.
+        core.startAutoRefresh(false, Date.now())
+        this._watchApp()
+        this._drive()
+        return core
+      })
     })
     // A failed load is retried by the next call; callers see the error per call meanwhile.
     this._ready.catch(() => {
@@ -108,42 +213,68 @@ class AuthClient {
     })
   }
 
+  _watchApp() {
+    if (typeof wx === 'undefined') return
+    if (typeof wx.onAppShow === 'function') wx.onAppShow(() => this._control((core) => core.startAutoRefresh(false, Date.now())))
+    if (typeof wx.onAppHide === 'function') wx.onAppHide(() => this._control((core) => core.stopAutoRefresh()))
+  }
+
   _whenReady() {
     if (!this._ready) this._load()
     return this._ready
   }
 
-  // What wx storage holds under the session key now (undefined with persistSession: false).
-  _stored() {
-    return this._storageKey === null ? undefined : wxio.readStorage(this._storageKey)
+  // What storage holds for `what` ('session' or 'verifier'): a value or a Promise of one.
+  _read(what) {
+    if (what === 'session') return this._storageKey === null ? undefined : this._store.get(this._storageKey)
+    if (what === 'verifier') return this._store.get(this._verifierKey)
+    return undefined
+  }
+
+  _control(fn) {
+    return this._whenReady().then(
+      (core) => {
+        this._guard(() => {
+          fn(core)
+          this._drive()
+        })
+        return { error: this._broken }
+      },
+      (err) => ({ error: new AuthUnknownError('supabase-wechat: the wasm core failed to load: ' + messageOf(err)) }),
+    )
   }
 
   // Start an operation once the core is ready; resolves with `{ data, error }`, never rejects.
-  _op(name, start) {
-    const fail = (error) => ({ data: EMPTY[name], error })
+  _invoke(name, args, read, random) {
+    const empty = Object.prototype.hasOwnProperty.call(EMPTY, name) ? EMPTY[name] : EMPTY_SESSION
+    const fail = (error) => result(empty, error)
     return this._whenReady().then(
       (core) =>
         new Promise((resolve) => {
-          if (this._broken) return resolve(fail(this._broken))
-          let started = false
-          this._guard(
-            () => {
-              this._ops.set(start(core), resolve)
-              started = true
-              this._drive()
-            },
-            (e) => {
-              if (!started) resolve(fail(new AuthUnknownError('supabase-wechat: ' + messageOf(e))))
-            },
-          )
-          if (this._broken && !started) resolve(fail(this._broken))
+          storage.whenDone(this._read(read), (stored) => {
+            if (this._broken) return resolve(fail(this._broken))
+            let started = false
+            this._guard(
+              () => {
+                const op = core.invoke(name, toJson(args), stored, random || new Uint8Array(0), Date.now())
+                this._ops.set(op, resolve)
+                started = true
+                this._drive()
+              },
+              (e) => {
+                if (!started) resolve(fail(new AuthUnknownError('supabase-wechat: ' + messageOf(e))))
+              },
+            )
+            if (this._broken && !started) resolve(fail(this._broken))
+            return undefined
+          })
         }),
       (err) => fail(new AuthUnknownError('supabase-wechat: the wasm core failed to load: ' + messageOf(err))),
     )
   }
 
-  // Perform every pending output of the core. Re-entrant calls (a listener that calls the client)
-  // are folded into the running loop.
+  // Perform every pending output of the core, then arm its timer. Re-entrant calls (a listener
+  // that calls the client) are folded into the running loop.
   _drive() {
     if (this._driving) {
       this._again = true
@@ -159,6 +290,27 @@ class AuthClient {
     } finally {
       this._driving = false
     }
+    this._arm()
+  }
+
+  // One timer for the core: its next refresh retry or tick.
+  _arm() {
+    const at = this._core.pollTimeout()
+    // Re-arm unless the same future deadline is already armed: a deadline already past (the
+    // device clock jumped, timers were suspended in the background) fires at once.
+    if (at === this._timerAt && this._timer !== null && at > Date.now()) return
+    if (this._timer !== null) clearTimeout(this._timer)
+    this._timer = null
+    this._timerAt = at
+    if (at === undefined) return
+    this._timer = setTimeout(() => {
+      this._timer = null
+      this._timerAt = undefined
+      this._guard(() => {
+        this._core.handleTimeout(Date.now())
+        this._drive()
+      })
+    }, Math.max(0, at - Date.now()))
   }
 
   // Runs `fn`; if it throws, tells a dead wasm instance (a trap, which the core is built never to
@@ -176,7 +328,7 @@ class AuthClient {
         alive = false
       }
       if (alive && onJsError) return onJsError(e)
-      console.error('supabase-wechat:', e)
+      console.error('supabase-wechat:', messageOf(e))
       if (alive) return undefined
       this._broken = new AuthUnknownError('supabase-wechat: internal error in the wasm core: ' + messageOf(e))
       const waiting = Array.from(this._ops.values())
@@ -195,18 +347,25 @@ class AuthClient {
           (errMsg) => this._feed(out.id, () => this._core.handleTransportError(out.id, errMsg, Date.now())),
         )
       case 'storage_set':
-        return this._core.handleStorageResult(wxio.writeStorage(out.key, out.value))
+        return storage.whenDone(this._store.set(out.key, out.value), (err) =>
+          this._guard(() => {
+            this._core.handleStorageResult(err)
+            if (!this._driving) this._drive()
+          }),
+        )
       case 'storage_remove':
-        return wxio.removeStorage(out.key)
+        return this._store.remove(out.key)
       case 'event':
         for (const [n, sub] of Array.from(this._listeners)) {
           if (out.target === undefined || out.target === n) this._call(sub, out.event, out.session)
         }
         return undefined
+      case 'log':
+        return (console[out.level] || console.log).call(console, 'supabase-wechat: ' + out.message)
       case 'done': {
         const resolve = this._ops.get(out.op)
         this._ops.delete(out.op)
-        if (resolve) resolve({ data: out.data, error: toError(out.error) })
+        if (resolve) resolve(result(out.data, toError(out.error)))
         return undefined
       }
       default:
@@ -232,11 +391,12 @@ class AuthClient {
 
   // A listener that throws or rejects is reported, never allowed to break the SDK.
   _call(sub, event, session) {
+    if (session) aliasUser(session.user)
     try {
       const r = sub.callback(event, session)
-      if (r && typeof r.then === 'function') r.then(undefined, (e) => console.error('onAuthStateChange callback failed', e))
+      if (r && typeof r.then === 'function') r.then(undefined, (e) => console.error('onAuthStateChange callback failed:', messageOf(e)))
     } catch (e) {
-      console.error('onAuthStateChange callback failed', e)
+      console.error('onAuthStateChange callback failed:', messageOf(e))
     }
   }
 }

@@ -11,8 +11,12 @@ class AuthError extends Error {
     this.code = code
     this.__isAuthError = true
   }
-  // Pages written for the 2.1.x SDK show `error.msg` (seed 002); keep that working.
+  // Pages written for the 2.1.x SDK show `error?.error || error?.msg` in a toast (seed 002):
+  // both read the human sentence. Getters, so JSON and console output are unchanged.
   get msg() {
+    return this.message
+  }
+  get error() {
     return this.message
   }
   toJSON() {
@@ -40,6 +44,7 @@ const AuthSessionMissingError = subclass('AuthSessionMissingError', CustomAuthEr
 const AuthInvalidTokenResponseError = subclass('AuthInvalidTokenResponseError', CustomAuthError)
 // wx storage refused the session (1 MB per key, 10 MB in all); not in auth-js, which has no quota.
 const AuthStorageError = subclass('AuthStorageError', CustomAuthError)
+const AuthPKCEGrantCodeExchangeError = subclass('AuthPKCEGrantCodeExchangeError', CustomAuthError)
 
 const classes = {
   AuthError,
@@ -51,6 +56,7 @@ const classes = {
   AuthSessionMissingError,
   AuthInvalidTokenResponseError,
   AuthStorageError,
+  AuthPKCEGrantCodeExchangeError,
 }
 
 // `{ name, message, status, code }` from the core -> Error instance. null/undefined -> null.

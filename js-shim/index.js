@@ -21,4 +21,5 @@ module.exports = {
   AuthSessionMissingError: errors.AuthSessionMissingError,
   AuthInvalidTokenResponseError: errors.AuthInvalidTokenResponseError,
   AuthStorageError: errors.AuthStorageError,
+  AuthPKCEGrantCodeExchangeError: errors.AuthPKCEGrantCodeExchangeError,
 }

@@ -1,5 +1,5 @@
 'use strict'
-// The wx adapters: HTTP through wx.request and the session key through wx storage.
+// HTTP through wx.request (storage is in storage.js).
 // Each adapter reports exactly once, whatever wx does (a watchdog covers a lost callback).
 
 const WATCHDOG_GRACE_MS = 5000
@@ -53,39 +53,4 @@ function textOf(data) {
   }
 }
 
-// The stored session as a string, whatever type an older SDK or the user left under the key.
-function readStorage(key) {
-  let v
-  try {
-    v = wx.getStorageSync(key)
-  } catch (e) {
-    return undefined
-  }
-  if (v === '' || v === undefined || v === null) return undefined
-  if (typeof v === 'string') return v
-  try {
-    return JSON.stringify(v)
-  } catch (e) {
-    return undefined
-  }
-}
-
-// undefined when written, else the wx error message (quota: 1 MB per key, 10 MB in all).
-function writeStorage(key, value) {
-  try {
-    wx.setStorageSync(key, value)
-    return undefined
-  } catch (e) {
-    return (e && (e.errMsg || e.message)) || String(e)
-  }
-}
-
-function removeStorage(key) {
-  try {
-    wx.removeStorageSync(key)
-  } catch (e) {
-    console.error('supabase-wechat: could not remove the session', e)
-  }
-}
-
-module.exports = { request, readStorage, writeStorage, removeStorage }
+module.exports = { request }

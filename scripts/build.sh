@@ -19,7 +19,8 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 # -C target-cpu=mvp keeps our code MVP; the prebuilt std still carries sign-ext, bulk memory and
 # non-trapping float-to-int, which binaryen's lowering passes remove below. strip=true (profile)
 # hides std's target_features so wasm-bindgen emits the classic (non-externref) glue.
-RUSTFLAGS="-C target-cpu=mvp -C link-arg=--initial-memory=$INITIAL_MEMORY" \
+# sha2_backend_soft="compact": the rolled SHA-256 loop (PKCE only needs one hash per sign-in).
+RUSTFLAGS="-C target-cpu=mvp -C link-arg=--initial-memory=$INITIAL_MEMORY --cfg sha2_backend_soft=\"compact\"" \
   cargo build --quiet --release --target wasm32-unknown-unknown --target-dir target/wasm-mvp
 wasm-bindgen --target nodejs --no-typescript --remove-name-section --remove-producers-section \
   --out-dir "$OUT" target/wasm-mvp/wasm32-unknown-unknown/release/supabase_wechat.wasm

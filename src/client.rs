@@ -1,26 +1,49 @@
 //! The sans-IO auth client.
 //!
-//! The caller (the JS shim, or a test) owns all I/O and the clock:
+//! The caller (the JS shim, or a test) owns all I/O, timers and the clock:
 //! - it starts an operation (`sign_in_with_wechat`, `get_session`, …) and gets an op id;
 //! - it drains [`Client::poll`] and performs each [`Output`]: an HTTP request, a storage write,
-//!   an auth event to deliver, or an operation's final result;
-//! - it feeds HTTP results back with [`Client::handle_response`] /
-//!   [`Client::handle_transport_error`], passing `now_ms` every time.
+//!   an auth event to deliver, a log line, or an operation's final result;
+//! - it feeds results back ([`Client::handle_response`], [`Client::handle_transport_error`],
+//!   [`Client::handle_storage_result`]) and calls [`Client::handle_timeout`] when
+//!   [`Client::poll_timeout`] says so, passing `now_ms` every time.
 //!
 //! Every operation ends with exactly one `Output::Done`, whatever the server or the network did.
+//!
+//! Session policy (gotrue.md §3–§4, the lessons of auth-js):
+//! - the session is refreshed ahead of expiry (90 s margin on use, a 30 s tick while the app is
+//!   shown); exactly one refresh is in flight and every caller waits on it;
+//! - network failures and 500–504/520–530 are retried with backoff (200 ms × 2ⁿ, within 30 s);
+//!   the session is kept until the access token has truly expired; 429/409 never wipe it;
+//! - only definitive answers (`refresh_token_not_found`, `refresh_token_already_used`,
+//!   `session_not_found`, `session_expired`, legacy `invalid_grant`) remove it (`SIGNED_OUT`);
+//! - expiry comes from `expires_in` and the local receipt time, so a wrong device clock does not
+//!   cause refresh storms or early sign-outs;
+//! - a failed sign-in leaves the current session alone.
 
 use std::collections::VecDeque;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::{self, AuthError};
-use crate::session::Session;
-use crate::url::{encode_query_value, BaseUrl};
+use crate::error::{self, AuthError, ErrorKind};
+use crate::requests::{self, Bearer, Call, Scope, Step};
+use crate::session::{Session, User};
+use crate::url::BaseUrl;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Auth requests time out after this long (`wx.request` would wait 60 s by default).
 pub const AUTH_REQUEST_TIMEOUT_MS: u32 = 30_000;
+/// A session expiring within this margin is refreshed before it is handed out or used.
+pub const EXPIRY_MARGIN_MS: f64 = 90_000.0;
+/// The auto-refresh tick, and how close to expiry (in ticks) it refreshes.
+pub const TICK_MS: f64 = 30_000.0;
+pub const TICK_THRESHOLD: f64 = 3.0;
+/// Retries of one refresh stop when the next attempt would start this long after the first.
+pub const RETRY_BUDGET_MS: f64 = 30_000.0;
+pub const RETRY_BASE_MS: f64 = 200.0;
+/// Stored values larger than this are not a session (wx storage allows 1 MB per key).
+pub const MAX_STORED_BYTES: usize = 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum AuthEvent {
@@ -34,6 +57,8 @@ pub enum AuthEvent {
     TokenRefreshed,
     #[serde(rename = "USER_UPDATED")]
     UserUpdated,
+    #[serde(rename = "PASSWORD_RECOVERY")]
+    PasswordRecovery,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,6 +91,11 @@ pub enum Output {
         #[serde(skip_serializing_if = "Option::is_none")]
         target: Option<u32>,
     },
+    /// A line for the console. Never contains a token or a code.
+    Log {
+        level: &'static str,
+        message: String,
+    },
     /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`].
     #[serde(skip_serializing)]
     Done {
@@ -88,6 +118,10 @@ impl Json {
     pub fn value(&self) -> Value {
         serde_json::from_str(&self.0).unwrap_or(Value::Null)
     }
+
+    fn of(v: &Value) -> Json {
+        Json(serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned()))
+    }
 }
 
 impl Output {
@@ -104,9 +138,33 @@ impl Output {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An operation waiting for a usable access token (a refresh in flight or about to start).
+#[derive(Debug, Clone, PartialEq)]
+enum Waiter {
+    /// `getSession`: the session after the refresh (or the still-valid one).
+    Session(u32),
+    /// `refreshSession`: `{ user, session }` of the refresh itself.
+    Refreshed(u32),
+    /// A call that needs the user's bearer.
+    Call(u32, Call),
+}
+
+#[derive(Debug, Clone)]
+struct Refresh {
+    token: String,
+    attempt: u32,
+    started_ms: f64,
+    /// The request in flight, if any (none while waiting to retry).
+    req: Option<u32>,
+    retry_at: Option<f64>,
+    waiters: Vec<Waiter>,
+}
+
+/// What a pending HTTP request belongs to.
+#[derive(Debug, Clone)]
 enum Pending {
-    SignInWithWechat,
+    Op(u32, Step),
+    Refresh,
 }
 
 /// Client options the core understands, read from the `createClient` options object.
@@ -114,6 +172,8 @@ enum Pending {
 struct Options {
     storage_key: Option<String>,
     persist_session: bool,
+    auto_refresh: bool,
+    pkce: bool,
     headers: Vec<(String, String)>,
     request_timeout: u32,
 }
@@ -121,9 +181,9 @@ struct Options {
 impl Options {
     fn from_value(v: &Value) -> Options {
         let auth = v.get("auth");
+        let flag = |key: &str, default: bool| auth.and_then(|a| a.get(key)).and_then(Value::as_bool).unwrap_or(default);
         let storage_key =
             auth.and_then(|a| a.get("storageKey")).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-        let persist_session = auth.and_then(|a| a.get("persistSession")).and_then(Value::as_bool).unwrap_or(true);
         let headers = v
             .get("global")
             .and_then(|g| g.get("headers"))
@@ -136,15 +196,27 @@ impl Options {
             .and_then(Value::as_f64)
             .filter(|t| t.is_finite())
             .map_or(AUTH_REQUEST_TIMEOUT_MS, |t| t.clamp(100.0, 120_000.0) as u32);
-        Options { storage_key, persist_session, headers, request_timeout }
+        // PKCE unless `flowType: 'implicit'`: a mini-program cannot receive an implicit redirect.
+        let pkce = auth.and_then(|a| a.get("flowType")).and_then(Value::as_str) != Some("implicit");
+        Options {
+            storage_key,
+            persist_session: flag("persistSession", true),
+            auto_refresh: flag("autoRefreshToken", true),
+            pkce,
+            headers,
+            request_timeout,
+        }
     }
 }
 
 pub struct Client {
     auth_url: String,
+    host: String,
     key: String,
     storage_key: String,
     persist: bool,
+    auto_refresh: bool,
+    pkce: bool,
     headers: Vec<(String, String)>,
     request_timeout: u32,
     /// Set when `createClient` got an unusable URL or key: every operation then fails with it.
@@ -152,12 +224,16 @@ pub struct Client {
     session: Option<Session>,
     /// `session` as JSON text, what `getSession` hands out.
     session_json: Option<String>,
-    /// The storage value `session` was read from or written as; `None` when storage is empty.
+    /// What wx storage held under the key when last read or successfully written.
     stored_raw: Option<String>,
     next_id: u32,
-    pending: Vec<(u32, u32, Pending)>,
-    /// Sign-ins whose session is being written to storage: (op, session, stored value).
-    saving: VecDeque<(u32, Session, String)>,
+    pending: Vec<(u32, Pending)>,
+    /// Session writes awaiting `handle_storage_result`, in order.
+    saving: VecDeque<()>,
+    refresh: Option<Refresh>,
+    /// The auto-refresh tick: running (app shown, `autoRefreshToken`) and when it is next due.
+    ticking: bool,
+    next_tick: Option<f64>,
     out: VecDeque<Output>,
 }
 
@@ -180,10 +256,13 @@ impl Client {
             .or_else(|| base.as_ref().map(BaseUrl::default_storage_key))
             .unwrap_or_else(|| "sb-auth-token".to_owned());
         Client {
-            auth_url: base.map(|b| format!("{}/auth/v1", b.url)).unwrap_or_default(),
+            auth_url: base.as_ref().map(|b| format!("{}/auth/v1", b.url)).unwrap_or_default(),
+            host: base.map(|b| b.host).unwrap_or_default(),
             key: key.to_owned(),
             storage_key,
             persist: opts.persist_session,
+            auto_refresh: opts.auto_refresh,
+            pkce: opts.pkce,
             headers: opts.headers,
             request_timeout: opts.request_timeout,
             config_error,
@@ -193,6 +272,9 @@ impl Client {
             next_id: 0,
             pending: Vec::new(),
             saving: VecDeque::new(),
+            refresh: None,
+            ticking: false,
+            next_tick: None,
             out: VecDeque::new(),
         }
     }
@@ -201,7 +283,12 @@ impl Client {
         &self.storage_key
     }
 
-    /// Whether the shim should read and write wx storage (`auth.persistSession`).
+    /// Where the PKCE verifier of `signInWithOAuth` is kept.
+    pub fn verifier_key(&self) -> String {
+        format!("{}-code-verifier", self.storage_key)
+    }
+
+    /// Whether the shim should read and write storage (`auth.persistSession`).
     pub fn persists(&self) -> bool {
         self.persist
     }
@@ -215,12 +302,60 @@ impl Client {
         self.out.pop_front()
     }
 
-    /// Adopt what wx storage holds under the key now. Called at start-up (the session of a
-    /// previous run, ours or the SDK we replace) and before every `getSession` and
-    /// `INITIAL_SESSION`, like the SDK we replace, which reads storage on each call: a session
-    /// removed or replaced behind the client's back (`wx.clearStorageSync()` on logout, another
-    /// client) is seen. Anything unusable is removed so it cannot break later calls. Ignored with
-    /// `persistSession: false`.
+    /// When [`Client::handle_timeout`] should next be called (ms since the epoch), if ever.
+    pub fn poll_timeout(&self) -> Option<f64> {
+        let retry = self.refresh.as_ref().and_then(|r| r.retry_at);
+        let tick = if self.ticking { self.next_tick } else { None };
+        match (retry, tick) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Timers: a refresh retry that is due goes out; a due tick refreshes a session close to expiry.
+    pub fn handle_timeout(&mut self, now_ms: f64) {
+        if let Some(r) = self.refresh.as_mut() {
+            if r.retry_at.is_some_and(|t| t <= now_ms) {
+                r.retry_at = None;
+                self.send_refresh(now_ms);
+            }
+        }
+        if self.ticking && self.next_tick.is_some_and(|t| t <= now_ms) {
+            self.tick(now_ms);
+        }
+    }
+
+    /// The app came to the foreground (`wx.onAppShow`), or `startAutoRefresh()`: tick now and
+    /// every 30 s. Ignored with `autoRefreshToken: false` unless `explicit`.
+    pub fn start_auto_refresh(&mut self, explicit: bool, now_ms: f64) {
+        if self.auto_refresh || explicit {
+            self.ticking = true;
+            self.tick(now_ms);
+        }
+    }
+
+    /// The app went to the background (`wx.onAppHide`), or `stopAutoRefresh()`.
+    pub fn stop_auto_refresh(&mut self) {
+        self.ticking = false;
+        self.next_tick = None;
+    }
+
+    fn tick(&mut self, now_ms: f64) {
+        self.next_tick = Some(now_ms + TICK_MS);
+        let Some(s) = self.session.as_ref() else { return };
+        let ticks_left = ((expires_at_ms(s) - now_ms) / TICK_MS).floor();
+        if ticks_left <= TICK_THRESHOLD && self.refresh.is_none() {
+            let token = s.refresh_token.clone();
+            self.start_refresh(token, now_ms);
+        }
+    }
+
+    /// Adopt what storage holds under the key now. Called at start-up (the session of a previous
+    /// run, ours or the SDK we replace) and before every `getSession` and `INITIAL_SESSION`, like
+    /// the SDK we replace, which reads storage on each call: a session removed or replaced behind
+    /// the client's back (`wx.clearStorageSync()` on logout, another client) is seen. Anything
+    /// unusable (corrupt, oversized, another format, another project) is removed so it cannot
+    /// break later calls. Ignored with `persistSession: false`.
     pub fn restore(&mut self, stored: Option<&str>, _now_ms: f64) {
         if !self.persist {
             return;
@@ -229,19 +364,40 @@ impl Client {
         if raw == self.stored_raw.as_deref() {
             return;
         }
-        self.set_session(raw.and_then(Session::from_stored));
+        let session = raw.filter(|r| r.len() <= MAX_STORED_BYTES).and_then(Session::from_stored);
+        let session = session.filter(|s| !self.is_foreign(s));
+        self.replace_session(session);
         self.stored_raw = self.session.as_ref().and(raw.map(str::to_owned));
         if raw.is_some() && self.session.is_none() {
-            self.out.push_back(Output::StorageRemove { key: self.storage_key.clone() });
+            self.remove_stored();
         }
     }
 
-    /// `getSession()`: the current session; `stored` is the storage value now (see `restore`).
+    /// A session issued for another project (its token's issuer is another host's Auth).
+    fn is_foreign(&self, s: &Session) -> bool {
+        let Some(iss) = crate::jwt::decode_claims(&s.access_token)
+            .and_then(|c| c.get("iss").and_then(Value::as_str).map(str::to_owned))
+        else {
+            return false;
+        };
+        match BaseUrl::parse(&iss) {
+            Ok(b) if b.url.ends_with("/auth/v1") => !b.host.eq_ignore_ascii_case(&self.host),
+            _ => false,
+        }
+    }
+
+    /// `getSession()`: the session, refreshed first when it is about to expire. `stored` is the
+    /// storage value now (see `restore`).
     pub fn get_session(&mut self, stored: Option<&str>, now_ms: f64) -> u32 {
         self.restore(stored, now_ms);
         let op = self.next_id();
-        let data = raw_json(format!(r#"{{"session":{}}}"#, self.session_json.as_deref().unwrap_or("null")));
-        self.finish(op, data, None);
+        match self.session.as_ref() {
+            Some(s) if expires_at_ms(s) - now_ms < EXPIRY_MARGIN_MS => {
+                let token = s.refresh_token.clone();
+                self.wait_for_refresh(token, Waiter::Session(op), now_ms);
+            }
+            _ => self.finish_session(op, None),
+        }
         op
     }
 
@@ -256,101 +412,621 @@ impl Client {
         });
     }
 
-    /// Result of the last `StorageSet`: `None` when it was written, else the wx error message.
-    /// A sign-in whose session cannot be saved fails and leaves the previous session in place:
-    /// reporting success would sign the user out silently at the next start.
-    pub fn handle_storage_result(&mut self, error: Option<&str>) {
-        let Some((op, session, value)) = self.saving.pop_front() else {
-            return;
+    /// `refreshSession({ refresh_token }?)`: a refresh now, with the given token or the session's.
+    pub fn refresh_session(&mut self, params_json: &str, now_ms: f64) -> u32 {
+        let op = self.next_id();
+        let given = requests::params(params_json, "refreshSession")
+            .ok()
+            .and_then(|p| p.get("refresh_token").and_then(Value::as_str).map(str::to_owned))
+            .filter(|t| !t.is_empty());
+        match given.or_else(|| self.session.as_ref().map(|s| s.refresh_token.clone())) {
+            Some(token) => self.wait_for_refresh(token, Waiter::Refreshed(op), now_ms),
+            None => self.finish(op, empty_session_data(), Some(session_missing())),
+        }
+        op
+    }
+
+    /// `setSession({ access_token, refresh_token })`: adopt the tokens (refreshing them if the
+    /// access token has expired), after checking them with `GET /user`.
+    pub fn set_session(&mut self, params_json: &str, now_ms: f64) -> u32 {
+        let op = self.next_id();
+        let p = match requests::params(params_json, "setSession") {
+            Ok(p) => p,
+            Err(e) => return self.fail(op, &Step::Session { recovery: false }, e),
         };
-        match error {
-            None => {
-                self.stored_raw = Some(value);
-                self.commit_sign_in(op, session);
+        let token = |k: &str| p.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+        let (Some(access), Some(refresh)) = (token("access_token"), token("refresh_token")) else {
+            let e = AuthError::invalid_input("setSession needs { access_token, refresh_token }");
+            return self.fail(op, &Step::Session { recovery: false }, e);
+        };
+        match crate::jwt::exp(&access) {
+            Some(exp) if (exp as f64) * 1000.0 > now_ms => {
+                let step = Step::AdoptTokens { access_token: access.clone(), refresh_token: refresh };
+                let call = Call { method: "GET", path: "/user".into(), body: None, bearer: Bearer::User, step };
+                self.send(op, call, Some(&access));
             }
-            Some(msg) => {
-                let err = AuthError::new(
-                    error::ErrorKind::AuthStorageError,
-                    format!("signed in, but the session could not be saved in wx storage: {msg}"),
-                    None,
-                    Some("storage_write_failed"),
+            Some(_) => self.wait_for_refresh(refresh, Waiter::Refreshed(op), now_ms),
+            None => {
+                let e = AuthError::invalid_input("setSession: access_token is not a JWT with an exp claim");
+                self.fail(op, &Step::Session { recovery: false }, e);
+            }
+        }
+        op
+    }
+
+    /// Start one of the Auth API calls built by [`crate::requests`]. Anon calls go out at once;
+    /// calls with the user's bearer wait for a usable access token first.
+    pub fn call(&mut self, built: Result<Call, AuthError>, now_ms: f64) -> u32 {
+        let op = self.next_id();
+        let call = match (self.config_error.clone(), built) {
+            (Some(e), Ok(call)) => return self.fail(op, &call.step, e),
+            (_, Err(e)) => {
+                self.finish(op, Json(String::from("null")), Some(e));
+                return op;
+            }
+            (None, Ok(call)) => call,
+        };
+        match call.bearer {
+            Bearer::Anon => self.send(op, call, None),
+            Bearer::User => self.with_access_token(op, call, now_ms),
+        }
+        op
+    }
+
+    /// Every public auth method by its supabase-js name, with the JS arguments as a JSON array.
+    /// `stored` is what storage holds under the key the method reads (the session for
+    /// `getSession`, the PKCE verifier for `exchangeCodeForSession`); `random` feeds PKCE.
+    pub fn invoke(&mut self, method: &str, args_json: &str, stored: Option<&str>, random: &[u8], now_ms: f64) -> u32 {
+        let args: Vec<Value> = match serde_json::from_str::<Value>(args_json) {
+            Ok(Value::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        let arg = |i: usize| args.get(i).map_or_else(|| "null".to_owned(), |v| v.to_string());
+        let text = |i: usize| args.get(i).and_then(Value::as_str).unwrap_or("").to_owned();
+        let user = |save| Step::User { save };
+        let p0 = || requests::params(&arg(0), method);
+        match method {
+            "getSession" => self.get_session(stored, now_ms),
+            "signInWithWechat" => self.sign_in_with_wechat(&arg(0), now_ms),
+            "wechatBindPhone" => {
+                let built =
+                    p0().and_then(|p| requests::wechat_code(&p, "bind_phone", method, Bearer::User, user(true)));
+                self.call_or_empty(built, Json(r#"{"user":null}"#.into()), now_ms)
+            }
+            "wechatBindAccount" => {
+                let built =
+                    p0().and_then(|p| requests::wechat_code(&p, "bind_account", method, Bearer::User, user(true)));
+                self.call_or_empty(built, Json(r#"{"user":null}"#.into()), now_ms)
+            }
+            "getUnlimitedQRCode" => {
+                let built = p0().and_then(|p| requests::unlimited_qrcode(&p));
+                self.call_or_empty(built, Json(r#"{"imgBase64":null}"#.into()), now_ms)
+            }
+            "signUp" => self.call_or_empty(p0().and_then(|p| requests::sign_up(&p)), empty_session_data(), now_ms),
+            "signInWithPassword" => {
+                self.call_or_empty(p0().and_then(|p| requests::sign_in_with_password(&p)), empty_session_data(), now_ms)
+            }
+            "signInWithOtp" => {
+                let empty = Json(r#"{"user":null,"session":null,"messageId":null}"#.into());
+                self.call_or_empty(p0().and_then(|p| requests::sign_in_with_otp(&p)), empty, now_ms)
+            }
+            "verifyOtp" => {
+                self.call_or_empty(p0().and_then(|p| requests::verify_otp(&p)), empty_session_data(), now_ms)
+            }
+            "resend" => {
+                let empty = Json(r#"{"user":null,"session":null,"messageId":null}"#.into());
+                self.call_or_empty(p0().and_then(|p| requests::resend(&p)), empty, now_ms)
+            }
+            "resetPasswordForEmail" => {
+                self.call_or_empty(requests::reset_password(&text(0), &arg(1)), Json("null".into()), now_ms)
+            }
+            "updateUser" => {
+                let built = p0().and_then(|p| requests::update_user(&p, &arg(1)));
+                self.call_or_empty(built, Json(r#"{"user":null}"#.into()), now_ms)
+            }
+            "getUser" => {
+                let call =
+                    Call { method: "GET", path: "/user".into(), body: None, bearer: Bearer::User, step: user(false) };
+                match args.first().and_then(Value::as_str).filter(|t| !t.is_empty()) {
+                    // An explicit JWT is checked as it is, without touching the session.
+                    Some(jwt) => {
+                        let op = self.next_id();
+                        let jwt = jwt.to_owned();
+                        self.send(op, call, Some(&jwt));
+                        op
+                    }
+                    None => self.call(Ok(call), now_ms),
+                }
+            }
+            "reauthenticate" => {
+                let call = Call {
+                    method: "GET",
+                    path: "/reauthenticate".into(),
+                    body: None,
+                    bearer: Bearer::User,
+                    step: Step::Message,
+                };
+                self.call(Ok(call), now_ms)
+            }
+            "refreshSession" => self.refresh_session(&arg(0), now_ms),
+            "setSession" => self.set_session(&arg(0), now_ms),
+            "signOut" => self.sign_out(&arg(0), now_ms),
+            "signInWithOAuth" => self.sign_in_with_oauth(&arg(0), random, now_ms),
+            "exchangeCodeForSession" => self.exchange_code_for_session(&text(0), stored, now_ms),
+            _ => {
+                let op = self.next_id();
+                self.finish(
+                    op,
+                    Json("null".into()),
+                    Some(AuthError::invalid_input(format!("unknown auth method {method}"))),
                 );
-                self.finish(op, empty_session_data(), Some(err));
+                op
             }
         }
     }
 
     /// `signInWithWechat({ code })`: `GET /auth/v1/wechat_mini/login?code=<code from wx.login>`.
-    /// The stored session is left as it is until a new one has actually been issued.
-    pub fn sign_in_with_wechat(&mut self, params_json: &str, _now_ms: f64) -> u32 {
+    pub fn sign_in_with_wechat(&mut self, params_json: &str, now_ms: f64) -> u32 {
+        let step = Step::Session { recovery: false };
+        let built = requests::params(params_json, "signInWithWechat")
+            .and_then(|p| requests::wechat_code(&p, "login", "signInWithWechat", Bearer::Anon, step));
+        self.call_or_empty(built, empty_session_data(), now_ms)
+    }
+
+    /// Like `call`, but a bad argument resolves with the method's empty `data`.
+    pub fn call_or_empty(&mut self, built: Result<Call, AuthError>, empty: Json, now_ms: f64) -> u32 {
+        match built {
+            Ok(call) => self.call(Ok(call), now_ms),
+            Err(e) => {
+                let op = self.next_id();
+                self.finish(op, empty, Some(e));
+                op
+            }
+        }
+    }
+
+    /// `signOut({ scope })`. The local session is removed whatever the server says (unless
+    /// `scope: 'others'`): the user asked to be signed out.
+    pub fn sign_out(&mut self, params_json: &str, now_ms: f64) -> u32 {
+        match requests::params(params_json, "signOut").and_then(|p| requests::sign_out(&p)) {
+            Ok(scope) if self.session.is_none() => {
+                let op = self.next_id();
+                if scope != Scope::Others {
+                    self.clear_session(true);
+                }
+                self.finish(op, Json("null".into()), None);
+                op
+            }
+            Ok(scope) => self.call(Ok(requests::logout(scope)), now_ms),
+            Err(e) => {
+                let op = self.next_id();
+                self.finish(op, Json("null".into()), Some(e));
+                op
+            }
+        }
+    }
+
+    /// `signInWithOAuth({ provider, options })`: no request; `{ provider, url }`. With PKCE
+    /// (the default) the verifier, made from `random` bytes, is stored for
+    /// `exchangeCodeForSession`. The current session is not touched.
+    pub fn sign_in_with_oauth(&mut self, params_json: &str, random: &[u8], _now_ms: f64) -> u32 {
         let op = self.next_id();
         if let Some(e) = self.config_error.clone() {
-            self.finish(op, empty_session_data(), Some(e));
+            self.finish(op, oauth_data(None, None), Some(e));
             return op;
         }
-        let code = match read_code(params_json) {
-            Ok(c) => c,
+        let p = match requests::params(params_json, "signInWithOAuth") {
+            Ok(p) => p,
             Err(e) => {
-                self.finish(op, empty_session_data(), Some(e));
+                self.finish(op, oauth_data(None, None), Some(e));
                 return op;
             }
         };
-        let url = format!("{}/wechat_mini/login?code={}", self.auth_url, encode_query_value(&code));
-        self.send(op, Pending::SignInWithWechat, "GET", url, None);
+        let verifier = match self.pkce.then(|| crate::pkce::verifier(random)) {
+            Some(None) => {
+                let e = AuthError::invalid_input("signInWithOAuth: not enough randomness for a PKCE verifier");
+                self.finish(op, oauth_data(None, None), Some(e));
+                return op;
+            }
+            v => v.flatten(),
+        };
+        let challenge = verifier.as_deref().map(crate::pkce::challenge_s256);
+        match requests::oauth_url(&self.auth_url, &p, challenge.as_deref()) {
+            Ok((provider, url)) => {
+                if let Some(v) = verifier {
+                    let value = serde_json::to_string(&v).unwrap_or_default();
+                    self.out.push_back(Output::StorageSet { key: self.verifier_key(), value });
+                    self.saving.push_back(());
+                }
+                self.finish(op, oauth_data(Some(&provider), Some(&url)), None);
+            }
+            Err(e) => self.finish(op, oauth_data(None, None), Some(e)),
+        }
         op
+    }
+
+    /// `exchangeCodeForSession(authCode)`: `verifier` is what storage holds under
+    /// [`Client::verifier_key`] (a JSON string, as auth-js stores it).
+    pub fn exchange_code_for_session(&mut self, auth_code: &str, verifier: Option<&str>, now_ms: f64) -> u32 {
+        let verifier = verifier
+            .and_then(|v| serde_json::from_str::<Value>(v).ok())
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .map(|v| v.trim_end_matches("/recovery").to_owned());
+        let built = match verifier {
+            Some(v) => requests::exchange_code(auth_code, &v),
+            None => Err(AuthError::new(
+                ErrorKind::AuthPKCEGrantCodeExchangeError,
+                "exchangeCodeForSession: no PKCE code verifier is stored: call signInWithOAuth on this device first",
+                Some(400),
+                Some("pkce_verifier_missing"),
+            )),
+        };
+        self.call_or_empty(built, empty_session_data(), now_ms)
     }
 
     /// A `wx.request` for request `id` completed with an HTTP status (any status).
     pub fn handle_response(&mut self, id: u32, status: u16, body: &str, now_ms: f64) {
-        let Some((op, kind)) = self.take_pending(id) else {
-            return;
-        };
+        let Some(pending) = self.take_pending(id) else { return };
         let ok = (200..300).contains(&status);
-        match kind {
-            Pending::SignInWithWechat => {
-                if !ok {
-                    return self.finish(op, empty_session_data(), Some(error::from_http(status, body)));
-                }
-                match Session::from_token_response(body, now_ms).filter(|s| s.user.is_some()) {
-                    Some(session) => self.sign_in(op, session),
-                    None => self.finish(op, empty_session_data(), Some(invalid_token_response())),
+        match pending {
+            Pending::Refresh => {
+                if ok {
+                    match Session::from_token_response(body, now_ms).filter(|s| s.user.is_some()) {
+                        Some(session) => self.refresh_succeeded(session),
+                        None => self.refresh_failed(invalid_token_response(), now_ms),
+                    }
+                } else {
+                    self.refresh_failed(error::from_http(status, body), now_ms)
                 }
             }
+            Pending::Op(op, step) if ok => self.succeeded(op, step, body, now_ms),
+            Pending::Op(op, step) => self.failed(op, step, error::from_http(status, body)),
         }
     }
 
     /// A `wx.request` for request `id` failed without an HTTP status (`fail` callback).
-    pub fn handle_transport_error(&mut self, id: u32, err_msg: &str, _now_ms: f64) {
-        let Some((op, kind)) = self.take_pending(id) else {
+    pub fn handle_transport_error(&mut self, id: u32, err_msg: &str, now_ms: f64) {
+        let Some(pending) = self.take_pending(id) else { return };
+        let err = AuthError::transport(err_msg);
+        match pending {
+            Pending::Refresh => self.refresh_failed(err, now_ms),
+            Pending::Op(op, step) => self.failed(op, step, err),
+        }
+    }
+
+    /// Result of the oldest `StorageSet`: `None` when it was written, else the wx error message.
+    /// A failed write (quota: 1 MB per key, 10 MB in all) is reported and the session kept in
+    /// memory: the user stays signed in for this run.
+    pub fn handle_storage_result(&mut self, error: Option<&str>) {
+        if self.saving.pop_front().is_none() {
+            return;
+        }
+        match error {
+            None => {
+                if let Some(json) = self.session_json.clone() {
+                    self.stored_raw = Some(json);
+                }
+            }
+            Some(msg) => self.log(
+                "warn",
+                format!("the session could not be saved in wx storage ({msg}); it is kept in memory for this run"),
+            ),
+        }
+    }
+
+    // ---- operations -------------------------------------------------------------------------
+
+    fn succeeded(&mut self, op: u32, step: Step, body: &str, now_ms: f64) {
+        match step {
+            Step::Session { recovery } => match Session::from_token_response(body, now_ms).filter(|s| s.user.is_some())
+            {
+                Some(session) => {
+                    let event = if recovery { AuthEvent::PasswordRecovery } else { AuthEvent::SignedIn };
+                    self.commit(op, session, event);
+                }
+                None => self.finish(op, empty_session_data(), Some(invalid_token_response())),
+            },
+            Step::PkceExchange => {
+                self.out.push_back(Output::StorageRemove { key: self.verifier_key() });
+                self.succeeded(op, Step::Session { recovery: false }, body, now_ms)
+            }
+            Step::SessionOrUser => match Session::from_token_response(body, now_ms).filter(|s| s.user.is_some()) {
+                Some(session) => self.commit(op, session, AuthEvent::SignedIn),
+                None => match parse_user(body) {
+                    Some(user) => {
+                        let data = format!(r#"{{"user":{},"session":null}}"#, user_text(&user));
+                        self.finish(op, Json(data), None);
+                    }
+                    None => self.finish(op, empty_session_data(), Some(invalid_token_response())),
+                },
+            },
+            Step::User { save } => match parse_user(body) {
+                Some(user) => {
+                    if save {
+                        self.update_user_in_session(user.clone());
+                    }
+                    self.finish(op, Json(format!(r#"{{"user":{}}}"#, user_text(&user))), None);
+                }
+                None => self.finish(op, Json(r#"{"user":null}"#.into()), Some(invalid_user_response())),
+            },
+            Step::AdoptTokens { access_token, refresh_token } => match parse_user(body) {
+                Some(user) => {
+                    let exp = crate::jwt::exp(&access_token).unwrap_or(0);
+                    let now_s = crate::session::now_secs(now_ms);
+                    let session = Session {
+                        access_token,
+                        token_type: "bearer".into(),
+                        expires_in: Some(exp.saturating_sub(now_s).max(0)),
+                        refresh_token,
+                        user: Some(user),
+                        // The token's own expiry, corrected by nothing: it came from the caller.
+                        expires_at: Some(exp),
+                        extra: Map::new(),
+                    };
+                    self.commit(op, session, AuthEvent::SignedIn);
+                }
+                None => self.finish(op, empty_session_data(), Some(invalid_user_response())),
+            },
+            Step::QrCode => {
+                let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+                // MemFire's body is `{ data: { imgBase64 } }`; the old SDK read the top level.
+                let img = v
+                    .get("imgBase64")
+                    .or_else(|| v.get("data").and_then(|d| d.get("imgBase64")))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
+                match img {
+                    Some(img) => self.finish(
+                        op,
+                        Json::of(&requests::object(vec![("imgBase64", Some(Value::String(img)))])),
+                        None,
+                    ),
+                    None => {
+                        let e = AuthError::new(
+                            ErrorKind::AuthUnknownError,
+                            "the QR code reply has no imgBase64",
+                            Some(200),
+                            None,
+                        );
+                        self.finish(op, Json(r#"{"imgBase64":null}"#.into()), Some(e));
+                    }
+                }
+            }
+            Step::Message => {
+                let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+                let id = v.get("message_id").cloned().unwrap_or(Value::Null);
+                let null = || Some(Value::Null);
+                let data = requests::object(vec![("user", null()), ("session", null()), ("messageId", Some(id))]);
+                self.finish(op, Json::of(&data), None);
+            }
+            Step::Empty => self.finish(op, Json("{}".into()), None),
+            Step::Logout { scope } => {
+                if scope != Scope::Others {
+                    self.clear_session(true);
+                }
+                self.finish(op, Json("null".into()), None);
+            }
+        }
+    }
+
+    fn failed(&mut self, op: u32, step: Step, err: AuthError) {
+        match step {
+            // The user asked to sign out: done locally whatever the server says.
+            Step::Logout { scope } => {
+                if scope != Scope::Others {
+                    self.clear_session(true);
+                }
+                let ignored =
+                    matches!(err.status, Some(401 | 403 | 404)) || err.kind() == ErrorKind::AuthSessionMissingError;
+                self.finish(op, Json("null".into()), (!ignored).then_some(err));
+            }
+            step => {
+                if err.kind() == ErrorKind::AuthSessionMissingError && matches!(step, Step::User { .. }) {
+                    // The server no longer knows this session (signed out elsewhere).
+                    self.clear_session(true);
+                }
+                self.fail(op, &step, err);
+            }
+        }
+    }
+
+    fn fail(&mut self, op: u32, step: &Step, err: AuthError) -> u32 {
+        self.finish(op, empty_data(step), Some(err));
+        op
+    }
+
+    /// A new session: saved, made current, announced, returned as `{ user, session }`.
+    fn commit(&mut self, op: u32, session: Session, event: AuthEvent) {
+        let user = session.user.as_ref().map(user_text).unwrap_or_else(|| "null".into());
+        self.replace_session(Some(session));
+        self.save();
+        self.emit(event);
+        let data = format!(r#"{{"user":{},"session":{}}}"#, user, self.session_json.as_deref().unwrap_or("null"));
+        self.finish(op, Json(data), None);
+    }
+
+    fn update_user_in_session(&mut self, user: User) {
+        if let Some(mut s) = self.session.clone() {
+            s.user = Some(user);
+            self.replace_session(Some(s));
+            self.save();
+            self.emit(AuthEvent::UserUpdated);
+        }
+    }
+
+    /// Run `call` with a usable access token: now, or after the refresh it needs.
+    fn with_access_token(&mut self, op: u32, call: Call, now_ms: f64) {
+        let Some(s) = self.session.as_ref() else {
+            let step = call.step.clone();
+            if let Step::Logout { .. } = step {
+                return self.finished_logout(op);
+            }
+            self.fail(op, &step, session_missing());
             return;
         };
-        let err = Some(AuthError::transport(err_msg));
-        match kind {
-            Pending::SignInWithWechat => self.finish(op, empty_session_data(), err),
+        if expires_at_ms(s) - now_ms < EXPIRY_MARGIN_MS {
+            let token = s.refresh_token.clone();
+            self.wait_for_refresh(token, Waiter::Call(op, call), now_ms);
+        } else {
+            let token = s.access_token.clone();
+            self.send(op, call, Some(&token));
         }
     }
 
-    /// A new session from the server: saved first (when persisting), then made current.
-    fn sign_in(&mut self, op: u32, session: Session) {
-        if !self.persist {
-            return self.commit_sign_in(op, session);
+    fn finished_logout(&mut self, op: u32) {
+        self.finish(op, Json("null".into()), None);
+    }
+
+    // ---- refresh ----------------------------------------------------------------------------
+
+    /// Join the refresh in flight (whatever token it uses), or start one with `token`.
+    fn wait_for_refresh(&mut self, token: String, waiter: Waiter, now_ms: f64) {
+        if self.refresh.is_none() {
+            self.start_refresh(token, now_ms);
         }
-        let value = session.to_stored();
-        self.out.push_back(Output::StorageSet { key: self.storage_key.clone(), value: value.clone() });
-        self.saving.push_back((op, session, value));
+        match self.refresh.as_mut() {
+            Some(r) => r.waiters.push(waiter),
+            None => self.resolve_waiter(waiter, None, now_ms),
+        }
     }
 
-    fn commit_sign_in(&mut self, op: u32, session: Session) {
-        self.out.push_back(Output::Event { event: AuthEvent::SignedIn, session: Some(session.clone()), target: None });
-        let user = serde_json::to_string(&session.user).unwrap_or_default();
-        self.set_session(Some(session));
-        let data = format!(r#"{{"user":{},"session":{}}}"#, user, self.session_json.as_deref().unwrap_or("null"));
-        self.finish(op, raw_json(data), None);
+    fn start_refresh(&mut self, token: String, now_ms: f64) {
+        if let Some(e) = self.config_error.clone() {
+            self.log("warn", format!("cannot refresh the session: {}", e.message));
+            return;
+        }
+        self.refresh =
+            Some(Refresh { token, attempt: 0, started_ms: now_ms, req: None, retry_at: None, waiters: Vec::new() });
+        self.send_refresh(now_ms);
     }
 
-    fn set_session(&mut self, session: Option<Session>) {
+    fn send_refresh(&mut self, _now_ms: f64) {
+        let Some(r) = self.refresh.as_mut() else { return };
+        r.attempt = r.attempt.saturating_add(1);
+        let body = requests::object(vec![("refresh_token", Some(Value::String(r.token.clone())))]).to_string();
+        let id = self.next_id.wrapping_add(1);
+        self.next_id = id;
+        if let Some(r) = self.refresh.as_mut() {
+            r.req = Some(id);
+        }
+        self.pending.push((id, Pending::Refresh));
+        let url = format!("{}/token?grant_type=refresh_token", self.auth_url);
+        let headers = self.headers_with(None, true);
+        self.out.push_back(Output::Http(HttpRequest {
+            id,
+            method: "POST",
+            url,
+            headers,
+            body: Some(body),
+            timeout: self.request_timeout,
+        }));
+    }
+
+    fn refresh_succeeded(&mut self, session: Session) {
+        let Some(r) = self.refresh.take() else { return };
+        self.replace_session(Some(session));
+        self.save();
+        self.emit(AuthEvent::TokenRefreshed);
+        for w in r.waiters {
+            self.resolve_waiter(w, None, 0.0);
+        }
+    }
+
+    fn refresh_failed(&mut self, err: AuthError, now_ms: f64) {
+        let Some(r) = self.refresh.as_mut() else { return };
+        r.req = None;
+        let retryable = err.kind() == ErrorKind::AuthRetryableFetchError;
+        let delay = RETRY_BASE_MS * 2f64.powi(i32::try_from(r.attempt.saturating_sub(1)).unwrap_or(16).min(16));
+        if retryable && now_ms + delay - r.started_ms < RETRY_BUDGET_MS {
+            r.retry_at = Some(now_ms + delay);
+            return;
+        }
+        let Some(r) = self.refresh.take() else { return };
+        if is_definitive(&err) && self.session.as_ref().is_some_and(|s| s.refresh_token == r.token) {
+            self.log("warn", format!("the session has ended ({}); signing out", err.code.as_deref().unwrap_or("")));
+            self.clear_session(true);
+        } else {
+            self.log("warn", format!("refreshing the session failed ({}); the session is kept", err.message));
+        }
+        for w in r.waiters {
+            self.resolve_waiter(w, Some(&err), now_ms);
+        }
+    }
+
+    /// Finish a waiter after a refresh: `err` is `None` on success.
+    fn resolve_waiter(&mut self, w: Waiter, err: Option<&AuthError>, now_ms: f64) {
+        // After a failed refresh a session that is still valid remains usable.
+        let usable = self.session.as_ref().filter(|s| err.is_none() || expires_at_ms(s) > now_ms).cloned();
+        match (w, usable) {
+            (Waiter::Session(op), Some(_)) => self.finish_session(op, None),
+            (Waiter::Session(op), None) => self.finish(op, Json(r#"{"session":null}"#.into()), err.cloned()),
+            (Waiter::Refreshed(op), Some(s)) if err.is_none() => {
+                let user = s.user.as_ref().map(user_text).unwrap_or_else(|| "null".into());
+                let data =
+                    format!(r#"{{"user":{},"session":{}}}"#, user, self.session_json.as_deref().unwrap_or("null"));
+                self.finish(op, Json(data), None);
+            }
+            (Waiter::Refreshed(op), _) => {
+                self.finish(op, empty_session_data(), Some(err.cloned().unwrap_or_else(session_missing)))
+            }
+            (Waiter::Call(op, call), Some(s)) => {
+                let token = s.access_token.clone();
+                self.send(op, call, Some(&token));
+            }
+            (Waiter::Call(op, call), None) => {
+                let step = call.step.clone();
+                self.fail(op, &step, err.cloned().unwrap_or_else(session_missing));
+            }
+        }
+    }
+
+    // ---- state ------------------------------------------------------------------------------
+
+    fn replace_session(&mut self, session: Option<Session>) {
         self.session_json = session.as_ref().map(Session::to_stored);
         self.session = session;
+    }
+
+    /// Write the current session to storage (when persisting).
+    fn save(&mut self) {
+        if !self.persist {
+            return;
+        }
+        if let Some(json) = self.session_json.clone() {
+            self.out.push_back(Output::StorageSet { key: self.storage_key.clone(), value: json });
+            self.saving.push_back(());
+        }
+    }
+
+    fn remove_stored(&mut self) {
+        self.stored_raw = None;
+        if self.persist {
+            self.out.push_back(Output::StorageRemove { key: self.storage_key.clone() });
+        }
+    }
+
+    /// Forget the session (storage too); `SIGNED_OUT` when there was one and `announce`.
+    fn clear_session(&mut self, announce: bool) {
+        let had = self.session.is_some();
+        self.replace_session(None);
+        self.remove_stored();
+        if had && announce {
+            self.emit(AuthEvent::SignedOut);
+        }
+    }
+
+    fn emit(&mut self, event: AuthEvent) {
+        let session = if event == AuthEvent::SignedOut { None } else { self.session.clone() };
+        self.out.push_back(Output::Event { event, session, target: None });
+    }
+
+    fn log(&mut self, level: &'static str, message: String) {
+        self.out.push_back(Output::Log { level, message });
+    }
+
+    fn finish_session(&mut self, op: u32, error: Option<AuthError>) {
+        let data = format!(r#"{{"session":{}}}"#, self.session_json.as_deref().unwrap_or("null"));
+        self.finish(op, Json(data), error);
     }
 
     fn finish(&mut self, op: u32, data: Json, error: Option<AuthError>) {
@@ -362,31 +1038,47 @@ impl Client {
         self.next_id
     }
 
-    fn take_pending(&mut self, id: u32) -> Option<(u32, Pending)> {
-        let idx = self.pending.iter().position(|(req, _, _)| *req == id)?;
-        let (_, op, kind) = self.pending.swap_remove(idx);
-        Some((op, kind))
+    fn take_pending(&mut self, id: u32) -> Option<Pending> {
+        let idx = self.pending.iter().position(|(req, _)| *req == id)?;
+        let (_, p) = self.pending.swap_remove(idx);
+        if matches!(p, Pending::Refresh) && self.refresh.as_ref().and_then(|r| r.req) != Some(id) {
+            return None; // a reply for a refresh that has been given up
+        }
+        Some(p)
     }
 
-    fn send(&mut self, op: u32, kind: Pending, method: &'static str, url: String, body: Option<String>) {
+    fn send(&mut self, op: u32, call: Call, bearer: Option<&str>) {
         let id = self.next_id();
-        self.pending.push((id, op, kind));
-        let headers = self.auth_headers(body.is_some());
-        self.out.push_back(Output::Http(HttpRequest { id, method, url, headers, body, timeout: self.request_timeout }));
+        let body = call.body.as_ref().map(|b| serde_json::to_string(b).unwrap_or_default());
+        let headers = self.headers_with(bearer, body.is_some());
+        let url = format!("{}{}", self.auth_url, call.path);
+        self.pending.push((id, Pending::Op(op, call.step)));
+        self.out.push_back(Output::Http(HttpRequest {
+            id,
+            method: call.method,
+            url,
+            headers,
+            body,
+            timeout: self.request_timeout,
+        }));
     }
 
-    /// Headers for the Auth API: the anon key as `apikey` and bearer, the API version that makes
-    /// GoTrue answer with string error codes, then the user's `global.headers` (which win).
-    fn auth_headers(&self, has_body: bool) -> Map<String, Value> {
+    /// Headers for the Auth API: `apikey`, the bearer (the user's token, else the anon key), the
+    /// API version that makes GoTrue answer with string error codes, then the user's
+    /// `global.headers` (which win).
+    fn headers_with(&self, bearer: Option<&str>, has_body: bool) -> Map<String, Value> {
         let mut h = Map::new();
         h.insert("apikey".into(), self.key.clone().into());
-        h.insert("Authorization".into(), format!("Bearer {}", self.key).into());
+        h.insert("Authorization".into(), format!("Bearer {}", bearer.unwrap_or(&self.key)).into());
         h.insert("X-Client-Info".into(), format!("supabase-wechat/{VERSION}").into());
         h.insert("X-Supabase-Api-Version".into(), "2024-01-01".into());
         if has_body {
             h.insert("Content-Type".into(), "application/json;charset=UTF-8".into());
         }
         for (k, v) in &self.headers {
+            if bearer.is_some() && k.eq_ignore_ascii_case("authorization") {
+                continue; // the user's own token beats a global Authorization header
+            }
             h.retain(|existing, _| !existing.eq_ignore_ascii_case(k));
             h.insert(k.clone(), v.clone().into());
         }
@@ -394,33 +1086,74 @@ impl Client {
     }
 }
 
-fn empty_session_data() -> Json {
-    raw_json(r#"{"user":null,"session":null}"#.to_owned())
+/// The access token's expiry in ms.
+fn expires_at_ms(s: &Session) -> f64 {
+    s.expires_at.map_or(0.0, |e| (e as f64) * 1000.0)
 }
 
-/// JSON text the core built itself from JSON it produced (so it is valid by construction).
-fn raw_json(text: String) -> Json {
-    Json(text)
+/// Answers after which a refresh token will never work again.
+fn is_definitive(e: &AuthError) -> bool {
+    matches!(
+        e.code.as_deref(),
+        Some(
+            "refresh_token_not_found"
+                | "refresh_token_already_used"
+                | "session_not_found"
+                | "session_expired"
+                | "invalid_grant"
+        )
+    ) || e.kind() == ErrorKind::AuthSessionMissingError
+}
+
+fn parse_user(body: &str) -> Option<User> {
+    match serde_json::from_str::<Value>(body).ok()? {
+        // Some replies wrap it: `{ user: {...} }`.
+        Value::Object(m) if m.get("id").is_none() => match m.get("user") {
+            Some(Value::Object(u)) => Some(User(u.clone())),
+            _ => None,
+        },
+        Value::Object(m) => Some(User(m)),
+        _ => None,
+    }
+}
+
+fn user_text(u: &User) -> String {
+    serde_json::to_string(u).unwrap_or_else(|_| "null".into())
+}
+
+/// What an operation resolves with as `data` when it fails.
+fn empty_data(step: &Step) -> Json {
+    Json(
+        match step {
+            Step::Session { .. } | Step::SessionOrUser | Step::AdoptTokens { .. } | Step::PkceExchange => {
+                r#"{"user":null,"session":null}"#
+            }
+            Step::User { .. } => r#"{"user":null}"#,
+            Step::QrCode => r#"{"imgBase64":null}"#,
+            Step::Message => r#"{"user":null,"session":null,"messageId":null}"#,
+            Step::Empty | Step::Logout { .. } => "null",
+        }
+        .to_owned(),
+    )
+}
+
+fn empty_session_data() -> Json {
+    Json(r#"{"user":null,"session":null}"#.to_owned())
+}
+
+fn oauth_data(provider: Option<&str>, url: Option<&str>) -> Json {
+    let text = |v: Option<&str>| Some(v.map_or(Value::Null, |s| Value::String(s.to_owned())));
+    Json::of(&requests::object(vec![("provider", text(provider)), ("url", text(url))]))
+}
+
+fn session_missing() -> AuthError {
+    AuthError::new(ErrorKind::AuthSessionMissingError, "Auth session missing!", Some(400), Some("session_missing"))
 }
 
 fn invalid_token_response() -> AuthError {
-    AuthError::new(error::ErrorKind::AuthInvalidTokenResponseError, "Auth session or user missing", Some(500), None)
+    AuthError::new(ErrorKind::AuthInvalidTokenResponseError, "Auth session or user missing", Some(500), None)
 }
 
-/// `{ code }` as given to `signInWithWechat`: a non-empty string, or a clear error.
-fn read_code(params_json: &str) -> Result<String, AuthError> {
-    let Ok(params) = serde_json::from_str::<Value>(params_json) else {
-        return Err(AuthError::invalid_input(
-            "signInWithWechat({ code }): the argument could not be read as text (unpaired surrogate?)",
-        ));
-    };
-    match params.get("code") {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            Err(AuthError::invalid_input("code是必填项: signInWithWechat({ code }) needs the code from wx.login"))
-        }
-        Some(_) => Err(AuthError::invalid_input(
-            "code must be a string: pass res.code from wx.login to signInWithWechat({ code })",
-        )),
-    }
+fn invalid_user_response() -> AuthError {
+    AuthError::new(ErrorKind::AuthUnknownError, "the Auth server's reply has no user", Some(200), None)
 }

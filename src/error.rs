@@ -24,6 +24,8 @@ pub enum ErrorKind {
     AuthInvalidTokenResponseError,
     /// wx storage refused to save the session (quota: 1 MB per key, 10 MB in all).
     AuthStorageError,
+    /// `exchangeCodeForSession` without a stored PKCE verifier.
+    AuthPKCEGrantCodeExchangeError,
 }
 
 impl ErrorKind {
@@ -36,6 +38,7 @@ impl ErrorKind {
             ErrorKind::AuthSessionMissingError => "AuthSessionMissingError",
             ErrorKind::AuthInvalidTokenResponseError => "AuthInvalidTokenResponseError",
             ErrorKind::AuthStorageError => "AuthStorageError",
+            ErrorKind::AuthPKCEGrantCodeExchangeError => "AuthPKCEGrantCodeExchangeError",
         }
     }
 }

@@ -8,6 +8,8 @@ pub mod callback;
 pub mod client;
 pub mod error;
 pub mod jwt;
+pub mod pkce;
+pub mod requests;
 pub mod session;
 pub mod url;
 

@@ -26,12 +26,12 @@ impl BaseUrl {
         let rest = trimmed
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"))
-            .ok_or_else(|| format!("supabaseUrl must start with https:// or http:// (got {trimmed:?})"))?;
+            .ok_or_else(|| format!("supabaseUrl must start with https:// or http:// (got \"{trimmed}\")"))?;
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         // userinfo is not allowed; the host is what follows the last '@' in a browser, but a
         // project URL never has one, so reject it rather than guess.
         if authority.is_empty() || authority.contains('@') {
-            return Err(format!("supabaseUrl has no valid host (got {trimmed:?})"));
+            return Err(format!("supabaseUrl has no valid host (got \"{trimmed}\")"));
         }
         let host = if let Some(v6) = authority.strip_prefix('[') {
             format!("[{}]", v6.split(']').next().unwrap_or(""))
@@ -39,7 +39,7 @@ impl BaseUrl {
             authority.split(':').next().unwrap_or("").to_ascii_lowercase()
         };
         if host.is_empty() || host == "[]" {
-            return Err(format!("supabaseUrl has no valid host (got {trimmed:?})"));
+            return Err(format!("supabaseUrl has no valid host (got \"{trimmed}\")"));
         }
         let url = trimmed.split(['?', '#']).next().unwrap_or("").trim_end_matches('/').to_owned();
         Ok(BaseUrl { url, host })

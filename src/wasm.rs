@@ -26,6 +26,11 @@ impl WasmCore {
         self.inner.storage_key().to_owned()
     }
 
+    #[wasm_bindgen(js_name = verifierKey)]
+    pub fn verifier_key(&self) -> String {
+        self.inner.verifier_key()
+    }
+
     pub fn persists(&self) -> bool {
         self.inner.persists()
     }
@@ -34,10 +39,9 @@ impl WasmCore {
         self.inner.restore(stored.as_deref(), now_ms)
     }
 
-    /// `stored`: what wx storage holds under `storageKey()` now.
-    #[wasm_bindgen(js_name = getSession)]
-    pub fn get_session(&mut self, stored: Option<String>, now_ms: f64) -> u32 {
-        self.inner.get_session(stored.as_deref(), now_ms)
+    /// An auth method by name with its arguments as a JSON array; see `Client::invoke`.
+    pub fn invoke(&mut self, method: &str, args_json: &str, stored: Option<String>, random: &[u8], now_ms: f64) -> u32 {
+        self.inner.invoke(method, args_json, stored.as_deref(), random, now_ms)
     }
 
     #[wasm_bindgen(js_name = initialSession)]
@@ -45,15 +49,25 @@ impl WasmCore {
         self.inner.initial_session(sub, stored.as_deref(), now_ms)
     }
 
-    /// After each `storage_set` output: `undefined` when written, else the wx error message.
-    #[wasm_bindgen(js_name = handleStorageResult)]
-    pub fn handle_storage_result(&mut self, error: Option<String>) {
-        self.inner.handle_storage_result(error.as_deref())
+    #[wasm_bindgen(js_name = startAutoRefresh)]
+    pub fn start_auto_refresh(&mut self, explicit: bool, now_ms: f64) {
+        self.inner.start_auto_refresh(explicit, now_ms)
     }
 
-    #[wasm_bindgen(js_name = signInWithWechat)]
-    pub fn sign_in_with_wechat(&mut self, params_json: &str, now_ms: f64) -> u32 {
-        self.inner.sign_in_with_wechat(params_json, now_ms)
+    #[wasm_bindgen(js_name = stopAutoRefresh)]
+    pub fn stop_auto_refresh(&mut self) {
+        self.inner.stop_auto_refresh()
+    }
+
+    /// When `handleTimeout` is next due (ms since the epoch), or `undefined`.
+    #[wasm_bindgen(js_name = pollTimeout)]
+    pub fn poll_timeout(&self) -> Option<f64> {
+        self.inner.poll_timeout()
+    }
+
+    #[wasm_bindgen(js_name = handleTimeout)]
+    pub fn handle_timeout(&mut self, now_ms: f64) {
+        self.inner.handle_timeout(now_ms)
     }
 
     #[wasm_bindgen(js_name = handleResponse)]
@@ -64,6 +78,12 @@ impl WasmCore {
     #[wasm_bindgen(js_name = handleTransportError)]
     pub fn handle_transport_error(&mut self, id: u32, err_msg: &str, now_ms: f64) {
         self.inner.handle_transport_error(id, err_msg, now_ms)
+    }
+
+    /// After each `storage_set` output: `undefined` when written, else the wx error message.
+    #[wasm_bindgen(js_name = handleStorageResult)]
+    pub fn handle_storage_result(&mut self, error: Option<String>) {
+        self.inner.handle_storage_result(error.as_deref())
     }
 
     /// Next output as JSON text, or `undefined` when there is nothing to do.

@@ -1,0 +1,1056 @@
+//! Property tests ("fuzzing" on stable Rust) over every parser of outside data in the public API:
+//! stored sessions, token responses, error bodies, URLs, JWTs, redirect URLs, and the whole
+//! client driven by arbitrary calls and server replies.
+//!
+//! Every property runs `FUZZ_CASES` inputs (default 2,000: `cargo test` stays quick in debug);
+//! `scripts/fuzz-long.sh` runs them in release with enough cases for >= 10^7 inputs in all. Each
+//! property prints `fuzz-inputs <name> <n>` on stderr (visible with `--nocapture`). Failures are
+//! shrunk and reported by proptest; nothing is written to disk (tests/fuzz_corpus/ holds the
+//! hand-picked inputs, replayed by `corpus_inputs`).
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Debug;
+
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+use percent_encoding::percent_decode_str;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRunner};
+use serde_json::{json, Map, Value};
+
+use supabase_wechat::callback::{self, CallbackParams};
+use supabase_wechat::error::{from_http, is_retryable_status};
+use supabase_wechat::session::{now_secs, value_to_i64};
+use supabase_wechat::url::{encode_query_value, BaseUrl};
+use supabase_wechat::{jwt, Client, ErrorKind, Output, Session, User};
+
+// ---------------------------------------------------------------------------------------------
+// Runner
+
+fn cases() -> u32 {
+    std::env::var("FUZZ_CASES").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(2_000)
+}
+
+/// Run `test` on `cases()` inputs from `strategy()`; panics (with proptest's shrunk input) on the
+/// first failure or panic. Runs on a thread with a large stack: proptest's deeply nested strategy
+/// types have huge stack frames in debug builds (the code under test does not need it).
+fn check<S>(
+    name: &str,
+    strategy: impl FnOnce() -> S + Send,
+    test: impl Fn(S::Value) -> Result<(), TestCaseError> + Send,
+) where
+    S: Strategy,
+    S::Value: Debug,
+{
+    let run = move || {
+        // XorShift: ChaCha, proptest's default, is most of the run time in an unoptimized build.
+        let config = Config {
+            cases: cases(),
+            failure_persistence: None,
+            rng_algorithm: RngAlgorithm::XorShift,
+            ..Config::default()
+        };
+        let mut runner = TestRunner::new(config);
+        let inputs = Cell::new(0u64);
+        let start = std::time::Instant::now();
+        let result = runner.run(&strategy(), |v| {
+            inputs.set(inputs.get() + 1);
+            test(v)
+        });
+        eprintln!("fuzz-inputs {name} {} ({:.1} s)", inputs.get(), start.elapsed().as_secs_f64());
+        result.map_err(|e| format!("{name}: {e}"))
+    };
+    let result = std::thread::scope(|s| {
+        std::thread::Builder::new().stack_size(256 << 20).spawn_scoped(s, run).expect("spawn").join()
+    });
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(msg)) => panic!("{msg}"),
+        Err(p) => std::panic::resume_unwind(p),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strategies
+
+/// Characters that break naive parsers: JSON and URL syntax, escapes, controls, CJK, emoji,
+/// noncharacters, and anything else.
+fn chr() -> impl Strategy<Value = char> {
+    prop_oneof![
+        4 => proptest::char::range(' ', '~'),
+        2 => prop::sample::select(vec![
+            '"', '\\', '/', '%', '+', '&', '=', '#', '?', '.', '-', '_', ':', '@', '[', ']', '{', '}', ',', ' ',
+            '\0', '\n', '\r', '\t', '\u{7f}', '\u{85}', '\u{a0}', '\u{2028}', '\u{feff}', '\u{fffd}', '\u{ffff}',
+        ]),
+        2 => proptest::char::range('\u{4e00}', '\u{9fff}'),
+        1 => proptest::char::range('\u{1f300}', '\u{1faff}'),
+        1 => any::<char>(),
+    ]
+}
+
+fn text() -> impl Strategy<Value = String> {
+    prop::collection::vec(chr(), 0..24).prop_map(String::from_iter)
+}
+
+fn nonempty_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(chr(), 1..40).prop_map(String::from_iter)
+}
+
+/// Floats whose JSON text parses back to the same `f64` (serde_json without `float_roundtrip`
+/// is exact only for short decimals); arbitrary floats are in `json_number_text`.
+fn nice_float() -> impl Strategy<Value = f64> {
+    (-1_000_000_000i64..1_000_000_000, 0u32..4).prop_map(|(m, e)| m as f64 / 10f64.powi(e as i32))
+}
+
+fn interesting_i64() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        3 => any::<i64>(),
+        3 => 1_600_000_000i64..1_900_000_000,
+        1 => prop::sample::select(vec![0, -1, 1, i64::MIN, i64::MAX, i64::MAX - 1, 9_007_199_254_740_993]),
+    ]
+}
+
+fn json_leaf() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        interesting_i64().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        nice_float().prop_map(Value::from),
+        text().prop_map(Value::from),
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    json_leaf().prop_recursive(4, 24, 5, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+            prop::collection::btree_map(text(), inner, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+fn json_object() -> impl Strategy<Value = Map<String, Value>> {
+    prop::collection::btree_map(text(), json_value(), 0..6).prop_map(|m| m.into_iter().collect())
+}
+
+const SESSION_KEYS: [&str; 6] = ["access_token", "token_type", "expires_in", "refresh_token", "user", "expires_at"];
+
+/// Extra top-level fields that do not collide with the session's own.
+fn extra_fields() -> impl Strategy<Value = Map<String, Value>> {
+    json_object().prop_map(|mut m| {
+        m.retain(|k, _| !SESSION_KEYS.contains(&k.as_str()));
+        m
+    })
+}
+
+/// A value for a numeric field: right, tolerable, or wrong.
+fn number_field() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        4 => interesting_i64().prop_map(Value::from),
+        1 => nice_float().prop_map(Value::from),
+        1 => prop::sample::select(vec![1e300, -1e300, 1.5e19, -0.0, 0.4999, 1e-300]).prop_map(Value::from),
+        1 => any::<u64>().prop_map(Value::from),
+        1 => interesting_i64().prop_map(|n| Value::from(format!(" {n} "))),
+        1 => json_leaf(),
+        1 => json_value(),
+    ]
+}
+
+/// A value for a string field: usually a string, sometimes anything.
+fn string_field() -> impl Strategy<Value = Value> {
+    prop_oneof![6 => text().prop_map(Value::from), 1 => Just(Value::from("")), 1 => json_value()]
+}
+
+fn user_object() -> impl Strategy<Value = Map<String, Value>> {
+    (text(), text(), text(), json_object()).prop_map(|(id, email, wechat_id, mut extra)| {
+        extra.insert("id".into(), id.into());
+        extra.insert("email".into(), email.into());
+        extra.insert("wechat_id".into(), wechat_id.into());
+        extra.insert("user_metadata".into(), json!({"nickname": "微信用户🐼", "city": "深圳"}));
+        extra
+    })
+}
+
+/// A JSON object shaped like a session or token response, every field possibly missing or of
+/// the wrong type, plus random extra fields.
+fn session_like() -> impl Strategy<Value = Map<String, Value>> {
+    (
+        prop::option::weighted(0.9, string_field()),
+        prop::option::weighted(0.9, string_field()),
+        prop::option::weighted(0.8, string_field()),
+        prop::option::weighted(0.8, number_field()),
+        prop::option::weighted(0.8, number_field()),
+        prop::option::weighted(0.8, prop_oneof![4 => user_object().prop_map(Value::Object), 1 => json_value()]),
+        extra_fields(),
+    )
+        .prop_map(|(access, refresh, token_type, expires_in, expires_at, user, mut m)| {
+            for (k, v) in [
+                ("access_token", access),
+                ("refresh_token", refresh),
+                ("token_type", token_type),
+                ("expires_in", expires_in),
+                ("expires_at", expires_at),
+                ("user", user),
+            ] {
+                if let Some(v) = v {
+                    m.insert(k.into(), v);
+                }
+            }
+            m
+        })
+}
+
+/// A well-formed session as the core builds it.
+fn valid_session() -> impl Strategy<Value = Session> {
+    (
+        nonempty_text(),
+        text(),
+        prop::option::of(interesting_i64()),
+        nonempty_text(),
+        prop::option::of(user_object().prop_map(User)),
+        interesting_i64(),
+        extra_fields(),
+    )
+        .prop_map(|(access_token, token_type, expires_in, refresh_token, user, expires_at, extra)| Session {
+            access_token,
+            token_type,
+            expires_in,
+            refresh_token,
+            user,
+            expires_at: Some(expires_at),
+            extra,
+        })
+}
+
+/// Edit JSON text: truncate, insert, delete or replace a character.
+fn mutate(s: String, op: u8, at: prop::sample::Index, c: char) -> String {
+    let mut chars: Vec<char> = s.chars().collect();
+    let i = if chars.is_empty() { 0 } else { at.index(chars.len()) };
+    match op % 4 {
+        0 => chars.truncate(i),
+        1 => chars.insert(i, c),
+        2 if !chars.is_empty() => {
+            chars.remove(i);
+        }
+        _ if !chars.is_empty() => chars[i] = c,
+        _ => chars.push(c),
+    }
+    chars.into_iter().collect()
+}
+
+/// Raw text from outside: valid JSON of the given shape, edited JSON, garbage, lossy bytes.
+fn raw_around(valid: BoxedStrategy<String>) -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => valid.clone(),
+        3 => (valid, any::<u8>(), any::<prop::sample::Index>(), chr()).prop_map(|(s, op, at, c)| mutate(s, op, at, c)),
+        1 => json_value().prop_map(|v| v.to_string()),
+        1 => any::<String>(),
+        1 => text(),
+        1 => prop::collection::vec(any::<u8>(), 0..64).prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+        1 => (1usize..400).prop_map(|n| "[".repeat(n)),
+        1 => (1usize..200).prop_map(|n| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n))),
+        1 => json_number_text(),
+    ]
+}
+
+/// Number literals at and beyond the edges of i64/f64.
+fn json_number_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<f64>().prop_map(|f| if f.is_finite() { format!("{f:e}") } else { "1e999".into() }),
+        prop::sample::select(vec![
+            "-0",
+            "1e309",
+            "-1e309",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "9223372036854775807",
+            "0.1e-400",
+            "123456789012345678901234567890",
+        ])
+        .prop_map(str::to_owned),
+    ]
+}
+
+fn session_text() -> BoxedStrategy<String> {
+    prop_oneof![session_like().prop_map(|m| Value::Object(m).to_string()), valid_session().prop_map(|s| s.to_stored()),]
+        .boxed()
+}
+
+fn error_body() -> BoxedStrategy<String> {
+    let codes = prop::sample::select(vec![
+        "session_not_found",
+        "refresh_token_not_found",
+        "invalid_credentials",
+        "validation_failed",
+        "",
+        "unexpected_failure",
+    ]);
+    let msg = prop_oneof![text(), Just(String::new()), Just("   ".to_owned()), Just("微信登录失败".to_owned())];
+    prop_oneof![
+        // A: {code:int, error_code, msg}
+        (any::<u16>(), codes.clone(), msg.clone())
+            .prop_map(|(c, ec, m)| json!({"code": c, "error_code": ec, "msg": m}).to_string()),
+        // B: {code:string, message}
+        (codes.clone(), msg.clone()).prop_map(|(c, m)| json!({"code": c, "message": m}).to_string()),
+        // C: {error, error_description}
+        (codes, msg.clone()).prop_map(|(e, d)| json!({"error": e, "error_description": d}).to_string()),
+        msg.clone().prop_map(|m| json!({ "message": m }).to_string()),
+        json_object().prop_map(|m| Value::Object(m).to_string()),
+        Just(String::new()),
+        Just("<html><body>502 Bad Gateway</body></html>".to_owned()),
+    ]
+    .boxed()
+}
+
+fn status() -> impl Strategy<Value = u16> {
+    prop_oneof![
+        3 => any::<u16>(),
+        3 => prop::sample::select(vec![0u16, 200, 204, 301, 400, 401, 403, 404, 422, 429, 499, 500, 501, 502, 503, 504, 505, 519, 520, 525, 530, 531, 599, 600, 999]),
+        2 => 100u16..600,
+    ]
+}
+
+fn now_ms() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        6 => 1.6e12f64..1.9e12,
+        1 => any::<f64>(),
+        1 => prop::sample::select(vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, f64::MAX, f64::MIN, 1e300, -1.0]),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sessions
+
+#[test]
+fn stored_session_roundtrip_is_exact_for_valid_sessions() {
+    check("session_valid_roundtrip", valid_session, |s| {
+        let stored = s.to_stored();
+        prop_assert!(stored.starts_with(r#"{"access_token":"#), "stored key order: {stored}");
+        let parsed = Session::from_stored(&stored);
+        prop_assert_eq!(parsed.as_ref(), Some(&s));
+        prop_assert_eq!(parsed.map(|p| p.to_stored()), Some(stored));
+        Ok(())
+    });
+}
+
+#[test]
+fn stored_session_structured_matches_the_model() {
+    check("session_structured", session_like, |m| {
+        let raw = Value::Object(m.clone()).to_string();
+        let got = Session::from_stored(&raw);
+        let str_of = |k: &str| m.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let expires_at = m.get("expires_at").and_then(value_to_i64);
+        let usable = str_of("access_token").is_some() && str_of("refresh_token").is_some() && expires_at.is_some();
+        prop_assert_eq!(got.is_some(), usable, "raw: {}", raw);
+        let Some(s) = got else { return Ok(()) };
+        prop_assert_eq!(Some(s.access_token.as_str()), str_of("access_token"));
+        prop_assert_eq!(Some(s.refresh_token.as_str()), str_of("refresh_token"));
+        prop_assert_eq!(s.expires_at, expires_at);
+        prop_assert_eq!(s.expires_in, m.get("expires_in").and_then(value_to_i64));
+        let want_type = match m.get("token_type") {
+            Some(Value::String(t)) => t.clone(),
+            _ => "bearer".to_owned(),
+        };
+        prop_assert_eq!(&s.token_type, &want_type);
+        prop_assert_eq!(s.user.as_ref().map(|u| &u.0), m.get("user").and_then(Value::as_object));
+        // Nothing unknown is lost.
+        let mut extra = m.clone();
+        extra.retain(|k, _| !SESSION_KEYS.contains(&k.as_str()));
+        prop_assert_eq!(&s.extra, &extra);
+        // stored -> parsed -> stored is stable.
+        let stored = s.to_stored();
+        let again = Session::from_stored(&stored);
+        prop_assert_eq!(again.as_ref(), Some(&s));
+        prop_assert_eq!(again.map(|a| a.to_stored()), Some(stored));
+        Ok(())
+    });
+}
+
+#[test]
+fn stored_session_raw_text_never_panics() {
+    check(
+        "session_raw",
+        || raw_around(session_text()),
+        |raw| {
+            if let Some(s) = Session::from_stored(&raw) {
+                prop_assert!(!s.access_token.is_empty() && !s.refresh_token.is_empty() && s.expires_at.is_some());
+                let again = Session::from_stored(&s.to_stored());
+                prop_assert!(again.is_some(), "a parsed session must survive being stored: {:?}", raw);
+            }
+            Ok(())
+        },
+    );
+}
+
+#[test]
+fn token_response_matches_the_model() {
+    check(
+        "token_response",
+        || (raw_around(session_text()), now_ms()),
+        |(body, now)| {
+            let got = Session::from_token_response(&body, now);
+            let model = serde_json::from_str::<Value>(&body).ok().and_then(|v| {
+                let m = v.as_object()?;
+                let nonempty = |k: &str| m.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
+                let expires_in = m.get("expires_in").and_then(value_to_i64).filter(|e| *e > 0)?;
+                (nonempty("access_token") && nonempty("refresh_token")).then_some(expires_in)
+            });
+            prop_assert_eq!(got.as_ref().and_then(|s| s.expires_in), model, "body: {:?}", body);
+            if let Some(s) = got {
+                prop_assert_eq!(s.expires_at, Some(now_secs(now).saturating_add(model.unwrap_or(0))));
+                prop_assert!(Session::from_stored(&s.to_stored()).is_some());
+            }
+            Ok(())
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+#[test]
+fn http_errors_are_classified_consistently() {
+    check(
+        "from_http",
+        || (status(), raw_around(error_body())),
+        |(status, body)| {
+            let e = from_http(status, &body);
+            prop_assert_eq!(e.status, Some(status));
+            let is_json = serde_json::from_str::<Value>(&body).is_ok();
+            if is_retryable_status(status) {
+                prop_assert_eq!(e.kind(), ErrorKind::AuthRetryableFetchError);
+            } else {
+                prop_assert_ne!(e.kind(), ErrorKind::AuthRetryableFetchError);
+                prop_assert_eq!(e.kind() == ErrorKind::AuthUnknownError, !is_json);
+            }
+            prop_assert!(matches!(
+                e.kind(),
+                ErrorKind::AuthApiError
+                    | ErrorKind::AuthRetryableFetchError
+                    | ErrorKind::AuthUnknownError
+                    | ErrorKind::AuthSessionMissingError
+            ));
+            if e.kind() == ErrorKind::AuthSessionMissingError {
+                prop_assert_eq!(e.code.as_deref(), Some("session_not_found"));
+            }
+            if e.kind() == ErrorKind::AuthUnknownError {
+                prop_assert!(e.message.chars().count() < 200, "the body is quoted, not copied whole");
+            }
+            if !known_empty_message_bug(&body) {
+                prop_assert!(!e.message.is_empty(), "empty message for HTTP {} {:?}", status, body);
+            }
+            // What crosses to JS is JSON.
+            let js: Value = serde_json::from_str(&serde_json::to_string(&e).unwrap_or_default()).unwrap_or(Value::Null);
+            prop_assert_eq!(js["name"].as_str(), Some(e.kind().name()));
+            Ok(())
+        },
+    );
+}
+
+/// KNOWN (reported, src/error.rs is not this file's): a body whose first message field (`msg`,
+/// `message`, `error_description`, `error`) is an empty string gives an empty message; auth-js'
+/// `_getErrorMessage` uses `||`, which skips empty strings. Delete this exemption and un-ignore
+/// `from_http_never_gives_an_empty_message` once `from_http` filters empty strings.
+fn known_empty_message_bug(body: &str) -> bool {
+    let Ok(Value::Object(m)) = serde_json::from_str::<Value>(body) else { return false };
+    ["msg", "message", "error_description", "error"].iter().any(|k| m.get(*k).and_then(Value::as_str) == Some(""))
+}
+
+#[test]
+#[ignore = "known bug in src/error.rs: an empty `msg`/`message` gives an empty message"]
+fn from_http_never_gives_an_empty_message() {
+    for status in [0, 400, 403, 500, 503] {
+        for body in [
+            r#"{"code":0,"error_code":"session_not_found","msg":""}"#,
+            r#"{"code":"x","message":""}"#,
+            r#"{"error":"","error_description":""}"#,
+        ] {
+            assert!(!from_http(status, body).message.is_empty(), "HTTP {status} {body}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// URLs
+
+fn url_like() -> impl Strategy<Value = String> {
+    let scheme =
+        prop::sample::select(vec!["https://", "http://", "HTTPS://", "ftp://", "https:/", "", "https://user@"]);
+    let host = prop_oneof![
+        prop::collection::vec("[a-zA-Z0-9-]{1,12}", 1..4).prop_map(|l| l.join(".")),
+        Just("[::1]".to_owned()),
+        Just("[".to_owned()),
+        Just("[]".to_owned()),
+        Just("项目.memfiredb.com".to_owned()),
+        text(),
+    ];
+    let port = prop::option::of(prop_oneof!["[0-9]{1,6}", text()]);
+    let path = prop_oneof![Just(String::new()), Just("/".to_owned()), "(/[a-z0-9]{0,6}){1,3}/?", text()];
+    let tail = prop::sample::select(vec!["", "?a=1", "#frag", "?", "#", "//", "?x#y"]);
+    (scheme, host, port, path, tail)
+        .prop_map(|(s, h, p, path, t)| format!("{s}{h}{}{path}{t}", p.map(|p| format!(":{p}")).unwrap_or_default()))
+}
+
+/// KNOWN (reported, src/url.rs is not this file's): an IPv6 host without its `]`
+/// (`https://[::1`, `https://[:0/x`) is accepted, with a host (`[::1]`) that is not in the URL.
+/// Delete this exemption and un-ignore `unclosed_ipv6_hosts_are_rejected` once it is rejected.
+fn known_unclosed_ipv6_bug(raw: &str) -> bool {
+    raw.contains('[')
+}
+
+#[test]
+#[ignore = "known bug in src/url.rs: an unclosed IPv6 literal is accepted"]
+fn unclosed_ipv6_hosts_are_rejected() {
+    for raw in ["https://[::1", "https://[:0", "https://[::1:54321/x", "https://[::1/x]"] {
+        assert!(BaseUrl::parse(raw).is_err(), "{raw}: {:?}", BaseUrl::parse(raw));
+    }
+}
+
+#[test]
+fn base_url_parse_is_total_and_its_result_is_clean() {
+    let strategy =
+        || prop_oneof![4 => url_like(), 1 => any::<String>(), 1 => text().prop_map(|t| format!(" https://{t} "))];
+    check("base_url", strategy, |raw| {
+        let Ok(b) = BaseUrl::parse(&raw) else { return Ok(()) };
+        prop_assert!(b.url.starts_with("https://") || b.url.starts_with("http://"), "{:?}", b);
+        prop_assert!(!b.url.ends_with('/') && !b.url.contains(['?', '#']), "{:?}", b);
+        prop_assert!(!b.host.is_empty() && b.host != "[]" && !b.host.contains(['/', '?', '#', '@']), "{:?}", b);
+        if !known_unclosed_ipv6_bug(&raw) {
+            prop_assert!(b.url.to_ascii_lowercase().contains(&b.host.to_ascii_lowercase()), "{:?}", b);
+        }
+        let key = b.default_storage_key();
+        prop_assert!(key.starts_with("sb-") && key.ends_with("-auth-token"));
+        if !raw.contains(char::is_whitespace) {
+            prop_assert_eq!(BaseUrl::parse(&b.url), Ok(b.clone()), "parsing is idempotent");
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn query_values_roundtrip_through_percent_decoding_and_callback_parsing() {
+    check(
+        "encode_query_value",
+        || prop_oneof![text(), any::<String>()],
+        |v| {
+            let enc = encode_query_value(&v);
+            prop_assert!(enc.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~%".contains(&b)), "{}", enc);
+            let decoded = percent_decode_str(&enc).decode_utf8().ok().map(|d| d.into_owned());
+            prop_assert_eq!(decoded.as_deref(), Some(v.as_str()));
+            let p = callback::parse(&format!("https://app/cb?zz={enc}#error_description={enc}"));
+            let mut other = vec![("zz".to_owned(), v.clone())];
+            if v.is_empty() {
+                other.push(("error_description".to_owned(), String::new()));
+            }
+            prop_assert_eq!(p.other, other);
+            prop_assert_eq!(p.error_description, Some(v).filter(|v| !v.is_empty()));
+            Ok(())
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// JWT
+
+fn b64url_segment() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9_-]{0,40}"
+}
+
+#[test]
+fn jwt_claims_roundtrip() {
+    let claims = || {
+        (json_object(), prop::option::of(number_field()), prop::option::of(string_field())).prop_map(
+            |(mut m, exp, sub)| {
+                m.insert("user_metadata".into(), json!({"full_name": "张三", "emoji": "🐼", "s": "ÿÿ>>??"}));
+                if let Some(e) = exp {
+                    m.insert("exp".into(), e);
+                }
+                if let Some(s) = sub {
+                    m.insert("sub".into(), s);
+                }
+                m
+            },
+        )
+    };
+    check(
+        "jwt_roundtrip",
+        || (claims(), b64url_segment(), b64url_segment(), any::<bool>()),
+        |(m, h, sig, pad)| {
+            let json = Value::Object(m.clone()).to_string();
+            let payload = if pad { URL_SAFE.encode(&json) } else { URL_SAFE_NO_PAD.encode(&json) };
+            let token = format!("{h}.{payload}.{sig}");
+            prop_assert_eq!(jwt::decode_claims(&token), Some(m.clone()));
+            prop_assert_eq!(jwt::exp(&token), m.get("exp").and_then(value_to_i64));
+            let sub = m.get("sub").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+            prop_assert_eq!(jwt::sub(&token), sub);
+            Ok(())
+        },
+    );
+}
+
+#[test]
+fn jwt_garbage_never_panics() {
+    let strategy = || {
+        prop_oneof![
+            any::<String>(),
+            text(),
+            (b64url_segment(), prop_oneof![b64url_segment(), "[A-Za-z0-9_+/=-]{0,60}", text()], b64url_segment())
+                .prop_map(|(h, p, s)| format!("{h}.{p}.{s}")),
+            (prop::collection::vec(any::<u8>(), 0..80), 0usize..5)
+                .prop_map(|(b, dots)| { format!("h.{}{}", URL_SAFE_NO_PAD.encode(&b), ".s".repeat(dots)) }),
+            raw_around(json_value().prop_map(|v| v.to_string()).boxed())
+                .prop_map(|j| format!("h.{}.s", URL_SAFE_NO_PAD.encode(j))),
+        ]
+    };
+    check("jwt_raw", strategy, |token| {
+        let claims = jwt::decode_claims(&token);
+        if claims.is_none() {
+            prop_assert_eq!(jwt::exp(&token), None);
+            prop_assert_eq!(jwt::sub(&token), None);
+        }
+        Ok(())
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redirect URLs
+
+const CALLBACK_NAMES: [&str; 12] = [
+    "code",
+    "access_token",
+    "refresh_token",
+    "expires_in",
+    "expires_at",
+    "token_type",
+    "provider_token",
+    "provider_refresh_token",
+    "type",
+    "error",
+    "error_code",
+    "error_description",
+];
+
+fn callback_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
+    let key = prop_oneof![
+        4 => prop::sample::select(CALLBACK_NAMES.to_vec()).prop_map(str::to_owned),
+        1 => text(),
+        1 => Just("sb".to_owned()),
+    ];
+    let value = prop_oneof![
+        3 => text(),
+        1 => interesting_i64().prop_map(|n| n.to_string()),
+        1 => Just(String::new()),
+        1 => "[A-Za-z0-9._-]{10,60}",
+    ];
+    prop::collection::vec((key, value), 0..10)
+}
+
+/// Form encoding as Go's `url.Values.Encode` / `URLSearchParams` write it (space as `+`).
+fn form_encode(s: &str) -> String {
+    encode_query_value(s).replace("%20", "+")
+}
+
+/// The documented rules: fragment over query for named fields, first occurrence within a part,
+/// empty and non-integer values unused; returns the named fields as text.
+fn callback_model(query: &[(String, String)], fragment: &[(String, String)]) -> BTreeMap<String, String> {
+    let mut named = BTreeMap::new();
+    for (part, overwrite) in [(query, false), (fragment, true)] {
+        let mut seen = BTreeSet::new();
+        for (k, v) in part {
+            if !CALLBACK_NAMES.contains(&k.as_str()) {
+                continue;
+            }
+            let value = if k == "expires_in" || k == "expires_at" {
+                v.trim().parse::<i64>().ok().map(|n| n.to_string())
+            } else {
+                Some(v.clone()).filter(|v| !v.is_empty())
+            };
+            let Some(value) = value else { continue };
+            if seen.contains(k) || (!overwrite && named.contains_key(k)) {
+                continue;
+            }
+            seen.insert(k.clone());
+            named.insert(k.clone(), value);
+        }
+    }
+    named
+}
+
+fn named_fields(p: &CallbackParams) -> BTreeMap<String, String> {
+    let fields = [
+        ("code", p.code.clone()),
+        ("access_token", p.access_token.clone()),
+        ("refresh_token", p.refresh_token.clone()),
+        ("expires_in", p.expires_in.map(|n| n.to_string())),
+        ("expires_at", p.expires_at.map(|n| n.to_string())),
+        ("token_type", p.token_type.clone()),
+        ("provider_token", p.provider_token.clone()),
+        ("provider_refresh_token", p.provider_refresh_token.clone()),
+        ("type", p.kind.clone()),
+        ("error", p.error.clone()),
+        ("error_code", p.error_code.clone()),
+        ("error_description", p.error_description.clone()),
+    ];
+    fields.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_owned(), v))).collect()
+}
+
+#[test]
+fn callback_urls_roundtrip_and_lose_nothing() {
+    let strategy = || {
+        (
+            callback_pairs(),
+            callback_pairs(),
+            any::<bool>(),
+            prop::sample::select(vec!["https://app.example.com/cb", "", "weixin://x/y", "/pages/cb"]),
+        )
+    };
+    check("callback_roundtrip", strategy, |(query, fragment, plus, base)| {
+        let enc = |pairs: &[(String, String)]| {
+            let e = |s: &str| if plus { form_encode(s) } else { encode_query_value(s) };
+            pairs.iter().map(|(k, v)| format!("{}={}", e(k), e(v))).collect::<Vec<_>>().join("&")
+        };
+        let url = format!("{base}?{}#{}", enc(&query), enc(&fragment));
+        let p = callback::parse(&url);
+        prop_assert_eq!(named_fields(&p), callback_model(&query, &fragment), "url: {}", url);
+        // Every pair is either in a named field or in `other`.
+        prop_assert_eq!(named_fields(&p).len() + p.other.len(), query.len() + fragment.len(), "url: {}", url);
+        for (k, _) in &p.other {
+            prop_assert!(query.iter().chain(&fragment).any(|(qk, _)| qk == k));
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn callback_garbage_never_panics() {
+    let junk = || {
+        prop::collection::vec(
+        prop_oneof![
+            3 => prop::sample::select(vec!["%", "%2", "%zz", "%E5", "%E5%BE", "%FF", "%C0%80", "%ED%A0%80", "+", "&", "=", "#", "?", "://", "code", "access_token", "expires_at", "error_description", "%25", "%%", "&&"]).prop_map(str::to_owned),
+            2 => text(),
+            1 => interesting_i64().prop_map(|n| n.to_string()),
+        ],
+        0..20,
+    )
+    .prop_map(|parts| parts.concat())
+    };
+    check(
+        "callback_raw",
+        || prop_oneof![3 => junk(), 1 => any::<String>()],
+        |url| {
+            let p = callback::parse(&url);
+            for (k, v) in named_fields(&p) {
+                prop_assert!(!v.is_empty(), "{} is empty", k);
+            }
+            prop_assert!(p.other.len() <= url.len() + 1);
+            Ok(())
+        },
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The client, driven by arbitrary calls and replies
+
+#[derive(Debug, Clone)]
+enum Stored {
+    None,
+    /// The value of the last `StorageSet` the client asked for (what a working wx storage holds).
+    LastWritten,
+    Text(String),
+}
+
+#[derive(Debug, Clone)]
+enum Action {
+    Restore(Stored, f64),
+    GetSession(Stored, f64),
+    SignIn(String, f64),
+    /// Reply to an HTTP request: one of those sent (by index) or a made-up id.
+    Respond(prop::sample::Index, Option<u32>, u16, String, f64),
+    TransportError(prop::sample::Index, Option<u32>, String, f64),
+    StorageResult(Option<String>),
+    Drain,
+}
+
+fn stored() -> impl Strategy<Value = Stored> {
+    prop_oneof![
+        1 => Just(Stored::None),
+        2 => Just(Stored::LastWritten),
+        2 => valid_session().prop_map(|s| Stored::Text(s.to_stored())),
+        1 => raw_around(session_text()).prop_map(Stored::Text),
+        1 => Just(Stored::Text(String::new())),
+    ]
+}
+
+fn sign_in_params() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => text().prop_map(|code| json!({ "code": code }).to_string()),
+        1 => json_value().prop_map(|code| json!({ "code": code }).to_string()),
+        1 => raw_around(json_value().prop_map(|v| v.to_string()).boxed()),
+        1 => Just(String::new()),
+    ]
+}
+
+/// A 2xx sign-in reply as GoTrue sends it (the session with a user), with random extras.
+fn good_token_body() -> impl Strategy<Value = String> {
+    (valid_session(), 1i64..100_000_000, user_object()).prop_map(|(mut s, expires_in, user)| {
+        s.expires_in = Some(expires_in);
+        s.user = Some(User(user));
+        s.to_stored()
+    })
+}
+
+fn reply() -> impl Strategy<Value = (u16, String)> {
+    prop_oneof![
+        3 => (prop::sample::select(vec![200u16, 201, 299]), good_token_body()),
+        3 => (status(), reply_body()),
+    ]
+}
+
+fn reply_body() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => session_text(),
+        2 => error_body(),
+        1 => raw_around(session_text()),
+        1 => Just(String::new()),
+    ]
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        2 => (stored(), now_ms()).prop_map(|(s, t)| Action::Restore(s, t)),
+        3 => (stored(), now_ms()).prop_map(|(s, t)| Action::GetSession(s, t)),
+        4 => (sign_in_params(), now_ms()).prop_map(|(p, t)| Action::SignIn(p, t)),
+        5 => (any::<prop::sample::Index>(), prop::option::weighted(0.1, any::<u32>()), reply(), now_ms())
+            .prop_map(|(i, id, (s, b), t)| Action::Respond(i, id, s, b, t)),
+        1 => (any::<prop::sample::Index>(), prop::option::weighted(0.1, any::<u32>()), text(), now_ms())
+            .prop_map(|(i, id, m, t)| Action::TransportError(i, id, m, t)),
+        3 => prop::option::weighted(0.2, text()).prop_map(Action::StorageResult),
+        2 => Just(Action::Drain),
+    ]
+}
+
+fn client_options() -> impl Strategy<Value = String> {
+    let opts = (
+        prop::option::of(prop_oneof![text().prop_map(Value::from), json_leaf()]),
+        prop::option::of(prop_oneof![any::<bool>().prop_map(Value::from), json_leaf()]),
+        prop::option::of(json_object()),
+        prop::option::of(prop_oneof![any::<f64>().prop_map(|f| json!(f)), number_field()]),
+    )
+        .prop_map(|(key, persist, headers, timeout)| {
+            let mut auth = Map::new();
+            if let Some(k) = key {
+                auth.insert("storageKey".into(), k);
+            }
+            if let Some(p) = persist {
+                auth.insert("persistSession".into(), p);
+            }
+            let mut o = Map::new();
+            o.insert("auth".into(), Value::Object(auth));
+            if let Some(h) = headers {
+                o.insert("global".into(), json!({ "headers": h }));
+            }
+            if let Some(t) = timeout {
+                o.insert("requestTimeout".into(), t);
+            }
+            Value::Object(o).to_string()
+        });
+    prop_oneof![4 => opts, 1 => Just("{}".to_owned()), 1 => raw_around(json_value().prop_map(|v| v.to_string()).boxed())]
+}
+
+/// What the test saw of the client: the op ids it handed out and the outputs it produced.
+#[derive(Default)]
+struct World {
+    ops: BTreeSet<u32>,
+    done: BTreeMap<u32, u32>,
+    http_open: Vec<u32>,
+    http_seen: Vec<u32>,
+    unacked_sets: usize,
+    /// A request failed in a retryable way (transport error, 5xx): the client may now wait for
+    /// a back-off timer, which this test does not drive.
+    retry_possible: bool,
+    last_written: Option<String>,
+}
+
+impl World {
+    fn drain(&mut self, c: &mut Client) -> Result<usize, TestCaseError> {
+        let mut n = 0;
+        while let Some(o) = c.poll() {
+            n += 1;
+            prop_assert!(n < 10_000, "poll() never runs dry");
+            let text = o.to_json();
+            let v: Value = match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(e) => return Err(TestCaseError::fail(format!("to_json is not JSON ({e}): {text}"))),
+            };
+            prop_assert!(v["type"].is_string(), "no type: {}", text);
+            match &o {
+                Output::Http(r) => {
+                    prop_assert_eq!(v["id"].as_u64(), Some(u64::from(r.id)));
+                    self.http_open.push(r.id);
+                    self.http_seen.push(r.id);
+                }
+                Output::StorageSet { key, value } => {
+                    if key == c.storage_key() {
+                        prop_assert!(
+                            Session::from_stored(value).is_some(),
+                            "the client stores what it reads: {}",
+                            value
+                        );
+                    }
+                    self.unacked_sets += 1;
+                    self.last_written = Some(value.clone());
+                }
+                Output::Done { op, data, .. } => {
+                    prop_assert!(serde_json::from_str::<Value>(data.text()).is_ok(), "data: {}", data.text());
+                    prop_assert_eq!(v["op"].as_u64(), Some(u64::from(*op)));
+                    *self.done.entry(*op).or_default() += 1;
+                    prop_assert!(self.ops.contains(op), "Done for an op never started: {}", op);
+                    prop_assert_eq!(self.done.get(op).copied(), Some(1), "two Done for op {}", op);
+                }
+                _ => {}
+            }
+        }
+        Ok(n)
+    }
+
+    fn stored<'a>(&'a self, s: &'a Stored) -> Option<&'a str> {
+        match s {
+            Stored::None => None,
+            Stored::LastWritten => self.last_written.as_deref(),
+            Stored::Text(t) => Some(t),
+        }
+    }
+
+    fn pick(&mut self, i: &prop::sample::Index, made_up: Option<u32>) -> u32 {
+        if let Some(id) = made_up {
+            return id;
+        }
+        // Mostly an open request; sometimes one already answered (a late duplicate reply).
+        if !self.http_open.is_empty() && i.index(4) != 0 {
+            return self.http_open.remove(i.index(self.http_open.len()));
+        }
+        if self.http_seen.is_empty() {
+            0
+        } else {
+            self.http_seen[i.index(self.http_seen.len())]
+        }
+    }
+}
+
+#[test]
+fn client_survives_arbitrary_calls_and_replies_and_finishes_every_op() {
+    let strategy = || {
+        (
+            prop_oneof![3 => Just("https://abcdefghij.baseapi.memfiredb.com".to_owned()), 1 => url_like(), 1 => text()],
+            prop_oneof![3 => Just("anon-key".to_owned()), 1 => text()],
+            client_options(),
+            // Each call mostly followed by draining `poll()`, as the shim does.
+            prop::collection::vec((action(), prop::bool::weighted(0.85)), 0..24),
+        )
+    };
+    check("client", strategy, |(url, key, options, actions)| {
+        let mut c = Client::new(&url, &key, &options);
+        let mut w = World::default();
+        w.drain(&mut c)?;
+        for (a, drain_after) in &actions {
+            match a {
+                Action::Restore(s, t) => c.restore(w.stored(s), *t),
+                Action::GetSession(s, t) => {
+                    let op = c.get_session(w.stored(s), *t);
+                    prop_assert!(w.ops.insert(op), "op id {} reused", op);
+                }
+                Action::SignIn(p, t) => {
+                    let op = c.sign_in_with_wechat(p, *t);
+                    prop_assert!(w.ops.insert(op), "op id {} reused", op);
+                }
+                Action::Respond(i, made_up, status, body, t) => {
+                    let id = w.pick(i, *made_up);
+                    w.retry_possible |= is_retryable_status(*status);
+                    c.handle_response(id, *status, body, *t);
+                }
+                Action::TransportError(i, made_up, msg, t) => {
+                    let id = w.pick(i, *made_up);
+                    w.retry_possible = true;
+                    c.handle_transport_error(id, msg, *t);
+                }
+                Action::StorageResult(err) => {
+                    c.handle_storage_result(err.as_deref());
+                    w.unacked_sets = w.unacked_sets.saturating_sub(1);
+                }
+                Action::Drain => {
+                    w.drain(&mut c)?;
+                }
+            }
+            if *drain_after {
+                w.drain(&mut c)?;
+            }
+        }
+        // Settle like a shim whose server now answers every request with a plain 400 and whose
+        // storage accepts every write: then every operation must have finished.
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            prop_assert!(rounds < 1_000, "the client never settles");
+            let produced = w.drain(&mut c)?;
+            if let Some(id) = w.http_open.pop() {
+                c.handle_response(id, 400, r#"{"code":"validation_failed","message":"no"}"#, 1.8e12);
+            } else if w.unacked_sets > 0 {
+                w.unacked_sets -= 1;
+                c.handle_storage_result(None);
+            } else if produced == 0 {
+                break;
+            }
+        }
+        // (Two Done for one op fail in `drain`; an op still open here may be waiting for a retry
+        // back-off timer after a retryable failure: timers are driven by methods not used here.)
+        for op in &w.ops {
+            if !w.retry_possible {
+                prop_assert_eq!(w.done.get(op).copied(), Some(1), "op {} did not finish", op);
+            }
+        }
+        Ok(())
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hand-picked inputs, replayed through every parser
+
+#[test]
+fn corpus_inputs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_corpus");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/fuzz_corpus") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("read");
+        let text = String::from_utf8_lossy(&bytes);
+        let text = text.as_ref();
+        let _ = Session::from_stored(text);
+        let _ = Session::from_token_response(text, 1.7e12);
+        for status in [0, 200, 400, 403, 500, 520, 999] {
+            let e = from_http(status, text);
+            assert_eq!(is_retryable_status(status), e.kind() == ErrorKind::AuthRetryableFetchError);
+            assert!(!e.message.is_empty() || known_empty_message_bug(text), "{path:?}");
+        }
+        let _ = BaseUrl::parse(text);
+        let enc = encode_query_value(text);
+        assert_eq!(percent_decode_str(&enc).decode_utf8().ok().as_deref(), Some(text));
+        let _ = jwt::decode_claims(text);
+        let _ = jwt::decode_claims(&format!("h.{}.s", URL_SAFE_NO_PAD.encode(&bytes)));
+        let _ = callback::parse(text);
+        let mut c = Client::new("https://abcdefghij.baseapi.memfiredb.com", "anon-key", text);
+        c.restore(Some(text), 1.7e12);
+        c.get_session(Some(text), 1.7e12);
+        c.sign_in_with_wechat(text, 1.7e12);
+        c.sign_in_with_wechat(&json!({ "code": text }).to_string(), 1.7e12);
+        while let Some(o) = c.poll() {
+            assert!(serde_json::from_str::<Value>(&o.to_json()).is_ok());
+            if let Output::Http(r) = o {
+                c.handle_response(r.id, 200, text, 1.7e12);
+            }
+        }
+        n += 1;
+    }
+    assert!(n >= 10, "the corpus has {n} files");
+}
