@@ -257,10 +257,9 @@ fn the_tick_refreshes_ahead_of_expiry_and_follows_app_show_and_hide() {
     c.start_auto_refresh(false, T0);
     assert!(refreshes(&drain(&mut c)).is_empty(), "200 s left: not yet");
     assert_eq!(c.poll_timeout(), Some(T0 + 30_000.0));
-    let mut now = T0;
     let mut fired_at = None;
     for _ in 0..10 {
-        now = c.poll_timeout().unwrap();
+        let now = c.poll_timeout().unwrap();
         c.handle_timeout(now);
         if !refreshes(&drain(&mut c)).is_empty() {
             fired_at = Some(now);
