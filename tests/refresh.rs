@@ -132,8 +132,7 @@ fn transient_failures_are_retried_with_backoff_and_never_sign_out() {
         let mut now = T0;
         let mut delays = Vec::new();
         let mut outs = drain(&mut c);
-        loop {
-            let Some(r) = refreshes(&outs).pop() else { break };
+        while let Some(r) = refreshes(&outs).pop() {
             match fail {
                 "transport" => c.handle_transport_error(r.id, "request:fail timeout", now),
                 s => c.handle_response(r.id, s.parse().unwrap(), "<html>bad gateway</html>", now),
