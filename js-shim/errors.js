@@ -42,8 +42,6 @@ const AuthRetryableFetchError = subclass('AuthRetryableFetchError', CustomAuthEr
 const AuthInvalidCredentialsError = subclass('AuthInvalidCredentialsError', CustomAuthError)
 const AuthSessionMissingError = subclass('AuthSessionMissingError', CustomAuthError)
 const AuthInvalidTokenResponseError = subclass('AuthInvalidTokenResponseError', CustomAuthError)
-// wx storage refused the session (1 MB per key, 10 MB in all); not in auth-js, which has no quota.
-const AuthStorageError = subclass('AuthStorageError', CustomAuthError)
 const AuthPKCEGrantCodeExchangeError = subclass('AuthPKCEGrantCodeExchangeError', CustomAuthError)
 
 const classes = {
@@ -55,7 +53,6 @@ const classes = {
   AuthInvalidCredentialsError,
   AuthSessionMissingError,
   AuthInvalidTokenResponseError,
-  AuthStorageError,
   AuthPKCEGrantCodeExchangeError,
 }
 

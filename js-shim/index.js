@@ -20,6 +20,5 @@ module.exports = {
   AuthInvalidCredentialsError: errors.AuthInvalidCredentialsError,
   AuthSessionMissingError: errors.AuthSessionMissingError,
   AuthInvalidTokenResponseError: errors.AuthInvalidTokenResponseError,
-  AuthStorageError: errors.AuthStorageError,
   AuthPKCEGrantCodeExchangeError: errors.AuthPKCEGrantCodeExchangeError,
 }

@@ -22,8 +22,6 @@ pub enum ErrorKind {
     AuthSessionMissingError,
     /// A 2xx reply that should carry a session but does not.
     AuthInvalidTokenResponseError,
-    /// wx storage refused to save the session (quota: 1 MB per key, 10 MB in all).
-    AuthStorageError,
     /// `exchangeCodeForSession` without a stored PKCE verifier.
     AuthPKCEGrantCodeExchangeError,
 }
@@ -37,7 +35,6 @@ impl ErrorKind {
             ErrorKind::AuthInvalidCredentialsError => "AuthInvalidCredentialsError",
             ErrorKind::AuthSessionMissingError => "AuthSessionMissingError",
             ErrorKind::AuthInvalidTokenResponseError => "AuthInvalidTokenResponseError",
-            ErrorKind::AuthStorageError => "AuthStorageError",
             ErrorKind::AuthPKCEGrantCodeExchangeError => "AuthPKCEGrantCodeExchangeError",
         }
     }
