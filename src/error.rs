@@ -67,9 +67,15 @@ impl AuthError {
     }
 
     /// `wx.request` failed (network down, timeout, abort): status 0, retryable.
+    /// The message is a sentence; WeChat's errMsg follows in brackets for the developer.
     pub fn transport(err_msg: &str) -> Self {
         let detail = if err_msg.is_empty() { "request:fail" } else { err_msg };
-        Self::new(ErrorKind::AuthRetryableFetchError, detail, Some(0), Some("network_error"))
+        let sentence = if detail.contains("timeout") {
+            "The server did not answer in time; check the network and try again"
+        } else {
+            "The network request failed; check the network and try again"
+        };
+        Self::new(ErrorKind::AuthRetryableFetchError, format!("{sentence} ({detail})"), Some(0), Some("network_error"))
     }
 
     pub fn kind(&self) -> ErrorKind {

@@ -190,7 +190,11 @@ fn network_failures_and_gateway_errors_are_retryable_not_api_errors() {
     let err = done(&outs).2.unwrap();
     assert_eq!(
         (err.kind(), err.status, err.message.as_str()),
-        (ErrorKind::AuthRetryableFetchError, Some(0), "request:fail timeout")
+        (
+            ErrorKind::AuthRetryableFetchError,
+            Some(0),
+            "The server did not answer in time; check the network and try again (request:fail timeout)"
+        )
     );
 
     let outs = sign_in(&mut c, "x", 521, "<html>Cloudflare: web server is down</html>", T0);
