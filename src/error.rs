@@ -96,7 +96,10 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
     let obj = parsed.as_ref().and_then(Value::as_object);
 
-    let str_field = |key: &str| obj.and_then(|o| o.get(key)).and_then(Value::as_str).map(str::to_owned);
+    // Empty strings are skipped, like auth-js' `msg || message || error_description || error`.
+    let str_field = |key: &str| {
+        obj.and_then(|o| o.get(key)).and_then(Value::as_str).filter(|s| !s.trim().is_empty()).map(str::to_owned)
+    };
     let message = str_field("msg")
         .or_else(|| str_field("message"))
         .or_else(|| str_field("error_description"))

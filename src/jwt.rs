@@ -38,8 +38,9 @@ pub fn decode_claims(token: &str) -> Option<Map<String, Value>> {
     } else {
         BASE64URL.decode(payload).ok()?
     };
-    // `from_slice` rejects invalid UTF-8, so a claim is never silently altered.
-    match serde_json::from_slice(&bytes).ok()? {
+    // Invalid UTF-8 is rejected, not replaced, so a claim is never silently altered. `from_str`
+    // (not `from_slice`) reuses the JSON parser the rest of the core links.
+    match serde_json::from_str(core::str::from_utf8(&bytes).ok()?).ok()? {
         Value::Object(claims) => Some(claims),
         _ => None,
     }

@@ -34,7 +34,11 @@ impl BaseUrl {
             return Err(format!("supabaseUrl has no valid host (got \"{trimmed}\")"));
         }
         let host = if let Some(v6) = authority.strip_prefix('[') {
-            format!("[{}]", v6.split(']').next().unwrap_or(""))
+            // `[addr]` or `[addr]:port`, nothing else.
+            match v6.split_once(']') {
+                Some((addr, rest)) if rest.is_empty() || rest.starts_with(':') => format!("[{addr}]"),
+                _ => return Err(format!("supabaseUrl has an unclosed IPv6 host (got \"{trimmed}\")")),
+            }
         } else {
             authority.split(':').next().unwrap_or("").to_ascii_lowercase()
         };
