@@ -465,3 +465,15 @@ fn every_method_builds_the_request_of_the_sdk_we_replace() {
         assert_eq!(r.headers["apikey"], KEY);
     }
 }
+
+#[test]
+fn verify_otp_of_type_recovery_emits_password_recovery() {
+    for (kind, event) in [("recovery", AuthEvent::PasswordRecovery), ("sms", AuthEvent::SignedIn)] {
+        let mut c = Client::new(URL, KEY, "{}");
+        let args = json!([{ "email": "a@b.c", "token": "123456", "type": kind }]).to_string();
+        c.invoke("verifyOtp", &args, None, &[], T0);
+        let r = https(&drain(&mut c)).pop().unwrap();
+        c.handle_response(r.id, 200, &token_body(1, 3600, "abcdefghij.baseapi.memfiredb.com"), T0);
+        assert_eq!(events(&drain(&mut c)), [event], "{kind}");
+    }
+}
