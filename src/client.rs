@@ -229,7 +229,9 @@ pub struct Client {
     next_id: u32,
     pending: Vec<(u32, Pending)>,
     /// Session writes awaiting `handle_storage_result`, in order.
-    saving: VecDeque<()>,
+    /// Writes awaiting `handle_storage_result`, oldest first: the session value written, or
+    /// `None` for another key (the PKCE verifier).
+    saving: VecDeque<Option<String>>,
     refresh: Option<Refresh>,
     /// The auto-refresh tick: running (app shown, `autoRefreshToken`) and when it is next due.
     ticking: bool,
@@ -636,7 +638,7 @@ impl Client {
                 if let Some(v) = verifier {
                     let value = serde_json::to_string(&v).unwrap_or_default();
                     self.out.push_back(Output::StorageSet { key: self.verifier_key(), value });
-                    self.saving.push_back(());
+                    self.saving.push_back(None);
                 }
                 self.finish(op, oauth_data(Some(&provider), Some(&url)), None);
             }
@@ -698,16 +700,13 @@ impl Client {
     /// A failed write (quota: 1 MB per key, 10 MB in all) is reported and the session kept in
     /// memory: the user stays signed in for this run.
     pub fn handle_storage_result(&mut self, error: Option<&str>) {
-        if self.saving.pop_front().is_none() {
-            return;
-        }
-        match error {
-            None => {
-                if let Some(json) = self.session_json.clone() {
-                    self.stored_raw = Some(json);
-                }
-            }
-            Some(msg) => self.log(
+        // The value this acknowledgement is for: with an async store, newer writes may be pending,
+        // so storage now holds this one, not necessarily the current session.
+        let Some(written) = self.saving.pop_front() else { return };
+        match (error, written) {
+            (_, None) => {}
+            (None, Some(value)) => self.stored_raw = Some(value),
+            (Some(msg), Some(_)) => self.log(
                 "warn",
                 format!("the session could not be saved in wx storage ({msg}); it is kept in memory for this run"),
             ),
@@ -993,8 +992,8 @@ impl Client {
             return;
         }
         if let Some(json) = self.session_json.clone() {
-            self.out.push_back(Output::StorageSet { key: self.storage_key.clone(), value: json });
-            self.saving.push_back(());
+            self.out.push_back(Output::StorageSet { key: self.storage_key.clone(), value: json.clone() });
+            self.saving.push_back(Some(json));
         }
     }
 

@@ -477,3 +477,25 @@ fn verify_otp_of_type_recovery_emits_password_recovery() {
         assert_eq!(events(&drain(&mut c)), [event], "{kind}");
     }
 }
+
+/// With an async store, acknowledgements arrive after newer writes were queued: storage then holds
+/// the acknowledged value, and `getSession` must not mistake it for a change made elsewhere.
+#[test]
+fn late_acknowledgements_of_an_async_store_do_not_roll_the_session_back() {
+    let mut c = Client::new(URL, KEY, "{}");
+    c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+    let login = https(&std::iter::from_fn(|| c.poll()).collect::<Vec<_>>()).pop().unwrap();
+    c.handle_response(login.id, 200, &token_body(1, 3600, "abcdefghij.baseapi.memfiredb.com"), T0);
+    let first: Vec<Output> = std::iter::from_fn(|| c.poll()).collect(); // write 1 pending
+    let Some(Output::StorageSet { value: v1, .. }) = first.first().cloned() else { panic!("{first:?}") };
+    c.invoke("updateUser", r#"[{"data":{"a":1}}]"#, None, &[], T0);
+    let put = https(&std::iter::from_fn(|| c.poll()).collect::<Vec<_>>()).pop().unwrap();
+    c.handle_response(put.id, 200, r#"{"id":"u-1","user_metadata":{"a":1}}"#, T0);
+    let second: Vec<Output> = std::iter::from_fn(|| c.poll()).collect(); // write 2 pending
+    assert!(matches!(second[0], Output::StorageSet { .. }));
+    c.handle_storage_result(None); // write 1 landed; write 2 still in flight
+    c.get_session(Some(&v1), T0);
+    let outs: Vec<Output> = std::iter::from_fn(|| c.poll()).collect();
+    assert_eq!(dones(&outs)[0].1["session"]["user"]["user_metadata"]["a"], 1, "the newer in-memory session stays");
+    assert!(!outs.iter().any(|o| matches!(o, Output::StorageRemove { .. })));
+}
