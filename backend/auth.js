@@ -6,7 +6,8 @@ const http = require('http')
 const jwt = require('./jwt')
 const { randomString } = require('./wechat')
 
-const { ApiError, parseJson, send, sendApiError } = require('./http-util')
+const { ApiError, bearerToken, parseJson, send, sendApiError } = require('./http-util')
+const { withTx } = require('./db')
 
 const RT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 const newRefreshToken = () => randomString(12, RT_ALPHABET)
@@ -91,21 +92,6 @@ function userJson(u, identities) {
   o.is_anonymous = !!u.is_anonymous
   if (u.banned_until) o.banned_until = iso(u.banned_until)
   return o
-}
-
-async function withTx(pool, fn) {
-  const client = await pool.connect()
-  try {
-    await client.query('begin')
-    const out = await fn(client)
-    await client.query('commit')
-    return out
-  } catch (e) {
-    try { await client.query('rollback') } catch (_) { /* ignore */ }
-    throw e
-  } finally {
-    client.release()
-  }
 }
 
 function getJson(target) {
@@ -620,12 +606,11 @@ function createAuth(ctx) {
 
   // ---- Bearer authentication (GoTrue requireAuthentication) ----
   async function authenticate(req) {
-    const h = req.headers.authorization || ''
-    const m = /^bearer\s+(\S+)\s*$/i.exec(h)
-    if (!m) throw new ApiError(401, 'no_authorization', 'This endpoint requires a valid Bearer token')
+    const token = bearerToken(req.headers.authorization)
+    if (!token) throw new ApiError(401, 'no_authorization', 'This endpoint requires a valid Bearer token')
     let claims
     try {
-      claims = jwt.verify(m[1], cfg.jwtSecret, nowSec())
+      claims = jwt.verify(token, cfg.jwtSecret, nowSec())
     } catch (e) {
       throw new ApiError(403, 'bad_jwt', `invalid JWT: unable to parse or verify signature, ${e.message}`)
     }

@@ -31,7 +31,7 @@
 // api (be.functions): { dir (get/set), url (baseUrl + '/functions/v1'), errors }
 const fs = require('fs')
 const path = require('path')
-const { send } = require('./http-util')
+const { bearerToken, send } = require('./http-util')
 
 const PREFIX = '/functions/v1'
 const NAME_RE = /^[A-Za-z0-9_-]+$/
@@ -62,11 +62,10 @@ function create(ctx) {
 
   // Returns { claims } | { error: body }.
   function checkJwt(req) {
-    const h = req.headers.authorization
-    const m = typeof h === 'string' ? /^bearer\s+(\S+)\s*$/i.exec(h) : null
-    if (!m) return { error: { msg: 'Error: Missing authorization header' } }
+    const token = bearerToken(req.headers.authorization)
+    if (!token) return { error: { msg: 'Error: Missing authorization header' } }
     try {
-      return { claims: ctx.jwt.verify(m[1], ctx.cfg.jwtSecret, Math.floor(ctx.now() / 1000)) }
+      return { claims: ctx.jwt.verify(token, ctx.cfg.jwtSecret, Math.floor(ctx.now() / 1000)) }
     } catch (_) {
       return { error: { msg: 'Invalid JWT' } }
     }

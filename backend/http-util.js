@@ -114,4 +114,11 @@ function parseJson(text) {
   return v
 }
 
-module.exports = { API_VERSION_2024, CORS_HEADERS, ApiError, wantsApi2024, send, sendApiError, readBody, parseJson, tooLargeError }
+// The token of an `Authorization: Bearer <token>` value (scheme in any case, one token, trailing blanks allowed),
+// or null for anything else (missing, another scheme, no token, more than one word).
+function bearerToken(authorization) {
+  const m = typeof authorization === 'string' ? /^bearer\s+(\S+)\s*$/i.exec(authorization) : null
+  return m ? m[1] : null
+}
+
+module.exports = { API_VERSION_2024, CORS_HEADERS, ApiError, wantsApi2024, send, sendApiError, readBody, parseJson, tooLargeError, bearerToken }

@@ -9,6 +9,7 @@
 const http = require('http')
 const https = require('https')
 const { ApiError, parseJson } = require('./http-util')
+const { withTx } = require('./db')
 const { checkWxacodeArgs } = require('./wechat')
 const { normalizePhone } = require('./auth')
 
@@ -100,21 +101,6 @@ function create(ctx) {
     return new ApiError(502, 'wechat_error', `wechat error: ${errText(wx)}`)
   }
 
-  async function withTx(fn) {
-    const client = await pool.connect()
-    try {
-      await client.query('begin')
-      const out = await fn(client)
-      await client.query('commit')
-      return out
-    } catch (e) {
-      try { await client.query('rollback') } catch (_) { /* ignore */ }
-      throw e
-    } finally {
-      client.release()
-    }
-  }
-
   const uniqueViolation = (e, constraintPart) => e && e.code === '23505' && (!constraintPart || String(e.constraint || '').includes(constraintPart))
 
   // ---- GET /wechat_mini/bind_phone?code= ----
@@ -135,7 +121,7 @@ function create(ctx) {
     const phone = normalizePhone(`+${cc}${pure}`)
     const userId = user.row.id
     try {
-      return await withTx(async (db) => {
+      return await withTx(pool, async (db) => {
         const taken = await db.query('select 1 from auth.users where phone = $1 and id <> $2 limit 1', [phone, userId])
         if (taken.rows.length) throw new ApiError(422, 'phone_exists', 'phone number already registered by another user')
         const t = nowDate()
@@ -163,7 +149,7 @@ function create(ctx) {
     const userId = user.row.id
     const exists = () => new ApiError(422, 'user_already_exists', 'wechat user already exists')
     try {
-      return await withTx(async (db) => {
+      return await withTx(pool, async (db) => {
         const me = (await db.query('select * from auth.users where id = $1 for update', [userId])).rows[0]
         if (!me) throw new ApiError(403, 'user_not_found', 'User from sub claim in JWT does not exist')
         if (me.wechat_openid === openid) return (await ctx.auth.loadUser(db, userId)).json

@@ -3,8 +3,8 @@
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
-const net = require('net')
 const { execFile, execFileSync, spawn } = require('child_process')
+const { freePort } = require('./net-util')
 
 // The newest PostgreSQL installed from Debian's packages (15 on Debian 12), or $PG_BIN.
 function findPgBin() {
@@ -49,18 +49,6 @@ function postgresIds() {
   if (!line) throw new Error('no postgres user in /etc/passwd')
   const f = line.split(':')
   return { uid: Number(f[2]), gid: Number(f[3]) }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.unref()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 function rmrf(dir) {

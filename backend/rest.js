@@ -15,10 +15,10 @@
 //   verdicts (401 PGRST301 "JWT expired", 30 s leeway) follow the virtual clock.
 const fs = require('fs')
 const path = require('path')
-const net = require('net')
 const http = require('http')
 const { spawn } = require('child_process')
-const { CORS_HEADERS, send } = require('./http-util')
+const { CORS_HEADERS, bearerToken, send } = require('./http-util')
+const { freePort } = require('./net-util')
 
 const PREFIX = '/rest/v1'
 const HOP_BY_HOP = new Set([
@@ -37,18 +37,6 @@ function findBinary() {
   } catch (_) {
     return path.join(__dirname, '..', 'node_modules', pkg, name)
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.unref()
-    s.on('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 // `setpriv --pdeathsig KILL` (util-linux) makes the kernel kill PostgREST when this process dies.
@@ -228,11 +216,11 @@ function create(ctx) {
   function bridgeClock(authorization) {
     const offsetSec = Math.round((ctx.now() - Date.now()) / 1000)
     if (offsetSec === 0) return authorization
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization || '')
-    if (!m) return authorization
+    const token = bearerToken(authorization)
+    if (!token) return authorization
     let payload
     try {
-      payload = ctx.jwt.verify(m[1], ctx.cfg.jwtSecret, null)
+      payload = ctx.jwt.verify(token, ctx.cfg.jwtSecret, null)
     } catch (_) {
       return authorization // not ours, or broken: PostgREST answers for it
     }

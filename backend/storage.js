@@ -39,6 +39,7 @@ const { Transform } = require('stream')
 const { pipeline } = require('stream/promises')
 const busboy = require('busboy')
 const { CORS_HEADERS, send } = require('./http-util')
+const { withTx } = require('./db')
 
 const PREFIX = '/storage/v1'
 const GLOBAL_FILE_SIZE_LIMIT = 50 * 1024 * 1024 // storage-api's FILE_SIZE_LIMIT default (50 MB)
@@ -259,24 +260,16 @@ function create(ctx) {
   const ownsBucket = (auth, bucket) => auth.service || (auth.user && bucket.owner === auth.sub)
 
   // ---- db ----
-  async function withTx(fn) {
-    const client = await pool.connect()
-    try {
-      await client.query('begin')
-      const out = await fn(client)
-      await client.query('commit')
-      return out
-    } catch (e) {
-      try { await client.query('rollback') } catch (_) { /* ignore */ }
-      throw e
-    } finally {
-      client.release()
-    }
-  }
-
   async function getBucket(db, id) {
     const b = (await db.query('select * from storage.buckets where id = $1', [id])).rows[0]
     if (!b) throw E.noSuchBucket()
+    return b
+  }
+
+  // The bucket `id` when `auth` may change it (service role, or the bucket's owner); else the RLS error.
+  async function ownedBucket(auth, id) {
+    const b = await getBucket(pool, id)
+    if (!ownsBucket(auth, b)) throw E.rls()
     return b
   }
 
@@ -393,7 +386,7 @@ function create(ctx) {
   async function storeObject({ bucket, name, auth, upsert, mode, file }) {
     let renamed = false
     try {
-      return await withTx(async (db) => {
+      return await withTx(pool, async (db) => {
         const t = nowDate()
         const meta = metadataFor(file, t)
         const ex = await findObject(db, bucket.id, name, true)
@@ -673,7 +666,7 @@ function create(ctx) {
       throw E.bad('body/prefixes must NOT have fewer than 1 items')
     }
     const bucket = await getBucket(pool, bucketId)
-    const rows = await withTx(async (db) => {
+    const rows = await withTx(pool, async (db) => {
       const found = (await db.query(
         'select * from storage.objects where bucket_id = $1 and name = any($2) order by name for update', [bucketId, prefixes])).rows
       const visible = canRead(auth, bucket) ? found : []
@@ -689,7 +682,7 @@ function create(ctx) {
   async function deleteObject(req, bucketId, name) {
     const auth = authenticate(req)
     const bucket = await getBucket(pool, bucketId)
-    const row = await withTx(async (db) => {
+    const row = await withTx(pool, async (db) => {
       const o = await findObject(db, bucketId, name, true)
       if (!o || !canRead(auth, bucket)) throw E.noSuchKey()
       if (!owns(auth, o)) throw E.rls()
@@ -714,7 +707,7 @@ function create(ctx) {
     const a = moveArgs(await readJson(r))
     const bucket = await getBucket(pool, a.bucketId)
     const dest = a.destBucket === a.bucketId ? bucket : await getBucket(pool, a.destBucket)
-    await withTx(async (db) => {
+    await withTx(pool, async (db) => {
       const src = await findObject(db, a.bucketId, a.sourceKey, true)
       if (!src || !canRead(auth, bucket)) throw E.noSuchKey()
       if (!owns(auth, src) || !canInsert(auth)) throw E.rls()
@@ -739,7 +732,7 @@ function create(ctx) {
     let renamed = false
     try {
       await fsp.copyFile(filePath(src.id), tmp)
-      const row = await withTx(async (db) => {
+      const row = await withTx(pool, async (db) => {
         const t = nowDate()
         const meta = { ...(src.metadata || {}), lastModified: t.toISOString() }
         const ex = await findObject(db, dest.id, a.destinationKey, true)
@@ -811,8 +804,7 @@ function create(ctx) {
     const body = await readJson(r)
     const sizeLimit = parseFileSizeLimit(body.file_size_limit)
     const mimes = parseMimeTypes(body.allowed_mime_types)
-    const b = await getBucket(pool, id)
-    if (!ownsBucket(auth, b)) throw E.rls()
+    await ownedBucket(auth, id)
     const sets = ['updated_at = $2']
     const vals = [id, nowDate()]
     if (typeof body.public === 'boolean') { vals.push(body.public); sets.push(`public = $${vals.length}`) }
@@ -825,8 +817,7 @@ function create(ctx) {
   async function emptyBucket(req, r, id) {
     const auth = authenticate(req)
     await readJson(r)
-    const b = await getBucket(pool, id)
-    if (!ownsBucket(auth, b)) throw E.rls()
+    await ownedBucket(auth, id)
     const { rows } = await pool.query('delete from storage.objects where bucket_id = $1 returning id', [id])
     await Promise.all(rows.map((o) => unlinkQuiet(filePath(o.id))))
     return { message: 'Successfully emptied' }
@@ -835,9 +826,8 @@ function create(ctx) {
   async function deleteBucket(req, r, id) {
     const auth = authenticate(req)
     await readJson(r)
-    const b = await getBucket(pool, id)
-    if (!ownsBucket(auth, b)) throw E.rls()
-    await withTx(async (db) => {
+    await ownedBucket(auth, id)
+    await withTx(pool, async (db) => {
       await db.query('select 1 from storage.buckets where id = $1 for update', [id])
       const n = (await db.query('select count(*)::int as n from storage.objects where bucket_id = $1', [id])).rows[0].n
       if (n > 0) throw E.notEmpty()

@@ -5,11 +5,11 @@
 // supabase-wechat.
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const http = require('node:http')
 
 const { startBackend } = require('../../backend')
-const { createSimulator } = require('../sim')
 const { makeProject, OURS, ANCHOR } = require('./lib/project')
+const { callJson } = require('./lib/http')
+const { userSim, wxLoginCode: wxLogin, closeAll } = require('./lib/e2e')
 
 const STORAGE_KEY = 'sb-127-auth-token'
 let be
@@ -32,34 +32,11 @@ module.exports = createClient(${url}, ${key})`,
   )
 })
 
-after(async () => {
-  for (const s of sims) s.close()
-  if (project) project.cleanup()
-  if (be) await be.stop()
-})
+after(() => closeAll({ sims, project, be }))
 
-function newSim(openid) {
-  const sim = createSimulator({ root: project.root, wechatUrl: be.url + '/wechat', appid: be.wechat.appid, user: { openid, unionid: '' } })
-  sims.push(sim)
-  return sim
-}
+const newSim = (openid) => userSim(be, project, openid, sims)
 
-function wxLogin(app) {
-  return app.eval('new Promise((resolve, reject) => wx.login({ success: (r) => resolve(r.code), fail: reject }))')
-}
-
-function call(method, path, body, headers = {}) {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
-    const req = http.request(be.url + path, { method, headers: { apikey: be.anonKey, 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = ''
-      res.on('data', (c) => (text += c))
-      res.on('end', () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : null }))
-    })
-    req.on('error', reject)
-    req.end(data)
-  })
-}
+const call = (method, path, body, headers = {}) => callJson(be, method, path, body, headers)
 
 test('the old SDK signs in with WeChat, binds a phone, refreshes, and gets a QR code', async () => {
   const sim = newSim('o_anchor_1')

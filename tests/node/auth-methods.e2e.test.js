@@ -6,8 +6,9 @@ const assert = require('node:assert/strict')
 const http = require('node:http')
 
 const { startBackend } = require('../../backend')
-const { createSimulator } = require('../sim')
 const { makeProject } = require('./lib/project')
+const { send } = require('./lib/http')
+const { launchUser, wxLoginCode: wxCode, waitFor, closeAll } = require('./lib/e2e')
 
 const STORAGE_KEY = 'sb-127-auth-token'
 let be
@@ -72,43 +73,19 @@ module.exports = { storage, supabase: createClient(${JSON.stringify(be.url)}, ${
   })
 })
 
-after(async () => {
-  for (const s of sims) s.close()
-  if (project) project.cleanup()
-  if (be) await be.stop()
-})
+after(() => closeAll({ sims, project, be }))
 
-async function launch(openid) {
-  const sim = createSimulator({ root: project.root, wechatUrl: be.url + '/wechat', appid: be.wechat.appid, user: { openid, unionid: '' } })
-  sims.push(sim)
-  return { sim, app: await sim.launch() }
-}
-
-function wxCode(app) {
-  return app.eval('new Promise((resolve, reject) => wx.login({ success: (r) => resolve(r.code), fail: reject }))')
-}
+const launch = (openid) => launchUser(be, project, openid, sims)
 
 async function lastMessage(to) {
   const r = await get(`/_control/messages?to=${encodeURIComponent(to)}`)
   return JSON.parse(r.body)[0]
 }
 
-function get(path) {
-  return new Promise((resolve, reject) => {
-    http.get(be.url + path, (res) => {
-      let body = ''
-      res.on('data', (c) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body }))
-    }).on('error', reject)
-  })
-}
-
-async function waitFor(pred, ms = 5000) {
-  const end = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 10))
-  }
+// A plain GET (Node's global agent); the reply text as `body`.
+async function get(path) {
+  const r = await send(be.url + path, { agent: http.globalAgent })
+  return { status: r.status, headers: r.headers, body: r.text }
 }
 
 test('seed 002 profile page runs unmodified: user.data.phone, updateUser, error?.error || error?.msg', async () => {

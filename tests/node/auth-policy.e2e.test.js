@@ -6,8 +6,9 @@ const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { startBackend } = require('../../backend')
-const { createSimulator } = require('../sim')
 const { makeProject } = require('./lib/project')
+const { callJson } = require('./lib/http')
+const e2e = require('./lib/e2e')
 
 const STORAGE_KEY = 'sb-127-auth-token'
 let be
@@ -24,18 +25,12 @@ module.exports = createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.ano
   })
 })
 
-after(async () => {
-  for (const s of sims) s.close()
-  if (project) project.cleanup()
-  if (be) await be.stop()
-})
+after(() => e2e.closeAll({ sims, project, be }))
 
 async function signedIn(openid, libName = 'lib/supabase') {
-  const sim = createSimulator({ root: project.root, wechatUrl: be.url + '/wechat', appid: be.wechat.appid, user: { openid, unionid: '' } })
-  sims.push(sim)
-  const app = await sim.launch()
+  const { sim, app } = await e2e.launchUser(be, project, openid, sims)
   const sb = app.require(libName)
-  const code = await app.eval('new Promise((resolve, reject) => wx.login({ success: (r) => resolve(r.code), fail: reject }))')
+  const code = await e2e.wxLoginCode(app)
   const { data, error } = await sb.auth.signInWithWechat({ code })
   assert.equal(error, null)
   return { sim, app, sb, session: data.session }
@@ -50,30 +45,13 @@ function refreshRequests() {
   return be.requests.filter((r) => r.path === '/auth/v1/token' && r.params.grant_type === 'refresh_token')
 }
 
-async function waitFor(pred, ms = 10000) {
-  const end = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
+const waitFor = (pred, ms = 10000) => e2e.waitFor(pred, ms)
 
 function refreshOutOfBand(refreshToken) {
   return fetchJson('POST', '/auth/v1/token?grant_type=refresh_token', { refresh_token: refreshToken })
 }
 
-function fetchJson(method, path, body) {
-  const http = require('node:http')
-  return new Promise((resolve, reject) => {
-    const req = http.request(be.url + path, { method, headers: { apikey: be.anonKey, 'content-type': 'application/json' } }, (res) => {
-      let t = ''
-      res.on('data', (c) => (t += c))
-      res.on('end', () => resolve({ status: res.statusCode, body: t ? JSON.parse(t) : null }))
-    })
-    req.on('error', reject)
-    req.end(body === undefined ? undefined : JSON.stringify(body))
-  })
-}
+const fetchJson = (method, path, body) => callJson(be, method, path, body)
 
 test('100 concurrent getUser() on an expired token send exactly one refresh request', async () => {
   const { app, sb, session } = await signedIn('o_concurrent')

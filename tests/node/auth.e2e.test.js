@@ -4,11 +4,14 @@
 // endpoints, fake WeChat).
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
+const http = require('node:http')
 const net = require('node:net')
 
 const { startBackend } = require('../../backend')
 const { createSimulator } = require('../sim')
 const { makeProject } = require('./lib/project')
+const { send } = require('./lib/http')
+const e2e = require('./lib/e2e')
 
 const STORAGE_KEY = 'sb-127-auth-token' // first label of 127.0.0.1, as supabase-js derives it
 const SESSION_KEYS = ['access_token', 'token_type', 'expires_in', 'refresh_token', 'user', 'expires_at']
@@ -112,13 +115,7 @@ function newSim(opts = {}) {
   return sim
 }
 
-async function waitFor(pred, ms = 5000) {
-  const end = Date.now() + ms
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timed out waiting')
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
+const waitFor = (pred, ms = 5000) => e2e.waitFor(pred, ms, 5)
 
 function closedPort() {
   return new Promise((resolve) => {
@@ -306,17 +303,11 @@ test('the wasm memory never grows during sign-in, restore and errors', async () 
   assert.equal(initial, 4 * 1024 * 1024)
 })
 
-function fetchUser(token) {
-  const http = require('node:http')
-  return new Promise((resolve, reject) => {
-    http
-      .get(be.url + '/auth/v1/user', { headers: { apikey: be.anonKey, Authorization: 'Bearer ' + token } }, (res) => {
-        let body = ''
-        res.on('data', (c) => (body += c))
-        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(res.statusCode + body))))
-      })
-      .on('error', reject)
-  })
+// GET /auth/v1/user (Node's global agent): the user JSON, or an error with the status and body.
+async function fetchUser(token) {
+  const r = await send(be.url + '/auth/v1/user', { headers: { apikey: be.anonKey, Authorization: 'Bearer ' + token }, agent: http.globalAgent })
+  if (r.status !== 200) throw new Error(r.status + r.text)
+  return JSON.parse(r.text)
 }
 
 test('getSession follows wx storage: a page that logs out with wx.clearStorageSync() sees no session', async () => {

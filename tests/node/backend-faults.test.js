@@ -4,10 +4,10 @@
 // Run: node --test tests/node/backend-faults.test.js
 const { test, before, after, afterEach } = require('node:test')
 const assert = require('node:assert/strict')
-const http = require('node:http')
 const path = require('node:path')
 
 const { startBackend } = require(path.join(__dirname, '..', '..', 'backend'))
+const testHttp = require('./lib/http')
 
 let be
 
@@ -24,28 +24,14 @@ afterEach(() => {
 })
 
 // Resolves {status, headers, text, json, ms} or {error, ms}; `timeout` aborts on the client side.
-function request(method, urlPath, { headers = {}, body, timeout } = {}) {
-  const u = new URL(urlPath, be.url)
-  const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
+async function request(method, urlPath, { headers = {}, body, timeout } = {}) {
   const t0 = Date.now()
-  return new Promise((resolve) => {
-    const h = { ...(data !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }
-    const r = http.request(u, { method, headers: h, agent: false }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let json
-        try { json = text ? JSON.parse(text) : undefined } catch (_) { json = undefined }
-        resolve({ status: res.statusCode, headers: res.headers, text, json, ms: Date.now() - t0 })
-      })
-      res.on('error', (error) => resolve({ error, ms: Date.now() - t0 }))
-    })
-    if (timeout) r.setTimeout(timeout, () => r.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })))
-    r.on('error', (error) => resolve({ error, ms: Date.now() - t0 }))
-    if (data !== undefined) r.write(data)
-    r.end()
-  })
+  try {
+    const r = await testHttp.request(be.url, method, urlPath, { headers, body, timeout })
+    return { status: r.status, headers: r.headers, text: r.text, json: r.json, ms: Date.now() - t0 }
+  } catch (error) {
+    return { error, ms: Date.now() - t0 }
+  }
 }
 
 const health = (extra = {}) => request('GET', '/auth/v1/health', { headers: { apikey: be.anonKey, ...extra } })

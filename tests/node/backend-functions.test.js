@@ -3,7 +3,6 @@
 // and the one-command runner (backend/cli.js). Run: node --test tests/node/backend-functions.test.js
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const http = require('node:http')
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const os = require('node:os')
@@ -12,6 +11,7 @@ const { spawn, execFileSync } = require('node:child_process')
 
 const ROOT = path.join(__dirname, '..', '..')
 const { startBackend } = require(path.join(ROOT, 'backend'))
+const testHttp = require('./lib/http')
 
 let be
 let tmpDir
@@ -26,27 +26,8 @@ after(async () => {
   if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true })
 })
 
-function request(method, urlPath, { headers = {}, body, base } = {}) {
-  const u = new URL(urlPath, base || be.url)
-  const data = body === undefined ? undefined : Buffer.isBuffer(body) || typeof body === 'string' ? body : JSON.stringify(body)
-  return new Promise((resolve, reject) => {
-    const h = { ...(data !== undefined && !Buffer.isBuffer(data) ? { 'content-type': 'application/json' } : {}), ...headers }
-    const r = http.request(u, { method, headers: h, agent: false }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => {
-        const raw = Buffer.concat(chunks)
-        const text = raw.toString('utf8')
-        let json
-        try { json = text ? JSON.parse(text) : undefined } catch (_) { json = undefined }
-        resolve({ status: res.statusCode, headers: res.headers, raw, text, json })
-      })
-    })
-    r.on('error', reject)
-    if (data !== undefined) r.write(data)
-    r.end()
-  })
-}
+// Against `base` (default: be.url); a Buffer body goes without a content-type.
+const request = (method, urlPath, { headers = {}, body, base } = {}) => testHttp.request(base || be.url, method, urlPath, { headers, body })
 
 const bearer = (t) => ({ authorization: `Bearer ${t}` })
 const userToken = (sub, extra = {}) => {

@@ -4,10 +4,10 @@
 // Run: node --test tests/node/backend-rest.test.js
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const http = require('node:http')
 const path = require('node:path')
 
 const { startBackend } = require(path.join(__dirname, '..', '..', 'backend'))
+const testHttp = require('./lib/http')
 
 let be
 let startMs
@@ -20,27 +20,14 @@ function request(method, urlPath, { headers = {}, body, chunked = false } = {}) 
   const data = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))
   const h = { ...(data !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }
   if (data !== undefined && !chunked) h['content-length'] = data.length
-  return new Promise((resolve, reject) => {
-    const r = http.request({ host: '127.0.0.1', port: be.port, method, path: urlPath, headers: h, agent: false }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let json
-        try { json = text ? JSON.parse(text) : undefined } catch (_) { json = undefined }
-        resolve({ status: res.statusCode, headers: res.headers, text, json })
-      })
-    })
-    r.on('error', reject)
-    if (data !== undefined) {
-      if (chunked) {
-        // several writes without content-length -> Transfer-Encoding: chunked
-        const step = Math.max(1, Math.ceil(data.length / 4))
-        for (let i = 0; i < data.length; i += step) r.write(data.subarray(i, i + step))
-      } else r.write(data)
-    }
-    r.end()
-  })
+  let pieces = data
+  if (data !== undefined && chunked) {
+    // several writes without content-length -> Transfer-Encoding: chunked
+    const step = Math.max(1, Math.ceil(data.length / 4))
+    pieces = []
+    for (let i = 0; i < data.length; i += step) pieces.push(data.subarray(i, i + step))
+  }
+  return testHttp.send({ host: '127.0.0.1', port: be.port, path: urlPath }, { method, headers: h, body: pieces })
 }
 
 const anon = (extra = {}) => ({ apikey: be.anonKey, ...extra })

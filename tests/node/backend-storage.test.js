@@ -4,12 +4,12 @@
 // Run: node --test tests/node/backend-storage.test.js
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const http = require('node:http')
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
 
 const { startBackend } = require(path.join(__dirname, '..', '..', 'backend'))
+const testHttp = require('./lib/http')
 
 let be
 let A // user A's session
@@ -32,7 +32,7 @@ after(async () => {
 
 // ---------- helpers ----------
 // body: Buffer (sent as is), string, or a JSON value. token: bearer token (null = no Authorization).
-function request(method, urlPath, { headers = {}, body, token, apikey = true } = {}) {
+async function request(method, urlPath, { headers = {}, body, token, apikey = true } = {}) {
   const u = new URL(urlPath, be.url)
   const h = {}
   if (apikey) h.apikey = be.anonKey
@@ -46,21 +46,8 @@ function request(method, urlPath, { headers = {}, body, token, apikey = true } =
   }
   if (data !== undefined) h['content-length'] = data.length
   Object.assign(h, headers)
-  return new Promise((resolve, reject) => {
-    const r = http.request(u, { method, headers: h, agent: false }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => {
-        const buf = Buffer.concat(chunks)
-        let json
-        try { json = buf.length ? JSON.parse(buf.toString('utf8')) : undefined } catch (_) { json = undefined }
-        resolve({ status: res.statusCode, headers: res.headers, body: buf, json })
-      })
-    })
-    r.on('error', reject)
-    if (data !== undefined) r.write(data)
-    r.end()
-  })
+  const r = await testHttp.send(u, { method, headers: h, body: data })
+  return { status: r.status, headers: r.headers, body: r.raw, json: r.json }
 }
 
 async function loginAs(openid) {

@@ -3,12 +3,12 @@
 // (backend/memfire.js). Run: node --test tests/node/backend-wechat.test.js
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const http = require('node:http')
 const path = require('node:path')
 const { PNG } = require('pngjs')
 const jsQR = require('jsqr')
 
 const { startBackend } = require(path.join(__dirname, '..', '..', 'backend'))
+const testHttp = require('./lib/http')
 
 let be
 
@@ -21,25 +21,10 @@ after(async () => {
 })
 
 // ---------- helpers ----------
-function request(method, urlPath, { headers = {}, body } = {}) {
-  const u = new URL(urlPath, be.url)
-  const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
-  return new Promise((resolve, reject) => {
-    const r = http.request(u, { method, headers: { ...(data !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, agent: false }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => {
-        const buf = Buffer.concat(chunks)
-        const text = buf.toString('utf8')
-        let json
-        try { json = text ? JSON.parse(text) : undefined } catch (_) { json = undefined }
-        resolve({ status: res.statusCode, headers: res.headers, buf, text, json })
-      })
-    })
-    r.on('error', reject)
-    if (data !== undefined) r.write(data)
-    r.end()
-  })
+// The reply's bytes as `buf` (QR code images).
+async function request(method, urlPath, { headers = {}, body } = {}) {
+  const r = await testHttp.request(be.url, method, urlPath, { headers, body })
+  return { status: r.status, headers: r.headers, buf: r.raw, text: r.text, json: r.json }
 }
 
 const API = (extra = {}) => ({ apikey: be.anonKey, ...extra })

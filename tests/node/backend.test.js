@@ -3,11 +3,11 @@
 // GoTrue v1 refresh-token rotation (reuse past the interval ends the session), /user, /logout. Run: node --test tests/node/backend.test.js
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const http = require('node:http')
 const crypto = require('node:crypto')
 const path = require('node:path')
 
 const { startBackend } = require(path.join(__dirname, '..', '..', 'backend'))
+const testHttp = require('./lib/http')
 
 let be
 
@@ -20,25 +20,8 @@ after(async () => {
 })
 
 // ---------- helpers ----------
-function request(method, urlPath, { headers = {}, body, base } = {}) {
-  const u = new URL(urlPath, base || be.url)
-  const data = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
-  return new Promise((resolve, reject) => {
-    const r = http.request(u, { method, headers: { ...(data !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, agent: false }, (res) => {
-      const chunks = []
-      res.on('data', (c) => chunks.push(c))
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8')
-        let json
-        try { json = text ? JSON.parse(text) : undefined } catch (_) { json = undefined }
-        resolve({ status: res.statusCode, headers: res.headers, text, json })
-      })
-    })
-    r.on('error', reject)
-    if (data !== undefined) r.write(data)
-    r.end()
-  })
-}
+// Against `base` (default: be.url).
+const request = (method, urlPath, { headers = {}, body, base } = {}) => testHttp.request(base || be.url, method, urlPath, { headers, body })
 
 const API = (extra = {}) => ({ apikey: be.anonKey, ...extra })
 const V2024 = { 'x-supabase-api-version': '2024-01-01' }

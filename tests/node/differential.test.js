@@ -7,8 +7,8 @@ const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { startBackend } = require('../../backend')
-const { createSimulator } = require('../sim')
 const { makeProject, OURS, ANCHOR } = require('./lib/project')
+const { launchUser, wxLoginCode: code, closeAll } = require('./lib/e2e')
 
 const STORAGE_KEY = 'sb-127-auth-token'
 let be
@@ -32,23 +32,11 @@ module.exports = createClient(${url}, ${key})`,
   )
 })
 
-after(async () => {
-  for (const s of sims) s.close()
-  if (project) project.cleanup()
-  if (be) await be.stop()
-})
+after(() => closeAll({ sims, project, be }))
 
 const plain = (x) => JSON.parse(JSON.stringify(x))
 
-async function launch(openid) {
-  const sim = createSimulator({ root: project.root, wechatUrl: be.url + '/wechat', appid: be.wechat.appid, user: { openid, unionid: '' } })
-  sims.push(sim)
-  return { sim, app: await sim.launch() }
-}
-
-function code(app) {
-  return app.eval('new Promise((resolve, reject) => wx.login({ success: (r) => resolve(r.code), fail: reject }))')
-}
+const launch = (openid) => launchUser(be, project, openid, sims)
 
 // One scenario script, run against either SDK: sign in, read the session and the user, bind a
 // phone, refresh, sign out; everything observable is recorded.
