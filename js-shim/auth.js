@@ -87,43 +87,6 @@ class AuthClient {
 
   // ---- the API of supabase-wechat-stable-v2 / supabase-js ----
 
-  /** 微信登录: `signInWithWechat({ code })` with the code from `wx.login`. */
-  signInWithWechat(params) {
-    return this._invoke('signInWithWechat', [params])
-  }
-  /** 绑定手机号: `wechatBindPhone({ code })` with `e.detail.code` of a getPhoneNumber button. */
-  wechatBindPhone(params) {
-    return this._invoke('wechatBindPhone', [params])
-  }
-  /** 绑定微信: `wechatBindAccount({ code })` with a `wx.login` code, for the signed-in account. */
-  wechatBindAccount(params) {
-    return this._invoke('wechatBindAccount', [params])
-  }
-  /** 小程序码: `getUnlimitedQRCode({ scene, page, … })` → `{ data: { imgBase64 } }`. */
-  getUnlimitedQRCode(params) {
-    return this._invoke('getUnlimitedQRCode', [params])
-  }
-  signUp(credentials) {
-    return this._invoke('signUp', [credentials])
-  }
-  signInWithPassword(credentials) {
-    return this._invoke('signInWithPassword', [credentials])
-  }
-  signInWithOtp(credentials) {
-    return this._invoke('signInWithOtp', [credentials])
-  }
-  verifyOtp(params) {
-    return this._invoke('verifyOtp', [params])
-  }
-  resend(params) {
-    return this._invoke('resend', [params])
-  }
-  resetPasswordForEmail(email, options) {
-    return this._invoke('resetPasswordForEmail', [email, options])
-  }
-  reauthenticate() {
-    return this._invoke('reauthenticate', [])
-  }
   /** `{ data: { provider, url } }`; with PKCE (default) the verifier is stored for exchangeCodeForSession. */
   signInWithOAuth(credentials) {
     return randomBytes(48).then((bytes) => this._invoke('signInWithOAuth', [credentials], null, bytes))
@@ -134,18 +97,6 @@ class AuthClient {
   /** The current session (read from storage, like the SDK we replace), refreshed when about to expire. */
   getSession() {
     return this._invoke('getSession', [], 'session')
-  }
-  getUser(jwt) {
-    return this._invoke('getUser', [jwt === undefined ? null : jwt])
-  }
-  updateUser(attributes, options) {
-    return this._invoke('updateUser', [attributes, options])
-  }
-  setSession(tokens) {
-    return this._invoke('setSession', [tokens])
-  }
-  refreshSession(current) {
-    return this._invoke('refreshSession', [current])
   }
   /** `signOut({ scope: 'global' | 'local' | 'others' })` → `{ error }`. */
   signOut(options) {
@@ -399,6 +350,41 @@ class AuthClient {
       console.error('onAuthStateChange callback failed:', messageOf(e))
     }
   }
+}
+
+// The methods that are just the core's method of the same name with the caller's arguments
+// (supabase-js names; the core reads each argument by position):
+//   signInWithWechat({ code })      微信登录, the code from wx.login
+//   wechatBindPhone({ code })       绑定手机号, e.detail.code of a getPhoneNumber button
+//   wechatBindAccount({ code })     绑定微信, a wx.login code, for the signed-in account
+//   getUnlimitedQRCode({ scene, page, … })  小程序码 → { data: { imgBase64 } }
+//   signUp, signInWithPassword, signInWithOtp, verifyOtp, resend, resetPasswordForEmail(email, options),
+//   reauthenticate(), getUser(jwt?), updateUser(attributes, options), setSession(tokens), refreshSession(current?)
+const PASS_THROUGH = [
+  'signInWithWechat',
+  'wechatBindPhone',
+  'wechatBindAccount',
+  'getUnlimitedQRCode',
+  'signUp',
+  'signInWithPassword',
+  'signInWithOtp',
+  'verifyOtp',
+  'resend',
+  'resetPasswordForEmail',
+  'reauthenticate',
+  'getUser',
+  'updateUser',
+  'setSession',
+  'refreshSession',
+]
+for (const name of PASS_THROUGH) {
+  Object.defineProperty(AuthClient.prototype, name, {
+    value: function (...args) {
+      return this._invoke(name, args)
+    },
+    writable: true,
+    configurable: true,
+  })
 }
 
 module.exports = { AuthClient }
