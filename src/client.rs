@@ -857,9 +857,6 @@ impl Client {
     fn with_access_token(&mut self, op: u32, call: Call, now_ms: f64) {
         let Some(s) = self.session.as_ref() else {
             let step = call.step.clone();
-            if let Step::Logout { .. } = step {
-                return self.finished_logout(op);
-            }
             self.fail(op, &step, session_missing());
             return;
         };
@@ -870,10 +867,6 @@ impl Client {
             let token = s.access_token.clone();
             self.send(op, call, Some(&token));
         }
-    }
-
-    fn finished_logout(&mut self, op: u32) {
-        self.finish(op, Json("null".into()), None);
     }
 
     // ---- refresh ----------------------------------------------------------------------------

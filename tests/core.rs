@@ -1,5 +1,8 @@
 //! The sans-IO core driven natively with a virtual clock and a scripted Auth server.
 
+mod common;
+
+use common::drain_ack;
 use serde_json::{json, Value};
 use supabase_wechat::error::{from_http, is_retryable_status};
 use supabase_wechat::{AuthEvent, Client, ErrorKind, HttpRequest, Output, Session};
@@ -18,18 +21,6 @@ fn client_with(options: Value) -> Client {
 
 fn drain(c: &mut Client) -> Vec<Output> {
     std::iter::from_fn(|| c.poll()).collect()
-}
-
-/// Drain like the shim does with a working wx storage: every write is acknowledged.
-fn drain_ack(c: &mut Client) -> Vec<Output> {
-    let mut outs = Vec::new();
-    while let Some(o) = c.poll() {
-        if matches!(o, Output::StorageSet { .. }) {
-            c.handle_storage_result(None);
-        }
-        outs.push(o);
-    }
-    outs
 }
 
 fn only_http(outs: &[Output]) -> &HttpRequest {

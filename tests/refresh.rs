@@ -3,8 +3,11 @@
 //! Each scenario drives the sans-IO core the way the shim does: operations go in with `now_ms`,
 //! outputs come out, the scripted server answers, timers fire when `poll_timeout` says.
 
+mod common;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use common::drain_ack as drain;
 use serde_json::{json, Value};
 use supabase_wechat::{AuthEvent, Client, ErrorKind, HttpRequest, Output, Session};
 
@@ -35,18 +38,6 @@ fn client_with_session(now: f64, expires_in_s: i64, options: Value) -> (Client, 
     c.restore(Some(&stored), now);
     assert!(c.poll().is_none());
     (c, stored)
-}
-
-/// The shim: drain outputs, acknowledging storage writes.
-fn drain(c: &mut Client) -> Vec<Output> {
-    let mut outs = Vec::new();
-    while let Some(o) = c.poll() {
-        if matches!(o, Output::StorageSet { .. }) {
-            c.handle_storage_result(None);
-        }
-        outs.push(o);
-    }
-    outs
 }
 
 fn https(outs: &[Output]) -> Vec<HttpRequest> {
