@@ -5,7 +5,7 @@
 // results back. It has no `if` on what a server answered.
 
 const { loadCore } = require('./loader.js')
-const { toError, AuthUnknownError } = require('./errors.js')
+const { toError, toDataError, AuthUnknownError } = require('./errors.js')
 const wxio = require('./wx-io.js')
 const storage = require('./storage.js')
 const { randomBytes } = require('./random.js')
@@ -66,6 +66,21 @@ function result(data, error) {
   return { data, error }
 }
 
+// The result of a data-path call from the core's outcome (`{ result, take, error }`, see
+// src/data.rs) and what stayed in JS: `take` says where `data` comes from when the core did not
+// build it. Fields in supabase-js' order: error, data, then the rest.
+function assemble(outcome, held) {
+  const r = (outcome && outcome.result) || {}
+  let data = r.data === undefined ? null : r.data
+  const take = outcome && outcome.take
+  if (take === 'body') data = held ? held.body : null
+  else if (take === 'first') data = held && held.body ? held.body[0] : null
+  else if (take === 'file') data = held ? { tempFilePath: held.tempFilePath } : null
+  const out = { error: toDataError(outcome && outcome.error), data }
+  for (const k of Object.keys(r)) if (k !== 'data' && k !== 'error') out[k] = r[k]
+  return out
+}
+
 let nextSubscription = 0
 
 class AuthClient {
@@ -74,6 +89,8 @@ class AuthClient {
     this._store = storage.select(config.options && config.options.auth)
     this._listeners = new Map()
     this._ops = new Map()
+    // Data-path operations: op -> { resolve, payload, held }.
+    this._dataOps = new Map()
     this._driving = false
     this._again = false
     this._core = null
@@ -224,6 +241,35 @@ class AuthClient {
     )
   }
 
+  // A Database / Storage / Functions call (used by postgrest.js, storage-api.js, functions.js):
+  // `args` are the method's JSON-able arguments, `payload` what never enters wasm (`{ body }`:
+  // JSON text, a string or an ArrayBuffer; or `{ filePath }` for wx.uploadFile). Resolves with
+  // the result object (`{ error, data, … }` as the core decided it), never rejects.
+  _data(api, method, args, payload) {
+    const fail = (message) => ({ error: toDataError({ name: 'Error', message }), data: null })
+    return this._whenReady().then(
+      (core) =>
+        new Promise((resolve) => {
+          if (this._broken) return resolve(fail(this._broken.message))
+          let started = false
+          this._guard(
+            () => {
+              const op = core.data(api, method, toJson(args), Date.now())
+              this._dataOps.set(op, { resolve, payload, held: null })
+              started = true
+              this._drive()
+            },
+            (e) => {
+              if (!started) resolve(fail('supabase-wechat: ' + messageOf(e)))
+            },
+          )
+          if (this._broken && !started) resolve(fail(this._broken.message))
+          return undefined
+        }),
+      (err) => fail('supabase-wechat: the wasm core failed to load: ' + messageOf(err)),
+    )
+  }
+
   // Perform every pending output of the core, then arm its timer. Re-entrant calls (a listener
   // that calls the client) are folded into the running loop.
   _drive() {
@@ -285,6 +331,9 @@ class AuthClient {
       const waiting = Array.from(this._ops.values())
       this._ops.clear()
       for (const resolve of waiting) resolve({ data: null, error: this._broken })
+      const data = Array.from(this._dataOps.values())
+      this._dataOps.clear()
+      for (const d of data) d.resolve({ error: toDataError({ name: 'Error', message: this._broken.message }), data: null })
     }
     return undefined
   }
@@ -297,6 +346,20 @@ class AuthClient {
           (status, body) => this._feed(out.id, () => this._core.handleResponse(out.id, status, body, Date.now())),
           (errMsg) => this._feed(out.id, () => this._core.handleTransportError(out.id, errMsg, Date.now())),
         )
+      case 'fetch': {
+        const d = this._dataOps.get(out.op)
+        return wxio.fetch(
+          out,
+          d && d.payload,
+          (status, headers, facts, text, held) => {
+            if (d) d.held = held
+            this._feed(out.id, () =>
+              this._core.handleDataResponse(out.id, status, toJson(headers), JSON.stringify(facts), text, Date.now()),
+            )
+          },
+          (errMsg) => this._feed(out.id, () => this._core.handleTransportError(out.id, errMsg, Date.now())),
+        )
+      }
       case 'storage_set':
         return storage.whenDone(this._store.set(out.key, out.value), (err) =>
           this._guard(() => {
@@ -314,6 +377,12 @@ class AuthClient {
       case 'log':
         return (console[out.level] || console.log).call(console, 'supabase-wechat: ' + out.message)
       case 'done': {
+        const d = this._dataOps.get(out.op)
+        if (d) {
+          this._dataOps.delete(out.op)
+          d.resolve(assemble(out.data, d.held))
+          return undefined
+        }
         const resolve = this._ops.get(out.op)
         this._ops.delete(out.op)
         if (resolve) resolve(result(out.data, toError(out.error)))

@@ -1,13 +1,17 @@
 'use strict'
 const { AuthClient } = require('./auth.js')
+const { PostgrestClient } = require('./postgrest.js')
+const { StorageClient } = require('./storage-api.js')
+const { FunctionsClient } = require('./functions.js')
 
 class SupabaseClient {
   /**
    * @param {string} supabaseUrl e.g. 'https://<ref>.baseapi.memfiredb.com'
    * @param {string} supabaseKey the project's anon key
    * @param {object} [options] supabase-js options (auth.storageKey, auth.persistSession,
-   *   global.headers, …) plus `wasmPath`, the package path of supabase_wechat_bg.wasm.br when the
-   *   package is not in /miniprogram_npm/supabase-wechat/
+   *   db.schema, global.headers, …) plus `wasmPath`, the package path of
+   *   supabase_wechat_bg.wasm.br when the package is not in /miniprogram_npm/supabase-wechat/,
+   *   and `requestTimeout` (ms, default 30000)
    */
   constructor(supabaseUrl, supabaseKey, options) {
     if (!supabaseUrl) throw new Error('supabaseUrl is required.')
@@ -15,7 +19,38 @@ class SupabaseClient {
     this.supabaseUrl = supabaseUrl
     this.supabaseKey = supabaseKey
     const opts = options || {}
+    // One driver (the wasm core, its session and single-flight refresh) serves every API.
     this.auth = new AuthClient({ url: supabaseUrl, key: supabaseKey, options: opts, wasmPath: opts.wasmPath })
+    this.rest = new PostgrestClient(this.auth)
+    this._storage = null
+    this._functions = null
+  }
+
+  /** `from('todos')`: a query builder (select, insert, upsert, update, delete, filters…). */
+  from(relation) {
+    return this.rest.from(relation)
+  }
+
+  /** `schema('other')`: `from` / `rpc` against another exposed schema. */
+  schema(name) {
+    return this.rest.schema(name)
+  }
+
+  /** `rpc('fn', args, { head, get, count })`: call a Postgres function. */
+  rpc(fn, args, options) {
+    return this.rest.rpc(fn, args, options)
+  }
+
+  /** Storage: `storage.from('bucket').upload(path, { tempFilePath })`, buckets… */
+  get storage() {
+    if (!this._storage) this._storage = new StorageClient(this.auth)
+    return this._storage
+  }
+
+  /** Edge / cloud functions: `functions.invoke(name or full URL, { body, headers, method })`. */
+  get functions() {
+    if (!this._functions) this._functions = new FunctionsClient(this.auth)
+    return this._functions
   }
 }
 

@@ -65,8 +65,33 @@ function toError(desc) {
   return new C(desc.message, status, code)
 }
 
+// The data path's error classes (PostgrestError, StorageError…, Functions…Error) register a
+// factory by name: `factory(desc)` returns the Error for the core's `{ name, message, … }`.
+const factories = {}
+function register(name, factory) {
+  factories[name] = factory
+}
+
+// The core's error description of a Database / Storage / Functions call -> Error instance:
+// the registered class for `name` (a plain Error otherwise), the other fields copied on, and
+// the server's error body as a hidden `data` (what pages written for the SDK we replace read:
+// `error.data.message`), so JSON and console output show only the documented fields.
+function toDataError(desc) {
+  if (!desc) return null
+  const factory = factories[desc.name]
+  const e = factory ? factory(desc) : new Error(desc.message)
+  if (!factory) e.name = desc.name || 'Error'
+  for (const k of Object.keys(desc)) {
+    if (k !== 'name' && k !== 'message' && k !== 'body' && !(k in e)) e[k] = desc[k]
+  }
+  if (Object.prototype.hasOwnProperty.call(desc, 'body')) {
+    Object.defineProperty(e, 'data', { value: desc.body, enumerable: false, configurable: true, writable: true })
+  }
+  return e
+}
+
 function isAuthError(e) {
   return typeof e === 'object' && e !== null && e.__isAuthError === true
 }
 
-module.exports = Object.assign({ toError, isAuthError }, classes)
+module.exports = Object.assign({ toError, isAuthError, register, toDataError }, classes)

@@ -53,4 +53,129 @@ function textOf(data) {
   }
 }
 
-module.exports = { request }
+// Perform a data-path request (the core's `fetch` output) with wx.request, wx.uploadFile or
+// wx.downloadFile. `payload` is what the caller handed over: `{ body }` (a string or an
+// ArrayBuffer, sent as it is) or `{ filePath }` (uploaded by WeChat from the file itself).
+// Calls `onResponse(status, headers, facts, bodyText, held)` once for any HTTP status, where
+// `held` is what stays in JS (`{ body }` read as the core asked, or `{ tempFilePath }`), `facts`
+// what the core is told about it, and `bodyText` the text that crosses into the core (a
+// non-2xx body, a `core` read, or a 2xx body that did not parse as the JSON it should be).
+// `onFail(errMsg)` when no HTTP status came back.
+function fetch(req, payload, onResponse, onFail) {
+  let settled = false
+  let watchdog = null
+  const settle = (fn) => {
+    if (settled) return false
+    settled = true
+    if (watchdog !== null) clearTimeout(watchdog)
+    fn()
+    return true
+  }
+  watchdog = setTimeout(() => settle(() => onFail(apiName(req) + ':fail timeout')), req.timeout + WATCHDOG_GRACE_MS)
+  const fail = (err) => settle(() => onFail((err && err.errMsg) || apiName(req) + ':fail'))
+  const respond = (status, header, raw, tempFilePath) =>
+    settle(() => {
+      const reply = readReply(req.read, status, raw, tempFilePath)
+      onResponse(status, headersOf(header), reply.facts, reply.text, reply.held)
+    })
+  const p = payload || {}
+  try {
+    const api = req.transport.api
+    if (api === 'upload') {
+      const formData = {}
+      for (const [k, v] of req.transport.form || []) formData[k] = v
+      wx.uploadFile({
+        url: req.url,
+        filePath: p.filePath,
+        name: req.transport.name,
+        formData,
+        header: req.headers,
+        timeout: req.timeout,
+        success: (res) => respond(statusOf(res), res.header, res.data),
+        fail,
+      })
+    } else if (api === 'download') {
+      wx.downloadFile({
+        url: req.url,
+        header: req.headers,
+        timeout: req.timeout,
+        success: (res) => respond(statusOf(res), res.header, undefined, res.tempFilePath),
+        fail,
+      })
+    } else {
+      wx.request({
+        url: req.url,
+        method: req.method,
+        header: req.headers,
+        data: req.payload ? p.body : req.body === null ? undefined : req.body,
+        dataType: 'text',
+        responseType: req.read === 'array_buffer' ? 'arraybuffer' : 'text',
+        timeout: req.timeout,
+        success: (res) => respond(statusOf(res), res.header, res.data),
+        fail,
+      })
+    }
+  } catch (e) {
+    settle(() => onFail(apiName(req) + ':fail ' + ((e && e.message) || e)))
+  }
+}
+
+function apiName(req) {
+  const api = req.transport && req.transport.api
+  return api === 'upload' ? 'uploadFile' : api === 'download' ? 'downloadFile' : 'request'
+}
+
+function headersOf(header) {
+  return header && typeof header === 'object' ? header : {}
+}
+
+// How a reply body is split between JS (kept) and the core (text that crosses).
+function readReply(read, status, raw, tempFilePath) {
+  const ok = status >= 200 && status < 300
+  if (!ok) {
+    const text = tempFilePath !== undefined ? fileText(tempFilePath) : anyText(raw)
+    return { facts: { len: text.length }, text, held: null }
+  }
+  if (tempFilePath !== undefined) return { facts: { len: 0 }, text: undefined, held: { tempFilePath } }
+  if (read === 'array_buffer') {
+    const body = raw instanceof ArrayBuffer ? raw : new ArrayBuffer(0)
+    return { facts: { len: body.byteLength }, text: undefined, held: { body } }
+  }
+  const text = anyText(raw)
+  if (read === 'core') return { facts: { len: text.length }, text, held: null }
+  if (read === 'text') return { facts: { len: text.length }, text: undefined, held: { body: text } }
+  if (read === 'json') {
+    if (text === '') return { facts: { len: 0, json: false }, text: '', held: { body: null } }
+    try {
+      const body = JSON.parse(text)
+      const facts = { len: text.length, json: true }
+      if (Array.isArray(body)) facts.array = body.length
+      return { facts, text: undefined, held: { body } }
+    } catch (e) {
+      return { facts: { len: text.length, json: false }, text, held: { body: null } }
+    }
+  }
+  return { facts: { len: text.length }, text: undefined, held: { body: null } }
+}
+
+// A body as text: strings as they are, ArrayBuffers decoded as UTF-8.
+function anyText(raw) {
+  if (raw instanceof ArrayBuffer) return decodeUtf8(raw)
+  return textOf(raw)
+}
+
+function decodeUtf8(buf) {
+  const { TextDecoder } = require('./text.js')
+  return new TextDecoder().decode(new Uint8Array(buf))
+}
+
+// The (small) error body wx.downloadFile saved to a temp file.
+function fileText(tempFilePath) {
+  try {
+    return String(wx.getFileSystemManager().readFileSync(tempFilePath, 'utf8'))
+  } catch (e) {
+    return ''
+  }
+}
+
+module.exports = { request, fetch }

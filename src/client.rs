@@ -26,6 +26,7 @@ use std::collections::VecDeque;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::data::{self, Body, Built, DataRequest, Endpoints, Facts, Outcome, Read, Reply, Response, Transport};
 use crate::error::{self, AuthError, ErrorKind};
 use crate::requests::{self, Bearer, Call, Scope, Step};
 use crate::session::{Session, User};
@@ -71,11 +72,35 @@ pub struct HttpRequest {
     pub timeout: u32,
 }
 
+/// A request of the data path (Database, Storage, Functions) for the shim to perform.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FetchRequest {
+    pub id: u32,
+    /// The operation: its payload, held by the shim, is the body when `payload` is set.
+    pub op: u32,
+    pub method: &'static str,
+    pub url: String,
+    pub headers: Map<String, Value>,
+    /// A body built by the core.
+    pub body: Option<String>,
+    /// Send the operation's payload (rows, bytes, a function body; `tempFilePath` for uploads).
+    pub payload: bool,
+    /// `wx.request`, `wx.uploadFile` (`name`, `form`) or `wx.downloadFile`.
+    pub transport: Transport,
+    /// How to read a 2xx body.
+    pub read: Read,
+    pub timeout: u32,
+}
+
 /// Work for the caller, in the order it must be done.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Output {
     Http(HttpRequest),
+    /// Perform, then report with [`Client::handle_data_response`] or
+    /// [`Client::handle_transport_error`]; the operation ends with a `Done` whose `data` is an
+    /// [`Outcome`].
+    Fetch(FetchRequest),
     /// Write `value` under `key`, then report with [`Client::handle_storage_result`].
     StorageSet {
         key: String,
@@ -147,6 +172,8 @@ enum Waiter {
     Refreshed(u32),
     /// A call that needs the user's bearer.
     Call(u32, Call),
+    /// A data-path request: the user's token if there is a session, else the anon key.
+    Data(u32, Box<DataRequest>),
 }
 
 #[derive(Debug, Clone)]
@@ -165,6 +192,7 @@ struct Refresh {
 enum Pending {
     Op(u32, Step),
     Refresh,
+    Data(u32, Reply),
 }
 
 /// Client options the core understands, read from the `createClient` options object.
@@ -176,6 +204,7 @@ struct Options {
     pkce: bool,
     headers: Vec<(String, String)>,
     request_timeout: u32,
+    schema: Option<String>,
 }
 
 impl Options {
@@ -198,7 +227,14 @@ impl Options {
             .map_or(AUTH_REQUEST_TIMEOUT_MS, |t| t.clamp(100.0, 120_000.0) as u32);
         // PKCE unless `flowType: 'implicit'`: a mini-program cannot receive an implicit redirect.
         let pkce = auth.and_then(|a| a.get("flowType")).and_then(Value::as_str) != Some("implicit");
+        let schema = v
+            .get("db")
+            .and_then(|d| d.get("schema"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
         Options {
+            schema,
             storage_key,
             persist_session: flag("persistSession", true),
             auto_refresh: flag("autoRefreshToken", true),
@@ -211,6 +247,7 @@ impl Options {
 
 pub struct Client {
     auth_url: String,
+    endpoints: Endpoints,
     host: String,
     key: String,
     storage_key: String,
@@ -257,7 +294,15 @@ impl Client {
             .clone()
             .or_else(|| base.as_ref().map(BaseUrl::default_storage_key))
             .unwrap_or_else(|| "sb-auth-token".to_owned());
+        let root = base.as_ref().map(|b| b.url.clone()).unwrap_or_default();
+        let endpoints = Endpoints {
+            rest: format!("{root}/rest/v1"),
+            storage: format!("{root}/storage/v1"),
+            functions: format!("{root}/functions/v1"),
+            schema: opts.schema.clone(),
+        };
         Client {
+            endpoints,
             auth_url: base.as_ref().map(|b| format!("{}/auth/v1", b.url)).unwrap_or_default(),
             host: base.map(|b| b.host).unwrap_or_default(),
             key: key.to_owned(),
@@ -666,6 +711,47 @@ impl Client {
         self.call_or_empty(built, empty_session_data(), now_ms)
     }
 
+    /// A Database, Storage or Functions call: `api` is `rest`, `storage` or `functions`,
+    /// `method` the SDK method, `args_json` its JSON-able arguments as an array (payloads stay in
+    /// the shim). Ends with a `Done` whose data is an [`Outcome`]; the request carries the
+    /// user's access token (refreshed first when about to expire) or, signed out, the anon key.
+    pub fn data(&mut self, api: &str, method: &str, args_json: &str, now_ms: f64) -> u32 {
+        let op = self.next_id();
+        let args: Vec<Value> = match serde_json::from_str::<Value>(args_json) {
+            Ok(Value::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        let built = match api {
+            "rest" => crate::rest::build(method, &args, &self.endpoints),
+            "storage" => crate::storage_api::build(method, &args, &self.endpoints),
+            "functions" => crate::functions::build(method, &args, &self.endpoints),
+            _ => Built::Done(data::unknown(api, method)),
+        };
+        let req = match built {
+            Built::Done(outcome) => {
+                self.finish_data(op, &outcome);
+                return op;
+            }
+            Built::Send(req) => req,
+        };
+        if let Some(e) = self.config_error.clone() {
+            self.finish_data(op, &req.reply.failed(&e.message, "invalid_config"));
+            return op;
+        }
+        match self.session.as_ref() {
+            None => self.send_data(op, req, None),
+            Some(s) if expires_at_ms(s) - now_ms < EXPIRY_MARGIN_MS => {
+                let token = s.refresh_token.clone();
+                self.wait_for_refresh(token, Waiter::Data(op, Box::new(req)), now_ms);
+            }
+            Some(s) => {
+                let token = s.access_token.clone();
+                self.send_data(op, req, Some(&token));
+            }
+        }
+        op
+    }
+
     /// A `wx.request` for request `id` completed with an HTTP status (any status).
     pub fn handle_response(&mut self, id: u32, status: u16, body: &str, now_ms: f64) {
         let Some(pending) = self.take_pending(id) else { return };
@@ -683,6 +769,39 @@ impl Client {
             }
             Pending::Op(op, step) if ok => self.succeeded(op, step, body, now_ms),
             Pending::Op(op, step) => self.failed(op, step, error::from_http(status, body)),
+            Pending::Data(op, reply) => {
+                let empty = Map::new();
+                let r = Response { status, headers: &empty, facts: Facts::default(), body: Some(body) };
+                self.finish_data(op, &reply.finish(&r));
+            }
+        }
+    }
+
+    /// A data-path request (`Output::Fetch`) got an HTTP reply: `headers_json` is `res.header`
+    /// as JSON, `facts_json` what the shim measured about a body it kept (see [`Facts`]), `body`
+    /// the text when it crosses (read `core`, or a non-2xx status).
+    pub fn handle_data_response(
+        &mut self,
+        id: u32,
+        status: u16,
+        headers_json: &str,
+        facts_json: &str,
+        body: Option<&str>,
+        _now_ms: f64,
+    ) {
+        let Some(pending) = self.take_pending(id) else { return };
+        let headers = match serde_json::from_str::<Value>(headers_json) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        let r = Response { status, headers: &headers, facts: Facts::from_json(facts_json), body };
+        match pending {
+            Pending::Data(op, reply) => self.finish_data(op, &reply.finish(&r)),
+            // Not a data request: treat it as the plain reply it is.
+            Pending::Refresh | Pending::Op(..) => {
+                self.pending.push((id, pending));
+                self.handle_response(id, status, body.unwrap_or(""), _now_ms);
+            }
         }
     }
 
@@ -693,6 +812,7 @@ impl Client {
         match pending {
             Pending::Refresh => self.refresh_failed(err, now_ms),
             Pending::Op(op, step) => self.failed(op, step, err),
+            Pending::Data(op, reply) => self.finish_data(op, &reply.failed(&err.message, "network_error")),
         }
     }
 
@@ -969,6 +1089,20 @@ impl Client {
                 let step = call.step.clone();
                 self.fail(op, &step, err.cloned().unwrap_or_else(session_missing));
             }
+            (Waiter::Data(op, req), Some(s)) => {
+                let token = s.access_token.clone();
+                self.send_data(op, *req, Some(&token));
+            }
+            // Signed out meanwhile (the refresh token was definitively refused): the request goes
+            // out as anon, which is what the user now is.
+            (Waiter::Data(op, req), None) if self.session.is_none() => self.send_data(op, *req, None),
+            // The session is kept but its access token has expired and could not be refreshed:
+            // failing beats silently answering as anon (RLS would hide the user's rows).
+            (Waiter::Data(op, req), None) => {
+                let why = err.map_or_else(|| "no usable access token".to_owned(), |e| e.message.clone());
+                let msg = format!("the session could not be refreshed, so the request was not sent: {why}");
+                self.finish_data(op, &req.reply.failed(&msg, "session_refresh_failed"));
+            }
         }
     }
 
@@ -1019,6 +1153,53 @@ impl Client {
     fn finish_session(&mut self, op: u32, error: Option<AuthError>) {
         let data = format!(r#"{{"session":{}}}"#, self.session_json.as_deref().unwrap_or("null"));
         self.finish(op, Json(data), error);
+    }
+
+    fn finish_data(&mut self, op: u32, outcome: &Outcome) {
+        self.out.push_back(Output::Done { op, data: Json(outcome.to_json()), error: None });
+    }
+
+    /// Send a data-path request with `bearer` (the user's token) or the anon key. Headers, in
+    /// order: `global.headers`, then the module's (a later one replaces an earlier one of the
+    /// same name), then `apikey` and `Authorization` unless already there, as supabase-js'
+    /// `fetchWithAuth` does.
+    fn send_data(&mut self, op: u32, req: DataRequest, bearer: Option<&str>) {
+        let id = self.next_id();
+        let mut headers: Vec<(String, String)> = Vec::new();
+        for (k, v) in self.headers.iter().chain(req.headers.iter()) {
+            headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(k));
+            headers.push((k.clone(), v.clone()));
+        }
+        let has = |h: &[(String, String)], name: &str| h.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+        if !has(&headers, "apikey") {
+            headers.push(("apikey".into(), self.key.clone()));
+        }
+        if !has(&headers, "authorization") {
+            headers.push(("Authorization".into(), format!("Bearer {}", bearer.unwrap_or(&self.key))));
+        }
+        let timeout = match (req.timeout, &req.transport) {
+            (Some(t), _) => t,
+            (None, Transport::Request) => self.request_timeout,
+            (None, _) => self.request_timeout.max(data::FILE_TIMEOUT_MS),
+        };
+        let (body, payload) = match req.body {
+            Body::None => (None, false),
+            Body::Text(t) => (Some(t), false),
+            Body::Payload => (None, true),
+        };
+        self.pending.push((id, Pending::Data(op, req.reply)));
+        self.out.push_back(Output::Fetch(FetchRequest {
+            id,
+            op,
+            method: req.method,
+            url: req.url,
+            headers: headers.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
+            body,
+            payload,
+            transport: req.transport,
+            read: req.read,
+            timeout,
+        }));
     }
 
     fn finish(&mut self, op: u32, data: Json, error: Option<AuthError>) {

@@ -6,11 +6,15 @@
 
 pub mod callback;
 pub mod client;
+pub mod data;
 pub mod error;
+pub mod functions;
 pub mod jwt;
 pub mod pkce;
 pub mod requests;
+pub mod rest;
 pub mod session;
+pub mod storage_api;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]

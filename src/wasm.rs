@@ -44,6 +44,25 @@ impl WasmCore {
         self.inner.invoke(method, args_json, stored.as_deref(), random, now_ms)
     }
 
+    /// A Database / Storage / Functions call; see `Client::data`.
+    pub fn data(&mut self, api: &str, method: &str, args_json: &str, now_ms: f64) -> u32 {
+        self.inner.data(api, method, args_json, now_ms)
+    }
+
+    /// The reply to a `fetch` output; see `Client::handle_data_response`.
+    #[wasm_bindgen(js_name = handleDataResponse)]
+    pub fn handle_data_response(
+        &mut self,
+        id: u32,
+        status: u16,
+        headers_json: &str,
+        facts_json: &str,
+        body: Option<String>,
+        now_ms: f64,
+    ) {
+        self.inner.handle_data_response(id, status, headers_json, facts_json, body.as_deref(), now_ms)
+    }
+
     #[wasm_bindgen(js_name = initialSession)]
     pub fn initial_session(&mut self, sub: u32, stored: Option<String>, now_ms: f64) {
         self.inner.initial_session(sub, stored.as_deref(), now_ms)
