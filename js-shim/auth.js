@@ -76,9 +76,26 @@ function assemble(outcome, held) {
   if (take === 'body') data = held ? held.body : null
   else if (take === 'first') data = held && held.body ? held.body[0] : null
   else if (take === 'file') data = held ? { tempFilePath: held.tempFilePath } : null
+  else if (take === 'utf8') data = held ? utf8(held.body) : null
+  else if (take === 'utf8_json') data = held ? jsonOrText(utf8(held.body)) : null
   const out = { error: toDataError(outcome && outcome.error), data }
   for (const k of Object.keys(r)) if (k !== 'data' && k !== 'error') out[k] = r[k]
   return out
+}
+
+// An ArrayBuffer body as text (UTF-8), for replies whose type is known only once they arrive.
+function utf8(body) {
+  if (!(body instanceof ArrayBuffer)) return typeof body === 'string' ? body : ''
+  const { TextDecoder } = require('./text.js')
+  return new TextDecoder().decode(new Uint8Array(body))
+}
+
+function jsonOrText(text) {
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    return text
+  }
 }
 
 let nextSubscription = 0

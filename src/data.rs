@@ -119,7 +119,9 @@ impl Response<'_> {
 /// - `result`: the result object's fields built by the core (`data`, `count`, `status`, …);
 /// - `take`: where `result.data` comes from instead when the payload stayed in the shim:
 ///   `"body"` (the parsed JSON, text or ArrayBuffer as read), `"first"` (element 0 of the parsed
-///   array), `"file"` (`{ tempFilePath }` of a download);
+///   array), `"file"` (`{ tempFilePath }` of a download), `"utf8"` (an ArrayBuffer body
+///   decoded as UTF-8 text), `"utf8_json"` (the same, then `JSON.parse`d; the text if it is not
+///   JSON);
 /// - `error`: `{ name, message, … }`, made into an Error of that class by the shim, with the
 ///   other fields copied onto it; `error.body` (not enumerable in JS) is the server's error
 ///   body, for code written against the SDK we replace, which read `error.data`.
