@@ -24,13 +24,14 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::client::VERSION;
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Read, Reply, Transport};
 use paths::{
     bucket_id, download_param, encode_path, encode_segment, object_path, query, transform_params, wants_transform,
 };
 
 pub use reply::{failed, finish};
+
+const CLIENT_INFO: &str = concat!("supabase-wechat/", env!("CARGO_PKG_VERSION"));
 
 /// What the reply of a request means; kept until it arrives.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,18 +66,23 @@ enum Kind {
 /// The methods' positional arguments.
 struct Args<'a>(&'a [Value]);
 
+/// An options argument: an object, or nothing (absent, `null`, not an object).
+#[derive(Clone, Copy)]
+struct Opts<'a>(Option<&'a Map<String, Value>>);
+
+impl<'a> Opts<'a> {
+    fn get(&self, k: &str) -> Option<&'a Value> {
+        self.0.and_then(|m| m.get(k))
+    }
+}
+
 impl<'a> Args<'a> {
     fn get(&self, i: usize) -> Option<&'a Value> {
         self.0.get(i)
     }
 
-    /// Argument `i` as an options object (empty when absent, `null` or not an object).
-    fn opts(&self, i: usize) -> &'a Map<String, Value> {
-        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
-        match self.0.get(i) {
-            Some(Value::Object(m)) => m,
-            _ => EMPTY.get_or_init(Map::new),
-        }
+    fn opts(&self, i: usize) -> Opts<'a> {
+        Opts(self.0.get(i).and_then(Value::as_object))
     }
 }
 
@@ -86,14 +92,14 @@ pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
     let s = ep.storage.as_str();
     let built = match method {
         "listBuckets" => Ok(list_buckets(s, a.opts(0))),
-        "getBucket" => bucket_id(a.get(0)).map(|id| get(format!("{s}/bucket/{}", encode_segment(&id)), Kind::Json)),
+        "getBucket" => bucket_id(a.get(0)).map(|id| get(url(s, "bucket", Some(&id), None), Kind::Json)),
         "createBucket" => create_bucket(s, &a),
         "updateBucket" => update_bucket(s, &a),
         "emptyBucket" => bucket_id(a.get(0)).map(|id| {
-            with_json(post(format!("{s}/bucket/{}/empty", encode_segment(&id)), Kind::Json), Value::Object(Map::new()))
+            with_json(post(url(s, "bucket", Some(&id), Some("empty")), Kind::Json), Value::Object(Map::new()))
         }),
         "deleteBucket" => bucket_id(a.get(0)).map(|id| {
-            let r = request("DELETE", format!("{s}/bucket/{}", encode_segment(&id)), Kind::Json);
+            let r = request("DELETE", url(s, "bucket", Some(&id), None), Kind::Json);
             with_json(r, Value::Object(Map::new()))
         }),
         "upload" => upload(s, &a, "POST", false),
@@ -109,8 +115,8 @@ pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
         "createSignedUrls" => create_signed_urls(s, &a),
         "list" => list(s, &a),
         "remove" => remove(s, &a),
-        "move" => move_or_copy(s, &a, "move", Kind::Json),
-        "copy" => move_or_copy(s, &a, "copy", Kind::Copy),
+        "move" => move_or_copy(s, &a, "object/move", Kind::Json),
+        "copy" => move_or_copy(s, &a, "object/copy", Kind::Copy),
         _ => return Built::Done(data::unknown("storage", method)),
     };
     match built {
@@ -122,11 +128,12 @@ pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
 // ---------------------------------------------------------------------------------------------
 // Requests
 
+#[inline(never)]
 fn request(method: &'static str, url: String, kind: Kind) -> DataRequest {
     DataRequest {
         method,
         url,
-        headers: vec![("X-Client-Info".into(), format!("supabase-wechat/{VERSION}"))],
+        headers: vec![("X-Client-Info".into(), CLIENT_INFO.into())],
         body: Body::None,
         transport: Transport::Request,
         read: Read::Core,
@@ -135,26 +142,48 @@ fn request(method: &'static str, url: String, kind: Kind) -> DataRequest {
     }
 }
 
+#[inline(never)]
 fn get(url: String, kind: Kind) -> DataRequest {
     request("GET", url, kind)
 }
 
+#[inline(never)]
 fn post(url: String, kind: Kind) -> DataRequest {
     request("POST", url, kind)
 }
 
 /// A JSON body (storage-js' helpers send every non-GET body as `application/json`).
+#[inline(never)]
 fn with_json(mut r: DataRequest, body: Value) -> DataRequest {
     r.headers.push(("Content-Type".into(), "application/json".into()));
     r.body = Body::Text(body.to_string());
     r
 }
 
+/// `<storage>/<route>[/<bucket>[/<path>]]`, the bucket and the path percent-encoded.
+#[inline(never)]
+fn url(s: &str, route: &str, bucket: Option<&str>, path: Option<&str>) -> String {
+    let mut u = String::with_capacity(s.len() + route.len() + 64);
+    u.push_str(s);
+    u.push('/');
+    u.push_str(route);
+    if let Some(b) = bucket {
+        u.push('/');
+        u.push_str(&encode_segment(b));
+    }
+    if let Some(p) = path {
+        u.push('/');
+        u.push_str(&encode_path(p));
+    }
+    u
+}
+
 /// `<storage>/<route>/<bucket>/<path>` from arguments 0 and 1.
+#[inline(never)]
 fn object_url(s: &str, a: &Args, route: &str) -> Result<String, String> {
     let bucket = bucket_id(a.get(0))?;
     let path = object_path(a.get(1))?;
-    Ok(format!("{s}/{route}/{}/{}", encode_segment(&bucket), encode_path(&path)))
+    Ok(url(s, route, Some(&bucket), Some(&path)))
 }
 
 /// A value as text the way `String(v)` writes strings, numbers and booleans.
@@ -167,7 +196,7 @@ fn plain_text(v: Option<&Value>) -> Option<String> {
     }
 }
 
-fn list_buckets(s: &str, opts: &Map<String, Value>) -> DataRequest {
+fn list_buckets(s: &str, opts: Opts) -> DataRequest {
     let mut q: Vec<(&str, String)> = Vec::new();
     for key in ["limit", "offset"] {
         if let Some(v) = plain_text(opts.get(key)) {
@@ -179,12 +208,16 @@ fn list_buckets(s: &str, opts: &Map<String, Value>) -> DataRequest {
             q.push((key, v));
         }
     }
-    let url = if q.is_empty() { format!("{s}/bucket") } else { format!("{s}/bucket?{}", query(&q)) };
-    get(url, Kind::Json)
+    let mut u = url(s, "bucket", None, None);
+    if !q.is_empty() {
+        u.push('?');
+        u.push_str(&query(&q));
+    }
+    get(u, Kind::Json)
 }
 
 /// `{ id, name: id, public, file_size_limit, allowed_mime_types }` from storage-js' options.
-fn bucket_body(id: &str, opts: &Map<String, Value>) -> Value {
+fn bucket_body(id: &str, opts: Opts) -> Value {
     let mut b = Map::new();
     b.insert("id".into(), id.into());
     b.insert("name".into(), id.into());
@@ -210,12 +243,12 @@ fn create_bucket(s: &str, a: &Args) -> Result<DataRequest, String> {
             m.insert("public".into(), false.into());
         }
     }
-    Ok(with_json(post(format!("{s}/bucket"), Kind::Json), body))
+    Ok(with_json(post(url(s, "bucket", None, None), Kind::Json), body))
 }
 
 fn update_bucket(s: &str, a: &Args) -> Result<DataRequest, String> {
     let id = bucket_id(a.get(0))?;
-    let r = request("PUT", format!("{s}/bucket/{}", encode_segment(&id)), Kind::Json);
+    let r = request("PUT", url(s, "bucket", Some(&id), None), Kind::Json);
     Ok(with_json(r, bucket_body(&id, a.opts(1))))
 }
 
@@ -250,7 +283,7 @@ fn source(v: Option<&Value>) -> Result<Source, String> {
 }
 
 /// A positive whole number of milliseconds, for the wx call's `timeout`.
-fn timeout_of(opts: &Map<String, Value>) -> Option<u32> {
+fn timeout_of(opts: Opts) -> Option<u32> {
     opts.get("timeout").and_then(Value::as_u64).filter(|t| *t > 0).map(|t| u32::try_from(t).unwrap_or(u32::MAX))
 }
 
@@ -268,15 +301,16 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
     };
     let src = source(a.get(file_at))?;
     let opts = a.opts(file_at + 1);
-    let target = format!("{}/{}", encode_segment(&bucket), encode_path(&path));
-    let (url, kind) = match token {
-        Some(t) => (
-            format!("{s}/object/upload/sign/{target}?{}", query(&[("token", t.to_owned())])),
-            Kind::SignedUpload { path: path.clone() },
-        ),
-        None => (format!("{s}/object/{target}"), Kind::Upload { path: path.clone() }),
+    let (u, kind) = match token {
+        Some(t) => {
+            let mut u = url(s, "object/upload/sign", Some(&bucket), Some(&path));
+            u.push('?');
+            u.push_str(&query(&[("token", t.to_owned())]));
+            (u, Kind::SignedUpload { path: path.clone() })
+        }
+        None => (url(s, "object", Some(&bucket), Some(&path)), Kind::Upload { path: path.clone() }),
     };
-    let mut r = request(method, url, kind);
+    let mut r = request(method, u, kind);
     r.timeout = timeout_of(opts);
     if method == "POST" || signed {
         let upsert = matches!(opts.get("upsert"), Some(Value::Bool(true)));
@@ -333,8 +367,8 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
 fn create_signed_upload_url(s: &str, a: &Args) -> Result<DataRequest, String> {
     let bucket = bucket_id(a.get(0))?;
     let path = object_path(a.get(1))?;
-    let url = format!("{s}/object/upload/sign/{}/{}", encode_segment(&bucket), encode_path(&path));
-    let mut r = with_json(post(url.clone(), Kind::SignedUploadUrl { url, path }), Value::Object(Map::new()));
+    let u = url(s, "object/upload/sign", Some(&bucket), Some(&path));
+    let mut r = with_json(post(u.clone(), Kind::SignedUploadUrl { url: u, path }), Value::Object(Map::new()));
     if matches!(a.opts(2).get("upsert"), Some(Value::Bool(true))) {
         r.headers.push(("x-upsert".into(), "true".into()));
     }
@@ -345,7 +379,7 @@ fn download(s: &str, a: &Args) -> Result<DataRequest, String> {
     let opts = a.opts(2);
     let transform = wants_transform(opts.get("transform"));
     let route = if transform { "render/image/authenticated" } else { "object" };
-    let mut url = object_url(s, a, route)?;
+    let mut u = object_url(s, a, route)?;
     let mut q = Vec::new();
     if transform {
         transform_params(opts.get("transform"), &mut q);
@@ -354,10 +388,11 @@ fn download(s: &str, a: &Args) -> Result<DataRequest, String> {
         q.push(("cacheNonce", n));
     }
     if !q.is_empty() {
-        url = format!("{url}?{}", query(&q));
+        u.push('?');
+        u.push_str(&query(&q));
     }
     let file = matches!(opts.get("toTempFile"), Some(Value::Bool(true)));
-    let mut r = get(url, Kind::Download { file });
+    let mut r = get(u, Kind::Download { file });
     r.timeout = timeout_of(opts);
     if file {
         r.transport = Transport::Download;
@@ -369,7 +404,7 @@ fn download(s: &str, a: &Args) -> Result<DataRequest, String> {
 }
 
 /// `&download=…&cacheNonce=…` for a signed URL (its query already has the token).
-fn signed_extra(opts: &Map<String, Value>) -> String {
+fn signed_extra(opts: Opts) -> String {
     let mut q = Vec::new();
     download_param(opts.get("download"), &mut q);
     if let Some(n) = plain_text(opts.get("cacheNonce")) {
@@ -391,9 +426,9 @@ fn create_signed_url(s: &str, a: &Args) -> Result<DataRequest, String> {
     if wants_transform(opts.get("transform")) {
         body.insert("transform".into(), opts.get("transform").cloned().unwrap_or(Value::Null));
     }
-    let url = format!("{s}/object/sign/{}/{}", encode_segment(&bucket), encode_path(&path));
+    let u = url(s, "object/sign", Some(&bucket), Some(&path));
     let kind = Kind::SignedUrl { storage: s.to_owned(), bucket, path, extra: signed_extra(opts) };
-    Ok(with_json(post(url, kind), Value::Object(body)))
+    Ok(with_json(post(u, kind), Value::Object(body)))
 }
 
 /// Every element of argument `i` as a cleaned object path.
@@ -401,7 +436,11 @@ fn path_list(v: Option<&Value>) -> Result<Vec<Value>, String> {
     let Some(items) = v.and_then(Value::as_array) else {
         return Err("Invalid paths: expected an array of paths".into());
     };
-    items.iter().map(|p| object_path(Some(p)).map(Value::String)).collect()
+    let mut out = Vec::with_capacity(items.len());
+    for p in items {
+        out.push(Value::String(object_path(Some(p))?));
+    }
+    Ok(out)
 }
 
 fn create_signed_urls(s: &str, a: &Args) -> Result<DataRequest, String> {
@@ -410,9 +449,9 @@ fn create_signed_urls(s: &str, a: &Args) -> Result<DataRequest, String> {
     let mut body = Map::new();
     body.insert("expiresIn".into(), a.get(2).cloned().unwrap_or(Value::Null));
     body.insert("paths".into(), Value::Array(list));
-    let url = format!("{s}/object/sign/{}", encode_segment(&bucket));
+    let u = url(s, "object/sign", Some(&bucket), None);
     let kind = Kind::SignedUrls { storage: s.to_owned(), bucket, extra: signed_extra(a.opts(3)) };
-    Ok(with_json(post(url, kind), Value::Object(body)))
+    Ok(with_json(post(u, kind), Value::Object(body)))
 }
 
 /// `{ limit: 100, offset: 0, sortBy: { column: 'name', order: 'asc' }, ...options, prefix }`.
@@ -430,21 +469,20 @@ fn list(s: &str, a: &Args) -> Result<DataRequest, String> {
     let mut body = Map::new();
     body.insert("limit".into(), 100.into());
     body.insert("offset".into(), 0.into());
-    for (k, v) in opts {
+    for (k, v) in opts.0.into_iter().flatten() {
         body.insert(k.clone(), v.clone());
     }
     body.insert("sortBy".into(), Value::Object(sort));
     let prefix = a.get(1).and_then(Value::as_str).unwrap_or("");
     body.insert("prefix".into(), prefix.into());
-    let url = format!("{s}/object/list/{}", encode_segment(&bucket));
-    Ok(with_json(post(url, Kind::Json), Value::Object(body)))
+    Ok(with_json(post(url(s, "object/list", Some(&bucket), None), Kind::Json), Value::Object(body)))
 }
 
 fn remove(s: &str, a: &Args) -> Result<DataRequest, String> {
     let bucket = bucket_id(a.get(0))?;
     let mut body = Map::new();
     body.insert("prefixes".into(), Value::Array(path_list(a.get(1))?));
-    let r = request("DELETE", format!("{s}/object/{}", encode_segment(&bucket)), Kind::Json);
+    let r = request("DELETE", url(s, "object", Some(&bucket), None), Kind::Json);
     Ok(with_json(r, Value::Object(body)))
 }
 
@@ -461,5 +499,5 @@ fn move_or_copy(s: &str, a: &Args, route: &str, kind: Kind) -> Result<DataReques
             body.insert("destinationBucket".into(), bucket_id(Some(v))?.into());
         }
     }
-    Ok(with_json(post(format!("{s}/object/{route}"), kind), Value::Object(body)))
+    Ok(with_json(post(url(s, route, None, None), kind), Value::Object(body)))
 }

@@ -48,7 +48,14 @@ pub fn encode_uri(s: &str) -> String {
 
 /// `a/b c/#1` -> `a/b%20c/%231`.
 pub fn encode_path(path: &str) -> String {
-    path.split('/').map(encode_segment).collect::<Vec<_>>().join("/")
+    let mut out = String::with_capacity(path.len());
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.extend(utf8_percent_encode(seg, SEGMENT));
+    }
+    out
 }
 
 /// An object path as the caller gave it, cleaned the way storage-js cleans upload paths (no
@@ -59,14 +66,22 @@ pub fn object_path(v: Option<&Value>) -> Result<String, String> {
     let Some(s) = v.and_then(Value::as_str) else {
         return Err("Invalid path: expected a string".into());
     };
-    let segments: Vec<&str> = s.split('/').filter(|seg| !seg.is_empty()).collect();
-    if segments.is_empty() {
+    let mut clean = String::with_capacity(s.len());
+    for seg in s.split('/') {
+        if seg == "." || seg == ".." {
+            return Err(format!("Invalid path \"{s}\": \".\" and \"..\" segments are not allowed"));
+        }
+        if !seg.is_empty() {
+            if !clean.is_empty() {
+                clean.push('/');
+            }
+            clean.push_str(seg);
+        }
+    }
+    if clean.is_empty() {
         return Err(format!("Invalid path \"{s}\": it names no object"));
     }
-    if segments.iter().any(|seg| *seg == "." || *seg == "..") {
-        return Err(format!("Invalid path \"{s}\": \".\" and \"..\" segments are not allowed"));
-    }
-    Ok(segments.join("/"))
+    Ok(clean)
 }
 
 /// A bucket id: one non-empty URL segment.
@@ -80,7 +95,16 @@ pub fn bucket_id(v: Option<&Value>) -> Result<String, String> {
 
 /// `k=v&k2=v2`, values percent-encoded (`encode_query_value`), in the order given.
 pub fn query(pairs: &[(&str, String)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{k}={}", encode_query_value(v))).collect::<Vec<_>>().join("&")
+    let mut out = String::new();
+    for (k, v) in pairs {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        out.push_str(&encode_query_value(v));
+    }
+    out
 }
 
 /// A query value from an option the way `URLSearchParams.set(k, String(v))` after storage-js'
@@ -117,37 +141,42 @@ pub fn wants_transform(v: Option<&Value>) -> bool {
     v.and_then(Value::as_object).is_some_and(|m| !m.is_empty())
 }
 
-/// A content type from a file name's extension, for the types a mini-program uploads (photos,
-/// videos, voice, documents from a chat); `None` when unknown.
+/// Content types by extension, for the files a mini-program uploads (photos, videos, voice,
+/// documents from a chat).
+const TYPES: &[(&str, &str)] = &[
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("gif", "image/gif"),
+    ("webp", "image/webp"),
+    ("bmp", "image/bmp"),
+    ("svg", "image/svg+xml"),
+    ("heic", "image/heic"),
+    ("mp4", "video/mp4"),
+    ("mov", "video/quicktime"),
+    ("mp3", "audio/mpeg"),
+    ("m4a", "audio/mp4"),
+    ("aac", "audio/aac"),
+    ("wav", "audio/wav"),
+    ("pdf", "application/pdf"),
+    ("json", "application/json"),
+    ("txt", "text/plain"),
+    ("csv", "text/csv"),
+    ("zip", "application/zip"),
+    ("doc", "application/msword"),
+    ("xls", "application/vnd.ms-excel"),
+    ("ppt", "application/vnd.ms-powerpoint"),
+    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+];
+
+/// A content type from a file name's extension; `None` when unknown.
 pub fn guess_content_type(name: &str) -> Option<&'static str> {
-    let file = name.rsplit('/').next().unwrap_or(name);
-    let (_, ext) = file.rsplit_once('.')?;
-    let t = match ext.to_ascii_lowercase().as_str() {
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "bmp" => "image/bmp",
-        "svg" => "image/svg+xml",
-        "heic" => "image/heic",
-        "mp4" => "video/mp4",
-        "mov" => "video/quicktime",
-        "mp3" => "audio/mpeg",
-        "m4a" => "audio/mp4",
-        "aac" => "audio/aac",
-        "wav" => "audio/wav",
-        "pdf" => "application/pdf",
-        "json" => "application/json",
-        "txt" => "text/plain",
-        "csv" => "text/csv",
-        "zip" => "application/zip",
-        "doc" => "application/msword",
-        "xls" => "application/vnd.ms-excel",
-        "ppt" => "application/vnd.ms-powerpoint",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "pptx" => "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        _ => return None,
-    };
-    Some(t)
+    let dot = name.bytes().rposition(|c| c == b'.')?;
+    let ext = name.get(dot + 1..)?;
+    if ext.bytes().any(|c| c == b'/') {
+        return None;
+    }
+    TYPES.iter().find(|(e, _)| e.eq_ignore_ascii_case(ext)).map(|(_, t)| *t)
 }

@@ -28,7 +28,7 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
         Kind::Exists => ok(Value::Bool(true)),
         kind => match serde_json::from_str::<Value>(r.body.unwrap_or("")) {
             Ok(v) => shape(kind, v),
-            Err(e) => unknown(&format!("The storage server's reply is not valid JSON ({e})"), None, false),
+            Err(_) => unknown("The storage server's reply is not valid JSON", None, false),
         },
     }
 }
@@ -142,7 +142,11 @@ fn field(v: &Value, k: &str) -> Value {
 }
 
 fn object(pairs: Vec<(&str, Value)>) -> Value {
-    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_owned(), v);
+    }
+    Value::Object(m)
 }
 
 /// A 2xx JSON reply -> `data`.
@@ -173,24 +177,23 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
             None => unknown("The storage server's reply has no signedURL", None, false),
         },
         Kind::SignedUrls { storage, bucket, extra } => match v {
-            Value::Array(items) => ok(Value::Array(
-                items
-                    .into_iter()
-                    .map(|item| {
-                        let url = item
-                            .get("signedURL")
-                            .and_then(Value::as_str)
-                            .map(|s| signed_url(storage, s, bucket, item.get("path").and_then(Value::as_str), extra));
-                        match item {
-                            Value::Object(mut m) => {
-                                m.insert("signedUrl".into(), url.map_or(Value::Null, Value::String));
-                                Value::Object(m)
-                            }
-                            other => other,
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    let url = item
+                        .get("signedURL")
+                        .and_then(Value::as_str)
+                        .map(|s| signed_url(storage, s, bucket, item.get("path").and_then(Value::as_str), extra));
+                    out.push(match item {
+                        Value::Object(mut m) => {
+                            m.insert("signedUrl".into(), url.map_or(Value::Null, Value::String));
+                            Value::Object(m)
                         }
-                    })
-                    .collect(),
-            )),
+                        other => other,
+                    });
+                }
+                ok(Value::Array(out))
+            }
             _ => unknown("The storage server's reply is not a list of signed URLs", None, false),
         },
         Kind::Exists | Kind::Download { .. } => ok(v),
@@ -201,8 +204,8 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
 fn token_of(url: &str) -> Option<String> {
     let (_, q) = url.split_once('?')?;
     let raw = q.split('&').find_map(|kv| kv.strip_prefix("token="))?;
-    let token = percent_decode_str(raw).decode_utf8_lossy().into_owned();
-    (!token.is_empty()).then_some(token)
+    let token = percent_decode_str(raw).decode_utf8().ok()?;
+    (!token.is_empty()).then(|| token.into_owned())
 }
 
 /// A signed download URL. storage-api returns `/object/sign/<bucket>/<name as stored>?token=`
@@ -212,7 +215,7 @@ fn token_of(url: &str) -> Option<String> {
 /// storage-js does.
 fn signed_url(storage: &str, server: &str, bucket: &str, path: Option<&str>, extra: &str) -> String {
     let before = server.split('?').next().unwrap_or("");
-    let route = before.find("/sign/").and_then(|i| before.get(..i + "/sign/".len()));
+    let route = before.as_bytes().windows(6).position(|w| w == b"/sign/").and_then(|i| before.get(..i + 6));
     match (route, token_of(server), path) {
         (Some(route), Some(token), Some(path)) => format!(
             "{storage}{}{}/{}?{}{extra}",
@@ -228,7 +231,13 @@ fn signed_url(storage: &str, server: &str, bucket: &str, path: Option<&str>, ext
 /// storage-js' `recursiveToCamel`: `bucket_id` -> `bucketId`, at every depth.
 fn camelize(v: Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.into_iter().map(|(k, v)| (camel(&k), camelize(v))).collect()),
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                out.insert(camel(&k), camelize(v));
+            }
+            Value::Object(out)
+        }
         Value::Array(a) => Value::Array(a.into_iter().map(camelize).collect()),
         other => other,
     }
