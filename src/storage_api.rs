@@ -108,9 +108,7 @@ pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
         "createSignedUploadUrl" => create_signed_upload_url(s, &a),
         "download" => download(s, &a),
         "info" => object_url(s, &a, "object/info").map(|url| get(url, Kind::Info)),
-        "exists" => {
-            object_url(s, &a, "object/info").map(|url| DataRequest { read: Read::None, ..get(url, Kind::Exists) })
-        }
+        "exists" => object_url(s, &a, "object/info").map(|url| get(url, Kind::Exists)),
         "createSignedUrl" => create_signed_url(s, &a),
         "createSignedUrls" => create_signed_urls(s, &a),
         "list" => list(s, &a),

@@ -25,10 +25,9 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
         Kind::Download { file } => {
             Outcome { result: result(Value::Null), take: Some(if *file { "file" } else { "body" }), error: None }
         }
-        Kind::Exists => ok(Value::Bool(true)),
         kind => match serde_json::from_str::<Value>(r.body.unwrap_or("")) {
             Ok(v) => shape(kind, v),
-            Err(_) => unknown("The storage server's reply is not valid JSON", None, false),
+            Err(_) => unknown("The storage server's reply is not valid JSON", None, exists),
         },
     }
 }
@@ -196,14 +195,18 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
             }
             _ => unknown("The storage server's reply is not a list of signed URLs", None, false),
         },
-        Kind::Exists | Kind::Download { .. } => ok(v),
+        // The info reply parsed: the object is there.
+        Kind::Exists => ok(Value::Bool(true)),
+        Kind::Download { .. } => ok(v),
     }
 }
 
-/// The `token` query parameter of a server-made URL, percent-decoded.
+/// The `token` query parameter of a server-made URL, percent-decoded. Searched from the end:
+/// storage-api puts the object's name into the URL unencoded, so it may hold `?` and `&`.
 fn token_of(url: &str) -> Option<String> {
-    let (_, q) = url.split_once('?')?;
-    let raw = q.split('&').find_map(|kv| kv.strip_prefix("token="))?;
+    let b = url.as_bytes();
+    let at = (1..b.len()).rev().find(|&i| b.get(i..i + 6) == Some(b"token=") && matches!(b.get(i - 1), Some(b'?' | b'&')))?;
+    let raw = url.get(at + 6..)?.split('&').next()?;
     let token = percent_decode_str(raw).decode_utf8().ok()?;
     (!token.is_empty()).then(|| token.into_owned())
 }
