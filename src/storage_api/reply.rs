@@ -114,7 +114,13 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
             if let Some(Value::String(code)) = m.get("code") {
                 e.insert("code".into(), code.as_str().into());
             }
-            (error_message(&m), status_code, Value::Object(m))
+            let message = error_message(&m);
+            let mut m = m;
+            // `error.data.message` is what pages written for the SDK we replace read.
+            if !m.get("message").is_some_and(Value::is_string) {
+                m.insert("message".into(), message.as_str().into());
+            }
+            (message, status_code, Value::Object(m))
         }
         Some(Value::String(s)) if !s.is_empty() => (s, status.to_string(), Value::Null),
         _ => (format!("HTTP {status} error"), status.to_string(), Value::Null),
@@ -205,7 +211,9 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
 /// storage-api puts the object's name into the URL unencoded, so it may hold `?` and `&`.
 fn token_of(url: &str) -> Option<String> {
     let b = url.as_bytes();
-    let at = (1..b.len()).rev().find(|&i| b.get(i..i + 6) == Some(b"token=") && matches!(b.get(i - 1), Some(b'?' | b'&')))?;
+    let at = (1..b.len())
+        .rev()
+        .find(|&i| b.get(i..i + 6) == Some(b"token=") && matches!(b.get(i - 1), Some(b'?' | b'&')))?;
     let raw = url.get(at + 6..)?.split('&').next()?;
     let token = percent_decode_str(raw).decode_utf8().ok()?;
     (!token.is_empty()).then(|| token.into_owned())
