@@ -103,6 +103,11 @@ function bytesOf(file) {
   }
 }
 
+// storage-js' `parameters` argument: `{ signal }` for the driver to watch.
+function signalOf(parameters) {
+  return parameters && parameters.signal ? { signal: parameters.signal } : undefined
+}
+
 class StorageFileApi {
   constructor(driver, bucketId) {
     this._driver = driver
@@ -135,9 +140,12 @@ class StorageFileApi {
     return this._call('uploadToSignedUrl', [path, token, f.desc, options], f.payload)
   }
 
-  /** `data` is an ArrayBuffer, or `{ tempFilePath }` with `{ toTempFile: true }` (wx.downloadFile). */
-  download(path, options) {
-    return this._call('download', [path, options])
+  /**
+   * `data` is an ArrayBuffer, or `{ tempFilePath }` with `{ toTempFile: true }` (wx.downloadFile).
+   * `parameters.signal` (AbortSignal-like) aborts it, as in storage-js.
+   */
+  download(path, options, parameters) {
+    return this._call('download', [path, options], signalOf(parameters))
   }
 
   info(path) {
@@ -156,8 +164,8 @@ class StorageFileApi {
     return this._call('createSignedUrls', [paths, expiresIn, options])
   }
 
-  list(prefix, options) {
-    return this._call('list', [prefix, options])
+  list(prefix, options, parameters) {
+    return this._call('list', [prefix, options], signalOf(parameters))
   }
 
   remove(paths) {

@@ -509,3 +509,21 @@ test('every storage call resolves with a StorageError under injected faults: HTT
   assert.equal(calls, FAULTS.length * Object.keys(CALLS).length)
   assert.equal((await S.exists('round/trip.bin')).data, true, 'works again')
 })
+
+test('download and list take storage-js parameters.signal: aborting resolves the call at once', async () => {
+  const S = A.sb.storage.from(bucket)
+  for (const run of [(signal) => S.download('round/trip.bin', {}, { signal }), (signal) => S.list('round', {}, { signal })]) {
+    const applied = be.faults.log.length
+    be.faults.add({ path: '/storage/v1/*', fault: 'hang', count: 1 })
+    const listeners = []
+    const signal = { aborted: false, addEventListener: (type, fn) => type === 'abort' && listeners.push(fn) }
+    const pending = run(signal)
+    await e2e.waitFor(() => be.faults.log.length > applied) // the request is in flight, hanging
+    signal.aborted = true
+    listeners.forEach((fn) => fn())
+    const r = await pending
+    assert.equal(r.error.name, 'StorageUnknownError')
+    assert.equal(r.error.message, 'The request was aborted')
+    be.faults.clear()
+  }
+})
