@@ -3,6 +3,7 @@
 // core has loaded wait for it.
 const { SupabaseClient } = require('./client.js')
 const errors = require('./errors.js')
+const storage = require('./storage-api.js')
 
 function createClient(supabaseUrl, supabaseKey, options) {
   return new SupabaseClient(supabaseUrl, supabaseKey, options)
@@ -21,4 +22,8 @@ module.exports = {
   AuthSessionMissingError: errors.AuthSessionMissingError,
   AuthInvalidTokenResponseError: errors.AuthInvalidTokenResponseError,
   AuthPKCEGrantCodeExchangeError: errors.AuthPKCEGrantCodeExchangeError,
+  isStorageError: storage.isStorageError,
+  StorageError: storage.StorageError,
+  StorageApiError: storage.StorageApiError,
+  StorageUnknownError: storage.StorageUnknownError,
 }
