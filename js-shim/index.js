@@ -3,6 +3,7 @@
 // core has loaded wait for it.
 const { SupabaseClient } = require('./client.js')
 const errors = require('./errors.js')
+const functions = require('./functions.js')
 
 function createClient(supabaseUrl, supabaseKey, options) {
   return new SupabaseClient(supabaseUrl, supabaseKey, options)
@@ -21,4 +22,8 @@ module.exports = {
   AuthSessionMissingError: errors.AuthSessionMissingError,
   AuthInvalidTokenResponseError: errors.AuthInvalidTokenResponseError,
   AuthPKCEGrantCodeExchangeError: errors.AuthPKCEGrantCodeExchangeError,
+  FunctionsError: functions.FunctionsError,
+  FunctionsHttpError: functions.FunctionsHttpError,
+  FunctionsRelayError: functions.FunctionsRelayError,
+  FunctionsFetchError: functions.FunctionsFetchError,
 }
