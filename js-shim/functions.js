@@ -134,7 +134,7 @@ class FunctionsClient {
   }
 
   /**
-   * `invoke(name or full http(s):// URL, { body, headers, method = 'POST', region, timeout })`
+   * `invoke(name or full http(s):// URL, { body, headers, method = 'POST', region, timeout, signal })`
    * → `{ data, error, response? }`; never rejects. `data` by the reply's Content-Type: JSON
    * parsed, `application/octet-stream` / `application/pdf` an ArrayBuffer, otherwise text.
    */
@@ -154,7 +154,9 @@ class FunctionsClient {
       timeout: o.timeout,
       body: body.kind,
     }
-    const payload = body.kind === 'none' ? null : { body: body.body }
+    // The body never enters wasm; an AbortSignal-like `signal` ends the call with a
+    // FunctionsFetchError (context.code 'aborted'), as fetch's AbortError does in functions-js.
+    const payload = { body: body.body, signal: o.signal }
     return this._driver._data('functions', 'invoke', [functionName, opts], payload).then(shape)
   }
 }

@@ -297,6 +297,17 @@ fn replies_through_the_client() {
     );
     assert_eq!(o["error"]["context"]["code"], "network_error");
 
+    // Aborted (an AbortSignal fired): a FunctionsFetchError, as fetch's AbortError in functions-js.
+    let (op, outs) = invoke(&mut c, json!(["hello"]));
+    let id = only_fetch(&outs).id;
+    c.cancel(op);
+    c.handle_data_response(id, 200, "{}", "{}", None, T0);
+    let outs: Vec<Output> = std::iter::from_fn(|| c.poll()).collect();
+    assert_eq!(outs.iter().filter(|o| matches!(o, Output::Done { .. })).count(), 1, "a late reply is ignored");
+    let o = outcome(&outs);
+    assert_eq!(o["error"]["name"], "FunctionsFetchError");
+    assert_eq!(o["error"]["context"]["code"], "aborted");
+
     // A bad project URL: every call fails clearly, nothing is sent.
     let mut bad = Client::new("not a url", KEY, "{}");
     let (_, outs) = invoke(&mut bad, json!(["hello"]));

@@ -270,6 +270,26 @@ test('a per-call timeout and the client requestTimeout end a slow call with Func
   assert.match(r.error.context.errMsg, /timeout/)
 })
 
+test('an AbortSignal-like signal aborts the call: FunctionsFetchError with context.code aborted', async () => {
+  const { app, sb, sdk } = await launch()
+  const signal = await app.eval(`({
+    aborted: false, listeners: [],
+    addEventListener(type, f) { if (type === 'abort') this.listeners.push(f) },
+    abort() { this.aborted = true; this.listeners.forEach((f) => f()) },
+  })`)
+  const started = Date.now()
+  const pending = sb.functions.invoke('echo?delay=3000', { signal })
+  setTimeout(() => signal.abort(), 100)
+  const r = await pending
+  assert.ok(Date.now() - started < 2000, 'resolved at the abort, not at the reply')
+  assert.equal(r.data, null)
+  assert.ok(r.error instanceof sdk.FunctionsFetchError)
+  assert.equal(r.error.context.code, 'aborted')
+  // Already aborted: resolves at once the same way.
+  const again = await sb.functions.invoke('hello', { signal })
+  assert.equal(again.error.context.code, 'aborted')
+})
+
 test('injected faults: every call resolves with an error of the right class', { timeout: 60000 }, async () => {
   const { sb, sdk } = await launch('lib/fast')
   const path = '/functions/v1/hello'
