@@ -4,6 +4,7 @@
 const { SupabaseClient } = require('./client.js')
 const errors = require('./errors.js')
 const storage = require('./storage-api.js')
+const functions = require('./functions.js')
 
 function createClient(supabaseUrl, supabaseKey, options) {
   return new SupabaseClient(supabaseUrl, supabaseKey, options)
@@ -26,4 +27,8 @@ module.exports = {
   StorageError: storage.StorageError,
   StorageApiError: storage.StorageApiError,
   StorageUnknownError: storage.StorageUnknownError,
+  FunctionsError: functions.FunctionsError,
+  FunctionsHttpError: functions.FunctionsHttpError,
+  FunctionsRelayError: functions.FunctionsRelayError,
+  FunctionsFetchError: functions.FunctionsFetchError,
 }

@@ -1,18 +1,334 @@
-//! (stub, being written)
-use crate::data::{Built, Endpoints, Outcome, Response};
-use serde_json::Value;
+//! Functions: `supabase.functions.invoke(name, { body, headers, method, region, timeout })` as
+//! functions-js 2.x does it (`FunctionsClient.invoke`), through the data path.
+//!
+//! - URL `<url>/functions/v1/<name>`; `name` may carry sub-paths and a `?query`. A full
+//!   `http(s)://` URL is used as it is: the SDK we replace took the first argument verbatim as
+//!   the URL, and MemFire's guide calls `invoke('<access URL>', { method })`.
+//! - The body stays in the shim, which tells the core its kind (`json`, `text`, `binary`,
+//!   `none`); the core picks functions-js' `Content-Type` for it unless the caller set one.
+//!   `GET`/`HEAD` send no body (`wx.request` would turn it into a query string).
+//! - Replies: `x-relay-error: true` is a `FunctionsRelayError`, any other non-2xx a
+//!   `FunctionsHttpError` whose `context` describes the response; no reply at all is a
+//!   `FunctionsFetchError`. A 2xx body is read as an ArrayBuffer (wx.request must choose before
+//!   the reply) and the `Content-Type` decides what `data` is: `application/json` parsed
+//!   (strictly: a body that is not JSON is a `FunctionsError`, as `response.json()` rejects),
+//!   `application/octet-stream` and `application/pdf` the ArrayBuffer, anything else text.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use serde_json::{Map, Value};
+
+use crate::data::{self, Body, Built, DataRequest, Endpoints, Outcome, Read, Reply, Response, Transport};
+use crate::url::encode_query_value;
+
+/// What `finish` needs to know about the request.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Ctx;
-
-pub fn build(_method: &str, _args: &[Value], _ep: &Endpoints) -> Built {
-    Built::Done(Outcome::default())
+pub struct Ctx {
+    url: String,
+    method: &'static str,
 }
 
-pub fn finish(_c: &Ctx, _r: &Response) -> Outcome {
-    Outcome::default()
+const HTTP_ERROR: &str = "Edge Function returned a non-2xx status code";
+const RELAY_ERROR: &str = "Relay Error invoking the Edge Function";
+const FETCH_ERROR: &str = "Failed to send a request to the Edge Function";
+const BAD_JSON: &str = "Edge Function returned a body that is not valid JSON (Content-Type: application/json)";
+
+/// WHATWG URL's path percent-encode set, plus `\` (which `new URL` would turn into `/`).
+const PATH: &AsciiSet =
+    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}').add(b'\\');
+/// WHATWG URL's special-query percent-encode set.
+const QUERY: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'\'');
+
+/// Methods `wx.request` can send (PATCH works on devices though undocumented).
+const METHODS: [&str; 7] = ["POST", "GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// The shortest and longest per-call `timeout` (ms) passed on to `wx.request`.
+const TIMEOUT_MIN_MS: f64 = 100.0;
+const TIMEOUT_MAX_MS: f64 = 600_000.0;
+
+/// `method` is the SDK method (only `invoke`); `args` are `[name, { method, headers, region,
+/// timeout, body }]` from the shim, `body` being the payload's kind.
+pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
+    if method != "invoke" {
+        return Built::Done(data::unknown("functions", method));
+    }
+    match invoke(args, ep) {
+        Ok(req) => Built::Send(req),
+        Err(message) => Built::Done(input_error(&message)),
+    }
 }
 
-pub fn failed(_c: &Ctx, _message: &str, _code: &str) -> Outcome {
-    Outcome::default()
+fn invoke(args: &[Value], ep: &Endpoints) -> Result<DataRequest, String> {
+    let name = match args.first() {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.as_str(),
+        _ => {
+            return Err(
+                "functions.invoke: the first argument must be the function's name or its full http(s):// URL".into()
+            )
+        }
+    };
+    let empty = Map::new();
+    let opts = args.get(1).and_then(Value::as_object).unwrap_or(&empty);
+    let method = method_of(opts.get("method"))?;
+    let kind = body_kind(opts.get("body"))?;
+    let caller = headers_of(opts.get("headers"))?;
+    let region = match opts.get("region") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(r)) if r.is_empty() || r == "any" => None,
+        Some(Value::String(r)) => Some(r.as_str()),
+        Some(_) => return Err("functions.invoke: options.region must be a string such as \"us-east-1\"".into()),
+    };
+
+    let mut url = target(name, ep)?;
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let sends_body = kind.is_some() && method != "GET" && method != "HEAD";
+    if let Some(kind) = kind.filter(|_| sends_body) {
+        if !caller.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            headers.push(("Content-Type".into(), kind.into()));
+        }
+    }
+    if let Some(r) = region {
+        headers.push(("x-region".into(), r.to_owned()));
+        let sep = match url.find('?') {
+            None => "?",
+            Some(_) if url.ends_with('?') || url.ends_with('&') => "",
+            Some(_) => "&",
+        };
+        url = format!("{url}{sep}forceFunctionRegion={}", encode_query_value(r));
+    }
+    headers.extend(caller);
+
+    Ok(DataRequest {
+        method,
+        url: url.clone(),
+        headers,
+        body: if sends_body { Body::Payload } else { Body::None },
+        transport: Transport::Request,
+        read: Read::ArrayBuffer,
+        timeout: timeout_of(opts.get("timeout")),
+        reply: Reply::Functions(Ctx { url, method }),
+    })
+}
+
+/// `options.method`, upper-cased; POST when absent (functions-js: `method || 'POST'`).
+fn method_of(v: Option<&Value>) -> Result<&'static str, String> {
+    match v {
+        None | Some(Value::Null) => Ok("POST"),
+        Some(Value::String(s)) if s.is_empty() => Ok("POST"),
+        Some(Value::String(s)) => {
+            METHODS.iter().find(|m| m.eq_ignore_ascii_case(s)).copied().ok_or_else(|| {
+                format!("functions.invoke: unsupported method \"{s}\" (use one of {})", METHODS.join(", "))
+            })
+        }
+        Some(_) => Err("functions.invoke: options.method must be a string such as \"POST\"".into()),
+    }
+}
+
+/// The `Content-Type` for the payload's kind, or `None` for no body.
+fn body_kind(v: Option<&Value>) -> Result<Option<&'static str>, String> {
+    match v.and_then(Value::as_str) {
+        None | Some("none") => Ok(None),
+        Some("json") => Ok(Some("application/json")),
+        Some("text") => Ok(Some("text/plain")),
+        Some("binary") => Ok(Some("application/octet-stream")),
+        Some(other) => Err(format!("functions.invoke: unknown body kind \"{other}\"")),
+    }
+}
+
+/// The caller's headers in their order: string, number and boolean values as text; `null`
+/// skipped. Names must be HTTP tokens and values free of CR, LF and NUL (no header injection).
+fn headers_of(v: Option<&Value>) -> Result<Vec<(String, String)>, String> {
+    let map = match v {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Object(m)) => m,
+        Some(_) => return Err("functions.invoke: options.headers must be an object of header names to values".into()),
+    };
+    let mut out = Vec::with_capacity(map.len());
+    for (k, v) in map {
+        let value = match v {
+            Value::Null => continue,
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => return Err(format!("functions.invoke: the value of header \"{k}\" must be a string")),
+        };
+        if k.is_empty() || !k.bytes().all(is_token_byte) {
+            return Err(format!("functions.invoke: \"{k}\" is not a valid header name"));
+        }
+        if value.contains(['\r', '\n', '\0']) {
+            return Err(format!("functions.invoke: the value of header \"{k}\" contains a line break"));
+        }
+        out.push((k.clone(), value));
+    }
+    Ok(out)
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// `options.timeout` (ms, functions-js 2.x): a positive number, bounded; else the client's.
+fn timeout_of(v: Option<&Value>) -> Option<u32> {
+    let t = v.and_then(Value::as_f64).filter(|t| t.is_finite() && *t > 0.0)?;
+    // In range by the clamp, so the cast is exact after `ceil`.
+    Some(t.ceil().clamp(TIMEOUT_MIN_MS, TIMEOUT_MAX_MS) as u32)
+}
+
+/// The request URL for `name`: a full `http(s)://` URL as it is, otherwise
+/// `<functions>/<name>`. Either way the fragment is dropped (fetch never sends it) and
+/// characters a URL cannot hold are percent-encoded, as `new URL` would (`%XX` kept).
+fn target(name: &str, ep: &Endpoints) -> Result<String, String> {
+    let trimmed = name.trim_matches(|c: char| c <= ' ');
+    let is_url =
+        ["http://", "https://"].iter().any(|p| trimmed.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)));
+    if is_url {
+        return Ok(encode_url(trimmed.split('#').next().unwrap_or("")));
+    }
+    let without_fragment = name.split('#').next().unwrap_or("");
+    let (path, query) = match without_fragment.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (without_fragment, None),
+    };
+    let path = path.trim_start_matches('/');
+    if path.is_empty() {
+        return Err(format!("functions.invoke: \"{name}\" names no function"));
+    }
+    // `.` and `..` segments would be resolved by the URL parser (and proxies) to paths outside
+    // /functions/v1, e.g. `../rest/v1/...`.
+    if path.split('/').any(is_dot_segment) {
+        return Err(format!(
+            "functions.invoke: \"{name}\" is not a function name (\".\" and \"..\" segments are not allowed)"
+        ));
+    }
+    let mut url = format!("{}/{}", ep.functions, encode(path, PATH));
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(&encode(q, QUERY));
+    }
+    Ok(url)
+}
+
+fn encode_url(url: &str) -> String {
+    match url.split_once('?') {
+        Some((p, q)) => format!("{}?{}", encode(p, PATH), encode(q, QUERY)),
+        None => encode(url, PATH),
+    }
+}
+
+fn is_dot_segment(seg: &str) -> bool {
+    let s = seg.to_ascii_lowercase().replace("%2e", ".");
+    s == "." || s == ".."
+}
+
+/// Percent-encodes `s` with `set`, and a `%` that does not start an escape as `%25`.
+fn encode(s: &str, set: &'static AsciiSet) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut from = 0;
+    for (i, _) in s.match_indices('%') {
+        out.extend(utf8_percent_encode(s.get(from..i).unwrap_or(""), set));
+        let escape = s.as_bytes().get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+        out.push_str(if escape { "%" } else { "%25" });
+        from = i + 1;
+    }
+    out.extend(utf8_percent_encode(s.get(from..).unwrap_or(""), set));
+    out
+}
+
+/// The server answered (any status).
+pub fn finish(c: &Ctx, r: &Response) -> Outcome {
+    let response = describe(c, r);
+    let relay = r.header("x-relay-error").is_some_and(|v| v.trim() == "true");
+    if relay || !r.ok() {
+        let (name, message) =
+            if relay { ("FunctionsRelayError", RELAY_ERROR) } else { ("FunctionsHttpError", HTTP_ERROR) };
+        let mut error = Map::new();
+        error.insert("name".into(), name.into());
+        error.insert("message".into(), message.into());
+        if let Some(body) = response.get("data") {
+            error.insert("body".into(), body.clone());
+        }
+        error.insert("context".into(), Value::Object(response.clone()));
+        let mut result = Map::new();
+        result.insert("data".into(), Value::Null);
+        result.insert("response".into(), Value::Object(response));
+        return Outcome { result, take: None, error: Some(error) };
+    }
+
+    let media =
+        r.header("content-type").unwrap_or("text/plain").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let no_body = c.method == "HEAD" || r.status == 204 || r.status == 205;
+    let mut result = Map::new();
+    result.insert("data".into(), Value::Null);
+    let take = match media.as_str() {
+        _ if no_body => "utf8",
+        "application/json" => {
+            // The shim parses the text; if it is not JSON, the call fails with this error.
+            let mut error = Map::new();
+            error.insert("name".into(), "FunctionsError".into());
+            error.insert("message".into(), BAD_JSON.into());
+            error.insert("context".into(), Value::Object(response.clone()));
+            result.insert("json_error".into(), Value::Object(error));
+            "utf8"
+        }
+        "application/octet-stream" | "application/pdf" => "body",
+        _ => "utf8",
+    };
+    result.insert("response".into(), Value::Object(response));
+    Outcome { result, take: Some(take), error: None }
+}
+
+/// The response as the shim shows it (`error.context`, `response`): `url`, `status`, `ok`,
+/// `headers` (lower-case names), and for a body that crossed (non-2xx) its text as `body` and,
+/// like the SDK we replace (`context.data`), the parsed JSON or the text as `data`.
+fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
+    let mut headers = Map::new();
+    for (k, v) in r.headers {
+        let value = match v {
+            Value::String(s) => s.clone(),
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
+            Value::Null => continue,
+            other => other.to_string(),
+        };
+        headers.insert(k.to_ascii_lowercase(), Value::String(value));
+    }
+    let mut m = Map::new();
+    m.insert("url".into(), c.url.clone().into());
+    m.insert("status".into(), r.status.into());
+    m.insert("ok".into(), r.ok().into());
+    m.insert("headers".into(), Value::Object(headers));
+    if let Some(text) = r.body {
+        m.insert("body".into(), text.into());
+        let data = serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+        m.insert("data".into(), data);
+    }
+    m
+}
+
+/// No HTTP status came back (`code` `network_error`: `message` ends with wx's `errMsg` in
+/// parentheses), or the request was not sent (`session_refresh_failed`, `invalid_config`).
+pub fn failed(_c: &Ctx, message: &str, code: &str) -> Outcome {
+    let err_msg = match (code, message.split_once(" (")) {
+        ("network_error", Some((_, detail))) => detail.strip_suffix(')').unwrap_or(detail),
+        _ => message,
+    };
+    let mut context = Map::new();
+    context.insert("errMsg".into(), err_msg.into());
+    context.insert("code".into(), code.into());
+    context.insert("message".into(), message.into());
+    let mut error = Map::new();
+    error.insert("name".into(), "FunctionsFetchError".into());
+    error.insert("message".into(), FETCH_ERROR.into());
+    error.insert("context".into(), Value::Object(context));
+    let mut result = Map::new();
+    result.insert("data".into(), Value::Null);
+    Outcome { result, take: None, error: Some(error) }
+}
+
+/// Bad arguments: nothing is sent.
+fn input_error(message: &str) -> Outcome {
+    let mut error = Map::new();
+    error.insert("name".into(), "FunctionsError".into());
+    error.insert("message".into(), message.into());
+    let mut result = Map::new();
+    result.insert("data".into(), Value::Null);
+    Outcome { result, take: None, error: Some(error) }
 }

@@ -148,6 +148,26 @@ test('hello: {name} -> Hello <name>!', async () => {
   assert.match(r.json.error, /invalid JSON/)
 })
 
+test('relay: x-relay-error: true with ?status= (default 502); bytes: N patterned bytes with ?type=', async () => {
+  let r = await request('POST', '/functions/v1/relay', { headers: bearer(be.anonKey) })
+  assert.equal(r.status, 502)
+  assert.equal(r.headers['x-relay-error'], 'true')
+  assert.deepEqual(r.json, { message: 'relay could not reach the function' })
+  r = await request('GET', '/functions/v1/relay?status=200', { headers: bearer(be.anonKey) })
+  assert.equal(r.status, 200)
+  assert.equal(r.headers['x-relay-error'], 'true')
+
+  r = await request('GET', '/functions/v1/bytes', { headers: bearer(be.anonKey) })
+  assert.equal(r.status, 200)
+  assert.equal(r.headers['content-type'], 'application/octet-stream')
+  assert.equal(r.raw.length, 256)
+  assert.deepEqual([...new Set(r.raw)].length, 256, 'every byte value')
+  r.raw.forEach((b, i) => assert.equal(b, (i * 31 + 7) & 255))
+  r = await request('POST', '/functions/v1/bytes?n=3&type=application/pdf', { headers: bearer(be.anonKey) })
+  assert.equal(r.headers['content-type'], 'application/pdf')
+  assert.deepEqual([...r.raw], [7, 38, 69])
+})
+
 test('unknown function -> 404 Function not found (also without a JWT, and for odd names)', async () => {
   for (const p of ['/functions/v1/nope', '/functions/v1/nope/deeper', '/functions/v1', '/functions/v1/', '/functions/v1/..%2Fauth']) {
     const r = await request('POST', p, { headers: bearer(be.anonKey) })
