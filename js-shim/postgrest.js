@@ -35,7 +35,7 @@ const tableOf = (o) => (o.referencedTable === undefined ? o.foreignTable : o.ref
 const isObject = (v) => v !== null && typeof v === 'object' && (!Array.isArray(v) || v.some(isObject))
 const bigintAsString = (_, value) => (typeof value === 'bigint' ? value.toString() : value)
 
-// URLSearchParams and Headers read strings as USVStrings: lone surrogates become U+FFFD. Doing
+// The URL query and Headers read strings as USVStrings: lone surrogates become U+FFFD. Doing
 // it here keeps the chain valid JSON for the core (serde_json rejects lone-surrogate escapes).
 const LONE = /[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]/g
 const wellFormed = (s) => s.replace(LONE, (m) => (m.length === 2 ? m : '\ufffd'))
