@@ -710,7 +710,7 @@ const OPS: &[&str] = &[
 /// Mostly the argument types the shim sends (strings, booleans, lists of strings), some anything.
 fn arg() -> impl Strategy<Value = Value> {
     prop_oneof![
-        12 => text().prop_map(Value::from),
+        24 => text().prop_map(Value::from),
         2 => any::<bool>().prop_map(Value::from),
         1 => Just(Value::Null),
         1 => prop::collection::vec(text().prop_map(Value::from), 0..3).prop_map(Value::Array),
@@ -737,12 +737,13 @@ fn chain() -> impl Strategy<Value = Value> {
         });
     let start = prop_oneof![
         4 => (text(), verb).prop_map(|(t, v)| json!(["from", t, v])),
-        2 => (text(), any::<bool>(), any::<bool>(), leaf(), any::<bool>(), value())
+        2 => (text(), any::<bool>(), any::<bool>(), prop::option::of(text()), any::<bool>(), value())
             .prop_map(|(f, h, g, c, o, p)| json!(["rpc", f, h, g, c, o, p])),
         1 => value(),
     ];
     let rare = || prop::option::weighted(0.05, leaf()).prop_map(|v| v.unwrap_or(Value::Null));
-    (start, prop::collection::vec(op(), 0..6), leaf(), leaf(), rare(), rare()).prop_map(
+    let schema = prop_oneof![2 => Just(Value::Null), 2 => text().prop_map(Value::from), 1 => leaf()];
+    (start, prop::collection::vec(op(), 0..6), schema, leaf(), rare(), rare()).prop_map(
         |(start, mut ops, schema, body, aborted, be)| {
             let mut m = Map::new();
             // A `from` start carries its verb (generated with it) as the first op.

@@ -93,7 +93,7 @@ fn compile(chain: &Value, ep: &Endpoints) -> Result<Built, String> {
     let schema = match chain.get("schema") {
         None => ep.schema.clone(),
         Some(Value::Null) => None,
-        Some(v) => Some(text(Some(v))?),
+        Some(v) => Some(text(Some(v))?.to_owned()),
     };
     let mut headers = Headers::default();
     for (k, v) in &ep.headers {
@@ -101,7 +101,7 @@ fn compile(chain: &Value, ep: &Endpoints) -> Result<Built, String> {
     }
     let (mut req, rest) = match start.first().and_then(Value::as_str) {
         Some("from") => {
-            let url = Url::join(&ep.rest, &text(start.get(1))?);
+            let url = Url::join(&ep.rest, text(start.get(1))?);
             let (verb, rest) =
                 ops.split_first().ok_or("supabase-wechat: from() needs select, insert, upsert, update or delete")?;
             let mut req = Req { method: GET, url, headers, maybe_single: false, strip_nulls: false };
@@ -125,7 +125,7 @@ fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Req, Str
     // Some argument is an object (or an array holding one): it cannot go in a query string, so
     // a `head` call is POSTed with `return=minimal`.
     let object_arg = flag(start.get(5));
-    let mut url = Url::join(&ep.rest, &format!("rpc/{name}"));
+    let mut url = Url::join(&ep.rest, &cat(&["rpc/", name]));
     let method = match (object_arg, head, get) {
         (true, _, _) | (false, false, false) => "POST",
         (false, true, _) => HEAD,
@@ -136,15 +136,16 @@ fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Req, Str
             let p = arr(Some(p)).ok_or("supabase-wechat: malformed rpc arguments")?;
             let value = match p.get(1) {
                 Some(Value::Array(items)) => braces(items)?,
-                v => text(v)?,
+                v => text(v)?.to_owned(),
             };
-            url.append(&text(p.first())?, &value);
+            url.append(text(p.first())?, &value);
         }
     }
     if object_arg {
-        headers.set("Prefer", &count.map_or_else(|| "return=minimal".into(), |c| format!("count={c},return=minimal")));
+        headers
+            .set("Prefer", &count.map_or_else(|| "return=minimal".into(), |c| cat(&["count=", c, ",return=minimal"])));
     } else if let Some(c) = count {
-        headers.set("Prefer", &format!("count={c}"));
+        headers.set("Prefer", &cat(&["count=", c]));
     }
     Ok(Req { method, url, headers, maybe_single: false, strip_nulls: false })
 }
@@ -153,24 +154,24 @@ fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Req, Str
 fn apply_verb(req: &mut Req, op: &[Value]) -> Result<(), String> {
     let name = op.first().and_then(Value::as_str).unwrap_or("");
     let count = |i: usize| opt_text(op.get(i));
-    let counted = |req: &mut Req, c: Option<String>| {
+    let counted = |req: &mut Req, c: Option<&str>| {
         if let Some(c) = c {
-            req.headers.append("Prefer", &format!("count={c}"));
+            req.headers.append("Prefer", &cat(&["count=", c]));
         }
     };
     match name {
         "select" => {
             req.method = if flag(op.get(2)) { HEAD } else { GET };
-            req.url.set("select", &clean_columns(&text(op.get(1))?));
+            req.url.set("select", &clean_columns(text(op.get(1))?));
             counted(req, count(3)?);
         }
         "insert" | "upsert" => {
             req.method = "POST";
             if name == "upsert" {
                 let how = if flag(op.get(5)) { "ignore" } else { "merge" };
-                req.headers.append("Prefer", &format!("resolution={how}-duplicates"));
+                req.headers.append("Prefer", &cat(&["resolution=", how, "-duplicates"]));
                 if let Some(on) = opt_text(op.get(4))? {
-                    req.url.set("on_conflict", &on);
+                    req.url.set("on_conflict", on);
                 }
             }
             counted(req, count(1)?);
@@ -179,8 +180,8 @@ fn apply_verb(req: &mut Req, op: &[Value]) -> Result<(), String> {
             }
             if let Some(keys) = arr(op.get(3)) {
                 if !keys.is_empty() {
-                    let quoted: Result<Vec<String>, String> =
-                        keys.iter().map(|k| text(Some(k)).map(|k| format!("\"{k}\""))).collect();
+                    let quoted: Result<Vec<String>, &str> =
+                        keys.iter().map(|k| text(Some(k)).map(|k| cat(&["\"", k, "\""]))).collect();
                     req.url.set("columns", &quoted?.join(","));
                 }
             }
@@ -194,7 +195,11 @@ fn apply_verb(req: &mut Req, op: &[Value]) -> Result<(), String> {
             counted(req, count(1)?);
         }
         _ => {
-            return Err(format!("supabase-wechat: from() needs select, insert, upsert, update or delete, not {name:?}"))
+            return Err(cat(&[
+                "supabase-wechat: from() needs select, insert, upsert, update or delete, not \"",
+                name,
+                "\"",
+            ]))
         }
     }
     Ok(())
@@ -206,7 +211,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
     let t = |i: usize| text(op.get(i));
     if let Some(operator) = simple_operator(name) {
         let value = t(2)?;
-        req.url.append(&t(1)?, &format!("{operator}.{value}"));
+        req.url.append(t(1)?, &cat(&[operator, ".", value]));
         return Ok(());
     }
     match name {
@@ -214,19 +219,19 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
             let like = if name.starts_with('i') { "ilike" } else { "like" };
             let quantifier = if name.ends_with("AllOf") { "all" } else { "any" };
             let list = braces(arr(op.get(2)).unwrap_or(&[]))?;
-            req.url.append(&t(1)?, &format!("{like}({quantifier}).{list}"));
+            req.url.append(t(1)?, &cat(&[like, "(", quantifier, ").", &list]));
         }
         "in" | "notIn" => {
             let mut items = Vec::new();
             for item in arr(op.get(2)).unwrap_or(&[]) {
                 let pair = arr(Some(item)).ok_or("supabase-wechat: malformed in() values")?;
-                let v = text(pair.first())?;
+                let v = text(pair.first())?.to_owned();
                 // PostgREST's reserved characters in a list: such strings are double-quoted.
                 let reserved = flag(pair.get(1)) && v.contains([',', '(', ')']);
-                items.push(if reserved { format!("\"{v}\"") } else { v });
+                items.push(if reserved { cat(&["\"", &v, "\""]) } else { v });
             }
             let not = if name == "notIn" { "not." } else { "" };
-            req.url.append(&t(1)?, &format!("{not}in.({})", items.join(",")));
+            req.url.append(t(1)?, &cat(&[not, "in.(", &items.join(","), ")"]));
         }
         "contains" | "containedBy" | "overlaps" => {
             let operator = match name {
@@ -236,9 +241,9 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
             };
             let value = match op.get(2) {
                 Some(Value::Array(items)) => braces(items)?,
-                v => text(v)?,
+                v => text(v)?.to_owned(),
             };
-            req.url.append(&t(1)?, &format!("{operator}.{value}"));
+            req.url.append(t(1)?, &cat(&[operator, ".", &value]));
         }
         "textSearch" => {
             let kind = match op.get(3).and_then(Value::as_str) {
@@ -247,36 +252,36 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 Some("websearch") => "w",
                 _ => "",
             };
-            let config = opt_text(op.get(4))?.map(|c| format!("({c})")).unwrap_or_default();
+            let config = opt_text(op.get(4))?.map(|c| cat(&["(", c, ")"])).unwrap_or_default();
             let query = t(2)?;
-            req.url.append(&t(1)?, &format!("{kind}fts{config}.{query}"));
+            req.url.append(t(1)?, &cat(&[kind, "fts", &config, ".", query]));
         }
         "match" => {
             for pair in arr(op.get(1)).unwrap_or(&[]) {
                 let pair = arr(Some(pair)).ok_or("supabase-wechat: malformed match() query")?;
                 let value = text(pair.get(1))?;
-                req.url.append(&text(pair.first())?, &format!("eq.{value}"));
+                req.url.append(text(pair.first())?, &cat(&["eq.", value]));
             }
         }
         "not" => {
             let (operator, value) = (t(2)?, t(3)?);
-            req.url.append(&t(1)?, &format!("not.{operator}.{value}"));
+            req.url.append(t(1)?, &cat(&["not.", operator, ".", value]));
         }
         "filter" => {
             let (operator, value) = (t(2)?, t(3)?);
-            req.url.append(&t(1)?, &format!("{operator}.{value}"));
+            req.url.append(t(1)?, &cat(&[operator, ".", value]));
         }
         "or" => {
-            let key = opt_text(op.get(2))?.map_or_else(|| "or".into(), |table| format!("{table}.or"));
-            req.url.append(&key, &format!("({})", t(1)?));
+            let key = opt_text(op.get(2))?.map_or_else(|| "or".into(), |table| cat(&[table, ".or"]));
+            req.url.append(&key, &cat(&["(", t(1)?, ")"]));
         }
         "select" => {
-            req.url.set("select", &clean_columns(&t(1)?));
+            req.url.set("select", &clean_columns(t(1)?));
             req.headers.append("Prefer", "return=representation");
         }
         "order" => {
-            let key = opt_text(op.get(4))?.map_or_else(|| "order".into(), |table| format!("{table}.order"));
-            let before = req.url.get(&key).filter(|e| !e.is_empty()).map(|e| format!("{e},")).unwrap_or_default();
+            let key = opt_text(op.get(4))?.map_or_else(|| "order".into(), |table| cat(&[table, ".order"]));
+            let before = req.url.get(&key).filter(|e| !e.is_empty()).map(|e| cat(&[e, ","])).unwrap_or_default();
             let direction = if flag(op.get(2)) { "asc" } else { "desc" };
             let nulls = match op.get(3) {
                 Some(Value::Bool(true)) => ".nullsfirst",
@@ -284,17 +289,17 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 _ => "",
             };
             let column = t(1)?;
-            req.url.set(&key, &format!("{before}{column}.{direction}{nulls}"));
+            req.url.set(&key, &cat(&[&before, column, ".", direction, nulls]));
         }
         "limit" => {
-            let key = opt_text(op.get(2))?.map_or_else(|| "limit".into(), |table| format!("{table}.limit"));
-            req.url.set(&key, &t(1)?);
+            let key = opt_text(op.get(2))?.map_or_else(|| "limit".into(), |table| cat(&[table, ".limit"]));
+            req.url.set(&key, t(1)?);
         }
         "range" => {
             let table = opt_text(op.get(3))?;
-            let key = |k: &str| table.as_ref().map_or_else(|| k.to_owned(), |t| format!("{t}.{k}"));
-            req.url.set(&key("offset"), &t(1)?);
-            req.url.set(&key("limit"), &t(2)?);
+            let key = |k: &str| table.as_ref().map_or_else(|| k.to_owned(), |t| cat(&[t, ".", k]));
+            req.url.set(&key("offset"), t(1)?);
+            req.url.set(&key("limit"), t(2)?);
         }
         "single" => req.headers.set("Accept", "application/vnd.pgrst.object+json"),
         "maybeSingle" => req.maybe_single = true,
@@ -307,13 +312,15 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
             let format = t(6)?;
             let accept = req.headers.get("Accept").unwrap_or("application/json").to_owned();
             let options = options.join("|");
-            req.headers
-                .set("Accept", &format!("application/vnd.pgrst.plan+{format}; for=\"{accept}\"; options={options};"));
+            req.headers.set(
+                "Accept",
+                &cat(&["application/vnd.pgrst.plan+", format, "; for=\"", &accept, "\"; options=", &options, ";"]),
+            );
         }
         "rollback" => req.headers.append("Prefer", "tx=rollback"),
         "maxAffected" => {
             req.headers.append("Prefer", "handling=strict");
-            req.headers.append("Prefer", &format!("max-affected={}", t(1)?));
+            req.headers.append("Prefer", &cat(&["max-affected=", t(1)?]));
         }
         "stripNulls" => {
             if req.headers.get("Accept") == Some("text/csv") {
@@ -321,8 +328,8 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
             }
             req.strip_nulls = true;
         }
-        "setHeader" => req.headers.set(&t(1)?, &t(2)?),
-        _ => return Err(format!("supabase-wechat: unknown Database method {name:?}")),
+        "setHeader" => req.headers.set(t(1)?, t(2)?),
+        _ => return Err(cat(&["supabase-wechat: unknown Database method \"", name, "\""])),
     }
     Ok(())
 }
@@ -436,8 +443,8 @@ pub(crate) fn is_js_space(c: char) -> bool {
 
 /// A PostgREST list/array literal: `{a,b}` from items already converted to text.
 fn braces(items: &[Value]) -> Result<String, String> {
-    let items: Result<Vec<String>, String> = items.iter().map(|i| text(Some(i))).collect();
-    Ok(format!("{{{}}}", items?.join(",")))
+    let items: Result<Vec<&str>, &str> = items.iter().map(|i| text(Some(i))).collect();
+    Ok(cat(&["{", &items?.join(","), "}"]))
 }
 
 /// The Fetch `Headers` a postgrest-js builder keeps: names compared case-insensitively (sent
@@ -453,9 +460,9 @@ impl Headers {
     fn check(&mut self, name: &str, value: &str) -> bool {
         let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
         let problem = if name.is_empty() || !name.bytes().all(token) {
-            Some(format!("TypeError: Headers.set: \"{name}\" is an invalid header name."))
+            Some(cat(&["TypeError: Headers.set: \"", name, "\" is an invalid header name."]))
         } else if value.chars().any(|c| matches!(c, '\0' | '\n' | '\r') || u32::from(c) > 0xFF) {
-            Some(format!("TypeError: Headers.set: \"{value}\" is an invalid header value."))
+            Some(cat(&["TypeError: Headers.set: \"", value, "\" is an invalid header value."]))
         } else {
             None
         };
@@ -498,6 +505,15 @@ impl Headers {
     }
 }
 
+/// The concatenation of `parts` (smaller wasm than `format!`).
+pub(crate) fn cat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).fold(0, usize::saturating_add));
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
 fn arr(v: Option<&Value>) -> Option<&[Value]> {
     v.and_then(Value::as_array).map(Vec::as_slice)
 }
@@ -506,17 +522,14 @@ fn flag(v: Option<&Value>) -> bool {
     v.and_then(Value::as_bool).unwrap_or(false)
 }
 
-/// A string of the chain (numbers and booleans are accepted as their JSON text).
-fn text(v: Option<&Value>) -> Result<String, String> {
-    match v {
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(Value::Number(n)) => Ok(n.to_string()),
-        Some(Value::Bool(b)) => Ok(b.to_string()),
-        _ => Err("supabase-wechat: malformed Database call (a value is missing)".into()),
-    }
+const MALFORMED: &str = "supabase-wechat: malformed Database call (a value is missing)";
+
+/// A string of the chain.
+fn text(v: Option<&Value>) -> Result<&str, &'static str> {
+    v.and_then(Value::as_str).ok_or(MALFORMED)
 }
 
-fn opt_text(v: Option<&Value>) -> Result<Option<String>, String> {
+fn opt_text(v: Option<&Value>) -> Result<Option<&str>, &'static str> {
     match v {
         None | Some(Value::Null) => Ok(None),
         v => text(v).map(Some),

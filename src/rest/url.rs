@@ -24,7 +24,7 @@ pub struct Url {
 impl Url {
     /// `new URL(`${base}/${tail}`)`, for an absolute `base` such as `http://host/rest/v1`.
     pub fn join(base: &str, tail: &str) -> Url {
-        let input = format!("{base}/{tail}");
+        let input = super::cat(&[base, "/", tail]);
         // The URL parser drops every ASCII tab and newline, then trims C0 controls and spaces.
         let cleaned: String = input.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
         let trimmed = cleaned.trim_matches(|c: char| c <= ' ');
@@ -46,7 +46,7 @@ impl Url {
             None => (before_fragment, None),
         };
         let params = query.as_deref().map(parse_form).unwrap_or_default();
-        Url { prefix: format!("{origin}{}", serialize_path(path)), raw_query: query, params, touched: false, fragment }
+        Url { prefix: super::cat(&[origin, &serialize_path(path)]), raw_query: query, params, touched: false, fragment }
     }
 
     /// `searchParams.append(name, value)`.
