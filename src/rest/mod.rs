@@ -384,7 +384,7 @@ fn finalize(mut req: Req, chain: &Value, schema: Option<String>) -> Result<Built
     if let Some(message) = chain.get("bodyError").and_then(Value::as_str) {
         return Ok(Built::Done(reply::local_failure(message.to_owned(), "", "")));
     }
-    if chain.get("aborted") == Some(&Value::Bool(true)) {
+    if chain.get("aborted").and_then(Value::as_bool) == Some(true) {
         return Ok(Built::Done(reply::local_failure(
             "AbortError: This operation was aborted".into(),
             "",
@@ -402,7 +402,8 @@ fn finalize(mut req: Req, chain: &Value, schema: Option<String>) -> Result<Built
     };
     let prefer = req.headers.get("Prefer").unwrap_or("");
     let counted = ["count=exact", "count=planned", "count=estimated"].iter().any(|c| prefer.contains(c));
-    let body = if !read_only && chain.get("body") == Some(&Value::Bool(true)) { Body::Payload } else { Body::None };
+    let body =
+        if !read_only && chain.get("body").and_then(Value::as_bool) == Some(true) { Body::Payload } else { Body::None };
     let ctx = Ctx { head, read, maybe_single: req.maybe_single, counted };
     Ok(Built::Send(DataRequest {
         method: req.method,
