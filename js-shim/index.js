@@ -5,6 +5,7 @@ const { SupabaseClient } = require('./client.js')
 const errors = require('./errors.js')
 const storage = require('./storage-api.js')
 const functions = require('./functions.js')
+const { PostgrestError } = require('./postgrest.js')
 
 function createClient(supabaseUrl, supabaseKey, options) {
   return new SupabaseClient(supabaseUrl, supabaseKey, options)
@@ -31,4 +32,5 @@ module.exports = {
   FunctionsHttpError: functions.FunctionsHttpError,
   FunctionsRelayError: functions.FunctionsRelayError,
   FunctionsFetchError: functions.FunctionsFetchError,
+  PostgrestError,
 }
