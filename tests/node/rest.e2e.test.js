@@ -714,5 +714,6 @@ test('network failures and gateway errors resolve as results (status 0 for no re
     assert.equal(r.success, false)
     assert.equal(r.data, null)
     assert.equal(r.error.message, 'An unexpected error occurred')
+    if (SDK) assert.deepEqual(r.error.$data, { message: 'An unexpected error occurred' }, 'SDK: error.data is the body')
   })
 })
