@@ -9,7 +9,7 @@
 --                        emoji), read-only, anon included.
 -- public.rt_items        a signed-in user's own rows (RLS on owner = auth.uid()); unique (owner, sku) for
 --                        upsert onConflict; `note` has a default but is nullable (defaultToNull).
--- public.rt_specimens_between(lo, hi) setof rt_specimens, public.rt_fail(msg)   RPCs.
+-- public.rt_specimens_between(lo, hi) setof rt_specimens, rt_fail(msg), rt_big(kb), rt_series(n), rt_noop()   RPCs.
 -- app.rt_notice_count()  an RPC in the second exposed schema.
 
 create table public.rt_categories (
@@ -124,7 +124,21 @@ create function public.rt_fail(msg text) returns void
 language plpgsql volatile security invoker
 as $$ begin raise exception '%', msg using detail = 'rt detail', hint = 'rt hint'; end $$;
 
-grant execute on function public.rt_specimens_between(int, int), public.rt_fail(text) to anon, authenticated, service_role;
+-- Large replies: a text of kb KiB; the integers 1..n.
+create function public.rt_big(kb int) returns text
+language sql immutable security invoker
+as $$ select repeat('x', kb * 1024) $$;
+create function public.rt_series(n int) returns setof int
+language sql immutable security invoker
+as $$ select generate_series(1, n) $$;
+
+-- Returns nothing (PostgREST answers 204).
+create function public.rt_noop() returns void
+language sql volatile security invoker
+as $$ select $$;
+
+grant execute on function public.rt_specimens_between(int, int), public.rt_fail(text), public.rt_big(int),
+  public.rt_series(int), public.rt_noop() to anon, authenticated, service_role;
 
 create function app.rt_notice_count() returns bigint
 language sql stable security invoker

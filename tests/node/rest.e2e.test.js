@@ -141,8 +141,12 @@ async function referenceClients() {
   return { anon: referenceClient(null, null), a: await login('o_rest_a'), b: await login('o_rest_b') }
 }
 
+// Access tokens live 60 s: with the 90 s refresh margin the SDK refreshes the session before every signed-in
+// query (mode B), so each one goes through the bearer's single-flight refresh. Mode A uses one token throughout.
+const JWT_EXPIRY = 60
+
 before(async () => {
-  be = await startBackend({ port: 0 })
+  be = await startBackend({ port: 0, jwtExpiry: JWT_EXPIRY })
   Object.assign(clients, SDK ? await sdkClients() : await referenceClients())
   const what = SDK ? 'the built package in the strict simulator (mode B)' : '@supabase/postgrest-js 2.119 in Node (mode A, REST_E2E_REFERENCE=1)'
   console.log(`rest.e2e: the scenarios run on ${what}`)
@@ -700,7 +704,8 @@ test('network failures and gateway errors resolve as results (status 0 for no re
     })
   }
   await t.test('reset on every try of a GET', async () => {
-    // postgrest-js retries a failed GET 3 times; enough faults for every try, the rest cleared after.
+    // postgrest-js retries a failed GET 3 times (1 + 2 + 4 s); the SDK does not retry (js-shim/postgrest.js).
+    // Enough faults for every try; what is left is cleared.
     be.faults.add({ path: '/rest/v1/*', method: 'GET', fault: 'reset', count: 4 })
     noReply(await anon.run((s) => s.from('rt_categories').select()))
     be.faults.clear()
@@ -716,4 +721,62 @@ test('network failures and gateway errors resolve as results (status 0 for no re
     assert.equal(r.error.message, 'An unexpected error occurred')
     if (SDK) assert.deepEqual(r.error.$data, { message: 'An unexpected error occurred' }, 'SDK: error.data is the body')
   })
+})
+
+// ---------- 5. volume and concurrency ----------
+
+test('large replies and bodies: a 3 MB text, 50,000 rows, a 900 KB insert', async () => {
+  const { a } = clients
+  const big = await a.run(async (s) => {
+    const r = await s.rpc('rt_big', { kb: 3000 })
+    return { ...r, data: typeof r.data === 'string' && /^x+$/.test(r.data) ? r.data.length : r.data }
+  })
+  assert.equal(ok(big), 3000 * 1024)
+  const rows = await a.run(async (s) => {
+    const r = await s.rpc('rt_series', { n: 50000 }, { count: 'exact' })
+    return { ...r, data: r.data && [r.data.length, r.data[0], r.data[49999]] }
+  })
+  assert.deepEqual(ok(rows), [50000, 1, 50000])
+  assert.equal(rows.count, 50000)
+  const task = '长'.repeat(300 * 1024) // 900 KiB of UTF-8
+  const ins = await a.run(async (s, ctx) => {
+    const r = await s.from('todos').insert({ task: ctx.task }).select('id, task').single()
+    return { ...r, data: r.data && { id: r.data.id, same: r.data.task === ctx.task } }
+  }, { task })
+  assert.equal(ok(ins, 201).same, true)
+  const del = await a.run((s, ctx) => s.from('todos').delete({ count: 'exact' }).eq('id', ctx.id), { id: ins.data.id })
+  assert.equal(del.count, 1)
+})
+
+test('a function returning void: 204, no data', async () => {
+  const { anon } = clients
+  assert.equal(ok(await anon.run((s) => s.rpc('rt_noop')), 204), null)
+  assert.equal(ok(await anon.run((s) => s.rpc('rt_noop', undefined, { get: true })), 204), null)
+})
+
+test('30 queries at once from one signed-in user: all answered, one refresh at most', async () => {
+  const { a } = clients
+  const refreshes = () => be.requests.filter((r) => r.path === '/auth/v1/token' && r.params.grant_type === 'refresh_token').length
+  const before = refreshes()
+  const results = await a.run((s) => Promise.all(Array.from({ length: 30 }, (_, i) => (i % 3 === 2
+    ? s.rpc('whoami')
+    : s.from('rt_specimens').select('id').eq('id', (i % 6) + 1).single()))))
+  results.forEach((r, i) => {
+    if (i % 3 === 2) assert.equal(ok(r).uid, a.id)
+    else assert.deepEqual(ok(r), { id: (i % 6) + 1 })
+  })
+  // SDK: 60 s left is under the 90 s margin, so the session is refreshed first, once for all 30 (mode A: never).
+  assert.equal(refreshes() - before, SDK ? 1 : 0, 'refreshes')
+})
+
+test('query syntax details: whitespace in select, in() de-duplication, a lone surrogate, booleans and numbers', async () => {
+  const { anon } = clients
+  assert.deepEqual(ok(await anon.run((s) => s.from('rt_specimens').select(`
+    id,
+    label : title
+  `).eq('id', 1))), [{ id: 1, label: 'apple' }])
+  assert.deepEqual(ids(await anon.run((s) => s.from('rt_specimens').select('id').in('id', [1, 1, '2', 2]))), [1, 2])
+  assert.deepEqual(ids(await anon.run((s) => s.from('rt_strings').select('id').eq('v', '\ud800'))), [])
+  assert.deepEqual(ids(await anon.run((s) => s.from('rt_specimens').select('id').eq('flag', false).eq('n', 5))), [5])
+  assert.deepEqual(ids(await anon.run((s) => s.from('rt_specimens').select('id').eq('n', 2.0))), [2])
 })
