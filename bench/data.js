@@ -137,6 +137,12 @@ function availability(client, what) {
   }
 }
 
+// The first call of each kind must settle: an SDK that never answers is reported, not waited on.
+function within(ms, promise, what) {
+  let t
+  return Promise.race([promise, new Promise((resolve, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(t))
+}
+
 function brief(r) {
   try {
     return JSON.stringify(r, (k, v) => (Array.isArray(v) && v.length > 3 ? `[${v.length} items]` : v)).slice(0, 300)
@@ -161,7 +167,7 @@ async function cpuCase(sdk, root) {
       continue
     }
     try {
-      const first = await op.run(client)
+      const first = await within(5000, op.run(client), 'first call')
       if (!op.check(first)) {
         out[name] = { status: 'failed', reason: 'unexpected result: ' + brief(first) }
         continue
@@ -301,7 +307,7 @@ async function uploadCase(sdk, root, variant) {
   const upload = (name, file) => client.storage.from('b').upload(name, { tempFilePath: 'wxfile://' + file })
   try {
     // Warm-up with a small file: lazily required modules load and JIT settles outside the window.
-    const w = await upload('warm.bin', 'tmp_bench_small.bin')
+    const w = await within(10000, upload('warm.bin', 'tmp_bench_small.bin'), 'warm-up upload')
     if (!w || w.error) return { status: 'failed', reason: 'warm-up upload: ' + brief(w) }
     global.gc()
     global.gc()
@@ -316,7 +322,7 @@ async function uploadCase(sdk, root, variant) {
     v8.setFlagsFromString('--trace-gc')
     const cpu0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
-    const r = await upload('x.bin', 'tmp_bench_5m.bin')
+    const r = await within(60000, upload('x.bin', 'tmp_bench_5m.bin'), 'upload')
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6
     const cpu = process.cpuUsage(cpu0)
     sample()
@@ -392,7 +398,12 @@ function runChild(kind, root) {
     cp.stdout.on('data', (c) => (stdout += c))
     cp.stderr.on('data', (c) => (stderr += c))
     cp.on('message', (m) => (msg = m))
+    const limit = setTimeout(() => {
+      stderr += '\nkilled after 5 minutes'
+      cp.kill('SIGKILL')
+    }, 300e3)
     cp.on('exit', (code) => {
+      clearTimeout(limit)
       if (!msg) msg = { status: 'failed', reason: `child exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` }
       resolve({ msg, stdout })
     })
