@@ -415,6 +415,7 @@ const fmtMiB = (b) => (b === null || b === undefined ? '—' : (b / MiB).toFixed
 const fmtUs = (x) => x.toFixed(1) + ' µs'
 
 async function main() {
+  const load0 = os.loadavg()
   const { makeProject, OURS, ANCHOR } = require('../tests/node/lib/project')
   const built = fs.existsSync(path.join(OURS.dir, 'package.json'))
   const sink = await startSink()
@@ -462,7 +463,7 @@ async function main() {
     for (const p of Object.values(projects)) p.cleanup()
   }
 
-  const machine = { node: process.version, cpu: os.cpus()[0].model, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}`, memGiB: Math.round(os.totalmem() / 2 ** 30) }
+  const machine = { node: process.version, cpu: os.cpus()[0].model, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}`, memGiB: Math.round(os.totalmem() / 2 ** 30), loadavg1mAtStart: load0[0], loadavg1mAtEnd: os.loadavg()[0] }
   const when = new Date().toISOString()
   report(results, machine)
   if (!process.argv.includes('--no-save')) {
@@ -475,7 +476,7 @@ async function main() {
 function report(results, m) {
   const names = (id) => (id.startsWith('ours') ? SDKS.ours.name : SDKS.old.name) + (id.endsWith(':simbuffer') ? ", simulator's buffering wx.uploadFile" : '')
   const na = (r) => `${r.status}${r.reason ? ` (${r.reason})` : ''}`
-  console.log(`Node ${m.node}, ${m.cpu} ×${m.cpus}, ${m.platform}. One run; each case in its own child process.\n`)
+  console.log(`Node ${m.node}, ${m.cpu} ×${m.cpus}, ${m.platform}, load average ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}. One run; each case in its own child process.\n`)
 
   console.log(`### 1. SDK CPU per request, zero-latency fake wx.request (${CALLS} sequential awaited calls after ${WARMUP} warm-up; signed-in session in storage)\n`)
   console.log('| call | SDK | median | p90 | CPU per call (process.cpuUsage) | calls/s | wx.request per call |')
