@@ -365,7 +365,7 @@ class AuthClient {
         )
       case 'fetch': {
         const d = this._dataOps.get(out.op)
-        return wxio.fetch(
+        return wxio.transfer(
           out,
           d && d.payload,
           (status, headers, facts, text, held) => {

@@ -61,7 +61,7 @@ function textOf(data) {
 // what the core is told about it, and `bodyText` the text that crosses into the core (a
 // non-2xx body, a `core` read, or a 2xx body that did not parse as the JSON it should be).
 // `onFail(errMsg)` when no HTTP status came back.
-function fetch(req, payload, onResponse, onFail) {
+function transfer(req, payload, onResponse, onFail) {
   let settled = false
   let watchdog = null
   const settle = (fn) => {
@@ -178,4 +178,4 @@ function fileText(tempFilePath) {
   }
 }
 
-module.exports = { request, fetch }
+module.exports = { request, transfer }
