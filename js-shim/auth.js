@@ -272,9 +272,11 @@ class AuthClient {
           this._guard(
             () => {
               const op = core.data(api, method, toJson(args), Date.now())
-              this._dataOps.set(op, { resolve, payload, held: null })
+              const d = { resolve, payload, held: null, task: null }
+              this._dataOps.set(op, d)
               started = true
               this._drive()
+              this._watchSignal(op, payload && payload.signal)
             },
             (e) => {
               if (!started) resolve(fail('supabase-wechat: ' + messageOf(e)))
@@ -285,6 +287,24 @@ class AuthClient {
         }),
       (err) => fail('supabase-wechat: the wasm core failed to load: ' + messageOf(err)),
     )
+  }
+
+  // An AbortSignal-like `signal` (WeChat has no AbortController; anything with `aborted` and
+  // `addEventListener` or `onabort` works) aborts data operation `op`: the core resolves it with
+  // an `aborted` error and the wx task, if any, is aborted.
+  _watchSignal(op, signal) {
+    if (!signal || typeof signal !== 'object') return
+    const abort = () =>
+      this._guard(() => {
+        const d = this._dataOps.get(op)
+        if (!d) return
+        this._core.cancel(op)
+        if (d.task && typeof d.task.abort === 'function') d.task.abort()
+        this._drive()
+      })
+    if (signal.aborted) return abort()
+    if (typeof signal.addEventListener === 'function') signal.addEventListener('abort', abort)
+    else signal.onabort = abort
   }
 
   // Perform every pending output of the core, then arm its timer. Re-entrant calls (a listener
@@ -365,7 +385,7 @@ class AuthClient {
         )
       case 'fetch': {
         const d = this._dataOps.get(out.op)
-        return wxio.transfer(
+        const task = wxio.transfer(
           out,
           d && d.payload,
           (status, headers, facts, text, held) => {
@@ -376,6 +396,8 @@ class AuthClient {
           },
           (errMsg) => this._feed(out.id, () => this._core.handleTransportError(out.id, errMsg, Date.now())),
         )
+        if (d) d.task = task
+        return undefined
       }
       case 'storage_set':
         return storage.whenDone(this._store.set(out.key, out.value), (err) =>

@@ -60,7 +60,7 @@ function textOf(data) {
 // `held` is what stays in JS (`{ body }` read as the core asked, or `{ tempFilePath }`), `facts`
 // what the core is told about it, and `bodyText` the text that crosses into the core (a
 // non-2xx body, a `core` read, or a 2xx body that did not parse as the JSON it should be).
-// `onFail(errMsg)` when no HTTP status came back.
+// `onFail(errMsg)` when no HTTP status came back. Returns the wx task (for `abort()`), if any.
 function transfer(req, payload, onResponse, onFail) {
   let settled = false
   let watchdog = null
@@ -84,7 +84,7 @@ function transfer(req, payload, onResponse, onFail) {
     if (api === 'upload') {
       const formData = {}
       for (const [k, v] of req.transport.form || []) formData[k] = v
-      wx.uploadFile({
+      return wx.uploadFile({
         url: req.url,
         filePath: p.filePath,
         name: req.transport.name,
@@ -95,7 +95,7 @@ function transfer(req, payload, onResponse, onFail) {
         fail,
       })
     } else if (api === 'download') {
-      wx.downloadFile({
+      return wx.downloadFile({
         url: req.url,
         header: req.headers,
         timeout: req.timeout,
@@ -103,7 +103,7 @@ function transfer(req, payload, onResponse, onFail) {
         fail,
       })
     } else {
-      wx.request({
+      return wx.request({
         url: req.url,
         method: req.method,
         header: req.headers,
@@ -118,6 +118,7 @@ function transfer(req, payload, onResponse, onFail) {
   } catch (e) {
     settle(() => onFail(apiName(req) + ':fail ' + ((e && e.message) || e)))
   }
+  return null
 }
 
 function apiName(req) {

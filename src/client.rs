@@ -752,6 +752,27 @@ impl Client {
         op
     }
 
+    /// Abort data-path operation `op` (an `AbortSignal` fired): it resolves now with an
+    /// `aborted` error, whether its request is in flight (the shim aborts the wx task; a late
+    /// reply is ignored) or still waiting for a refresh. Unknown or finished ops are ignored.
+    pub fn cancel(&mut self, op: u32) {
+        let message = "The request was aborted";
+        if let Some(idx) = self.pending.iter().position(|(_, p)| matches!(p, Pending::Data(o, _) if *o == op)) {
+            let (_, pending) = self.pending.swap_remove(idx);
+            if let Pending::Data(op, reply) = pending {
+                self.finish_data(op, &reply.failed(message, "aborted"));
+            }
+            return;
+        }
+        let waiter = self.refresh.as_mut().and_then(|r| {
+            let i = r.waiters.iter().position(|w| matches!(w, Waiter::Data(o, _) if *o == op))?;
+            Some(r.waiters.remove(i))
+        });
+        if let Some(Waiter::Data(op, req)) = waiter {
+            self.finish_data(op, &req.reply.failed(message, "aborted"));
+        }
+    }
+
     /// A `wx.request` for request `id` completed with an HTTP status (any status).
     pub fn handle_response(&mut self, id: u32, status: u16, body: &str, now_ms: f64) {
         let Some(pending) = self.take_pending(id) else { return };

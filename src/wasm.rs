@@ -49,6 +49,11 @@ impl WasmCore {
         self.inner.data(api, method, args_json, now_ms)
     }
 
+    /// Abort a data-path operation; see `Client::cancel`.
+    pub fn cancel(&mut self, op: u32) {
+        self.inner.cancel(op)
+    }
+
     /// The reply to a `fetch` output; see `Client::handle_data_response`.
     #[wasm_bindgen(js_name = handleDataResponse)]
     pub fn handle_data_response(
