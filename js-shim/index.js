@@ -3,6 +3,7 @@
 // core has loaded wait for it.
 const { SupabaseClient } = require('./client.js')
 const errors = require('./errors.js')
+const { PostgrestError } = require('./postgrest.js')
 
 function createClient(supabaseUrl, supabaseKey, options) {
   return new SupabaseClient(supabaseUrl, supabaseKey, options)
@@ -21,4 +22,5 @@ module.exports = {
   AuthSessionMissingError: errors.AuthSessionMissingError,
   AuthInvalidTokenResponseError: errors.AuthInvalidTokenResponseError,
   AuthPKCEGrantCodeExchangeError: errors.AuthPKCEGrantCodeExchangeError,
+  PostgrestError,
 }

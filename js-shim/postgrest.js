@@ -1,8 +1,272 @@
 'use strict'
-// (placeholder, being written)
-class PostgrestClient {
-  constructor(driver) {
-    this._driver = driver
+// `supabase.from(...)`, `rpc(...)`, `schema(...)`: builders with the API of postgrest-js 2.x that
+// record the caller's calls as a chain (see src/rest/mod.rs for its format). Each `await` hands
+// the chain to the wasm core, which builds method, URL and headers and decides the result from
+// the reply's status and headers; the rows (request body and reply) stay here.
+//
+// What this file does with values is JavaScript's part of postgrest-js: `${value}`, the items of
+// `Array.prototype.join`, `JSON.stringify`, `new Set()` de-duplication, default parameters and
+// truthiness. Operators, quoting and headers are the core's.
+
+const errors = require('./errors.js')
+
+class PostgrestError extends Error {
+  constructor(context) {
+    super(context.message)
+    this.name = 'PostgrestError'
+    this.details = context.details
+    this.hint = context.hint
+    this.code = context.code
+  }
+  toJSON() {
+    return { name: this.name, message: this.message, details: this.details, hint: this.hint, code: this.code }
   }
 }
-module.exports = { PostgrestClient }
+errors.register('PostgrestError', (desc) => new PostgrestError(desc))
+
+// An item of Array.prototype.join: null and undefined are empty, the rest `${item}`.
+const item = (v) => (v === null || v === undefined ? '' : `${v}`)
+// `list.join(',')`'s items (an array-like with its own join counts as one item).
+const items = (list) => (Array.isArray(list) ? Array.from(list, item) : [`${list.join(',')}`])
+// `${v}` unless v is undefined (the option is then absent).
+const opt = (v) => (v === undefined ? null : `${v}`)
+// A referenced table given as `referencedTable`, or the deprecated `foreignTable`.
+const tableOf = (o) => (o.referencedTable === undefined ? o.foreignTable : o.referencedTable)
+const isObject = (v) => v !== null && typeof v === 'object' && (!Array.isArray(v) || v.some(isObject))
+const bigintAsString = (_, value) => (typeof value === 'bigint' ? value.toString() : value)
+
+// URLSearchParams and Headers read strings as USVStrings: lone surrogates become U+FFFD. Doing
+// it here keeps the chain valid JSON for the core (serde_json rejects lone-surrogate escapes).
+const LONE = /[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]/g
+const wellFormed = (s) => s.replace(LONE, (m) => (m.length === 2 ? m : '\ufffd'))
+function sanitize(v) {
+  if (typeof v === 'string') return wellFormed(v)
+  if (Array.isArray(v)) return v.map(sanitize)
+  if (v !== null && typeof v === 'object') {
+    const o = {}
+    for (const k of Object.keys(v)) o[k] = sanitize(v[k])
+    return o
+  }
+  return v
+}
+
+class PostgrestClient {
+  // `schema`: undefined (the client's db.schema), null (schema(undefined): none) or a string.
+  constructor(driver, schema) {
+    this._driver = driver
+    this._schema = schema
+  }
+
+  /** `from('todos')`: a query builder. */
+  from(relation) {
+    if (!relation || typeof relation !== 'string' || relation.trim() === '') {
+      throw new Error('Invalid relation name: relation must be a non-empty string.')
+    }
+    return new PostgrestQueryBuilder(this._driver, this._schema, relation)
+  }
+
+  /** `schema('other')`: `from` and `rpc` against another exposed schema. */
+  schema(schema) {
+    return new PostgrestClient(this._driver, schema === undefined ? null : `${schema}`)
+  }
+
+  /** `rpc('fn', args, { head, get, count })`: call a Postgres function. */
+  rpc(fn, args = {}, { head = false, get = false, count } = {}) {
+    const objectArg = !!head && Object.values(args).some(isObject)
+    let params = null
+    let body
+    if (objectArg) body = args
+    else if (head || get) {
+      params = Object.entries(args)
+        .filter(([, value]) => value !== undefined)
+        .map(([name, value]) => [name, Array.isArray(value) ? Array.from(value, item) : `${value}`])
+    } else body = args
+    const start = ['rpc', `${fn}`, !!head, !!get, count ? `${count}` : null, objectArg, params]
+    return new PostgrestFilterBuilder(this._driver, this._schema, start, body)
+  }
+}
+
+class PostgrestQueryBuilder {
+  constructor(driver, schema, relation) {
+    this._driver = driver
+    this._schema = schema
+    this._relation = relation
+  }
+
+  _verb(op, body) {
+    const b = new PostgrestFilterBuilder(this._driver, this._schema, ['from', this._relation], body)
+    b._ops.push(op)
+    return b
+  }
+
+  select(columns, options) {
+    const { head = false, count } = options !== null && options !== undefined ? options : {}
+    return this._verb(['select', columnsOf(columns), !!head, count ? `${count}` : null])
+  }
+
+  insert(values, { count, defaultToNull = true } = {}) {
+    return this._verb(['insert', count ? `${count}` : null, !!defaultToNull, keysOf(values)], values)
+  }
+
+  upsert(values, { onConflict, ignoreDuplicates = false, count, defaultToNull = true } = {}) {
+    const op = ['upsert', count ? `${count}` : null, !!defaultToNull, keysOf(values), opt(onConflict), !!ignoreDuplicates]
+    return this._verb(op, values)
+  }
+
+  update(values, { count } = {}) {
+    return this._verb(['update', count ? `${count}` : null], values)
+  }
+
+  delete({ count } = {}) {
+    return this._verb(['delete', count ? `${count}` : null])
+  }
+}
+
+// `select()`'s columns: '*' by default; a non-string throws as in postgrest-js (`.split`).
+function columnsOf(columns) {
+  const c = columns !== null && columns !== undefined ? columns : '*'
+  return typeof c === 'string' ? c : `${c.split('').join('')}`
+}
+
+// The distinct keys of an array of rows, in first-seen order (`columns=`); null for one row.
+function keysOf(values) {
+  if (!Array.isArray(values)) return null
+  return Array.from(new Set(values.reduce((acc, x) => acc.concat(Object.keys(x)), [])))
+}
+
+class PostgrestFilterBuilder {
+  constructor(driver, schema, start, body) {
+    this._driver = driver
+    this._schema = schema
+    this._start = start
+    this._body = body
+    this._ops = []
+    this._throw = false
+    this._signal = undefined
+  }
+
+  _op(op) {
+    this._ops.push(op)
+    return this
+  }
+
+  // ---- filters ----
+  eq(column, value) { return this._op(['eq', `${column}`, `${value}`]) }
+  neq(column, value) { return this._op(['neq', `${column}`, `${value}`]) }
+  gt(column, value) { return this._op(['gt', `${column}`, `${value}`]) }
+  gte(column, value) { return this._op(['gte', `${column}`, `${value}`]) }
+  lt(column, value) { return this._op(['lt', `${column}`, `${value}`]) }
+  lte(column, value) { return this._op(['lte', `${column}`, `${value}`]) }
+  like(column, pattern) { return this._op(['like', `${column}`, `${pattern}`]) }
+  ilike(column, pattern) { return this._op(['ilike', `${column}`, `${pattern}`]) }
+  likeAllOf(column, patterns) { return this._op(['likeAllOf', `${column}`, items(patterns)]) }
+  likeAnyOf(column, patterns) { return this._op(['likeAnyOf', `${column}`, items(patterns)]) }
+  ilikeAllOf(column, patterns) { return this._op(['ilikeAllOf', `${column}`, items(patterns)]) }
+  ilikeAnyOf(column, patterns) { return this._op(['ilikeAnyOf', `${column}`, items(patterns)]) }
+  regexMatch(column, pattern) { return this._op(['regexMatch', `${column}`, `${pattern}`]) }
+  regexIMatch(column, pattern) { return this._op(['regexIMatch', `${column}`, `${pattern}`]) }
+  is(column, value) { return this._op(['is', `${column}`, `${value}`]) }
+  isDistinct(column, value) { return this._op(['isDistinct', `${column}`, `${value}`]) }
+  in(column, values) { return this._op(['in', `${column}`, inList(values)]) }
+  notIn(column, values) { return this._op(['notIn', `${column}`, inList(values)]) }
+  contains(column, value) { return this._op(['contains', `${column}`, containment(value)]) }
+  containedBy(column, value) { return this._op(['containedBy', `${column}`, containment(value)]) }
+  rangeGt(column, range) { return this._op(['rangeGt', `${column}`, `${range}`]) }
+  rangeGte(column, range) { return this._op(['rangeGte', `${column}`, `${range}`]) }
+  rangeLt(column, range) { return this._op(['rangeLt', `${column}`, `${range}`]) }
+  rangeLte(column, range) { return this._op(['rangeLte', `${column}`, `${range}`]) }
+  rangeAdjacent(column, range) { return this._op(['rangeAdjacent', `${column}`, `${range}`]) }
+  overlaps(column, value) {
+    return this._op(['overlaps', `${column}`, typeof value === 'string' ? value : items(value)])
+  }
+  textSearch(column, query, { config, type } = {}) {
+    return this._op(['textSearch', `${column}`, `${query}`, typeof type === 'string' ? type : null, opt(config)])
+  }
+  match(query) {
+    const pairs = Object.entries(query)
+      .filter(([, value]) => value !== undefined)
+      .map(([column, value]) => [column, `${value}`])
+    return this._op(['match', pairs])
+  }
+  not(column, operator, value) { return this._op(['not', `${column}`, `${operator}`, `${value}`]) }
+  or(filters, options = {}) {
+    const table = tableOf(options)
+    return this._op(['or', `${filters}`, table ? `${table}` : null])
+  }
+  filter(column, operator, value) { return this._op(['filter', `${column}`, `${operator}`, `${value}`]) }
+
+  // ---- modifiers ----
+  select(columns) { return this._op(['select', columnsOf(columns)]) }
+  order(column, options = {}) {
+    const { ascending = true, nullsFirst } = options
+    const table = tableOf(options)
+    const nulls = nullsFirst === undefined ? null : !!nullsFirst
+    return this._op(['order', `${column}`, !!ascending, nulls, table ? `${table}` : null])
+  }
+  limit(rows, options = {}) { return this._op(['limit', `${rows}`, opt(tableOf(options))]) }
+  range(from, to, options = {}) { return this._op(['range', `${from}`, `${to - from + 1}`, opt(tableOf(options))]) }
+  single() { return this._op(['single']) }
+  maybeSingle() { return this._op(['maybeSingle']) }
+  csv() { return this._op(['csv']) }
+  geojson() { return this._op(['geojson']) }
+  explain({ analyze = false, verbose = false, settings = false, buffers = false, wal = false, format = 'text' } = {}) {
+    return this._op(['explain', !!analyze, !!verbose, !!settings, !!buffers, !!wal, `${format}`])
+  }
+  rollback() { return this._op(['rollback']) }
+  maxAffected(rows) { return this._op(['maxAffected', `${rows}`]) }
+  stripNulls() { return this._op(['stripNulls']) }
+  setHeader(name, value) { return this._op(['setHeader', `${name}`, `${value}`]) }
+  // No retries here (postgrest-js 2.x retries GET/HEAD on 503/520 and network errors).
+  retry() { return this }
+  returns() { return this }
+  overrideTypes() { return this }
+  /** Reject with the PostgrestError instead of resolving with `{ error }`. */
+  throwOnError() {
+    this._throw = true
+    return this
+  }
+  /** Any object with `aborted` (WeChat has no AbortController): checked when the request would start. */
+  abortSignal(signal) {
+    this._signal = signal
+    return this
+  }
+
+  // One request per call, as postgrest-js does.
+  then(onfulfilled, onrejected) {
+    const chain = { start: this._start, ops: this._ops }
+    if (this._schema !== undefined) chain.schema = this._schema
+    let payload = null
+    try {
+      const body = JSON.stringify(this._body, bigintAsString)
+      if (body !== undefined) {
+        chain.body = true
+        payload = { body }
+      }
+    } catch (e) {
+      chain.bodyError = `${(e && e.name) || 'FetchError'}: ${e && e.message}`
+    }
+    if (this._signal && this._signal.aborted) chain.aborted = true
+    let res = this._driver._data('rest', 'request', [sanitize(chain)], payload)
+    if (this._throw) {
+      res = res.then((r) => {
+        if (r.error) throw r.error
+        return r
+      })
+    }
+    return res.then(onfulfilled, onrejected)
+  }
+}
+
+// in() / notIn(): the distinct values (a Set, as postgrest-js), each `[text, isString]`.
+function inList(values) {
+  return Array.from(new Set(values), (v) => [`${v}`, typeof v === 'string'])
+}
+
+// contains() / containedBy(): a string as it is, an array's items, anything else as JSON.
+function containment(value) {
+  if (typeof value === 'string') return value
+  if (Array.isArray(value)) return items(value)
+  return `${JSON.stringify(value)}`
+}
+
+module.exports = { PostgrestClient, PostgrestQueryBuilder, PostgrestFilterBuilder, PostgrestError }

@@ -2,7 +2,7 @@
 # The core knows nothing of JavaScript: only src/wasm.rs may name wasm-bindgen, js-sys or gloo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if grep -nE '\b(wasm_bindgen|js_sys|gloo_utils|web_sys|serde_wasm_bindgen)\b' $(ls src/*.rs | grep -v '^src/wasm.rs$'); then
+if grep -nE '\b(wasm_bindgen|js_sys|gloo_utils|web_sys|serde_wasm_bindgen)\b' $(find src -name "*.rs" ! -path src/wasm.rs); then
   echo "check-core-purity: core modules above import JS bindings; move that code to src/wasm.rs" >&2
   exit 1
 fi

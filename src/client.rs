@@ -300,6 +300,7 @@ impl Client {
             storage: format!("{root}/storage/v1"),
             functions: format!("{root}/functions/v1"),
             schema: opts.schema.clone(),
+            headers: opts.headers.clone(),
         };
         Client {
             endpoints,

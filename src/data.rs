@@ -193,6 +193,9 @@ pub struct Endpoints {
     pub functions: String,
     /// `db.schema` of `createClient`'s options, if given.
     pub schema: Option<String>,
+    /// `global.headers`: the client sends them anyway; a module sees them because some of its
+    /// headers combine with them (postgrest-js appends its `Prefer` entries to the caller's).
+    pub headers: Vec<(String, String)>,
 }
 
 /// The outcome of a call to an API or method that does not exist.

@@ -1,0 +1,535 @@
+//! Database: `supabase.from(...)`, `rpc(...)`, `schema(...)` through PostgREST.
+//!
+//! The method, URL and headers of every builder chain are byte-identical to what
+//! `@supabase/postgrest-js` 2.119.0 sends, and the result is what its `processResponse` makes of
+//! the reply (tests/node/postgrest-differential.test.js checks 317 chains against it).
+//!
+//! The shim's builders record the caller's calls as a **chain** (one JSON value, the only
+//! argument of the method `request`); the values in it are already converted to text the way
+//! JavaScript does it (`${value}`, `Array.prototype.join`'s items, `JSON.stringify`), because that
+//! is formatting of the caller's input. Everything PostgREST-specific happens here: operators,
+//! `in()` quoting, select-list cleaning, the `Prefer`/`Accept`/profile headers, URL encoding.
+//! Rows never come here: the shim keeps the JSON body and the parsed reply; the core gets the
+//! status, the headers and a few facts about the body (see [`reply`]).
+//!
+//! ```text
+//! chain = { start, ops, schema?, body?, aborted?, bodyError? }
+//!   start  ["from", relation]                 ops[0] is then one of the verbs below
+//!          ["rpc", fn, head, get, count|null, objectArg, params|null]
+//!                                             params: [[name, text | [item, …]], …] (head/get)
+//!   schema string (schema(name)), null (schema(undefined): no profile), absent (db.schema)
+//!   body   true when the shim holds a JSON body (JSON.stringify gave a string)
+//!   aborted    true: the abortSignal was already aborted; nothing is sent
+//!   bodyError  "TypeError: …": JSON.stringify of the body threw; nothing is sent
+//! verbs  ["select", columns, head, count|null]       ["update", count|null]
+//!        ["insert", count|null, defaultToNull, keys|null]   ["delete", count|null]
+//!        ["upsert", count|null, defaultToNull, keys|null, onConflict|null, ignoreDuplicates]
+//! filters [op, column, text] for eq neq gt gte lt lte like ilike is isDistinct regexMatch
+//!          regexIMatch rangeGt rangeGte rangeLt rangeLte rangeAdjacent
+//!        [op, column, [item, …]] for likeAllOf likeAnyOf ilikeAllOf ilikeAnyOf
+//!        ["in" | "notIn", column, [[text, isString], …]]    (already de-duplicated)
+//!        ["contains" | "containedBy" | "overlaps", column, text | [item, …]]
+//!        ["textSearch", column, query, type|null, config|null]
+//!        ["match", [[column, text], …]]   ["not", column, operator, text]
+//!        ["or", filters, table|null]      ["filter", column, operator, text]
+//! modifiers ["select", columns]  ["order", column, ascending, nullsFirst|null, table|null]
+//!        ["limit", rows, table|null]  ["range", offset, count, table|null]  ["single"]
+//!        ["maybeSingle"]  ["csv"]  ["geojson"]  ["rollback"]  ["stripNulls"]
+//!        ["explain", analyze, verbose, settings, buffers, wal, format]
+//!        ["maxAffected", rows]  ["setHeader", name, value]
+//! ```
+
+mod reply;
+pub mod url;
+
+use serde_json::{Map, Value};
+
+use crate::data::{self, Body, Built, DataRequest, Endpoints, Read, Reply, Transport};
+pub use reply::{failed, finish, lenient_json, status_text};
+use url::Url;
+
+/// What the reply needs to know about the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ctx {
+    /// HEAD: the body is not read.
+    head: bool,
+    /// JSON, or text (`text/csv`, a text plan).
+    read: Read,
+    maybe_single: bool,
+    /// `Prefer` asked for a count: `count` comes from `Content-Range`.
+    counted: bool,
+}
+
+const GET: &str = "GET";
+const HEAD: &str = "HEAD";
+
+/// The shim's builder chain -> the request, or an outcome when nothing is to be sent.
+pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
+    if method != "request" {
+        return Built::Done(data::unknown("rest", method));
+    }
+    let chain = args.first().unwrap_or(&Value::Null);
+    match compile(chain, ep) {
+        Ok(built) => built,
+        Err(message) => Built::Done(reply::local_failure(message, "", "")),
+    }
+}
+
+/// A request being built: postgrest-js' builder state.
+struct Req {
+    method: &'static str,
+    url: Url,
+    headers: Headers,
+    maybe_single: bool,
+    strip_nulls: bool,
+}
+
+fn compile(chain: &Value, ep: &Endpoints) -> Result<Built, String> {
+    let start = arr(chain.get("start")).ok_or("supabase-wechat: a Database call without from() or rpc()")?;
+    let ops = match chain.get("ops") {
+        None | Some(Value::Null) => &[][..],
+        Some(v) => arr(Some(v)).ok_or("supabase-wechat: malformed Database call")?,
+    };
+    let schema = match chain.get("schema") {
+        None => ep.schema.clone(),
+        Some(Value::Null) => None,
+        Some(v) => Some(text(Some(v))?),
+    };
+    let mut headers = Headers::default();
+    for (k, v) in &ep.headers {
+        headers.append(k, v);
+    }
+    let (mut req, rest) = match start.first().and_then(Value::as_str) {
+        Some("from") => {
+            let url = Url::join(&ep.rest, &text(start.get(1))?);
+            let (verb, rest) =
+                ops.split_first().ok_or("supabase-wechat: from() needs select, insert, upsert, update or delete")?;
+            let mut req = Req { method: GET, url, headers, maybe_single: false, strip_nulls: false };
+            apply_verb(&mut req, arr(Some(verb)).unwrap_or(&[]))?;
+            (req, rest)
+        }
+        Some("rpc") => (rpc(start, ep, headers)?, ops),
+        _ => return Err("supabase-wechat: a Database call without from() or rpc()".into()),
+    };
+    for op in rest {
+        apply(&mut req, arr(Some(op)).unwrap_or(&[]))?;
+    }
+    finalize(req, chain, schema)
+}
+
+/// `rpc(fn, args, { head, get, count })`.
+fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Req, String> {
+    let name = text(start.get(1))?;
+    let (head, get) = (flag(start.get(2)), flag(start.get(3)));
+    let count = opt_text(start.get(4))?;
+    // Some argument is an object (or an array holding one): it cannot go in a query string, so
+    // a `head` call is POSTed with `return=minimal`.
+    let object_arg = flag(start.get(5));
+    let mut url = Url::join(&ep.rest, &format!("rpc/{name}"));
+    let method = match (object_arg, head, get) {
+        (true, _, _) | (false, false, false) => "POST",
+        (false, true, _) => HEAD,
+        (false, false, true) => GET,
+    };
+    if !object_arg && (head || get) {
+        for p in arr(start.get(6)).unwrap_or(&[]) {
+            let p = arr(Some(p)).ok_or("supabase-wechat: malformed rpc arguments")?;
+            let value = match p.get(1) {
+                Some(Value::Array(items)) => braces(items)?,
+                v => text(v)?,
+            };
+            url.append(&text(p.first())?, &value);
+        }
+    }
+    if object_arg {
+        headers.set("Prefer", &count.map_or_else(|| "return=minimal".into(), |c| format!("count={c},return=minimal")));
+    } else if let Some(c) = count {
+        headers.set("Prefer", &format!("count={c}"));
+    }
+    Ok(Req { method, url, headers, maybe_single: false, strip_nulls: false })
+}
+
+/// The query builder's verb (postgrest-js `PostgrestQueryBuilder`).
+fn apply_verb(req: &mut Req, op: &[Value]) -> Result<(), String> {
+    let name = op.first().and_then(Value::as_str).unwrap_or("");
+    let count = |i: usize| opt_text(op.get(i));
+    let counted = |req: &mut Req, c: Option<String>| {
+        if let Some(c) = c {
+            req.headers.append("Prefer", &format!("count={c}"));
+        }
+    };
+    match name {
+        "select" => {
+            req.method = if flag(op.get(2)) { HEAD } else { GET };
+            req.url.set("select", &clean_columns(&text(op.get(1))?));
+            counted(req, count(3)?);
+        }
+        "insert" | "upsert" => {
+            req.method = "POST";
+            if name == "upsert" {
+                let how = if flag(op.get(5)) { "ignore" } else { "merge" };
+                req.headers.append("Prefer", &format!("resolution={how}-duplicates"));
+                if let Some(on) = opt_text(op.get(4))? {
+                    req.url.set("on_conflict", &on);
+                }
+            }
+            counted(req, count(1)?);
+            if !flag(op.get(2)) {
+                req.headers.append("Prefer", "missing=default");
+            }
+            if let Some(keys) = arr(op.get(3)) {
+                if !keys.is_empty() {
+                    let quoted: Result<Vec<String>, String> =
+                        keys.iter().map(|k| text(Some(k)).map(|k| format!("\"{k}\""))).collect();
+                    req.url.set("columns", &quoted?.join(","));
+                }
+            }
+        }
+        "update" => {
+            req.method = "PATCH";
+            counted(req, count(1)?);
+        }
+        "delete" => {
+            req.method = "DELETE";
+            counted(req, count(1)?);
+        }
+        _ => {
+            return Err(format!("supabase-wechat: from() needs select, insert, upsert, update or delete, not {name:?}"))
+        }
+    }
+    Ok(())
+}
+
+/// A filter or modifier (postgrest-js `PostgrestFilterBuilder`, `PostgrestTransformBuilder`).
+fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
+    let name = op.first().and_then(Value::as_str).unwrap_or("");
+    let t = |i: usize| text(op.get(i));
+    if let Some(operator) = simple_operator(name) {
+        let value = t(2)?;
+        req.url.append(&t(1)?, &format!("{operator}.{value}"));
+        return Ok(());
+    }
+    match name {
+        "likeAllOf" | "likeAnyOf" | "ilikeAllOf" | "ilikeAnyOf" => {
+            let like = if name.starts_with('i') { "ilike" } else { "like" };
+            let quantifier = if name.ends_with("AllOf") { "all" } else { "any" };
+            let list = braces(arr(op.get(2)).unwrap_or(&[]))?;
+            req.url.append(&t(1)?, &format!("{like}({quantifier}).{list}"));
+        }
+        "in" | "notIn" => {
+            let mut items = Vec::new();
+            for item in arr(op.get(2)).unwrap_or(&[]) {
+                let pair = arr(Some(item)).ok_or("supabase-wechat: malformed in() values")?;
+                let v = text(pair.first())?;
+                // PostgREST's reserved characters in a list: such strings are double-quoted.
+                let reserved = flag(pair.get(1)) && v.contains([',', '(', ')']);
+                items.push(if reserved { format!("\"{v}\"") } else { v });
+            }
+            let not = if name == "notIn" { "not." } else { "" };
+            req.url.append(&t(1)?, &format!("{not}in.({})", items.join(",")));
+        }
+        "contains" | "containedBy" | "overlaps" => {
+            let operator = match name {
+                "contains" => "cs",
+                "containedBy" => "cd",
+                _ => "ov",
+            };
+            let value = match op.get(2) {
+                Some(Value::Array(items)) => braces(items)?,
+                v => text(v)?,
+            };
+            req.url.append(&t(1)?, &format!("{operator}.{value}"));
+        }
+        "textSearch" => {
+            let kind = match op.get(3).and_then(Value::as_str) {
+                Some("plain") => "pl",
+                Some("phrase") => "ph",
+                Some("websearch") => "w",
+                _ => "",
+            };
+            let config = opt_text(op.get(4))?.map(|c| format!("({c})")).unwrap_or_default();
+            let query = t(2)?;
+            req.url.append(&t(1)?, &format!("{kind}fts{config}.{query}"));
+        }
+        "match" => {
+            for pair in arr(op.get(1)).unwrap_or(&[]) {
+                let pair = arr(Some(pair)).ok_or("supabase-wechat: malformed match() query")?;
+                let value = text(pair.get(1))?;
+                req.url.append(&text(pair.first())?, &format!("eq.{value}"));
+            }
+        }
+        "not" => {
+            let (operator, value) = (t(2)?, t(3)?);
+            req.url.append(&t(1)?, &format!("not.{operator}.{value}"));
+        }
+        "filter" => {
+            let (operator, value) = (t(2)?, t(3)?);
+            req.url.append(&t(1)?, &format!("{operator}.{value}"));
+        }
+        "or" => {
+            let key = opt_text(op.get(2))?.map_or_else(|| "or".into(), |table| format!("{table}.or"));
+            req.url.append(&key, &format!("({})", t(1)?));
+        }
+        "select" => {
+            req.url.set("select", &clean_columns(&t(1)?));
+            req.headers.append("Prefer", "return=representation");
+        }
+        "order" => {
+            let key = opt_text(op.get(4))?.map_or_else(|| "order".into(), |table| format!("{table}.order"));
+            let before = req.url.get(&key).filter(|e| !e.is_empty()).map(|e| format!("{e},")).unwrap_or_default();
+            let direction = if flag(op.get(2)) { "asc" } else { "desc" };
+            let nulls = match op.get(3) {
+                Some(Value::Bool(true)) => ".nullsfirst",
+                Some(Value::Bool(false)) => ".nullslast",
+                _ => "",
+            };
+            let column = t(1)?;
+            req.url.set(&key, &format!("{before}{column}.{direction}{nulls}"));
+        }
+        "limit" => {
+            let key = opt_text(op.get(2))?.map_or_else(|| "limit".into(), |table| format!("{table}.limit"));
+            req.url.set(&key, &t(1)?);
+        }
+        "range" => {
+            let table = opt_text(op.get(3))?;
+            let key = |k: &str| table.as_ref().map_or_else(|| k.to_owned(), |t| format!("{t}.{k}"));
+            req.url.set(&key("offset"), &t(1)?);
+            req.url.set(&key("limit"), &t(2)?);
+        }
+        "single" => req.headers.set("Accept", "application/vnd.pgrst.object+json"),
+        "maybeSingle" => req.maybe_single = true,
+        "csv" => req.headers.set("Accept", "text/csv"),
+        "geojson" => req.headers.set("Accept", "application/geo+json"),
+        "explain" => {
+            let names = ["analyze", "verbose", "settings", "buffers", "wal"];
+            let options: Vec<&str> =
+                names.iter().enumerate().filter(|(i, _)| flag(op.get(i.saturating_add(1)))).map(|(_, n)| *n).collect();
+            let format = t(6)?;
+            let accept = req.headers.get("Accept").unwrap_or("application/json").to_owned();
+            let options = options.join("|");
+            req.headers
+                .set("Accept", &format!("application/vnd.pgrst.plan+{format}; for=\"{accept}\"; options={options};"));
+        }
+        "rollback" => req.headers.append("Prefer", "tx=rollback"),
+        "maxAffected" => {
+            req.headers.append("Prefer", "handling=strict");
+            req.headers.append("Prefer", &format!("max-affected={}", t(1)?));
+        }
+        "stripNulls" => {
+            if req.headers.get("Accept") == Some("text/csv") {
+                return Err("Error: stripNulls() cannot be used with csv()".into());
+            }
+            req.strip_nulls = true;
+        }
+        "setHeader" => req.headers.set(&t(1)?, &t(2)?),
+        _ => return Err(format!("supabase-wechat: unknown Database method {name:?}")),
+    }
+    Ok(())
+}
+
+/// The operator of the filters written `column=<operator>.<value>`.
+fn simple_operator(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "eq" => "eq",
+        "neq" => "neq",
+        "gt" => "gt",
+        "gte" => "gte",
+        "lt" => "lt",
+        "lte" => "lte",
+        "like" => "like",
+        "ilike" => "ilike",
+        "is" => "is",
+        "isDistinct" => "isdistinct",
+        "regexMatch" => "match",
+        "regexIMatch" => "imatch",
+        "rangeGt" => "sr",
+        "rangeGte" => "nxl",
+        "rangeLt" => "sl",
+        "rangeLte" => "nxr",
+        "rangeAdjacent" => "adj",
+        _ => return None,
+    })
+}
+
+/// What postgrest-js' `then()` adds before sending, and the reply's context.
+fn finalize(mut req: Req, chain: &Value, schema: Option<String>) -> Result<Built, String> {
+    let read_only = req.method == GET || req.method == HEAD;
+    if let Some(s) = schema {
+        req.headers.set(if read_only { "Accept-Profile" } else { "Content-Profile" }, &s);
+    }
+    if !read_only {
+        req.headers.set("Content-Type", "application/json");
+    }
+    if req.strip_nulls {
+        match req.headers.get("Accept") {
+            Some("application/vnd.pgrst.object+json") => {
+                req.headers.set("Accept", "application/vnd.pgrst.object+json;nulls=stripped")
+            }
+            None | Some("") | Some("application/json") => {
+                req.headers.set("Accept", "application/vnd.pgrst.array+json;nulls=stripped")
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(e) = req.headers.error.take() {
+        return Err(e);
+    }
+    if let Some(message) = chain.get("bodyError").and_then(Value::as_str) {
+        return Ok(Built::Done(reply::local_failure(message.to_owned(), "", "")));
+    }
+    if chain.get("aborted") == Some(&Value::Bool(true)) {
+        return Ok(Built::Done(reply::local_failure(
+            "AbortError: This operation was aborted".into(),
+            "",
+            "Request was aborted (timeout or manual cancellation)",
+        )));
+    }
+    let accept = req.headers.get("Accept").unwrap_or("");
+    let head = req.method == HEAD;
+    let read = if head {
+        Read::None
+    } else if accept == "text/csv" || accept.contains("application/vnd.pgrst.plan+text") {
+        Read::Text
+    } else {
+        Read::Json
+    };
+    let prefer = req.headers.get("Prefer").unwrap_or("");
+    let counted = ["count=exact", "count=planned", "count=estimated"].iter().any(|c| prefer.contains(c));
+    let body = if !read_only && chain.get("body") == Some(&Value::Bool(true)) { Body::Payload } else { Body::None };
+    let ctx = Ctx { head, read, maybe_single: req.maybe_single, counted };
+    Ok(Built::Send(DataRequest {
+        method: req.method,
+        url: req.url.href(),
+        headers: req.headers.list,
+        body,
+        transport: Transport::Request,
+        read,
+        timeout: None,
+        reply: Reply::Rest(ctx),
+    }))
+}
+
+/// `select()`'s column list without the whitespace outside double quotes (JavaScript's `\s`).
+fn clean_columns(columns: &str) -> String {
+    let mut quoted = false;
+    let mut out = String::with_capacity(columns.len());
+    for c in columns.chars() {
+        if is_js_space(c) && !quoted {
+            continue;
+        }
+        if c == '"' {
+            quoted = !quoted;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// JavaScript's `\s` (WhiteSpace and LineTerminator), not Rust's `char::is_whitespace`.
+pub(crate) fn is_js_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
+    )
+}
+
+/// A PostgREST list/array literal: `{a,b}` from items already converted to text.
+fn braces(items: &[Value]) -> Result<String, String> {
+    let items: Result<Vec<String>, String> = items.iter().map(|i| text(Some(i))).collect();
+    Ok(format!("{{{}}}", items?.join(",")))
+}
+
+/// The Fetch `Headers` a postgrest-js builder keeps: names compared case-insensitively (sent
+/// lower-cased), values with leading and trailing HTTP whitespace removed, `append` joining with
+/// `, `. An invalid name or value is remembered: `Headers` would throw a TypeError.
+#[derive(Default)]
+struct Headers {
+    list: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+impl Headers {
+    fn check(&mut self, name: &str, value: &str) -> bool {
+        let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        let problem = if name.is_empty() || !name.bytes().all(token) {
+            Some(format!("TypeError: Headers.set: \"{name}\" is an invalid header name."))
+        } else if value.chars().any(|c| matches!(c, '\0' | '\n' | '\r') || u32::from(c) > 0xFF) {
+            Some(format!("TypeError: Headers.set: \"{value}\" is an invalid header value."))
+        } else {
+            None
+        };
+        match problem {
+            Some(p) => {
+                self.error.get_or_insert(p);
+                false
+            }
+            None => true,
+        }
+    }
+
+    fn append(&mut self, name: &str, value: &str) {
+        let value = value.trim_matches(['\t', '\n', '\r', ' ']);
+        if !self.check(name, value) {
+            return;
+        }
+        let name = name.to_ascii_lowercase();
+        match self.list.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, v)) => {
+                v.push_str(", ");
+                v.push_str(value);
+            }
+            None => self.list.push((name, value.to_owned())),
+        }
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        let value = value.trim_matches(['\t', '\n', '\r', ' ']);
+        if !self.check(name, value) {
+            return;
+        }
+        let name = name.to_ascii_lowercase();
+        self.list.retain(|(k, _)| *k != name);
+        self.list.push((name, value.to_owned()));
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.list.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+fn arr(v: Option<&Value>) -> Option<&[Value]> {
+    v.and_then(Value::as_array).map(Vec::as_slice)
+}
+
+fn flag(v: Option<&Value>) -> bool {
+    v.and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// A string of the chain (numbers and booleans are accepted as their JSON text).
+fn text(v: Option<&Value>) -> Result<String, String> {
+    match v {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        Some(Value::Bool(b)) => Ok(b.to_string()),
+        _ => Err("supabase-wechat: malformed Database call (a value is missing)".into()),
+    }
+}
+
+fn opt_text(v: Option<&Value>) -> Result<Option<String>, String> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        v => text(v).map(Some),
+    }
+}
+
+/// The error of a call that could not be sent (bad input): `{ name, message, details, hint, code }`.
+pub(crate) fn error_map(message: String, details: &str, hint: &str) -> Map<String, Value> {
+    let mut e = Map::new();
+    e.insert("name".into(), "PostgrestError".into());
+    e.insert("message".into(), message.into());
+    e.insert("details".into(), details.into());
+    e.insert("hint".into(), hint.into());
+    e.insert("code".into(), "".into());
+    e
+}

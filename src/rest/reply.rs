@@ -1,0 +1,280 @@
+//! What a PostgREST reply resolves with: postgrest-js 2.119's `processResponse`, branch by branch.
+//!
+//! The shim keeps a 2xx body (parsed with `JSON.parse`, or as text for CSV and text plans) and
+//! tells the core whether it parsed and, for an array, its length; a body the core must see (an
+//! error, a 2xx body that is not JSON) crosses as text. WeChat gives no status text, so it is the
+//! standard reason phrase of the status.
+
+use serde_json::{Map, Number, Value};
+
+use super::{error_map, is_js_space, Ctx};
+use crate::data::{Outcome, Read, Response};
+
+/// The server answered (any status).
+pub fn finish(c: &Ctx, r: &Response) -> Outcome {
+    let mut status = r.status;
+    let mut status_text = status_text(status);
+    let mut data = Value::Null;
+    let mut take = None;
+    let mut error = None;
+    let mut count = Value::Null;
+    if r.ok() {
+        if !c.head {
+            match c.read {
+                // An empty body is `null` data, whatever the type.
+                _ if r.facts.len == 0 => {}
+                Read::Json if r.facts.json_ok == Some(true) => take = Some("body"),
+                // A 2xx body that is not JSON: an error with the body as its message.
+                Read::Json => error = Some(message_error(r.body.unwrap_or(""))),
+                _ => take = Some("body"),
+            }
+        }
+        if c.counted {
+            count = r.header("content-range").and_then(|h| h.split('/').nth(1)).map_or(Value::Null, js_parse_int);
+        }
+        // maybeSingle(): the rows came as an array; one row is the data, none is null, more is an error.
+        if let (true, Some("body"), Some(n)) = (c.maybe_single, take, r.facts.array_len) {
+            match n {
+                0 => take = None,
+                1 => take = Some("first"),
+                _ => {
+                    take = None;
+                    let mut e = Map::new();
+                    e.insert("code".into(), "PGRST116".into());
+                    e.insert(
+                        "details".into(),
+                        format!("Results contain {n} rows, application/vnd.pgrst.object+json requires 1 row").into(),
+                    );
+                    e.insert("hint".into(), Value::Null);
+                    e.insert("message".into(), "JSON object requested, multiple (or no) rows returned".into());
+                    let mut desc = e.clone();
+                    desc.insert("name".into(), "PostgrestError".into());
+                    desc.insert("body".into(), Value::Object(e));
+                    error = Some(desc);
+                    count = Value::Null;
+                    status = 406;
+                    status_text = "Not Acceptable";
+                }
+            }
+        }
+    } else {
+        let body = r.body.unwrap_or("");
+        match lenient_json(body) {
+            // A 404 with an array body is an empty result.
+            Some(Value::Array(_)) if status == 404 => {
+                data = Value::Array(Vec::new());
+                status = 200;
+                status_text = "OK";
+            }
+            // `JSON.parse('null')`: no error object at all.
+            Some(Value::Null) => {}
+            Some(v) => error = Some(body_error(v, body)),
+            None if status == 404 && body.is_empty() => {
+                status = 204;
+                status_text = "No Content";
+            }
+            None => error = Some(message_error(body)),
+        }
+    }
+    let mut result = Map::new();
+    result.insert("data".into(), data);
+    result.insert("count".into(), count);
+    result.insert("status".into(), status.into());
+    result.insert("statusText".into(), status_text.into());
+    result.insert("success".into(), error.is_none().into());
+    Outcome { result, take, error }
+}
+
+/// No HTTP status came back, or the request could not be sent: postgrest-js' `FetchError`
+/// result. `code` (`network_error`, `session_refresh_failed`, `invalid_config`) goes in `details`.
+pub fn failed(_c: &Ctx, message: &str, code: &str) -> Outcome {
+    local_failure(format!("FetchError: {message}"), code, "")
+}
+
+/// A call that ends without a reply: status 0, as postgrest-js resolves a rejected fetch.
+pub(crate) fn local_failure(message: String, details: &str, hint: &str) -> Outcome {
+    let mut result = Map::new();
+    result.insert("data".into(), Value::Null);
+    result.insert("count".into(), Value::Null);
+    result.insert("status".into(), 0.into());
+    result.insert("statusText".into(), "".into());
+    result.insert("success".into(), false.into());
+    Outcome { result, take: None, error: Some(error_map(message, details, hint)) }
+}
+
+/// `{ message: body }`, for a body that is not JSON.
+fn message_error(body: &str) -> Map<String, Value> {
+    let mut e = Map::new();
+    e.insert("name".into(), "PostgrestError".into());
+    e.insert("message".into(), body.into());
+    e.insert("body".into(), body.into());
+    e
+}
+
+/// The parsed error body: its fields (PostgREST's `code`, `details`, `hint`, `message`, or
+/// whatever a gateway sent) on the error, and the whole body as its hidden `data`.
+fn body_error(v: Value, text: &str) -> Map<String, Value> {
+    let mut e = Map::new();
+    match &v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if k != "name" && k != "body" {
+                    e.insert(k.clone(), x.clone());
+                }
+            }
+        }
+        Value::String(s) => {
+            e.insert("message".into(), s.clone().into());
+        }
+        _ => {
+            e.insert("message".into(), text.into());
+        }
+    }
+    e.insert("name".into(), "PostgrestError".into());
+    e.insert("body".into(), v);
+    e
+}
+
+/// `JSON.parse` as JavaScript does it where serde_json is stricter: a `\uXXXX` escape of a lone
+/// surrogate is accepted (read as U+FFFD). `None` when the text is not JSON.
+pub fn lenient_json(text: &str) -> Option<Value> {
+    match serde_json::from_str(text) {
+        Ok(v) => Some(v),
+        Err(_) if text.contains("\\u") => serde_json::from_str(&replace_lone_surrogate_escapes(text)).ok(),
+        Err(_) => None,
+    }
+}
+
+fn replace_lone_surrogate_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let unit = |s: &str| -> Option<u16> {
+        let hex = s.strip_prefix("\\u")?.get(..4)?;
+        u16::from_str_radix(hex, 16).ok().filter(|_| hex.bytes().all(|b| b.is_ascii_hexdigit()))
+    };
+    while let Some(i) = rest.find('\\') {
+        let (before, from) = rest.split_at_checked(i).unwrap_or((rest, ""));
+        out.push_str(before);
+        match unit(from) {
+            Some(0xD800..=0xDBFF) => {
+                let next = from.get(6..).unwrap_or("");
+                if matches!(unit(next), Some(0xDC00..=0xDFFF)) {
+                    out.push_str(from.get(..12).unwrap_or(""));
+                    rest = from.get(12..).unwrap_or("");
+                } else {
+                    out.push_str("\\ufffd");
+                    rest = next;
+                }
+            }
+            Some(0xDC00..=0xDFFF) => {
+                out.push_str("\\ufffd");
+                rest = from.get(6..).unwrap_or("");
+            }
+            _ => {
+                // Any other escape: copy the backslash and the escaped character.
+                let len = from.chars().take(2).map(char::len_utf8).sum::<usize>();
+                out.push_str(from.get(..len).unwrap_or(from));
+                rest = from.get(len..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// JavaScript's `parseInt(s)` as a JSON number (`NaN` cannot cross as JSON: `null`).
+fn js_parse_int(s: &str) -> Value {
+    let s = s.trim_start_matches(is_js_space);
+    let (negative, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let (radix, s) = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(r) => (16, r),
+        None => (10, s),
+    };
+    let digits: &str = s.get(..s.find(|c: char| !c.is_digit(radix)).unwrap_or(s.len())).unwrap_or("");
+    if digits.is_empty() {
+        return Value::Null;
+    }
+    let magnitude = if radix == 10 {
+        digits.parse::<f64>().unwrap_or(f64::NAN)
+    } else {
+        digits.chars().filter_map(|c| c.to_digit(16)).fold(0.0, |acc, d| acc * 16.0 + f64::from(d))
+    };
+    let value = if negative { -magnitude } else { magnitude };
+    match value {
+        v if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 && !(v == 0.0 && negative) => Value::from(v as i64),
+        v => Number::from_f64(v).map_or(Value::Null, Value::Number),
+    }
+}
+
+/// The standard reason phrase of an HTTP status (what `fetch` shows as `statusText`).
+pub fn status_text(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        102 => "Processing",
+        103 => "Early Hints",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        207 => "Multi-Status",
+        208 => "Already Reported",
+        226 => "IM Used",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        305 => "Use Proxy",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Payload Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        418 => "I'm a Teapot",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Entity",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        506 => "Variant Also Negotiates",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        509 => "Bandwidth Limit Exceeded",
+        510 => "Not Extended",
+        511 => "Network Authentication Required",
+        _ => "",
+    }
+}

@@ -1,0 +1,241 @@
+//! The URL of a PostgREST request, built the way postgrest-js builds it with the WHATWG `URL`
+//! class: `new URL(`${rest}/${relation}`)` (path percent-encoding, `.`/`..` segments, `\` as
+//! `/`, tabs and newlines dropped, a `?query` or `#fragment` inside the relation kept), then
+//! `url.searchParams.set/append(...)`, which re-serialises the whole query as
+//! `application/x-www-form-urlencoded` (space as `+`, only `A-Z a-z 0-9 * - . _` left as they are).
+//!
+//! Strings arrive well-formed (the shim replaces lone surrogates with U+FFFD, which is what the
+//! `URL`/`URLSearchParams` string conversion does), so everything here works on UTF-8.
+
+/// A parsed request URL with a live `searchParams` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    /// `scheme://authority` followed by the serialised path.
+    prefix: String,
+    /// The query as the parser left it (`None`: no `?` at all).
+    raw_query: Option<String>,
+    /// `searchParams`: the query parsed as form data.
+    params: Vec<(String, String)>,
+    /// Set once `searchParams` was changed: the query is then the serialised `params`.
+    touched: bool,
+    fragment: Option<String>,
+}
+
+impl Url {
+    /// `new URL(`${base}/${tail}`)`, for an absolute `base` such as `http://host/rest/v1`.
+    pub fn join(base: &str, tail: &str) -> Url {
+        let input = format!("{base}/{tail}");
+        // The URL parser drops every ASCII tab and newline, then trims C0 controls and spaces.
+        let cleaned: String = input.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+        let trimmed = cleaned.trim_matches(|c: char| c <= ' ');
+        let (origin, rest) = match trimmed.find("://") {
+            Some(i) => {
+                let after = i.saturating_add(3);
+                let tail = trimmed.get(after..).unwrap_or("");
+                let end = tail.find(['/', '\\', '?', '#']).map_or(trimmed.len(), |j| after.saturating_add(j));
+                trimmed.split_at_checked(end).unwrap_or((trimmed, ""))
+            }
+            None => ("", trimmed),
+        };
+        let (before_fragment, fragment) = match rest.split_once('#') {
+            Some((a, f)) => (a, Some(encode(f, in_fragment_set))),
+            None => (rest, None),
+        };
+        let (path, query) = match before_fragment.split_once('?') {
+            Some((p, q)) => (p, Some(encode(q, in_query_set))),
+            None => (before_fragment, None),
+        };
+        let params = query.as_deref().map(parse_form).unwrap_or_default();
+        Url { prefix: format!("{origin}{}", serialize_path(path)), raw_query: query, params, touched: false, fragment }
+    }
+
+    /// `searchParams.append(name, value)`.
+    pub fn append(&mut self, name: &str, value: &str) {
+        self.touched = true;
+        self.params.push((name.to_owned(), value.to_owned()));
+    }
+
+    /// `searchParams.set(name, value)`: the first pair of that name takes the value in place,
+    /// the others are removed; appended when there is none.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.touched = true;
+        let mut found = false;
+        self.params.retain_mut(|(k, v)| {
+            if k != name {
+                return true;
+            }
+            if found {
+                return false;
+            }
+            found = true;
+            *v = value.to_owned();
+            true
+        });
+        if !found {
+            self.params.push((name.to_owned(), value.to_owned()));
+        }
+    }
+
+    /// `searchParams.get(name)`: the first value of that name.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// `url.toString()`.
+    pub fn href(&self) -> String {
+        let mut out = self.prefix.clone();
+        let query = if self.touched { Some(serialize_form(&self.params)) } else { self.raw_query.clone() };
+        match query {
+            // An emptied searchParams leaves no `?` behind.
+            Some(q) if self.touched && q.is_empty() => {}
+            Some(q) => {
+                out.push('?');
+                out.push_str(&q);
+            }
+            None => {}
+        }
+        if let Some(f) = &self.fragment {
+            out.push('#');
+            out.push_str(f);
+        }
+        out
+    }
+}
+
+/// The path of a special (http/https) URL: `/` and `\` separate segments, `.` and `..` (also
+/// percent-encoded) are resolved, each segment is percent-encoded with the path set.
+fn serialize_path(path: &str) -> String {
+    let parts: Vec<&str> = path.split(['/', '\\']).skip(1).collect();
+    let last = parts.len().saturating_sub(1);
+    let mut out: Vec<String> = Vec::new();
+    for (i, seg) in parts.iter().enumerate() {
+        let seg = encode(seg, in_path_set);
+        let lower = seg.to_ascii_lowercase();
+        if matches!(lower.as_str(), ".." | ".%2e" | "%2e." | "%2e%2e") {
+            out.pop();
+            if i == last {
+                out.push(String::new());
+            }
+        } else if matches!(lower.as_str(), "." | "%2e") {
+            if i == last {
+                out.push(String::new());
+            }
+        } else {
+            out.push(seg);
+        }
+    }
+    if out.is_empty() {
+        return "/".to_owned();
+    }
+    out.iter().fold(String::new(), |mut acc, s| {
+        acc.push('/');
+        acc.push_str(s);
+        acc
+    })
+}
+
+fn c0_or_non_ascii(b: u8) -> bool {
+    !(0x20..=0x7E).contains(&b)
+}
+
+fn in_path_set(b: u8) -> bool {
+    c0_or_non_ascii(b) || matches!(b, b' ' | b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}')
+}
+
+fn in_query_set(b: u8) -> bool {
+    c0_or_non_ascii(b) || matches!(b, b' ' | b'"' | b'#' | b'<' | b'>' | b'\'')
+}
+
+fn in_fragment_set(b: u8) -> bool {
+    c0_or_non_ascii(b) || matches!(b, b' ' | b'"' | b'<' | b'>' | b'`')
+}
+
+fn hex_digit(n: u8) -> char {
+    char::from_digit(u32::from(n & 15), 16).map_or('0', |c| c.to_ascii_uppercase())
+}
+
+fn push_pct(out: &mut String, b: u8) {
+    out.push('%');
+    out.push(hex_digit(b >> 4));
+    out.push(hex_digit(b));
+}
+
+/// Percent-encode the UTF-8 bytes of `s` that are in `set`.
+fn encode(s: &str, set: fn(u8) -> bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.char_indices() {
+        if c.is_ascii() && !set(c as u8) {
+            out.push(c);
+            continue;
+        }
+        let end = i.saturating_add(c.len_utf8());
+        for &b in s.as_bytes().get(i..end).unwrap_or(&[]) {
+            if set(b) {
+                push_pct(&mut out, b);
+            } else {
+                out.push(char::from(b));
+            }
+        }
+    }
+    out
+}
+
+/// The `application/x-www-form-urlencoded` byte serializer (`URLSearchParams.toString()`).
+pub fn form_encode(s: &str, out: &mut String) {
+    for &b in s.as_bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(char::from(b)),
+            b' ' => out.push('+'),
+            _ => push_pct(out, b),
+        }
+    }
+}
+
+/// `name=value` pairs joined with `&`.
+pub fn serialize_form(params: &[(String, String)]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        form_encode(k, &mut out);
+        out.push('=');
+        form_encode(v, &mut out);
+    }
+    out
+}
+
+/// The `application/x-www-form-urlencoded` parser (`new URLSearchParams(query)`).
+pub fn parse_form(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|s| !s.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (form_decode(k), form_decode(v))
+        })
+        .collect()
+}
+
+fn form_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0usize;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |j: usize| bytes.get(j).and_then(|&h| char::from(h).to_digit(16));
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => match (hex(i.saturating_add(1)), hex(i.saturating_add(2))) {
+                (Some(h), Some(l)) => {
+                    out.push(u8::try_from(h.saturating_mul(16).saturating_add(l)).unwrap_or(0));
+                    i = i.saturating_add(3);
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            _ => out.push(b),
+        }
+        i = i.saturating_add(1);
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
