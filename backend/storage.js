@@ -335,7 +335,8 @@ function create(ctx) {
       bb.on('field', (name, value) => { fields[name] = value })
       bb.on('file', (_name, stream, info) => {
         if (fileDone || failure) { stream.resume(); return }
-        const mimetype = info.mimeType || 'application/octet-stream'
+        // storage-api: a `contentType` field (sent before the file) beats the part's own type.
+        const mimetype = fields.contentType || info.mimeType || 'application/octet-stream'
         if (!mimeAllowed(bucket.allowed_mime_types, mimetype)) {
           failure = E.mime(mimetype)
           stream.resume()
@@ -523,6 +524,33 @@ function create(ctx) {
     const auth = authenticate(req)
     await readableObject(auth, bucketId, name)
     return serveObject(req, res, r, bucketId, name)
+  }
+
+  // GET /object/info/[authenticated/|public/]<bucket>/<name>: storage-api's InfoRenderer body.
+  async function objectInfo(req, bucketId, name, publicRoute) {
+    let row
+    if (publicRoute) {
+      const b = (await pool.query('select * from storage.buckets where id = $1', [bucketId])).rows[0]
+      if (!b || !b.public) throw E.noSuchBucket()
+      row = await findObject(pool, bucketId, name, false)
+      if (!row) throw E.noSuchKey()
+    } else {
+      row = (await readableObject(authenticate(req), bucketId, name)).row
+    }
+    const meta = row.metadata || {}
+    return {
+      id: row.id,
+      name: row.name,
+      version: row.version || null,
+      bucket_id: row.bucket_id,
+      size: meta.size ?? null,
+      content_type: meta.mimetype ?? null,
+      cache_control: meta.cacheControl ?? null,
+      etag: meta.eTag ?? null,
+      metadata: row.user_metadata ?? null,
+      last_modified: iso(row.updated_at),
+      created_at: iso(row.created_at),
+    }
   }
 
   async function getPublic(req, res, r, bucketId, name) {
@@ -858,6 +886,9 @@ function create(ctx) {
 
     [['POST'], /^\/object\/upload\/sign\/([^/]+)\/(.+)$/, true, json((req, r, m) => createSignedUploadUrl(req, r, dec(m[1]), objectName(m[2])))],
     [['PUT'], /^\/object\/upload\/sign\/([^/]+)\/(.+)$/, false, (req, res, r, m) => uploadSigned(req, res, r, dec(m[1]), objectName(m[2]))],
+
+    [['GET'], /^\/object\/info\/public\/([^/]+)\/(.+)$/, false, json((req, r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), true))],
+    [['GET'], /^\/object\/info\/(?:authenticated\/)?([^/]+)\/(.+)$/, true, json((req, r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), false))],
 
     [['GET', 'HEAD'], /^\/(?:object|render\/image)\/public\/([^/]+)\/(.+)$/, false, (req, res, r, m) => getPublic(req, res, r, dec(m[1]), objectName(m[2]))],
     [['GET', 'HEAD'], /^\/(?:object|render\/image)\/authenticated\/([^/]+)\/(.+)$/, true, (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), objectName(m[2]))],

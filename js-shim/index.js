@@ -4,6 +4,7 @@
 const { SupabaseClient } = require('./client.js')
 const errors = require('./errors.js')
 const { PostgrestError } = require('./postgrest.js')
+const storage = require('./storage-api.js')
 
 function createClient(supabaseUrl, supabaseKey, options) {
   return new SupabaseClient(supabaseUrl, supabaseKey, options)
@@ -23,4 +24,8 @@ module.exports = {
   AuthInvalidTokenResponseError: errors.AuthInvalidTokenResponseError,
   AuthPKCEGrantCodeExchangeError: errors.AuthPKCEGrantCodeExchangeError,
   PostgrestError,
+  isStorageError: storage.isStorageError,
+  StorageError: storage.StorageError,
+  StorageApiError: storage.StorageApiError,
+  StorageUnknownError: storage.StorageUnknownError,
 }

@@ -1,18 +1,501 @@
-//! (stub, being written)
-use crate::data::{Built, Endpoints, Outcome, Response};
-use serde_json::Value;
+//! Storage (`supabase.storage`): storage-js 2.x requests built from the caller's arguments.
+//!
+//! The shim sends each method's arguments as JSON, with the file described, never included:
+//! `{kind:"file", path}` (a temp file WeChat uploads itself with `wx.uploadFile`),
+//! `{kind:"buffer", bytes, name?}` (an ArrayBuffer the shim holds, sent with `wx.request`),
+//! `{kind:"unreadable", path, reason}` (a temp file the shim could not read) or
+//! `{kind:"invalid", type}`. File methods take the bucket id first: `upload(bucket, path, file,
+//! options)`. Metadata replies (bucket and object lists, signed URLs) are small and are read by
+//! the core (`Read::Core`); file bytes stay in the shim (`Read::ArrayBuffer` or a temp file).
+//!
+//! Differences from storage-js, on purpose: object paths are percent-encoded per segment (see
+//! [`paths`]) and refused when empty or with `.`/`..` segments; a temp file is uploaded with
+//! `wx.uploadFile` as the multipart part `file` with form fields `cacheControl` and `contentType`
+//! (storage-api reads both); a missing content type is guessed from the object's or the temp
+//! file's extension (storage-js would send `text/plain;charset=UTF-8` for raw bodies); signed
+//! URLs are rebuilt from the path asked for and the server's token, so a name with `#`, `?` or
+//! `%` still addresses its object; `download(path, { toTempFile: true })` saves to a temp file
+//! with `wx.downloadFile`; `timeout` (ms) on uploads and downloads sets the wx call's timeout.
+
+pub mod paths;
+mod reply;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use crate::data::{self, Body, Built, DataRequest, Endpoints, Read, Reply, Transport};
+use paths::{
+    bucket_id, download_param, encode_path, encode_segment, object_path, query, transform_params, wants_transform,
+};
+
+pub use reply::{failed, finish};
+
+const CLIENT_INFO: &str = concat!("supabase-wechat/", env!("CARGO_PKG_VERSION"));
+
+/// What the reply of a request means; kept until it arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ctx {
+    kind: Kind,
+}
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Ctx;
-
-pub fn build(_method: &str, _args: &[Value], _ep: &Endpoints) -> Built {
-    Built::Done(Outcome::default())
+enum Kind {
+    /// `data` is the reply's JSON as it is (buckets, `list`, `remove`, `move`, …).
+    Json,
+    /// `{ path, id, fullPath }`
+    Upload { path: String },
+    /// `{ path, fullPath }`
+    SignedUpload { path: String },
+    /// `{ signedUrl, path, token }`; `url` is the upload URL without its query.
+    SignedUploadUrl { url: String, path: String },
+    /// `{ signedUrl }`; `extra` is `&download=…` or empty.
+    SignedUrl { storage: String, bucket: String, path: String, extra: String },
+    /// `[{ error, path, signedURL, signedUrl }]`
+    SignedUrls { storage: String, bucket: String, extra: String },
+    /// `{ path }` from the reply's `Key`.
+    Copy,
+    /// The object's info with camelCase keys.
+    Info,
+    /// `true`, or `false` with the error.
+    Exists,
+    /// The bytes the shim kept: an ArrayBuffer, or `{ tempFilePath }` when `file`.
+    Download { file: bool },
 }
 
-pub fn finish(_c: &Ctx, _r: &Response) -> Outcome {
-    Outcome::default()
+/// The methods' positional arguments.
+struct Args<'a>(&'a [Value]);
+
+/// An options argument: an object, or nothing (absent, `null`, not an object).
+#[derive(Clone, Copy)]
+struct Opts<'a>(Option<&'a Map<String, Value>>);
+
+impl<'a> Opts<'a> {
+    fn get(&self, k: &str) -> Option<&'a Value> {
+        self.0.and_then(|m| m.get(k))
+    }
 }
 
-pub fn failed(_c: &Ctx, _message: &str, _code: &str) -> Outcome {
-    Outcome::default()
+impl<'a> Args<'a> {
+    fn get(&self, i: usize) -> Option<&'a Value> {
+        self.0.get(i)
+    }
+
+    fn opts(&self, i: usize) -> Opts<'a> {
+        Opts(self.0.get(i).and_then(Value::as_object))
+    }
+}
+
+/// Turn a storage method call into a request, or decide it at once (bad arguments).
+pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
+    let a = Args(args);
+    let s = ep.storage.as_str();
+    let built = match method {
+        "listBuckets" => Ok(list_buckets(s, a.opts(0))),
+        "getBucket" => bucket_id(a.get(0)).map(|id| get(url(s, "bucket", Some(&id), None), Kind::Json)),
+        "createBucket" => create_bucket(s, &a),
+        "updateBucket" => update_bucket(s, &a),
+        "emptyBucket" => bucket_id(a.get(0)).map(|id| {
+            with_json(post(url(s, "bucket", Some(&id), Some("empty")), Kind::Json), Value::Object(Map::new()))
+        }),
+        "deleteBucket" => bucket_id(a.get(0)).map(|id| {
+            let r = request("DELETE", url(s, "bucket", Some(&id), None), Kind::Json);
+            with_json(r, Value::Object(Map::new()))
+        }),
+        "upload" => upload(s, &a, "POST", false),
+        "update" => upload(s, &a, "PUT", false),
+        "uploadToSignedUrl" => upload(s, &a, "PUT", true),
+        "createSignedUploadUrl" => create_signed_upload_url(s, &a),
+        "download" => download(s, &a),
+        "info" => object_url(s, &a, "object/info").map(|url| get(url, Kind::Info)),
+        "exists" => object_url(s, &a, "object/info").map(|url| get(url, Kind::Exists)),
+        "createSignedUrl" => create_signed_url(s, &a),
+        "createSignedUrls" => create_signed_urls(s, &a),
+        "list" => list(s, &a),
+        "remove" => remove(s, &a),
+        "move" => move_or_copy(s, &a, "object/move", Kind::Json),
+        "copy" => move_or_copy(s, &a, "object/copy", Kind::Copy),
+        _ => return Built::Done(data::unknown("storage", method)),
+    };
+    match built {
+        Ok(req) => Built::Send(req),
+        Err(message) => Built::Done(reply::input_error(&message, method == "exists")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+#[inline(never)]
+fn request(method: &'static str, url: String, kind: Kind) -> DataRequest {
+    DataRequest {
+        method,
+        url,
+        headers: vec![("X-Client-Info".into(), CLIENT_INFO.into())],
+        body: Body::None,
+        transport: Transport::Request,
+        read: Read::Core,
+        timeout: None,
+        reply: Reply::Storage(Ctx { kind }),
+    }
+}
+
+#[inline(never)]
+fn get(url: String, kind: Kind) -> DataRequest {
+    request("GET", url, kind)
+}
+
+#[inline(never)]
+fn post(url: String, kind: Kind) -> DataRequest {
+    request("POST", url, kind)
+}
+
+/// A JSON body (storage-js' helpers send every non-GET body as `application/json`).
+#[inline(never)]
+fn with_json(mut r: DataRequest, body: Value) -> DataRequest {
+    r.headers.push(("Content-Type".into(), "application/json".into()));
+    r.body = Body::Text(body.to_string());
+    r
+}
+
+/// `<storage>/<route>[/<bucket>[/<path>]]`, the bucket and the path percent-encoded.
+#[inline(never)]
+fn url(s: &str, route: &str, bucket: Option<&str>, path: Option<&str>) -> String {
+    let mut u = String::with_capacity(s.len() + route.len() + 64);
+    u.push_str(s);
+    u.push('/');
+    u.push_str(route);
+    if let Some(b) = bucket {
+        u.push('/');
+        u.push_str(&encode_segment(b));
+    }
+    if let Some(p) = path {
+        u.push('/');
+        u.push_str(&encode_path(p));
+    }
+    u
+}
+
+/// `<storage>/<route>/<bucket>/<path>` from arguments 0 and 1.
+#[inline(never)]
+fn object_url(s: &str, a: &Args, route: &str) -> Result<String, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let path = object_path(a.get(1))?;
+    Ok(url(s, route, Some(&bucket), Some(&path)))
+}
+
+/// A value as text the way `String(v)` writes strings, numbers and booleans.
+fn plain_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn list_buckets(s: &str, opts: Opts) -> DataRequest {
+    let mut q: Vec<(&str, String)> = Vec::new();
+    for key in ["limit", "offset"] {
+        if let Some(v) = plain_text(opts.get(key)) {
+            q.push((key, v));
+        }
+    }
+    for key in ["search", "sortColumn", "sortOrder"] {
+        if let Some(v) = paths::truthy_text(opts.get(key)) {
+            q.push((key, v));
+        }
+    }
+    let mut u = url(s, "bucket", None, None);
+    if !q.is_empty() {
+        u.push('?');
+        u.push_str(&query(&q));
+    }
+    get(u, Kind::Json)
+}
+
+/// `{ id, name: id, public, file_size_limit, allowed_mime_types }` from storage-js' options.
+fn bucket_body(id: &str, opts: Opts) -> Value {
+    let mut b = Map::new();
+    b.insert("id".into(), id.into());
+    b.insert("name".into(), id.into());
+    for (from, to) in [
+        ("public", "public"),
+        ("fileSizeLimit", "file_size_limit"),
+        ("allowedMimeTypes", "allowed_mime_types"),
+        ("type", "type"),
+    ] {
+        if let Some(v) = opts.get(from) {
+            b.insert(to.into(), v.clone());
+        }
+    }
+    Value::Object(b)
+}
+
+fn create_bucket(s: &str, a: &Args) -> Result<DataRequest, String> {
+    let id = bucket_id(a.get(0))?;
+    let mut body = bucket_body(&id, a.opts(1));
+    // storage-js' default options are `{ public: false }`.
+    if !matches!(a.get(1), Some(Value::Object(_))) {
+        if let Some(m) = body.as_object_mut() {
+            m.insert("public".into(), false.into());
+        }
+    }
+    Ok(with_json(post(url(s, "bucket", None, None), Kind::Json), body))
+}
+
+fn update_bucket(s: &str, a: &Args) -> Result<DataRequest, String> {
+    let id = bucket_id(a.get(0))?;
+    let r = request("PUT", url(s, "bucket", Some(&id), None), Kind::Json);
+    Ok(with_json(r, bucket_body(&id, a.opts(1))))
+}
+
+/// The file argument of an upload.
+enum Source {
+    /// A temp file path for `wx.uploadFile`.
+    File(String),
+    /// The ArrayBuffer the shim holds; `name` is the temp file it was read from, if any.
+    Buffer(Option<String>),
+}
+
+fn source(v: Option<&Value>) -> Result<Source, String> {
+    let o = v.and_then(Value::as_object);
+    let field = |k: &str| o.and_then(|o| o.get(k)).and_then(Value::as_str);
+    match field("kind") {
+        Some("file") => match field("path") {
+            Some(p) if !p.is_empty() => Ok(Source::File(p.to_owned())),
+            _ => Err("Invalid file: the temp file path is empty".into()),
+        },
+        Some("buffer") => Ok(Source::Buffer(field("name").map(str::to_owned))),
+        Some("unreadable") => Err(format!(
+            "Could not read the file \"{}\" ({})",
+            field("path").unwrap_or(""),
+            field("reason").unwrap_or("unknown reason")
+        )),
+        _ => Err(format!(
+            "Invalid file: expected {{ tempFilePath }} (wx.chooseMedia), {{ path }} (wx.chooseMessageFile), a temp file \
+             path or an ArrayBuffer (got {})",
+            field("type").unwrap_or("nothing")
+        )),
+    }
+}
+
+/// A positive whole number of milliseconds, for the wx call's `timeout`.
+fn timeout_of(opts: Opts) -> Option<u32> {
+    opts.get("timeout").and_then(Value::as_u64).filter(|t| *t > 0).map(|t| u32::try_from(t).unwrap_or(u32::MAX))
+}
+
+/// `upload` (POST), `update` (PUT) and `uploadToSignedUrl` (PUT with the token).
+fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataRequest, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let path = object_path(a.get(1))?;
+    let (token, file_at) = if signed {
+        match a.get(2).and_then(Value::as_str) {
+            Some(t) if !t.is_empty() => (Some(t), 3),
+            _ => return Err("Invalid token: expected the token of createSignedUploadUrl".into()),
+        }
+    } else {
+        (None, 2)
+    };
+    let src = source(a.get(file_at))?;
+    let opts = a.opts(file_at + 1);
+    let (u, kind) = match token {
+        Some(t) => {
+            let mut u = url(s, "object/upload/sign", Some(&bucket), Some(&path));
+            u.push('?');
+            u.push_str(&query(&[("token", t.to_owned())]));
+            (u, Kind::SignedUpload { path: path.clone() })
+        }
+        None => (url(s, "object", Some(&bucket), Some(&path)), Kind::Upload { path: path.clone() }),
+    };
+    let mut r = request(method, u, kind);
+    r.timeout = timeout_of(opts);
+    if method == "POST" || signed {
+        let upsert = matches!(opts.get("upsert"), Some(Value::Bool(true)));
+        r.headers.push(("x-upsert".into(), upsert.to_string()));
+    }
+    let cache = plain_text(opts.get("cacheControl")).filter(|c| !c.is_empty()).unwrap_or_else(|| "3600".into());
+    let given_type = opts.get("contentType").and_then(Value::as_str).filter(|t| !t.is_empty());
+    let metadata = opts.get("metadata").filter(|m| m.is_object()).map(Value::to_string);
+    r.body = Body::Payload;
+    match src {
+        Source::File(temp) => {
+            if method != "POST" || signed {
+                // wx.uploadFile can only POST; the shim reads the file for PUT requests.
+                return Err(format!(
+                    "Invalid file: a {method} upload needs the file's bytes (got the temp file \"{temp}\")"
+                ));
+            }
+            let mut form = vec![("cacheControl".to_owned(), cache)];
+            // WeChat chooses the file part's own Content-Type; storage-api prefers this field.
+            let guessed =
+                given_type.or_else(|| paths::guess_content_type(&path)).or_else(|| paths::guess_content_type(&temp));
+            if let Some(t) = guessed {
+                form.push(("contentType".into(), t.into()));
+            }
+            if let Some(m) = metadata {
+                form.push(("metadata".into(), m));
+            }
+            r.transport = Transport::Upload { name: "file".into(), form };
+        }
+        Source::Buffer(name) => {
+            let guessed = given_type
+                .or_else(|| paths::guess_content_type(&path))
+                .or_else(|| name.as_deref().and_then(paths::guess_content_type))
+                .unwrap_or("application/octet-stream");
+            r.headers.push(("cache-control".into(), format!("max-age={cache}")));
+            r.headers.push(("content-type".into(), guessed.into()));
+            if let Some(m) = metadata {
+                r.headers.push(("x-metadata".into(), STANDARD.encode(m)));
+            }
+        }
+    }
+    // fileOptions.headers come last and win (storage-js' setHeader).
+    if let Some(h) = opts.get("headers").and_then(Value::as_object) {
+        for (k, v) in h {
+            if let Some(v) = plain_text(Some(v)) {
+                r.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(k));
+                r.headers.push((k.clone(), v));
+            }
+        }
+    }
+    Ok(r)
+}
+
+fn create_signed_upload_url(s: &str, a: &Args) -> Result<DataRequest, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let path = object_path(a.get(1))?;
+    let u = url(s, "object/upload/sign", Some(&bucket), Some(&path));
+    let mut r = with_json(post(u.clone(), Kind::SignedUploadUrl { url: u, path }), Value::Object(Map::new()));
+    if matches!(a.opts(2).get("upsert"), Some(Value::Bool(true))) {
+        r.headers.push(("x-upsert".into(), "true".into()));
+    }
+    Ok(r)
+}
+
+fn download(s: &str, a: &Args) -> Result<DataRequest, String> {
+    let opts = a.opts(2);
+    let transform = wants_transform(opts.get("transform"));
+    let route = if transform { "render/image/authenticated" } else { "object" };
+    let mut u = object_url(s, a, route)?;
+    let mut q = Vec::new();
+    if transform {
+        transform_params(opts.get("transform"), &mut q);
+    }
+    if let Some(n) = plain_text(opts.get("cacheNonce")) {
+        q.push(("cacheNonce", n));
+    }
+    if !q.is_empty() {
+        u.push('?');
+        u.push_str(&query(&q));
+    }
+    let file = matches!(opts.get("toTempFile"), Some(Value::Bool(true)));
+    let mut r = get(u, Kind::Download { file });
+    r.timeout = timeout_of(opts);
+    if file {
+        r.transport = Transport::Download;
+        r.read = Read::None;
+    } else {
+        r.read = Read::ArrayBuffer;
+    }
+    Ok(r)
+}
+
+/// `&download=…&cacheNonce=…` for a signed URL (its query already has the token).
+fn signed_extra(opts: Opts) -> String {
+    let mut q = Vec::new();
+    download_param(opts.get("download"), &mut q);
+    if let Some(n) = plain_text(opts.get("cacheNonce")) {
+        q.push(("cacheNonce", n));
+    }
+    if q.is_empty() {
+        String::new()
+    } else {
+        format!("&{}", query(&q))
+    }
+}
+
+fn create_signed_url(s: &str, a: &Args) -> Result<DataRequest, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let path = object_path(a.get(1))?;
+    let opts = a.opts(3);
+    let mut body = Map::new();
+    body.insert("expiresIn".into(), a.get(2).cloned().unwrap_or(Value::Null));
+    if wants_transform(opts.get("transform")) {
+        body.insert("transform".into(), opts.get("transform").cloned().unwrap_or(Value::Null));
+    }
+    let u = url(s, "object/sign", Some(&bucket), Some(&path));
+    let kind = Kind::SignedUrl { storage: s.to_owned(), bucket, path, extra: signed_extra(opts) };
+    Ok(with_json(post(u, kind), Value::Object(body)))
+}
+
+/// Every element of argument `i` as a cleaned object path.
+fn path_list(v: Option<&Value>) -> Result<Vec<Value>, String> {
+    let Some(items) = v.and_then(Value::as_array) else {
+        return Err("Invalid paths: expected an array of paths".into());
+    };
+    let mut out = Vec::with_capacity(items.len());
+    for p in items {
+        out.push(Value::String(object_path(Some(p))?));
+    }
+    Ok(out)
+}
+
+fn create_signed_urls(s: &str, a: &Args) -> Result<DataRequest, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let list = path_list(a.get(1))?;
+    let mut body = Map::new();
+    body.insert("expiresIn".into(), a.get(2).cloned().unwrap_or(Value::Null));
+    body.insert("paths".into(), Value::Array(list));
+    let u = url(s, "object/sign", Some(&bucket), None);
+    let kind = Kind::SignedUrls { storage: s.to_owned(), bucket, extra: signed_extra(a.opts(3)) };
+    Ok(with_json(post(u, kind), Value::Object(body)))
+}
+
+/// `{ limit: 100, offset: 0, sortBy: { column: 'name', order: 'asc' }, ...options, prefix }`.
+fn list(s: &str, a: &Args) -> Result<DataRequest, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let opts = a.opts(2);
+    let mut sort = Map::new();
+    sort.insert("column".into(), "name".into());
+    sort.insert("order".into(), "asc".into());
+    if let Some(given) = opts.get("sortBy").and_then(Value::as_object) {
+        for (k, v) in given {
+            sort.insert(k.clone(), v.clone());
+        }
+    }
+    let mut body = Map::new();
+    body.insert("limit".into(), 100.into());
+    body.insert("offset".into(), 0.into());
+    for (k, v) in opts.0.into_iter().flatten() {
+        body.insert(k.clone(), v.clone());
+    }
+    body.insert("sortBy".into(), Value::Object(sort));
+    let prefix = a.get(1).and_then(Value::as_str).unwrap_or("");
+    body.insert("prefix".into(), prefix.into());
+    Ok(with_json(post(url(s, "object/list", Some(&bucket), None), Kind::Json), Value::Object(body)))
+}
+
+fn remove(s: &str, a: &Args) -> Result<DataRequest, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let mut body = Map::new();
+    body.insert("prefixes".into(), Value::Array(path_list(a.get(1))?));
+    let r = request("DELETE", url(s, "object", Some(&bucket), None), Kind::Json);
+    Ok(with_json(r, Value::Object(body)))
+}
+
+fn move_or_copy(s: &str, a: &Args, route: &str, kind: Kind) -> Result<DataRequest, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let from = object_path(a.get(1))?;
+    let to = object_path(a.get(2))?;
+    let mut body = Map::new();
+    body.insert("bucketId".into(), bucket.into());
+    body.insert("sourceKey".into(), from.into());
+    body.insert("destinationKey".into(), to.into());
+    if let Some(v) = a.opts(3).get("destinationBucket") {
+        if !v.is_null() {
+            body.insert("destinationBucket".into(), bucket_id(Some(v))?.into());
+        }
+    }
+    Ok(with_json(post(url(s, route, None, None), kind), Value::Object(body)))
 }

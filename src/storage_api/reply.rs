@@ -1,0 +1,262 @@
+//! What a storage call resolves with: storage-js 2.x `{ data, error }` from the reply.
+//!
+//! Errors follow storage-js' `handleError`: a non-2xx reply is a `StorageApiError` whose
+//! `status` is the HTTP status and `statusCode` the body's `statusCode` (storage-api answers
+//! most errors with HTTP 400 and the real code there), else its `code`, else the HTTP status; no
+//! reply, or a 2xx body that is not the JSON it should be, is a `StorageUnknownError`; bad
+//! arguments are a plain `StorageError` and send nothing. Every error carries the server's error
+//! body (or `{ message }`) as `body`, which the shim hides under `error.data` for pages written
+//! against the SDK we replace (`error.data.message`).
+
+use percent_encoding::percent_decode_str;
+use serde_json::{Map, Value};
+
+use super::paths::{encode_path, encode_segment, encode_uri, query};
+use super::{Ctx, Kind};
+use crate::data::{Outcome, Response};
+
+/// The server answered (any status).
+pub fn finish(c: &Ctx, r: &Response) -> Outcome {
+    let exists = c.kind == Kind::Exists;
+    if !r.ok() {
+        return api_error(r, exists);
+    }
+    match &c.kind {
+        Kind::Download { file } => {
+            Outcome { result: result(Value::Null), take: Some(if *file { "file" } else { "body" }), error: None }
+        }
+        kind => match serde_json::from_str::<Value>(r.body.unwrap_or("")) {
+            Ok(v) => shape(kind, v),
+            Err(_) => unknown("The storage server's reply is not valid JSON", None, exists),
+        },
+    }
+}
+
+/// No reply (network failure, timeout), or the request could not be sent.
+pub fn failed(c: &Ctx, message: &str, code: &str) -> Outcome {
+    unknown(message, Some(code), c.kind == Kind::Exists)
+}
+
+/// Bad arguments: a `StorageError`, nothing sent.
+pub fn input_error(message: &str, exists: bool) -> Outcome {
+    let mut e = Map::new();
+    e.insert("name".into(), "StorageError".into());
+    e.insert("message".into(), message.into());
+    e.insert("body".into(), message_body(message, None));
+    failure(e, exists)
+}
+
+fn result(data: Value) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("data".into(), data);
+    m
+}
+
+fn ok(data: Value) -> Outcome {
+    Outcome { result: result(data), take: None, error: None }
+}
+
+fn failure(error: Map<String, Value>, exists: bool) -> Outcome {
+    let data = if exists { Value::Bool(false) } else { Value::Null };
+    Outcome { result: result(data), take: None, error: Some(error) }
+}
+
+fn message_body(message: &str, code: Option<&str>) -> Value {
+    let mut b = Map::new();
+    if let Some(c) = code {
+        b.insert("error".into(), c.into());
+    }
+    b.insert("message".into(), message.into());
+    Value::Object(b)
+}
+
+fn unknown(message: &str, code: Option<&str>, exists: bool) -> Outcome {
+    let mut e = Map::new();
+    e.insert("name".into(), "StorageUnknownError".into());
+    e.insert("message".into(), message.into());
+    e.insert("originalError".into(), message_body(message, code));
+    e.insert("body".into(), message_body(message, code));
+    failure(e, exists)
+}
+
+/// Text of a string or number field (`statusCode` is a string in storage-api's bodies).
+fn text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// storage-js' `_getErrorMessage`: `msg`, `message`, `error_description`, `error` (or its
+/// `message`), else the body as JSON.
+fn error_message(m: &Map<String, Value>) -> String {
+    for k in ["msg", "message", "error_description", "error"] {
+        if let Some(Value::String(s)) = m.get(k) {
+            return s.clone();
+        }
+    }
+    if let Some(Value::String(s)) = m.get("error").and_then(|e| e.get("message")) {
+        return s.clone();
+    }
+    Value::Object(m.clone()).to_string()
+}
+
+fn api_error(r: &Response, exists: bool) -> Outcome {
+    let status = r.status;
+    let mut e = Map::new();
+    e.insert("name".into(), "StorageApiError".into());
+    let body = r.body.and_then(|b| serde_json::from_str::<Value>(b).ok());
+    let (message, status_code, body) = match body {
+        Some(Value::Object(m)) => {
+            let status_code =
+                text(m.get("statusCode")).or_else(|| text(m.get("code"))).unwrap_or_else(|| status.to_string());
+            if let Some(Value::String(code)) = m.get("code") {
+                e.insert("code".into(), code.as_str().into());
+            }
+            (error_message(&m), status_code, Value::Object(m))
+        }
+        Some(Value::String(s)) if !s.is_empty() => (s, status.to_string(), Value::Null),
+        _ => (format!("HTTP {status} error"), status.to_string(), Value::Null),
+    };
+    // A body that is not a JSON object (a gateway's HTML page): what storage-api would have said.
+    let body = if body.is_null() {
+        let mut b = Map::new();
+        b.insert("statusCode".into(), status_code.as_str().into());
+        b.insert("error".into(), "HTTP error".into());
+        b.insert("message".into(), message.as_str().into());
+        Value::Object(b)
+    } else {
+        body
+    };
+    e.insert("message".into(), message.into());
+    e.insert("status".into(), status.into());
+    e.insert("statusCode".into(), status_code.into());
+    e.insert("body".into(), body);
+    failure(e, exists)
+}
+
+fn field(v: &Value, k: &str) -> Value {
+    v.get(k).cloned().unwrap_or(Value::Null)
+}
+
+fn object(pairs: Vec<(&str, Value)>) -> Value {
+    let mut m = Map::new();
+    for (k, v) in pairs {
+        m.insert(k.to_owned(), v);
+    }
+    Value::Object(m)
+}
+
+/// A 2xx JSON reply -> `data`.
+fn shape(kind: &Kind, v: Value) -> Outcome {
+    match kind {
+        Kind::Json => ok(v),
+        Kind::Upload { path } => {
+            ok(object(vec![("path", path.as_str().into()), ("id", field(&v, "Id")), ("fullPath", field(&v, "Key"))]))
+        }
+        Kind::SignedUpload { path } => ok(object(vec![("path", path.as_str().into()), ("fullPath", field(&v, "Key"))])),
+        Kind::Copy => ok(object(vec![("path", field(&v, "Key"))])),
+        Kind::Info => ok(camelize(v)),
+        Kind::SignedUploadUrl { url, path } => match v.get("url").and_then(Value::as_str).and_then(token_of) {
+            Some(token) => {
+                let signed = format!("{url}?{}", query(&[("token", token.clone())]));
+                ok(object(vec![("signedUrl", signed.into()), ("path", path.as_str().into()), ("token", token.into())]))
+            }
+            None => {
+                let mut e = Map::new();
+                e.insert("name".into(), "StorageError".into());
+                e.insert("message".into(), "No token returned by API".into());
+                e.insert("body".into(), v);
+                failure(e, false)
+            }
+        },
+        Kind::SignedUrl { storage, bucket, path, extra } => match v.get("signedURL").and_then(Value::as_str) {
+            Some(s) => ok(object(vec![("signedUrl", signed_url(storage, s, bucket, Some(path), extra).into())])),
+            None => unknown("The storage server's reply has no signedURL", None, false),
+        },
+        Kind::SignedUrls { storage, bucket, extra } => match v {
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    let url = item
+                        .get("signedURL")
+                        .and_then(Value::as_str)
+                        .map(|s| signed_url(storage, s, bucket, item.get("path").and_then(Value::as_str), extra));
+                    out.push(match item {
+                        Value::Object(mut m) => {
+                            m.insert("signedUrl".into(), url.map_or(Value::Null, Value::String));
+                            Value::Object(m)
+                        }
+                        other => other,
+                    });
+                }
+                ok(Value::Array(out))
+            }
+            _ => unknown("The storage server's reply is not a list of signed URLs", None, false),
+        },
+        // The info reply parsed: the object is there.
+        Kind::Exists => ok(Value::Bool(true)),
+        Kind::Download { .. } => ok(v),
+    }
+}
+
+/// The `token` query parameter of a server-made URL, percent-decoded. Searched from the end:
+/// storage-api puts the object's name into the URL unencoded, so it may hold `?` and `&`.
+fn token_of(url: &str) -> Option<String> {
+    let b = url.as_bytes();
+    let at = (1..b.len()).rev().find(|&i| b.get(i..i + 6) == Some(b"token=") && matches!(b.get(i - 1), Some(b'?' | b'&')))?;
+    let raw = url.get(at + 6..)?.split('&').next()?;
+    let token = percent_decode_str(raw).decode_utf8().ok()?;
+    (!token.is_empty()).then(|| token.into_owned())
+}
+
+/// A signed download URL. storage-api returns `/object/sign/<bucket>/<name as stored>?token=`
+/// with the name unencoded, and storage-js passes it through `encodeURI`, which leaves `#`, `?`
+/// and `&` alone; here the URL is rebuilt from the route the server chose, the path that was
+/// signed, encoded per segment, and the token. A reply of another shape is `encodeURI`d as
+/// storage-js does.
+fn signed_url(storage: &str, server: &str, bucket: &str, path: Option<&str>, extra: &str) -> String {
+    let before = server.split('?').next().unwrap_or("");
+    let route = before.as_bytes().windows(6).position(|w| w == b"/sign/").and_then(|i| before.get(..i + 6));
+    match (route, token_of(server), path) {
+        (Some(route), Some(token), Some(path)) => format!(
+            "{storage}{}{}/{}?{}{extra}",
+            encode_uri(route),
+            encode_segment(bucket),
+            encode_path(path),
+            query(&[("token", token)])
+        ),
+        _ => format!("{storage}{}{extra}", encode_uri(server)),
+    }
+}
+
+/// storage-js' `recursiveToCamel`: `bucket_id` -> `bucketId`, at every depth.
+fn camelize(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut out = Map::new();
+            for (k, v) in m {
+                out.insert(camel(&k), camelize(v));
+            }
+            Value::Object(out)
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(camelize).collect()),
+        other => other,
+    }
+}
+
+fn camel(k: &str) -> String {
+    let mut out = String::with_capacity(k.len());
+    let mut chars = k.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(n) if (c == '_' || c == '-') && n.is_ascii_alphabetic() => {
+                out.push(n.to_ascii_uppercase());
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
