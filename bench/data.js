@@ -21,7 +21,7 @@ const vm = require('vm')
 const v8 = require('v8')
 const http = require('http')
 const crypto = require('crypto')
-const { fork } = require('child_process')
+const { fork, execFileSync } = require('child_process')
 const { dirBytes, median, p90, storedSession } = require('./lib')
 
 const arg = (name, dflt) => {
@@ -507,10 +507,16 @@ async function main() {
 
   const machine = { node: process.version, cpu: os.cpus()[0].model, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}`, memGiB: Math.round(os.totalmem() / 2 ** 30), loadavg1mAtStart: load0[0], loadavg1mAtEnd: os.loadavg()[0] }
   const when = new Date().toISOString()
+  let commit = null
+  try {
+    commit = execFileSync('git', ['describe', '--always', '--dirty', '--abbrev=12'], { cwd: __dirname, encoding: 'utf8' }).trim()
+  } catch (e) {
+    /* not a git checkout */
+  }
   report(results, machine)
   if (!process.argv.includes('--no-save')) {
     fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
-    fs.writeFileSync(RESULTS, JSON.stringify({ note: 'one run on one machine; not a statistical sample', when, machine, calls: CALLS, warmup: WARMUP, uploadBytes: UPLOAD_BYTES, results }, null, 2) + '\n')
+    fs.writeFileSync(RESULTS, JSON.stringify({ note: 'one run on one machine; not a statistical sample', when, commit, machine, calls: CALLS, warmup: WARMUP, uploadBytes: UPLOAD_BYTES, results }, null, 2) + '\n')
     console.log(`\n(JSON: ${path.relative(process.cwd(), RESULTS)})`)
   }
 }
