@@ -22,6 +22,7 @@ const v8 = require('v8')
 const http = require('http')
 const crypto = require('crypto')
 const { fork, execFileSync } = require('child_process')
+const { PerformanceObserver } = require('perf_hooks')
 const { dirBytes, median, p90, storedSession } = require('./lib')
 
 const arg = (name, dflt) => {
@@ -177,6 +178,14 @@ async function cpuCase(sdk, root) {
       const heap0 = process.memoryUsage().heapUsed
       const requests0 = seen.n
       const times = new Float64Array(CALLS)
+      const gcs = { n: 0, ms: 0 }
+      const obs = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+          gcs.n++
+          gcs.ms += e.duration
+        }
+      })
+      obs.observe({ entryTypes: ['gc'] })
       const cpu0 = process.cpuUsage()
       const t0 = process.hrtime.bigint()
       for (let i = 0; i < CALLS; i++) {
@@ -186,6 +195,8 @@ async function cpuCase(sdk, root) {
       }
       const wallUs = Number(process.hrtime.bigint() - t0) / 1e3
       const cpu = process.cpuUsage(cpu0)
+      await new Promise((resolve) => setTimeout(resolve, 100)) // GC entries are delivered asynchronously
+      obs.disconnect()
       global.gc()
       const retained = process.memoryUsage().heapUsed - heap0
       out[name] = {
@@ -200,6 +211,8 @@ async function cpuCase(sdk, root) {
         cpuUsPerCall: (cpu.user + cpu.system) / CALLS,
         callsPerSec: CALLS / (wallUs / 1e6),
         retainedBytesPerCall: retained / CALLS,
+        gcCount: gcs.n,
+        gcPauseUsPerCall: (gcs.ms * 1e3) / CALLS,
       }
     } catch (e) {
       out[name] = { status: 'failed', reason: 'threw: ' + String((e && e.stack) || e).split('\n').slice(0, 3).join(' | ') }
@@ -527,14 +540,14 @@ function report(results, m) {
   console.log(`Node ${m.node}, ${m.cpu} ×${m.cpus}, ${m.platform}, load average ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}. One run; each case in its own child process.\n`)
 
   console.log(`### 1. SDK CPU per request, zero-latency fake wx.request (${CALLS} sequential awaited calls after ${WARMUP} warm-up; signed-in session in storage)\n`)
-  console.log('| call | SDK | median | p90 | CPU per call (process.cpuUsage) | calls/s | wx.request per call |')
-  console.log('|---|---|---|---|---|---|---|')
+  console.log('| call | SDK | median | p90 | CPU per call (process.cpuUsage, all threads) | GC pause per call | calls/s | wx.request per call |')
+  console.log('|---|---|---|---|---|---|---|---|')
   for (const [op, def] of Object.entries(OPS)) {
     for (const id of ['old', 'ours']) {
       const c = results.cpu[id]
       const r = c && c[op] ? c[op] : c || { status: 'not available' }
-      if (r.status !== 'ok') console.log(`| ${def.label} | ${names(id)} | ${na(r)} | | | | |`)
-      else console.log(`| ${def.label} | ${names(id)} | ${fmtUs(r.medianUs)} | ${fmtUs(r.p90Us)} | ${fmtUs(r.cpuUsPerCall)} | ${Math.round(r.callsPerSec).toLocaleString('en')} | ${r.requestsPerCall} |`)
+      if (r.status !== 'ok') console.log(`| ${def.label} | ${names(id)} | ${na(r)} | | | | | |`)
+      else console.log(`| ${def.label} | ${names(id)} | ${fmtUs(r.medianUs)} | ${fmtUs(r.p90Us)} | ${fmtUs(r.cpuUsPerCall)} | ${fmtUs(r.gcPauseUsPerCall)} | ${Math.round(r.callsPerSec).toLocaleString('en')} | ${r.requestsPerCall} |`)
     }
   }
 
