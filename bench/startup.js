@@ -7,12 +7,11 @@
 //   3. per call: a warm getSession() (awaited one after another), µs per call.
 // Usage: node bench/startup.js [--runs 30]   (after scripts/build.sh)
 'use strict'
-const fs = require('fs')
 const os = require('os')
 const path = require('path')
-const zlib = require('zlib')
 const { createSimulator } = require('../tests/sim')
 const { makeProject, OURS, ANCHOR } = require('../tests/node/lib/project')
+const { dirBytes, median, p90, storedSession } = require('./lib')
 
 const RUNS = Number((process.argv.find((a, i) => process.argv[i - 1] === '--runs')) || 30)
 const URL = 'https://abcdefghij.baseapi.memfiredb.com'
@@ -34,47 +33,6 @@ module.exports = createClient(${JSON.stringify(URL)}, ${JSON.stringify(KEY)})`,
 module.exports = createClient(${JSON.stringify(URL)}, ${JSON.stringify(KEY)}, { auth: { detectSessionInUrl: false, autoRefreshToken: false } })`,
   },
 ]
-
-function storedSession() {
-  const now = Math.round(Date.now() / 1000)
-  return JSON.stringify({
-    access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' + 'e'.repeat(600) + '.sig',
-    token_type: 'bearer',
-    expires_in: 3600,
-    refresh_token: 'abcdefghijkl',
-    user: {
-      id: '2411981d-0000-4000-8000-000000000000', aud: 'authenticated', role: 'authenticated', email: '', phone: '13100000000',
-      wechat_id: 'ok1s85Rxxxxxx', wechat_unionid: '', app_metadata: { provider: 'wechat_mini', providers: ['wechat_mini'] },
-      user_metadata: { arvatar: 'https://example.com/a.jpg', nickname: '卢卡饶' }, identities: [],
-      created_at: '2023-03-13T06:23:34.596074Z', updated_at: '2023-03-13T08:37:51.31062Z',
-    },
-    expires_at: now + 3600,
-  })
-}
-
-function dirBytes(dir) {
-  let raw = 0
-  let br = 0
-  const files = []
-  for (const f of fs.readdirSync(dir, { recursive: true })) {
-    const p = path.join(dir, f)
-    if (!fs.statSync(p).isFile()) continue
-    const buf = fs.readFileSync(p)
-    raw += buf.length
-    br += p.endsWith('.br') ? buf.length : zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length
-    files.push(f)
-  }
-  return { raw, br, files: files.length }
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
-}
-function p90(xs) {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]
-}
 
 async function perCall(app, calls) {
   const client = app.require('lib/client')
