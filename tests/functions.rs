@@ -20,6 +20,7 @@ fn ep() -> Endpoints {
         storage: format!("{URL}/storage/v1"),
         functions: FN.into(),
         schema: None,
+        headers: Vec::new(),
     }
 }
 

@@ -19,6 +19,7 @@ fn ep() -> Endpoints {
         storage: S.into(),
         functions: "https://p.test/functions/v1".into(),
         schema: None,
+        headers: Vec::new(),
     }
 }
 
