@@ -225,7 +225,11 @@ class PostgrestFilterBuilder {
     this._throw = true
     return this
   }
-  /** Any object with `aborted` (WeChat has no AbortController): checked when the request would start. */
+  /**
+   * Any AbortSignal-like object (WeChat has no AbortController): `aborted` is checked when the
+   * request would start, and its `abort` event (`addEventListener` or `onabort`) aborts the
+   * request in flight; either way the call resolves with an AbortError.
+   */
   abortSignal(signal) {
     this._signal = signal
     return this
@@ -246,6 +250,7 @@ class PostgrestFilterBuilder {
       chain.bodyError = `${(e && e.name) || 'FetchError'}: ${e && e.message}`
     }
     if (this._signal && this._signal.aborted) chain.aborted = true
+    else if (this._signal) payload = Object.assign({}, payload, { signal: this._signal })
     let res = this._driver._data('rest', 'request', [sanitize(chain)], payload)
     if (this._throw) {
       res = res.then((r) => {

@@ -152,7 +152,7 @@ fn abort_resolves_in_flight_and_waiting_calls_and_late_replies_are_ignored() {
     c.cancel(op);
     let outs = drain(&mut c);
     let d = done(&outs, op).expect("resolved by the abort");
-    assert_eq!(d["error"]["details"], "aborted");
+    assert_eq!(d["error"]["message"], "AbortError: This operation was aborted");
     // The wx task's own reply (abort, or a late answer) changes nothing.
     c.handle_transport_error(f[0].id, "request:fail abort", T0);
     c.handle_data_response(f[0].id, 200, "{}", r#"{"len":2,"json":true,"array":0}"#, None, T0);
@@ -166,7 +166,10 @@ fn abort_resolves_in_flight_and_waiting_calls_and_late_replies_are_ignored() {
     let op = c.data("rest", "request", SELECT, T0);
     let refresh = https(&drain(&mut c));
     c.cancel(op);
-    assert_eq!(done(&drain(&mut c), op).expect("resolved")["error"]["details"], "aborted");
+    assert_eq!(
+        done(&drain(&mut c), op).expect("resolved")["error"]["message"],
+        "AbortError: This operation was aborted"
+    );
     c.handle_response(refresh[0].id, 200, &token_body(2, 3600), T0 + 10.0);
     assert!(fetches(&drain(&mut c)).is_empty());
 }

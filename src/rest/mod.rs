@@ -385,11 +385,7 @@ fn finalize(mut req: Req, chain: &Value, schema: Option<String>) -> Result<Built
         return Ok(Built::Done(reply::local_failure(message.to_owned(), "", "")));
     }
     if chain.get("aborted").and_then(Value::as_bool) == Some(true) {
-        return Ok(Built::Done(reply::local_failure(
-            "AbortError: This operation was aborted".into(),
-            "",
-            "Request was aborted (timeout or manual cancellation)",
-        )));
+        return Ok(Built::Done(reply::aborted()));
     }
     let accept = req.headers.get("Accept").unwrap_or("");
     let head = req.method == HEAD;

@@ -88,7 +88,20 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
 /// No HTTP status came back, or the request could not be sent: postgrest-js' `FetchError`
 /// result. `code` (`network_error`, `session_refresh_failed`, `invalid_config`) goes in `details`.
 pub fn failed(_c: &Ctx, message: &str, code: &str) -> Outcome {
+    if code == "aborted" {
+        return aborted();
+    }
     local_failure(cat(&["FetchError: ", message]), code, "")
+}
+
+/// The abortSignal fired (before the request, or while it was in flight): what postgrest-js
+/// resolves with for an `AbortError`.
+pub(crate) fn aborted() -> Outcome {
+    local_failure(
+        "AbortError: This operation was aborted".into(),
+        "",
+        "Request was aborted (timeout or manual cancellation)",
+    )
 }
 
 /// A call that ends without a reply: status 0, as postgrest-js resolves a rejected fetch.

@@ -9,7 +9,7 @@ const assert = require('node:assert/strict')
 const { startBackend } = require('../../backend')
 const { freePort } = require('../../backend/net-util')
 const { makeProject } = require('./lib/project')
-const { launchUser, wxLoginCode, closeAll } = require('./lib/e2e')
+const { launchUser, wxLoginCode, waitFor, closeAll } = require('./lib/e2e')
 
 let be
 let project
@@ -144,6 +144,20 @@ test('errors: a PostgrestError with PostgREST fields, the body as error.data, th
   assert.equal(aborted.status, 0)
   assert.equal(aborted.error.message, 'AbortError: This operation was aborted')
   assert.equal(aborted.error.hint, 'Request was aborted (timeout or manual cancellation)')
+
+  // A signal that fires while the request hangs: resolved at once, the wx task aborted.
+  be.faults.add({ path: '/rest/v1/todos', fault: 'hang', count: 1 })
+  let fire = null
+  const signal = { aborted: false, addEventListener: (type, cb) => { if (type === 'abort') fire = cb } }
+  const pending = sb.from('todos').select().abortSignal(signal).then((r) => r) // builders are lazy: start it
+  await waitFor(() => fire !== null)
+  await waitFor(() => be.faults.hanging === 1)
+  signal.aborted = true
+  fire()
+  const inFlight = await pending
+  assert.equal(inFlight.status, 0)
+  assert.equal(inFlight.error.message, 'AbortError: This operation was aborted')
+  await waitFor(() => be.faults.hanging === 0)
 
   // Anon may not write.
   await sb.auth.signOut()
