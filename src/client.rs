@@ -299,7 +299,8 @@ impl Client {
             rest: format!("{root}/rest/v1"),
             storage: format!("{root}/storage/v1"),
             functions: format!("{root}/functions/v1"),
-            schema: opts.schema.clone(),
+            // supabase-js' default, and what the SDK we replace always sent.
+            schema: Some(opts.schema.clone().unwrap_or_else(|| "public".to_owned())),
             headers: opts.headers.clone(),
         };
         Client {
