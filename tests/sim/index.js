@@ -7,6 +7,7 @@ const os = require('os')
 const { StorageMap, StorageError, makeStorageOps } = require('./storage')
 const { cloneInto } = require('./clone')
 const { Net, makeNetApis } = require('./net')
+const { installSockets, SocketHooks } = require('./socket')
 const { makeWXWebAssembly } = require('./wasm')
 const { ModuleSystem } = require('./modules')
 
@@ -331,6 +332,8 @@ class AppRuntime {
     // network
     const netApis = makeNetApis(this)
     for (const k of Object.keys(netApis)) def(k, netApis[k])
+    const socketApis = installSockets(this) // wx.connectSocket & co. (socket.js)
+    for (const k of Object.keys(socketApis)) def(k, socketApis[k])
 
     // storage
     const ops = makeStorageOps(sim)
@@ -593,6 +596,7 @@ class Simulator {
     this.requests = []
     this.wasmLoads = []
     this.maxConcurrentSeen = 0
+    this.sockets = new SocketHooks(this)
     this.app = null
     this.closed = false
     this._gen = 0

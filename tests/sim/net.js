@@ -399,4 +399,4 @@ function makeNetApis (app) {
   return { request, uploadFile, downloadFile, login }
 }
 
-module.exports = { Net, makeNetApis, MAX_CONCURRENT, METHODS }
+module.exports = { Net, makeNetApis, MAX_CONCURRENT, METHODS, netReason }
