@@ -155,7 +155,7 @@ describe('wx.connectSocket: echo server', () => {
   test('text round trip, creation callbacks, readyState, onOpen {header, profile}, close with code/reason', async () => {
     const { sim, app, ev, waitEv } = await launch()
     const r = plain(await app.eval(`
-      var t = global.t = R.task('a', wx.connectSocket(R.cb('a', { url: '${srv.url}/echo?x=1', header: { 'X-Test': 'yes', Referer: 'https://evil' }, protocols: ['p1', 'p2'] })))
+      var t = global.t = R.task('a', wx.connectSocket(R.cb('a', { url: '${srv.url}/echo?x=1', header: { 'X-Test': 'yes', Referer: 'https://evil' }, protocols: ['p1', 'p2'], tcpNoDelay: true })))
       t.onclose = function () { global.assigned = true } // property assignment is not a listener (anchor §5.1-A6)
       ;({ rs: t.readyState, consts: [t.CONNECTING, t.OPEN, t.CLOSING, t.CLOSED], isPromise: t instanceof Promise, realm: R.taskRealm(t) })`))
     assert.deepEqual(r, { rs: 0, consts: [0, 1, 2, 3], isPromise: false, realm: true })
@@ -196,6 +196,7 @@ describe('wx.connectSocket: echo server', () => {
     assert.equal(sim.sockets.open(), 0)
     assert.deepEqual(sim.sockets.log.map((l) => l.op), ['connect', 'send', 'close'])
     assert.deepEqual(sim.sockets.log[0].protocols, ['p1', 'p2'])
+    assert.deepEqual([sim.sockets.log[0].tcpNoDelay, sim.sockets.log[0].perMessageDeflate], [true, false])
     assert.equal(sim.sockets.log[0].header.Referer, `https://servicewechat.com/${sim.appid}/devtools/page-frame.html`)
     assert.equal(sim.sockets.log[1].data, 'héllo 世界')
     assert.deepEqual([sim.sockets.log[2].code, sim.sockets.log[2].reason], [3001, 'done'])
