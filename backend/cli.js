@@ -30,7 +30,6 @@ function parseArgs(argv) {
     if (key === 'legacy-refresh-errors') { o.legacyRefreshErrors = true; continue }
     if (key === 'quiet') { o.quiet = true; continue }
     if (key === 'no-autoconfirm') { o.autoconfirm = false; continue }
-    if (key === 'devtools-codes') { o.devtoolsCodes = true; continue }
     const val = m[2] !== undefined ? m[2] : argv[++i]
     if (val === undefined) throw new Error(`missing value for --${key}`)
     if (key === 'port') o.port = Number(val)

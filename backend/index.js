@@ -100,7 +100,7 @@ async function startBackend(opts = {}) {
     const serviceRoleKey = jwt.sign({ iss: 'supabase-demo', role: 'service_role', iat: KEY_IAT, exp: KEY_EXP }, cfg.jwtSecret)
 
     const apps = { defaultAppid: cfg.wechat.appid, secrets: { [cfg.wechat.appid]: cfg.wechat.secret } }
-    const wechat = createWechat({ apps, now, devtoolsCodes: !!opts.devtoolsCodes })
+    const wechat = createWechat({ apps, now })
     const requests = []
     let baseUrl = ''
     const auth = createAuth({

@@ -97,14 +97,7 @@ function checkWxacodeArgs(body, opts = {}) {
   return { args: { scene, page, checkPath, envVersion, width, autoColor, lineColor, isHyaline } }
 }
 
-// devtoolsCodes: also accept codes the fake did not mint — those of a real wx.login or
-// getPhoneNumber button in WeChat DevTools, which come from Tencent — as one fixed demo user
-// (DEVTOOLS_OPENID) and one fixed number (DEVTOOLS_PHONE), so the demo works in DevTools against
-// the local backend. Still single use. Never on in tests unless a test asks for it.
-const DEVTOOLS_OPENID = 'o_devtools_user'
-const DEVTOOLS_PHONE = '13800138000'
-
-function createWechat({ apps, now, web, devtoolsCodes = false }) {
+function createWechat({ apps, now, web }) {
   // apps: { defaultAppid, secrets: {appid: secret} } (mini-programs); web: {appid, secret} (website app)
   let webCreds = { ...DEFAULT_WECHAT_WEB, ...(web || {}) }
   const webApp = () => webCreds
@@ -155,11 +148,7 @@ function createWechat({ apps, now, web, devtoolsCodes = false }) {
     if (!secret || apps.secrets[appid] !== secret) return err(40125, 'invalid appsecret')
     if (params.grant_type !== 'authorization_code') return err(40002, 'invalid grant_type')
     if (!jsCode) return err(41008, 'missing code')
-    let c = codes.get(jsCode)
-    if (!c && devtoolsCodes && /^[\x21-\x7e]{8,128}$/.test(jsCode)) {
-      c = { appid, openid: DEVTOOLS_OPENID, unionid: null, expiresAt: now() + CODE_TTL_MS, used: false }
-      codes.set(jsCode, c)
-    }
+    const c = codes.get(jsCode)
     if (!c || c.appid !== appid || c.expiresAt <= now()) return err(40029, 'invalid code')
     if (c.used) return err(40163, 'code been used')
     c.used = true
@@ -258,12 +247,7 @@ function createWechat({ apps, now, web, devtoolsCodes = false }) {
     const tok = checkAccessToken(accessToken)
     if (tok.errcode) return tok
     if (!body || typeof body !== 'object' || typeof body.code !== 'string' || !body.code) return wxErr(47001, 'data format error')
-    let c = phoneCodes.get(body.code)
-    if (!c && devtoolsCodes && /^[\x21-\x7e]{8,256}$/.test(body.code)) {
-      const pure = DEVTOOLS_PHONE
-      c = { appid: tok.appid, openid: null, phoneNumber: pure, purePhoneNumber: pure, countryCode: '86', expiresAt: now() + CODE_TTL_MS, used: false }
-      phoneCodes.set(body.code, c)
-    }
+    const c = phoneCodes.get(body.code)
     if (!c || c.appid !== tok.appid || c.expiresAt <= now()) return wxErr(40029, 'invalid code')
     if (body.openid && c.openid && body.openid !== c.openid) return wxErr(40029, 'invalid code')
     if (c.used) return wxErr(40163, 'code been used')

@@ -489,24 +489,3 @@ test('unlimited_qrcode errors: bad scene, page, env_version, no API key', async 
   assert.equal(r.status, 401)
   assert.equal(r.json.message, 'No API key found in request')
 })
-
-test('devtoolsCodes: codes from a real wx.login / getPhoneNumber (WeChat DevTools) map to one demo user, once', () => {
-  const { createWechat } = require(path.join(__dirname, '..', '..', 'backend', 'wechat'))
-  const apps = { defaultAppid: 'wx0000000000000001', secrets: { wx0000000000000001: 's3cret' } }
-  const params = (code) => ({ appid: 'wx0000000000000001', secret: 's3cret', grant_type: 'authorization_code', js_code: code })
-  const strict = createWechat({ apps, now: Date.now })
-  assert.equal(strict.jscode2session(params('0a3Xyz_devtools_code')).errcode, 40029)
-  const dev = createWechat({ apps, now: Date.now, devtoolsCodes: true })
-  assert.equal(dev.jscode2session(params('0a3Xyz_devtools_code')).openid, 'o_devtools_user')
-  assert.equal(dev.jscode2session(params('0a3Xyz_devtools_code')).errcode, 40163, 'still single use')
-  assert.equal(dev.jscode2session(params('short')).errcode, 40029, 'not anything at all')
-  // Minted codes keep their own user.
-  assert.equal(dev.jscode2session(params(dev.mintCode({ openid: 'o_minted' }))).openid, 'o_minted')
-  // A getPhoneNumber code from DevTools: the fixed demo number, once.
-  const { access_token: token } = dev.stableToken({ grant_type: 'client_credential', appid: 'wx0000000000000001', secret: 's3cret' })
-  const phone = dev.getUserPhoneNumber(token, { code: 'devtools-phone-code-1' })
-  assert.equal(phone.errcode, 0)
-  assert.equal(phone.phone_info.purePhoneNumber, '13800138000')
-  assert.equal(dev.getUserPhoneNumber(token, { code: 'devtools-phone-code-1' }).errcode, 40163)
-  assert.equal(strict.getUserPhoneNumber(strict.stableToken({ grant_type: 'client_credential', appid: 'wx0000000000000001', secret: 's3cret' }).access_token, { code: 'devtools-phone-code-1' }).errcode, 40029)
-})
