@@ -56,7 +56,9 @@ async function main() {
   console.log('  packNpm:', JSON.stringify({ miniprogram_pack_num: stats.miniprogram_pack_num, pack_time: stats.pack_time }))
 
   step('starting the local backend (PostgreSQL + Auth + fake WeChat) on 127.0.0.1:54321')
-  const be = await startBackend({ port: 54321 })
+  // --serve: WeChat DevTools' wx.login / getPhoneNumber codes come from the real WeChat, which this
+  // backend's fake WeChat never minted; accept them (as one WeChat user and one phone number).
+  const be = await startBackend({ port: 54321, acceptForeignCodes: serve })
   console.log('  backend:', be.url)
   const compiled = compileForSimulator(DEMO)
   const sim = createSimulator({ root: compiled, wechatUrl: be.url + '/wechat', appid: be.wechat.appid, user: { openid: 'o_demo_user', unionid: '' } })
@@ -84,6 +86,8 @@ async function main() {
     fs.rmSync(compiled, { recursive: true, force: true })
     if (serve) {
       console.log(`\nbackend running at ${be.url} (anon key in miniprogram-demo/lib/config.js); Ctrl-C to stop`)
+      console.log('DevTools: wx.login codes sign in as openid o_devtools_user, getPhoneNumber codes bind 13800138000;')
+      console.log(`SMS codes (signInWithOtp): ${be.url}/_control/messages?to=<phone>`)
       const stop = () => be.stop().then(() => process.exit(0))
       process.on('SIGINT', stop)
       process.on('SIGTERM', stop)
