@@ -181,6 +181,17 @@ class AppRuntime {
     return this._startPage(def, route, q)
   }
 
+  // The user taps the tab bar item of `route` (app.json tabBar.list): the switchTab WeChat performs.
+  switchTab (route) {
+    this._assertAlive()
+    return new Promise((resolve, reject) => {
+      this._navigate('switchTab', { url: '/' + String(route).replace(/^\/+/, '') }, (ok, res) => {
+        if (ok) resolve(this._pages[this._pages.length - 1])
+        else reject(new Error(res.errMsg))
+      })
+    })
+  }
+
   // The rendered view of a page instance (default: the top page), or null. Needs render: true.
   view (page) {
     if (!this.sim.options.render) throw new Error('view(): create the simulator with render: true')

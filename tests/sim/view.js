@@ -264,10 +264,13 @@ class ElementHandle {
     return undefined
   }
 
+  // The first / every element matching `sel` inside this one.
   query (sel) {
-    const c = this.comp.querySelector(sel)
-    return c ? new ElementHandle(this.view, c) : null
+    const n = this.node.querySelector(sel)
+    return n ? new ElementHandle(this.view, new (nodeClass())(n)) : null
   }
+
+  queryAll (sel) { return (this.node.querySelectorAll(sel) || []).map((n) => new ElementHandle(this.view, new (nodeClass())(n))) }
 
   // A tap (bindtap/catchtap, with detail {x, y}). On a <button open-type="…"> the sim then plays the
   // user's part of WeChat's native flow and fires the open-type event:
@@ -279,9 +282,10 @@ class ElementHandle {
   // On a <button form-type="submit"> inside a <form>, the form's submit event follows.
   async tap (opts = {}) {
     const v = this.view
+    if (this.disabled) throw new Error(`${v.route}: <${this.tagName}${this.id ? ' id="' + this.id + '"' : ''}> is disabled; a user cannot tap it`)
     await v._dispatch(this.comp, 'tap', { x: 0, y: 0 })
+    if (this.tagName === 'navigator') return this._navigate()
     if (this.tagName !== 'button') return
-    if (this.attr('disabled') === true) return
     const openType = this.attr('open-type')
     if (openType) {
       if (!OPEN_TYPES.includes(openType)) throw new Error(`${v.route}: open-type="${openType}" is not simulated`)
@@ -304,6 +308,26 @@ class ElementHandle {
       if (formType === 'reset') return v._dispatch(formHandle.comp, 'reset', {})
       return v._dispatch(formHandle.comp, 'submit', { value: formHandle._formValues(), target: { id: form.id || '', dataset: json(form.dataset) || {} } })
     }
+  }
+
+  // WeChat's boolean attributes: present and not the boolean false (the string "false" counts as true).
+  get disabled () {
+    const d = this.attr('disabled')
+    return d !== undefined && d !== false && d !== null
+  }
+
+  // <navigator url open-type delta>: the navigation the component itself performs.
+  _navigate () {
+    const v = this.view
+    const kind = this.attr('open-type') || 'navigate'
+    const api = { navigate: 'navigateTo', redirect: 'redirectTo', switchTab: 'switchTab', reLaunch: 'reLaunch', navigateBack: 'navigateBack' }[kind]
+    if (!api) throw new Error(`${v.route}: <navigator open-type="${kind}"> is not simulated`)
+    return new Promise((resolve, reject) => {
+      v.app._navigate(api, { url: this.attr('url'), delta: this.attr('delta') }, (ok, res) => {
+        if (ok) resolve()
+        else reject(new Error(`${v.route}: <navigator url="${this.attr('url')}">: ${res.errMsg}`))
+      })
+    })
   }
 
   _formValues () {
