@@ -184,6 +184,17 @@ class PageView {
   text (sel) { return sel === undefined ? norm(this.comp.dom.textContent) : new ElementHandle(this, this._node(sel)).text() }
   attr (sel, name) { return new ElementHandle(this, this._node(sel)).attr(name) }
   html () { return this.comp.dom.outerHTML }
+
+  // The page's visible text, one entry per text node (whitespace collapsed, empty ones left out).
+  lines () {
+    const out = []
+    const walker = global.document.createTreeWalker(this.comp.dom, 4 /* NodeFilter.SHOW_TEXT */)
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      const t = norm(n.textContent)
+      if (t) out.push(t)
+    }
+    return out
+  }
   get data () { return this.page.data }
 
   // ---------- user actions ----------

@@ -56,7 +56,7 @@ class Demo {
 
   // ① 微信快速登录 on the home page → the page's modal → 我的 (switchTab) shows the user id.
   async quickLogin(u) {
-    const home = u.view
+    const home = await this.tab(u, 'pages/index/index')
     const from = u.app.ui.length
     await home.tap('#login')
     await u.app.waitFor(() => u.app.ui.slice(from).some((r) => r.api === 'showModal'), WAIT)
