@@ -77,7 +77,7 @@ class ModuleSystem {
   requireRoot (request) {
     const pseudo = path.join(this.root, '__sim_entry__.js')
     if (typeof request === 'string' && !request.startsWith('.') && !request.startsWith('/')) {
-      const f = tryFile(path.join(this.root, request))
+      const f = tryFile(path.join(this.root, request), this.virtual)
       if (f && inside(this.root, f)) return this.load(f)
     }
     return this.requireFrom(pseudo, request)

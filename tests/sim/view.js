@@ -47,7 +47,12 @@ class ViewLayer {
   template (route) {
     if (!this._gwx) {
       const src = require('miniprogram-compiler').wxmlToJs(this.sim.root)
-      this._gwx = new Function(src)() // eslint-disable-line no-new-func
+      // wcc's output keeps its templates in the sloppy-mode globals $gwx and __WXML_GLOBAL__; declared here,
+      // they stay this project's (else a second project with the same page paths gets the first one's WXML).
+      // Its WXS runtime patches the built-in prototypes once per realm (nv_length, …), flagged in wxs_nf_init.
+      const nfDone = !!Object.getOwnPropertyDescriptor(Function.prototype, 'nv_length')
+      const head = `var $gwx, __WXML_GLOBAL__ = ${nfDone ? '{ wxs_nf_init: true }' : '{}'};\n`
+      this._gwx = new Function(head + src)() // eslint-disable-line no-new-func
     }
     const t = this._gwx(route + '.wxml')
     if (typeof t !== 'function') throw new Error(`view: ${route}.wxml did not compile`)
