@@ -155,7 +155,9 @@ describe('demo mini-program, rendered', () => {
     const frankMe = frank.view
     from = frank.app.ui.length
     await frankMe.tap('#phone', { deny: true })
-    assert.ok((await demo.toast(frank, from)).length > 0)
+    const denied = JSON.parse(await demo.toast(frank, from)) // the guide's toast: JSON.stringify(error)
+    assert.equal(denied.name, 'AuthInvalidCredentialsError')
+    assert.match(denied.message, /e\.detail\.code/)
     assert.equal(frankMe.exists('#phone-number'), false)
   })
 

@@ -162,9 +162,11 @@ describe('rendering and events', () => {
     assert.equal(view.all('.item')[0].dataset.id, 2)
   })
 
-  test('a handler that rejects makes tap() reject', async () => {
-    const { view } = await open()
+  test('a handler that rejects or throws makes tap() reject; a throw also reaches App.onError, as on WeChat', async () => {
+    const { app, view } = await open()
     await assert.rejects(view.tap('#fail'), /handler failed/)
+    await assert.rejects(view.tap('#fail-sync'), /handler failed at once/)
+    assert.match(await app.eval('getApp().globalData.lastError'), /handler failed at once/)
   })
 
   test('form-type="submit" sends the form\'s named inputs to bindsubmit', async () => {

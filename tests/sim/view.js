@@ -160,7 +160,13 @@ class PageView {
       changedTouches: Array.isArray(e.changedTouches) ? json(e.changedTouches) : [],
       mut: !!e.mut
     }
-    const ret = app._invoke(fn, [cloneInto(event, app._R)], `${this.route}.${handler}`, inst)
+    let ret
+    try {
+      ret = fn.call(inst, cloneInto(event, app._R))
+    } catch (err) {
+      app._reportError(`${this.route}.${handler}`, err) // logged and App.onError, as WeChat does; tap() rejects too
+      ret = { then: (resolve, reject) => reject(err) }
+    }
     // then() right away (not Promise.resolve, which calls it a microtask later): a handler's rejection is
     // handed to tap()'s caller instead of becoming an unhandled rejection.
     if (ret && typeof ret.then === 'function') {
