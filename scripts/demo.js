@@ -117,11 +117,11 @@ async function main() {
       check('微信快速登录 afterwards enters the web account', again.userId === webId, again.userId)
     })
 
-    await flow('alice: 首页 → 生成小程序码 (getUnlimitedQRCode) → the <image> shows the PNG', async () => {
+    await flow('alice: 首页 → 生成小程序码: types scene id=42, taps 生成 (getUnlimitedQRCode) → the <image> shows the PNG', async () => {
       await users.alice.app.switchTab('pages/index/index')
       const r = await demo.qrcode(users.alice)
       show('<image id="qrcode">', r)
-      check('mini-program code shown as a PNG', r.srcPrefix === 'data:image/png;base64,' && r.info && r.info.type === 'png', r.info)
+      check('mini-program code shown as a PNG that scans to the scene typed', r.srcPrefix === 'data:image/png;base64,' && r.info && r.info.type === 'png' && r.scene === 'id=42', r.scene)
     })
 
     await flow('errors surface as toasts', async () => {

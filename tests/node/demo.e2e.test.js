@@ -114,6 +114,7 @@ describe('demo mini-program, rendered', () => {
     const r = await demo.qrcode(alice)
     assert.equal(r.srcPrefix, 'data:image/png;base64,')
     assert.deepEqual(r.info, { width: 430, height: 430, type: 'png' })
+    assert.equal(r.scene, 'id=42') // typed into the page's scene input
   })
 
   test('errors surface as toasts', async () => {

@@ -37,7 +37,6 @@ class ViewLayer {
     installDom()
     this.sim = sim
     this.jComponent = require('j-component')
-    this.exparser = require('miniprogram-exparser')
     this._gwx = null
     this.container = global.document.createElement('div')
     global.document.body.appendChild(this.container)

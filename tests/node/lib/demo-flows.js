@@ -5,7 +5,16 @@
 const { createSimulator } = require('../../sim')
 const { imageInfo } = require('../../sim/image')
 
-const WAIT = { timeout: 10000 } // the login page waits 1 s before its modal; the rest is network
+const WAIT = { timeout: 10000 }
+
+// The text of the QR code in a PNG (the local fake WeChat draws the scene as a plain QR code).
+function decodeQr(buf) {
+  const { PNG } = require('pngjs')
+  const jsQR = require('jsqr')
+  const png = PNG.sync.read(buf)
+  const qr = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height)
+  return qr ? qr.data : null
+} // the login page waits 1 s before its modal; the rest is network
 
 class Demo {
   // be: a started backend; root: the demo project (lib/config.js pointing at be); log(line): progress output.
@@ -220,8 +229,8 @@ class Demo {
     await page.waitFor('#qrcode', WAIT)
     const src = page.attr('#qrcode', 'src')
     const m = /^data:image\/png;base64,(.+)$/.exec(src)
-    const info = m ? imageInfo(Buffer.from(m[1], 'base64')) : null
-    return { srcPrefix: src.slice(0, 22), bytes: m ? Buffer.from(m[1], 'base64').length : 0, info }
+    const png = m ? Buffer.from(m[1], 'base64') : Buffer.alloc(0)
+    return { srcPrefix: src.slice(0, 22), bytes: png.length, info: imageInfo(png), scene: m ? decodeQr(png) : null }
   }
 
   // 我的 → 退出登录: the page and the 待办 tab then show signed-out states.
