@@ -5,7 +5,10 @@
 //
 //   node backend/cli.js [--port 54321] [--jwt-expiry 3600] [--reuse-interval 10] [--legacy-refresh-errors]
 //                       [--jwt-secret X] [--appid wx..] [--app-secret X] [--functions-dir DIR] [--no-autoconfirm]
-//                       [--sms-cooldown 60] [--quiet]
+//                       [--sms-cooldown 60] [--accept-foreign-codes] [--quiet]
+//
+// --accept-foreign-codes: wx.login / getPhoneNumber codes the fake WeChat never minted (what WeChat DevTools
+// gets from the real WeChat) sign in as one WeChat user (openid o_devtools_user) / bind 13800138000.
 //
 // Output:
 //   stdout: exactly one line of JSON, {url, anonKey, appid, serviceRoleKey, jwtSecret, db, dataDir, functionsUrl,
@@ -30,6 +33,7 @@ function parseArgs(argv) {
     if (key === 'legacy-refresh-errors') { o.legacyRefreshErrors = true; continue }
     if (key === 'quiet') { o.quiet = true; continue }
     if (key === 'no-autoconfirm') { o.autoconfirm = false; continue }
+    if (key === 'accept-foreign-codes') { o.acceptForeignCodes = true; continue }
     const val = m[2] !== undefined ? m[2] : argv[++i]
     if (val === undefined) throw new Error(`missing value for --${key}`)
     if (key === 'port') o.port = Number(val)

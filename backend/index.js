@@ -17,6 +17,8 @@ const DEFAULT_WECHAT = { appid: 'wx0000000000000001', secret: '0123456789abcdef0
 // Fixed iat/exp so the keys are stable for a given secret (like the Supabase CLI demo keys).
 const KEY_IAT = 1700000000
 const KEY_EXP = 2000000000
+// Who a foreign wx.login / getPhoneNumber code is (acceptForeignCodes): one WeChat user and one number.
+const DEVTOOLS_USER = { openid: 'o_devtools_user', phoneNumber: '13800138000' }
 
 // Request log limits (be.requests): the newest MAX_LOGGED_REQUESTS entries, bodies cut at MAX_LOGGED_BODY bytes.
 const MAX_LOGGED_REQUESTS = 5000
@@ -76,6 +78,9 @@ async function startBackend(opts = {}) {
     wechatPages: opts.wechatPages,
     // The WeChat website app of web QR login (wechat_qr); defaults in wechat.js.
     wechatWeb: opts.wechatWeb,
+    // Accept wx.login / getPhoneNumber codes the fake WeChat never minted (WeChat DevTools, a phone) as
+    // DEVTOOLS_USER; off by default (unknown codes are 40029, as on WeChat).
+    acceptForeignCodes: !!opts.acceptForeignCodes,
   }
   if (cfg.jwtSecret.length < 32) throw new Error('jwtSecret must be at least 32 characters')
   if (!Number.isFinite(cfg.smsCooldownSec) || cfg.smsCooldownSec < 0) throw new Error('smsCooldown must be a number of seconds >= 0')
@@ -100,7 +105,7 @@ async function startBackend(opts = {}) {
     const serviceRoleKey = jwt.sign({ iss: 'supabase-demo', role: 'service_role', iat: KEY_IAT, exp: KEY_EXP }, cfg.jwtSecret)
 
     const apps = { defaultAppid: cfg.wechat.appid, secrets: { [cfg.wechat.appid]: cfg.wechat.secret } }
-    const wechat = createWechat({ apps, now })
+    const wechat = createWechat({ apps, now, foreignCodes: cfg.acceptForeignCodes ? DEVTOOLS_USER : null })
     const requests = []
     let baseUrl = ''
     const auth = createAuth({
@@ -283,4 +288,4 @@ async function startBackend(opts = {}) {
   }
 }
 
-module.exports = { startBackend, DEFAULT_JWT_SECRET, DEFAULT_WECHAT, INTERNAL_HEADER, MAX_LOGGED_REQUESTS, MAX_LOGGED_BODY }
+module.exports = { startBackend, DEVTOOLS_USER, DEFAULT_JWT_SECRET, DEFAULT_WECHAT, INTERNAL_HEADER, MAX_LOGGED_REQUESTS, MAX_LOGGED_BODY }

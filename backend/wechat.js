@@ -97,8 +97,11 @@ function checkWxacodeArgs(body, opts = {}) {
   return { args: { scene, page, checkPath, envVersion, width, autoColor, lineColor, isHyaline } }
 }
 
-function createWechat({ apps, now, web }) {
+function createWechat({ apps, now, web, foreignCodes }) {
   // apps: { defaultAppid, secrets: {appid: secret} } (mini-programs); web: {appid, secret} (website app)
+  // foreignCodes: null, or { openid, phoneNumber }: codes this fake never minted (a wx.login or getPhoneNumber
+  // code WeChat DevTools or a phone got from the real WeChat) are accepted once, as that openid / that
+  // mainland number, instead of 40029. For `scripts/demo.sh --serve` (DevTools against the local backend).
   let webCreds = { ...DEFAULT_WECHAT_WEB, ...(web || {}) }
   const webApp = () => webCreds
   const setWebApp = (w) => { webCreds = { ...DEFAULT_WECHAT_WEB, ...(w || {}) } }
@@ -129,6 +132,15 @@ function createWechat({ apps, now, web }) {
 
   const isMiniApp = (appid) => !!appid && own(apps.secrets, appid)
 
+  // A code minted elsewhere (foreignCodes mode): remembered like one of ours, so a second use is 40163.
+  function adoptForeign(map, code, entry) {
+    if (!foreignCodes || typeof code !== 'string' || !code) return null
+    sweep()
+    const c = { ...entry, expiresAt: now() + CODE_TTL_MS, used: false }
+    map.set(code, c)
+    return c
+  }
+
   // ---- wx.login ----
   function mintCode({ appid, openid, unionid } = {}) {
     if (!openid || typeof openid !== 'string') throw new Error('openid is required')
@@ -148,7 +160,7 @@ function createWechat({ apps, now, web }) {
     if (!secret || apps.secrets[appid] !== secret) return err(40125, 'invalid appsecret')
     if (params.grant_type !== 'authorization_code') return err(40002, 'invalid grant_type')
     if (!jsCode) return err(41008, 'missing code')
-    const c = codes.get(jsCode)
+    const c = codes.get(jsCode) || adoptForeign(codes, jsCode, { appid, openid: foreignCodes && foreignCodes.openid, unionid: null })
     if (!c || c.appid !== appid || c.expiresAt <= now()) return err(40029, 'invalid code')
     if (c.used) return err(40163, 'code been used')
     c.used = true
@@ -247,7 +259,9 @@ function createWechat({ apps, now, web }) {
     const tok = checkAccessToken(accessToken)
     if (tok.errcode) return tok
     if (!body || typeof body !== 'object' || typeof body.code !== 'string' || !body.code) return wxErr(47001, 'data format error')
-    const c = phoneCodes.get(body.code)
+    const pure = foreignCodes && foreignCodes.phoneNumber
+    const c = phoneCodes.get(body.code) ||
+      adoptForeign(phoneCodes, body.code, { appid: tok.appid, openid: null, phoneNumber: pure, purePhoneNumber: pure, countryCode: '86' })
     if (!c || c.appid !== tok.appid || c.expiresAt <= now()) return wxErr(40029, 'invalid code')
     if (body.openid && c.openid && body.openid !== c.openid) return wxErr(40029, 'invalid code')
     if (c.used) return wxErr(40163, 'code been used')

@@ -39,7 +39,9 @@ async function main() {
   show('packNpm', { miniprogram_pack_num: stats.miniprogram_pack_num, pack_time: stats.pack_time })
 
   step('local backend (PostgreSQL + PostgREST + Auth + Storage + fake WeChat) on 127.0.0.1:54321')
-  const be = await startBackend({ port: 54321 })
+  // --serve: WeChat DevTools' wx.login / getPhoneNumber codes come from the real WeChat, which this
+  // backend's fake WeChat never minted; accept them (as one WeChat user and one phone number).
+  const be = await startBackend({ port: 54321, acceptForeignCodes: serve })
   show('backend', be.url)
   const demo = new Demo(be, DEMO)
   const users = {}
@@ -162,6 +164,8 @@ async function main() {
     process.exitCode = failed.length || !results.length ? 1 : 0
     if (serve) {
       console.log(`\nbackend running at ${be.url} (anon key in miniprogram-demo/lib/config.js); Ctrl-C to stop`)
+      console.log('DevTools: wx.login codes sign in as openid o_devtools_user, getPhoneNumber codes bind 13800138000;')
+      console.log(`SMS codes (signInWithOtp): ${be.url}/_control/messages?to=<phone>`)
       const stop = () => be.stop().then(() => process.exit(process.exitCode))
       process.on('SIGINT', stop)
       process.on('SIGTERM', stop)
