@@ -62,9 +62,9 @@ class ViewLayer {
     const route = inst.route
     const wxml = path.join(this.sim.root, route + '.wxml')
     if (!fs.existsSync(wxml)) throw new Error(`openPage: ${route}.wxml does not exist (a page needs one)`)
-    let json = {}
-    try { json = JSON.parse(fs.readFileSync(path.join(this.sim.root, route + '.json'), 'utf8')) } catch (e) { /* optional */ }
-    if (json.usingComponents && Object.keys(json.usingComponents).length) {
+    let pageJson = {}
+    try { pageJson = JSON.parse(fs.readFileSync(path.join(this.sim.root, route + '.json'), 'utf8')) } catch (e) { /* optional */ }
+    if (pageJson.usingComponents && Object.keys(pageJson.usingComponents).length) {
       throw new Error(`view: ${route}.json uses custom components (usingComponents), which the view layer does not render yet`)
     }
     return new PageView(this, app, inst, def)
