@@ -587,18 +587,18 @@ describe('app events and pages', () => {
     sim.close()
   })
 
-  test('UI stubs record calls and succeed asynchronously', async () => {
+  test('UI calls are recorded and answer asynchronously; getImageInfo reads the file', async () => {
     const sim = newSim()
     const app = await sim.launch()
     const r = await app.eval(`(async () => {
       const m = await wx.showModal({ title: 't', content: 'c' })
-      const img = await new Promise((resolve) => wx.getImageInfo({ src: '/a.png', success: resolve }))
+      const img = await new Promise((resolve) => wx.getImageInfo({ src: '/a.png', fail: resolve }))
       wx.showToast({ title: 'hi' })
-      return [m.confirm, m.cancel, m.errMsg, img.width, img.path]
+      return [m.confirm, m.cancel, m.errMsg, img.errMsg]
     })()`)
-    assert.deepEqual([...r], [true, false, 'showModal:ok', 100, '/a.png'])
-    assert.deepEqual(app.ui.map((u) => u.api), ['showModal', 'getImageInfo', 'showToast'])
-    assert.equal(app.ui[2].options.title, 'hi')
+    assert.deepEqual([...r], [true, false, 'showModal:ok', 'getImageInfo:fail file not found'])
+    assert.deepEqual(app.ui.map((u) => u.api), ['showModal', 'showToast'])
+    assert.equal(app.ui[1].options.title, 'hi')
     assert.equal(await app.eval('wx.getSystemInfoSync().SDKVersion'), '3.6.0')
     assert.equal(await app.eval('wx.getAccountInfoSync().miniProgram.appId'), 'wx0000000000000001')
     assert.equal(await app.eval('wx.env.USER_DATA_PATH'), 'wxfile://usr')

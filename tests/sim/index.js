@@ -10,6 +10,8 @@ const { Net, makeNetApis } = require('./net')
 const { installSockets, SocketHooks } = require('./socket')
 const { makeWXWebAssembly } = require('./wasm')
 const { ModuleSystem } = require('./modules')
+const { DevtoolsCompiler } = require('./compile')
+const { imageInfo, makePng } = require('./image')
 
 const SETDATA_MAX = 1024 * 1024
 
@@ -51,21 +53,37 @@ const FN_WRAP = `(function (impl, name) {
   return f
 })`
 
+// Recorded in app.ui. A required String parameter that is missing fails the way the base library's
+// parameter check does: `<api>:fail parameter error: parameter.<name> should be String instead of <Type>;`.
 const UI_APIS = {
-  showToast: () => ({}),
-  hideToast: () => ({}),
-  showModal: () => ({ confirm: true, cancel: false }),
-  showLoading: () => ({}),
-  hideLoading: () => ({}),
-  navigateTo: () => ({}),
-  redirectTo: () => ({}),
-  switchTab: () => ({}),
-  navigateBack: () => ({}),
-  reLaunch: () => ({}),
-  getImageInfo: (o) => ({ width: 100, height: 100, path: o.src, type: 'png', orientation: 'up' }),
-  setNavigationBarTitle: () => ({}),
-  stopPullDownRefresh: () => ({})
+  showToast: { required: ['title'], run: () => ({}) },
+  hideToast: { run: () => ({}) },
+  showModal: { run: (o, app) => app._modalAnswer(o) },
+  showLoading: { required: ['title'], run: () => ({}) },
+  hideLoading: { run: () => ({}) },
+  showActionSheet: { run: () => ({ tapIndex: 0 }) },
+  setNavigationBarTitle: { required: ['title'], run: () => ({}) },
+  stopPullDownRefresh: { run: () => ({}) },
+  previewImage: { run: () => ({}) },
+  vibrateShort: { run: () => ({}) }
 }
+
+function typeName (v) {
+  if (v === null) return 'Null'
+  if (Array.isArray(v)) return 'Array'
+  const t = typeof v
+  return t.charAt(0).toUpperCase() + t.slice(1)
+}
+
+function paramError (api, o, names) {
+  for (const n of names || []) {
+    if (typeof o[n] !== 'string') return `${api}:fail parameter error: parameter.${n} should be String instead of ${typeName(o[n])};`
+  }
+  return null
+}
+
+const NAV_APIS = ['navigateTo', 'redirectTo', 'switchTab', 'reLaunch', 'navigateBack']
+const MAX_PAGE_STACK = 10
 
 const ENCODINGS = ['ascii', 'base64', 'binary', 'hex', 'ucs2', 'ucs-2', 'utf16le', 'utf-16le', 'utf-8', 'utf8', 'latin1']
 
@@ -91,6 +109,8 @@ class AppRuntime {
     this._appHide = []
     this._pageDefs = new Map()
     this._pages = []
+    this._tabPages = new Map() // route -> instance of a tab page that stays alive while hidden
+    this._views = new Map() // page instance -> PageView (render: true)
     this._appInstance = null
     this._appRegistered = false
     this._appJson = null
@@ -148,35 +168,36 @@ class AppRuntime {
     return await vm.runInContext(source, this.context, { filename: 'app.eval.js' })
   }
 
+  // Opens `route` on top of the page stack (as a navigateTo from outside, without its checks) and returns the
+  // page instance (context realm). With render: true its WXML is rendered too: see view(page).
   async openPage (route, query) {
     this._assertAlive()
     route = String(route).replace(/^\/+/, '').replace(/\.js$/, '')
-    const pages = this._allPages()
-    if (pages && !pages.includes(route)) throw new Error(`openPage: "${route}" is not listed in app.json pages/subpackages`)
-    const file = path.join(this.sim.root, route + '.js')
-    if (!fs.existsSync(file)) throw new Error(`openPage: ${file} does not exist`)
-    if (!this._pageDefs.has(route)) this._modules.load(file)
-    const def = this._pageDefs.get(route)
-    if (!def) throw new Error(`Page "${route}" has not been registered yet (no Page()/Component() call in ${route}.js)`)
+    const def = this._pageDef(route)
     const R = this._R
     const q = new R.Object()
     for (const k of Object.keys(query || {})) q[k] = String(query[k])
-    const inst = this._makePageInstance(def, route, q)
     const prev = this._pages[this._pages.length - 1]
     if (prev) this._hook(prev, 'onHide', [])
-    this._pages.push(inst)
-    if (def.kind === 'component') {
-      this._compLife(inst, def.opts, 'created')
-      this._compLife(inst, def.opts, 'attached')
-    }
-    this._hook(inst, 'onLoad', [q])
-    this._hook(inst, 'onShow', [])
-    await new Promise((resolve) => setImmediate(resolve)) // first render
-    if (this.alive) {
-      if (def.kind === 'component') this._compLife(inst, def.opts, 'ready')
-      this._hook(inst, 'onReady', [])
-    }
-    return inst
+    return this._startPage(def, route, q)
+  }
+
+  // The user taps the tab bar item of `route` (app.json tabBar.list): the switchTab WeChat performs.
+  switchTab (route) {
+    this._assertAlive()
+    return new Promise((resolve, reject) => {
+      this._navigate('switchTab', { url: '/' + String(route).replace(/^\/+/, '') }, (ok, res) => {
+        if (ok) resolve(this._pages[this._pages.length - 1])
+        else reject(new Error(res.errMsg))
+      })
+    })
+  }
+
+  // The rendered view of a page instance (default: the top page), or null. Needs render: true.
+  view (page) {
+    if (!this.sim.options.render) throw new Error('view(): create the simulator with render: true')
+    const inst = page || this._pages[this._pages.length - 1]
+    return (inst && this._views.get(inst)) || null
   }
 
   async waitFor (predicate, { timeout = 3000, interval = 5 } = {}) {
@@ -187,6 +208,189 @@ class AppRuntime {
       if (Date.now() - t0 > timeout) throw new Error(`waitFor: timed out after ${timeout} ms`)
       await new Promise((resolve) => setTimeout(resolve, interval))
     }
+  }
+
+  // ---------- pages and navigation ----------
+
+  _pageDef (route) {
+    const pages = this._allPages()
+    if (pages && !pages.includes(route)) throw new Error(`openPage: "${route}" is not listed in app.json pages/subpackages`)
+    const file = path.join(this.sim.root, route + '.js')
+    if (!fs.existsSync(file)) throw new Error(`openPage: ${file} does not exist`)
+    if (!this._pageDefs.has(route)) this._modules.load(file)
+    const def = this._pageDefs.get(route)
+    if (!def) throw new Error(`Page "${route}" has not been registered yet (no Page()/Component() call in ${route}.js)`)
+    return def
+  }
+
+  // Creates the page, pushes it, runs onLoad/onShow, renders, runs onReady.
+  async _startPage (def, route, q) {
+    const inst = this._makePageInstance(def, route, q)
+    if (this.sim.options.render) this._views.set(inst, this.sim._viewLayer().mount(this, inst, def))
+    this._pages.push(inst)
+    if (this._isTab(route)) this._tabPages.set(route, inst)
+    if (def.kind === 'component') {
+      this._compLife(inst, def.opts, 'created')
+      this._compLife(inst, def.opts, 'attached')
+    }
+    this._hook(inst, 'onLoad', [q])
+    this._hook(inst, 'onShow', [])
+    await new Promise((resolve) => setImmediate(resolve)) // first render
+    const view = this._views.get(inst)
+    if (view) await view.rendered()
+    if (this.alive) {
+      if (def.kind === 'component') this._compLife(inst, def.opts, 'ready')
+      this._hook(inst, 'onReady', [])
+    }
+    return inst
+  }
+
+  _unloadPage (inst) {
+    const def = this._pageDefs.get(inst.route)
+    this._hook(inst, 'onUnload', [])
+    if (def && def.kind === 'component') this._compLife(inst, def.opts, 'detached')
+    const view = this._views.get(inst)
+    if (view) { view.close(); this._views.delete(inst) }
+    if (this._tabPages.get(inst.route) === inst) this._tabPages.delete(inst.route)
+  }
+
+  _tabRoutes () {
+    const t = this._appJson && this._appJson.tabBar
+    return t && Array.isArray(t.list) ? t.list.map((i) => String(i.pagePath || '').replace(/^\/+/, '').replace(/\.html$/, '')) : []
+  }
+
+  _isTab (route) { return this._tabRoutes().includes(route) }
+
+  // url as navigateTo & co. take it: absolute ('/pages/a/b?x=1') or relative to the current page.
+  _parseUrl (url) {
+    const [p, qs] = String(url).split('?')
+    let route
+    if (p.startsWith('/')) route = p.replace(/^\/+/, '')
+    else {
+      const top = this._pages[this._pages.length - 1]
+      route = path.posix.normalize(path.posix.join(top ? path.posix.dirname(top.route) : '', p))
+    }
+    route = route.replace(/\.html$/, '')
+    const query = new this._R.Object()
+    if (qs) {
+      for (const pair of qs.split('&')) {
+        if (!pair) continue
+        const i = pair.indexOf('=')
+        query[i < 0 ? pair : pair.slice(0, i)] = i < 0 ? '' : pair.slice(i + 1)
+      }
+    }
+    return { route, query }
+  }
+
+  // wx.navigateTo / redirectTo / switchTab / reLaunch / navigateBack.
+  _navigate (api, o, finish) {
+    const fail = (msg) => finish(false, { errMsg: `${api}:fail ${msg}` })
+    if (api === 'navigateBack') {
+      if (this._pages.length <= 1) return fail('cannot navigate back at first page.')
+      const delta = Math.max(1, Number(o.delta) || 1)
+      return this._later(() => {
+        const n = Math.min(delta, this._pages.length - 1)
+        for (let i = 0; i < n; i++) this._unloadPage(this._pages.pop())
+        this._hook(this._pages[this._pages.length - 1], 'onShow', [])
+        finish(true, {})
+      })
+    }
+    if (typeof o.url !== 'string') return finish(false, { errMsg: `${api}:fail parameter error: parameter.url should be String instead of ${typeName(o.url)};` })
+    const { route, query } = this._parseUrl(o.url)
+    const pages = this._allPages()
+    if ((pages && !pages.includes(route)) || !fs.existsSync(path.join(this.sim.root, route + '.js'))) return fail(`page "${route}" is not found`)
+    const tab = this._isTab(route)
+    if (api === 'navigateTo' && tab) return fail('can not navigateTo a tabbar page')
+    if (api === 'redirectTo' && tab) return fail('can not redirectTo a tabbar page')
+    if (api === 'switchTab' && !tab) return fail('can not switch to no-tabBar page')
+    if (api === 'navigateTo' && this._pages.length >= MAX_PAGE_STACK) return fail('webview count limit exceed')
+    this._later(async () => {
+      let def
+      try { def = this._pageDef(route) } catch (e) {
+        this._reportError(`${api} ${route}`, e)
+        return fail(e.message)
+      }
+      const top = this._pages[this._pages.length - 1]
+      if (api === 'navigateTo') {
+        if (top) this._hook(top, 'onHide', [])
+      } else if (api === 'redirectTo') {
+        if (top) this._unloadPage(this._pages.pop())
+      } else if (api === 'reLaunch') {
+        while (this._pages.length) this._unloadPage(this._pages.pop())
+        for (const inst of this._tabPages.values()) this._unloadPage(inst)
+      } else if (api === 'switchTab') {
+        if (top && top.route === route) return finish(true, {})
+        while (this._pages.length && !this._isTab(this._pages[this._pages.length - 1].route)) this._unloadPage(this._pages.pop())
+        for (const inst of this._pages) this._hook(inst, 'onHide', [])
+        this._pages.length = 0
+        const alive = this._tabPages.get(route)
+        if (alive) {
+          this._pages.push(alive)
+          this._hook(alive, 'onShow', [])
+          return finish(true, {})
+        }
+      }
+      try {
+        await this._startPage(def, route, api === 'switchTab' ? new this._R.Object() : query)
+      } catch (e) {
+        this._reportError(`${api} ${route}`, e)
+        return fail(e.message)
+      }
+      if (this.alive) finish(true, {})
+    })
+  }
+
+  // showModal's answer: sim option modal(options) -> true/'confirm' (default) or false/'cancel'.
+  _modalAnswer (o) {
+    const f = this.sim.options.modal
+    const a = typeof f === 'function' ? f(o) : true
+    const confirm = a === true || a === 'confirm'
+    const res = { confirm, cancel: !confirm }
+    if (o.editable) res.content = confirm ? String(o.content || '') : ''
+    return res
+  }
+
+  // The code a getPhoneNumber button hands the page: the fake WeChat mints it for the sim user's phone.
+  _mintPhoneCode () {
+    const sim = this.sim
+    const phone = sim.user.phone
+    if (!phone) return Promise.reject(new Error('getPhoneNumber: the sim user has no phone (createSimulator({ user: { phone } }))'))
+    const url = String(sim.wechatUrl || '').replace(/\/+$/, '') + '/test/mint_phone_code'
+    const payload = { appid: sim.appid, openid: sim.user.openid, phoneNumber: phone.phoneNumber, countryCode: phone.countryCode }
+    sim.requests.push({ api: 'getPhoneNumber', url, method: 'POST', data: payload, app: this.id })
+    return new Promise((resolve, reject) => {
+      this._net.call({ url, method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(payload)) }, {
+        onDone (err, resp) {
+          if (err) return reject(new Error(`getPhoneNumber: mint_phone_code failed: ${err.code || (err.timeout ? 'timeout' : 'aborted')}`))
+          let code
+          try { code = JSON.parse(resp.body.toString('utf8')).code } catch (e) { /* below */ }
+          if (resp.statusCode === 200 && typeof code === 'string') resolve(code)
+          else reject(new Error(`getPhoneNumber: mint_phone_code HTTP ${resp.statusCode} ${resp.body.toString('utf8').slice(0, 200)}`))
+        }
+      })
+    })
+  }
+
+  // A file the user picked (chooseMedia / chooseImage): written as a temp file, wxfile://tmp_….
+  _writeTemp (bytes, ext) {
+    const vpath = 'wxfile://tmp_' + require('crypto').randomBytes(8).toString('hex') + ext
+    const file = this._fsPath(vpath)
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, bytes)
+    return vpath
+  }
+
+  // The pictures the user picks in chooseMedia/chooseImage: sim option choose(api, options) -> Buffer[]
+  // (null/[] = the user cancels); default one 200×200 PNG.
+  _pick (api, o) {
+    const f = this.sim.options.choose
+    const list = typeof f === 'function' ? f(api, o) : [makePng(200, 200)]
+    if (!list || !list.length) return null
+    const count = Math.max(1, Math.min(Number(o.count) || 9, 9))
+    return list.slice(0, count).map((b) => {
+      const info = imageInfo(b) || { width: 0, height: 0, type: 'png' }
+      return { path: this._writeTemp(b, '.' + (info.type === 'jpeg' ? 'jpg' : info.type)), size: b.length, width: info.width, height: info.height }
+    })
   }
 
   get pages () { return this._pages.slice() }
@@ -424,13 +628,70 @@ class AppRuntime {
     })
     def('getFileSystemManager', () => fsm)
 
-    // UI stubs
+    // UI (recorded in app.ui as {api, options, errMsg})
     for (const name of Object.keys(UI_APIS)) {
       def(name, (o) => {
-        this.ui.push({ api: name, options: o })
-        return this._api(name, o, (o, finish) => finish(true, UI_APIS[name](o)))
+        const rec = { api: name, options: o }
+        this.ui.push(rec)
+        return this._api(name, o, (o, finish) => {
+          const bad = paramError(name, o, UI_APIS[name].required)
+          rec.errMsg = bad || `${name}:ok`
+          if (bad) return finish(false, { errMsg: bad })
+          finish(true, UI_APIS[name].run(o, this))
+        })
       })
     }
+    for (const name of NAV_APIS) {
+      def(name, (o) => {
+        const rec = { api: name, options: o }
+        this.ui.push(rec)
+        return this._api(name, o, (o, finish) => this._navigate(name, o, (ok, res) => {
+          rec.errMsg = res.errMsg || `${name}:${ok ? 'ok' : 'fail'}`
+          finish(ok, res)
+        }))
+      })
+    }
+
+    // images and media
+    def('getImageInfo', (o) => this._api('getImageInfo', o, (o, finish) => {
+      const bad = paramError('getImageInfo', o, ['src'])
+      if (bad) return finish(false, { errMsg: bad })
+      const done = (buf, p) => {
+        const info = buf && imageInfo(buf)
+        if (!info) return finish(false, { errMsg: 'getImageInfo:fail invalid image' })
+        finish(true, { width: info.width, height: info.height, path: p, type: info.type, orientation: 'up' })
+      }
+      if (/^https?:\/\//.test(o.src) && !/^https?:\/\/tmp\//.test(o.src)) {
+        return this._net.call({ url: o.src, method: 'GET', headers: {} }, {
+          onDone: (err, resp) => {
+            if (err || resp.statusCode !== 200) return finish(false, { errMsg: 'getImageInfo:fail download image fail' })
+            const ext = (imageInfo(resp.body) || { type: 'png' }).type
+            done(resp.body, this._writeTemp(resp.body, '.' + ext))
+          }
+        })
+      }
+      let src = o.src
+      const top = this._pages[this._pages.length - 1]
+      if (!/^[a-z]+:/i.test(src) && !src.startsWith('/') && top) src = path.posix.join(path.posix.dirname(top.route), src)
+      const file = this._fsPath(src)
+      let buf = null
+      try { buf = fs.readFileSync(file) } catch (e) { return finish(false, { errMsg: 'getImageInfo:fail file not found' }) }
+      done(buf, o.src)
+    }))
+    def('chooseMedia', (o) => this._api('chooseMedia', o, (o, finish) => {
+      const picked = this._pick('chooseMedia', o)
+      if (!picked) return finish(false, { errMsg: 'chooseMedia:fail cancel' })
+      const tempFiles = new R.Array()
+      for (const f of picked) tempFiles.push(this._obj({ tempFilePath: f.path, size: f.size, fileType: 'image', width: f.width, height: f.height }))
+      finish(true, { tempFiles, type: 'image' })
+    }))
+    def('chooseImage', (o) => this._api('chooseImage', o, (o, finish) => {
+      const picked = this._pick('chooseImage', o)
+      if (!picked) return finish(false, { errMsg: 'chooseImage:fail cancel' })
+      finish(true, { tempFilePaths: R.Array.from(picked.map((f) => f.path)), tempFiles: R.Array.from(picked.map((f) => this._obj({ path: f.path, size: f.size }))) })
+    }))
+    def('arrayBufferToBase64', (ab) => Buffer.from(new Uint8Array(ab)).toString('base64'))
+    def('base64ToArrayBuffer', (b64) => this._ab(Buffer.from(String(b64), 'base64')))
     return wx
   }
 
@@ -498,6 +759,7 @@ class AppRuntime {
       this._log('error', ['[sim] setData: data is not JSON-serializable:', e.message])
     }
     if (size > SETDATA_MAX) this._log('error', [`[sim] setData 数据传输长度为 ${Math.round(size / 1024)} KB，超过最大长度 1024 KB`])
+    const changed = new Set()
     for (const key of Object.keys(obj)) {
       const v = obj[key]
       if (v === undefined) { this._log('warn', [`Setting data field "${key}" to undefined is invalid.`]); continue }
@@ -510,7 +772,10 @@ class AppRuntime {
         cur = cur[s]
       }
       cur[segs[segs.length - 1]] = v
+      changed.add(String(segs[0]))
     }
+    const view = this._views.get(inst)
+    if (view && changed.size) view._schedule(changed)
     if (typeof cb === 'function') this._later(() => this._invoke(cb, [], 'setData callback', inst))
   }
 
@@ -570,6 +835,8 @@ class AppRuntime {
     for (const h of this._hostTimers) clearTimeout(h)
     this._hostTimers.clear()
     this._net.kill()
+    for (const v of this._views.values()) v.close()
+    this._views.clear()
     this._appShow.length = 0
     this._appHide.length = 0
   }
@@ -589,8 +856,14 @@ class Simulator {
       hostTextCodec: !!o.hostTextCodec,
       echoConsole: !!o.echoConsole,
       allowEval: !!o.allowEval,
-      rejectUnauthorized: o.rejectUnauthorized !== false
+      rejectUnauthorized: o.rejectUnauthorized !== false,
+      render: !!o.render,
+      avatar: o.avatar || null,
+      modal: o.modal || null,
+      choose: o.choose || null
     }
+    this.compiler = new DevtoolsCompiler(this.root, o.compile)
+    this._view = null
     this.storage = new StorageMap()
     this.storageWrites = 0
     this.requests = []
@@ -603,9 +876,22 @@ class Simulator {
     this._tmpDir = null
   }
 
+  // u.phone: the number WeChat has for the user, what a getPhoneNumber button shares: '13900000001'
+  // (mainland, +86) or { phoneNumber, countryCode }.
   setUser (u) {
     if (!u || typeof u.openid !== 'string' || !u.openid) throw new Error('setUser: openid (string) is required')
-    this.user = { openid: u.openid, unionid: u.unionid || '' }
+    let phone = null
+    if (typeof u.phone === 'string') phone = { phoneNumber: u.phone, countryCode: '86' }
+    else if (u.phone && typeof u.phone === 'object') phone = { phoneNumber: String(u.phone.phoneNumber), countryCode: String(u.phone.countryCode || '86') }
+    this.user = { openid: u.openid, unionid: u.unionid || '', phone }
+  }
+
+  _viewLayer () {
+    if (!this._view) {
+      const { ViewLayer } = require('./view')
+      this._view = new ViewLayer(this)
+    }
+    return this._view
   }
 
   async launch () {

@@ -12,9 +12,11 @@ function inside (root, p) {
   return r === '' || (!r.startsWith('..') && !path.isAbsolute(r))
 }
 
-function tryFile (p) {
-  if (isFile(p) && /\.(js|json)$/.test(p)) return p
-  if (isFile(p + '.js')) return p + '.js'
+// virtual(p): source of a file the compiler generated (babel helpers), or null.
+function tryFile (p, virtual) {
+  const exists = (f) => isFile(f) || !!(virtual && virtual(f) !== null)
+  if (exists(p) && /\.(js|json)$/.test(p)) return p
+  if (exists(p + '.js')) return p + '.js'
   if (isDir(p) && isFile(path.join(p, 'index.js'))) return path.join(p, 'index.js')
   return null
 }
@@ -25,6 +27,8 @@ class ModuleSystem {
     this.root = app.sim.root
     this.cache = new Map()
     this.stack = [] // files currently executing (innermost last)
+    this.compiler = app.sim.compiler // DevTools' JS compile (compile.js); a no-op unless enabled
+    this.virtual = (f) => this.compiler.virtualFile(f)
   }
 
   _err (request, fromFile) {
@@ -41,7 +45,7 @@ class ModuleSystem {
     if (request === '.' || request === '..' || request.startsWith('./') || request.startsWith('../')) {
       const base = path.resolve(path.dirname(fromFile), request)
       if (!inside(root, base)) throw this._err(request, fromFile)
-      const f = tryFile(base)
+      const f = tryFile(base, this.virtual)
       if (!f || !inside(root, f)) throw this._err(request, fromFile)
       return f
     }
@@ -56,7 +60,7 @@ class ModuleSystem {
     for (;;) {
       const pkg = path.join(dir, 'miniprogram_npm', name)
       if (isDir(pkg)) {
-        const f = sub ? tryFile(path.join(pkg, sub)) : (isFile(path.join(pkg, 'index.js')) ? path.join(pkg, 'index.js') : null)
+        const f = sub ? tryFile(path.join(pkg, sub), this.virtual) : (isFile(path.join(pkg, 'index.js')) ? path.join(pkg, 'index.js') : null)
         if (f && inside(root, f)) return f
       }
       if (dir === root) break
@@ -73,7 +77,7 @@ class ModuleSystem {
   requireRoot (request) {
     const pseudo = path.join(this.root, '__sim_entry__.js')
     if (typeof request === 'string' && !request.startsWith('.') && !request.startsWith('/')) {
-      const f = tryFile(path.join(this.root, request))
+      const f = tryFile(path.join(this.root, request), this.virtual)
       if (f && inside(this.root, f)) return this.load(f)
     }
     return this.requireFrom(pseudo, request)
@@ -90,11 +94,13 @@ class ModuleSystem {
     mod.exports = new R.Object()
     this.cache.set(file, mod)
     try {
-      const src = fs.readFileSync(file, 'utf8')
+      const generated = this.virtual(file)
+      let src = generated !== null ? generated : fs.readFileSync(file, 'utf8')
       if (file.endsWith('.json')) {
         mod.exports = R.JSON.parse(src)
         return mod.exports
       }
+      if (generated === null) src = this.compiler.compile(file, src)
       const wrapper = '(function (module, exports, require) {' + src.replace(/^#!.*/, '') + '\n})'
       const script = new vm.Script(wrapper, { filename: file })
       const fn = script.runInContext(app.context)
