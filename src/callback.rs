@@ -19,7 +19,8 @@
 //! malformed escape (`%`, `%4`, `%zz`) is kept as it is, and bytes that are not UTF-8 become
 //! U+FFFD. Nothing here panics.
 
-use std::borrow::Cow;
+use crate::prelude::*;
+use alloc::borrow::Cow;
 
 use percent_encoding::percent_decode_str;
 use serde::Serialize;

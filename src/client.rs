@@ -21,13 +21,15 @@
 //!   cause refresh storms or early sign-outs;
 //! - a failed sign-in leaves the current session alone.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Facts, Outcome, Read, Reply, Response, Transport};
 use crate::error::{self, AuthError, ErrorKind};
+use crate::float;
 use crate::requests::{self, Bearer, Call, Scope, Step};
 use crate::session::{Session, User};
 use crate::url::BaseUrl;
@@ -392,7 +394,7 @@ impl Client {
     fn tick(&mut self, now_ms: f64) {
         self.next_tick = Some(now_ms + TICK_MS);
         let Some(s) = self.session.as_ref() else { return };
-        let ticks_left = ((expires_at_ms(s) - now_ms) / TICK_MS).floor();
+        let ticks_left = float::floor((expires_at_ms(s) - now_ms) / TICK_MS);
         if ticks_left <= TICK_THRESHOLD && self.refresh.is_none() {
             let token = s.refresh_token.clone();
             self.start_refresh(token, now_ms);
@@ -1071,7 +1073,7 @@ impl Client {
         let Some(r) = self.refresh.as_mut() else { return };
         r.req = None;
         let retryable = err.kind() == ErrorKind::AuthRetryableFetchError;
-        let delay = RETRY_BASE_MS * 2f64.powi(i32::try_from(r.attempt.saturating_sub(1)).unwrap_or(16).min(16));
+        let delay = RETRY_BASE_MS * f64::from(1u32 << r.attempt.saturating_sub(1).min(16));
         if retryable && now_ms + delay - r.started_ms < RETRY_BUDGET_MS {
             r.retry_at = Some(now_ms + delay);
             return;

@@ -11,6 +11,7 @@
 //! bearer (the user's token through the single-flight refresh, else the anon key) and the
 //! user's `global.headers`, sends it, and hands the reply back to the module through [`Reply`].
 
+use crate::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 

@@ -4,6 +4,7 @@
 //! supabase-js / `supabase-wechat-stable-v2` keep working. The classification of a failed HTTP
 //! exchange is auth-js' `handleError` table (`lib/fetch.ts`), ported and tested as a table.
 
+use crate::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
 

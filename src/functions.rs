@@ -14,6 +14,7 @@
 //!   (strictly: a body that is not JSON is a `FunctionsError`, as `response.json()` rejects),
 //!   `application/octet-stream` and `application/pdf` the ArrayBuffer, anything else text.
 
+use crate::prelude::*;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{Map, Value};
 
@@ -170,7 +171,7 @@ fn is_token_byte(b: u8) -> bool {
 fn timeout_of(v: Option<&Value>) -> Option<u32> {
     let t = v.and_then(Value::as_f64).filter(|t| t.is_finite() && *t > 0.0)?;
     // In range by the clamp, so the cast is exact after `ceil`.
-    Some(t.ceil().clamp(TIMEOUT_MIN_MS, TIMEOUT_MAX_MS) as u32)
+    Some(crate::float::ceil(t).clamp(TIMEOUT_MIN_MS, TIMEOUT_MAX_MS) as u32)
 }
 
 /// The request URL for `name`: a full `http(s)://` URL as it is, otherwise

@@ -7,6 +7,7 @@
 //! and `_` and did no UTF-8 decoding, so CJK claims came out as mojibake. Nothing here may panic:
 //! every function returns `None` for anything that is not such a token.
 
+use crate::prelude::*;
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;

@@ -3,6 +3,7 @@
 //! Argument parsing lives here so every method fails the same way on bad input: a clear
 //! `AuthInvalidCredentialsError` (status 400, code `validation_failed`) and no request sent.
 
+use crate::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::error::AuthError;

@@ -6,6 +6,7 @@
 //! Unknown fields are kept (a session or user read and written back loses nothing); missing
 //! optional fields are tolerated; wrong types in optional fields never reject a session.
 
+use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -63,7 +64,7 @@ pub fn value_to_i64(v: &Value) -> Option<i64> {
 
 /// Saturating, never-panicking rounding (an `as` cast saturates; MVP lowering keeps it trap-free).
 fn round_f64(f: f64) -> i64 {
-    f.round() as i64
+    crate::float::round(f) as i64
 }
 
 /// Seconds since the epoch, rounded like `Math.round(Date.now() / 1000)`.

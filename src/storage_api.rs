@@ -17,6 +17,8 @@
 //! `%` still addresses its object; `download(path, { toTempFile: true })` saves to a temp file
 //! with `wx.downloadFile`; `timeout` (ms) on uploads and downloads sets the wx call's timeout.
 
+use crate::prelude::*;
+
 pub mod paths;
 mod reply;
 

@@ -4,6 +4,7 @@
 //! query value is percent-encoded with RFC 3986's unreserved set left as is, so whatever the
 //! caller passes arrives at the server unchanged.
 
+use crate::prelude::*;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but `A-Z a-z 0-9 - _ . ~` is encoded.

@@ -39,6 +39,8 @@
 //!        ["maxAffected", rows]  ["setHeader", name, value]
 //! ```
 
+use crate::prelude::*;
+
 mod reply;
 pub mod url;
 

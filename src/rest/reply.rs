@@ -5,6 +5,7 @@
 //! error, a 2xx body that is not JSON) crosses as text. WeChat gives no status text, so it is the
 //! standard reason phrase of the status.
 
+use crate::prelude::*;
 use serde_json::{Map, Number, Value};
 
 use super::{cat, error_map, is_js_space, Ctx};
@@ -215,7 +216,9 @@ fn js_parse_int(s: &str) -> Value {
         digits.chars().filter_map(|c| c.to_digit(radix)).fold(0.0, |acc, d| acc * f64::from(radix) + f64::from(d));
     let value = if negative { -magnitude } else { magnitude };
     match value {
-        v if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 && !(v == 0.0 && negative) => Value::from(v as i64),
+        v if crate::float::fract(v) == 0.0 && v.abs() < 9_007_199_254_740_992.0 && !(v == 0.0 && negative) => {
+            Value::from(v as i64)
+        }
         v => Number::from_f64(v).map_or(Value::Null, Value::Number),
     }
 }

@@ -7,6 +7,8 @@
 //! Strings arrive well-formed (the shim replaces lone surrogates with U+FFFD, which is what the
 //! `URL`/`URLSearchParams` string conversion does), so everything here works on UTF-8.
 
+use crate::prelude::*;
+
 /// A parsed request URL with a live `searchParams` list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {

@@ -6,6 +6,7 @@
 //! stay), so any name reaches the server as it was given; `js-shim/storage-api.js`
 //! (`getPublicUrl`, which must answer synchronously) applies the same rules.
 
+use crate::prelude::*;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 

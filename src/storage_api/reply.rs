@@ -8,6 +8,7 @@
 //! body (or `{ message }`) as `body`, which the shim hides under `error.data` for pages written
 //! against the SDK we replace (`error.data.message`).
 
+use crate::prelude::*;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
