@@ -26,6 +26,7 @@ mod prelude {
     pub use alloc::vec::Vec;
 }
 
+mod base64;
 pub mod callback;
 pub mod client;
 pub mod data;

@@ -22,8 +22,6 @@ use crate::prelude::*;
 pub mod paths;
 mod reply;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Read, Reply, Transport};
@@ -348,7 +346,7 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
             r.headers.push(("cache-control".into(), format!("max-age={cache}")));
             r.headers.push(("content-type".into(), guessed.into()));
             if let Some(m) = metadata {
-                r.headers.push(("x-metadata".into(), STANDARD.encode(m)));
+                r.headers.push(("x-metadata".into(), crate::base64::encode(m.as_bytes(), false)));
             }
         }
     }
