@@ -1212,13 +1212,18 @@ impl Client {
             Body::Text(t) => (Some(t), false),
             Body::Payload => (None, true),
         };
+        // A loop, not `collect()`: `BTreeMap::from_iter` links a stable sort (~3 KB of wasm).
+        let mut header_map = Map::new();
+        for (k, v) in headers {
+            header_map.insert(k, Value::String(v));
+        }
         self.pending.push((id, Pending::Data(op, req.reply)));
         self.out.push_back(Output::Fetch(FetchRequest {
             id,
             op,
             method: req.method,
             url: req.url,
-            headers: headers.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
+            headers: header_map,
             body,
             payload,
             transport: req.transport,
