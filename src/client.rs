@@ -21,6 +21,7 @@
 //!   cause refresh storms or early sign-outs;
 //! - a failed sign-in leaves the current session alone.
 
+use crate::json::put;
 use crate::prelude::*;
 use alloc::collections::VecDeque;
 
@@ -1271,12 +1272,12 @@ impl Client {
     /// `global.headers` (which win).
     fn headers_with(&self, bearer: Option<&str>, has_body: bool) -> Map<String, Value> {
         let mut h = Map::new();
-        h.insert("apikey".into(), self.key.clone().into());
-        h.insert("Authorization".into(), format!("Bearer {}", bearer.unwrap_or(&self.key)).into());
-        h.insert("X-Client-Info".into(), format!("supabase-wechat/{VERSION}").into());
-        h.insert("X-Supabase-Api-Version".into(), "2024-01-01".into());
+        put(&mut h, "apikey", self.key.clone().into());
+        put(&mut h, "Authorization", format!("Bearer {}", bearer.unwrap_or(&self.key)).into());
+        put(&mut h, "X-Client-Info", format!("supabase-wechat/{VERSION}").into());
+        put(&mut h, "X-Supabase-Api-Version", "2024-01-01".into());
         if has_body {
-            h.insert("Content-Type".into(), "application/json;charset=UTF-8".into());
+            put(&mut h, "Content-Type", "application/json;charset=UTF-8".into());
         }
         for (k, v) in &self.headers {
             if bearer.is_some() && k.eq_ignore_ascii_case("authorization") {

@@ -14,6 +14,7 @@
 //!   (strictly: a body that is not JSON is a `FunctionsError`, as `response.json()` rejects),
 //!   `application/octet-stream` and `application/pdf` the ArrayBuffer, anything else text.
 
+use crate::json::put;
 use crate::prelude::*;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{Map, Value};
@@ -242,15 +243,15 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
         let (name, message) =
             if relay { ("FunctionsRelayError", RELAY_ERROR) } else { ("FunctionsHttpError", HTTP_ERROR) };
         let mut error = Map::new();
-        error.insert("name".into(), name.into());
-        error.insert("message".into(), message.into());
+        put(&mut error, "name", name.into());
+        put(&mut error, "message", message.into());
         if let Some(body) = response.get("data") {
-            error.insert("body".into(), body.clone());
+            put(&mut error, "body", body.clone());
         }
-        error.insert("context".into(), Value::Object(response.clone()));
+        put(&mut error, "context", Value::Object(response.clone()));
         let mut result = Map::new();
-        result.insert("data".into(), Value::Null);
-        result.insert("response".into(), Value::Object(response));
+        put(&mut result, "data", Value::Null);
+        put(&mut result, "response", Value::Object(response));
         return Outcome { result, take: None, error: Some(error) };
     }
 
@@ -258,22 +259,22 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
         r.header("content-type").unwrap_or("text/plain").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let no_body = c.method == "HEAD" || r.status == 204 || r.status == 205;
     let mut result = Map::new();
-    result.insert("data".into(), Value::Null);
+    put(&mut result, "data", Value::Null);
     let take = match media.as_str() {
         _ if no_body => "utf8",
         "application/json" => {
             // The shim parses the text; if it is not JSON, the call fails with this error.
             let mut error = Map::new();
-            error.insert("name".into(), "FunctionsError".into());
-            error.insert("message".into(), BAD_JSON.into());
-            error.insert("context".into(), Value::Object(response.clone()));
-            result.insert("json_error".into(), Value::Object(error));
+            put(&mut error, "name", "FunctionsError".into());
+            put(&mut error, "message", BAD_JSON.into());
+            put(&mut error, "context", Value::Object(response.clone()));
+            put(&mut result, "json_error", Value::Object(error));
             "utf8"
         }
         "application/octet-stream" | "application/pdf" => "body",
         _ => "utf8",
     };
-    result.insert("response".into(), Value::Object(response));
+    put(&mut result, "response", Value::Object(response));
     Outcome { result, take: Some(take), error: None }
 }
 
@@ -292,14 +293,14 @@ fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
         headers.insert(k.to_ascii_lowercase(), Value::String(value));
     }
     let mut m = Map::new();
-    m.insert("url".into(), c.url.clone().into());
-    m.insert("status".into(), r.status.into());
-    m.insert("ok".into(), r.ok().into());
-    m.insert("headers".into(), Value::Object(headers));
+    put(&mut m, "url", c.url.clone().into());
+    put(&mut m, "status", r.status.into());
+    put(&mut m, "ok", r.ok().into());
+    put(&mut m, "headers", Value::Object(headers));
     if let Some(text) = r.body {
-        m.insert("body".into(), text.into());
+        put(&mut m, "body", text.into());
         let data = serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.to_owned()));
-        m.insert("data".into(), data);
+        put(&mut m, "data", data);
     }
     m
 }
@@ -312,24 +313,24 @@ pub fn failed(_c: &Ctx, message: &str, code: &str) -> Outcome {
         _ => message,
     };
     let mut context = Map::new();
-    context.insert("errMsg".into(), err_msg.into());
-    context.insert("code".into(), code.into());
-    context.insert("message".into(), message.into());
+    put(&mut context, "errMsg", err_msg.into());
+    put(&mut context, "code", code.into());
+    put(&mut context, "message", message.into());
     let mut error = Map::new();
-    error.insert("name".into(), "FunctionsFetchError".into());
-    error.insert("message".into(), FETCH_ERROR.into());
-    error.insert("context".into(), Value::Object(context));
+    put(&mut error, "name", "FunctionsFetchError".into());
+    put(&mut error, "message", FETCH_ERROR.into());
+    put(&mut error, "context", Value::Object(context));
     let mut result = Map::new();
-    result.insert("data".into(), Value::Null);
+    put(&mut result, "data", Value::Null);
     Outcome { result, take: None, error: Some(error) }
 }
 
 /// Bad arguments: nothing is sent.
 fn input_error(message: &str) -> Outcome {
     let mut error = Map::new();
-    error.insert("name".into(), "FunctionsError".into());
-    error.insert("message".into(), message.into());
+    put(&mut error, "name", "FunctionsError".into());
+    put(&mut error, "message", message.into());
     let mut result = Map::new();
-    result.insert("data".into(), Value::Null);
+    put(&mut result, "data", Value::Null);
     Outcome { result, take: None, error: Some(error) }
 }

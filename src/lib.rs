@@ -33,6 +33,7 @@ pub mod data;
 pub mod error;
 mod float;
 pub mod functions;
+mod json;
 pub mod jwt;
 pub mod pkce;
 pub mod requests;

@@ -3,6 +3,7 @@
 //! Argument parsing lives here so every method fails the same way on bad input: a clear
 //! `AuthInvalidCredentialsError` (status 400, code `validation_failed`) and no request sent.
 
+use crate::json::put;
 use crate::prelude::*;
 use serde_json::{Map, Value};
 
@@ -115,7 +116,7 @@ fn redirect_query(opts: &Params, key: &str) -> String {
 fn security(opts: &Params) -> Option<Value> {
     opt_str(opts, "captchaToken").map(|t| {
         let mut m = Map::new();
-        m.insert("captcha_token".into(), t.into());
+        put(&mut m, "captcha_token", t.into());
         Value::Object(m)
     })
 }

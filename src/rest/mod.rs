@@ -39,6 +39,7 @@
 //!        ["maxAffected", rows]  ["setHeader", name, value]
 //! ```
 
+use crate::json::put;
 use crate::prelude::*;
 
 mod reply;
@@ -538,10 +539,10 @@ fn opt_text(v: Option<&Value>) -> Result<Option<&str>, &'static str> {
 /// The error of a call that could not be sent (bad input): `{ name, message, details, hint, code }`.
 pub(crate) fn error_map(message: String, details: &str, hint: &str) -> Map<String, Value> {
     let mut e = Map::new();
-    e.insert("name".into(), "PostgrestError".into());
-    e.insert("message".into(), message.into());
-    e.insert("details".into(), details.into());
-    e.insert("hint".into(), hint.into());
-    e.insert("code".into(), "".into());
+    put(&mut e, "name", "PostgrestError".into());
+    put(&mut e, "message", message.into());
+    put(&mut e, "details", details.into());
+    put(&mut e, "hint", hint.into());
+    put(&mut e, "code", "".into());
     e
 }

@@ -8,6 +8,7 @@
 //! body (or `{ message }`) as `body`, which the shim hides under `error.data` for pages written
 //! against the SDK we replace (`error.data.message`).
 
+use crate::json::put;
 use crate::prelude::*;
 use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
@@ -41,15 +42,15 @@ pub fn failed(c: &Ctx, message: &str, code: &str) -> Outcome {
 /// Bad arguments: a `StorageError`, nothing sent.
 pub fn input_error(message: &str, exists: bool) -> Outcome {
     let mut e = Map::new();
-    e.insert("name".into(), "StorageError".into());
-    e.insert("message".into(), message.into());
-    e.insert("body".into(), message_body(message, None));
+    put(&mut e, "name", "StorageError".into());
+    put(&mut e, "message", message.into());
+    put(&mut e, "body", message_body(message, None));
     failure(e, exists)
 }
 
 fn result(data: Value) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("data".into(), data);
+    put(&mut m, "data", data);
     m
 }
 
@@ -65,18 +66,18 @@ fn failure(error: Map<String, Value>, exists: bool) -> Outcome {
 fn message_body(message: &str, code: Option<&str>) -> Value {
     let mut b = Map::new();
     if let Some(c) = code {
-        b.insert("error".into(), c.into());
+        put(&mut b, "error", c.into());
     }
-    b.insert("message".into(), message.into());
+    put(&mut b, "message", message.into());
     Value::Object(b)
 }
 
 fn unknown(message: &str, code: Option<&str>, exists: bool) -> Outcome {
     let mut e = Map::new();
-    e.insert("name".into(), "StorageUnknownError".into());
-    e.insert("message".into(), message.into());
-    e.insert("originalError".into(), message_body(message, code));
-    e.insert("body".into(), message_body(message, code));
+    put(&mut e, "name", "StorageUnknownError".into());
+    put(&mut e, "message", message.into());
+    put(&mut e, "originalError", message_body(message, code));
+    put(&mut e, "body", message_body(message, code));
     failure(e, exists)
 }
 
@@ -106,20 +107,20 @@ fn error_message(m: &Map<String, Value>) -> String {
 fn api_error(r: &Response, exists: bool) -> Outcome {
     let status = r.status;
     let mut e = Map::new();
-    e.insert("name".into(), "StorageApiError".into());
+    put(&mut e, "name", "StorageApiError".into());
     let body = r.body.and_then(|b| serde_json::from_str::<Value>(b).ok());
     let (message, status_code, body) = match body {
         Some(Value::Object(m)) => {
             let status_code =
                 text(m.get("statusCode")).or_else(|| text(m.get("code"))).unwrap_or_else(|| status.to_string());
             if let Some(Value::String(code)) = m.get("code") {
-                e.insert("code".into(), code.as_str().into());
+                put(&mut e, "code", code.as_str().into());
             }
             let message = error_message(&m);
             let mut m = m;
             // `error.data.message` is what pages written for the SDK we replace read.
             if !m.get("message").is_some_and(Value::is_string) {
-                m.insert("message".into(), message.as_str().into());
+                put(&mut m, "message", message.as_str().into());
             }
             (message, status_code, Value::Object(m))
         }
@@ -129,17 +130,17 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
     // A body that is not a JSON object (a gateway's HTML page): what storage-api would have said.
     let body = if body.is_null() {
         let mut b = Map::new();
-        b.insert("statusCode".into(), status_code.as_str().into());
-        b.insert("error".into(), "HTTP error".into());
-        b.insert("message".into(), message.as_str().into());
+        put(&mut b, "statusCode", status_code.as_str().into());
+        put(&mut b, "error", "HTTP error".into());
+        put(&mut b, "message", message.as_str().into());
         Value::Object(b)
     } else {
         body
     };
-    e.insert("message".into(), message.into());
-    e.insert("status".into(), status.into());
-    e.insert("statusCode".into(), status_code.into());
-    e.insert("body".into(), body);
+    put(&mut e, "message", message.into());
+    put(&mut e, "status", status.into());
+    put(&mut e, "statusCode", status_code.into());
+    put(&mut e, "body", body);
     failure(e, exists)
 }
 
@@ -172,9 +173,9 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
             }
             None => {
                 let mut e = Map::new();
-                e.insert("name".into(), "StorageError".into());
-                e.insert("message".into(), "No token returned by API".into());
-                e.insert("body".into(), v);
+                put(&mut e, "name", "StorageError".into());
+                put(&mut e, "message", "No token returned by API".into());
+                put(&mut e, "body", v);
                 failure(e, false)
             }
         },
@@ -192,7 +193,7 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
                         .map(|s| signed_url(storage, s, bucket, item.get("path").and_then(Value::as_str), extra));
                     out.push(match item {
                         Value::Object(mut m) => {
-                            m.insert("signedUrl".into(), url.map_or(Value::Null, Value::String));
+                            put(&mut m, "signedUrl", url.map_or(Value::Null, Value::String));
                             Value::Object(m)
                         }
                         other => other,
