@@ -21,7 +21,6 @@
 //!   cause refresh storms or early sign-outs;
 //! - a failed sign-in leaves the current session alone.
 
-use crate::json::put;
 use crate::prelude::*;
 use alloc::collections::VecDeque;
 
@@ -1271,22 +1270,29 @@ impl Client {
     /// API version that makes GoTrue answer with string error codes, then the user's
     /// `global.headers` (which win).
     fn headers_with(&self, bearer: Option<&str>, has_body: bool) -> Map<String, Value> {
-        let mut h = Map::new();
-        put(&mut h, "apikey", self.key.clone().into());
-        put(&mut h, "Authorization", format!("Bearer {}", bearer.unwrap_or(&self.key)).into());
-        put(&mut h, "X-Client-Info", format!("supabase-wechat/{VERSION}").into());
-        put(&mut h, "X-Supabase-Api-Version", "2024-01-01".into());
+        let mut h: Vec<(String, String)> = vec![
+            ("apikey".into(), self.key.clone()),
+            ("Authorization".into(), format!("Bearer {}", bearer.unwrap_or(&self.key))),
+            ("X-Client-Info".into(), format!("supabase-wechat/{VERSION}")),
+            ("X-Supabase-Api-Version".into(), "2024-01-01".into()),
+        ];
         if has_body {
-            put(&mut h, "Content-Type", "application/json;charset=UTF-8".into());
+            h.push(("Content-Type".into(), "application/json;charset=UTF-8".into()));
         }
         for (k, v) in &self.headers {
             if bearer.is_some() && k.eq_ignore_ascii_case("authorization") {
                 continue; // the user's own token beats a global Authorization header
             }
-            h.retain(|existing, _| !existing.eq_ignore_ascii_case(k));
-            h.insert(k.clone(), v.clone().into());
+            h.retain(|(existing, _)| !existing.eq_ignore_ascii_case(k));
+            h.push((k.clone(), v.clone()));
         }
-        h
+        // Names are unique (case-insensitively) by now. A Vec, not `Map::retain`, which links
+        // the B-tree's removal and rebalancing (~3 KB of wasm).
+        let mut map = Map::new();
+        for (k, v) in h {
+            map.insert(k, Value::String(v));
+        }
+        map
     }
 }
 

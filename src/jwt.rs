@@ -38,8 +38,8 @@ pub fn exp(token: &str) -> Option<i64> {
 
 /// The `sub` claim (the user id), if it is a non-empty string.
 pub fn sub(token: &str) -> Option<String> {
-    match decode_claims(token)?.remove("sub") {
-        Some(Value::String(s)) if !s.is_empty() => Some(s),
+    match decode_claims(token)?.get("sub") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         _ => None,
     }
 }
