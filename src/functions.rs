@@ -16,10 +16,10 @@
 
 use crate::json::put;
 use crate::prelude::*;
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use serde_json::{Map, Value};
 
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Outcome, Read, Reply, Response, Transport};
+use crate::percent;
 use crate::url::encode_query_value;
 
 /// What `finish` needs to know about the request.
@@ -35,10 +35,12 @@ const FETCH_ERROR: &str = "Failed to send a request to the Edge Function";
 const BAD_JSON: &str = "Edge Function returned a body that is not valid JSON (Content-Type: application/json)";
 
 /// WHATWG URL's path percent-encode set, plus `\` (which `new URL` would turn into `/`).
-const PATH: &AsciiSet =
-    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}').add(b'\\');
+fn path_set(b: u8) -> bool {
+    percent::whatwg_path(b) || b == b'\\'
+}
+const PATH: percent::Set = path_set;
 /// WHATWG URL's special-query percent-encode set.
-const QUERY: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'\'');
+const QUERY: percent::Set = percent::whatwg_query;
 
 /// Methods `wx.request` can send (PATCH works on devices though undocumented).
 const METHODS: [&str; 7] = ["POST", "GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -222,16 +224,16 @@ fn is_dot_segment(seg: &str) -> bool {
 }
 
 /// Percent-encodes `s` with `set`, and a `%` that does not start an escape as `%25`.
-fn encode(s: &str, set: &'static AsciiSet) -> String {
+fn encode(s: &str, set: percent::Set) -> String {
     let mut out = String::with_capacity(s.len());
     let mut from = 0;
     for (i, _) in s.match_indices('%') {
-        out.extend(utf8_percent_encode(s.get(from..i).unwrap_or(""), set));
+        percent::encode_into(&mut out, s.get(from..i).unwrap_or(""), set);
         let escape = s.as_bytes().get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
         out.push_str(if escape { "%" } else { "%25" });
         from = i + 1;
     }
-    out.extend(utf8_percent_encode(s.get(from..).unwrap_or(""), set));
+    percent::encode_into(&mut out, s.get(from..).unwrap_or(""), set);
     out
 }
 

@@ -35,6 +35,7 @@ mod float;
 pub mod functions;
 mod json;
 pub mod jwt;
+mod percent;
 pub mod pkce;
 pub mod requests;
 pub mod rest;

@@ -5,13 +5,10 @@
 //! caller passes arrives at the server unchanged.
 
 use crate::prelude::*;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Everything but `A-Z a-z 0-9 - _ . ~` is encoded.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-
 pub fn encode_query_value(v: &str) -> String {
-    utf8_percent_encode(v, QUERY_VALUE).to_string()
+    crate::percent::encode(v, crate::percent::not_unreserved)
 }
 
 /// A validated project URL: `http(s)://host[:port][/path]`, without a trailing slash.

@@ -7,44 +7,20 @@
 //! (`getPublicUrl`, which must answer synchronously) applies the same rules.
 
 use crate::prelude::*;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
+use crate::percent::{self, uri, uri_component};
 use crate::url::encode_query_value;
 
-/// What `encodeURIComponent` leaves alone: `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
-
-/// What `encodeURI` leaves alone (the above plus URL syntax): only for a signed URL whose shape
-/// the core does not recognise, which storage-js would pass through `encodeURI` too.
-const URI: &AsciiSet = &SEGMENT
-    .remove(b';')
-    .remove(b',')
-    .remove(b'/')
-    .remove(b'?')
-    .remove(b':')
-    .remove(b'@')
-    .remove(b'&')
-    .remove(b'=')
-    .remove(b'+')
-    .remove(b'$')
-    .remove(b'#');
-
+/// `encodeURIComponent`.
 pub fn encode_segment(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
+    percent::encode(s, uri_component)
 }
 
+/// `encodeURI`: only for a signed URL whose shape the core does not recognise, which
+/// storage-js would pass through `encodeURI` too.
 pub fn encode_uri(s: &str) -> String {
-    utf8_percent_encode(s, URI).to_string()
+    percent::encode(s, uri)
 }
 
 /// `a/b c/#1` -> `a/b%20c/%231`.
@@ -54,7 +30,7 @@ pub fn encode_path(path: &str) -> String {
         if i > 0 {
             out.push('/');
         }
-        out.extend(utf8_percent_encode(seg, SEGMENT));
+        percent::encode_into(&mut out, seg, uri_component);
     }
     out
 }

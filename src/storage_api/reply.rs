@@ -10,7 +10,6 @@
 
 use crate::json::put;
 use crate::prelude::*;
-use percent_encoding::percent_decode_str;
 use serde_json::{Map, Value};
 
 use super::paths::{encode_path, encode_segment, encode_uri, query};
@@ -217,8 +216,8 @@ fn token_of(url: &str) -> Option<String> {
         .rev()
         .find(|&i| b.get(i..i + 6) == Some(b"token=") && matches!(b.get(i - 1), Some(b'?' | b'&')))?;
     let raw = url.get(at + 6..)?.split('&').next()?;
-    let token = percent_decode_str(raw).decode_utf8().ok()?;
-    (!token.is_empty()).then(|| token.into_owned())
+    let token = String::from_utf8(crate::percent::decode(raw, false)).ok()?;
+    (!token.is_empty()).then_some(token)
 }
 
 /// A signed download URL. storage-api returns `/object/sign/<bucket>/<name as stored>?token=`
