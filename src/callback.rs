@@ -115,7 +115,7 @@ impl CallbackParams {
         let mut int = |name: &str, q: &mut Option<i64>, f: Option<i64>| {
             if let Some(f) = f {
                 if let Some(old) = q.replace(f) {
-                    displaced.push((name.to_owned(), old.to_string()));
+                    displaced.push((name.to_owned(), crate::text::decimal(old)));
                 }
             }
         };

@@ -532,7 +532,7 @@ impl Client {
             Ok(Value::Array(a)) => a,
             _ => Vec::new(),
         };
-        let arg = |i: usize| args.get(i).map_or_else(|| "null".to_owned(), |v| v.to_string());
+        let arg = |i: usize| args.get(i).map_or_else(|| "null".to_owned(), crate::text::json);
         let text = |i: usize| args.get(i).and_then(Value::as_str).unwrap_or("").to_owned();
         let user = |save| Step::User { save };
         let p0 = || requests::params(&arg(0), method);
@@ -1040,7 +1040,7 @@ impl Client {
     fn send_refresh(&mut self, _now_ms: f64) {
         let Some(r) = self.refresh.as_mut() else { return };
         r.attempt = r.attempt.saturating_add(1);
-        let body = requests::object(vec![("refresh_token", Some(Value::String(r.token.clone())))]).to_string();
+        let body = crate::text::json(&requests::object(vec![("refresh_token", Some(Value::String(r.token.clone())))]));
         let id = self.next_id.wrapping_add(1);
         self.next_id = id;
         if let Some(r) = self.refresh.as_mut() {

@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Outcome, Read, Reply, Response, Transport};
 use crate::percent;
+use crate::text;
 use crate::url::encode_query_value;
 
 /// What `finish` needs to know about the request.
@@ -151,8 +152,8 @@ fn headers_of(v: Option<&Value>) -> Result<Vec<(String, String)>, String> {
         let value = match v {
             Value::Null => continue,
             Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => text::json(n),
+            Value::Bool(b) => text::boolean(*b),
             _ => return Err(format!("functions.invoke: the value of header \"{k}\" must be a string")),
         };
         if k.is_empty() || !k.bytes().all(is_token_byte) {
@@ -290,7 +291,7 @@ fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
             Value::String(s) => s.clone(),
             Value::Array(a) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
             Value::Null => continue,
-            other => other.to_string(),
+            other => text::json(other),
         };
         headers.insert(k.to_ascii_lowercase(), Value::String(value));
     }

@@ -41,6 +41,7 @@ pub mod requests;
 pub mod rest;
 pub mod session;
 pub mod storage_api;
+mod text;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]

@@ -19,6 +19,7 @@
 
 use crate::json::put;
 use crate::prelude::*;
+use crate::text;
 
 pub mod paths;
 mod reply;
@@ -155,7 +156,7 @@ fn post(url: String, kind: Kind) -> DataRequest {
 #[inline(never)]
 fn with_json(mut r: DataRequest, body: Value) -> DataRequest {
     r.headers.push(("Content-Type".into(), "application/json".into()));
-    r.body = Body::Text(body.to_string());
+    r.body = Body::Text(text::json(&body));
     r
 }
 
@@ -189,8 +190,8 @@ fn object_url(s: &str, a: &Args, route: &str) -> Result<String, String> {
 fn plain_text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(text::json(n)),
+        Value::Bool(b) => Some(text::boolean(*b)),
         _ => None,
     }
 }
@@ -313,11 +314,11 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
     r.timeout = timeout_of(opts);
     if method == "POST" || signed {
         let upsert = matches!(opts.get("upsert"), Some(Value::Bool(true)));
-        r.headers.push(("x-upsert".into(), upsert.to_string()));
+        r.headers.push(("x-upsert".into(), text::boolean(upsert)));
     }
     let cache = plain_text(opts.get("cacheControl")).filter(|c| !c.is_empty()).unwrap_or_else(|| "3600".into());
     let given_type = opts.get("contentType").and_then(Value::as_str).filter(|t| !t.is_empty());
-    let metadata = opts.get("metadata").filter(|m| m.is_object()).map(Value::to_string);
+    let metadata = opts.get("metadata").filter(|m| m.is_object()).map(text::json);
     r.body = Body::Payload;
     match src {
         Source::File(temp) => {

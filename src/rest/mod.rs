@@ -41,6 +41,7 @@
 
 use crate::json::put;
 use crate::prelude::*;
+pub(crate) use crate::text::cat;
 
 mod reply;
 pub mod url;
@@ -503,15 +504,6 @@ impl Headers {
     fn get(&self, name: &str) -> Option<&str> {
         self.list.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
-}
-
-/// The concatenation of `parts` (smaller wasm than `format!`).
-pub(crate) fn cat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).fold(0, usize::saturating_add));
-    for p in parts {
-        out.push_str(p);
-    }
-    out
 }
 
 fn arr(v: Option<&Value>) -> Option<&[Value]> {

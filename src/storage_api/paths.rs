@@ -89,7 +89,7 @@ pub fn query(pairs: &[(&str, String)]) -> String {
 pub fn truthy_text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) if n.as_f64().is_some_and(|f| f != 0.0) => Some(n.to_string()),
+        Value::Number(n) if n.as_f64().is_some_and(|f| f != 0.0) => Some(crate::text::json(n)),
         _ => None,
     }
 }

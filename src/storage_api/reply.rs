@@ -10,6 +10,7 @@
 
 use crate::json::put;
 use crate::prelude::*;
+use crate::text;
 use serde_json::{Map, Value};
 
 use super::paths::{encode_path, encode_segment, encode_uri, query};
@@ -84,7 +85,7 @@ fn unknown(message: &str, code: Option<&str>, exists: bool) -> Outcome {
 fn text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(text::json(n)),
         _ => None,
     }
 }
@@ -100,7 +101,7 @@ fn error_message(m: &Map<String, Value>) -> String {
     if let Some(Value::String(s)) = m.get("error").and_then(|e| e.get("message")) {
         return s.clone();
     }
-    Value::Object(m.clone()).to_string()
+    text::json(m)
 }
 
 fn api_error(r: &Response, exists: bool) -> Outcome {
@@ -111,7 +112,7 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
     let (message, status_code, body) = match body {
         Some(Value::Object(m)) => {
             let status_code =
-                text(m.get("statusCode")).or_else(|| text(m.get("code"))).unwrap_or_else(|| status.to_string());
+                text(m.get("statusCode")).or_else(|| text(m.get("code"))).unwrap_or_else(|| text::decimal(status));
             if let Some(Value::String(code)) = m.get("code") {
                 put(&mut e, "code", code.as_str().into());
             }
@@ -123,8 +124,8 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
             }
             (message, status_code, Value::Object(m))
         }
-        Some(Value::String(s)) if !s.is_empty() => (s, status.to_string(), Value::Null),
-        _ => (format!("HTTP {status} error"), status.to_string(), Value::Null),
+        Some(Value::String(s)) if !s.is_empty() => (s, text::decimal(status), Value::Null),
+        _ => (format!("HTTP {status} error"), text::decimal(status), Value::Null),
     };
     // A body that is not a JSON object (a gateway's HTML page): what storage-api would have said.
     let body = if body.is_null() {
