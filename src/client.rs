@@ -22,6 +22,7 @@
 //! - a failed sign-in leaves the current session alone.
 
 use crate::prelude::*;
+use crate::text::cat;
 use alloc::collections::VecDeque;
 
 use serde::Serialize;
@@ -158,7 +159,15 @@ impl Output {
         match self {
             Output::Done { op, data, error } => {
                 let error = serde_json::to_string(error).unwrap_or_else(|_| "null".to_owned());
-                format!(r#"{{"type":"done","op":{op},"data":{},"error":{error}}}"#, data.text())
+                cat(&[
+                    "{\"type\":\"done\",\"op\":",
+                    &crate::text::decimal(*op),
+                    ",\"data\":",
+                    data.text(),
+                    ",\"error\":",
+                    &error,
+                    "}",
+                ])
             }
             other => serde_json::to_string(other).unwrap_or_default(),
         }
@@ -298,16 +307,16 @@ impl Client {
             .unwrap_or_else(|| "sb-auth-token".to_owned());
         let root = base.as_ref().map(|b| b.url.clone()).unwrap_or_default();
         let endpoints = Endpoints {
-            rest: format!("{root}/rest/v1"),
-            storage: format!("{root}/storage/v1"),
-            functions: format!("{root}/functions/v1"),
+            rest: cat(&[&root, "/rest/v1"]),
+            storage: cat(&[&root, "/storage/v1"]),
+            functions: cat(&[&root, "/functions/v1"]),
             // supabase-js' default, and what the SDK we replace always sent.
             schema: Some(opts.schema.clone().unwrap_or_else(|| "public".to_owned())),
             headers: opts.headers.clone(),
         };
         Client {
             endpoints,
-            auth_url: base.as_ref().map(|b| format!("{}/auth/v1", b.url)).unwrap_or_default(),
+            auth_url: base.as_ref().map(|b| cat(&[&b.url, "/auth/v1"])).unwrap_or_default(),
             host: base.map(|b| b.host).unwrap_or_default(),
             key: key.to_owned(),
             storage_key,
@@ -336,7 +345,7 @@ impl Client {
 
     /// Where the PKCE verifier of `signInWithOAuth` is kept.
     pub fn verifier_key(&self) -> String {
-        format!("{}-code-verifier", self.storage_key)
+        cat(&[&self.storage_key, "-code-verifier"])
     }
 
     /// Whether the shim should read and write storage (`auth.persistSession`).
@@ -609,7 +618,7 @@ impl Client {
                 self.finish(
                     op,
                     Json("null".into()),
-                    Some(AuthError::invalid_input(format!("unknown auth method {method}"))),
+                    Some(AuthError::invalid_input(cat(&["unknown auth method ", method]))),
                 );
                 op
             }
@@ -853,7 +862,7 @@ impl Client {
             (None, Some(value)) => self.stored_raw = Some(value),
             (Some(msg), Some(_)) => self.log(
                 "warn",
-                format!("the session could not be saved in wx storage ({msg}); it is kept in memory for this run"),
+                cat(&["the session could not be saved in wx storage (", msg, "); it is kept in memory for this run"]),
             ),
         }
     }
@@ -878,7 +887,7 @@ impl Client {
                 Some(session) => self.commit(op, session, AuthEvent::SignedIn),
                 None => match parse_user(body) {
                     Some(user) => {
-                        let data = format!(r#"{{"user":{},"session":null}}"#, user_text(&user));
+                        let data = cat(&["{\"user\":", &user_text(&user), ",\"session\":null}"]);
                         self.finish(op, Json(data), None);
                     }
                     None => self.finish(op, empty_session_data(), Some(invalid_token_response())),
@@ -889,7 +898,7 @@ impl Client {
                     if save {
                         self.update_user_in_session(user.clone());
                     }
-                    self.finish(op, Json(format!(r#"{{"user":{}}}"#, user_text(&user))), None);
+                    self.finish(op, Json(cat(&["{\"user\":", &user_text(&user), "}"])), None);
                 }
                 None => self.finish(op, Json(r#"{"user":null}"#.into()), Some(invalid_user_response())),
             },
@@ -985,7 +994,7 @@ impl Client {
         self.replace_session(Some(session));
         self.save();
         self.emit(event);
-        let data = format!(r#"{{"user":{},"session":{}}}"#, user, self.session_json.as_deref().unwrap_or("null"));
+        let data = cat(&["{\"user\":", &user, ",\"session\":", self.session_json.as_deref().unwrap_or("null"), "}"]);
         self.finish(op, Json(data), None);
     }
 
@@ -1029,7 +1038,7 @@ impl Client {
 
     fn start_refresh(&mut self, token: String, now_ms: f64) {
         if let Some(e) = self.config_error.clone() {
-            self.log("warn", format!("cannot refresh the session: {}", e.message));
+            self.log("warn", cat(&["cannot refresh the session: ", &e.message]));
             return;
         }
         self.refresh =
@@ -1047,7 +1056,7 @@ impl Client {
             r.req = Some(id);
         }
         self.pending.push((id, Pending::Refresh));
-        let url = format!("{}/token?grant_type=refresh_token", self.auth_url);
+        let url = cat(&[&self.auth_url, "/token?grant_type=refresh_token"]);
         let headers = self.headers_with(None, true);
         self.out.push_back(Output::Http(HttpRequest {
             id,
@@ -1080,10 +1089,10 @@ impl Client {
         }
         let Some(r) = self.refresh.take() else { return };
         if is_definitive(&err) && self.session.as_ref().is_some_and(|s| s.refresh_token == r.token) {
-            self.log("warn", format!("the session has ended ({}); signing out", err.code.as_deref().unwrap_or("")));
+            self.log("warn", cat(&["the session has ended (", err.code.as_deref().unwrap_or(""), "); signing out"]));
             self.clear_session(true);
         } else {
-            self.log("warn", format!("refreshing the session failed ({}); the session is kept", err.message));
+            self.log("warn", cat(&["refreshing the session failed (", &err.message, "); the session is kept"]));
         }
         for w in r.waiters {
             self.resolve_waiter(w, Some(&err), now_ms);
@@ -1100,7 +1109,7 @@ impl Client {
             (Waiter::Refreshed(op), Some(s)) if err.is_none() => {
                 let user = s.user.as_ref().map(user_text).unwrap_or_else(|| "null".into());
                 let data =
-                    format!(r#"{{"user":{},"session":{}}}"#, user, self.session_json.as_deref().unwrap_or("null"));
+                    cat(&["{\"user\":", &user, ",\"session\":", self.session_json.as_deref().unwrap_or("null"), "}"]);
                 self.finish(op, Json(data), None);
             }
             (Waiter::Refreshed(op), _) => {
@@ -1125,7 +1134,7 @@ impl Client {
             // failing beats silently answering as anon (RLS would hide the user's rows).
             (Waiter::Data(op, req), None) => {
                 let why = err.map_or_else(|| "no usable access token".to_owned(), |e| e.message.clone());
-                let msg = format!("the session could not be refreshed, so the request was not sent: {why}");
+                let msg = cat(&["the session could not be refreshed, so the request was not sent: ", &why]);
                 self.finish_data(op, &req.reply.failed(&msg, "session_refresh_failed"));
             }
         }
@@ -1176,7 +1185,7 @@ impl Client {
     }
 
     fn finish_session(&mut self, op: u32, error: Option<AuthError>) {
-        let data = format!(r#"{{"session":{}}}"#, self.session_json.as_deref().unwrap_or("null"));
+        let data = cat(&["{\"session\":", self.session_json.as_deref().unwrap_or("null"), "}"]);
         self.finish(op, Json(data), error);
     }
 
@@ -1200,7 +1209,7 @@ impl Client {
             headers.push(("apikey".into(), self.key.clone()));
         }
         if !has(&headers, "authorization") {
-            headers.push(("Authorization".into(), format!("Bearer {}", bearer.unwrap_or(&self.key))));
+            headers.push(("Authorization".into(), cat(&["Bearer ", bearer.unwrap_or(&self.key)])));
         }
         let timeout = match (req.timeout, &req.transport) {
             (Some(t), _) => t,
@@ -1254,7 +1263,7 @@ impl Client {
         let id = self.next_id();
         let body = call.body.as_ref().map(|b| serde_json::to_string(b).unwrap_or_default());
         let headers = self.headers_with(bearer, body.is_some());
-        let url = format!("{}{}", self.auth_url, call.path);
+        let url = cat(&[&self.auth_url, &call.path]);
         self.pending.push((id, Pending::Op(op, call.step)));
         self.out.push_back(Output::Http(HttpRequest {
             id,
@@ -1272,8 +1281,8 @@ impl Client {
     fn headers_with(&self, bearer: Option<&str>, has_body: bool) -> Map<String, Value> {
         let mut h: Vec<(String, String)> = vec![
             ("apikey".into(), self.key.clone()),
-            ("Authorization".into(), format!("Bearer {}", bearer.unwrap_or(&self.key))),
-            ("X-Client-Info".into(), format!("supabase-wechat/{VERSION}")),
+            ("Authorization".into(), cat(&["Bearer ", bearer.unwrap_or(&self.key)])),
+            ("X-Client-Info".into(), cat(&["supabase-wechat/", VERSION])),
             ("X-Supabase-Api-Version".into(), "2024-01-01".into()),
         ];
         if has_body {

@@ -13,6 +13,7 @@
 
 use crate::json::put;
 use crate::prelude::*;
+use crate::text::cat;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -204,7 +205,7 @@ pub struct Endpoints {
 pub fn unknown(api: &str, method: &str) -> Outcome {
     let mut error = Map::new();
     put(&mut error, "name", "Error".into());
-    put(&mut error, "message", format!("supabase-wechat: unknown method {api}.{method}").into());
+    put(&mut error, "message", cat(&["supabase-wechat: unknown method ", api, ".", method]).into());
     let mut result = Map::new();
     put(&mut result, "data", Value::Null);
     Outcome { result, take: None, error: Some(error) }

@@ -5,6 +5,7 @@
 //! exchange is auth-js' `handleError` table (`lib/fetch.ts`), ported and tested as a table.
 
 use crate::prelude::*;
+use crate::text::{cat, decimal};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -76,7 +77,12 @@ impl AuthError {
         } else {
             "The network request failed; check the network and try again"
         };
-        Self::new(ErrorKind::AuthRetryableFetchError, format!("{sentence} ({detail})"), Some(0), Some("network_error"))
+        Self::new(
+            ErrorKind::AuthRetryableFetchError,
+            cat(&[sentence, " (", detail, ")"]),
+            Some(0),
+            Some("network_error"),
+        )
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -116,7 +122,7 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
     });
 
     if is_retryable_status(status) {
-        let msg = message.unwrap_or_else(|| format!("HTTP {status} from the Auth server"));
+        let msg = message.unwrap_or_else(|| cat(&["HTTP ", &decimal(status), " from the Auth server"]));
         return AuthError { name: ErrorKind::AuthRetryableFetchError, message: msg, status: Some(status), code };
     }
     // Not JSON at all (an HTML error page, garbage): auth-js' AuthUnknownError. JSON without a
@@ -125,7 +131,7 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
         let snippet: String = body.chars().take(120).collect();
         return AuthError::new(
             ErrorKind::AuthUnknownError,
-            format!("unexpected reply from the Auth server (HTTP {status}): {snippet}"),
+            cat(&["unexpected reply from the Auth server (HTTP ", &decimal(status), "): ", &snippet]),
             Some(status),
             None,
         );

@@ -16,6 +16,7 @@
 
 use crate::json::put;
 use crate::prelude::*;
+use crate::text::cat;
 use serde_json::{Map, Value};
 
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Outcome, Read, Reply, Response, Transport};
@@ -98,7 +99,7 @@ fn invoke(args: &[Value], ep: &Endpoints) -> Result<DataRequest, String> {
             Some(_) if url.ends_with('?') || url.ends_with('&') => "",
             Some(_) => "&",
         };
-        url = format!("{url}{sep}forceFunctionRegion={}", encode_query_value(r));
+        url = cat(&[&url, sep, "forceFunctionRegion=", &encode_query_value(r)]);
     }
     headers.extend(caller);
 
@@ -119,11 +120,9 @@ fn method_of(v: Option<&Value>) -> Result<&'static str, String> {
     match v {
         None | Some(Value::Null) => Ok("POST"),
         Some(Value::String(s)) if s.is_empty() => Ok("POST"),
-        Some(Value::String(s)) => {
-            METHODS.iter().find(|m| m.eq_ignore_ascii_case(s)).copied().ok_or_else(|| {
-                format!("functions.invoke: unsupported method \"{s}\" (use one of {})", METHODS.join(", "))
-            })
-        }
+        Some(Value::String(s)) => METHODS.iter().find(|m| m.eq_ignore_ascii_case(s)).copied().ok_or_else(|| {
+            cat(&["functions.invoke: unsupported method \"", s, "\" (use one of ", &METHODS.join(", "), ")"])
+        }),
         Some(_) => Err("functions.invoke: options.method must be a string such as \"POST\"".into()),
     }
 }
@@ -135,7 +134,7 @@ fn body_kind(v: Option<&Value>) -> Result<Option<&'static str>, String> {
         Some("json") => Ok(Some("application/json")),
         Some("text") => Ok(Some("text/plain")),
         Some("binary") => Ok(Some("application/octet-stream")),
-        Some(other) => Err(format!("functions.invoke: unknown body kind \"{other}\"")),
+        Some(other) => Err(cat(&["functions.invoke: unknown body kind \"", other, "\""])),
     }
 }
 
@@ -154,13 +153,13 @@ fn headers_of(v: Option<&Value>) -> Result<Vec<(String, String)>, String> {
             Value::String(s) => s.clone(),
             Value::Number(n) => text::json(n),
             Value::Bool(b) => text::boolean(*b),
-            _ => return Err(format!("functions.invoke: the value of header \"{k}\" must be a string")),
+            _ => return Err(cat(&["functions.invoke: the value of header \"", k, "\" must be a string"])),
         };
         if k.is_empty() || !k.bytes().all(is_token_byte) {
-            return Err(format!("functions.invoke: \"{k}\" is not a valid header name"));
+            return Err(cat(&["functions.invoke: \"", k, "\" is not a valid header name"]));
         }
         if value.contains(['\r', '\n', '\0']) {
-            return Err(format!("functions.invoke: the value of header \"{k}\" contains a line break"));
+            return Err(cat(&["functions.invoke: the value of header \"", k, "\" contains a line break"]));
         }
         out.push((k.clone(), value));
     }
@@ -195,16 +194,18 @@ fn target(name: &str, ep: &Endpoints) -> Result<String, String> {
     };
     let path = path.trim_start_matches('/');
     if path.is_empty() {
-        return Err(format!("functions.invoke: \"{name}\" names no function"));
+        return Err(cat(&["functions.invoke: \"", name, "\" names no function"]));
     }
     // `.` and `..` segments would be resolved by the URL parser (and proxies) to paths outside
     // /functions/v1, e.g. `../rest/v1/...`.
     if path.split('/').any(is_dot_segment) {
-        return Err(format!(
-            "functions.invoke: \"{name}\" is not a function name (\".\" and \"..\" segments are not allowed)"
-        ));
+        return Err(cat(&[
+            "functions.invoke: \"",
+            name,
+            "\" is not a function name (\".\" and \"..\" segments are not allowed)",
+        ]));
     }
-    let mut url = format!("{}/{}", ep.functions, encode(path, PATH));
+    let mut url = cat(&[&ep.functions, "/", &encode(path, PATH)]);
     if let Some(q) = query {
         url.push('?');
         url.push_str(&encode(q, QUERY));
@@ -214,7 +215,7 @@ fn target(name: &str, ep: &Endpoints) -> Result<String, String> {
 
 fn encode_url(url: &str) -> String {
     match url.split_once('?') {
-        Some((p, q)) => format!("{}?{}", encode(p, PATH), encode(q, QUERY)),
+        Some((p, q)) => cat(&[&encode(p, PATH), "?", &encode(q, QUERY)]),
         None => encode(url, PATH),
     }
 }

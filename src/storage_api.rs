@@ -20,6 +20,7 @@
 use crate::json::put;
 use crate::prelude::*;
 use crate::text;
+use crate::text::cat;
 
 pub mod paths;
 mod reply;
@@ -269,16 +270,19 @@ fn source(v: Option<&Value>) -> Result<Source, String> {
             _ => Err("Invalid file: the temp file path is empty".into()),
         },
         Some("buffer") => Ok(Source::Buffer(field("name").map(str::to_owned))),
-        Some("unreadable") => Err(format!(
-            "Could not read the file \"{}\" ({})",
+        Some("unreadable") => Err(cat(&[
+            "Could not read the file \"",
             field("path").unwrap_or(""),
-            field("reason").unwrap_or("unknown reason")
-        )),
-        _ => Err(format!(
-            "Invalid file: expected {{ tempFilePath }} (wx.chooseMedia), {{ path }} (wx.chooseMessageFile), a temp file \
-             path or an ArrayBuffer (got {})",
-            field("type").unwrap_or("nothing")
-        )),
+            "\" (",
+            field("reason").unwrap_or("unknown reason"),
+            ")",
+        ])),
+        _ => Err(cat(&[
+            "Invalid file: expected { tempFilePath } (wx.chooseMedia), { path } (wx.chooseMessageFile), a temp file \
+             path or an ArrayBuffer (got ",
+            field("type").unwrap_or("nothing"),
+            ")",
+        ])),
     }
 }
 
@@ -324,9 +328,13 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
         Source::File(temp) => {
             if method != "POST" || signed {
                 // wx.uploadFile can only POST; the shim reads the file for PUT requests.
-                return Err(format!(
-                    "Invalid file: a {method} upload needs the file's bytes (got the temp file \"{temp}\")"
-                ));
+                return Err(cat(&[
+                    "Invalid file: a ",
+                    method,
+                    " upload needs the file's bytes (got the temp file \"",
+                    &temp,
+                    "\")",
+                ]));
             }
             let mut form = vec![("cacheControl".to_owned(), cache)];
             // WeChat chooses the file part's own Content-Type; storage-api prefers this field.
@@ -345,7 +353,7 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
                 .or_else(|| paths::guess_content_type(&path))
                 .or_else(|| name.as_deref().and_then(paths::guess_content_type))
                 .unwrap_or("application/octet-stream");
-            r.headers.push(("cache-control".into(), format!("max-age={cache}")));
+            r.headers.push(("cache-control".into(), cat(&["max-age=", &cache])));
             r.headers.push(("content-type".into(), guessed.into()));
             if let Some(m) = metadata {
                 r.headers.push(("x-metadata".into(), crate::base64::encode(m.as_bytes(), false)));
@@ -413,7 +421,7 @@ fn signed_extra(opts: Opts) -> String {
     if q.is_empty() {
         String::new()
     } else {
-        format!("&{}", query(&q))
+        cat(&["&", &query(&q)])
     }
 }
 

@@ -45,7 +45,12 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
                     put(&mut e, "code", "PGRST116".into());
                     e.insert(
                         "details".into(),
-                        format!("Results contain {n} rows, application/vnd.pgrst.object+json requires 1 row").into(),
+                        cat(&[
+                            "Results contain ",
+                            &crate::text::decimal(n),
+                            " rows, application/vnd.pgrst.object+json requires 1 row",
+                        ])
+                        .into(),
                     );
                     put(&mut e, "hint", Value::Null);
                     put(&mut e, "message", "JSON object requested, multiple (or no) rows returned".into());

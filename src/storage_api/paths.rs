@@ -7,6 +7,7 @@
 //! (`getPublicUrl`, which must answer synchronously) applies the same rules.
 
 use crate::prelude::*;
+use crate::text::cat;
 use serde_json::Value;
 
 use crate::percent::{self, uri, uri_component};
@@ -46,7 +47,7 @@ pub fn object_path(v: Option<&Value>) -> Result<String, String> {
     let mut clean = String::with_capacity(s.len());
     for seg in s.split('/') {
         if seg == "." || seg == ".." {
-            return Err(format!("Invalid path \"{s}\": \".\" and \"..\" segments are not allowed"));
+            return Err(cat(&["Invalid path \"", s, "\": \".\" and \"..\" segments are not allowed"]));
         }
         if !seg.is_empty() {
             if !clean.is_empty() {
@@ -56,7 +57,7 @@ pub fn object_path(v: Option<&Value>) -> Result<String, String> {
         }
     }
     if clean.is_empty() {
-        return Err(format!("Invalid path \"{s}\": it names no object"));
+        return Err(cat(&["Invalid path \"", s, "\": it names no object"]));
     }
     Ok(clean)
 }
@@ -65,7 +66,7 @@ pub fn object_path(v: Option<&Value>) -> Result<String, String> {
 pub fn bucket_id(v: Option<&Value>) -> Result<String, String> {
     match v.and_then(Value::as_str) {
         Some(s) if !s.is_empty() && s != "." && s != ".." && !s.contains('/') => Ok(s.to_owned()),
-        Some(s) => Err(format!("Invalid bucket id \"{s}\"")),
+        Some(s) => Err(cat(&["Invalid bucket id \"", s, "\""])),
         None => Err("Invalid bucket id: expected a string".into()),
     }
 }

@@ -11,6 +11,7 @@
 use crate::json::put;
 use crate::prelude::*;
 use crate::text;
+use crate::text::cat;
 use serde_json::{Map, Value};
 
 use super::paths::{encode_path, encode_segment, encode_uri, query};
@@ -125,7 +126,7 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
             (message, status_code, Value::Object(m))
         }
         Some(Value::String(s)) if !s.is_empty() => (s, text::decimal(status), Value::Null),
-        _ => (format!("HTTP {status} error"), text::decimal(status), Value::Null),
+        _ => (cat(&["HTTP ", &text::decimal(status), " error"]), text::decimal(status), Value::Null),
     };
     // A body that is not a JSON object (a gateway's HTML page): what storage-api would have said.
     let body = if body.is_null() {
@@ -168,7 +169,7 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
         Kind::Info => ok(camelize(v)),
         Kind::SignedUploadUrl { url, path } => match v.get("url").and_then(Value::as_str).and_then(token_of) {
             Some(token) => {
-                let signed = format!("{url}?{}", query(&[("token", token.clone())]));
+                let signed = cat(&[url, "?", &query(&[("token", token.clone())])]);
                 ok(object(vec![("signedUrl", signed.into()), ("path", path.as_str().into()), ("token", token.into())]))
             }
             None => {
@@ -230,14 +231,17 @@ fn signed_url(storage: &str, server: &str, bucket: &str, path: Option<&str>, ext
     let before = server.split('?').next().unwrap_or("");
     let route = before.as_bytes().windows(6).position(|w| w == b"/sign/").and_then(|i| before.get(..i + 6));
     match (route, token_of(server), path) {
-        (Some(route), Some(token), Some(path)) => format!(
-            "{storage}{}{}/{}?{}{extra}",
-            encode_uri(route),
-            encode_segment(bucket),
-            encode_path(path),
-            query(&[("token", token)])
-        ),
-        _ => format!("{storage}{}{extra}", encode_uri(server)),
+        (Some(route), Some(token), Some(path)) => cat(&[
+            storage,
+            &encode_uri(route),
+            &encode_segment(bucket),
+            "/",
+            &encode_path(path),
+            "?",
+            &query(&[("token", token)]),
+            extra,
+        ]),
+        _ => cat(&[storage, &encode_uri(server), extra]),
     }
 }
 
