@@ -143,7 +143,7 @@ pub fn parse(url: &str) -> CallbackParams {
     };
     let query = match before_fragment.split_once('?') {
         Some((_, q)) => Some(q),
-        None if fragment.is_none() && url.contains('=') && !url.contains("://") => Some(url),
+        None if fragment.is_none() && url.contains('=') && !crate::text::contains(url, "://") => Some(url),
         None => None,
     };
     let fragment = fragment.map(|f| match f.split_once('?') {

@@ -711,7 +711,13 @@ impl Client {
         let verifier = verifier
             .and_then(|v| serde_json::from_str::<Value>(v).ok())
             .and_then(|v| v.as_str().map(str::to_owned))
-            .map(|v| v.trim_end_matches("/recovery").to_owned());
+            .map(|mut v| {
+                // `trim_end_matches("/recovery")`
+                while let Some(rest) = v.strip_suffix("/recovery") {
+                    v = rest.to_owned();
+                }
+                v
+            });
         let built = match verifier {
             Some(v) => requests::exchange_code(auth_code, &v),
             None => Err(AuthError::new(

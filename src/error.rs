@@ -72,7 +72,7 @@ impl AuthError {
     /// The message is a sentence; WeChat's errMsg follows in brackets for the developer.
     pub fn transport(err_msg: &str) -> Self {
         let detail = if err_msg.is_empty() { "request:fail" } else { err_msg };
-        let sentence = if detail.contains("timeout") {
+        let sentence = if crate::text::contains(detail, "timeout") {
             "The server did not answer in time; check the network and try again"
         } else {
             "The network request failed; check the network and try again"

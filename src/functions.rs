@@ -221,8 +221,7 @@ fn encode_url(url: &str) -> String {
 }
 
 fn is_dot_segment(seg: &str) -> bool {
-    let s = seg.to_ascii_lowercase().replace("%2e", ".");
-    s == "." || s == ".."
+    matches!(seg.to_ascii_lowercase().as_str(), "." | "%2e" | ".." | ".%2e" | "%2e." | "%2e%2e")
 }
 
 /// Percent-encodes `s` with `set`, and a `%` that does not start an escape as `%25`.
@@ -312,8 +311,9 @@ fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
 /// No HTTP status came back (`code` `network_error`: `message` ends with wx's `errMsg` in
 /// parentheses), or the request was not sent (`session_refresh_failed`, `invalid_config`).
 pub fn failed(_c: &Ctx, message: &str, code: &str) -> Outcome {
-    let err_msg = match (code, message.split_once(" (")) {
-        ("network_error", Some((_, detail))) => detail.strip_suffix(')').unwrap_or(detail),
+    let detail = text::find(message, " (").and_then(|i| message.get(i + 2..));
+    let err_msg = match (code, detail) {
+        ("network_error", Some(detail)) => detail.strip_suffix(')').unwrap_or(detail),
         _ => message,
     };
     let mut context = Map::new();

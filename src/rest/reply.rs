@@ -160,7 +160,9 @@ fn body_error(v: Value, text: &str) -> Map<String, Value> {
 pub fn lenient_json(text: &str) -> Option<Value> {
     match serde_json::from_str(text) {
         Ok(v) => Some(v),
-        Err(_) if text.contains("\\u") => serde_json::from_str(&replace_lone_surrogate_escapes(text)).ok(),
+        Err(_) if crate::text::contains(text, "\\u") => {
+            serde_json::from_str(&replace_lone_surrogate_escapes(text)).ok()
+        }
         Err(_) => None,
     }
 }

@@ -31,7 +31,7 @@ impl Url {
         // The URL parser drops every ASCII tab and newline, then trims C0 controls and spaces.
         let cleaned: String = input.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
         let trimmed = cleaned.trim_matches(|c: char| c <= ' ');
-        let (origin, rest) = match trimmed.find("://") {
+        let (origin, rest) = match crate::text::find(trimmed, "://") {
             Some(i) => {
                 let after = i.saturating_add(3);
                 let tail = trimmed.get(after..).unwrap_or("");
