@@ -124,11 +124,16 @@ pub enum Output {
         level: &'static str,
         message: String,
     },
-    /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`].
-    #[serde(skip_serializing)]
+    /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`], which
+    /// writes this variant itself. Through serde it is only its tag: `skip_serializing` on the
+    /// variant would make serializing it an error, and building a serde_json error links its
+    /// message parsing (a string search, slicing and integer parsing: ~8 KB of wasm).
     Done {
+        #[serde(skip)]
         op: u32,
+        #[serde(skip)]
         data: Json,
+        #[serde(skip)]
         error: Option<AuthError>,
     },
 }
