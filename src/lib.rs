@@ -25,7 +25,6 @@ mod prelude {
     pub use alloc::vec::Vec;
 }
 
-mod base64;
 pub mod callback;
 pub mod client;
 pub mod data;

@@ -2,6 +2,8 @@
 //! S256 challenge. The core has no RNG of its own: the shim passes random bytes in.
 
 use crate::prelude::*;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use sha2::{Digest, Sha256};
 
 /// At least this many random bytes make a verifier (hex: 64+ characters, within 43..=128).
@@ -23,5 +25,5 @@ pub fn verifier(random: &[u8]) -> Option<String> {
 
 /// `BASE64URL-ENCODE(SHA256(ASCII(verifier)))`, without padding.
 pub fn challenge_s256(verifier: &str) -> String {
-    crate::base64::encode(&Sha256::digest(verifier.as_bytes()), true)
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }

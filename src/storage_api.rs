@@ -25,6 +25,8 @@ use crate::text::cat;
 pub mod paths;
 mod reply;
 
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Read, Reply, Transport};
@@ -356,7 +358,7 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
             r.headers.push(("cache-control".into(), cat(&["max-age=", &cache])));
             r.headers.push(("content-type".into(), guessed.into()));
             if let Some(m) = metadata {
-                r.headers.push(("x-metadata".into(), crate::base64::encode(m.as_bytes(), false)));
+                r.headers.push(("x-metadata".into(), STANDARD.encode(m)));
             }
         }
     }
