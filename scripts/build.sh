@@ -25,9 +25,11 @@ RUSTFLAGS="-C target-cpu=mvp -C link-arg=--initial-memory=$INITIAL_MEMORY --cfg 
 wasm-bindgen --target nodejs --no-typescript --remove-name-section --remove-producers-section \
   --out-dir "$OUT" target/wasm-mvp/wasm32-unknown-unknown/release/supabase_wechat.wasm
 
+# --flatten --rereloop before -Oz: binaryen rebuilds each function's control flow from scratch,
+# which -Oz then shrinks further than it can the LLVM output (~1.5 KB of wasm, ~0.6 KB br).
 "$WASM_OPT" "$OUT/supabase_wechat_bg.wasm" \
   --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals \
-  -Oz --signext-lowering --llvm-memory-copy-fill-lowering --llvm-nontrapping-fptoint-lowering \
+  --flatten --rereloop -Oz -Oz --signext-lowering --llvm-memory-copy-fill-lowering --llvm-nontrapping-fptoint-lowering \
   -o "$OUT/lowered.wasm"
 # Second pass with only MVP features: binaryen's validator rejects anything non-MVP left over.
 # Exported globals are removed (iOS WXWebAssembly does not support exporting a Global).

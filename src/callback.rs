@@ -19,9 +19,8 @@
 //! malformed escape (`%`, `%4`, `%zz`) is kept as it is, and bytes that are not UTF-8 become
 //! U+FFFD. Nothing here panics.
 
-use std::borrow::Cow;
-
-use percent_encoding::percent_decode_str;
+use crate::percent;
+use crate::prelude::*;
 use serde::Serialize;
 
 /// The parameters of a redirect URL. Named fields are `None` when absent or empty; every other
@@ -116,7 +115,7 @@ impl CallbackParams {
         let mut int = |name: &str, q: &mut Option<i64>, f: Option<i64>| {
             if let Some(f) = f {
                 if let Some(old) = q.replace(f) {
-                    displaced.push((name.to_owned(), old.to_string()));
+                    displaced.push((name.to_owned(), crate::text::decimal(old)));
                 }
             }
         };
@@ -144,7 +143,7 @@ pub fn parse(url: &str) -> CallbackParams {
     };
     let query = match before_fragment.split_once('?') {
         Some((_, q)) => Some(q),
-        None if fragment.is_none() && url.contains('=') && !url.contains("://") => Some(url),
+        None if fragment.is_none() && url.contains('=') && !crate::text::contains(url, "://") => Some(url),
         None => None,
     };
     let fragment = fragment.map(|f| match f.split_once('?') {
@@ -170,14 +169,8 @@ fn read_part(part: Option<&str>) -> CallbackParams {
 fn pairs(s: &str) -> impl Iterator<Item = (String, String)> + '_ {
     s.split('&').filter(|seg| !seg.is_empty()).map(|seg| {
         let (k, v) = seg.split_once('=').unwrap_or((seg, ""));
-        (form_decode(k), form_decode(v))
+        (percent::form_decode(k), percent::form_decode(v))
     })
-}
-
-/// `application/x-www-form-urlencoded` decoding: `+` is a space, then `%XX`, lossy UTF-8.
-fn form_decode(s: &str) -> String {
-    let spaced: Cow<'_, str> = if s.contains('+') { Cow::Owned(s.replace('+', " ")) } else { Cow::Borrowed(s) };
-    percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
 }
 
 #[cfg(test)]

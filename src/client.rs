@@ -21,13 +21,16 @@
 //!   cause refresh storms or early sign-outs;
 //! - a failed sign-in leaves the current session alone.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use crate::text::cat;
+use alloc::collections::VecDeque;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Facts, Outcome, Read, Reply, Response, Transport};
 use crate::error::{self, AuthError, ErrorKind};
+use crate::float;
 use crate::requests::{self, Bearer, Call, Scope, Step};
 use crate::session::{Session, User};
 use crate::url::BaseUrl;
@@ -121,11 +124,16 @@ pub enum Output {
         level: &'static str,
         message: String,
     },
-    /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`].
-    #[serde(skip_serializing)]
+    /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`], which
+    /// writes this variant itself. Through serde it is only its tag: `skip_serializing` on the
+    /// variant would make serializing it an error, and building a serde_json error links its
+    /// message parsing (a string search, slicing and integer parsing: ~8 KB of wasm).
     Done {
+        #[serde(skip)]
         op: u32,
+        #[serde(skip)]
         data: Json,
+        #[serde(skip)]
         error: Option<AuthError>,
     },
 }
@@ -156,7 +164,15 @@ impl Output {
         match self {
             Output::Done { op, data, error } => {
                 let error = serde_json::to_string(error).unwrap_or_else(|_| "null".to_owned());
-                format!(r#"{{"type":"done","op":{op},"data":{},"error":{error}}}"#, data.text())
+                cat(&[
+                    "{\"type\":\"done\",\"op\":",
+                    &crate::text::decimal(*op),
+                    ",\"data\":",
+                    data.text(),
+                    ",\"error\":",
+                    &error,
+                    "}",
+                ])
             }
             other => serde_json::to_string(other).unwrap_or_default(),
         }
@@ -296,16 +312,16 @@ impl Client {
             .unwrap_or_else(|| "sb-auth-token".to_owned());
         let root = base.as_ref().map(|b| b.url.clone()).unwrap_or_default();
         let endpoints = Endpoints {
-            rest: format!("{root}/rest/v1"),
-            storage: format!("{root}/storage/v1"),
-            functions: format!("{root}/functions/v1"),
+            rest: cat(&[&root, "/rest/v1"]),
+            storage: cat(&[&root, "/storage/v1"]),
+            functions: cat(&[&root, "/functions/v1"]),
             // supabase-js' default, and what the SDK we replace always sent.
             schema: Some(opts.schema.clone().unwrap_or_else(|| "public".to_owned())),
             headers: opts.headers.clone(),
         };
         Client {
             endpoints,
-            auth_url: base.as_ref().map(|b| format!("{}/auth/v1", b.url)).unwrap_or_default(),
+            auth_url: base.as_ref().map(|b| cat(&[&b.url, "/auth/v1"])).unwrap_or_default(),
             host: base.map(|b| b.host).unwrap_or_default(),
             key: key.to_owned(),
             storage_key,
@@ -334,7 +350,7 @@ impl Client {
 
     /// Where the PKCE verifier of `signInWithOAuth` is kept.
     pub fn verifier_key(&self) -> String {
-        format!("{}-code-verifier", self.storage_key)
+        cat(&[&self.storage_key, "-code-verifier"])
     }
 
     /// Whether the shim should read and write storage (`auth.persistSession`).
@@ -392,7 +408,7 @@ impl Client {
     fn tick(&mut self, now_ms: f64) {
         self.next_tick = Some(now_ms + TICK_MS);
         let Some(s) = self.session.as_ref() else { return };
-        let ticks_left = ((expires_at_ms(s) - now_ms) / TICK_MS).floor();
+        let ticks_left = float::floor((expires_at_ms(s) - now_ms) / TICK_MS);
         if ticks_left <= TICK_THRESHOLD && self.refresh.is_none() {
             let token = s.refresh_token.clone();
             self.start_refresh(token, now_ms);
@@ -530,7 +546,7 @@ impl Client {
             Ok(Value::Array(a)) => a,
             _ => Vec::new(),
         };
-        let arg = |i: usize| args.get(i).map_or_else(|| "null".to_owned(), |v| v.to_string());
+        let arg = |i: usize| args.get(i).map_or_else(|| "null".to_owned(), crate::text::json);
         let text = |i: usize| args.get(i).and_then(Value::as_str).unwrap_or("").to_owned();
         let user = |save| Step::User { save };
         let p0 = || requests::params(&arg(0), method);
@@ -607,7 +623,7 @@ impl Client {
                 self.finish(
                     op,
                     Json("null".into()),
-                    Some(AuthError::invalid_input(format!("unknown auth method {method}"))),
+                    Some(AuthError::invalid_input(cat(&["unknown auth method ", method]))),
                 );
                 op
             }
@@ -700,7 +716,13 @@ impl Client {
         let verifier = verifier
             .and_then(|v| serde_json::from_str::<Value>(v).ok())
             .and_then(|v| v.as_str().map(str::to_owned))
-            .map(|v| v.trim_end_matches("/recovery").to_owned());
+            .map(|mut v| {
+                // `trim_end_matches("/recovery")`
+                while let Some(rest) = v.strip_suffix("/recovery") {
+                    v = rest.to_owned();
+                }
+                v
+            });
         let built = match verifier {
             Some(v) => requests::exchange_code(auth_code, &v),
             None => Err(AuthError::new(
@@ -851,7 +873,7 @@ impl Client {
             (None, Some(value)) => self.stored_raw = Some(value),
             (Some(msg), Some(_)) => self.log(
                 "warn",
-                format!("the session could not be saved in wx storage ({msg}); it is kept in memory for this run"),
+                cat(&["the session could not be saved in wx storage (", msg, "); it is kept in memory for this run"]),
             ),
         }
     }
@@ -876,7 +898,7 @@ impl Client {
                 Some(session) => self.commit(op, session, AuthEvent::SignedIn),
                 None => match parse_user(body) {
                     Some(user) => {
-                        let data = format!(r#"{{"user":{},"session":null}}"#, user_text(&user));
+                        let data = cat(&["{\"user\":", &user_text(&user), ",\"session\":null}"]);
                         self.finish(op, Json(data), None);
                     }
                     None => self.finish(op, empty_session_data(), Some(invalid_token_response())),
@@ -887,7 +909,7 @@ impl Client {
                     if save {
                         self.update_user_in_session(user.clone());
                     }
-                    self.finish(op, Json(format!(r#"{{"user":{}}}"#, user_text(&user))), None);
+                    self.finish(op, Json(cat(&["{\"user\":", &user_text(&user), "}"])), None);
                 }
                 None => self.finish(op, Json(r#"{"user":null}"#.into()), Some(invalid_user_response())),
             },
@@ -983,7 +1005,7 @@ impl Client {
         self.replace_session(Some(session));
         self.save();
         self.emit(event);
-        let data = format!(r#"{{"user":{},"session":{}}}"#, user, self.session_json.as_deref().unwrap_or("null"));
+        let data = cat(&["{\"user\":", &user, ",\"session\":", self.session_json.as_deref().unwrap_or("null"), "}"]);
         self.finish(op, Json(data), None);
     }
 
@@ -1027,7 +1049,7 @@ impl Client {
 
     fn start_refresh(&mut self, token: String, now_ms: f64) {
         if let Some(e) = self.config_error.clone() {
-            self.log("warn", format!("cannot refresh the session: {}", e.message));
+            self.log("warn", cat(&["cannot refresh the session: ", &e.message]));
             return;
         }
         self.refresh =
@@ -1038,14 +1060,14 @@ impl Client {
     fn send_refresh(&mut self, _now_ms: f64) {
         let Some(r) = self.refresh.as_mut() else { return };
         r.attempt = r.attempt.saturating_add(1);
-        let body = requests::object(vec![("refresh_token", Some(Value::String(r.token.clone())))]).to_string();
+        let body = crate::text::json(&requests::object(vec![("refresh_token", Some(Value::String(r.token.clone())))]));
         let id = self.next_id.wrapping_add(1);
         self.next_id = id;
         if let Some(r) = self.refresh.as_mut() {
             r.req = Some(id);
         }
         self.pending.push((id, Pending::Refresh));
-        let url = format!("{}/token?grant_type=refresh_token", self.auth_url);
+        let url = cat(&[&self.auth_url, "/token?grant_type=refresh_token"]);
         let headers = self.headers_with(None, true);
         self.out.push_back(Output::Http(HttpRequest {
             id,
@@ -1071,17 +1093,17 @@ impl Client {
         let Some(r) = self.refresh.as_mut() else { return };
         r.req = None;
         let retryable = err.kind() == ErrorKind::AuthRetryableFetchError;
-        let delay = RETRY_BASE_MS * 2f64.powi(i32::try_from(r.attempt.saturating_sub(1)).unwrap_or(16).min(16));
+        let delay = RETRY_BASE_MS * f64::from(1u32 << r.attempt.saturating_sub(1).min(16));
         if retryable && now_ms + delay - r.started_ms < RETRY_BUDGET_MS {
             r.retry_at = Some(now_ms + delay);
             return;
         }
         let Some(r) = self.refresh.take() else { return };
         if is_definitive(&err) && self.session.as_ref().is_some_and(|s| s.refresh_token == r.token) {
-            self.log("warn", format!("the session has ended ({}); signing out", err.code.as_deref().unwrap_or("")));
+            self.log("warn", cat(&["the session has ended (", err.code.as_deref().unwrap_or(""), "); signing out"]));
             self.clear_session(true);
         } else {
-            self.log("warn", format!("refreshing the session failed ({}); the session is kept", err.message));
+            self.log("warn", cat(&["refreshing the session failed (", &err.message, "); the session is kept"]));
         }
         for w in r.waiters {
             self.resolve_waiter(w, Some(&err), now_ms);
@@ -1098,7 +1120,7 @@ impl Client {
             (Waiter::Refreshed(op), Some(s)) if err.is_none() => {
                 let user = s.user.as_ref().map(user_text).unwrap_or_else(|| "null".into());
                 let data =
-                    format!(r#"{{"user":{},"session":{}}}"#, user, self.session_json.as_deref().unwrap_or("null"));
+                    cat(&["{\"user\":", &user, ",\"session\":", self.session_json.as_deref().unwrap_or("null"), "}"]);
                 self.finish(op, Json(data), None);
             }
             (Waiter::Refreshed(op), _) => {
@@ -1123,7 +1145,7 @@ impl Client {
             // failing beats silently answering as anon (RLS would hide the user's rows).
             (Waiter::Data(op, req), None) => {
                 let why = err.map_or_else(|| "no usable access token".to_owned(), |e| e.message.clone());
-                let msg = format!("the session could not be refreshed, so the request was not sent: {why}");
+                let msg = cat(&["the session could not be refreshed, so the request was not sent: ", &why]);
                 self.finish_data(op, &req.reply.failed(&msg, "session_refresh_failed"));
             }
         }
@@ -1174,7 +1196,7 @@ impl Client {
     }
 
     fn finish_session(&mut self, op: u32, error: Option<AuthError>) {
-        let data = format!(r#"{{"session":{}}}"#, self.session_json.as_deref().unwrap_or("null"));
+        let data = cat(&["{\"session\":", self.session_json.as_deref().unwrap_or("null"), "}"]);
         self.finish(op, Json(data), error);
     }
 
@@ -1198,7 +1220,7 @@ impl Client {
             headers.push(("apikey".into(), self.key.clone()));
         }
         if !has(&headers, "authorization") {
-            headers.push(("Authorization".into(), format!("Bearer {}", bearer.unwrap_or(&self.key))));
+            headers.push(("Authorization".into(), cat(&["Bearer ", bearer.unwrap_or(&self.key)])));
         }
         let timeout = match (req.timeout, &req.transport) {
             (Some(t), _) => t,
@@ -1210,13 +1232,18 @@ impl Client {
             Body::Text(t) => (Some(t), false),
             Body::Payload => (None, true),
         };
+        // A loop, not `collect()`: `BTreeMap::from_iter` links a stable sort (~3 KB of wasm).
+        let mut header_map = Map::new();
+        for (k, v) in headers {
+            header_map.insert(k, Value::String(v));
+        }
         self.pending.push((id, Pending::Data(op, req.reply)));
         self.out.push_back(Output::Fetch(FetchRequest {
             id,
             op,
             method: req.method,
             url: req.url,
-            headers: headers.into_iter().map(|(k, v)| (k, Value::String(v))).collect(),
+            headers: header_map,
             body,
             payload,
             transport: req.transport,
@@ -1247,7 +1274,7 @@ impl Client {
         let id = self.next_id();
         let body = call.body.as_ref().map(|b| serde_json::to_string(b).unwrap_or_default());
         let headers = self.headers_with(bearer, body.is_some());
-        let url = format!("{}{}", self.auth_url, call.path);
+        let url = cat(&[&self.auth_url, &call.path]);
         self.pending.push((id, Pending::Op(op, call.step)));
         self.out.push_back(Output::Http(HttpRequest {
             id,
@@ -1263,22 +1290,29 @@ impl Client {
     /// API version that makes GoTrue answer with string error codes, then the user's
     /// `global.headers` (which win).
     fn headers_with(&self, bearer: Option<&str>, has_body: bool) -> Map<String, Value> {
-        let mut h = Map::new();
-        h.insert("apikey".into(), self.key.clone().into());
-        h.insert("Authorization".into(), format!("Bearer {}", bearer.unwrap_or(&self.key)).into());
-        h.insert("X-Client-Info".into(), format!("supabase-wechat/{VERSION}").into());
-        h.insert("X-Supabase-Api-Version".into(), "2024-01-01".into());
+        let mut h: Vec<(String, String)> = vec![
+            ("apikey".into(), self.key.clone()),
+            ("Authorization".into(), cat(&["Bearer ", bearer.unwrap_or(&self.key)])),
+            ("X-Client-Info".into(), cat(&["supabase-wechat/", VERSION])),
+            ("X-Supabase-Api-Version".into(), "2024-01-01".into()),
+        ];
         if has_body {
-            h.insert("Content-Type".into(), "application/json;charset=UTF-8".into());
+            h.push(("Content-Type".into(), "application/json;charset=UTF-8".into()));
         }
         for (k, v) in &self.headers {
             if bearer.is_some() && k.eq_ignore_ascii_case("authorization") {
                 continue; // the user's own token beats a global Authorization header
             }
-            h.retain(|existing, _| !existing.eq_ignore_ascii_case(k));
-            h.insert(k.clone(), v.clone().into());
+            h.retain(|(existing, _)| !existing.eq_ignore_ascii_case(k));
+            h.push((k.clone(), v.clone()));
         }
-        h
+        // Names are unique (case-insensitively) by now. A Vec, not `Map::retain`, which links
+        // the B-tree's removal and rebalancing (~3 KB of wasm).
+        let mut map = Map::new();
+        for (k, v) in h {
+            map.insert(k, Value::String(v));
+        }
+        map
     }
 }
 

@@ -11,6 +11,9 @@
 //! bearer (the user's token through the single-flight refresh, else the anon key) and the
 //! user's `global.headers`, sends it, and hands the reply back to the module through [`Reply`].
 
+use crate::json::put;
+use crate::prelude::*;
+use crate::text::cat;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -135,9 +138,9 @@ pub struct Outcome {
 impl Outcome {
     pub fn to_json(&self) -> String {
         let mut o = Map::new();
-        o.insert("result".into(), Value::Object(self.result.clone()));
-        o.insert("take".into(), self.take.map_or(Value::Null, |t| Value::String(t.into())));
-        o.insert("error".into(), self.error.clone().map_or(Value::Null, Value::Object));
+        put(&mut o, "result", Value::Object(self.result.clone()));
+        put(&mut o, "take", self.take.map_or(Value::Null, |t| Value::String(t.into())));
+        put(&mut o, "error", self.error.clone().map_or(Value::Null, Value::Object));
         serde_json::to_string(&Value::Object(o)).unwrap_or_else(|_| "null".into())
     }
 }
@@ -201,10 +204,10 @@ pub struct Endpoints {
 /// The outcome of a call to an API or method that does not exist.
 pub fn unknown(api: &str, method: &str) -> Outcome {
     let mut error = Map::new();
-    error.insert("name".into(), "Error".into());
-    error.insert("message".into(), format!("supabase-wechat: unknown method {api}.{method}").into());
+    put(&mut error, "name", "Error".into());
+    put(&mut error, "message", cat(&["supabase-wechat: unknown method ", api, ".", method]).into());
     let mut result = Map::new();
-    result.insert("data".into(), Value::Null);
+    put(&mut result, "data", Value::Null);
     Outcome { result, take: None, error: Some(error) }
 }
 

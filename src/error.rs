@@ -4,6 +4,8 @@
 //! supabase-js / `supabase-wechat-stable-v2` keep working. The classification of a failed HTTP
 //! exchange is auth-js' `handleError` table (`lib/fetch.ts`), ported and tested as a table.
 
+use crate::prelude::*;
+use crate::text::{cat, decimal};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -70,12 +72,17 @@ impl AuthError {
     /// The message is a sentence; WeChat's errMsg follows in brackets for the developer.
     pub fn transport(err_msg: &str) -> Self {
         let detail = if err_msg.is_empty() { "request:fail" } else { err_msg };
-        let sentence = if detail.contains("timeout") {
+        let sentence = if crate::text::contains(detail, "timeout") {
             "The server did not answer in time; check the network and try again"
         } else {
             "The network request failed; check the network and try again"
         };
-        Self::new(ErrorKind::AuthRetryableFetchError, format!("{sentence} ({detail})"), Some(0), Some("network_error"))
+        Self::new(
+            ErrorKind::AuthRetryableFetchError,
+            cat(&[sentence, " (", detail, ")"]),
+            Some(0),
+            Some("network_error"),
+        )
     }
 
     pub fn kind(&self) -> ErrorKind {
@@ -115,7 +122,7 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
     });
 
     if is_retryable_status(status) {
-        let msg = message.unwrap_or_else(|| format!("HTTP {status} from the Auth server"));
+        let msg = message.unwrap_or_else(|| cat(&["HTTP ", &decimal(status), " from the Auth server"]));
         return AuthError { name: ErrorKind::AuthRetryableFetchError, message: msg, status: Some(status), code };
     }
     // Not JSON at all (an HTML error page, garbage): auth-js' AuthUnknownError. JSON without a
@@ -124,7 +131,7 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
         let snippet: String = body.chars().take(120).collect();
         return AuthError::new(
             ErrorKind::AuthUnknownError,
-            format!("unexpected reply from the Auth server (HTTP {status}): {snippet}"),
+            cat(&["unexpected reply from the Auth server (HTTP ", &decimal(status), "): ", &snippet]),
             Some(status),
             None,
         );

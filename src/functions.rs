@@ -14,10 +14,14 @@
 //!   (strictly: a body that is not JSON is a `FunctionsError`, as `response.json()` rejects),
 //!   `application/octet-stream` and `application/pdf` the ArrayBuffer, anything else text.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use crate::json::put;
+use crate::prelude::*;
+use crate::text::cat;
 use serde_json::{Map, Value};
 
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Outcome, Read, Reply, Response, Transport};
+use crate::percent;
+use crate::text;
 use crate::url::encode_query_value;
 
 /// What `finish` needs to know about the request.
@@ -33,10 +37,12 @@ const FETCH_ERROR: &str = "Failed to send a request to the Edge Function";
 const BAD_JSON: &str = "Edge Function returned a body that is not valid JSON (Content-Type: application/json)";
 
 /// WHATWG URL's path percent-encode set, plus `\` (which `new URL` would turn into `/`).
-const PATH: &AsciiSet =
-    &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}').add(b'\\');
+fn path_set(b: u8) -> bool {
+    percent::whatwg_path(b) || b == b'\\'
+}
+const PATH: percent::Set = path_set;
 /// WHATWG URL's special-query percent-encode set.
-const QUERY: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'\'');
+const QUERY: percent::Set = percent::whatwg_query;
 
 /// Methods `wx.request` can send (PATCH works on devices though undocumented).
 const METHODS: [&str; 7] = ["POST", "GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -93,7 +99,7 @@ fn invoke(args: &[Value], ep: &Endpoints) -> Result<DataRequest, String> {
             Some(_) if url.ends_with('?') || url.ends_with('&') => "",
             Some(_) => "&",
         };
-        url = format!("{url}{sep}forceFunctionRegion={}", encode_query_value(r));
+        url = cat(&[&url, sep, "forceFunctionRegion=", &encode_query_value(r)]);
     }
     headers.extend(caller);
 
@@ -114,11 +120,9 @@ fn method_of(v: Option<&Value>) -> Result<&'static str, String> {
     match v {
         None | Some(Value::Null) => Ok("POST"),
         Some(Value::String(s)) if s.is_empty() => Ok("POST"),
-        Some(Value::String(s)) => {
-            METHODS.iter().find(|m| m.eq_ignore_ascii_case(s)).copied().ok_or_else(|| {
-                format!("functions.invoke: unsupported method \"{s}\" (use one of {})", METHODS.join(", "))
-            })
-        }
+        Some(Value::String(s)) => METHODS.iter().find(|m| m.eq_ignore_ascii_case(s)).copied().ok_or_else(|| {
+            cat(&["functions.invoke: unsupported method \"", s, "\" (use one of ", &METHODS.join(", "), ")"])
+        }),
         Some(_) => Err("functions.invoke: options.method must be a string such as \"POST\"".into()),
     }
 }
@@ -130,7 +134,7 @@ fn body_kind(v: Option<&Value>) -> Result<Option<&'static str>, String> {
         Some("json") => Ok(Some("application/json")),
         Some("text") => Ok(Some("text/plain")),
         Some("binary") => Ok(Some("application/octet-stream")),
-        Some(other) => Err(format!("functions.invoke: unknown body kind \"{other}\"")),
+        Some(other) => Err(cat(&["functions.invoke: unknown body kind \"", other, "\""])),
     }
 }
 
@@ -147,15 +151,15 @@ fn headers_of(v: Option<&Value>) -> Result<Vec<(String, String)>, String> {
         let value = match v {
             Value::Null => continue,
             Value::String(s) => s.clone(),
-            Value::Number(n) => n.to_string(),
-            Value::Bool(b) => b.to_string(),
-            _ => return Err(format!("functions.invoke: the value of header \"{k}\" must be a string")),
+            Value::Number(n) => text::json(n),
+            Value::Bool(b) => text::boolean(*b),
+            _ => return Err(cat(&["functions.invoke: the value of header \"", k, "\" must be a string"])),
         };
         if k.is_empty() || !k.bytes().all(is_token_byte) {
-            return Err(format!("functions.invoke: \"{k}\" is not a valid header name"));
+            return Err(cat(&["functions.invoke: \"", k, "\" is not a valid header name"]));
         }
         if value.contains(['\r', '\n', '\0']) {
-            return Err(format!("functions.invoke: the value of header \"{k}\" contains a line break"));
+            return Err(cat(&["functions.invoke: the value of header \"", k, "\" contains a line break"]));
         }
         out.push((k.clone(), value));
     }
@@ -170,7 +174,7 @@ fn is_token_byte(b: u8) -> bool {
 fn timeout_of(v: Option<&Value>) -> Option<u32> {
     let t = v.and_then(Value::as_f64).filter(|t| t.is_finite() && *t > 0.0)?;
     // In range by the clamp, so the cast is exact after `ceil`.
-    Some(t.ceil().clamp(TIMEOUT_MIN_MS, TIMEOUT_MAX_MS) as u32)
+    Some(crate::float::ceil(t).clamp(TIMEOUT_MIN_MS, TIMEOUT_MAX_MS) as u32)
 }
 
 /// The request URL for `name`: a full `http(s)://` URL as it is, otherwise
@@ -190,16 +194,18 @@ fn target(name: &str, ep: &Endpoints) -> Result<String, String> {
     };
     let path = path.trim_start_matches('/');
     if path.is_empty() {
-        return Err(format!("functions.invoke: \"{name}\" names no function"));
+        return Err(cat(&["functions.invoke: \"", name, "\" names no function"]));
     }
     // `.` and `..` segments would be resolved by the URL parser (and proxies) to paths outside
     // /functions/v1, e.g. `../rest/v1/...`.
     if path.split('/').any(is_dot_segment) {
-        return Err(format!(
-            "functions.invoke: \"{name}\" is not a function name (\".\" and \"..\" segments are not allowed)"
-        ));
+        return Err(cat(&[
+            "functions.invoke: \"",
+            name,
+            "\" is not a function name (\".\" and \"..\" segments are not allowed)",
+        ]));
     }
-    let mut url = format!("{}/{}", ep.functions, encode(path, PATH));
+    let mut url = cat(&[&ep.functions, "/", &encode(path, PATH)]);
     if let Some(q) = query {
         url.push('?');
         url.push_str(&encode(q, QUERY));
@@ -209,27 +215,26 @@ fn target(name: &str, ep: &Endpoints) -> Result<String, String> {
 
 fn encode_url(url: &str) -> String {
     match url.split_once('?') {
-        Some((p, q)) => format!("{}?{}", encode(p, PATH), encode(q, QUERY)),
+        Some((p, q)) => cat(&[&encode(p, PATH), "?", &encode(q, QUERY)]),
         None => encode(url, PATH),
     }
 }
 
 fn is_dot_segment(seg: &str) -> bool {
-    let s = seg.to_ascii_lowercase().replace("%2e", ".");
-    s == "." || s == ".."
+    matches!(seg.to_ascii_lowercase().as_str(), "." | "%2e" | ".." | ".%2e" | "%2e." | "%2e%2e")
 }
 
 /// Percent-encodes `s` with `set`, and a `%` that does not start an escape as `%25`.
-fn encode(s: &str, set: &'static AsciiSet) -> String {
+fn encode(s: &str, set: percent::Set) -> String {
     let mut out = String::with_capacity(s.len());
     let mut from = 0;
     for (i, _) in s.match_indices('%') {
-        out.extend(utf8_percent_encode(s.get(from..i).unwrap_or(""), set));
+        percent::encode_into(&mut out, s.get(from..i).unwrap_or(""), set);
         let escape = s.as_bytes().get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
         out.push_str(if escape { "%" } else { "%25" });
         from = i + 1;
     }
-    out.extend(utf8_percent_encode(s.get(from..).unwrap_or(""), set));
+    percent::encode_into(&mut out, s.get(from..).unwrap_or(""), set);
     out
 }
 
@@ -241,15 +246,15 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
         let (name, message) =
             if relay { ("FunctionsRelayError", RELAY_ERROR) } else { ("FunctionsHttpError", HTTP_ERROR) };
         let mut error = Map::new();
-        error.insert("name".into(), name.into());
-        error.insert("message".into(), message.into());
+        put(&mut error, "name", name.into());
+        put(&mut error, "message", message.into());
         if let Some(body) = response.get("data") {
-            error.insert("body".into(), body.clone());
+            put(&mut error, "body", body.clone());
         }
-        error.insert("context".into(), Value::Object(response.clone()));
+        put(&mut error, "context", Value::Object(response.clone()));
         let mut result = Map::new();
-        result.insert("data".into(), Value::Null);
-        result.insert("response".into(), Value::Object(response));
+        put(&mut result, "data", Value::Null);
+        put(&mut result, "response", Value::Object(response));
         return Outcome { result, take: None, error: Some(error) };
     }
 
@@ -257,22 +262,22 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
         r.header("content-type").unwrap_or("text/plain").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let no_body = c.method == "HEAD" || r.status == 204 || r.status == 205;
     let mut result = Map::new();
-    result.insert("data".into(), Value::Null);
+    put(&mut result, "data", Value::Null);
     let take = match media.as_str() {
         _ if no_body => "utf8",
         "application/json" => {
             // The shim parses the text; if it is not JSON, the call fails with this error.
             let mut error = Map::new();
-            error.insert("name".into(), "FunctionsError".into());
-            error.insert("message".into(), BAD_JSON.into());
-            error.insert("context".into(), Value::Object(response.clone()));
-            result.insert("json_error".into(), Value::Object(error));
+            put(&mut error, "name", "FunctionsError".into());
+            put(&mut error, "message", BAD_JSON.into());
+            put(&mut error, "context", Value::Object(response.clone()));
+            put(&mut result, "json_error", Value::Object(error));
             "utf8"
         }
         "application/octet-stream" | "application/pdf" => "body",
         _ => "utf8",
     };
-    result.insert("response".into(), Value::Object(response));
+    put(&mut result, "response", Value::Object(response));
     Outcome { result, take: Some(take), error: None }
 }
 
@@ -286,19 +291,19 @@ fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
             Value::String(s) => s.clone(),
             Value::Array(a) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
             Value::Null => continue,
-            other => other.to_string(),
+            other => text::json(other),
         };
         headers.insert(k.to_ascii_lowercase(), Value::String(value));
     }
     let mut m = Map::new();
-    m.insert("url".into(), c.url.clone().into());
-    m.insert("status".into(), r.status.into());
-    m.insert("ok".into(), r.ok().into());
-    m.insert("headers".into(), Value::Object(headers));
+    put(&mut m, "url", c.url.clone().into());
+    put(&mut m, "status", r.status.into());
+    put(&mut m, "ok", r.ok().into());
+    put(&mut m, "headers", Value::Object(headers));
     if let Some(text) = r.body {
-        m.insert("body".into(), text.into());
+        put(&mut m, "body", text.into());
         let data = serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.to_owned()));
-        m.insert("data".into(), data);
+        put(&mut m, "data", data);
     }
     m
 }
@@ -306,29 +311,30 @@ fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
 /// No HTTP status came back (`code` `network_error`: `message` ends with wx's `errMsg` in
 /// parentheses), or the request was not sent (`session_refresh_failed`, `invalid_config`).
 pub fn failed(_c: &Ctx, message: &str, code: &str) -> Outcome {
-    let err_msg = match (code, message.split_once(" (")) {
-        ("network_error", Some((_, detail))) => detail.strip_suffix(')').unwrap_or(detail),
+    let detail = text::find(message, " (").and_then(|i| message.get(i + 2..));
+    let err_msg = match (code, detail) {
+        ("network_error", Some(detail)) => detail.strip_suffix(')').unwrap_or(detail),
         _ => message,
     };
     let mut context = Map::new();
-    context.insert("errMsg".into(), err_msg.into());
-    context.insert("code".into(), code.into());
-    context.insert("message".into(), message.into());
+    put(&mut context, "errMsg", err_msg.into());
+    put(&mut context, "code", code.into());
+    put(&mut context, "message", message.into());
     let mut error = Map::new();
-    error.insert("name".into(), "FunctionsFetchError".into());
-    error.insert("message".into(), FETCH_ERROR.into());
-    error.insert("context".into(), Value::Object(context));
+    put(&mut error, "name", "FunctionsFetchError".into());
+    put(&mut error, "message", FETCH_ERROR.into());
+    put(&mut error, "context", Value::Object(context));
     let mut result = Map::new();
-    result.insert("data".into(), Value::Null);
+    put(&mut result, "data", Value::Null);
     Outcome { result, take: None, error: Some(error) }
 }
 
 /// Bad arguments: nothing is sent.
 fn input_error(message: &str) -> Outcome {
     let mut error = Map::new();
-    error.insert("name".into(), "FunctionsError".into());
-    error.insert("message".into(), message.into());
+    put(&mut error, "name", "FunctionsError".into());
+    put(&mut error, "message", message.into());
     let mut result = Map::new();
-    result.insert("data".into(), Value::Null);
+    put(&mut result, "data", Value::Null);
     Outcome { result, take: None, error: Some(error) }
 }

@@ -7,6 +7,7 @@
 //! and `_` and did no UTF-8 decoding, so CJK claims came out as mojibake. Nothing here may panic:
 //! every function returns `None` for anything that is not such a token.
 
+use crate::prelude::*;
 use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use base64::engine::DecodePaddingMode;
@@ -54,8 +55,8 @@ pub fn exp(token: &str) -> Option<i64> {
 
 /// The `sub` claim (the user id), if it is a non-empty string.
 pub fn sub(token: &str) -> Option<String> {
-    match decode_claims(token)?.remove("sub") {
-        Some(Value::String(s)) if !s.is_empty() => Some(s),
+    match decode_claims(token)?.get("sub") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         _ => None,
     }
 }
@@ -63,6 +64,7 @@ pub fn sub(token: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
     use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
     use serde_json::json;
 

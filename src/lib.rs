@@ -3,24 +3,57 @@
 //!
 //! Everything here is plain Rust with no I/O and no clock (see [`client`]); the one module that
 //! knows about JavaScript is `wasm`, compiled only for `wasm32`.
+//!
+//! `no_std` (with `alloc`): in the wasm build this lets the crate define its own panic handler,
+//! a bare trap, instead of std's, which formats every panic message (and so links much of
+//! `core::fmt` and every message and source location) only to drop it: wasm32-unknown-unknown
+//! has no stderr. A panic traps (`RuntimeError: unreachable`) exactly as std's abort did.
+//! Elsewhere (tests, host tools) std is linked as usual.
+
+#![no_std]
+
+extern crate alloc;
+#[cfg(not(target_arch = "wasm32"))]
+extern crate std;
+
+/// What std's prelude would bring, for modules of a `no_std` crate.
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+}
 
 pub mod callback;
 pub mod client;
 pub mod data;
 pub mod error;
+mod float;
 pub mod functions;
+mod json;
 pub mod jwt;
+mod percent;
 pub mod pkce;
 pub mod requests;
 pub mod rest;
 pub mod session;
 pub mod storage_api;
+mod text;
 pub mod url;
 
 #[cfg(target_arch = "wasm32")]
 mod alloc_wasm;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+
+/// A panic is a bug: trap at once, as std's `panic = "abort"` did, without formatting a message
+/// nobody can read.
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 pub use client::{AuthEvent, Client, HttpRequest, Json, Output};
 pub use error::{AuthError, ErrorKind};

@@ -1,6 +1,7 @@
 //! PKCE (RFC 7636) for `signInWithOAuth`: the verifier from caller-supplied randomness, and its
 //! S256 challenge. The core has no RNG of its own: the shim passes random bytes in.
 
+use crate::prelude::*;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};

@@ -3,6 +3,9 @@
 //! Argument parsing lives here so every method fails the same way on bad input: a clear
 //! `AuthInvalidCredentialsError` (status 400, code `validation_failed`) and no request sent.
 
+use crate::json::put;
+use crate::prelude::*;
+use crate::text::cat;
 use serde_json::{Map, Value};
 
 use crate::error::AuthError;
@@ -81,9 +84,9 @@ pub fn params(json: &str, method: &str) -> Result<Params, AuthError> {
     match serde_json::from_str::<Value>(json) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(Value::Null) => Ok(Map::new()),
-        Ok(_) => Err(AuthError::invalid_input(format!("{method}: expected an object argument"))),
+        Ok(_) => Err(AuthError::invalid_input(cat(&[method, ": expected an object argument"]))),
         Err(_) => {
-            Err(AuthError::invalid_input(format!("{method}: the argument could not be read (unpaired surrogate?)")))
+            Err(AuthError::invalid_input(cat(&[method, ": the argument could not be read (unpaired surrogate?)"])))
         }
     }
 }
@@ -101,20 +104,20 @@ fn required(p: &Params, key: &str, method: &str, hint: &str) -> Result<String, A
     match p.get(key) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
         Some(Value::String(_)) | None | Some(Value::Null) => {
-            Err(AuthError::invalid_input(format!("{key}是必填项: {method} needs {hint}")))
+            Err(AuthError::invalid_input(cat(&[key, "是必填项: ", method, " needs ", hint])))
         }
-        Some(_) => Err(AuthError::invalid_input(format!("{method}: {key} must be a string ({hint})"))),
+        Some(_) => Err(AuthError::invalid_input(cat(&[method, ": ", key, " must be a string (", hint, ")"]))),
     }
 }
 
 fn redirect_query(opts: &Params, key: &str) -> String {
-    opt_str(opts, key).map(|r| format!("?redirect_to={}", encode_query_value(r))).unwrap_or_default()
+    opt_str(opts, key).map(|r| cat(&["?redirect_to=", &encode_query_value(r)])).unwrap_or_default()
 }
 
 fn security(opts: &Params) -> Option<Value> {
     opt_str(opts, "captchaToken").map(|t| {
         let mut m = Map::new();
-        m.insert("captcha_token".into(), t.into());
+        put(&mut m, "captcha_token", t.into());
         Value::Object(m)
     })
 }
@@ -139,8 +142,8 @@ fn identifier(p: &Params, method: &str) -> Result<(&'static str, String), AuthEr
     match (opt_str(p, "email"), opt_str(p, "phone")) {
         (Some(e), None) => Ok(("email", e.to_owned())),
         (None, Some(ph)) => Ok(("phone", ph.to_owned())),
-        (Some(_), Some(_)) => Err(AuthError::invalid_input(format!("{method}: pass email or phone, not both"))),
-        (None, None) => Err(AuthError::invalid_input(format!("{method}: an email or a phone number is required"))),
+        (Some(_), Some(_)) => Err(AuthError::invalid_input(cat(&[method, ": pass email or phone, not both"]))),
+        (None, None) => Err(AuthError::invalid_input(cat(&[method, ": an email or a phone number is required"]))),
     }
 }
 
@@ -152,7 +155,7 @@ pub fn wechat_code(p: &Params, endpoint: &str, method: &str, bearer: Bearer, ste
         "{ code } from wx.login"
     };
     let code = required(p, "code", method, hint)?;
-    Ok(Call::new("GET", format!("/wechat_mini/{endpoint}?code={}", encode_query_value(&code)), None, bearer, step))
+    Ok(Call::new("GET", cat(&["/wechat_mini/", endpoint, "?code=", &encode_query_value(&code)]), None, bearer, step))
 }
 
 /// `getUnlimitedQRCode({ scene, page, check_path, env_version, width, auto_color, line_color, is_hyaline })`.
@@ -177,7 +180,7 @@ pub fn sign_up(p: &Params) -> Result<Call, AuthError> {
     if kind == "phone" {
         body.push(("channel", s(opt_str(&opts, "channel").unwrap_or("sms"))));
     }
-    let path = format!("/signup{}", redirect_query(&opts, "emailRedirectTo"));
+    let path = cat(&["/signup", &redirect_query(&opts, "emailRedirectTo")]);
     Ok(Call::new("POST", path, Some(object(body)), Bearer::Anon, Step::SessionOrUser))
 }
 
@@ -210,7 +213,7 @@ pub fn sign_in_with_otp(p: &Params) -> Result<Call, AuthError> {
     if kind == "phone" {
         body.push(("channel", s(opt_str(&opts, "channel").unwrap_or("sms"))));
     }
-    let path = format!("/otp{}", redirect_query(&opts, "emailRedirectTo"));
+    let path = cat(&["/otp", &redirect_query(&opts, "emailRedirectTo")]);
     Ok(Call::new("POST", path, Some(object(body)), Bearer::Anon, Step::Message))
 }
 
@@ -227,7 +230,7 @@ pub fn verify_otp(p: &Params) -> Result<Call, AuthError> {
         body.push((id_kind, s(&id)));
         body.push(("token", s(&token)));
     }
-    let path = format!("/verify{}", redirect_query(&opts, "redirectTo"));
+    let path = cat(&["/verify", &redirect_query(&opts, "redirectTo")]);
     let recovery = kind == "recovery";
     Ok(Call::new("POST", path, Some(object(body)), Bearer::Anon, Step::Session { recovery }))
 }
@@ -250,7 +253,7 @@ pub fn update_user(p: &Params, opts_json: &str) -> Result<Call, AuthError> {
         return Err(AuthError::invalid_input("updateUser: pass at least one of email, phone, password, data"));
     }
     let opts = params(opts_json, "updateUser").unwrap_or_default();
-    let path = format!("/user{}", redirect_query(&opts, "emailRedirectTo"));
+    let path = cat(&["/user", &redirect_query(&opts, "emailRedirectTo")]);
     Ok(Call::new("PUT", path, Some(object(body)), Bearer::User, Step::User { save: true }))
 }
 
@@ -261,7 +264,7 @@ pub fn reset_password(email: &str, opts_json: &str) -> Result<Call, AuthError> {
     }
     let opts = params(opts_json, "resetPasswordForEmail").unwrap_or_default();
     let body = object(vec![("email", s(email)), ("gotrue_meta_security", security(&opts))]);
-    let path = format!("/recover{}", redirect_query(&opts, "redirectTo"));
+    let path = cat(&["/recover", &redirect_query(&opts, "redirectTo")]);
     Ok(Call::new("POST", path, Some(body), Bearer::Anon, Step::Empty))
 }
 
@@ -271,7 +274,7 @@ pub fn resend(p: &Params) -> Result<Call, AuthError> {
     let (id_kind, id) = identifier(p, "resend")?;
     let opts = options(p);
     let body = object(vec![("type", s(&kind)), (id_kind, s(&id)), ("gotrue_meta_security", security(&opts))]);
-    let path = format!("/resend{}", redirect_query(&opts, "emailRedirectTo"));
+    let path = cat(&["/resend", &redirect_query(&opts, "emailRedirectTo")]);
     Ok(Call::new("POST", path, Some(body), Bearer::Anon, Step::Message))
 }
 
@@ -281,34 +284,36 @@ pub fn sign_out(p: &Params) -> Result<Scope, AuthError> {
         "global" => Ok(Scope::Global),
         "local" => Ok(Scope::Local),
         "others" => Ok(Scope::Others),
-        other => {
-            Err(AuthError::invalid_input(format!("signOut: scope must be global, local or others (got \"{other}\")")))
-        }
+        other => Err(AuthError::invalid_input(cat(&[
+            "signOut: scope must be global, local or others (got \"",
+            other,
+            "\")",
+        ]))),
     }
 }
 
 pub fn logout(scope: Scope) -> Call {
-    Call::new("POST", format!("/logout?scope={}", scope.as_str()), None, Bearer::User, Step::Logout { scope })
+    Call::new("POST", cat(&["/logout?scope=", scope.as_str()]), None, Bearer::User, Step::Logout { scope })
 }
 
 /// `signInWithOAuth({ provider, options: { redirectTo, scopes, queryParams } })`: the authorize URL.
 pub fn oauth_url(auth_url: &str, p: &Params, challenge: Option<&str>) -> Result<(String, String), AuthError> {
     let provider = required(p, "provider", "signInWithOAuth", "{ provider: 'wechat_qr' }")?;
     let opts = options(p);
-    let mut url = format!("{auth_url}/authorize?provider={}", encode_query_value(&provider));
+    let mut url = cat(&[auth_url, "/authorize?provider=", &encode_query_value(&provider)]);
     if let Some(r) = opt_str(&opts, "redirectTo") {
-        url.push_str(&format!("&redirect_to={}", encode_query_value(r)));
+        url.push_str(&cat(&["&redirect_to=", &encode_query_value(r)]));
     }
     if let Some(sc) = opt_str(&opts, "scopes") {
-        url.push_str(&format!("&scopes={}", encode_query_value(sc)));
+        url.push_str(&cat(&["&scopes=", &encode_query_value(sc)]));
     }
     if let Some(c) = challenge {
-        url.push_str(&format!("&code_challenge={}&code_challenge_method=s256", encode_query_value(c)));
+        url.push_str(&cat(&["&code_challenge=", &encode_query_value(c), "&code_challenge_method=s256"]));
     }
     if let Some(q) = opts.get("queryParams").and_then(Value::as_object) {
         for (k, v) in q {
             if let Some(v) = v.as_str() {
-                url.push_str(&format!("&{}={}", encode_query_value(k), encode_query_value(v)));
+                url.push_str(&cat(&["&", &encode_query_value(k), "=", &encode_query_value(v)]));
             }
         }
     }

@@ -6,6 +6,7 @@
 //! Unknown fields are kept (a session or user read and written back loses nothing); missing
 //! optional fields are tolerated; wrong types in optional fields never reject a session.
 
+use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -63,7 +64,7 @@ pub fn value_to_i64(v: &Value) -> Option<i64> {
 
 /// Saturating, never-panicking rounding (an `as` cast saturates; MVP lowering keeps it trap-free).
 fn round_f64(f: f64) -> i64 {
-    f.round() as i64
+    crate::float::round(f) as i64
 }
 
 /// Seconds since the epoch, rounded like `Math.round(Date.now() / 1000)`.
@@ -82,23 +83,37 @@ impl Session {
     /// by hand: a serde derive (with `flatten`) links serde's typed-error formatting, float
     /// `Display` included, which is ~20 KB of wasm.
     fn from_json(raw: &str) -> Option<Session> {
-        let Ok(Value::Object(mut m)) = serde_json::from_str(raw) else {
+        let Ok(Value::Object(m)) = serde_json::from_str(raw) else {
             return None;
         };
-        let mut take_string = |key: &str| match m.remove(key) {
+        // The known fields are taken out and the rest kept, in one pass over the map (rather
+        // than `Map::remove`, which links the B-tree's rebalancing, ~3 KB of wasm).
+        const KNOWN: [&str; 6] = ["access_token", "refresh_token", "token_type", "expires_in", "expires_at", "user"];
+        let mut known: [Option<Value>; 6] = Default::default();
+        let mut extra = Map::new();
+        for (k, v) in m {
+            match KNOWN.iter().position(|n| *n == k) {
+                Some(i) => known[i] = Some(v),
+                None => {
+                    extra.insert(k, v);
+                }
+            }
+        }
+        let [access_token, refresh_token, token_type, expires_in, expires_at, user] = known;
+        let string = |v: Option<Value>| match v {
             Some(Value::String(s)) => Some(s),
             _ => None,
         };
-        let access_token = take_string("access_token")?;
-        let refresh_token = take_string("refresh_token")?;
-        let token_type = take_string("token_type").unwrap_or_else(|| "bearer".to_owned());
-        let expires_in = m.remove("expires_in").as_ref().and_then(value_to_i64);
-        let expires_at = m.remove("expires_at").as_ref().and_then(value_to_i64);
-        let user = match m.remove("user") {
+        let access_token = string(access_token)?;
+        let refresh_token = string(refresh_token)?;
+        let token_type = string(token_type).unwrap_or_else(|| "bearer".to_owned());
+        let expires_in = expires_in.as_ref().and_then(value_to_i64);
+        let expires_at = expires_at.as_ref().and_then(value_to_i64);
+        let user = match user {
             Some(Value::Object(u)) => Some(User(u)),
             _ => None,
         };
-        Some(Session { access_token, token_type, expires_in, refresh_token, user, expires_at, extra: m })
+        Some(Session { access_token, token_type, expires_in, refresh_token, user, expires_at, extra })
     }
 
     /// Read a session from storage. `None` for anything that is not a usable session

@@ -17,6 +17,11 @@
 //! `%` still addresses its object; `download(path, { toTempFile: true })` saves to a temp file
 //! with `wx.downloadFile`; `timeout` (ms) on uploads and downloads sets the wx call's timeout.
 
+use crate::json::put;
+use crate::prelude::*;
+use crate::text;
+use crate::text::cat;
+
 pub mod paths;
 mod reply;
 
@@ -154,7 +159,7 @@ fn post(url: String, kind: Kind) -> DataRequest {
 #[inline(never)]
 fn with_json(mut r: DataRequest, body: Value) -> DataRequest {
     r.headers.push(("Content-Type".into(), "application/json".into()));
-    r.body = Body::Text(body.to_string());
+    r.body = Body::Text(text::json(&body));
     r
 }
 
@@ -188,8 +193,8 @@ fn object_url(s: &str, a: &Args, route: &str) -> Result<String, String> {
 fn plain_text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(text::json(n)),
+        Value::Bool(b) => Some(text::boolean(*b)),
         _ => None,
     }
 }
@@ -217,8 +222,8 @@ fn list_buckets(s: &str, opts: Opts) -> DataRequest {
 /// `{ id, name: id, public, file_size_limit, allowed_mime_types }` from storage-js' options.
 fn bucket_body(id: &str, opts: Opts) -> Value {
     let mut b = Map::new();
-    b.insert("id".into(), id.into());
-    b.insert("name".into(), id.into());
+    put(&mut b, "id", id.into());
+    put(&mut b, "name", id.into());
     for (from, to) in [
         ("public", "public"),
         ("fileSizeLimit", "file_size_limit"),
@@ -238,7 +243,7 @@ fn create_bucket(s: &str, a: &Args) -> Result<DataRequest, String> {
     // storage-js' default options are `{ public: false }`.
     if !matches!(a.get(1), Some(Value::Object(_))) {
         if let Some(m) = body.as_object_mut() {
-            m.insert("public".into(), false.into());
+            put(m, "public", false.into());
         }
     }
     Ok(with_json(post(url(s, "bucket", None, None), Kind::Json), body))
@@ -267,16 +272,19 @@ fn source(v: Option<&Value>) -> Result<Source, String> {
             _ => Err("Invalid file: the temp file path is empty".into()),
         },
         Some("buffer") => Ok(Source::Buffer(field("name").map(str::to_owned))),
-        Some("unreadable") => Err(format!(
-            "Could not read the file \"{}\" ({})",
+        Some("unreadable") => Err(cat(&[
+            "Could not read the file \"",
             field("path").unwrap_or(""),
-            field("reason").unwrap_or("unknown reason")
-        )),
-        _ => Err(format!(
-            "Invalid file: expected {{ tempFilePath }} (wx.chooseMedia), {{ path }} (wx.chooseMessageFile), a temp file \
-             path or an ArrayBuffer (got {})",
-            field("type").unwrap_or("nothing")
-        )),
+            "\" (",
+            field("reason").unwrap_or("unknown reason"),
+            ")",
+        ])),
+        _ => Err(cat(&[
+            "Invalid file: expected { tempFilePath } (wx.chooseMedia), { path } (wx.chooseMessageFile), a temp file \
+             path or an ArrayBuffer (got ",
+            field("type").unwrap_or("nothing"),
+            ")",
+        ])),
     }
 }
 
@@ -312,19 +320,23 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
     r.timeout = timeout_of(opts);
     if method == "POST" || signed {
         let upsert = matches!(opts.get("upsert"), Some(Value::Bool(true)));
-        r.headers.push(("x-upsert".into(), upsert.to_string()));
+        r.headers.push(("x-upsert".into(), text::boolean(upsert)));
     }
     let cache = plain_text(opts.get("cacheControl")).filter(|c| !c.is_empty()).unwrap_or_else(|| "3600".into());
     let given_type = opts.get("contentType").and_then(Value::as_str).filter(|t| !t.is_empty());
-    let metadata = opts.get("metadata").filter(|m| m.is_object()).map(Value::to_string);
+    let metadata = opts.get("metadata").filter(|m| m.is_object()).map(text::json);
     r.body = Body::Payload;
     match src {
         Source::File(temp) => {
             if method != "POST" || signed {
                 // wx.uploadFile can only POST; the shim reads the file for PUT requests.
-                return Err(format!(
-                    "Invalid file: a {method} upload needs the file's bytes (got the temp file \"{temp}\")"
-                ));
+                return Err(cat(&[
+                    "Invalid file: a ",
+                    method,
+                    " upload needs the file's bytes (got the temp file \"",
+                    &temp,
+                    "\")",
+                ]));
             }
             let mut form = vec![("cacheControl".to_owned(), cache)];
             // WeChat chooses the file part's own Content-Type; storage-api prefers this field.
@@ -343,7 +355,7 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
                 .or_else(|| paths::guess_content_type(&path))
                 .or_else(|| name.as_deref().and_then(paths::guess_content_type))
                 .unwrap_or("application/octet-stream");
-            r.headers.push(("cache-control".into(), format!("max-age={cache}")));
+            r.headers.push(("cache-control".into(), cat(&["max-age=", &cache])));
             r.headers.push(("content-type".into(), guessed.into()));
             if let Some(m) = metadata {
                 r.headers.push(("x-metadata".into(), STANDARD.encode(m)));
@@ -411,7 +423,7 @@ fn signed_extra(opts: Opts) -> String {
     if q.is_empty() {
         String::new()
     } else {
-        format!("&{}", query(&q))
+        cat(&["&", &query(&q)])
     }
 }
 
@@ -420,9 +432,9 @@ fn create_signed_url(s: &str, a: &Args) -> Result<DataRequest, String> {
     let path = object_path(a.get(1))?;
     let opts = a.opts(3);
     let mut body = Map::new();
-    body.insert("expiresIn".into(), a.get(2).cloned().unwrap_or(Value::Null));
+    put(&mut body, "expiresIn", a.get(2).cloned().unwrap_or(Value::Null));
     if wants_transform(opts.get("transform")) {
-        body.insert("transform".into(), opts.get("transform").cloned().unwrap_or(Value::Null));
+        put(&mut body, "transform", opts.get("transform").cloned().unwrap_or(Value::Null));
     }
     let u = url(s, "object/sign", Some(&bucket), Some(&path));
     let kind = Kind::SignedUrl { storage: s.to_owned(), bucket, path, extra: signed_extra(opts) };
@@ -445,8 +457,8 @@ fn create_signed_urls(s: &str, a: &Args) -> Result<DataRequest, String> {
     let bucket = bucket_id(a.get(0))?;
     let list = path_list(a.get(1))?;
     let mut body = Map::new();
-    body.insert("expiresIn".into(), a.get(2).cloned().unwrap_or(Value::Null));
-    body.insert("paths".into(), Value::Array(list));
+    put(&mut body, "expiresIn", a.get(2).cloned().unwrap_or(Value::Null));
+    put(&mut body, "paths", Value::Array(list));
     let u = url(s, "object/sign", Some(&bucket), None);
     let kind = Kind::SignedUrls { storage: s.to_owned(), bucket, extra: signed_extra(a.opts(3)) };
     Ok(with_json(post(u, kind), Value::Object(body)))
@@ -457,29 +469,29 @@ fn list(s: &str, a: &Args) -> Result<DataRequest, String> {
     let bucket = bucket_id(a.get(0))?;
     let opts = a.opts(2);
     let mut sort = Map::new();
-    sort.insert("column".into(), "name".into());
-    sort.insert("order".into(), "asc".into());
+    put(&mut sort, "column", "name".into());
+    put(&mut sort, "order", "asc".into());
     if let Some(given) = opts.get("sortBy").and_then(Value::as_object) {
         for (k, v) in given {
             sort.insert(k.clone(), v.clone());
         }
     }
     let mut body = Map::new();
-    body.insert("limit".into(), 100.into());
-    body.insert("offset".into(), 0.into());
+    put(&mut body, "limit", 100.into());
+    put(&mut body, "offset", 0.into());
     for (k, v) in opts.0.into_iter().flatten() {
         body.insert(k.clone(), v.clone());
     }
-    body.insert("sortBy".into(), Value::Object(sort));
+    put(&mut body, "sortBy", Value::Object(sort));
     let prefix = a.get(1).and_then(Value::as_str).unwrap_or("");
-    body.insert("prefix".into(), prefix.into());
+    put(&mut body, "prefix", prefix.into());
     Ok(with_json(post(url(s, "object/list", Some(&bucket), None), Kind::Json), Value::Object(body)))
 }
 
 fn remove(s: &str, a: &Args) -> Result<DataRequest, String> {
     let bucket = bucket_id(a.get(0))?;
     let mut body = Map::new();
-    body.insert("prefixes".into(), Value::Array(path_list(a.get(1))?));
+    put(&mut body, "prefixes", Value::Array(path_list(a.get(1))?));
     let r = request("DELETE", url(s, "object", Some(&bucket), None), Kind::Json);
     Ok(with_json(r, Value::Object(body)))
 }
@@ -489,12 +501,12 @@ fn move_or_copy(s: &str, a: &Args, route: &str, kind: Kind) -> Result<DataReques
     let from = object_path(a.get(1))?;
     let to = object_path(a.get(2))?;
     let mut body = Map::new();
-    body.insert("bucketId".into(), bucket.into());
-    body.insert("sourceKey".into(), from.into());
-    body.insert("destinationKey".into(), to.into());
+    put(&mut body, "bucketId", bucket.into());
+    put(&mut body, "sourceKey", from.into());
+    put(&mut body, "destinationKey", to.into());
     if let Some(v) = a.opts(3).get("destinationBucket") {
         if !v.is_null() {
-            body.insert("destinationBucket".into(), bucket_id(Some(v))?.into());
+            put(&mut body, "destinationBucket", bucket_id(Some(v))?.into());
         }
     }
     Ok(with_json(post(url(s, route, None, None), kind), Value::Object(body)))

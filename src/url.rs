@@ -4,13 +4,12 @@
 //! query value is percent-encoded with RFC 3986's unreserved set left as is, so whatever the
 //! caller passes arrives at the server unchanged.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use crate::prelude::*;
+use crate::text::cat;
 
 /// Everything but `A-Z a-z 0-9 - _ . ~` is encoded.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
-
 pub fn encode_query_value(v: &str) -> String {
-    utf8_percent_encode(v, QUERY_VALUE).to_string()
+    crate::percent::encode(v, crate::percent::not_unreserved)
 }
 
 /// A validated project URL: `http(s)://host[:port][/path]`, without a trailing slash.
@@ -26,24 +25,24 @@ impl BaseUrl {
         let rest = trimmed
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"))
-            .ok_or_else(|| format!("supabaseUrl must start with https:// or http:// (got \"{trimmed}\")"))?;
+            .ok_or_else(|| cat(&["supabaseUrl must start with https:// or http:// (got \"", trimmed, "\")"]))?;
         let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
         // userinfo is not allowed; the host is what follows the last '@' in a browser, but a
         // project URL never has one, so reject it rather than guess.
         if authority.is_empty() || authority.contains('@') {
-            return Err(format!("supabaseUrl has no valid host (got \"{trimmed}\")"));
+            return Err(cat(&["supabaseUrl has no valid host (got \"", trimmed, "\")"]));
         }
         let host = if let Some(v6) = authority.strip_prefix('[') {
             // `[addr]` or `[addr]:port`, nothing else.
             match v6.split_once(']') {
-                Some((addr, rest)) if rest.is_empty() || rest.starts_with(':') => format!("[{addr}]"),
-                _ => return Err(format!("supabaseUrl has an unclosed IPv6 host (got \"{trimmed}\")")),
+                Some((addr, rest)) if rest.is_empty() || rest.starts_with(':') => cat(&["[", addr, "]"]),
+                _ => return Err(cat(&["supabaseUrl has an unclosed IPv6 host (got \"", trimmed, "\")"])),
             }
         } else {
             authority.split(':').next().unwrap_or("").to_ascii_lowercase()
         };
         if host.is_empty() || host == "[]" {
-            return Err(format!("supabaseUrl has no valid host (got \"{trimmed}\")"));
+            return Err(cat(&["supabaseUrl has no valid host (got \"", trimmed, "\")"]));
         }
         let url = trimmed.split(['?', '#']).next().unwrap_or("").trim_end_matches('/').to_owned();
         Ok(BaseUrl { url, host })
@@ -52,6 +51,6 @@ impl BaseUrl {
     /// `sb-<first label of the host>-auth-token`, the key supabase-js and the SDK we replace use.
     pub fn default_storage_key(&self) -> String {
         let label = self.host.split('.').next().unwrap_or("");
-        format!("sb-{label}-auth-token")
+        cat(&["sb-", label, "-auth-token"])
     }
 }

@@ -7,6 +7,7 @@
 use wasm_bindgen::prelude::*;
 
 use crate::client::Client;
+use crate::prelude::*;
 
 #[wasm_bindgen(js_name = Core)]
 pub struct WasmCore {

@@ -39,6 +39,10 @@
 //!        ["maxAffected", rows]  ["setHeader", name, value]
 //! ```
 
+use crate::json::put;
+use crate::prelude::*;
+pub(crate) use crate::text::cat;
+
 mod reply;
 pub mod url;
 
@@ -391,13 +395,13 @@ fn finalize(mut req: Req, chain: &Value, schema: Option<String>) -> Result<Built
     let head = req.method == HEAD;
     let read = if head {
         Read::None
-    } else if accept == "text/csv" || accept.contains("application/vnd.pgrst.plan+text") {
+    } else if accept == "text/csv" || crate::text::contains(accept, "application/vnd.pgrst.plan+text") {
         Read::Text
     } else {
         Read::Json
     };
     let prefer = req.headers.get("Prefer").unwrap_or("");
-    let counted = ["count=exact", "count=planned", "count=estimated"].iter().any(|c| prefer.contains(c));
+    let counted = ["count=exact", "count=planned", "count=estimated"].iter().any(|c| crate::text::contains(prefer, c));
     let body =
         if !read_only && chain.get("body").and_then(Value::as_bool) == Some(true) { Body::Payload } else { Body::None };
     let ctx = Ctx { head, read, maybe_single: req.maybe_single, counted };
@@ -502,15 +506,6 @@ impl Headers {
     }
 }
 
-/// The concatenation of `parts` (smaller wasm than `format!`).
-pub(crate) fn cat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).fold(0, usize::saturating_add));
-    for p in parts {
-        out.push_str(p);
-    }
-    out
-}
-
 fn arr(v: Option<&Value>) -> Option<&[Value]> {
     v.and_then(Value::as_array).map(Vec::as_slice)
 }
@@ -536,10 +531,10 @@ fn opt_text(v: Option<&Value>) -> Result<Option<&str>, &'static str> {
 /// The error of a call that could not be sent (bad input): `{ name, message, details, hint, code }`.
 pub(crate) fn error_map(message: String, details: &str, hint: &str) -> Map<String, Value> {
     let mut e = Map::new();
-    e.insert("name".into(), "PostgrestError".into());
-    e.insert("message".into(), message.into());
-    e.insert("details".into(), details.into());
-    e.insert("hint".into(), hint.into());
-    e.insert("code".into(), "".into());
+    put(&mut e, "name", "PostgrestError".into());
+    put(&mut e, "message", message.into());
+    put(&mut e, "details", details.into());
+    put(&mut e, "hint", hint.into());
+    put(&mut e, "code", "".into());
     e
 }

@@ -5,6 +5,8 @@
 //! error, a 2xx body that is not JSON) crosses as text. WeChat gives no status text, so it is the
 //! standard reason phrase of the status.
 
+use crate::json::put;
+use crate::prelude::*;
 use serde_json::{Map, Number, Value};
 
 use super::{cat, error_map, is_js_space, Ctx};
@@ -40,16 +42,21 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
                 _ => {
                     take = None;
                     let mut e = Map::new();
-                    e.insert("code".into(), "PGRST116".into());
+                    put(&mut e, "code", "PGRST116".into());
                     e.insert(
                         "details".into(),
-                        format!("Results contain {n} rows, application/vnd.pgrst.object+json requires 1 row").into(),
+                        cat(&[
+                            "Results contain ",
+                            &crate::text::decimal(n),
+                            " rows, application/vnd.pgrst.object+json requires 1 row",
+                        ])
+                        .into(),
                     );
-                    e.insert("hint".into(), Value::Null);
-                    e.insert("message".into(), "JSON object requested, multiple (or no) rows returned".into());
+                    put(&mut e, "hint", Value::Null);
+                    put(&mut e, "message", "JSON object requested, multiple (or no) rows returned".into());
                     let mut desc = e.clone();
-                    desc.insert("name".into(), "PostgrestError".into());
-                    desc.insert("body".into(), Value::Object(e));
+                    put(&mut desc, "name", "PostgrestError".into());
+                    put(&mut desc, "body", Value::Object(e));
                     error = Some(desc);
                     count = Value::Null;
                     status = 406;
@@ -77,11 +84,11 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
         }
     }
     let mut result = Map::new();
-    result.insert("data".into(), data);
-    result.insert("count".into(), count);
-    result.insert("status".into(), status.into());
-    result.insert("statusText".into(), status_text.into());
-    result.insert("success".into(), error.is_none().into());
+    put(&mut result, "data", data);
+    put(&mut result, "count", count);
+    put(&mut result, "status", status.into());
+    put(&mut result, "statusText", status_text.into());
+    put(&mut result, "success", error.is_none().into());
     Outcome { result, take, error }
 }
 
@@ -107,20 +114,20 @@ pub(crate) fn aborted() -> Outcome {
 /// A call that ends without a reply: status 0, as postgrest-js resolves a rejected fetch.
 pub(crate) fn local_failure(message: String, details: &str, hint: &str) -> Outcome {
     let mut result = Map::new();
-    result.insert("data".into(), Value::Null);
-    result.insert("count".into(), Value::Null);
-    result.insert("status".into(), 0.into());
-    result.insert("statusText".into(), "".into());
-    result.insert("success".into(), false.into());
+    put(&mut result, "data", Value::Null);
+    put(&mut result, "count", Value::Null);
+    put(&mut result, "status", 0.into());
+    put(&mut result, "statusText", "".into());
+    put(&mut result, "success", false.into());
     Outcome { result, take: None, error: Some(error_map(message, details, hint)) }
 }
 
 /// `{ message: body }`, for a body that is not JSON.
 fn message_error(body: &str) -> Map<String, Value> {
     let mut e = Map::new();
-    e.insert("name".into(), "PostgrestError".into());
-    e.insert("message".into(), body.into());
-    e.insert("body".into(), body.into());
+    put(&mut e, "name", "PostgrestError".into());
+    put(&mut e, "message", body.into());
+    put(&mut e, "body", body.into());
     e
 }
 
@@ -137,14 +144,14 @@ fn body_error(v: Value, text: &str) -> Map<String, Value> {
             }
         }
         Value::String(s) => {
-            e.insert("message".into(), s.clone().into());
+            put(&mut e, "message", s.clone().into());
         }
         _ => {
-            e.insert("message".into(), text.into());
+            put(&mut e, "message", text.into());
         }
     }
-    e.insert("name".into(), "PostgrestError".into());
-    e.insert("body".into(), v);
+    put(&mut e, "name", "PostgrestError".into());
+    put(&mut e, "body", v);
     e
 }
 
@@ -153,7 +160,9 @@ fn body_error(v: Value, text: &str) -> Map<String, Value> {
 pub fn lenient_json(text: &str) -> Option<Value> {
     match serde_json::from_str(text) {
         Ok(v) => Some(v),
-        Err(_) if text.contains("\\u") => serde_json::from_str(&replace_lone_surrogate_escapes(text)).ok(),
+        Err(_) if crate::text::contains(text, "\\u") => {
+            serde_json::from_str(&replace_lone_surrogate_escapes(text)).ok()
+        }
         Err(_) => None,
     }
 }
@@ -215,7 +224,9 @@ fn js_parse_int(s: &str) -> Value {
         digits.chars().filter_map(|c| c.to_digit(radix)).fold(0.0, |acc, d| acc * f64::from(radix) + f64::from(d));
     let value = if negative { -magnitude } else { magnitude };
     match value {
-        v if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 && !(v == 0.0 && negative) => Value::from(v as i64),
+        v if crate::float::fract(v) == 0.0 && v.abs() < 9_007_199_254_740_992.0 && !(v == 0.0 && negative) => {
+            Value::from(v as i64)
+        }
         v => Number::from_f64(v).map_or(Value::Null, Value::Number),
     }
 }

@@ -7,6 +7,9 @@
 //! Strings arrive well-formed (the shim replaces lone surrogates with U+FFFD, which is what the
 //! `URL`/`URLSearchParams` string conversion does), so everything here works on UTF-8.
 
+use crate::percent;
+use crate::prelude::*;
+
 /// A parsed request URL with a live `searchParams` list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
@@ -28,7 +31,7 @@ impl Url {
         // The URL parser drops every ASCII tab and newline, then trims C0 controls and spaces.
         let cleaned: String = input.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
         let trimmed = cleaned.trim_matches(|c: char| c <= ' ');
-        let (origin, rest) = match trimmed.find("://") {
+        let (origin, rest) = match crate::text::find(trimmed, "://") {
             Some(i) => {
                 let after = i.saturating_add(3);
                 let tail = trimmed.get(after..).unwrap_or("");
@@ -38,11 +41,11 @@ impl Url {
             None => ("", trimmed),
         };
         let (before_fragment, fragment) = match rest.split_once('#') {
-            Some((a, f)) => (a, Some(encode(f, in_fragment_set))),
+            Some((a, f)) => (a, Some(percent::encode(f, percent::whatwg_fragment))),
             None => (rest, None),
         };
         let (path, query) = match before_fragment.split_once('?') {
-            Some((p, q)) => (p, Some(encode(q, in_query_set))),
+            Some((p, q)) => (p, Some(percent::encode(q, percent::whatwg_query))),
             None => (before_fragment, None),
         };
         let params = query.as_deref().map(parse_form).unwrap_or_default();
@@ -109,7 +112,7 @@ fn serialize_path(path: &str) -> String {
     let last = parts.len().saturating_sub(1);
     let mut out: Vec<String> = Vec::new();
     for (i, seg) in parts.iter().enumerate() {
-        let seg = encode(seg, in_path_set);
+        let seg = percent::encode(seg, percent::whatwg_path);
         let lower = seg.to_ascii_lowercase();
         if matches!(lower.as_str(), ".." | ".%2e" | "%2e." | "%2e%2e") {
             out.pop();
@@ -134,59 +137,13 @@ fn serialize_path(path: &str) -> String {
     })
 }
 
-fn c0_or_non_ascii(b: u8) -> bool {
-    !(0x20..=0x7E).contains(&b)
-}
-
-fn in_path_set(b: u8) -> bool {
-    c0_or_non_ascii(b) || matches!(b, b' ' | b'"' | b'#' | b'<' | b'>' | b'?' | b'`' | b'{' | b'}')
-}
-
-fn in_query_set(b: u8) -> bool {
-    c0_or_non_ascii(b) || matches!(b, b' ' | b'"' | b'#' | b'<' | b'>' | b'\'')
-}
-
-fn in_fragment_set(b: u8) -> bool {
-    c0_or_non_ascii(b) || matches!(b, b' ' | b'"' | b'<' | b'>' | b'`')
-}
-
-fn hex_digit(n: u8) -> char {
-    char::from_digit(u32::from(n & 15), 16).map_or('0', |c| c.to_ascii_uppercase())
-}
-
-fn push_pct(out: &mut String, b: u8) {
-    out.push('%');
-    out.push(hex_digit(b >> 4));
-    out.push(hex_digit(b));
-}
-
-/// Percent-encode the UTF-8 bytes of `s` that are in `set`.
-fn encode(s: &str, set: fn(u8) -> bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, c) in s.char_indices() {
-        if c.is_ascii() && !set(c as u8) {
-            out.push(c);
-            continue;
-        }
-        let end = i.saturating_add(c.len_utf8());
-        for &b in s.as_bytes().get(i..end).unwrap_or(&[]) {
-            if set(b) {
-                push_pct(&mut out, b);
-            } else {
-                out.push(char::from(b));
-            }
-        }
-    }
-    out
-}
-
 /// The `application/x-www-form-urlencoded` byte serializer (`URLSearchParams.toString()`).
 pub fn form_encode(s: &str, out: &mut String) {
     for &b in s.as_bytes() {
         match b {
             b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(char::from(b)),
             b' ' => out.push('+'),
-            _ => push_pct(out, b),
+            _ => percent::push_escape(out, b),
         }
     }
 }
@@ -212,30 +169,7 @@ pub fn parse_form(query: &str) -> Vec<(String, String)> {
         .filter(|s| !s.is_empty())
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (form_decode(k), form_decode(v))
+            (percent::form_decode(k), percent::form_decode(v))
         })
         .collect()
-}
-
-fn form_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0usize;
-    while let Some(&b) = bytes.get(i) {
-        let hex = |j: usize| bytes.get(j).and_then(|&h| char::from(h).to_digit(16));
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => match (hex(i.saturating_add(1)), hex(i.saturating_add(2))) {
-                (Some(h), Some(l)) => {
-                    out.push(u8::try_from(h.saturating_mul(16).saturating_add(l)).unwrap_or(0));
-                    i = i.saturating_add(3);
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            _ => out.push(b),
-        }
-        i = i.saturating_add(1);
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -6,44 +6,22 @@
 //! stay), so any name reaches the server as it was given; `js-shim/storage-api.js`
 //! (`getPublicUrl`, which must answer synchronously) applies the same rules.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use crate::prelude::*;
+use crate::text::cat;
 use serde_json::Value;
 
+use crate::percent::{self, uri, uri_component};
 use crate::url::encode_query_value;
 
-/// What `encodeURIComponent` leaves alone: `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
-
-/// What `encodeURI` leaves alone (the above plus URL syntax): only for a signed URL whose shape
-/// the core does not recognise, which storage-js would pass through `encodeURI` too.
-const URI: &AsciiSet = &SEGMENT
-    .remove(b';')
-    .remove(b',')
-    .remove(b'/')
-    .remove(b'?')
-    .remove(b':')
-    .remove(b'@')
-    .remove(b'&')
-    .remove(b'=')
-    .remove(b'+')
-    .remove(b'$')
-    .remove(b'#');
-
+/// `encodeURIComponent`.
 pub fn encode_segment(s: &str) -> String {
-    utf8_percent_encode(s, SEGMENT).to_string()
+    percent::encode(s, uri_component)
 }
 
+/// `encodeURI`: only for a signed URL whose shape the core does not recognise, which
+/// storage-js would pass through `encodeURI` too.
 pub fn encode_uri(s: &str) -> String {
-    utf8_percent_encode(s, URI).to_string()
+    percent::encode(s, uri)
 }
 
 /// `a/b c/#1` -> `a/b%20c/%231`.
@@ -53,7 +31,7 @@ pub fn encode_path(path: &str) -> String {
         if i > 0 {
             out.push('/');
         }
-        out.extend(utf8_percent_encode(seg, SEGMENT));
+        percent::encode_into(&mut out, seg, uri_component);
     }
     out
 }
@@ -69,7 +47,7 @@ pub fn object_path(v: Option<&Value>) -> Result<String, String> {
     let mut clean = String::with_capacity(s.len());
     for seg in s.split('/') {
         if seg == "." || seg == ".." {
-            return Err(format!("Invalid path \"{s}\": \".\" and \"..\" segments are not allowed"));
+            return Err(cat(&["Invalid path \"", s, "\": \".\" and \"..\" segments are not allowed"]));
         }
         if !seg.is_empty() {
             if !clean.is_empty() {
@@ -79,7 +57,7 @@ pub fn object_path(v: Option<&Value>) -> Result<String, String> {
         }
     }
     if clean.is_empty() {
-        return Err(format!("Invalid path \"{s}\": it names no object"));
+        return Err(cat(&["Invalid path \"", s, "\": it names no object"]));
     }
     Ok(clean)
 }
@@ -88,7 +66,7 @@ pub fn object_path(v: Option<&Value>) -> Result<String, String> {
 pub fn bucket_id(v: Option<&Value>) -> Result<String, String> {
     match v.and_then(Value::as_str) {
         Some(s) if !s.is_empty() && s != "." && s != ".." && !s.contains('/') => Ok(s.to_owned()),
-        Some(s) => Err(format!("Invalid bucket id \"{s}\"")),
+        Some(s) => Err(cat(&["Invalid bucket id \"", s, "\""])),
         None => Err("Invalid bucket id: expected a string".into()),
     }
 }
@@ -112,7 +90,7 @@ pub fn query(pairs: &[(&str, String)]) -> String {
 pub fn truthy_text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) if n.as_f64().is_some_and(|f| f != 0.0) => Some(n.to_string()),
+        Value::Number(n) if n.as_f64().is_some_and(|f| f != 0.0) => Some(crate::text::json(n)),
         _ => None,
     }
 }

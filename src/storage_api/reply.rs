@@ -8,7 +8,10 @@
 //! body (or `{ message }`) as `body`, which the shim hides under `error.data` for pages written
 //! against the SDK we replace (`error.data.message`).
 
-use percent_encoding::percent_decode_str;
+use crate::json::put;
+use crate::prelude::*;
+use crate::text;
+use crate::text::cat;
 use serde_json::{Map, Value};
 
 use super::paths::{encode_path, encode_segment, encode_uri, query};
@@ -40,15 +43,15 @@ pub fn failed(c: &Ctx, message: &str, code: &str) -> Outcome {
 /// Bad arguments: a `StorageError`, nothing sent.
 pub fn input_error(message: &str, exists: bool) -> Outcome {
     let mut e = Map::new();
-    e.insert("name".into(), "StorageError".into());
-    e.insert("message".into(), message.into());
-    e.insert("body".into(), message_body(message, None));
+    put(&mut e, "name", "StorageError".into());
+    put(&mut e, "message", message.into());
+    put(&mut e, "body", message_body(message, None));
     failure(e, exists)
 }
 
 fn result(data: Value) -> Map<String, Value> {
     let mut m = Map::new();
-    m.insert("data".into(), data);
+    put(&mut m, "data", data);
     m
 }
 
@@ -64,18 +67,18 @@ fn failure(error: Map<String, Value>, exists: bool) -> Outcome {
 fn message_body(message: &str, code: Option<&str>) -> Value {
     let mut b = Map::new();
     if let Some(c) = code {
-        b.insert("error".into(), c.into());
+        put(&mut b, "error", c.into());
     }
-    b.insert("message".into(), message.into());
+    put(&mut b, "message", message.into());
     Value::Object(b)
 }
 
 fn unknown(message: &str, code: Option<&str>, exists: bool) -> Outcome {
     let mut e = Map::new();
-    e.insert("name".into(), "StorageUnknownError".into());
-    e.insert("message".into(), message.into());
-    e.insert("originalError".into(), message_body(message, code));
-    e.insert("body".into(), message_body(message, code));
+    put(&mut e, "name", "StorageUnknownError".into());
+    put(&mut e, "message", message.into());
+    put(&mut e, "originalError", message_body(message, code));
+    put(&mut e, "body", message_body(message, code));
     failure(e, exists)
 }
 
@@ -83,7 +86,7 @@ fn unknown(message: &str, code: Option<&str>, exists: bool) -> Outcome {
 fn text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => Some(text::json(n)),
         _ => None,
     }
 }
@@ -99,46 +102,46 @@ fn error_message(m: &Map<String, Value>) -> String {
     if let Some(Value::String(s)) = m.get("error").and_then(|e| e.get("message")) {
         return s.clone();
     }
-    Value::Object(m.clone()).to_string()
+    text::json(m)
 }
 
 fn api_error(r: &Response, exists: bool) -> Outcome {
     let status = r.status;
     let mut e = Map::new();
-    e.insert("name".into(), "StorageApiError".into());
+    put(&mut e, "name", "StorageApiError".into());
     let body = r.body.and_then(|b| serde_json::from_str::<Value>(b).ok());
     let (message, status_code, body) = match body {
         Some(Value::Object(m)) => {
             let status_code =
-                text(m.get("statusCode")).or_else(|| text(m.get("code"))).unwrap_or_else(|| status.to_string());
+                text(m.get("statusCode")).or_else(|| text(m.get("code"))).unwrap_or_else(|| text::decimal(status));
             if let Some(Value::String(code)) = m.get("code") {
-                e.insert("code".into(), code.as_str().into());
+                put(&mut e, "code", code.as_str().into());
             }
             let message = error_message(&m);
             let mut m = m;
             // `error.data.message` is what pages written for the SDK we replace read.
             if !m.get("message").is_some_and(Value::is_string) {
-                m.insert("message".into(), message.as_str().into());
+                put(&mut m, "message", message.as_str().into());
             }
             (message, status_code, Value::Object(m))
         }
-        Some(Value::String(s)) if !s.is_empty() => (s, status.to_string(), Value::Null),
-        _ => (format!("HTTP {status} error"), status.to_string(), Value::Null),
+        Some(Value::String(s)) if !s.is_empty() => (s, text::decimal(status), Value::Null),
+        _ => (cat(&["HTTP ", &text::decimal(status), " error"]), text::decimal(status), Value::Null),
     };
     // A body that is not a JSON object (a gateway's HTML page): what storage-api would have said.
     let body = if body.is_null() {
         let mut b = Map::new();
-        b.insert("statusCode".into(), status_code.as_str().into());
-        b.insert("error".into(), "HTTP error".into());
-        b.insert("message".into(), message.as_str().into());
+        put(&mut b, "statusCode", status_code.as_str().into());
+        put(&mut b, "error", "HTTP error".into());
+        put(&mut b, "message", message.as_str().into());
         Value::Object(b)
     } else {
         body
     };
-    e.insert("message".into(), message.into());
-    e.insert("status".into(), status.into());
-    e.insert("statusCode".into(), status_code.into());
-    e.insert("body".into(), body);
+    put(&mut e, "message", message.into());
+    put(&mut e, "status", status.into());
+    put(&mut e, "statusCode", status_code.into());
+    put(&mut e, "body", body);
     failure(e, exists)
 }
 
@@ -166,14 +169,14 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
         Kind::Info => ok(camelize(v)),
         Kind::SignedUploadUrl { url, path } => match v.get("url").and_then(Value::as_str).and_then(token_of) {
             Some(token) => {
-                let signed = format!("{url}?{}", query(&[("token", token.clone())]));
+                let signed = cat(&[url, "?", &query(&[("token", token.clone())])]);
                 ok(object(vec![("signedUrl", signed.into()), ("path", path.as_str().into()), ("token", token.into())]))
             }
             None => {
                 let mut e = Map::new();
-                e.insert("name".into(), "StorageError".into());
-                e.insert("message".into(), "No token returned by API".into());
-                e.insert("body".into(), v);
+                put(&mut e, "name", "StorageError".into());
+                put(&mut e, "message", "No token returned by API".into());
+                put(&mut e, "body", v);
                 failure(e, false)
             }
         },
@@ -191,7 +194,7 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
                         .map(|s| signed_url(storage, s, bucket, item.get("path").and_then(Value::as_str), extra));
                     out.push(match item {
                         Value::Object(mut m) => {
-                            m.insert("signedUrl".into(), url.map_or(Value::Null, Value::String));
+                            put(&mut m, "signedUrl", url.map_or(Value::Null, Value::String));
                             Value::Object(m)
                         }
                         other => other,
@@ -215,8 +218,8 @@ fn token_of(url: &str) -> Option<String> {
         .rev()
         .find(|&i| b.get(i..i + 6) == Some(b"token=") && matches!(b.get(i - 1), Some(b'?' | b'&')))?;
     let raw = url.get(at + 6..)?.split('&').next()?;
-    let token = percent_decode_str(raw).decode_utf8().ok()?;
-    (!token.is_empty()).then(|| token.into_owned())
+    let token = String::from_utf8(crate::percent::decode(raw, false)).ok()?;
+    (!token.is_empty()).then_some(token)
 }
 
 /// A signed download URL. storage-api returns `/object/sign/<bucket>/<name as stored>?token=`
@@ -228,14 +231,17 @@ fn signed_url(storage: &str, server: &str, bucket: &str, path: Option<&str>, ext
     let before = server.split('?').next().unwrap_or("");
     let route = before.as_bytes().windows(6).position(|w| w == b"/sign/").and_then(|i| before.get(..i + 6));
     match (route, token_of(server), path) {
-        (Some(route), Some(token), Some(path)) => format!(
-            "{storage}{}{}/{}?{}{extra}",
-            encode_uri(route),
-            encode_segment(bucket),
-            encode_path(path),
-            query(&[("token", token)])
-        ),
-        _ => format!("{storage}{}{extra}", encode_uri(server)),
+        (Some(route), Some(token), Some(path)) => cat(&[
+            storage,
+            &encode_uri(route),
+            &encode_segment(bucket),
+            "/",
+            &encode_path(path),
+            "?",
+            &query(&[("token", token)]),
+            extra,
+        ]),
+        _ => cat(&[storage, &encode_uri(server), extra]),
     }
 }
 
