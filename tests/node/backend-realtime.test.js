@@ -354,6 +354,8 @@ test('postgres_changes filters: eq, neq, lt, lte, gt, gte, in (and not., like, i
   }
   const ws = {}
   for (const [k, filter] of Object.entries(filters)) ws[k] = await watch(cs, `filter-${k}`, { table: 'todos', event: 'INSERT', filter })
+  // `select`: only these columns
+  const narrow = await watch(cs, 'select-columns', { table: 'todos', event: 'INSERT', filter: 'task=eq.f1', select: ['id', 'task'] })
   const rows = [
     await rest(A, 'POST', '/todos', { task: 'f1' }),
     await rest(A, 'POST', '/todos', { task: 'f2', is_complete: true }),
@@ -374,6 +376,7 @@ test('postgres_changes filters: eq, neq, lt, lte, gt, gte, in (and not., like, i
   assert.deepEqual(got('is'), ['f2'])
   assert.deepEqual(got('and'), ['f,3'])
   assert.deepEqual(got('user'), ['f1', 'f2', 'f,3'])
+  assert.deepEqual(narrow.log.events.map((e) => e.new), [{ id: n + 1, task: 'f1' }])
 })
 
 test('postgres_changes subscription errors: bad filter, unknown column, table not enabled, wait', async () => {
@@ -540,6 +543,56 @@ test('presence: state on join, join/leave diffs, track/untrack, leaving and drop
   await c1.removeChannel(ch1)
   await roundTrip(c1)
   assert.equal(be.realtime.stats().presences, 0)
+})
+
+// ---------- the SDK we replace ----------
+test('supabase-wechat-stable-v2 (realtime-js 2.9.3 on wx.connectSocket) subscribes, broadcasts, tracks, gets changes', async () => {
+  // wx.connectSocket's SocketTask over `ws`. close() drops the close callback: that client reconnects by itself
+  // after any close (its disconnect() cannot unhook the handler, anchor-api §5.1-A6), which would outlive the test.
+  global.wx = {
+    connectSocket({ url, header }) {
+      const ws = new WebSocket(url, { headers: header })
+      return {
+        get readyState() { return ws.readyState },
+        binaryType: 'arraybuffer',
+        onOpen: (cb) => ws.on('open', () => cb({})),
+        onClose: (cb) => ws.on('close', (code, reason) => cb({ code, reason: String(reason) })),
+        onError: (cb) => ws.on('error', (e) => cb({ errMsg: e.message })),
+        onMessage: (cb) => ws.on('message', (d, binary) => cb({ data: binary ? d : d.toString() })),
+        send: ({ data }) => ws.send(data),
+        close: () => {
+          ws.removeAllListeners('close')
+          ws.close()
+        },
+      }
+    },
+  }
+  const OldClient = require('supabase-wechat-stable-v2/dist/main/realtime-js/src/RealtimeClient.js').default
+  const c = new OldClient(be.realtime.url, { params: { apikey: be.anonKey } })
+  try {
+    c.setAuth(A.token)
+    const log = recorder()
+    const ch = c.channel('anchor', { config: { broadcast: { self: true } } }) // presence: {key: ''}, no `enabled`
+    ch.on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'todos' }, (p) => log.add(p))
+    ch.on('broadcast', { event: 'ping' }, (p) => log.add(p))
+    ch.on('presence', { event: 'sync' }, () => log.add({ sync: ch.presenceState() }))
+    await new Promise((resolve, reject) => ch.subscribe((s, e) => (s === 'SUBSCRIBED' ? resolve() : reject(new Error(`${s} ${e}`)))))
+    const join = be.realtime.frames.findLast((f) => f.event === 'phx_join' && f.topic === 'realtime:anchor')
+    assert.deepEqual(join.payload.config.presence, { key: '' })
+    assert.equal(join.payload.access_token, A.token)
+
+    await ch.send({ type: 'broadcast', event: 'ping', payload: { n: 1 } })
+    assert.deepEqual(await log.next((p) => p.type === 'broadcast'), { type: 'broadcast', event: 'ping', payload: { n: 1 } })
+    await ch.track({ online: true })
+    const sync = await log.next((p) => p.sync && Object.keys(p.sync).length === 1)
+    assert.equal(Object.values(sync.sync)[0][0].online, true)
+    const [row] = await rest(A, 'POST', '/todos', { task: 'for the old SDK' })
+    const change = await log.next((p) => p.eventType === 'INSERT')
+    assert.deepEqual(change.new, row)
+  } finally {
+    c.disconnect()
+    delete global.wx
+  }
 })
 
 // ---------- faults, shutdown ----------
