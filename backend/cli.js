@@ -1,18 +1,18 @@
 #!/usr/bin/env node
 'use strict'
 // The whole local backend in one command (PostgreSQL cluster, Auth + fake WeChat, REST, Storage, Functions,
-// fault injection), on 127.0.0.1, until Ctrl-C:
+// Realtime, fault injection), on 127.0.0.1, until Ctrl-C:
 //
 //   node backend/cli.js [--port 54321] [--jwt-expiry 3600] [--reuse-interval 10] [--legacy-refresh-errors]
 //                       [--jwt-secret X] [--appid wx..] [--app-secret X] [--functions-dir DIR] [--no-autoconfirm]
-//                       [--sms-cooldown 60] [--accept-foreign-codes] [--quiet]
+//                       [--sms-cooldown 60] [--realtime-deletes rls|all] [--accept-foreign-codes] [--quiet]
 //
 // --accept-foreign-codes: wx.login / getPhoneNumber codes the fake WeChat never minted (what WeChat DevTools
 // gets from the real WeChat) sign in as one WeChat user (openid o_devtools_user) / bind 13800138000.
 //
 // Output:
 //   stdout: exactly one line of JSON, {url, anonKey, appid, serviceRoleKey, jwtSecret, db, dataDir, functionsUrl,
-//           postgrestPid, tempDir, storageDir} (tempDir holds the cluster, storageDir and everything else on disk),
+//           realtimeUrl, postgrestPid, tempDir, storageDir} (tempDir holds the cluster, storageDir and everything else on disk),
 //           printed once everything is listening; scripts read that first line (nothing else goes to stdout).
 //   stderr: a human block after it (unless --quiet): the URL, the anon key, a ready-to-paste
 //           miniprogram-demo/lib/config.js, and the WeChat DevTools note (详情 → 本地设置 → 不校验合法域名).
@@ -44,6 +44,7 @@ function parseArgs(argv) {
     else if (key === 'appid') o.wechat = { ...(o.wechat || {}), appid: val }
     else if (key === 'app-secret') o.wechat = { ...(o.wechat || {}), secret: val }
     else if (key === 'functions-dir') o.functionsDir = require('path').resolve(val)
+    else if (key === 'realtime-deletes') o.realtimeDeletes = val
     else throw new Error(`unknown option --${key}`)
     if (['port', 'jwt-expiry', 'reuse-interval', 'sms-cooldown'].includes(key) && !Number.isFinite(Number(val))) {
       throw new Error(`--${key} needs a number`)
@@ -61,6 +62,7 @@ function humanBlock(be) {
     `  service_role key:  ${be.serviceRoleKey}`,
     `  WeChat appid:      ${be.wechat.appid}`,
     `  Auth ${be.url}/auth/v1  REST ${be.url}/rest/v1  Storage ${be.url}/storage/v1  Functions ${be.url}/functions/v1`,
+    `  Realtime ${be.realtime.url}/websocket?apikey=<anon key>&vsn=1.0.0`,
     '',
     'miniprogram-demo/lib/config.js:',
     '',
@@ -113,6 +115,7 @@ async function main() {
     db: be.pg.connectionString,
     dataDir: be.pg.dataDir,
     functionsUrl: `${be.url}/functions/v1`,
+    realtimeUrl: be.realtime.url,
     postgrestPid: (be.rest && be.rest.pid) || null,
     tempDir: be.pg.tempDir,
     storageDir: (be.storage && be.storage.dir) || null,

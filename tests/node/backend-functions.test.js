@@ -284,6 +284,7 @@ test('cli: JSON line first, human block on stderr, SIGINT stops everything', { t
     assert.equal(typeof info.anonKey, 'string')
     assert.ok(fs.existsSync(info.dataDir), 'cluster data dir exists while running')
     assert.equal(info.functionsUrl, `${info.url}/functions/v1`)
+    assert.equal(info.realtimeUrl, `${info.url.replace(/^http/, 'ws')}/realtime/v1`)
 
     const r = await request('GET', '/auth/v1/health', { base: info.url, headers: { apikey: info.anonKey } })
     assert.equal(r.status, 200)
