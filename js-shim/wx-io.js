@@ -4,19 +4,25 @@
 
 const WATCHDOG_GRACE_MS = 5000
 
-// Perform the core's `{ method, url, headers, body, timeout }`; `onResponse(status, bodyText)`
-// for any HTTP status, `onFail(errMsg)` when no HTTP status came back.
-function request(req, onResponse, onFail) {
+// `settle(fn)` runs `fn` the first time only. Should wx lose the callback, `onLost` settles it
+// after the request's own timeout plus a grace period.
+function onceWithWatchdog(timeoutMs, onLost) {
   let settled = false
-  let watchdog = null
   const settle = (fn) => {
     if (settled) return false
     settled = true
-    if (watchdog !== null) clearTimeout(watchdog)
+    clearTimeout(watchdog)
     fn()
     return true
   }
-  watchdog = setTimeout(() => settle(() => onFail('request:fail timeout')), req.timeout + WATCHDOG_GRACE_MS)
+  const watchdog = setTimeout(() => settle(onLost), timeoutMs + WATCHDOG_GRACE_MS)
+  return settle
+}
+
+// Perform the core's `{ method, url, headers, body, timeout }`; `onResponse(status, bodyText)`
+// for any HTTP status, `onFail(errMsg)` when no HTTP status came back.
+function request(req, onResponse, onFail) {
+  const settle = onceWithWatchdog(req.timeout, () => onFail('request:fail timeout'))
   try {
     wx.request({
       url: req.url,
@@ -62,16 +68,7 @@ function textOf(data) {
 // non-2xx body, a `core` read, or a 2xx body that did not parse as the JSON it should be).
 // `onFail(errMsg)` when no HTTP status came back. Returns the wx task (for `abort()`), if any.
 function transfer(req, payload, onResponse, onFail) {
-  let settled = false
-  let watchdog = null
-  const settle = (fn) => {
-    if (settled) return false
-    settled = true
-    if (watchdog !== null) clearTimeout(watchdog)
-    fn()
-    return true
-  }
-  watchdog = setTimeout(() => settle(() => onFail(apiName(req) + ':fail timeout')), req.timeout + WATCHDOG_GRACE_MS)
+  const settle = onceWithWatchdog(req.timeout, () => onFail(apiName(req) + ':fail timeout'))
   const fail = (err) => settle(() => onFail((err && err.errMsg) || apiName(req) + ':fail'))
   const respond = (status, header, raw, tempFilePath) =>
     settle(() => {
