@@ -81,7 +81,11 @@ async function startBackend(opts = {}) {
     // Accept wx.login / getPhoneNumber codes the fake WeChat never minted (WeChat DevTools, a phone) as
     // DEVTOOLS_USER; off by default (unknown codes are 40029, as on WeChat).
     acceptForeignCodes: !!opts.acceptForeignCodes,
+    // Who gets a postgres_changes DELETE: 'rls' (subscribers whose JWT could select the deleted row) or 'all'
+    // (Supabase: every subscriber whose role may select from the table). See realtime.js.
+    realtimeDeletes: opts.realtimeDeletes === undefined ? 'rls' : opts.realtimeDeletes,
   }
+  if (!['rls', 'all'].includes(cfg.realtimeDeletes)) throw new Error("realtimeDeletes must be 'rls' or 'all'")
   if (cfg.jwtSecret.length < 32) throw new Error('jwtSecret must be at least 32 characters')
   if (!Number.isFinite(cfg.smsCooldownSec) || cfg.smsCooldownSec < 0) throw new Error('smsCooldown must be a number of seconds >= 0')
 
@@ -125,6 +129,7 @@ async function startBackend(opts = {}) {
       rest: require('./rest').create(ctx),
       storage: require('./storage').create(ctx),
       functions: require('./functions').create(ctx),
+      realtime: require('./realtime').create(ctx),
       faults: require('./faults').create(ctx),
     }
     ctx.modules = modules
@@ -149,6 +154,35 @@ async function startBackend(opts = {}) {
       sockets.add(s)
       s.on('close', () => sockets.delete(s))
     })
+
+    // WebSocket upgrades (/realtime/v1/websocket): logged like requests, then faults, then the apikey check; errors
+    // are HTTP answers on the raw socket (a ServerResponse assigned to it).
+    server.on('upgrade', (req, socket, head) => {
+      socket.on('error', () => { /* reset by the client */ })
+      handleUpgrade(req, socket, head).catch(() => socket.destroy())
+    })
+
+    async function handleUpgrade(req, socket, head) {
+      const u = new URL(req.url, 'http://127.0.0.1')
+      const pathname = u.pathname
+      const params = Object.fromEntries(u.searchParams)
+      const query = u.search.startsWith('?') ? u.search.slice(1) : u.search
+      requests.push({ method: req.method, path: pathname, query, params, headers: { ...req.headers }, body: '', upgrade: true })
+      if (requests.length > MAX_LOGGED_REQUESTS) requests.splice(0, requests.length - MAX_LOGGED_REQUESTS)
+      const res = new http.ServerResponse(req)
+      res.shouldKeepAlive = false
+      res.assignSocket(socket)
+      res.on('finish', () => {
+        res.detachSocket(socket)
+        socket.destroySoon()
+      })
+      if (await modules.faults.intercept(req, res, pathname)) return undefined
+      const rt = modules.realtime
+      if (pathname !== rt.prefix && !pathname.startsWith(rt.prefix + '/')) return send(res, 404, { message: 'no Route matched with those values' })
+      const denied = checkApiKey(req, params, ctx.apiKeys)
+      if (denied) return send(res, 401, denied)
+      return rt.upgrade(req, socket, head, { url: u, params, query, path: pathname.slice(rt.prefix.length) || '/' }, res)
+    }
 
     async function handle(req, res) {
       const u = new URL(req.url, 'http://127.0.0.1')
@@ -257,6 +291,7 @@ async function startBackend(opts = {}) {
       rest: modules.rest.api,
       storage: modules.storage.api,
       functions: modules.functions.api,
+      realtime: modules.realtime.api,
       faults: modules.faults.api,
       stop() {
         if (!stopping) {
