@@ -11,6 +11,7 @@ pub mod error;
 pub mod functions;
 pub mod jwt;
 pub mod pkce;
+pub mod realtime;
 pub mod requests;
 pub mod rest;
 pub mod session;
