@@ -116,6 +116,7 @@ class AuthClient {
     this._storageKey = null
     this._timer = null
     this._timerAt = undefined
+    this._realtime = null
     this._load()
   }
 
@@ -200,8 +201,21 @@ class AuthClient {
 
   _watchApp() {
     if (typeof wx === 'undefined') return
-    if (typeof wx.onAppShow === 'function') wx.onAppShow(() => this._control((core) => core.startAutoRefresh(false, Date.now())))
-    if (typeof wx.onAppHide === 'function') wx.onAppHide(() => this._control((core) => core.stopAutoRefresh()))
+    // Realtime's heartbeat pauses in the background; showing the app reopens a socket that died.
+    if (typeof wx.onAppShow === 'function')
+      wx.onAppShow(() =>
+        this._control((core) => {
+          core.startAutoRefresh(false, Date.now())
+          core.appVisible(true, Date.now())
+        }),
+      )
+    if (typeof wx.onAppHide === 'function')
+      wx.onAppHide(() =>
+        this._control((core) => {
+          core.stopAutoRefresh()
+          core.appVisible(false, Date.now())
+        }),
+      )
   }
 
   _whenReady() {
@@ -428,7 +442,8 @@ class AuthClient {
         return undefined
       }
       default:
-        return undefined
+        // socket_open, socket_send, socket_close, realtime, channel_status: js-shim/realtime.js
+        return this._realtime ? this._realtime.perform(out) : undefined
     }
   }
 

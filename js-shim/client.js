@@ -3,6 +3,7 @@ const { AuthClient } = require('./auth.js')
 const { PostgrestClient } = require('./postgrest.js')
 const { StorageClient } = require('./storage-api.js')
 const { FunctionsClient } = require('./functions.js')
+const { RealtimeClient } = require('./realtime.js')
 
 class SupabaseClient {
   /**
@@ -24,6 +25,26 @@ class SupabaseClient {
     this.rest = new PostgrestClient(this.auth)
     this._storage = null
     this._functions = null
+    // One socket (wx.connectSocket) for every channel; the protocol is in the core.
+    this.realtime = new RealtimeClient(this.auth)
+  }
+
+  /** `channel(name, { config })`: a RealtimeChannel (`on`, `subscribe`, `send`, `track`, …). */
+  channel(name, opts) {
+    return this.realtime.channel(name, opts)
+  }
+
+  getChannels() {
+    return this.realtime.getChannels()
+  }
+
+  /** Leave the channel → 'ok' | 'timed out' | 'error'; the socket closes with the last channel. */
+  removeChannel(channel) {
+    return this.realtime.removeChannel(channel)
+  }
+
+  removeAllChannels() {
+    return this.realtime.removeAllChannels()
   }
 
   /** `from('todos')`: a query builder (select, insert, upsert, update, delete, filters…). */

@@ -6,6 +6,7 @@ const errors = require('./errors.js')
 const storage = require('./storage-api.js')
 const functions = require('./functions.js')
 const { PostgrestError } = require('./postgrest.js')
+const { RealtimeClient, RealtimeChannel } = require('./realtime.js')
 
 function createClient(supabaseUrl, supabaseKey, options) {
   return new SupabaseClient(supabaseUrl, supabaseKey, options)
@@ -33,4 +34,6 @@ module.exports = {
   FunctionsRelayError: functions.FunctionsRelayError,
   FunctionsFetchError: functions.FunctionsFetchError,
   PostgrestError,
+  RealtimeClient,
+  RealtimeChannel,
 }

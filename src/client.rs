@@ -31,6 +31,7 @@ use serde_json::{Map, Value};
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Facts, Outcome, Read, Reply, Response, Transport};
 use crate::error::{self, AuthError, ErrorKind};
 use crate::float;
+use crate::realtime::Realtime;
 use crate::requests::{self, Bearer, Call, Scope, Step};
 use crate::session::{Session, User};
 use crate::url::BaseUrl;
@@ -124,6 +125,38 @@ pub enum Output {
         level: &'static str,
         message: String,
     },
+    /// Realtime: open the one WebSocket (`wx.connectSocket`), then report its events with
+    /// `socket_opened` / `socket_message` / `socket_closed` / `socket_error` and this `socket` id.
+    SocketOpen {
+        socket: u32,
+        url: String,
+        headers: Map<String, Value>,
+        protocols: Vec<String>,
+    },
+    /// Send a text frame on socket `socket`.
+    SocketSend {
+        socket: u32,
+        text: String,
+    },
+    /// Close socket `socket` (`SocketTask.close({ code, reason })`); its events no longer matter.
+    SocketClose {
+        socket: u32,
+        code: u16,
+        reason: String,
+    },
+    /// Call the callbacks of channel `channel` registered by `.on` with these indexes, with
+    /// `payload` (none for presence `sync`).
+    Realtime {
+        channel: u32,
+        bindings: Vec<u32>,
+        payload: Value,
+    },
+    /// The channel's `subscribe` callback: `SUBSCRIBED`, `TIMED_OUT`, `CLOSED`, `CHANNEL_ERROR`.
+    ChannelStatus {
+        channel: u32,
+        status: &'static str,
+        message: Option<String>,
+    },
     /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`], which
     /// writes this variant itself. Through serde it is only its tag: `skip_serializing` on the
     /// variant would make serializing it an error, and building a serde_json error links its
@@ -150,6 +183,10 @@ impl Json {
     /// Parsed, for tests and callers that want a value.
     pub fn value(&self) -> Value {
         serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+
+    pub(crate) fn raw(text: String) -> Json {
+        Json(text)
     }
 
     fn of(v: &Value) -> Json {
@@ -190,6 +227,8 @@ enum Waiter {
     Call(u32, Call),
     /// A data-path request: the user's token if there is a session, else the anon key.
     Data(u32, Box<DataRequest>),
+    /// Realtime joins wait for a fresh access token.
+    Realtime,
 }
 
 #[derive(Debug, Clone)]
@@ -209,6 +248,8 @@ enum Pending {
     Op(u32, Step),
     Refresh,
     Data(u32, Reply),
+    /// `channel.send()` of a channel not joined, over HTTP: resolves `ok` or `error`.
+    Broadcast(u32),
 }
 
 /// Client options the core understands, read from the `createClient` options object.
@@ -290,6 +331,7 @@ pub struct Client {
     ticking: bool,
     next_tick: Option<f64>,
     out: VecDeque<Output>,
+    realtime: Realtime,
 }
 
 impl Client {
@@ -311,6 +353,7 @@ impl Client {
             .or_else(|| base.as_ref().map(BaseUrl::default_storage_key))
             .unwrap_or_else(|| "sb-auth-token".to_owned());
         let root = base.as_ref().map(|b| b.url.clone()).unwrap_or_default();
+        let realtime = Realtime::new(&root, key, &opts.headers, &options);
         let endpoints = Endpoints {
             rest: cat(&[&root, "/rest/v1"]),
             storage: cat(&[&root, "/storage/v1"]),
@@ -341,6 +384,7 @@ impl Client {
             ticking: false,
             next_tick: None,
             out: VecDeque::new(),
+            realtime,
         }
     }
 
@@ -364,17 +408,26 @@ impl Client {
 
     /// Next piece of work for the caller.
     pub fn poll(&mut self) -> Option<Output> {
-        self.out.pop_front()
+        if let Some(o) = self.out.pop_front() {
+            return Some(o);
+        }
+        match self.realtime.poll()? {
+            // An HTTP broadcast: `id` is the op; the request gets its own id.
+            Output::Http(mut req) => {
+                let id = self.next_id();
+                self.pending.push((id, Pending::Broadcast(req.id)));
+                req.id = id;
+                Some(Output::Http(req))
+            }
+            other => Some(other),
+        }
     }
 
     /// When [`Client::handle_timeout`] should next be called (ms since the epoch), if ever.
     pub fn poll_timeout(&self) -> Option<f64> {
         let retry = self.refresh.as_ref().and_then(|r| r.retry_at);
         let tick = if self.ticking { self.next_tick } else { None };
-        match (retry, tick) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [retry, tick, self.realtime.poll_timeout()].into_iter().flatten().reduce(f64::min)
     }
 
     /// Timers: a refresh retry that is due goes out; a due tick refreshes a session close to expiry.
@@ -388,6 +441,7 @@ impl Client {
         if self.ticking && self.next_tick.is_some_and(|t| t <= now_ms) {
             self.tick(now_ms);
         }
+        self.realtime.handle_timeout(now_ms);
     }
 
     /// The app came to the foreground (`wx.onAppShow`), or `startAutoRefresh()`: tick now and
@@ -413,6 +467,67 @@ impl Client {
             let token = s.refresh_token.clone();
             self.start_refresh(token, now_ms);
         }
+    }
+
+    // ---- realtime (see `crate::realtime`) ----------------------------------------------------
+
+    /// `supabase.channel(name, params)`: the channel's id.
+    pub fn realtime_channel(&mut self, name: &str, params_json: &str) -> u32 {
+        self.realtime.channel(name, params_json)
+    }
+
+    /// `channel.on(type, filter, cb)`: the binding's index in the channel.
+    pub fn realtime_on(&mut self, chan: u32, kind: &str, filter_json: &str) -> u32 {
+        self.realtime.on(chan, kind, filter_json)
+    }
+
+    /// `channel.subscribe(cb, timeout)`.
+    pub fn realtime_subscribe(&mut self, chan: u32, timeout_ms: Option<f64>, now_ms: f64) {
+        self.realtime_fresh_token(now_ms);
+        self.realtime.subscribe(chan, timeout_ms, now_ms)
+    }
+
+    /// `send` / `track` / `untrack` (`args` is `{ type, event, payload }`): an op that ends with
+    /// `Done { data: "ok" | "timed out" | "error" }`.
+    pub fn realtime_push(&mut self, chan: u32, args_json: &str, timeout_ms: Option<f64>, now_ms: f64) -> u32 {
+        let op = self.next_id();
+        self.realtime.push(chan, op, args_json, timeout_ms, now_ms);
+        op
+    }
+
+    /// `unsubscribe` / `removeChannel`: an op like `realtime_push`'s.
+    pub fn realtime_leave(&mut self, chan: u32, now_ms: f64) -> u32 {
+        let op = self.next_id();
+        self.realtime.leave(chan, Some(op), now_ms);
+        op
+    }
+
+    /// `presenceState()` as JSON text.
+    pub fn realtime_presence_state(&self, chan: u32) -> String {
+        self.realtime.presence_state(chan)
+    }
+
+    pub fn socket_opened(&mut self, socket: u32, now_ms: f64) {
+        self.realtime_fresh_token(now_ms);
+        self.realtime.socket_opened(socket, now_ms)
+    }
+
+    pub fn socket_message(&mut self, socket: u32, text: &str, now_ms: f64) {
+        self.realtime.socket_message(socket, text, now_ms)
+    }
+
+    pub fn socket_closed(&mut self, socket: u32, _code: u16, _reason: &str, now_ms: f64) {
+        self.realtime.socket_closed(socket, now_ms)
+    }
+
+    pub fn socket_error(&mut self, socket: u32, _err_msg: &str, now_ms: f64) {
+        self.realtime.socket_error(socket, now_ms)
+    }
+
+    /// `wx.onAppShow` (`true`) / `wx.onAppHide`: the realtime heartbeat pauses in the background
+    /// and the socket is reopened on show if it died.
+    pub fn app_visible(&mut self, shown: bool, now_ms: f64) {
+        self.realtime.set_shown(shown, now_ms)
     }
 
     /// Adopt what storage holds under the key now. Called at start-up (the session of a previous
@@ -814,6 +929,7 @@ impl Client {
             }
             Pending::Op(op, step) if ok => self.succeeded(op, step, body, now_ms),
             Pending::Op(op, step) => self.failed(op, step, error::from_http(status, body)),
+            Pending::Broadcast(op) => self.broadcast_done(op, ok),
             Pending::Data(op, reply) => {
                 let empty = Map::new();
                 let r = Response { status, headers: &empty, facts: Facts::default(), body: Some(body) };
@@ -843,7 +959,7 @@ impl Client {
         match pending {
             Pending::Data(op, reply) => self.finish_data(op, &reply.finish(&r)),
             // Not a data request: treat it as the plain reply it is.
-            Pending::Refresh | Pending::Op(..) => {
+            Pending::Refresh | Pending::Op(..) | Pending::Broadcast(_) => {
                 self.pending.push((id, pending));
                 self.handle_response(id, status, body.unwrap_or(""), _now_ms);
             }
@@ -858,6 +974,7 @@ impl Client {
             Pending::Refresh => self.refresh_failed(err, now_ms),
             Pending::Op(op, step) => self.failed(op, step, err),
             Pending::Data(op, reply) => self.finish_data(op, &reply.failed(&err.message, "network_error")),
+            Pending::Broadcast(op) => self.broadcast_done(op, false),
         }
     }
 
@@ -1112,6 +1229,11 @@ impl Client {
 
     /// Finish a waiter after a refresh: `err` is `None` on success.
     fn resolve_waiter(&mut self, w: Waiter, err: Option<&AuthError>, now_ms: f64) {
+        if matches!(w, Waiter::Realtime) {
+            let token = self.realtime_token();
+            self.realtime.set_token(&token);
+            return;
+        }
         // After a failed refresh a session that is still valid remains usable.
         let usable = self.session.as_ref().filter(|s| err.is_none() || expires_at_ms(s) > now_ms).cloned();
         match (w, usable) {
@@ -1143,6 +1265,7 @@ impl Client {
             (Waiter::Data(op, req), None) if self.session.is_none() => self.send_data(op, *req, None),
             // The session is kept but its access token has expired and could not be refreshed:
             // failing beats silently answering as anon (RLS would hide the user's rows).
+            (Waiter::Realtime, _) => {}
             (Waiter::Data(op, req), None) => {
                 let why = err.map_or_else(|| "no usable access token".to_owned(), |e| e.message.clone());
                 let msg = cat(&["the session could not be refreshed, so the request was not sent: ", &why]);
@@ -1156,6 +1279,30 @@ impl Client {
     fn replace_session(&mut self, session: Option<Session>) {
         self.session_json = session.as_ref().map(Session::to_stored);
         self.session = session;
+        // Realtime follows the session: joined channels get the new token (anon when signed out).
+        let token = self.realtime_token();
+        self.realtime.set_token(&token);
+    }
+
+    /// What realtime joins with: the session's access token, else the anon key.
+    fn realtime_token(&self) -> String {
+        self.session.as_ref().map_or_else(|| self.key.clone(), |s| s.access_token.clone())
+    }
+
+    /// Before a join: a session about to expire is refreshed first (its token would be refused),
+    /// and joins wait for it.
+    fn realtime_fresh_token(&mut self, now_ms: f64) {
+        let Some(s) = self.session.as_ref() else { return };
+        if expires_at_ms(s) - now_ms < EXPIRY_MARGIN_MS && self.config_error.is_none() {
+            let token = s.refresh_token.clone();
+            self.realtime.hold_joins();
+            self.wait_for_refresh(token, Waiter::Realtime, now_ms);
+        }
+    }
+
+    fn broadcast_done(&mut self, op: u32, ok: bool) {
+        let data = if ok { r#""ok""# } else { r#""error""# };
+        self.finish(op, Json(data.to_owned()), None);
     }
 
     /// Write the current session to storage (when persisting).

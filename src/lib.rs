@@ -35,6 +35,7 @@ mod json;
 pub mod jwt;
 mod percent;
 pub mod pkce;
+pub mod realtime;
 pub mod requests;
 pub mod rest;
 pub mod session;

@@ -111,6 +111,64 @@ impl WasmCore {
         self.inner.handle_storage_result(error.as_deref())
     }
 
+    // ---- realtime ----
+
+    #[wasm_bindgen(js_name = realtimeChannel)]
+    pub fn realtime_channel(&mut self, name: &str, params_json: &str) -> u32 {
+        self.inner.realtime_channel(name, params_json)
+    }
+
+    #[wasm_bindgen(js_name = realtimeOn)]
+    pub fn realtime_on(&mut self, chan: u32, kind: &str, filter_json: &str) -> u32 {
+        self.inner.realtime_on(chan, kind, filter_json)
+    }
+
+    #[wasm_bindgen(js_name = realtimeSubscribe)]
+    pub fn realtime_subscribe(&mut self, chan: u32, timeout_ms: Option<f64>, now_ms: f64) {
+        self.inner.realtime_subscribe(chan, timeout_ms, now_ms)
+    }
+
+    #[wasm_bindgen(js_name = realtimePush)]
+    pub fn realtime_push(&mut self, chan: u32, args_json: &str, timeout_ms: Option<f64>, now_ms: f64) -> u32 {
+        self.inner.realtime_push(chan, args_json, timeout_ms, now_ms)
+    }
+
+    #[wasm_bindgen(js_name = realtimeLeave)]
+    pub fn realtime_leave(&mut self, chan: u32, now_ms: f64) -> u32 {
+        self.inner.realtime_leave(chan, now_ms)
+    }
+
+    #[wasm_bindgen(js_name = realtimePresenceState)]
+    pub fn realtime_presence_state(&self, chan: u32) -> String {
+        self.inner.realtime_presence_state(chan)
+    }
+
+    #[wasm_bindgen(js_name = socketOpened)]
+    pub fn socket_opened(&mut self, socket: u32, now_ms: f64) {
+        self.inner.socket_opened(socket, now_ms)
+    }
+
+    #[wasm_bindgen(js_name = socketMessage)]
+    pub fn socket_message(&mut self, socket: u32, text: &str, now_ms: f64) {
+        self.inner.socket_message(socket, text, now_ms)
+    }
+
+    #[wasm_bindgen(js_name = socketClosed)]
+    pub fn socket_closed(&mut self, socket: u32, code: u16, reason: &str, now_ms: f64) {
+        self.inner.socket_closed(socket, code, reason, now_ms)
+    }
+
+    #[wasm_bindgen(js_name = socketError)]
+    pub fn socket_error(&mut self, socket: u32, err_msg: &str, now_ms: f64) {
+        self.inner.socket_error(socket, err_msg, now_ms)
+    }
+
+    /// `wx.onAppShow` / `wx.onAppHide`.
+    #[wasm_bindgen(js_name = appVisible)]
+    pub fn app_visible(&mut self, shown: bool, now_ms: f64) {
+        self.inner.app_visible(shown, now_ms)
+    }
+
     /// Next output as JSON text, or `undefined` when there is nothing to do.
     pub fn poll(&mut self) -> Option<String> {
         self.inner.poll().map(|o| o.to_json())

@@ -1,0 +1,264 @@
+'use strict'
+// Realtime: `supabase.channel(...)`. The protocol (frames, joins, replies, heartbeat, reconnect,
+// presence, the access token) is in the core (src/realtime); this file keeps the callbacks of
+// `.on` and `.subscribe`, and carries the one SocketTask (`wx.connectSocket`) the core asks for:
+// frames in, frames out. It has no `if` on what the server sent.
+
+function toJson(v) {
+  try {
+    const s = JSON.stringify(v === undefined ? null : v)
+    return s === undefined ? 'null' : s
+  } catch (e) {
+    return 'null'
+  }
+}
+
+function report(what, e) {
+  console.error('supabase-wechat: realtime ' + what + ' callback failed:', (e && e.message) || String(e))
+}
+
+class RealtimeChannel {
+  constructor(client, name, params) {
+    this.topic = 'realtime:' + name
+    this.subTopic = name
+    this.params = params || { config: {} }
+    this.state = 'closed'
+    this._client = client
+    this._driver = client._driver
+    this._id = null
+    this._bindings = []
+    this._onStatus = null
+    this._subscribed = false
+    // Every call into the core goes through this chain, in call order, once the core has loaded.
+    this._chain = this._driver._whenReady().then((core) => {
+      this._driver._guard(() => {
+        this._id = core.realtimeChannel(name, toJson(this.params))
+        client._byId.set(this._id, this)
+      })
+      return core
+    })
+    this._chain.catch(() => undefined)
+  }
+
+  _do(fn) {
+    const d = this._driver
+    this._chain = this._chain.then((core) => {
+      d._guard(() => {
+        if (this._id !== null) fn(core)
+        d._drive()
+      })
+      return core
+    })
+    this._chain.catch(() => undefined)
+    return this._chain
+  }
+
+  // An operation of the core that ends with `Done { data: 'ok' | 'timed out' | 'error' }`.
+  _op(fn) {
+    return new Promise((resolve) => {
+      this._chain
+        .then((core) => {
+          const d = this._driver
+          let started = false
+          d._guard(() => {
+            if (this._id === null || d._broken) return
+            const op = fn(core)
+            d._ops.set(op, (r) => resolve(r.data))
+            started = true
+            d._drive()
+          })
+          if (!started) resolve('error')
+        })
+        .catch(() => resolve('error'))
+    })
+  }
+
+  /** `on('postgres_changes', { event, schema, table, filter }, cb)`, `on('broadcast', { event }, cb)`, `on('presence', { event: 'sync'|'join'|'leave' }, cb)`. */
+  on(type, filter, callback) {
+    const kind = String(type).toLowerCase()
+    this._bindings.push({ type: kind, filter: filter || {}, callback })
+    this._do((core) => core.realtimeOn(this._id, kind, toJson(filter || {})))
+    return this
+  }
+
+  /** `subscribe((status, err) => …, timeout)`: status `SUBSCRIBED`, `TIMED_OUT`, `CLOSED` or `CHANNEL_ERROR`. */
+  subscribe(callback, timeout) {
+    if (this._subscribed) {
+      throw new Error(`tried to subscribe multiple times. 'subscribe' can only be called a single time per channel instance`)
+    }
+    this._subscribed = true
+    this._onStatus = typeof callback === 'function' ? callback : null
+    this.state = 'joining'
+    this._do((core) => core.realtimeSubscribe(this._id, typeof timeout === 'number' ? timeout : undefined, Date.now()))
+    this._chain.catch(() => this._status('CHANNEL_ERROR', 'the wasm core failed to load'))
+    return this
+  }
+
+  /** `send({ type: 'broadcast', event, payload }, { timeout })` → `'ok' | 'timed out' | 'error'`. */
+  send(args, opts) {
+    const timeout = opts && typeof opts.timeout === 'number' ? opts.timeout : undefined
+    return this._op((core) => core.realtimePush(this._id, toJson(args), timeout, Date.now()))
+  }
+
+  track(payload, opts) {
+    return this.send({ type: 'presence', event: 'track', payload }, opts)
+  }
+
+  untrack(opts) {
+    return this.send({ type: 'presence', event: 'untrack' }, opts)
+  }
+
+  /** `{ key: [{ ...meta, presence_ref }] }` */
+  presenceState() {
+    const core = this._driver._core
+    if (this._id === null || !core) return {}
+    try {
+      return JSON.parse(core.realtimePresenceState(this._id))
+    } catch (e) {
+      return {}
+    }
+  }
+
+  /** Leave the channel → `'ok' | 'timed out' | 'error'`. */
+  unsubscribe() {
+    this.state = 'leaving'
+    const p = this._op((core) => core.realtimeLeave(this._id, Date.now()))
+    return p.then((status) => {
+      this.state = 'closed'
+      this._client._forget(this)
+      return status
+    })
+  }
+
+  _status(status, message) {
+    this.state = { SUBSCRIBED: 'joined', CLOSED: 'closed', CHANNEL_ERROR: 'errored', TIMED_OUT: 'errored' }[status] || this.state
+    if (status === 'CLOSED') this._client._forget(this)
+    if (!this._onStatus) return
+    try {
+      if (message === undefined || message === null) this._onStatus(status)
+      else this._onStatus(status, new Error(message))
+    } catch (e) {
+      report('subscribe', e)
+    }
+  }
+
+  _deliver(bindings, payload) {
+    for (const i of bindings) {
+      const b = this._bindings[i]
+      if (!b || typeof b.callback !== 'function') continue
+      try {
+        if (payload === null) b.callback()
+        else b.callback(payload)
+      } catch (e) {
+        report(b.type, e)
+      }
+    }
+  }
+}
+
+class RealtimeClient {
+  constructor(driver) {
+    this._driver = driver
+    this._channels = []
+    this._byId = new Map()
+    this._sockets = new Map()
+    driver._realtime = this
+  }
+
+  /** `channel(name, { config: { broadcast: { self, ack }, presence: { key, enabled }, private } })`; the same name gives the same channel. */
+  channel(name, params) {
+    const topic = 'realtime:' + name
+    const found = this._channels.find((c) => c.topic === topic)
+    if (found) return found
+    const ch = new RealtimeChannel(this, String(name), params)
+    this._channels.push(ch)
+    return ch
+  }
+
+  getChannels() {
+    return this._channels.slice()
+  }
+
+  /** Leave and forget the channel; the socket closes with the last one and stays closed. */
+  removeChannel(channel) {
+    return channel && typeof channel.unsubscribe === 'function' ? channel.unsubscribe() : Promise.resolve('ok')
+  }
+
+  removeAllChannels() {
+    return Promise.all(this._channels.slice().map((c) => c.unsubscribe()))
+  }
+
+  _forget(ch) {
+    const i = this._channels.indexOf(ch)
+    if (i !== -1) this._channels.splice(i, 1)
+  }
+
+  // ---- the core's outputs ----
+
+  perform(out) {
+    switch (out.type) {
+      case 'socket_open':
+        return this._open(out)
+      case 'socket_send': {
+        const task = this._sockets.get(out.socket)
+        if (task) task.send({ data: out.text, fail: () => undefined })
+        return undefined
+      }
+      case 'socket_close': {
+        const task = this._sockets.get(out.socket)
+        this._sockets.delete(out.socket)
+        if (task) task.close({ code: out.code, reason: out.reason, fail: () => undefined })
+        return undefined
+      }
+      case 'realtime': {
+        const ch = this._byId.get(out.channel)
+        if (ch) ch._deliver(out.bindings, out.payload === undefined ? null : out.payload)
+        return undefined
+      }
+      case 'channel_status': {
+        const ch = this._byId.get(out.channel)
+        if (ch) ch._status(out.status, out.message)
+        return undefined
+      }
+      default:
+        return undefined
+    }
+  }
+
+  // The SocketTask adapter: every event goes back to the core with the socket's id.
+  _open(out) {
+    const d = this._driver
+    const id = out.socket
+    const feed = (fn) =>
+      d._guard(() => {
+        fn(d._core)
+        d._drive()
+      })
+    // Events reach the core on a later tick, never inside the drive loop that asked for the socket.
+    const failed = (msg) => setTimeout(() => feed((core) => core.socketError(id, msg, Date.now())), 0)
+    if (typeof wx === 'undefined' || typeof wx.connectSocket !== 'function') return failed('wx.connectSocket is not available')
+    const opts = { url: out.url, header: out.headers, fail: (res) => failed((res && res.errMsg) || 'connectSocket:fail') }
+    if (out.protocols && out.protocols.length) opts.protocols = out.protocols
+    let task
+    try {
+      task = wx.connectSocket(opts)
+    } catch (e) {
+      return failed('connectSocket:fail ' + ((e && e.message) || String(e)))
+    }
+    if (!task) return undefined // `fail` reports it
+    this._sockets.set(id, task)
+    task.onOpen(() => feed((core) => core.socketOpened(id, Date.now())))
+    task.onMessage((res) => {
+      if (res && typeof res.data === 'string') feed((core) => core.socketMessage(id, res.data, Date.now()))
+    })
+    task.onError((res) => feed((core) => core.socketError(id, String((res && res.errMsg) || ''), Date.now())))
+    task.onClose((res) => {
+      if (this._sockets.get(id) === task) this._sockets.delete(id)
+      const code = res && typeof res.code === 'number' ? res.code : 1006
+      feed((core) => core.socketClosed(id, code, String((res && res.reason) || ''), Date.now()))
+    })
+    return undefined
+  }
+}
+
+module.exports = { RealtimeClient, RealtimeChannel }

@@ -1,0 +1,182 @@
+//! Presence state as realtime-js' RealtimePresence keeps it: `{ key: [meta, …] }` where each
+//! meta carries `presence_ref` (the server's `phx_ref`). `presence_state` replaces the state,
+//! `presence_diff` applies joins then leaves; each yields `join`/`leave` events and a `sync`.
+//! A diff that arrives before the state of the current join is kept until the state comes.
+
+use crate::prelude::*;
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    Join(Value),
+    Leave(Value),
+    Sync,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Presence {
+    state: Map<String, Value>,
+    synced: bool,
+    pending: Vec<Value>,
+}
+
+/// `{ key: { metas: [...] } }` → `{ key: [meta with presence_ref] }`; anything else is skipped.
+fn transform(raw: &Value) -> Map<String, Value> {
+    let mut out = Map::new();
+    let Some(m) = raw.as_object() else { return out };
+    for (key, v) in m {
+        let metas = match v.get("metas").and_then(Value::as_array) {
+            Some(a) => a,
+            None => continue,
+        };
+        let list: Vec<Value> = metas
+            .iter()
+            .filter_map(|meta| {
+                let mut meta = meta.as_object()?.clone();
+                let r = meta.remove("phx_ref").unwrap_or(Value::Null);
+                meta.remove("phx_ref_prev");
+                meta.insert("presence_ref".into(), r);
+                Some(Value::Object(meta))
+            })
+            .collect();
+        out.insert(key.clone(), Value::Array(list));
+    }
+    out
+}
+
+fn refs(list: &[Value]) -> Vec<Value> {
+    list.iter().map(|m| m.get("presence_ref").cloned().unwrap_or(Value::Null)).collect()
+}
+
+fn arr(v: Option<&Value>) -> Vec<Value> {
+    v.and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+impl Presence {
+    pub fn reset(&mut self) {
+        self.synced = false;
+        self.pending.clear();
+    }
+
+    pub fn state_json(&self) -> String {
+        crate::text::json(&Value::Object(self.state.clone()))
+    }
+
+    /// `presence_state`: the events, or `None` if the payload is not a state.
+    pub fn sync_state(&mut self, payload: &Value) -> Option<Vec<Event>> {
+        if !payload.is_object() {
+            return None;
+        }
+        let new_state = transform(payload);
+        let mut joins = Map::new();
+        let mut leaves = Map::new();
+        for (key, cur) in &self.state {
+            if !new_state.contains_key(key) {
+                leaves.insert(key.clone(), cur.clone());
+            }
+        }
+        for (key, new) in &new_state {
+            let new_list = arr(Some(new));
+            match self.state.get(key) {
+                Some(cur) => {
+                    let cur_list = arr(Some(cur));
+                    let (new_refs, cur_refs) = (refs(&new_list), refs(&cur_list));
+                    let joined: Vec<Value> = new_list
+                        .iter()
+                        .filter(|m| !cur_refs.contains(&m.get("presence_ref").cloned().unwrap_or(Value::Null)))
+                        .cloned()
+                        .collect();
+                    let left: Vec<Value> = cur_list
+                        .iter()
+                        .filter(|m| !new_refs.contains(&m.get("presence_ref").cloned().unwrap_or(Value::Null)))
+                        .cloned()
+                        .collect();
+                    if !joined.is_empty() {
+                        joins.insert(key.clone(), Value::Array(joined));
+                    }
+                    if !left.is_empty() {
+                        leaves.insert(key.clone(), Value::Array(left));
+                    }
+                }
+                None => {
+                    joins.insert(key.clone(), Value::Array(new_list));
+                }
+            }
+        }
+        let mut events = self.apply(joins, leaves);
+        self.synced = true;
+        for diff in core::mem::take(&mut self.pending) {
+            events.extend(self.diff_events(&diff));
+        }
+        events.push(Event::Sync);
+        Some(events)
+    }
+
+    /// `presence_diff {joins, leaves}`.
+    pub fn sync_diff(&mut self, payload: &Value) -> Option<Vec<Event>> {
+        if !payload.is_object() {
+            return None;
+        }
+        if !self.synced {
+            if self.pending.len() < 1000 {
+                self.pending.push(payload.clone());
+            }
+            return None;
+        }
+        let mut events = self.diff_events(payload);
+        events.push(Event::Sync);
+        Some(events)
+    }
+
+    fn diff_events(&mut self, payload: &Value) -> Vec<Event> {
+        let joins = payload.get("joins").map(transform).unwrap_or_default();
+        let leaves = payload.get("leaves").map(transform).unwrap_or_default();
+        self.apply(joins, leaves)
+    }
+
+    fn apply(&mut self, joins: Map<String, Value>, leaves: Map<String, Value>) -> Vec<Event> {
+        let mut events = Vec::new();
+        for (key, new) in joins {
+            let new_list = arr(Some(&new));
+            let current = self.state.get(&key).map(|v| arr(Some(v)));
+            let mut list = new_list.clone();
+            if let Some(cur) = current.as_ref() {
+                let joined = refs(&new_list);
+                let keep: Vec<Value> = cur
+                    .iter()
+                    .filter(|m| !joined.contains(&m.get("presence_ref").cloned().unwrap_or(Value::Null)))
+                    .cloned()
+                    .collect();
+                list = keep.into_iter().chain(list).collect();
+            }
+            self.state.insert(key.clone(), Value::Array(list));
+            events.push(Event::Join(json!({
+                "event": "join",
+                "key": key,
+                "currentPresences": current.unwrap_or_default(),
+                "newPresences": new_list,
+            })));
+        }
+        for (key, left) in leaves {
+            let left_list = arr(Some(&left));
+            let Some(cur) = self.state.get(&key).map(|v| arr(Some(v))) else { continue };
+            let gone = refs(&left_list);
+            let rest: Vec<Value> = cur
+                .into_iter()
+                .filter(|m| !gone.contains(&m.get("presence_ref").cloned().unwrap_or(Value::Null)))
+                .collect();
+            if rest.is_empty() {
+                self.state.remove(&key);
+            } else {
+                self.state.insert(key.clone(), Value::Array(rest.clone()));
+            }
+            events.push(Event::Leave(json!({
+                "event": "leave",
+                "key": key,
+                "currentPresences": rest,
+                "leftPresences": left_list,
+            })));
+        }
+        events
+    }
+}
