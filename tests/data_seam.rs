@@ -4,9 +4,8 @@
 
 mod common;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use common::drain_ack as drain;
+use common::token_body;
 use serde_json::{json, Value};
 use supabase_wechat::client::FetchRequest;
 use supabase_wechat::{AuthEvent, Client, HttpRequest, Output, Session};
@@ -15,16 +14,6 @@ const URL: &str = "https://abcdefghij.baseapi.memfiredb.com";
 const KEY: &str = "anon-key";
 const T0: f64 = 1_700_000_000_000.0;
 const SELECT: &str = r#"[{"start":["from","todos"],"ops":[["select","*",false,null]]}]"#;
-
-fn token_body(n: u32, expires_in: i64) -> String {
-    let claims = json!({"sub": "u-1", "iss": "https://abcdefghij.baseapi.memfiredb.com/auth/v1", "exp": 1, "n": n});
-    json!({
-        "access_token": format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", URL_SAFE_NO_PAD.encode(claims.to_string())),
-        "token_type": "bearer", "expires_in": expires_in, "refresh_token": format!("rt-{n}"),
-        "user": {"id": "u-1"}
-    })
-    .to_string()
-}
 
 fn signed_in(now: f64, expires_in_s: i64) -> (Client, String) {
     let mut c = Client::new(URL, KEY, "{}");

@@ -3,8 +3,9 @@
 //! every channel exactly once, buffered pushes, presence, the access token after a refresh,
 //! `removeAllChannels`, and untrusted frames.
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
+mod common;
+
+use common::token_body;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use supabase_wechat::{Client, Output, Session};
@@ -12,16 +13,6 @@ use supabase_wechat::{Client, Output, Session};
 const URL: &str = "https://abcdefghij.baseapi.memfiredb.com";
 const KEY: &str = "anon-key";
 const T0: f64 = 1_700_000_000_000.0;
-
-fn token_body(n: u32, expires_in: i64) -> String {
-    let claims = json!({"sub": "u-1", "iss": "https://abcdefghij.baseapi.memfiredb.com/auth/v1", "exp": 1, "n": n});
-    json!({
-        "access_token": format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", URL_SAFE_NO_PAD.encode(claims.to_string())),
-        "token_type": "bearer", "expires_in": expires_in, "refresh_token": format!("rt-{n}"),
-        "user": {"id": "u-1"}
-    })
-    .to_string()
-}
 
 /// The client plus what the shim would see: the open socket, frames sent, callbacks.
 struct World {
