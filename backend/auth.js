@@ -8,6 +8,7 @@ const { randomString } = require('./wechat')
 
 const { ApiError, bearerToken, parseJson, send, sendApiError } = require('./http-util')
 const { withTx } = require('./db')
+const { compileAllowList, resolveRedirect } = require('./redirect')
 
 const RT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 const newRefreshToken = () => randomString(12, RT_ALPHABET)
@@ -932,15 +933,35 @@ function createAuth(ctx) {
   // state -> { provider, redirectTo, pkce, createdAt }; WeChat limits `state` to 128 bytes, so it is a short handle.
   const oauthStates = new Map()
 
+  // GoTrue's GOTRUE_SITE_URL (default: this backend) and GOTRUE_URI_ALLOW_LIST (cfg.redirectAllowList, globs).
   function siteUrl() { return cfg.siteUrl || ctx.baseUrl() }
-  function redirectTarget(raw) {
-    if (raw) {
-      try {
-        const u = new URL(raw)
-        if (u.protocol === 'http:' || u.protocol === 'https:') return u.toString()
-      } catch (_) { /* not a URL: the site URL, as GoTrue does for a redirect_to outside the allow list */ }
+  let allowListSrc = null
+  let allowList = []
+  function compiledAllowList() {
+    if (allowListSrc !== cfg.redirectAllowList) {
+      allowList = compileAllowList(cfg.redirectAllowList)
+      allowListSrc = cfg.redirectAllowList
     }
-    return siteUrl()
+    return allowList
+  }
+
+  // A redirect_to outside the site URL and the allow list: GoTrue (GetReferrer) silently falls back to the
+  // Referer or the site URL; this backend says so in a header. With cfg.strictRedirects it refuses instead,
+  // with an error naming the URL, the site URL and the allow list (an HTML page for a browser).
+  function redirectNotAllowed(req, res, rejected) {
+    const list = (cfg.redirectAllowList || []).join(', ') || '(empty)'
+    const msg = `redirect_to is not allowed: ${rejected} is neither the site URL (${siteUrl()}) nor in the redirect allow list (${list})`
+    if (/text\/html/.test(str(req.headers.accept))) {
+      const esc = (x) => String(x).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+      const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Redirect URL not allowed</title></head>
+<body><h1 id="redirect-error">Redirect URL not allowed / 重定向 URL 不在允许列表中</h1>
+<p>redirect_to <code id="rejected-url">${esc(rejected)}</code> is neither the site URL <code>${esc(siteUrl())}</code>
+nor in the redirect allow list <code>${esc(list)}</code>.</p>
+<p>Add it with <code>startBackend({ redirectAllowList: [...] })</code> or <code>--redirect-allow-list</code>
+(MemFire: 认证 → URL配置 → 重定向URL列表).</p></body></html>`
+      return send(res, 400, page, { 'content-type': 'text/html; charset=utf-8', 'x-sb-error-code': 'validation_failed' })
+    }
+    return sendApiError(req, res, new ApiError(400, 'validation_failed', msg))
   }
 
   async function authorize(req, res, params) {
@@ -949,7 +970,15 @@ function createAuth(ctx) {
       throw new ApiError(400, 'validation_failed', `Unsupported provider: provider ${provider || '(missing)'} could not be found`)
     }
     const pkce = pkceParams(params.code_challenge, params.code_challenge_method)
-    const redirectTo = redirectTarget(params.redirect_to)
+    const target = resolveRedirect({
+      siteUrl: siteUrl(),
+      allowList: compiledAllowList(),
+      redirectTo: str(req.headers.redirect_to) || str(params.redirect_to),
+      referer: str(req.headers.referer),
+    })
+    if (target.rejected && cfg.strictRedirects) return redirectNotAllowed(req, res, target.rejected)
+    const redirectTo = target.url
+    const extraHeaders = target.rejected ? { 'x-sbwx-redirect-rejected': encodeURI(target.rejected) } : {}
     const t = ctx.now()
     for (const [k, v] of oauthStates) if (v.createdAt + OAUTH_STATE_TTL_MS < t) oauthStates.delete(k)
     const state = crypto.randomBytes(16).toString('hex')
@@ -963,8 +992,8 @@ function createAuth(ctx) {
       state,
     })
     const url = `${ctx.baseUrl()}/wechat/connect/qrconnect?${q}#wechat_redirect`
-    if (params.skip_http_redirect === 'true') return send(res, 200, { url })
-    return send(res, 302, null, { location: url })
+    if (params.skip_http_redirect === 'true') return send(res, 200, { url }, extraHeaders)
+    return send(res, 302, null, { location: url, ...extraHeaders })
   }
 
   // GoTrue redirectErrors: the error goes to redirect_to in the query (and, deprecated, the fragment).
@@ -1049,8 +1078,13 @@ function createAuth(ctx) {
           { error: str(params.error) || 'access_denied', error_description: str(params.error_description) || str(params.error) })
       }
       const code = str(params.code)
-      // WeChat omits `code` when the user refuses to authorize.
-      if (!code) throw new ApiError(400, 'bad_oauth_callback', 'OAuth callback with missing authorization code missing')
+      // WeChat's refusal (拒绝) is a redirect with `state` and no `code` (WeChat's website-app login guide). It is
+      // answered as GoTrue answers a provider's `error=access_denied` (oauthError: error + error_description, no
+      // error_code); GoTrue's generic path would say invalid_request / bad_oauth_callback, which hides the cause.
+      if (!code) {
+        throw new ApiError(403, null, 'The user denied the WeChat authorization',
+          { error: 'access_denied', error_description: 'The user denied the WeChat authorization' })
+      }
       const web = wechatWeb()
       let wx
       try {

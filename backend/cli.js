@@ -6,6 +6,8 @@
 //   node backend/cli.js [--port 54321] [--jwt-expiry 3600] [--reuse-interval 10] [--legacy-refresh-errors]
 //                       [--jwt-secret X] [--appid wx..] [--app-secret X] [--functions-dir DIR] [--no-autoconfirm]
 //                       [--sms-cooldown 60] [--realtime-deletes rls|all] [--accept-foreign-codes] [--quiet]
+//                       [--site-url URL] [--redirect-allow-list 'http://localhost:3000/**,https://*.example.com/**']
+//                       [--strict-redirects]
 //
 // --accept-foreign-codes: wx.login / getPhoneNumber codes the fake WeChat never minted (what WeChat DevTools
 // gets from the real WeChat) sign in as one WeChat user (openid o_devtools_user) / bind 13800138000.
@@ -34,6 +36,7 @@ function parseArgs(argv) {
     if (key === 'quiet') { o.quiet = true; continue }
     if (key === 'no-autoconfirm') { o.autoconfirm = false; continue }
     if (key === 'accept-foreign-codes') { o.acceptForeignCodes = true; continue }
+    if (key === 'strict-redirects') { o.strictRedirects = true; continue }
     const val = m[2] !== undefined ? m[2] : argv[++i]
     if (val === undefined) throw new Error(`missing value for --${key}`)
     if (key === 'port') o.port = Number(val)
@@ -45,6 +48,9 @@ function parseArgs(argv) {
     else if (key === 'app-secret') o.wechat = { ...(o.wechat || {}), secret: val }
     else if (key === 'functions-dir') o.functionsDir = require('path').resolve(val)
     else if (key === 'realtime-deletes') o.realtimeDeletes = val
+    else if (key === 'site-url') o.siteUrl = val
+    // comma-separated like GOTRUE_URI_ALLOW_LIST; may be repeated
+    else if (key === 'redirect-allow-list') o.redirectAllowList = [...(o.redirectAllowList || []), ...val.split(',').map((x) => x.trim()).filter(Boolean)]
     else throw new Error(`unknown option --${key}`)
     if (['port', 'jwt-expiry', 'reuse-interval', 'sms-cooldown'].includes(key) && !Number.isFinite(Number(val))) {
       throw new Error(`--${key} needs a number`)

@@ -78,6 +78,12 @@ async function startBackend(opts = {}) {
     wechatPages: opts.wechatPages,
     // The WeChat website app of web QR login (wechat_qr); defaults in wechat.js.
     wechatWeb: opts.wechatWeb,
+    // GoTrue's GOTRUE_SITE_URL (default: this backend's URL) and GOTRUE_URI_ALLOW_LIST (globs: `*` within a
+    // '.'/'/'-separated segment, `**` across). A redirect_to outside both falls back to the site URL as in
+    // GoTrue, or, with strictRedirects, is refused with a clear 400 (see auth.js redirectNotAllowed).
+    siteUrl: opts.siteUrl,
+    redirectAllowList: opts.redirectAllowList ? [...opts.redirectAllowList] : [],
+    strictRedirects: !!opts.strictRedirects,
     // Accept wx.login / getPhoneNumber codes the fake WeChat never minted (WeChat DevTools, a phone) as
     // DEVTOOLS_USER; off by default (unknown codes are 40029, as on WeChat).
     acceptForeignCodes: !!opts.acceptForeignCodes,
@@ -85,6 +91,11 @@ async function startBackend(opts = {}) {
     // (Supabase: every subscriber whose role may select from the table). See realtime.js.
     realtimeDeletes: opts.realtimeDeletes === undefined ? 'rls' : opts.realtimeDeletes,
   }
+  if (!Array.isArray(cfg.redirectAllowList) || cfg.redirectAllowList.some((x) => typeof x !== 'string' || !x)) {
+    throw new Error('redirectAllowList must be an array of URL patterns')
+  }
+  require('./redirect').compileAllowList(cfg.redirectAllowList) // a bad pattern fails the start, as in GoTrue
+  if (cfg.siteUrl !== undefined) new URL(cfg.siteUrl) // eslint-disable-line no-new
   if (!['rls', 'all'].includes(cfg.realtimeDeletes)) throw new Error("realtimeDeletes must be 'rls' or 'all'")
   if (cfg.jwtSecret.length < 32) throw new Error('jwtSecret must be at least 32 characters')
   if (!Number.isFinite(cfg.smsCooldownSec) || cfg.smsCooldownSec < 0) throw new Error('smsCooldown must be a number of seconds >= 0')
@@ -288,6 +299,17 @@ async function startBackend(opts = {}) {
       mintCode(o) { return wechat.mintCode(o || {}) },
       mintPhoneCode(o) { return wechat.mintPhoneCode(o || {}) },
       signJwt(claims) { return jwt.sign(claims, cfg.jwtSecret) },
+      // The web login's redirect rules at run time: { siteUrl, redirectAllowList, strictRedirects } (each optional;
+      // siteUrl null = this backend). Returns the rules in force.
+      redirects(o = {}) {
+        if (o.redirectAllowList !== undefined) {
+          require('./redirect').compileAllowList(o.redirectAllowList)
+          cfg.redirectAllowList = [...o.redirectAllowList]
+        }
+        if (o.siteUrl !== undefined) cfg.siteUrl = o.siteUrl || undefined
+        if (o.strictRedirects !== undefined) cfg.strictRedirects = !!o.strictRedirects
+        return { siteUrl: cfg.siteUrl || baseUrl, redirectAllowList: [...cfg.redirectAllowList], strictRedirects: cfg.strictRedirects }
+      },
       rest: modules.rest.api,
       storage: modules.storage.api,
       functions: modules.functions.api,

@@ -12,11 +12,13 @@ log() { printf '[install-tools] %s\n' "$*"; }
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
   || { echo "Node.js >= 20 is required (found $(node --version 2>/dev/null || echo none))" >&2; exit 1; }
 
-# Debian packages: wabt (wasm-validate, the MVP check), brotli, PostgreSQL 15 (the local backend).
+# Debian packages: wabt (wasm-validate, the MVP check), brotli, PostgreSQL 15 (the local backend), chromium.
 need_apt=()
 command -v wasm-validate >/dev/null || need_apt+=(wabt)
 command -v brotli >/dev/null || need_apt+=(brotli)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+# Chromium: the browser of the web tests (tests/node/lib/browser.js drives /usr/bin/chromium with playwright-core).
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
