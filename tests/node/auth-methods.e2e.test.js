@@ -57,7 +57,7 @@ Page({
 `
 
 before(async () => {
-  be = await startBackend({ port: 0, smsCooldown: 0 })
+  be = await startBackend({ port: 0, smsCooldown: 0, redirectAllowList: ['https://app.example.com/**'] })
   const lib = (opts) => `const { createClient } = require('supabase-wechat')
 module.exports = { supabase: createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.anonKey)}, ${JSON.stringify(opts)}) }`
   project = await makeProject({

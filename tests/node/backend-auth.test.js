@@ -16,7 +16,7 @@ let be2 // autoconfirm off, 30 s send cooldown
 
 before(async () => {
   ;[be, be2] = await Promise.all([
-    startBackend({ port: 0, refreshTokenReuseInterval: 10 }),
+    startBackend({ port: 0, refreshTokenReuseInterval: 10, redirectAllowList: ['https://app.example/**', 'http://localhost:3000/**'] }),
     startBackend({ port: 0, autoconfirm: false, smsCooldown: 30 }),
   ])
 })
@@ -617,11 +617,11 @@ test('wechat_qr implicit flow: tokens in the fragment; errors redirect with ?err
   const d = await wechatQr({ redirectTo: 'javascript:alert(1)', openid: 'web-openid-imp' })
   assert.equal(d.location.origin, be.url)
 
-  // the user refuses on the WeChat page: WeChat redirects without code
+  // the user refuses on the WeChat page: WeChat redirects without code -> access_denied (as GoTrue's oauthError)
   const denied = await wechatQr({ redirectTo: 'https://app.example/cb', deny: true })
-  assert.equal(denied.location.searchParams.get('error'), 'invalid_request')
-  assert.equal(denied.location.searchParams.get('error_code'), 'bad_oauth_callback')
-  assert.equal(typeof denied.location.searchParams.get('error_description'), 'string')
+  assert.equal(denied.location.searchParams.get('error'), 'access_denied')
+  assert.equal(denied.location.searchParams.get('error_code'), null)
+  assert.equal(denied.location.searchParams.get('error_description'), 'The user denied the WeChat authorization')
 
   // a WeChat code that cannot be exchanged (already used): server_error
   const used = f.callback.searchParams.get('code')
