@@ -15,6 +15,7 @@ const DIST = path.join(__dirname, '..', '..', 'dist', 'supabase-wechat', 'browse
 const APP = 'https://app.example/page'
 
 let be, files, wasmUrl, dom, sw
+const clients = []
 
 before(async () => {
   be = await startBackend({ port: 0 })
@@ -34,10 +35,16 @@ before(async () => {
 })
 
 after(async () => {
-  if (files) files.close()
+  // Each client keeps its 30 s auto-refresh tick armed, as in a page.
+  await Promise.all(clients.map((c) => c.auth.stopAutoRefresh()))
+  if (files) {
+    files.closeAllConnections()
+    files.close()
+  }
   if (be) await be.stop()
   delete globalThis.window
   delete globalThis.document
+  dom.window.close()
 })
 
 // A page load at `url`: a new client, as a page's script would create it.
@@ -45,6 +52,7 @@ function page(url, options) {
   dom.reconfigure({ url })
   const events = []
   const supabase = sw.createClient(be.url, be.anonKey, Object.assign({ wasmPath: wasmUrl }, options))
+  clients.push(supabase)
   supabase.auth.onAuthStateChange((event, session) => events.push([event, session && session.user.id]))
   return { supabase, events }
 }
