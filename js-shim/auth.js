@@ -4,11 +4,9 @@
 // resolves with); this file performs the core's outputs with wx APIs and timers and feeds the
 // results back. It has no `if` on what a server answered.
 
-const { loadCore } = require('./loader.js')
 const { toError, toDataError, AuthUnknownError } = require('./errors.js')
-const wxio = require('./wx-io.js')
 const storage = require('./storage.js')
-const { randomBytes } = require('./random.js')
+const wechat = require('./platform.js')
 
 // What each method resolves with as `data` when the core itself is unavailable.
 const EMPTY_SESSION = { user: null, session: null }
@@ -103,7 +101,10 @@ let nextSubscription = 0
 class AuthClient {
   constructor(config) {
     this._config = config
-    this._store = storage.select(config.options && config.options.auth)
+    // The I/O adapters: WeChat's (platform.js) unless the browser build passed its own.
+    this._platform = config.platform || wechat
+    this._store = this._platform.store(config.options && config.options.auth)
+    this._initialized = null
     this._listeners = new Map()
     this._ops = new Map()
     // Data-path operations: op -> { resolve, payload, held }.
@@ -124,7 +125,24 @@ class AuthClient {
 
   /** `{ data: { provider, url } }`; with PKCE (default) the verifier is stored for exchangeCodeForSession. */
   signInWithOAuth(credentials) {
-    return randomBytes(48).then((bytes) => this._invoke('signInWithOAuth', [credentials], null, bytes))
+    const o = (credentials && credentials.options) || {}
+    return this._platform.randomBytes(48).then((bytes) =>
+      this._invoke('signInWithOAuth', [credentials], null, bytes).then((r) => {
+        // In a browser, go to the authorize URL unless the page asked to do it itself.
+        if (r.data && r.data.url && !o.skipBrowserRedirect && this._platform.redirect) this._platform.redirect(r.data.url)
+        return r
+      }),
+    )
+  }
+  /**
+   * `{ error }` once the client has loaded and, in a browser, handled an OAuth redirect in the
+   * address bar (`?code=`, `#access_token=…`, `?error=`); the redirect's error is reported here.
+   */
+  initialize() {
+    return this._whenReady().then(
+      () => this._initialized || { error: null },
+      (err) => ({ error: new AuthUnknownError('supabase-wechat: the wasm core failed to load: ' + messageOf(err)) }),
+    )
   }
   exchangeCodeForSession(authCode) {
     return this._invoke('exchangeCodeForSession', [authCode], 'verifier')
@@ -178,7 +196,7 @@ class AuthClient {
   // ---- driver ----
 
   _load() {
-    this._ready = loadCore(this._config.wasmPath).then((glue) => {
+    this._ready = this._platform.loadCore(this._config.wasmPath).then((glue) => {
       const c = this._config
       const core = new glue.Core(String(c.url), String(c.key), toJson(c.options))
       this._storageKey = core.persists() ? core.storageKey() : null
@@ -190,7 +208,7 @@ class AuthClient {
         core.startAutoRefresh(false, Date.now())
         this._watchApp()
         this._drive()
-        return core
+        return this._detectSessionInUrl(core)
       })
     })
     // A failed load is retried by the next call; callers see the error per call meanwhile.
@@ -199,23 +217,50 @@ class AuthClient {
     })
   }
 
+  // Once, on load (browser, `auth.detectSessionInUrl` not false): hand the address to the core,
+  // which decides whether it is an OAuth redirect and what to do with it (exchange the code with
+  // the stored verifier, adopt implicit tokens, or report `?error=`); the client is ready once
+  // that finished, so `INITIAL_SESSION` and `getSession` see its session. A redirect's
+  // parameters are then removed from the address bar, so a reload does not replay them.
+  _detectSessionInUrl(core) {
+    const p = this._platform
+    const auth = (this._config.options && this._config.options.auth) || {}
+    if (typeof p.currentUrl !== 'function' || auth.detectSessionInUrl === false) return core
+    const url = p.currentUrl()
+    return storage.whenDone(this._store.get(this._verifierKey), (verifier) =>
+      new Promise((resolve) => {
+        const settle = (r) => {
+          if (r.data !== null || r.error) p.cleanUrl()
+          this._initialized = { error: r.error }
+          resolve(core)
+        }
+        this._guard(
+          () => {
+            const op = core.invoke('sessionFromUrl', toJson([url]), verifier, new Uint8Array(0), Date.now())
+            this._ops.set(op, settle)
+            this._drive()
+          },
+          (e) => settle({ data: null, error: new AuthUnknownError('supabase-wechat: ' + messageOf(e)) }),
+        )
+        if (this._broken) settle({ data: null, error: this._broken })
+      }),
+    )
+  }
+
   _watchApp() {
-    if (typeof wx === 'undefined') return
     // Realtime's heartbeat pauses in the background; showing the app reopens a socket that died.
-    if (typeof wx.onAppShow === 'function')
-      wx.onAppShow(() =>
+    this._platform.watchApp(
+      () =>
         this._control((core) => {
           core.startAutoRefresh(false, Date.now())
           core.appVisible(true, Date.now())
         }),
-      )
-    if (typeof wx.onAppHide === 'function')
-      wx.onAppHide(() =>
+      () =>
         this._control((core) => {
           core.stopAutoRefresh()
           core.appVisible(false, Date.now())
         }),
-      )
+    )
   }
 
   _whenReady() {
@@ -392,14 +437,14 @@ class AuthClient {
   _perform(out) {
     switch (out.type) {
       case 'http':
-        return wxio.request(
+        return this._platform.request(
           out,
           (status, body) => this._feed(out.id, () => this._core.handleResponse(out.id, status, body, Date.now())),
           (errMsg) => this._feed(out.id, () => this._core.handleTransportError(out.id, errMsg, Date.now())),
         )
       case 'fetch': {
         const d = this._dataOps.get(out.op)
-        const task = wxio.transfer(
+        const task = this._platform.transfer(
           out,
           d && d.payload,
           (status, headers, facts, text, held) => {

@@ -19,9 +19,13 @@ class SupabaseClient {
     if (!supabaseKey) throw new Error('supabaseKey is required.')
     this.supabaseUrl = supabaseUrl
     this.supabaseKey = supabaseKey
-    const opts = options || {}
+    const opts = Object.assign({}, options)
+    // The I/O adapters (WeChat's by default; the browser build passes its own) are not options
+    // the core reads.
+    const platform = opts.platform
+    delete opts.platform
     // One driver (the wasm core, its session and single-flight refresh) serves every API.
-    this.auth = new AuthClient({ url: supabaseUrl, key: supabaseKey, options: opts, wasmPath: opts.wasmPath })
+    this.auth = new AuthClient({ url: supabaseUrl, key: supabaseKey, options: opts, wasmPath: opts.wasmPath, platform })
     this.rest = new PostgrestClient(this.auth)
     this._storage = null
     this._functions = null

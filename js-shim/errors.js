@@ -43,6 +43,7 @@ const AuthInvalidCredentialsError = subclass('AuthInvalidCredentialsError', Cust
 const AuthSessionMissingError = subclass('AuthSessionMissingError', CustomAuthError)
 const AuthInvalidTokenResponseError = subclass('AuthInvalidTokenResponseError', CustomAuthError)
 const AuthPKCEGrantCodeExchangeError = subclass('AuthPKCEGrantCodeExchangeError', CustomAuthError)
+const AuthImplicitGrantRedirectError = subclass('AuthImplicitGrantRedirectError', CustomAuthError)
 
 const classes = {
   AuthError,
@@ -54,6 +55,7 @@ const classes = {
   AuthSessionMissingError,
   AuthInvalidTokenResponseError,
   AuthPKCEGrantCodeExchangeError,
+  AuthImplicitGrantRedirectError,
 }
 
 // `{ name, message, status, code }` from the core -> Error instance. null/undefined -> null.

@@ -25,6 +25,7 @@ module.exports = {
   AuthSessionMissingError: errors.AuthSessionMissingError,
   AuthInvalidTokenResponseError: errors.AuthInvalidTokenResponseError,
   AuthPKCEGrantCodeExchangeError: errors.AuthPKCEGrantCodeExchangeError,
+  AuthImplicitGrantRedirectError: errors.AuthImplicitGrantRedirectError,
   isStorageError: storage.isStorageError,
   StorageError: storage.StorageError,
   StorageApiError: storage.StorageApiError,

@@ -236,15 +236,15 @@ class RealtimeClient {
       })
     // Events reach the core on a later tick, never inside the drive loop that asked for the socket.
     const failed = (msg) => setTimeout(() => feed((core) => core.socketError(id, msg, Date.now())), 0)
-    if (typeof wx === 'undefined' || typeof wx.connectSocket !== 'function') return failed('wx.connectSocket is not available')
     const opts = { url: out.url, header: out.headers, fail: (res) => failed((res && res.errMsg) || 'connectSocket:fail') }
     if (out.protocols && out.protocols.length) opts.protocols = out.protocols
     let task
     try {
-      task = wx.connectSocket(opts)
+      task = d._platform.connectSocket(opts)
     } catch (e) {
       return failed('connectSocket:fail ' + ((e && e.message) || String(e)))
     }
+    if (typeof task === 'string') return failed(task)
     if (!task) return undefined // `fail` reports it
     this._sockets.set(id, task)
     task.onOpen(() => feed((core) => core.socketOpened(id, Date.now())))

@@ -68,6 +68,8 @@ const isBuffer = (v) => Object.prototype.toString.call(v) === '[object ArrayBuff
 // (or a view of one), or a temp file path given as a string, `{ tempFilePath }` (wx.chooseMedia,
 // wx.chooseImage), `{ path }` (wx.chooseMessageFile) or `{ filePath }`.
 function fileOf(file) {
+  // A browser Blob / File: sent as the request body as it is (fetch reads it), never into wasm.
+  if (typeof Blob === 'function' && file instanceof Blob) return { desc: { kind: 'buffer', bytes: file.size }, payload: { body: file } }
   if (isBuffer(file)) return { desc: { kind: 'buffer', bytes: file.byteLength }, payload: { body: file } }
   if (ArrayBuffer.isView(file)) {
     const body = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength)

@@ -176,4 +176,4 @@ function fileText(tempFilePath) {
   }
 }
 
-module.exports = { request, transfer }
+module.exports = { request, transfer, readReply, statusOf }

@@ -45,4 +45,9 @@ brotli -q 11 -f -o "$PKG/miniprogram_dist/supabase_wechat_bg.wasm.br" "$OUT/fina
 node scripts/patch-glue.js "$OUT/supabase_wechat.js" "$PKG/miniprogram_dist/supabase_wechat.js"
 cp js-shim/*.js "$PKG/miniprogram_dist/"
 node scripts/write-package-json.js "$PKG"
+# The browser entry (same core, browser adapters): one <script> and the raw .wasm beside it
+# (browsers decompress with Content-Encoding themselves; WebAssembly.instantiateStreaming reads it).
+mkdir -p "$PKG/browser"
+cp "$OUT/final.wasm" "$PKG/browser/supabase_wechat_bg.wasm"
+node scripts/bundle-browser.js "$PKG/miniprogram_dist" js-shim/browser "$PKG/browser/supabase-wechat.js"
 echo "built $PKG: wasm $(wc -c <"$OUT/final.wasm") B, wasm.br $(wc -c <"$PKG/miniprogram_dist/supabase_wechat_bg.wasm.br") B"

@@ -15,7 +15,7 @@ const pkg = {
   license: 'MIT',
   main: 'miniprogram_dist/index.js',
   miniprogram: 'miniprogram_dist',
-  files: ['miniprogram_dist'],
+  files: ['miniprogram_dist', 'browser'],
   keywords: ['supabase', 'memfire', 'wechat', 'miniprogram', 'weapp', 'webassembly'],
 }
 fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')

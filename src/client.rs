@@ -619,6 +619,13 @@ impl Client {
             let e = AuthError::invalid_input("setSession needs { access_token, refresh_token }");
             return self.fail(op, &Step::Session { recovery: false }, e);
         };
+        self.adopt_tokens(op, access, refresh, now_ms);
+        op
+    }
+
+    /// `setSession`'s work for operation `op`: a valid access token is checked with `GET /user`
+    /// and adopted; an expired one is refreshed with `refresh`.
+    fn adopt_tokens(&mut self, op: u32, access: String, refresh: String, now_ms: f64) {
         match crate::jwt::exp(&access) {
             Some(exp) if (exp as f64) * 1000.0 > now_ms => {
                 let step = Step::AdoptTokens { access_token: access.clone(), refresh_token: refresh };
@@ -631,7 +638,6 @@ impl Client {
                 self.fail(op, &Step::Session { recovery: false }, e);
             }
         }
-        op
     }
 
     /// Start one of the Auth API calls built by [`crate::requests`]. Anon calls go out at once;
@@ -733,6 +739,7 @@ impl Client {
             "signOut" => self.sign_out(&arg(0), now_ms),
             "signInWithOAuth" => self.sign_in_with_oauth(&arg(0), random, now_ms),
             "exchangeCodeForSession" => self.exchange_code_for_session(&text(0), stored, now_ms),
+            "sessionFromUrl" => self.session_from_url(&text(0), stored, now_ms),
             _ => {
                 let op = self.next_id();
                 self.finish(
@@ -848,6 +855,48 @@ impl Client {
             )),
         };
         self.call_or_empty(built, empty_session_data(), now_ms)
+    }
+
+    /// The browser's address on load (`detectSessionInUrl`): `stored` is the PKCE verifier.
+    /// Resolves with `null` data and no error when the URL is not an auth redirect (a `?code=`
+    /// counts only while a verifier is stored, as in auth-js, so an app's own `code` parameter
+    /// is left alone); otherwise as `exchangeCodeForSession` (`?code=`), `setSession` (implicit
+    /// `#access_token=…&refresh_token=…`), or with the redirect's error (`?error=`: the user
+    /// denied or the provider failed), the verifier then removed. The shim cleans the address
+    /// bar whenever the data is not `null` or there is an error.
+    pub fn session_from_url(&mut self, url: &str, stored: Option<&str>, now_ms: f64) -> u32 {
+        let params = crate::callback::parse(url);
+        if params.is_error() {
+            let op = self.next_id();
+            let kind = if self.pkce {
+                ErrorKind::AuthPKCEGrantCodeExchangeError
+            } else {
+                ErrorKind::AuthImplicitGrantRedirectError
+            };
+            let message =
+                params.error_description.as_deref().unwrap_or("Error in URL with unspecified error_description");
+            let code = params.error_code.as_deref().or(params.error.as_deref()).unwrap_or("unspecified_code");
+            if stored.is_some() {
+                self.out.push_back(Output::StorageRemove { key: self.verifier_key() });
+            }
+            self.finish(op, empty_session_data(), Some(AuthError::new(kind, message, None, Some(code))));
+            return op;
+        }
+        if let (Some(code), Some(_)) = (params.code.as_deref(), stored) {
+            return self.exchange_code_for_session(code, stored, now_ms);
+        }
+        if let Some(access) = params.access_token {
+            let op = self.next_id();
+            let Some(refresh) = params.refresh_token else {
+                let e = AuthError::invalid_input("the redirect URL has an access_token but no refresh_token");
+                return self.fail(op, &Step::Session { recovery: false }, e);
+            };
+            self.adopt_tokens(op, access, refresh, now_ms);
+            return op;
+        }
+        let op = self.next_id();
+        self.finish(op, Json("null".into()), None);
+        op
     }
 
     /// A Database, Storage or Functions call: `api` is `rest`, `storage` or `functions`,

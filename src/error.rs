@@ -26,6 +26,8 @@ pub enum ErrorKind {
     AuthInvalidTokenResponseError,
     /// `exchangeCodeForSession` without a stored PKCE verifier.
     AuthPKCEGrantCodeExchangeError,
+    /// The implicit-flow redirect URL carried `error` / `error_description` (the user denied).
+    AuthImplicitGrantRedirectError,
 }
 
 impl ErrorKind {
@@ -38,6 +40,7 @@ impl ErrorKind {
             ErrorKind::AuthSessionMissingError => "AuthSessionMissingError",
             ErrorKind::AuthInvalidTokenResponseError => "AuthInvalidTokenResponseError",
             ErrorKind::AuthPKCEGrantCodeExchangeError => "AuthPKCEGrantCodeExchangeError",
+            ErrorKind::AuthImplicitGrantRedirectError => "AuthImplicitGrantRedirectError",
         }
     }
 }

@@ -490,3 +490,48 @@ fn late_acknowledgements_of_an_async_store_do_not_roll_the_session_back() {
     assert_eq!(dones(&outs)[0].1["session"]["user"]["user_metadata"]["a"], 1, "the newer in-memory session stays");
     assert!(!outs.iter().any(|o| matches!(o, Output::StorageRemove { .. })));
 }
+
+#[test]
+fn session_from_url_reads_the_redirect_the_browser_came_back_with() {
+    let verifier = serde_json::to_string(&"v".repeat(43)).unwrap();
+    let mut c = Client::new(URL, KEY, "{}");
+    // Not a redirect (an app's own `code` without a stored verifier): null data, no request.
+    c.invoke("sessionFromUrl", r#"["https://app.example/p?code=x"]"#, None, &[], T0);
+    let outs = drain(&mut c);
+    assert!(https(&outs).is_empty());
+    assert_eq!(dones(&outs)[0].1, Value::Null);
+    assert!(dones(&outs)[0].2.is_none());
+
+    // PKCE: the code is exchanged with the stored verifier.
+    c.invoke("sessionFromUrl", r#"["https://app.example/p?tab=1&code=ac-1#top"]"#, Some(&verifier), &[], T0);
+    let r = https(&drain(&mut c)).pop().unwrap();
+    assert!(r.url.ends_with("/token?grant_type=pkce"));
+    assert_eq!(serde_json::from_str::<Value>(r.body.as_deref().unwrap()).unwrap()["auth_code"], "ac-1");
+
+    // ?error=: the redirect's error, the verifier removed, no request.
+    let mut c = Client::new(URL, KEY, "{}");
+    c.invoke(
+        "sessionFromUrl",
+        r#"["https://app.example/p?error=access_denied&error_description=denied+by+user"]"#,
+        Some(&verifier),
+        &[],
+        T0,
+    );
+    let outs = drain(&mut c);
+    assert!(https(&outs).is_empty());
+    let e = dones(&outs)[0].2.clone().unwrap();
+    assert_eq!((e.kind(), e.message.as_str()), (ErrorKind::AuthPKCEGrantCodeExchangeError, "denied by user"));
+    assert!(outs.iter().any(|o| matches!(o, Output::StorageRemove { key } if key.ends_with("-code-verifier"))));
+
+    // Implicit: the fragment's tokens are checked with GET /user and adopted.
+    let mut c = Client::new(URL, KEY, r#"{"auth":{"flowType":"implicit"}}"#);
+    let access = jwt(json!({ "sub": "u1", "exp": (T0 / 1000.0) as i64 + 3600 }));
+    let url = format!("https://app.example/p#access_token={access}&expires_in=3600&refresh_token=r1&token_type=bearer");
+    c.invoke("sessionFromUrl", &serde_json::to_string(&[url]).unwrap(), None, &[], T0);
+    let r = https(&drain(&mut c)).pop().unwrap();
+    assert!(r.url.ends_with("/user"));
+    c.invoke("sessionFromUrl", r#"["https://app.example/p#error=server_error"]"#, None, &[], T0);
+    let outs = drain(&mut c);
+    let e = dones(&outs).last().unwrap().2.clone().unwrap();
+    assert_eq!(e.kind(), ErrorKind::AuthImplicitGrantRedirectError);
+}
