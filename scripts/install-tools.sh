@@ -19,6 +19,8 @@ command -v brotli >/dev/null || need_apt+=(brotli)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 # Chromium: the browser of the web tests (tests/node/lib/browser.js drives /usr/bin/chromium with playwright-core).
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+# A CJK font, so the web tests' screenshots show Chinese text (微信扫码登录) instead of boxes.
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need_apt+=(fonts-wqy-microhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
