@@ -18,7 +18,8 @@ let be, files, wasmUrl, dom, sw
 const clients = []
 
 before(async () => {
-  be = await startBackend({ port: 0 })
+  // The app's origin must be on GoTrue's redirect allow list (backend/redirect.js).
+  be = await startBackend({ port: 0, redirectAllowList: ['https://app.example/**'] })
   // The bundle's directory over HTTP, as a web server would serve it.
   files = http.createServer((req, res) => {
     const f = path.join(DIST, path.basename(req.url))
