@@ -126,6 +126,26 @@ test('PKCE: signInWithOAuth redirects; on return ?code= is exchanged once, store
     const fn = await p3.supabase.from('nonexistent_table_for_browser_test').select()
     assert.ok(fn.error, 'a PostgREST error comes back as data, not a transport failure')
     assert.notEqual(fn.status, 0)
+    // Rows and file bytes work as in the mini-program: RLS sees the user, binaries come back exact.
+    const ins = await p3.supabase.from('todos').insert({ task: 'from the browser' }).select('task')
+    assert.equal(ins.error, null)
+    assert.deepEqual(ins.data, [{ task: 'from the browser' }])
+    const mine = await p3.supabase.from('todos').select('task')
+    assert.deepEqual(mine.data, [{ task: 'from the browser' }])
+    const bytes = Uint8Array.from({ length: 3000 }, (_, i) => (i * 37 + (i >> 8)) & 255)
+    const name = `browser/${s.data.session.user.id}.png`
+    const up = await p3.supabase.storage.from('avatar').upload(name, bytes.buffer, { contentType: 'image/png' })
+    assert.equal(up.error, null)
+    const down = await p3.supabase.storage.from('avatar').download(up.data.path)
+    assert.equal(down.error, null)
+    assert.deepEqual(Array.from(new Uint8Array(down.data)), Array.from(bytes))
+
+    // A refresh rotates the stored session and announces it, over fetch.
+    const before = JSON.parse(dom.window.localStorage.getItem(sessionKey())).refresh_token
+    const r = await p3.supabase.auth.refreshSession()
+    assert.equal(r.error, null)
+    await until(() => p3.events.some((e) => e[0] === 'TOKEN_REFRESHED'))
+    assert.notEqual(JSON.parse(dom.window.localStorage.getItem(sessionKey())).refresh_token, before)
 
     // signOut clears storage and emits SIGNED_OUT.
     assert.equal((await p3.supabase.auth.signOut()).error, null)
