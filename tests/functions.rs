@@ -1,6 +1,8 @@
 //! Functions (`functions.invoke`): request building, reply classification, and the whole path
 //! through the client, as tables; plus a property test that no input panics.
 
+mod common;
+
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
 use serde_json::{json, Map, Value};
@@ -490,7 +492,7 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 #[test]
 fn no_input_makes_functions_panic() {
-    let cases = std::env::var("FUZZ_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2_000);
+    let cases = common::fuzz_cases();
     let config =
         Config { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
     let strategy = (

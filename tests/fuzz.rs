@@ -8,6 +8,10 @@
 //! shrunk and reported by proptest; nothing is written to disk (tests/fuzz_corpus/ holds the
 //! hand-picked inputs, replayed by `corpus_inputs`).
 
+mod common;
+
+use common::fuzz_cases as cases;
+
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
@@ -27,10 +31,6 @@ use supabase_wechat::{jwt, Client, ErrorKind, Output, Session, User};
 
 // ---------------------------------------------------------------------------------------------
 // Runner
-
-fn cases() -> u32 {
-    std::env::var("FUZZ_CASES").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(2_000)
-}
 
 /// Run `test` on `cases()` inputs from `strategy()`; panics (with proptest's shrunk input) on the
 /// first failure or panic. Runs on a thread with a large stack: proptest's deeply nested strategy

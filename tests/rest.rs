@@ -2,6 +2,10 @@
 //! `processResponse`), and a no-panic property over random chains and replies. The byte-exact
 //! comparison with postgrest-js itself is tests/node/postgrest-differential.test.js.
 
+mod common;
+
+use common::fuzz_cases as cases;
+
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
 use serde_json::{json, Map, Value};
@@ -621,10 +625,6 @@ fn status_texts_and_lenient_json() {
 
 // ---------------------------------------------------------------------------------------------
 // No panic on any chain or reply.
-
-fn cases() -> u32 {
-    std::env::var("FUZZ_CASES").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(2_000)
-}
 
 fn text() -> impl Strategy<Value = String> {
     let c = prop_oneof![

@@ -2,6 +2,10 @@
 //! as tables; the client end to end (headers, Fetch, Done); and no-panic properties over random
 //! arguments and replies (`FUZZ_CASES`, as in tests/fuzz.rs).
 
+mod common;
+
+use common::fuzz_cases as cases;
+
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
@@ -650,10 +654,6 @@ fn through_the_client_storage_requests_carry_apikey_and_bearer_and_resolve_once(
 
 // ---------------------------------------------------------------------------------------------
 // Properties
-
-fn cases() -> u32 {
-    std::env::var("FUZZ_CASES").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(2_000)
-}
 
 fn run<S: Strategy>(name: &str, strategy: S, test: impl Fn(S::Value) -> Result<(), TestCaseError>)
 where

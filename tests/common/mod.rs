@@ -30,3 +30,9 @@ pub fn token_body(n: u32, expires_in: i64) -> String {
     })
     .to_string()
 }
+
+/// Cases per property test: `FUZZ_CASES` (scripts/fuzz-long.sh raises it), else 2,000.
+#[allow(dead_code)] // not every test binary that includes this module uses it
+pub fn fuzz_cases() -> u32 {
+    std::env::var("FUZZ_CASES").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(2_000)
+}
