@@ -21,20 +21,20 @@
 //!   cause refresh storms or early sign-outs;
 //! - a failed sign-in leaves the current session alone.
 
+use crate::encoding::text::cat;
 use crate::prelude::*;
-use crate::text::cat;
 use alloc::collections::VecDeque;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::auth::calls::{self, Bearer, Call, Scope, Step};
+use crate::auth::error::{self, AuthError, ErrorKind};
+use crate::auth::session::{Session, User};
+use crate::config::BaseUrl;
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Facts, Outcome, Read, Reply, Response, Transport};
-use crate::error::{self, AuthError, ErrorKind};
-use crate::float;
+use crate::encoding::float;
 use crate::realtime::Realtime;
-use crate::requests::{self, Bearer, Call, Scope, Step};
-use crate::session::{Session, User};
-use crate::url::BaseUrl;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Auth requests time out after this long (`wx.request` would wait 60 s by default).
@@ -203,7 +203,7 @@ impl Output {
                 let error = serde_json::to_string(error).unwrap_or_else(|_| "null".to_owned());
                 cat(&[
                     "{\"type\":\"done\",\"op\":",
-                    &crate::text::decimal(*op),
+                    &crate::encoding::text::decimal(*op),
                     ",\"data\":",
                     data.text(),
                     ",\"error\":",
@@ -555,7 +555,7 @@ impl Client {
 
     /// A session issued for another project (its token's issuer is another host's Auth).
     fn is_foreign(&self, s: &Session) -> bool {
-        let Some(iss) = crate::jwt::decode_claims(&s.access_token)
+        let Some(iss) = crate::auth::jwt::decode_claims(&s.access_token)
             .and_then(|c| c.get("iss").and_then(Value::as_str).map(str::to_owned))
         else {
             return false;
@@ -595,7 +595,7 @@ impl Client {
     /// `refreshSession({ refresh_token }?)`: a refresh now, with the given token or the session's.
     pub fn refresh_session(&mut self, params_json: &str, now_ms: f64) -> u32 {
         let op = self.next_id();
-        let given = requests::params(params_json, "refreshSession")
+        let given = calls::params(params_json, "refreshSession")
             .ok()
             .and_then(|p| p.get("refresh_token").and_then(Value::as_str).map(str::to_owned))
             .filter(|t| !t.is_empty());
@@ -610,7 +610,7 @@ impl Client {
     /// access token has expired), after checking them with `GET /user`.
     pub fn set_session(&mut self, params_json: &str, now_ms: f64) -> u32 {
         let op = self.next_id();
-        let p = match requests::params(params_json, "setSession") {
+        let p = match calls::params(params_json, "setSession") {
             Ok(p) => p,
             Err(e) => return self.fail(op, &Step::Session { recovery: false }, e),
         };
@@ -626,7 +626,7 @@ impl Client {
     /// `setSession`'s work for operation `op`: a valid access token is checked with `GET /user`
     /// and adopted; an expired one is refreshed with `refresh`.
     fn adopt_tokens(&mut self, op: u32, access: String, refresh: String, now_ms: f64) {
-        match crate::jwt::exp(&access) {
+        match crate::auth::jwt::exp(&access) {
             Some(exp) if (exp as f64) * 1000.0 > now_ms => {
                 let step = Step::AdoptTokens { access_token: access.clone(), refresh_token: refresh };
                 let call = Call { method: "GET", path: "/user".into(), body: None, bearer: Bearer::User, step };
@@ -640,7 +640,7 @@ impl Client {
         }
     }
 
-    /// Start one of the Auth API calls built by [`crate::requests`]. Anon calls go out at once;
+    /// Start one of the Auth API calls built by [`crate::auth::calls`]. Anon calls go out at once;
     /// calls with the user's bearer wait for a usable access token first.
     pub fn call(&mut self, built: Result<Call, AuthError>, now_ms: f64) -> u32 {
         let op = self.next_id();
@@ -667,47 +667,43 @@ impl Client {
             Ok(Value::Array(a)) => a,
             _ => Vec::new(),
         };
-        let arg = |i: usize| args.get(i).map_or_else(|| "null".to_owned(), crate::text::json);
+        let arg = |i: usize| args.get(i).map_or_else(|| "null".to_owned(), crate::encoding::text::json);
         let text = |i: usize| args.get(i).and_then(Value::as_str).unwrap_or("").to_owned();
         let user = |save| Step::User { save };
-        let p0 = || requests::params(&arg(0), method);
+        let p0 = || calls::params(&arg(0), method);
         match method {
             "getSession" => self.get_session(stored, now_ms),
             "signInWithWechat" => self.sign_in_with_wechat(&arg(0), now_ms),
             "wechatBindPhone" => {
-                let built =
-                    p0().and_then(|p| requests::wechat_code(&p, "bind_phone", method, Bearer::User, user(true)));
+                let built = p0().and_then(|p| calls::wechat_code(&p, "bind_phone", method, Bearer::User, user(true)));
                 self.call_or_empty(built, Json(r#"{"user":null}"#.into()), now_ms)
             }
             "wechatBindAccount" => {
-                let built =
-                    p0().and_then(|p| requests::wechat_code(&p, "bind_account", method, Bearer::User, user(true)));
+                let built = p0().and_then(|p| calls::wechat_code(&p, "bind_account", method, Bearer::User, user(true)));
                 self.call_or_empty(built, Json(r#"{"user":null}"#.into()), now_ms)
             }
             "getUnlimitedQRCode" => {
-                let built = p0().and_then(|p| requests::unlimited_qrcode(&p));
+                let built = p0().and_then(|p| calls::unlimited_qrcode(&p));
                 self.call_or_empty(built, Json(r#"{"imgBase64":null}"#.into()), now_ms)
             }
-            "signUp" => self.call_or_empty(p0().and_then(|p| requests::sign_up(&p)), empty_session_data(), now_ms),
+            "signUp" => self.call_or_empty(p0().and_then(|p| calls::sign_up(&p)), empty_session_data(), now_ms),
             "signInWithPassword" => {
-                self.call_or_empty(p0().and_then(|p| requests::sign_in_with_password(&p)), empty_session_data(), now_ms)
+                self.call_or_empty(p0().and_then(|p| calls::sign_in_with_password(&p)), empty_session_data(), now_ms)
             }
             "signInWithOtp" => {
                 let empty = Json(r#"{"user":null,"session":null,"messageId":null}"#.into());
-                self.call_or_empty(p0().and_then(|p| requests::sign_in_with_otp(&p)), empty, now_ms)
+                self.call_or_empty(p0().and_then(|p| calls::sign_in_with_otp(&p)), empty, now_ms)
             }
-            "verifyOtp" => {
-                self.call_or_empty(p0().and_then(|p| requests::verify_otp(&p)), empty_session_data(), now_ms)
-            }
+            "verifyOtp" => self.call_or_empty(p0().and_then(|p| calls::verify_otp(&p)), empty_session_data(), now_ms),
             "resend" => {
                 let empty = Json(r#"{"user":null,"session":null,"messageId":null}"#.into());
-                self.call_or_empty(p0().and_then(|p| requests::resend(&p)), empty, now_ms)
+                self.call_or_empty(p0().and_then(|p| calls::resend(&p)), empty, now_ms)
             }
             "resetPasswordForEmail" => {
-                self.call_or_empty(requests::reset_password(&text(0), &arg(1)), Json("null".into()), now_ms)
+                self.call_or_empty(calls::reset_password(&text(0), &arg(1)), Json("null".into()), now_ms)
             }
             "updateUser" => {
-                let built = p0().and_then(|p| requests::update_user(&p, &arg(1)));
+                let built = p0().and_then(|p| calls::update_user(&p, &arg(1)));
                 self.call_or_empty(built, Json(r#"{"user":null}"#.into()), now_ms)
             }
             "getUser" => {
@@ -755,8 +751,8 @@ impl Client {
     /// `signInWithWechat({ code })`: `GET /auth/v1/wechat_mini/login?code=<code from wx.login>`.
     pub fn sign_in_with_wechat(&mut self, params_json: &str, now_ms: f64) -> u32 {
         let step = Step::Session { recovery: false };
-        let built = requests::params(params_json, "signInWithWechat")
-            .and_then(|p| requests::wechat_code(&p, "login", "signInWithWechat", Bearer::Anon, step));
+        let built = calls::params(params_json, "signInWithWechat")
+            .and_then(|p| calls::wechat_code(&p, "login", "signInWithWechat", Bearer::Anon, step));
         self.call_or_empty(built, empty_session_data(), now_ms)
     }
 
@@ -775,7 +771,7 @@ impl Client {
     /// `signOut({ scope })`. The local session is removed whatever the server says (unless
     /// `scope: 'others'`): the user asked to be signed out.
     pub fn sign_out(&mut self, params_json: &str, now_ms: f64) -> u32 {
-        match requests::params(params_json, "signOut").and_then(|p| requests::sign_out(&p)) {
+        match calls::params(params_json, "signOut").and_then(|p| calls::sign_out(&p)) {
             Ok(scope) if self.session.is_none() => {
                 let op = self.next_id();
                 if scope != Scope::Others {
@@ -784,7 +780,7 @@ impl Client {
                 self.finish(op, Json("null".into()), None);
                 op
             }
-            Ok(scope) => self.call(Ok(requests::logout(scope)), now_ms),
+            Ok(scope) => self.call(Ok(calls::logout(scope)), now_ms),
             Err(e) => {
                 let op = self.next_id();
                 self.finish(op, Json("null".into()), Some(e));
@@ -802,14 +798,14 @@ impl Client {
             self.finish(op, oauth_data(None, None), Some(e));
             return op;
         }
-        let p = match requests::params(params_json, "signInWithOAuth") {
+        let p = match calls::params(params_json, "signInWithOAuth") {
             Ok(p) => p,
             Err(e) => {
                 self.finish(op, oauth_data(None, None), Some(e));
                 return op;
             }
         };
-        let verifier = match self.pkce.then(|| crate::pkce::verifier(random)) {
+        let verifier = match self.pkce.then(|| crate::auth::pkce::verifier(random)) {
             Some(None) => {
                 let e = AuthError::invalid_input("signInWithOAuth: not enough randomness for a PKCE verifier");
                 self.finish(op, oauth_data(None, None), Some(e));
@@ -817,8 +813,8 @@ impl Client {
             }
             v => v.flatten(),
         };
-        let challenge = verifier.as_deref().map(crate::pkce::challenge_s256);
-        match requests::oauth_url(&self.auth_url, &p, challenge.as_deref()) {
+        let challenge = verifier.as_deref().map(crate::auth::pkce::challenge_s256);
+        match calls::oauth_url(&self.auth_url, &p, challenge.as_deref()) {
             Ok((provider, url)) => {
                 if let Some(v) = verifier {
                     let value = serde_json::to_string(&v).unwrap_or_default();
@@ -846,7 +842,7 @@ impl Client {
                 v
             });
         let built = match verifier {
-            Some(v) => requests::exchange_code(auth_code, &v),
+            Some(v) => calls::exchange_code(auth_code, &v),
             None => Err(AuthError::new(
                 ErrorKind::AuthPKCEGrantCodeExchangeError,
                 "exchangeCodeForSession: no PKCE code verifier is stored: call signInWithOAuth on this device first",
@@ -865,7 +861,7 @@ impl Client {
     /// denied or the provider failed), the verifier then removed. The shim cleans the address
     /// bar whenever the data is not `null` or there is an error.
     pub fn session_from_url(&mut self, url: &str, stored: Option<&str>, now_ms: f64) -> u32 {
-        let params = crate::callback::parse(url);
+        let params = crate::auth::redirect::parse(url);
         if params.is_error() {
             let op = self.next_id();
             let kind = if self.pkce {
@@ -910,9 +906,9 @@ impl Client {
             _ => Vec::new(),
         };
         let built = match api {
-            "rest" => crate::rest::build(method, &args, &self.endpoints),
-            "storage" => crate::storage_api::build(method, &args, &self.endpoints),
-            "functions" => crate::functions::build(method, &args, &self.endpoints),
+            "rest" => crate::data::rest::build(method, &args, &self.endpoints),
+            "storage" => crate::data::storage::build(method, &args, &self.endpoints),
+            "functions" => crate::data::functions::build(method, &args, &self.endpoints),
             _ => Built::Done(data::unknown(api, method)),
         };
         let req = match built {
@@ -1081,8 +1077,8 @@ impl Client {
             },
             Step::AdoptTokens { access_token, refresh_token } => match parse_user(body) {
                 Some(user) => {
-                    let exp = crate::jwt::exp(&access_token).unwrap_or(0);
-                    let now_s = crate::session::now_secs(now_ms);
+                    let exp = crate::auth::jwt::exp(&access_token).unwrap_or(0);
+                    let now_s = crate::auth::session::now_secs(now_ms);
                     let session = Session {
                         access_token,
                         token_type: "bearer".into(),
@@ -1106,11 +1102,9 @@ impl Client {
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 match img {
-                    Some(img) => self.finish(
-                        op,
-                        Json::of(&requests::object(vec![("imgBase64", Some(Value::String(img)))])),
-                        None,
-                    ),
+                    Some(img) => {
+                        self.finish(op, Json::of(&calls::object(vec![("imgBase64", Some(Value::String(img)))])), None)
+                    }
                     None => {
                         let e = AuthError::new(
                             ErrorKind::AuthUnknownError,
@@ -1126,7 +1120,7 @@ impl Client {
                 let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
                 let id = v.get("message_id").cloned().unwrap_or(Value::Null);
                 let null = || Some(Value::Null);
-                let data = requests::object(vec![("user", null()), ("session", null()), ("messageId", Some(id))]);
+                let data = calls::object(vec![("user", null()), ("session", null()), ("messageId", Some(id))]);
                 self.finish(op, Json::of(&data), None);
             }
             Step::Empty => self.finish(op, Json("{}".into()), None),
@@ -1226,7 +1220,8 @@ impl Client {
     fn send_refresh(&mut self, _now_ms: f64) {
         let Some(r) = self.refresh.as_mut() else { return };
         r.attempt = r.attempt.saturating_add(1);
-        let body = crate::text::json(&requests::object(vec![("refresh_token", Some(Value::String(r.token.clone())))]));
+        let body =
+            crate::encoding::text::json(&calls::object(vec![("refresh_token", Some(Value::String(r.token.clone())))]));
         let id = self.next_id.wrapping_add(1);
         self.next_id = id;
         if let Some(r) = self.refresh.as_mut() {
@@ -1569,7 +1564,7 @@ fn empty_session_data() -> Json {
 
 fn oauth_data(provider: Option<&str>, url: Option<&str>) -> Json {
     let text = |v: Option<&str>| Some(v.map_or(Value::Null, |s| Value::String(s.to_owned())));
-    Json::of(&requests::object(vec![("provider", text(provider)), ("url", text(url))]))
+    Json::of(&calls::object(vec![("provider", text(provider)), ("url", text(url))]))
 }
 
 fn session_missing() -> AuthError {

@@ -25,26 +25,13 @@ mod prelude {
     pub use alloc::vec::Vec;
 }
 
-pub mod callback;
+pub mod auth;
 pub mod client;
+pub mod config;
 pub mod data;
-pub mod error;
-mod float;
-pub mod functions;
-mod json;
-pub mod jwt;
-mod percent;
-pub mod pkce;
+pub mod encoding;
 pub mod realtime;
-pub mod requests;
-pub mod rest;
-pub mod session;
-pub mod storage_api;
-mod text;
-pub mod url;
 
-#[cfg(target_arch = "wasm32")]
-mod alloc_wasm;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
@@ -56,6 +43,6 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+pub use auth::error::{AuthError, ErrorKind};
+pub use auth::session::{Session, User};
 pub use client::{AuthEvent, Client, HttpRequest, Json, Output};
-pub use error::{AuthError, ErrorKind};
-pub use session::{Session, User};

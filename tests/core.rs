@@ -4,7 +4,7 @@ mod common;
 
 use common::drain_ack;
 use serde_json::{json, Value};
-use supabase_wechat::error::{from_http, is_retryable_status};
+use supabase_wechat::auth::error::{from_http, is_retryable_status};
 use supabase_wechat::{AuthEvent, Client, ErrorKind, HttpRequest, Output, Session};
 
 const URL: &str = "https://abcdefghij.baseapi.memfiredb.com";
@@ -562,7 +562,7 @@ fn no_input_makes_the_core_panic() {
 
 #[test]
 fn numbers_in_stored_sessions_are_read_leniently() {
-    use supabase_wechat::session::value_to_i64;
+    use supabase_wechat::auth::session::value_to_i64;
     let cases = [
         (json!(3600), Some(3600)),
         (json!(3600.4), Some(3600)),

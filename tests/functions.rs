@@ -7,8 +7,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
 use serde_json::{json, Map, Value};
 use supabase_wechat::client::FetchRequest;
+use supabase_wechat::data::functions;
 use supabase_wechat::data::{Body, Built, DataRequest, Endpoints, Facts, Outcome, Read, Response, Transport};
-use supabase_wechat::functions;
 use supabase_wechat::{Client, Output};
 
 const URL: &str = "https://abcdefghij.baseapi.memfiredb.com";

@@ -23,11 +23,12 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
 
-use supabase_wechat::callback::{self, CallbackParams};
-use supabase_wechat::error::{from_http, is_retryable_status};
-use supabase_wechat::session::{now_secs, value_to_i64};
-use supabase_wechat::url::{encode_query_value, BaseUrl};
-use supabase_wechat::{jwt, Client, ErrorKind, Output, Session, User};
+use supabase_wechat::auth::error::{from_http, is_retryable_status};
+use supabase_wechat::auth::redirect::{self as callback, CallbackParams};
+use supabase_wechat::auth::session::{now_secs, value_to_i64};
+use supabase_wechat::config::BaseUrl;
+use supabase_wechat::encoding::query::encode_query_value;
+use supabase_wechat::{auth::jwt, Client, ErrorKind, Output, Session, User};
 
 // ---------------------------------------------------------------------------------------------
 // Runner

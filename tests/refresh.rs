@@ -395,7 +395,7 @@ fn oauth_with_pkce_stores_the_verifier_and_exchange_uses_it() {
     )));
     assert!(url.contains(&format!(
         "&code_challenge={}&code_challenge_method=s256",
-        supabase_wechat::pkce::challenge_s256(&verifier)
+        supabase_wechat::auth::pkce::challenge_s256(&verifier)
     )));
     assert!(c.session().is_none() && !outs.iter().any(|o| matches!(o, Output::StorageRemove { .. })));
 

@@ -10,8 +10,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
 use serde_json::{json, Map, Value};
 
+use supabase_wechat::data::rest::{self, url::Url, Ctx};
 use supabase_wechat::data::{Body, Built, DataRequest, Endpoints, Facts, Outcome, Read, Reply, Response};
-use supabase_wechat::rest::{self, url::Url, Ctx};
 
 fn ep() -> Endpoints {
     Endpoints {

@@ -11,8 +11,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
 use serde_json::{json, Map, Value};
 
+use supabase_wechat::data::storage::{self as storage_api, paths};
 use supabase_wechat::data::{Body, Built, DataRequest, Endpoints, Facts, Outcome, Read, Response, Transport};
-use supabase_wechat::storage_api::{self, paths};
 use supabase_wechat::{Client, Output};
 
 const S: &str = "https://p.test/storage/v1";

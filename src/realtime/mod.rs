@@ -33,8 +33,8 @@ use alloc::collections::VecDeque;
 
 use serde_json::{json, Map, Value};
 
+use crate::encoding::text::{cat, decimal, json as json_text};
 use crate::prelude::*;
-use crate::text::{cat, decimal, json as json_text};
 
 use crate::client::{HttpRequest, Json, Output};
 
@@ -159,7 +159,7 @@ impl Realtime {
             ws_url: cat(&[
                 &ws_base,
                 "/realtime/v1/websocket?apikey=",
-                &crate::url::encode_query_value(key),
+                &crate::encoding::query::encode_query_value(key),
                 "&vsn=1.0.0",
             ]),
             broadcast_url: cat(&[base, "/realtime/v1/api/broadcast"]),

@@ -59,7 +59,7 @@ impl Presence {
     }
 
     pub fn state_json(&self) -> String {
-        crate::text::json(&Value::Object(self.state.clone()))
+        crate::encoding::text::json(&Value::Object(self.state.clone()))
     }
 
     /// `presence_state`: the events, or `None` if the payload is not a state.

@@ -39,9 +39,9 @@
 //!        ["maxAffected", rows]  ["setHeader", name, value]
 //! ```
 
-use crate::json::put;
+use crate::encoding::json::put;
+pub(crate) use crate::encoding::text::cat;
 use crate::prelude::*;
-pub(crate) use crate::text::cat;
 
 mod reply;
 pub mod url;
@@ -395,13 +395,14 @@ fn finalize(mut req: Req, chain: &Value, schema: Option<String>) -> Result<Built
     let head = req.method == HEAD;
     let read = if head {
         Read::None
-    } else if accept == "text/csv" || crate::text::contains(accept, "application/vnd.pgrst.plan+text") {
+    } else if accept == "text/csv" || crate::encoding::text::contains(accept, "application/vnd.pgrst.plan+text") {
         Read::Text
     } else {
         Read::Json
     };
     let prefer = req.headers.get("Prefer").unwrap_or("");
-    let counted = ["count=exact", "count=planned", "count=estimated"].iter().any(|c| crate::text::contains(prefer, c));
+    let counted =
+        ["count=exact", "count=planned", "count=estimated"].iter().any(|c| crate::encoding::text::contains(prefer, c));
     let body =
         if !read_only && chain.get("body").and_then(Value::as_bool) == Some(true) { Body::Payload } else { Body::None };
     let ctx = Ctx { head, read, maybe_single: req.maybe_single, counted };

@@ -7,7 +7,7 @@
 //! Strings arrive well-formed (the shim replaces lone surrogates with U+FFFD, which is what the
 //! `URL`/`URLSearchParams` string conversion does), so everything here works on UTF-8.
 
-use crate::percent;
+use crate::encoding::percent;
 use crate::prelude::*;
 
 /// A parsed request URL with a live `searchParams` list.
@@ -31,7 +31,7 @@ impl Url {
         // The URL parser drops every ASCII tab and newline, then trims C0 controls and spaces.
         let cleaned: String = input.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
         let trimmed = cleaned.trim_matches(|c: char| c <= ' ');
-        let (origin, rest) = match crate::text::find(trimmed, "://") {
+        let (origin, rest) = match crate::encoding::text::find(trimmed, "://") {
             Some(i) => {
                 let after = i.saturating_add(3);
                 let tail = trimmed.get(after..).unwrap_or("");

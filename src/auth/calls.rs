@@ -3,13 +3,13 @@
 //! Argument parsing lives here so every method fails the same way on bad input: a clear
 //! `AuthInvalidCredentialsError` (status 400, code `validation_failed`) and no request sent.
 
-use crate::json::put;
+use crate::encoding::json::put;
+use crate::encoding::text::cat;
 use crate::prelude::*;
-use crate::text::cat;
 use serde_json::{Map, Value};
 
-use crate::error::AuthError;
-use crate::url::encode_query_value;
+use crate::auth::error::AuthError;
+use crate::encoding::query::encode_query_value;
 
 /// Which bearer a call carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,14 +6,18 @@
 //! the reply body is read) and, from the reply's status, headers and a few facts the shim
 //! measured about the body, what the call resolves with. Error bodies are small and do cross.
 //!
-//! A module (`rest`, `storage_api`, `functions`) turns the caller's arguments into a
+//! A module (`rest`, `storage`, `functions`) turns the caller's arguments into a
 //! [`DataRequest`] (or an immediate [`Outcome`] for bad input); the client adds `apikey`, the
 //! bearer (the user's token through the single-flight refresh, else the anon key) and the
 //! user's `global.headers`, sends it, and hands the reply back to the module through [`Reply`].
 
-use crate::json::put;
+pub mod functions;
+pub mod rest;
+pub mod storage;
+
+use crate::encoding::json::put;
+use crate::encoding::text::cat;
 use crate::prelude::*;
-use crate::text::cat;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -158,18 +162,18 @@ pub enum Built {
 /// Which module reads the reply, with what it needs to remember about the request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
-    Rest(crate::rest::Ctx),
-    Storage(crate::storage_api::Ctx),
-    Functions(crate::functions::Ctx),
+    Rest(crate::data::rest::Ctx),
+    Storage(crate::data::storage::Ctx),
+    Functions(crate::data::functions::Ctx),
 }
 
 impl Reply {
     /// The server answered (any status).
     pub fn finish(&self, r: &Response) -> Outcome {
         match self {
-            Reply::Rest(c) => crate::rest::finish(c, r),
-            Reply::Storage(c) => crate::storage_api::finish(c, r),
-            Reply::Functions(c) => crate::functions::finish(c, r),
+            Reply::Rest(c) => crate::data::rest::finish(c, r),
+            Reply::Storage(c) => crate::data::storage::finish(c, r),
+            Reply::Functions(c) => crate::data::functions::finish(c, r),
         }
     }
 
@@ -178,9 +182,9 @@ impl Reply {
     /// machine-readable reason.
     pub fn failed(&self, message: &str, code: &str) -> Outcome {
         match self {
-            Reply::Rest(c) => crate::rest::failed(c, message, code),
-            Reply::Storage(c) => crate::storage_api::failed(c, message, code),
-            Reply::Functions(c) => crate::functions::failed(c, message, code),
+            Reply::Rest(c) => crate::data::rest::failed(c, message, code),
+            Reply::Storage(c) => crate::data::storage::failed(c, message, code),
+            Reply::Functions(c) => crate::data::functions::failed(c, message, code),
         }
     }
 }

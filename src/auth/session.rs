@@ -64,7 +64,7 @@ pub fn value_to_i64(v: &Value) -> Option<i64> {
 
 /// Saturating, never-panicking rounding (an `as` cast saturates; MVP lowering keeps it trap-free).
 fn round_f64(f: f64) -> i64 {
-    crate::float::round(f) as i64
+    crate::encoding::float::round(f) as i64
 }
 
 /// Seconds since the epoch, rounded like `Math.round(Date.now() / 1000)`.

@@ -14,7 +14,7 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::session::value_to_i64;
+use crate::auth::session::value_to_i64;
 
 /// base64url, padding optional, non-zero trailing bits tolerated (they carry no data).
 const BASE64URL: GeneralPurpose = GeneralPurpose::new(

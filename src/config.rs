@@ -1,16 +1,7 @@
-//! URL building: base URL validation, the storage key, and query encoding.
-//!
-//! The SDK we replace sends query values unencoded (`&`, `#`, `%`, CJK go out raw). Here every
-//! query value is percent-encoded with RFC 3986's unreserved set left as is, so whatever the
-//! caller passes arrives at the server unchanged.
+//! The client's configuration: the project URL (validated) and the storage key.
 
+use crate::encoding::text::cat;
 use crate::prelude::*;
-use crate::text::cat;
-
-/// Everything but `A-Z a-z 0-9 - _ . ~` is encoded.
-pub fn encode_query_value(v: &str) -> String {
-    crate::percent::encode(v, crate::percent::not_unreserved)
-}
 
 /// A validated project URL: `http(s)://host[:port][/path]`, without a trailing slash.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! error, a 2xx body that is not JSON) crosses as text. WeChat gives no status text, so it is the
 //! standard reason phrase of the status.
 
-use crate::json::put;
+use crate::encoding::json::put;
 use crate::prelude::*;
 use serde_json::{Map, Number, Value};
 
@@ -47,7 +47,7 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
                         "details".into(),
                         cat(&[
                             "Results contain ",
-                            &crate::text::decimal(n),
+                            &crate::encoding::text::decimal(n),
                             " rows, application/vnd.pgrst.object+json requires 1 row",
                         ])
                         .into(),
@@ -160,7 +160,7 @@ fn body_error(v: Value, text: &str) -> Map<String, Value> {
 pub fn lenient_json(text: &str) -> Option<Value> {
     match serde_json::from_str(text) {
         Ok(v) => Some(v),
-        Err(_) if crate::text::contains(text, "\\u") => {
+        Err(_) if crate::encoding::text::contains(text, "\\u") => {
             serde_json::from_str(&replace_lone_surrogate_escapes(text)).ok()
         }
         Err(_) => None,
@@ -224,7 +224,10 @@ fn js_parse_int(s: &str) -> Value {
         digits.chars().filter_map(|c| c.to_digit(radix)).fold(0.0, |acc, d| acc * f64::from(radix) + f64::from(d));
     let value = if negative { -magnitude } else { magnitude };
     match value {
-        v if crate::float::fract(v) == 0.0 && v.abs() < 9_007_199_254_740_992.0 && !(v == 0.0 && negative) => {
+        v if crate::encoding::float::fract(v) == 0.0
+            && v.abs() < 9_007_199_254_740_992.0
+            && !(v == 0.0 && negative) =>
+        {
             Value::from(v as i64)
         }
         v => Number::from_f64(v).map_or(Value::Null, Value::Number),

@@ -4,8 +4,8 @@
 //! supabase-js / `supabase-wechat-stable-v2` keep working. The classification of a failed HTTP
 //! exchange is auth-js' `handleError` table (`lib/fetch.ts`), ported and tested as a table.
 
+use crate::encoding::text::{cat, decimal};
 use crate::prelude::*;
-use crate::text::{cat, decimal};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -75,7 +75,7 @@ impl AuthError {
     /// The message is a sentence; WeChat's errMsg follows in brackets for the developer.
     pub fn transport(err_msg: &str) -> Self {
         let detail = if err_msg.is_empty() { "request:fail" } else { err_msg };
-        let sentence = if crate::text::contains(detail, "timeout") {
+        let sentence = if crate::encoding::text::contains(detail, "timeout") {
             "The server did not answer in time; check the network and try again"
         } else {
             "The network request failed; check the network and try again"

@@ -6,12 +6,12 @@
 //! stay), so any name reaches the server as it was given; `js-shim/storage-api.js`
 //! (`getPublicUrl`, which must answer synchronously) applies the same rules.
 
+use crate::encoding::text::cat;
 use crate::prelude::*;
-use crate::text::cat;
 use serde_json::Value;
 
-use crate::percent::{self, uri, uri_component};
-use crate::url::encode_query_value;
+use crate::encoding::percent::{self, uri, uri_component};
+use crate::encoding::query::encode_query_value;
 
 /// `encodeURIComponent`.
 pub fn encode_segment(s: &str) -> String {
@@ -90,7 +90,7 @@ pub fn query(pairs: &[(&str, String)]) -> String {
 pub fn truthy_text(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) if n.as_f64().is_some_and(|f| f != 0.0) => Some(crate::text::json(n)),
+        Value::Number(n) if n.as_f64().is_some_and(|f| f != 0.0) => Some(crate::encoding::text::json(n)),
         _ => None,
     }
 }

@@ -14,15 +14,15 @@
 //!   (strictly: a body that is not JSON is a `FunctionsError`, as `response.json()` rejects),
 //!   `application/octet-stream` and `application/pdf` the ArrayBuffer, anything else text.
 
-use crate::json::put;
+use crate::encoding::json::put;
+use crate::encoding::text::cat;
 use crate::prelude::*;
-use crate::text::cat;
 use serde_json::{Map, Value};
 
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Outcome, Read, Reply, Response, Transport};
-use crate::percent;
-use crate::text;
-use crate::url::encode_query_value;
+use crate::encoding::percent;
+use crate::encoding::query::encode_query_value;
+use crate::encoding::text;
 
 /// What `finish` needs to know about the request.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,7 +174,7 @@ fn is_token_byte(b: u8) -> bool {
 fn timeout_of(v: Option<&Value>) -> Option<u32> {
     let t = v.and_then(Value::as_f64).filter(|t| t.is_finite() && *t > 0.0)?;
     // In range by the clamp, so the cast is exact after `ceil`.
-    Some(crate::float::ceil(t).clamp(TIMEOUT_MIN_MS, TIMEOUT_MAX_MS) as u32)
+    Some(crate::encoding::float::ceil(t).clamp(TIMEOUT_MIN_MS, TIMEOUT_MAX_MS) as u32)
 }
 
 /// The request URL for `name`: a full `http(s)://` URL as it is, otherwise

@@ -19,7 +19,7 @@
 //! malformed escape (`%`, `%4`, `%zz`) is kept as it is, and bytes that are not UTF-8 become
 //! U+FFFD. Nothing here panics.
 
-use crate::percent;
+use crate::encoding::percent;
 use crate::prelude::*;
 use serde::Serialize;
 
@@ -115,7 +115,7 @@ impl CallbackParams {
         let mut int = |name: &str, q: &mut Option<i64>, f: Option<i64>| {
             if let Some(f) = f {
                 if let Some(old) = q.replace(f) {
-                    displaced.push((name.to_owned(), crate::text::decimal(old)));
+                    displaced.push((name.to_owned(), crate::encoding::text::decimal(old)));
                 }
             }
         };
@@ -143,7 +143,7 @@ pub fn parse(url: &str) -> CallbackParams {
     };
     let query = match before_fragment.split_once('?') {
         Some((_, q)) => Some(q),
-        None if fragment.is_none() && url.contains('=') && !crate::text::contains(url, "://") => Some(url),
+        None if fragment.is_none() && url.contains('=') && !crate::encoding::text::contains(url, "://") => Some(url),
         None => None,
     };
     let fragment = fragment.map(|f| match f.split_once('?') {

@@ -17,10 +17,10 @@
 //! `%` still addresses its object; `download(path, { toTempFile: true })` saves to a temp file
 //! with `wx.downloadFile`; `timeout` (ms) on uploads and downloads sets the wx call's timeout.
 
-use crate::json::put;
+use crate::encoding::json::put;
+use crate::encoding::text;
+use crate::encoding::text::cat;
 use crate::prelude::*;
-use crate::text;
-use crate::text::cat;
 
 pub mod paths;
 mod reply;

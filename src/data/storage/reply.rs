@@ -8,10 +8,10 @@
 //! body (or `{ message }`) as `body`, which the shim hides under `error.data` for pages written
 //! against the SDK we replace (`error.data.message`).
 
-use crate::json::put;
+use crate::encoding::json::put;
+use crate::encoding::text;
+use crate::encoding::text::cat;
 use crate::prelude::*;
-use crate::text;
-use crate::text::cat;
 use serde_json::{Map, Value};
 
 use super::paths::{encode_path, encode_segment, encode_uri, query};
@@ -218,7 +218,7 @@ fn token_of(url: &str) -> Option<String> {
         .rev()
         .find(|&i| b.get(i..i + 6) == Some(b"token=") && matches!(b.get(i - 1), Some(b'?' | b'&')))?;
     let raw = url.get(at + 6..)?.split('&').next()?;
-    let token = String::from_utf8(crate::percent::decode(raw, false)).ok()?;
+    let token = String::from_utf8(crate::encoding::percent::decode(raw, false)).ok()?;
     (!token.is_empty()).then_some(token)
 }
 

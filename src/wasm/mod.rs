@@ -4,6 +4,8 @@
 //! `JSON.parse` is several times faster than building JS objects from wasm, and it keeps the
 //! module free of serde-wasm-bindgen's size.
 
+mod alloc;
+
 use wasm_bindgen::prelude::*;
 
 use crate::client::Client;

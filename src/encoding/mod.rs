@@ -1,0 +1,7 @@
+//! Text and number encodings the core needs, written without `core::fmt` (see `text`).
+
+pub mod float;
+pub mod json;
+pub mod percent;
+pub mod query;
+pub mod text;
