@@ -30,6 +30,7 @@ pub mod client;
 pub mod config;
 pub mod data;
 pub mod encoding;
+pub mod output;
 pub mod realtime;
 
 #[cfg(target_arch = "wasm32")]

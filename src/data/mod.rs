@@ -15,10 +15,11 @@ pub mod functions;
 pub mod rest;
 pub mod storage;
 
+pub use crate::output::{Read, Transport};
+
 use crate::encoding::json::put;
 use crate::encoding::text::cat;
 use crate::prelude::*;
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// What the request body is.
@@ -30,35 +31,6 @@ pub enum Body {
     /// The payload the shim holds for this operation (rows as JSON text, an ArrayBuffer, a
     /// function body), sent as it is.
     Payload,
-}
-
-/// Which wx API performs the request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "api", rename_all = "snake_case")]
-pub enum Transport {
-    /// `wx.request`.
-    Request,
-    /// `wx.uploadFile` of the payload's `tempFilePath` as multipart part `name`, with `form`
-    /// fields: the file never enters JS memory.
-    Upload { name: String, form: Vec<(String, String)> },
-    /// `wx.downloadFile` to a temp file.
-    Download,
-}
-
-/// How the shim reads a 2xx reply body (non-2xx bodies always come to the core as text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Read {
-    /// Not at all (HEAD, or a body nobody needs).
-    None,
-    /// `JSON.parse` of the text in the shim; the core gets [`Facts`] about it.
-    Json,
-    /// The text as it is, kept in the shim.
-    Text,
-    /// An ArrayBuffer, kept in the shim.
-    ArrayBuffer,
-    /// The text is handed to the core, which builds `data` itself (small metadata replies).
-    Core,
 }
 
 /// One request of the data path, before `apikey`, `Authorization` and `global.headers`.

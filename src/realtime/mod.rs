@@ -36,7 +36,7 @@ use serde_json::{json, Map, Value};
 use crate::encoding::text::{cat, decimal, json as json_text};
 use crate::prelude::*;
 
-use crate::client::{HttpRequest, Json, Output};
+use crate::output::{HttpRequest, Json, Output};
 
 pub const HEARTBEAT_MS: f64 = 25_000.0;
 pub const TIMEOUT_MS: f64 = 10_000.0;
@@ -638,7 +638,7 @@ impl Realtime {
         let socket = self.next_socket;
         self.sock = Sock::Connecting(socket);
         let mut headers = Map::new();
-        headers.insert("X-Client-Info".into(), cat(&["supabase-wechat/", crate::client::VERSION]).into());
+        headers.insert("X-Client-Info".into(), cat(&["supabase-wechat/", crate::output::VERSION]).into());
         for (k, v) in &self.headers {
             if !k.eq_ignore_ascii_case("authorization") {
                 headers.insert(k.clone(), v.clone().into());
