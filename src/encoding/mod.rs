@@ -1,6 +1,7 @@
 //! Text and number encodings the core needs, written without `core::fmt` (see `text`).
 
 pub mod float;
+pub mod headers;
 pub mod json;
 pub mod percent;
 pub mod query;
