@@ -38,12 +38,12 @@ const STORAGE_KEY = 'sb-abcdefghij-auth-token'
 const RESULTS = path.join(__dirname, 'results', 'data.json')
 
 const SDKS = {
-  ours: { name: 'supabase-wechat (this repo)', pkgName: 'supabase-wechat', options: '{}' },
+  ours: { name: 'supabase-wechat (this repo)', pkgName: 'supabase-wechat', options: {} },
   old: {
     name: 'supabase-wechat-stable-v2@2.2.0',
     pkgName: 'supabase-wechat-stable-v2',
     // detectSessionInUrl:false: with the default options its init crashes on `window` (as in startup.js).
-    options: '{ auth: { detectSessionInUrl: false, autoRefreshToken: false } }',
+    options: { auth: { detectSessionInUrl: false, autoRefreshToken: false } },
   },
 }
 
@@ -119,11 +119,6 @@ const FAKE_REQUEST = `(function (bodies, seen) {
 })`
 
 // ---------- child: one case in its own process ----------
-
-function libSource(pkgName, url, options) {
-  return `const { createClient } = require('${pkgName}')
-module.exports = createClient(${JSON.stringify(url)}, ${JSON.stringify(KEY)}, ${options})`
-}
 
 function availability(client, what) {
   try {
@@ -470,7 +465,7 @@ const fmtUs = (x) => x.toFixed(1) + ' µs'
 
 async function main() {
   const load0 = os.loadavg()
-  const { makeProject, OURS, ANCHOR } = require('../tests/node/lib/project')
+  const { clientProject, OURS } = require('../tests/node/lib/project')
   const built = fs.existsSync(path.join(OURS.dir, 'package.json'))
   const sink = await startSink()
   const projects = {}
@@ -481,10 +476,11 @@ async function main() {
         results.size[id] = { status: 'not available', reason: 'dist/supabase-wechat missing: run scripts/build.sh' }
         continue
       }
-      const { root, cleanup } = await makeProject(
-        { 'lib/cpu.js': libSource(sdk.pkgName, FAKE_URL, sdk.options), 'lib/upload.js': libSource(sdk.pkgName, sink.url, sdk.options) },
-        { packages: [id === 'ours' ? OURS : ANCHOR] },
-      )
+      const { root, cleanup } = await clientProject({
+        key: KEY,
+        pkg: sdk.pkgName,
+        clients: { cpu: { url: FAKE_URL, options: sdk.options }, upload: { url: sink.url, options: sdk.options } },
+      })
       projects[id] = { root, cleanup }
       results.size[id] = Object.assign({ status: 'ok' }, dirBytes(path.join(root, 'miniprogram_npm', sdk.pkgName)))
     }

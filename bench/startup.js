@@ -8,9 +8,7 @@
 // Usage: node bench/startup.js [--runs 30]   (after scripts/build.sh)
 'use strict'
 const os = require('os')
-const path = require('path')
-const { createSimulator } = require('../tests/sim')
-const { makeProject, OURS, ANCHOR } = require('../tests/node/lib/project')
+const { clientProject, OURS, ANCHOR } = require('../tests/node/lib/project')
 const { dirBytes, median, p90, storedSession } = require('./lib')
 
 const RUNS = Number((process.argv.find((a, i) => process.argv[i - 1] === '--runs')) || 30)
@@ -22,15 +20,13 @@ const SDKS = [
   {
     name: 'supabase-wechat (this repo)',
     pkg: OURS,
-    lib: `const { createClient } = require('supabase-wechat')
-module.exports = createClient(${JSON.stringify(URL)}, ${JSON.stringify(KEY)})`,
+    client: {},
   },
   {
     name: 'supabase-wechat-stable-v2@2.2.0',
     pkg: ANCHOR,
     // detectSessionInUrl:false: with the default options its init crashes on `window`.
-    lib: `const { createClient } = require('supabase-wechat-stable-v2')
-module.exports = createClient(${JSON.stringify(URL)}, ${JSON.stringify(KEY)}, { auth: { detectSessionInUrl: false, autoRefreshToken: false } })`,
+    client: { options: { auth: { detectSessionInUrl: false, autoRefreshToken: false } } },
   },
 ]
 
@@ -42,8 +38,8 @@ async function perCall(app, calls) {
   return Number(process.hrtime.bigint() - t0) / 1e3 / calls
 }
 
-async function coldStart(root) {
-  const sim = createSimulator({ root, wechatUrl: 'http://127.0.0.1:9/wechat', appid: 'wx0000000000000001', user: { openid: 'o_bench' } })
+async function coldStart(project) {
+  const sim = project.simulator({ wechatUrl: 'http://127.0.0.1:9/wechat', appid: 'wx0000000000000001', user: { openid: 'o_bench' } })
   sim.storage.set(STORAGE_KEY, storedSession())
   const times = []
   try {
@@ -69,13 +65,13 @@ async function coldStart(root) {
 async function main() {
   const rows = []
   for (const sdk of SDKS) {
-    const { root, cleanup } = await makeProject({ 'lib/client.js': sdk.lib }, { packages: [sdk.pkg] })
+    const project = await clientProject({ url: URL, key: KEY, pkg: sdk.pkg.name, clients: { client: sdk.client } })
     try {
-      const bytes = dirBytes(path.join(root, 'miniprogram_npm', sdk.pkg.name))
-      const { times, usPerCall } = await coldStart(root)
+      const bytes = dirBytes(project.path(`miniprogram_npm/${sdk.pkg.name}`))
+      const { times, usPerCall } = await coldStart(project)
       rows.push({ sdk: sdk.name, files: bytes.files, raw: bytes.raw, br: bytes.br, median: median(times), p90: p90(times), usPerCall })
     } finally {
-      cleanup()
+      project.cleanup()
     }
   }
   console.log(`Node ${process.version}, ${os.cpus()[0].model}, ${RUNS} cold starts each (fresh JS context; wasm compiled anew each time)`)

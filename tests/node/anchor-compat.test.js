@@ -7,7 +7,7 @@ const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { startBackend } = require('../../backend')
-const { makeProject, OURS, ANCHOR } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const { callJson } = require('./lib/http')
 const { userSim, wxLoginCode: wxLogin, closeAll } = require('./lib/e2e')
 
@@ -18,18 +18,15 @@ const sims = []
 
 before(async () => {
   be = await startBackend({ port: 0 })
-  const url = JSON.stringify(be.url)
-  const key = JSON.stringify(be.anonKey)
-  project = await makeProject(
-    {
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    clients: {
       // detectSessionInUrl: false — with the default options its initialisation crashes on `window`.
-      'lib/anchor.js': `const { createClient } = require('supabase-wechat-stable-v2')
-module.exports = createClient(${url}, ${key}, { auth: { detectSessionInUrl: false, autoRefreshToken: false } })`,
-      'lib/ours.js': `const { createClient } = require('supabase-wechat')
-module.exports = createClient(${url}, ${key})`,
+      anchor: { pkg: 'supabase-wechat-stable-v2', options: { auth: { detectSessionInUrl: false, autoRefreshToken: false } } },
+      ours: {},
     },
-    { packages: [OURS, ANCHOR] },
-  )
+  })
 })
 
 after(() => closeAll({ sims, project, be }))

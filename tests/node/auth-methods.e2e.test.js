@@ -6,7 +6,7 @@ const assert = require('node:assert/strict')
 const http = require('node:http')
 
 const { startBackend } = require('../../backend')
-const { makeProject } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const { send } = require('./lib/http')
 const { launchUser, wxLoginCode: wxCode, waitFor, closeAll } = require('./lib/e2e')
 
@@ -58,18 +58,23 @@ Page({
 
 before(async () => {
   be = await startBackend({ port: 0, smsCooldown: 0, redirectAllowList: ['https://app.example.com/**'] })
-  const lib = (opts) => `const { createClient } = require('supabase-wechat')
-module.exports = { supabase: createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.anonKey)}, ${JSON.stringify(opts)}) }`
-  project = await makeProject({
-    'lib/supabase.js': lib({}),
-    'lib/encrypted.js': lib({ auth: { encryptStorage: true } }),
-    'lib/memory.js': lib({ auth: { persistSession: false } }),
-    'lib/async-storage.js': `const { createClient } = require('supabase-wechat')
-const items = {}
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    as: 'supabase',
+    clients: {
+      supabase: { options: {} },
+      encrypted: { options: { auth: { encryptStorage: true } } },
+      memory: { options: { auth: { persistSession: false } } },
+      'async-storage': {
+        setup: `const items = {}
 const later = (v) => new Promise((r) => setTimeout(() => r(v), 5))
-const storage = { items, getItem: (k) => later(items[k] === undefined ? null : items[k]), setItem: (k, v) => later((items[k] = v, undefined)), removeItem: (k) => later((delete items[k], undefined)) }
-module.exports = { storage, supabase: createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.anonKey)}, { auth: { storage } }) }`,
-    'pages/me/index.js': ME_PAGE,
+const storage = { items, getItem: (k) => later(items[k] === undefined ? null : items[k]), setItem: (k, v) => later((items[k] = v, undefined)), removeItem: (k) => later((delete items[k], undefined)) }`,
+        options: '{ auth: { storage } }',
+        exports: ['storage'],
+      },
+    },
+    files: { 'pages/me/index.js': ME_PAGE },
   })
 })
 

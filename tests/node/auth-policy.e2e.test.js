@@ -6,7 +6,7 @@ const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { startBackend } = require('../../backend')
-const { makeProject } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const { callJson } = require('./lib/http')
 const e2e = require('./lib/e2e')
 
@@ -17,11 +17,10 @@ const sims = []
 
 before(async () => {
   be = await startBackend({ port: 0 })
-  const lib = (opts) => `const { createClient } = require('supabase-wechat')
-module.exports = createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.anonKey)}, ${JSON.stringify(opts)})`
-  project = await makeProject({
-    'lib/supabase.js': lib({}),
-    'lib/fast.js': lib({ requestTimeout: 1500 }),
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    clients: { supabase: { options: {} }, fast: { options: { requestTimeout: 1500 } } },
   })
 })
 

@@ -8,8 +8,7 @@ const http = require('node:http')
 const net = require('node:net')
 
 const { startBackend } = require('../../backend')
-const { createSimulator } = require('../sim')
-const { makeProject } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const { send } = require('./lib/http')
 const e2e = require('./lib/e2e')
 
@@ -63,35 +62,26 @@ function startHanging() {
 }
 const sims = []
 
-function supabaseLib(url, key) {
-  return `
-const { createClient } = require('supabase-wechat')
-const supabase = createClient(${JSON.stringify(url)}, ${JSON.stringify(key)})
-module.exports = { supabase }
-`
-}
-
 before(async () => {
   be = await startBackend({ port: 0 })
   hanging = await startHanging()
-  project = await makeProject({
-    'lib/supabase.js': supabaseLib(be.url, be.anonKey),
-    'lib/offline.js': `
-const { createClient } = require('supabase-wechat')
-module.exports = { supabase: createClient('http://127.0.0.1:${await closedPort()}', 'anon') }
-`,
-    'lib/hanging.js': `
-const { createClient } = require('supabase-wechat')
-module.exports = { supabase: createClient('http://127.0.0.1:${hanging.port}', 'anon', { requestTimeout: 300 }) }
-`,
-    'lib/odd-options.js': `
-const { createClient } = require('supabase-wechat')
-const items = {}
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    as: 'supabase',
+    clients: {
+      supabase: {},
+      offline: { url: `http://127.0.0.1:${await closedPort()}`, key: 'anon' },
+      hanging: { url: `http://127.0.0.1:${hanging.port}`, key: 'anon', options: { requestTimeout: 300 } },
+      'odd-options': {
+        setup: `const items = {}
 const storage = { items, getItem(k) { return items[k] }, setItem(k, v) { items[k] = v }, removeItem(k) { delete items[k] } }
-storage.self = storage // a cycle, and functions: neither may wipe the configuration
-module.exports = { storage, supabase: createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.anonKey)}, { auth: { storage, storageKey: 'odd-key' }, big: BigInt(1) }) }
-`,
-    'pages/login/login.js': LOGIN_PAGE,
+storage.self = storage // a cycle, and functions: neither may wipe the configuration`,
+        options: "{ auth: { storage, storageKey: 'odd-key' }, big: BigInt(1) }",
+        exports: ['storage'],
+      },
+    },
+    files: { 'pages/login/login.js': LOGIN_PAGE },
   })
 })
 
@@ -103,8 +93,7 @@ after(async () => {
 })
 
 function newSim(opts = {}) {
-  const sim = createSimulator({
-    root: project.root,
+  const sim = project.simulator({
     wechatUrl: be.url + '/wechat',
     appid: be.wechat.appid,
     user: { openid: opts.openid || 'o_' + Math.random().toString(36).slice(2), unionid: '' },

@@ -7,7 +7,7 @@ const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { startBackend } = require('../../backend')
-const { makeProject, OURS, ANCHOR } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const { launchUser, wxLoginCode: code, closeAll } = require('./lib/e2e')
 
 const STORAGE_KEY = 'sb-127-auth-token'
@@ -17,19 +17,16 @@ const sims = []
 
 before(async () => {
   be = await startBackend({ port: 0 })
-  const url = JSON.stringify(be.url)
-  const key = JSON.stringify(be.anonKey)
-  project = await makeProject(
-    {
-      'lib/old.js': `const { createClient } = require('supabase-wechat-stable-v2')
-module.exports = createClient(${url}, ${key}, { auth: { detectSessionInUrl: false, autoRefreshToken: false } })`,
-      'lib/old-default.js': `const { createClient } = require('supabase-wechat-stable-v2')
-module.exports = createClient(${url}, ${key})`,
-      'lib/new.js': `const { createClient } = require('supabase-wechat')
-module.exports = createClient(${url}, ${key})`,
+  const OLD = 'supabase-wechat-stable-v2'
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    clients: {
+      old: { pkg: OLD, options: { auth: { detectSessionInUrl: false, autoRefreshToken: false } } },
+      'old-default': { pkg: OLD },
+      new: {},
     },
-    { packages: [OURS, ANCHOR] },
-  )
+  })
 })
 
 after(() => closeAll({ sims, project, be }))

@@ -5,7 +5,7 @@ const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { startBackend } = require('../../backend')
-const { makeProject } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const e2e = require('./lib/e2e')
 
 let be
@@ -14,12 +14,14 @@ const sims = []
 
 before(async () => {
   be = await startBackend({ port: 0 })
-  const lib = (opts) => `const { createClient } = require('supabase-wechat')
-module.exports = createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.anonKey)}, ${JSON.stringify(opts)})`
-  project = await makeProject({
-    'lib/supabase.js': lib({}),
-    'lib/fast.js': lib({ requestTimeout: 1500 }),
-    'lib/global.js': lib({ global: { headers: { 'x-app': 'demo' } } }),
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    clients: {
+      supabase: { options: {} },
+      fast: { options: { requestTimeout: 1500 } },
+      global: { options: { global: { headers: { 'x-app': 'demo' } } } },
+    },
   })
 })
 

@@ -9,9 +9,8 @@ const assert = require('node:assert/strict')
 
 const { PostgrestClient } = require('@supabase/postgrest-js')
 const { CHAINS, reference, DEFAULTS } = require('./lib/postgrest-reference')
-const { makeProject } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const { recordCalls, REPLAY_SOURCE } = require('./lib/chain-replay')
-const { createSimulator } = require('../sim')
 
 const URL_ROOT = 'http://127.0.0.1:54321'
 assert.equal(DEFAULTS.url, URL_ROOT + '/rest/v1')
@@ -35,18 +34,19 @@ const DEFAULT = { schema: 'public' }
 let anon // { app, replay, box, clients: { default, headers, schema } }
 let signedIn
 
-const client = (opts) => `const { createClient } = require('supabase-wechat')
-module.exports = createClient(${JSON.stringify(URL_ROOT)}, ${JSON.stringify(KEY)}, ${JSON.stringify(opts)})`
-
 before(async () => {
-  project = await makeProject({
-    'lib/replay.js': REPLAY_SOURCE,
-    'lib/default.js': client({}),
-    'lib/headers.js': client({ global: { headers: GLOBAL_HEADERS } }),
-    'lib/schema.js': client({ db: { schema: SCHEMA } }),
+  project = await clientProject({
+    url: URL_ROOT,
+    key: KEY,
+    clients: {
+      default: { options: {} },
+      headers: { options: { global: { headers: GLOBAL_HEADERS } } },
+      schema: { options: { db: { schema: SCHEMA } } },
+    },
+    files: { 'lib/replay.js': REPLAY_SOURCE },
   })
   const start = async (session) => {
-    const sim = createSimulator({ root: project.root })
+    const sim = project.simulator()
     sims.push(sim)
     if (session) sim.storage.set(STORAGE_KEY, JSON.stringify(session))
     const app = await sim.launch()

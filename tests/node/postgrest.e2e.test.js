@@ -8,7 +8,7 @@ const assert = require('node:assert/strict')
 
 const { startBackend } = require('../../backend')
 const { freePort } = require('../../backend/net-util')
-const { makeProject } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const { launchUser, wxLoginCode, waitFor, closeAll } = require('./lib/e2e')
 
 let be
@@ -18,11 +18,9 @@ const sims = []
 before(async () => {
   be = await startBackend({ port: 0 })
   const deadPort = await freePort()
-  const lib = (url) => `const { createClient } = require('supabase-wechat')
-module.exports = createClient(${JSON.stringify(url)}, ${JSON.stringify(be.anonKey)})`
-  project = await makeProject({
-    'lib/supabase.js': lib(be.url),
-    'lib/unreachable.js': lib(`http://127.0.0.1:${deadPort}`),
+  project = await clientProject({
+    key: be.anonKey,
+    clients: { supabase: { url: be.url }, unreachable: { url: `http://127.0.0.1:${deadPort}` } },
   })
 })
 

@@ -6,7 +6,7 @@ const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { startBackend } = require('../../backend')
-const { makeProject } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const e2e = require('./lib/e2e')
 
 let be
@@ -15,11 +15,13 @@ const sims = []
 
 before(async () => {
   be = await startBackend({ port: 0 })
-  project = await makeProject({
-    'lib/supabase.js': `const { createClient } = require('supabase-wechat')
-module.exports = createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.anonKey)})`,
-    // Page-side helpers: a channel whose events and statuses land in require('lib/rt.js').logs[name].
-    'lib/rt.js': `const sb = require('./supabase')
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    clients: { supabase: {} },
+    files: {
+      // Page-side helpers: a channel whose events and statuses land in require('lib/rt.js').logs[name].
+      'lib/rt.js': `const sb = require('./supabase')
 const logs = {}
 module.exports = function watch(name, setup, config) {
   const log = (logs[name] = { events: [], statuses: [] })
@@ -29,6 +31,7 @@ module.exports = function watch(name, setup, config) {
   return ch
 }
 module.exports.logs = logs`,
+    },
   })
 })
 

@@ -10,7 +10,7 @@ const http = require('http')
 const path = require('path')
 const { createSimulator } = require('../sim')
 const { makePng, imageInfo } = require('../sim/image')
-const { makeProject } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 
 const ROOT = path.join(__dirname, '..', 'fixtures', 'mp-render')
 
@@ -304,10 +304,13 @@ describe('the built package, imported by an ES-module page', () => {
   after(() => project && project.cleanup())
 
   test("`import { supabase } from '../../lib/supabase'` runs unmodified; the SDK goes through the same compile", async () => {
-    project = await makeProject({
-      'project.config.json': JSON.stringify({ appid: 'wx0000000000000001', compileType: 'miniprogram', setting: { es6: true, enhance: true } }),
-      'lib/supabase.js': "import { createClient } from 'supabase-wechat'\nexport const supabase = createClient('http://127.0.0.1:9', 'anon-key')\n",
-      'pages/index/index.js': `import { supabase } from '../../lib/supabase'
+    project = await clientProject({
+      url: 'http://127.0.0.1:9',
+      key: 'anon-key',
+      clients: { supabase: { as: 'supabase', esm: true } },
+      files: {
+        'project.config.json': JSON.stringify({ appid: 'wx0000000000000001', compileType: 'miniprogram', setting: { es6: true, enhance: true } }),
+        'pages/index/index.js': `import { supabase } from '../../lib/supabase'
 Page({
   data: { state: 'loading' },
   async onLoad() {
@@ -316,7 +319,8 @@ Page({
   },
 })
 `,
-      'pages/index/index.wxml': '<view id="state">{{state}}</view>',
+        'pages/index/index.wxml': '<view id="state">{{state}}</view>',
+      },
     })
     const sim = newSim({ root: project.root, user: { openid: 'o_x' } })
     const app = await sim.launch()

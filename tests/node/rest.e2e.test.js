@@ -17,7 +17,7 @@ const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
 
 const { startBackend } = require('../../backend')
-const { makeProject } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const { callJson } = require('./lib/http')
 const { launchUser, wxLoginCode, closeAll } = require('./lib/e2e')
 
@@ -102,11 +102,12 @@ function referenceClient(token, id) {
 }
 
 async function sdkClients() {
-  const lib = `const { createClient } = require('supabase-wechat')
-module.exports = { supabase: createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.anonKey)}) }`
-  project = await makeProject({
-    'lib/supabase.js': lib,
-    'app.js': "const { supabase } = require('./lib/supabase')\nApp({ globalData: { supabase } })\n",
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    as: 'supabase',
+    clients: { supabase: {} },
+    files: { 'app.js': "const { supabase } = require('./lib/supabase')\nApp({ globalData: { supabase } })\n" },
   })
   const user = async (openid, signIn) => {
     const { app } = await launchUser(be, project, openid, sims)

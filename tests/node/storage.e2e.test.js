@@ -9,7 +9,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 
 const { startBackend } = require('../../backend')
-const { makeProject } = require('./lib/project')
+const { clientProject } = require('./lib/project')
 const { send } = require('./lib/http')
 const e2e = require('./lib/e2e')
 
@@ -21,25 +21,23 @@ let B // user B
 let bucket // private, owned by A
 let pub // public, owned by A
 
-const lib = (opts) => `
-const { createClient } = require('supabase-wechat')
-module.exports = { supabase: createClient(${JSON.stringify(be.url)}, ${JSON.stringify(be.anonKey)}${opts ? ', ' + opts : ''}) }
-`
-
 before(async () => {
   be = await startBackend({ port: 0 })
-  project = await makeProject({
-    'lib/supabase.js': lib(),
-    'lib/short.js': lib('{ requestTimeout: 400 }'),
-    // getPublicUrl right after createClient, while the wasm core is still loading.
-    'lib/sync.js': `
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    as: 'supabase',
+    clients: { supabase: {}, short: { options: { requestTimeout: 400 } } },
+    files: {
+      // getPublicUrl right after createClient, while the wasm core is still loading.
+      'lib/sync.js': `
 const { createClient } = require('supabase-wechat')
 const sb = createClient(${JSON.stringify(be.url + '/')}, 'anon')
 const out = sb.storage.from('avatars').getPublicUrl('folder/猫 #1.png', { download: 'my cat.png', transform: { width: 100, height: 0, resize: 'cover' } })
 module.exports = { loadedBefore: !!sb.auth._core, isPromise: typeof out.then === 'function', out, plain: sb.storage.from('avatars').getPublicUrl('a.png', { download: true }) }
 `,
-    // MemFire's template page (pages/filestorage), CommonJS: list, then upload a chosen message file.
-    'pages/files/files.js': `
+      // MemFire's template page (pages/filestorage), CommonJS: list, then upload a chosen message file.
+      'pages/files/files.js': `
 const { supabase } = require('../../lib/supabase')
 Page({
   data: { files: [], msg: '' },
@@ -55,6 +53,7 @@ Page({
   },
 })
 `,
+    },
   })
   A = await signedIn('o_storage_a')
   B = await signedIn('o_storage_b')

@@ -5,24 +5,13 @@
 const fs = require('fs')
 const os = require('os')
 const path = require('path')
-const { packNpm, PKG, REPO } = require('./project')
+const { installPackages, REPO } = require('./project')
 
 const DEMO = path.join(REPO, 'miniprogram-demo')
 
-function assertBuilt() {
-  if (!fs.existsSync(path.join(PKG, 'package.json'))) {
-    throw new Error('dist/supabase-wechat is missing: run scripts/build.sh first')
-  }
-}
-
 // Installs the built package into `root` (node_modules → miniprogram_npm via packNpm, node_modules removed).
 async function installSdk(root) {
-  assertBuilt()
-  fs.rmSync(path.join(root, 'node_modules'), { recursive: true, force: true })
-  fs.rmSync(path.join(root, 'miniprogram_npm'), { recursive: true, force: true })
-  fs.cpSync(PKG, path.join(root, 'node_modules', 'supabase-wechat'), { recursive: true, dereference: true })
-  const { stats } = await packNpm(root)
-  fs.rmSync(path.join(root, 'node_modules'), { recursive: true, force: true })
+  const { stats } = await installPackages(root)
   return stats
 }
 

@@ -16,6 +16,7 @@ const fs = require('fs')
 const os = require('os')
 const path = require('path')
 const { execFile } = require('child_process')
+const { installPackages } = require('./project')
 
 // project.config.json packOptions.ignore as a predicate on project-relative paths (DevTools' rule
 // types file / folder / suffix / prefix; glob and regexp are not used here and refused).
@@ -44,11 +45,8 @@ async function run(source, pkgDir) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-mpci-'))
   try {
     fs.cpSync(source, root, { recursive: true, filter: (s) => !['node_modules', 'miniprogram_npm'].includes(path.basename(s)) })
-    fs.cpSync(pkgDir, path.join(root, 'node_modules', path.basename(pkgDir)), { recursive: true, dereference: true })
+    const { stats: packStats, warnings: packWarnings } = await installPackages(root, [{ name: path.basename(pkgDir), dir: pkgDir }])
     const base = { appid: 'wx0000000000000001', type: 'miniProgram', projectPath: root, privateKey: 'offline-analysis-needs-no-real-key' }
-    const packStats = {}
-    const packWarnings = await ci.packNpm(new ci.Project({ ...base, ignores: ['node_modules/**/*'] }), { reporter: (r) => Object.assign(packStats, r) })
-    fs.rmSync(path.join(root, 'node_modules'), { recursive: true, force: true })
     const analysis = await ci.analyseCode(new ci.Project(base), { silent: true })
     const quality = await ci.checkCodeQuality(new ci.Project(base))
     const config = JSON.parse(fs.readFileSync(path.join(root, 'project.config.json'), 'utf8'))
