@@ -1,8 +1,8 @@
 'use strict'
 // GoTrue-like auth endpoints (MemFire flavour: wechat_mini, wechat_qr), state kept in PostgreSQL auth.* tables.
 // Statuses, error codes and bodies follow GoTrue (see /work/shared/research/gotrue.md §1.4, §1.5, §2).
-const crypto = require('crypto')
-const http = require('http')
+const crypto = require('node:crypto')
+const http = require('node:http')
 const jwt = require('./jwt')
 const { randomString } = require('./wechat')
 
@@ -649,7 +649,7 @@ function createAuth(ctx) {
   }
 
   // ---- POST /signup ----
-  async function signup(req, params, body) {
+  async function signup(_req, _params, body) {
     const data = parseJson(body)
     if (cfg.disableSignup) throw new ApiError(422, 'signup_disabled', 'Signups not allowed for this instance')
     const rawEmail = str(data.email).trim()
@@ -696,7 +696,7 @@ function createAuth(ctx) {
   }
 
   // ---- POST /otp ----
-  async function otp(req, params, body) {
+  async function otp(_req, _params, body) {
     const data = parseJson(body)
     const rawEmail = str(data.email).trim()
     const rawPhone = str(data.phone).trim()
@@ -722,7 +722,7 @@ function createAuth(ctx) {
   }
 
   // ---- POST /verify ----
-  async function verify(req, params, body) {
+  async function verify(req, _params, body) {
     const data = parseJson(body)
     const type = str(data.type)
     if (!type) throw new ApiError(400, 'validation_failed', 'Verify requires a verification type')
@@ -797,7 +797,7 @@ function createAuth(ctx) {
   }
 
   // ---- POST /recover ----
-  async function recover(req, params, body) {
+  async function recover(_req, _params, body) {
     const data = parseJson(body)
     if (!str(data.email).trim()) throw new ApiError(400, 'validation_failed', 'Password recovery requires an email')
     const email = validateEmail(data.email)
@@ -809,7 +809,7 @@ function createAuth(ctx) {
   }
 
   // ---- POST /resend ----
-  async function resend(req, params, body) {
+  async function resend(_req, _params, body) {
     const data = parseJson(body)
     const type = str(data.type)
     if (!RESEND_TYPES.includes(type)) throw new ApiError(400, 'validation_failed', 'Missing one of these types: signup, email_change, sms, phone_change')
@@ -864,7 +864,7 @@ function createAuth(ctx) {
   }
 
   // ---- PUT /user ----
-  async function updateUser(req, params, body) {
+  async function updateUser(req, _params, body) {
     const { session, user: auth } = await authenticate(req)
     const data = parseJson(body)
     if (data.app_metadata != null) throw new ApiError(403, 'not_admin', 'Updating user app_metadata is only allowed for admins')
@@ -1090,7 +1090,7 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
       try {
         const q = new URLSearchParams({ appid: web.appid, secret: web.secret, code, grant_type: 'authorization_code' })
         wx = await getJson(`${wechatApiBase()}/sns/oauth2/access_token?${q}`)
-      } catch (e) {
+      } catch {
         throw new ApiError(500, 'unexpected_failure', `Unable to exchange external code: ${code}`)
       }
       if (!wx || (wx.errcode && Number(wx.errcode) !== 0) || !wx.openid) {
@@ -1100,7 +1100,7 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
       try {
         const q = new URLSearchParams({ access_token: str(wx.access_token), openid: str(wx.openid) })
         info = await getJson(`${wechatApiBase()}/sns/userinfo?${q}`)
-      } catch (e) {
+      } catch {
         info = null
       }
       if (!info || (info.errcode && Number(info.errcode) !== 0)) {

@@ -46,7 +46,7 @@ function parseArgs(argv) {
     else if (key === 'jwt-secret') o.jwtSecret = val
     else if (key === 'appid') o.wechat = { ...(o.wechat || {}), appid: val }
     else if (key === 'app-secret') o.wechat = { ...(o.wechat || {}), secret: val }
-    else if (key === 'functions-dir') o.functionsDir = require('path').resolve(val)
+    else if (key === 'functions-dir') o.functionsDir = require('node:path').resolve(val)
     else if (key === 'realtime-deletes') o.realtimeDeletes = val
     else if (key === 'site-url') o.siteUrl = val
     // comma-separated like GOTRUE_URI_ALLOW_LIST; may be repeated

@@ -37,7 +37,7 @@
 // Log entries: {id, fault, method, path, at (ms), internal?}; the newest 1,000 are kept.
 // The backend's own calls to the fake WeChat (auth.js, memfire.js; header x-sbwx-internal) are only faulted by a
 // fault whose path targets /wechat (e.g. '/wechat/sns/jscode2session', '/wechat/*'); '*' or '/w*' leave them alone.
-const http = require('http')
+const http = require('node:http')
 const { ApiError, send, sendApiError, parseJson } = require('./http-util')
 
 const FAULTS = ['latency', 'status', 'reset', 'drop', 'hang', 'malformed', 'rate_limit']
@@ -280,8 +280,8 @@ function create() {
         }
         return true
       }
-      case 'status':
       default: {
+        // 'status', and any fault without a case of its own
         await drain(req)
         let body = f.body
         const headers = { ...(f.headers || {}) }

@@ -29,8 +29,8 @@
 //                                                            be.functions.errors keeps the last 50 errors)
 //   body over 10 MiB                                        -> 413 {"message":"Request size limit exceeded"}
 // api (be.functions): { dir (get/set), url (baseUrl + '/functions/v1'), errors }
-const fs = require('fs')
-const path = require('path')
+const fs = require('node:fs')
+const path = require('node:path')
 const { bearerToken, send } = require('./http-util')
 
 const PREFIX = '/functions/v1'

@@ -1,6 +1,6 @@
 'use strict'
 // Shared HTTP helpers of the local backend: replies, GoTrue error bodies, body reading.
-const crypto = require('crypto')
+const crypto = require('node:crypto')
 
 const API_VERSION_2024 = '2024-01-01'
 

@@ -2,15 +2,15 @@
 // Local backend for tests and the demo: a throwaway PostgreSQL cluster, GoTrue/MemFire-like auth and
 // a fake WeChat, on one HTTP server bound to 127.0.0.1. Each area is a service mounted under its
 // URL prefix (see `services` below); fault injection and the request log wrap them all.
-const fs = require('fs')
-const path = require('path')
-const http = require('http')
+const fs = require('node:fs')
+const path = require('node:path')
+const http = require('node:http')
 const { Pool } = require('pg')
 const jwt = require('./jwt')
 const { createCluster } = require('./pg-cluster')
 const { createWechat, createWechatService } = require('./wechat')
 const { createAuth } = require('./auth')
-const { ApiError, API_VERSION_2024, send, sendApiError, readBody, wantsApi2024, parseJson } = require('./http-util')
+const { ApiError, API_VERSION_2024, send, sendApiError, readBody, wantsApi2024 } = require('./http-util')
 
 const DEFAULT_JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long'
 const DEFAULT_WECHAT = { appid: 'wx0000000000000001', secret: '0123456789abcdef0123456789abcdef' }
@@ -173,7 +173,8 @@ async function startBackend(opts = {}) {
       handleUpgrade(req, socket, head).catch(() => socket.destroy())
     })
 
-    async function handleUpgrade(req, socket, head) {
+    // Arrow functions, not declarations inside the try block; requests reach them only after listen() below.
+    const handleUpgrade = async (req, socket, head) => {
       const u = new URL(req.url, 'http://127.0.0.1')
       const pathname = u.pathname
       const params = Object.fromEntries(u.searchParams)
@@ -195,7 +196,7 @@ async function startBackend(opts = {}) {
       return rt.upgrade(req, socket, head, { url: u, params, query, path: pathname.slice(rt.prefix.length) || '/' }, res)
     }
 
-    async function handle(req, res) {
+    const handle = async (req, res) => {
       const u = new URL(req.url, 'http://127.0.0.1')
       const pathname = u.pathname
       const params = Object.fromEntries(u.searchParams)

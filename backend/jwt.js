@@ -1,6 +1,6 @@
 'use strict'
 // Minimal HS256 JWT sign/verify on node:crypto.
-const crypto = require('crypto')
+const crypto = require('node:crypto')
 
 const b64u = (buf) => Buffer.from(buf).toString('base64url')
 

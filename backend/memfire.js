@@ -6,8 +6,8 @@
 // They call the fake WeChat over HTTP, as MemFire's server calls api.weixin.qq.com, with an access token
 // from /cgi-bin/stable_token that is cached until 5 minutes before it expires (virtual clock). Those calls carry
 // `x-sbwx-internal: 1`, so injected faults only hit them when the fault's path targets /wechat/... (index.js).
-const http = require('http')
-const https = require('https')
+const http = require('node:http')
+const https = require('node:https')
 const { ApiError, parseJson } = require('./http-util')
 const { withTx } = require('./db')
 const { checkWxacodeArgs } = require('./wechat')
@@ -183,7 +183,7 @@ function create(ctx) {
   // data: prefix). supabase-wechat-stable-v2 2.2.0 returns `res.data.data.imgBase64` where `res.data` is the
   // wx.request response, i.e. it reads the body's top-level `imgBase64`; `data.imgBase64` is MemFire's
   // documented wrapper. Both carry the same string.
-  async function unlimitedQrcode(req, params, bodyText) {
+  async function unlimitedQrcode(_req, _params, bodyText) {
     const body = parseJson(bodyText)
     if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'validation_failed', 'invalid qrcode parameters: 47001 data format error')
     const args = {}

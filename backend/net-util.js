@@ -1,6 +1,6 @@
 'use strict'
 // Network helpers shared by the backend's process managers (pg-cluster, rest).
-const net = require('net')
+const net = require('node:net')
 
 // A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it; the probe server is closed again).
 function freePort() {

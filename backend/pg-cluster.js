@@ -1,9 +1,9 @@
 'use strict'
 // Throwaway PostgreSQL 15 cluster (Debian packages) in a fresh temp dir.
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
-const { execFile, execFileSync, spawn } = require('child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { execFile, execFileSync, spawn } = require('node:child_process')
 const { freePort } = require('./net-util')
 
 // The newest PostgreSQL installed from Debian's packages (15 on Debian 12), or $PG_BIN.
@@ -13,7 +13,7 @@ function findPgBin() {
   let versions = []
   try {
     versions = fs.readdirSync(root).filter((v) => /^\d+$/.test(v) && fs.existsSync(path.join(root, v, 'bin', 'initdb')))
-  } catch (e) {
+  } catch {
     /* not installed */
   }
   versions.sort((a, b) => Number(b) - Number(a))

@@ -59,7 +59,7 @@
 // closeAll(code = 1000, reason) (close frames), broadcast(topic, event, payload, {private}) (as the REST API),
 // subscribeTable(name) / unsubscribeTable(name), frames (the newest 1,000 frames received: {conn, topic, event,
 // payload, ref, join_ref, at}), errors (the newest 100 internal errors).
-const crypto = require('crypto')
+const crypto = require('node:crypto')
 const { Client } = require('pg')
 const { WebSocketServer } = require('ws')
 const { send, bearerToken } = require('./http-util')
@@ -163,7 +163,7 @@ function pgErrorText(e) {
 function pick(rec, keys) {
   const out = {}
   if (!rec) return out
-  for (const k of keys) if (Object.prototype.hasOwnProperty.call(rec, k)) out[k] = rec[k]
+  for (const k of keys) if (Object.hasOwn(rec, k)) out[k] = rec[k]
   return out
 }
 

@@ -57,7 +57,7 @@ function goUrl(s) {
 }
 
 const isLoopbackIp = (h) => /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::1' || /^(0:){7}0*1$/.test(h)
-const isIp = (h) => require('net').isIP(h) !== 0
+const isIp = (h) => require('node:net').isIP(h) !== 0
 const isLocalhost = (h) => h === 'localhost' || isLoopbackIp(h)
 
 // Compiles the allow list once: [{ pattern, re }].
@@ -70,6 +70,7 @@ function compileAllowList(list) {
 // hostnames are refused outright.
 function isRedirectUrlValid(siteUrl, allowList, redirectUrl) {
   if (!redirectUrl) return false
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: a redirect URL with a control character is refused, on purpose.
   if (/[\x00-\x20\x7f]/.test(redirectUrl)) return false
   const base = goUrl(siteUrl)
   if (!base) return false

@@ -13,10 +13,10 @@
 //   its virtual clock (be.advanceTime). When the clock was moved, tokens signed with our secret are
 //   re-signed with iat/nbf/exp shifted back to real time (other claims unchanged), so PostgREST's own
 //   verdicts (401 PGRST301 "JWT expired", 30 s leeway) follow the virtual clock.
-const fs = require('fs')
-const path = require('path')
-const http = require('http')
-const { spawn } = require('child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+const http = require('node:http')
+const { spawn } = require('node:child_process')
 const { CORS_HEADERS, bearerToken, send } = require('./http-util')
 const { freePort } = require('./net-util')
 

@@ -30,13 +30,13 @@
 // 400 {"statusCode":"409","error":"Duplicate","message":"The resource already exists"},
 // 400 {"statusCode":"403","error":"Unauthorized","message":"jwt expired"}.
 // Object names are the percent-decoded URL path after the bucket; any UTF-8 is kept.
-const fs = require('fs')
-const fsp = require('fs/promises')
-const os = require('os')
-const path = require('path')
-const crypto = require('crypto')
-const { Transform } = require('stream')
-const { pipeline } = require('stream/promises')
+const fs = require('node:fs')
+const fsp = require('node:fs/promises')
+const os = require('node:os')
+const path = require('node:path')
+const crypto = require('node:crypto')
+const { Transform } = require('node:stream')
+const { pipeline } = require('node:stream/promises')
 const busboy = require('busboy')
 const { CORS_HEADERS, send } = require('./http-util')
 const { withTx } = require('./db')
@@ -474,7 +474,7 @@ function create(ctx) {
       'accept-ranges': 'bytes',
     }
     if (expires) headers.expires = expires
-    if (Object.prototype.hasOwnProperty.call(r.params, 'download')) {
+    if (Object.hasOwn(r.params, 'download')) {
       const fname = r.params.download || name.split('/').pop()
       const enc = encodeURIComponent(fname)
       headers['content-disposition'] = `attachment; filename=${enc}; filename*=UTF-8''${enc};`
@@ -872,7 +872,7 @@ function create(ctx) {
     [['GET'], /^\/bucket\/?$/, true, json((req) => listBuckets(req))],
     [['POST'], /^\/bucket\/?$/, true, json((req, r) => createBucket(req, r))],
     [['POST'], /^\/bucket\/([^/]+)\/empty\/?$/, true, json((req, r, m) => emptyBucket(req, r, dec(m[1])))],
-    [['GET'], /^\/bucket\/([^/]+)\/?$/, true, json((req, r, m) => getBucketRoute(req, dec(m[1])))],
+    [['GET'], /^\/bucket\/([^/]+)\/?$/, true, json((req, _r, m) => getBucketRoute(req, dec(m[1])))],
     [['PUT'], /^\/bucket\/([^/]+)\/?$/, true, json((req, r, m) => updateBucket(req, r, dec(m[1])))],
     [['DELETE'], /^\/bucket\/([^/]+)\/?$/, true, json((req, r, m) => deleteBucket(req, r, dec(m[1])))],
 
@@ -887,17 +887,17 @@ function create(ctx) {
     [['POST'], /^\/object\/upload\/sign\/([^/]+)\/(.+)$/, true, json((req, r, m) => createSignedUploadUrl(req, r, dec(m[1]), objectName(m[2])))],
     [['PUT'], /^\/object\/upload\/sign\/([^/]+)\/(.+)$/, false, (req, res, r, m) => uploadSigned(req, res, r, dec(m[1]), objectName(m[2]))],
 
-    [['GET'], /^\/object\/info\/public\/([^/]+)\/(.+)$/, false, json((req, r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), true))],
-    [['GET'], /^\/object\/info\/(?:authenticated\/)?([^/]+)\/(.+)$/, true, json((req, r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), false))],
+    [['GET'], /^\/object\/info\/public\/([^/]+)\/(.+)$/, false, json((req, _r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), true))],
+    [['GET'], /^\/object\/info\/(?:authenticated\/)?([^/]+)\/(.+)$/, true, json((req, _r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), false))],
 
     [['GET', 'HEAD'], /^\/(?:object|render\/image)\/public\/([^/]+)\/(.+)$/, false, (req, res, r, m) => getPublic(req, res, r, dec(m[1]), objectName(m[2]))],
     [['GET', 'HEAD'], /^\/(?:object|render\/image)\/authenticated\/([^/]+)\/(.+)$/, true, (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), objectName(m[2]))],
 
     [['DELETE'], /^\/object\/([^/]+)\/?$/, true, json((req, r, m) => deleteObjects(req, r, dec(m[1])))],
-    [['POST'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, r, m) => upload(req, res, dec(m[1]), objectName(m[2]), 'create')],
-    [['PUT'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, r, m) => upload(req, res, dec(m[1]), objectName(m[2]), 'update')],
+    [['POST'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, _r, m) => upload(req, res, dec(m[1]), objectName(m[2]), 'create')],
+    [['PUT'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, _r, m) => upload(req, res, dec(m[1]), objectName(m[2]), 'update')],
     [['GET', 'HEAD'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), objectName(m[2]))],
-    [['DELETE'], /^\/object\/([^/]+)\/(.+)$/, true, json((req, r, m) => deleteObject(req, dec(m[1]), objectName(m[2])))],
+    [['DELETE'], /^\/object\/([^/]+)\/(.+)$/, true, json((req, _r, m) => deleteObject(req, dec(m[1]), objectName(m[2])))],
   ]
 
   async function handle(req, res, r) {

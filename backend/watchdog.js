@@ -2,9 +2,9 @@
 // Detached helper: when the parent process disappears without stopping its cluster (SIGKILL, crash),
 // kill the helper processes listed in <dir>/children (PostgREST), stop PostgreSQL and remove the temp
 // directory (which also holds the storage module's files). Killed by the parent on a clean stop.
-const fs = require('fs')
-const path = require('path')
-const { execFileSync } = require('child_process')
+const fs = require('node:fs')
+const path = require('node:path')
+const { execFileSync } = require('node:child_process')
 
 const [parentPid, dataDir, dir, pgBin] = process.argv.slice(2)
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0

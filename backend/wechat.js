@@ -9,7 +9,7 @@
 // - mini-program code: POST /wxa/getwxacodeunlimit (a real QR code of the scene, PNG)
 // - website QR login: GET /connect/qrconnect (HTML), GET /connect/confirm (302), GET /sns/oauth2/access_token,
 //   GET /sns/userinfo
-const crypto = require('crypto')
+const crypto = require('node:crypto')
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 const TOKEN_ALPHABET = ALNUM + '_-'
@@ -43,7 +43,7 @@ function rid() {
 }
 
 const wxErr = (errcode, errmsg) => ({ errcode, errmsg: `${errmsg} rid: ${rid()}` })
-const own = (o, k) => Object.prototype.hasOwnProperty.call(o, k)
+const own = (o, k) => Object.hasOwn(o, k)
 
 // Validates getwxacodeunlimit's JSON body the way WeChat does. Shared with MemFire's
 // /wechat_mini/unlimited_qrcode, which checks the same rules before forwarding.

@@ -14,15 +14,15 @@
 // JIT/GC state are not shared. Our side prints "not available" until its API exists.
 // Usage: node bench/data.js [--calls 2000] [--no-save]   (after scripts/build.sh)
 'use strict'
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
-const vm = require('vm')
-const v8 = require('v8')
-const http = require('http')
-const crypto = require('crypto')
-const { fork, execFileSync } = require('child_process')
-const { PerformanceObserver } = require('perf_hooks')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const vm = require('node:vm')
+const v8 = require('node:v8')
+const http = require('node:http')
+const crypto = require('node:crypto')
+const { fork, execFileSync } = require('node:child_process')
+const { PerformanceObserver } = require('node:perf_hooks')
 const { dirBytes, median, p90, storedSession } = require('./lib')
 
 const arg = (name, dflt) => {
@@ -136,18 +136,18 @@ function availability(client, what) {
 // The first call of each kind must settle: an SDK that never answers is reported, not waited on.
 function within(ms, promise, what) {
   let t
-  return Promise.race([promise, new Promise((resolve, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(t))
+  return Promise.race([promise, new Promise((_resolve, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(t))
 }
 
 function brief(r) {
   try {
-    return JSON.stringify(r, (k, v) => (Array.isArray(v) && v.length > 3 ? `[${v.length} items]` : v)).slice(0, 300)
-  } catch (e) {
+    return JSON.stringify(r, (_k, v) => (Array.isArray(v) && v.length > 3 ? `[${v.length} items]` : v)).slice(0, 300)
+  } catch {
     return String(r)
   }
 }
 
-async function cpuCase(sdk, root) {
+async function cpuCase(_sdk, root) {
   const { createSimulator } = require('../tests/sim')
   const sim = createSimulator({ root, appid: 'wx0000000000000001' })
   sim.storage.set(STORAGE_KEY, storedSession())
@@ -222,7 +222,7 @@ const resetHWM = () => {
   try {
     fs.writeFileSync('/proc/self/clear_refs', '5')
     return true
-  } catch (e) {
+  } catch {
     return false
   }
 }
@@ -307,10 +307,10 @@ async function uploadCase(sdk, root, variant) {
   }
   const wrap = (obj, name) => {
     const f = obj[name]
-    obj[name] = function () {
+    obj[name] = function (...args) {
       sample()
       try {
-        return f.apply(this, arguments)
+        return f.apply(this, args)
       } finally {
         sample()
       }
@@ -405,12 +405,12 @@ function startSink() {
     let bb
     try {
       bb = busboy({ headers: req.headers })
-    } catch (e) {
+    } catch {
       req.resume()
       req.on('end', done)
       return
     }
-    bb.on('file', (name, stream) => {
+    bb.on('file', (_name, stream) => {
       const h = crypto.createHash('sha256')
       stream.on('data', (c) => {
         entry.fileBytes += c.length
@@ -519,7 +519,7 @@ async function main() {
   let commit = null
   try {
     commit = execFileSync('git', ['describe', '--always', '--dirty', '--abbrev=12'], { cwd: __dirname, encoding: 'utf8' }).trim()
-  } catch (e) {
+  } catch {
     /* not a git checkout */
   }
   report(results, machine)

@@ -1,8 +1,8 @@
 'use strict'
 // Helpers shared by the benchmarks in bench/ (not tests: nothing here asserts a time or a size).
-const fs = require('fs')
-const path = require('path')
-const zlib = require('zlib')
+const fs = require('node:fs')
+const path = require('node:path')
+const zlib = require('node:zlib')
 
 // Bytes of everything under `dir` (what 构建 npm / packNpm put in miniprogram_npm/<pkg>): raw, and
 // brotli -q 11 of each file (a .br file counts as it is; the code package is compressed per file).

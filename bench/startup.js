@@ -7,11 +7,11 @@
 //   3. per call: a warm getSession() (awaited one after another), µs per call.
 // Usage: node bench/startup.js [--runs 30]   (after scripts/build.sh)
 'use strict'
-const os = require('os')
+const os = require('node:os')
 const { clientProject, OURS, ANCHOR } = require('../tests/node/lib/project')
 const { dirBytes, median, p90, storedSession } = require('./lib')
 
-const RUNS = Number((process.argv.find((a, i) => process.argv[i - 1] === '--runs')) || 30)
+const RUNS = Number((process.argv.find((_a, i) => process.argv[i - 1] === '--runs')) || 30)
 const URL = 'https://abcdefghij.baseapi.memfiredb.com'
 const KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.x'
 const STORAGE_KEY = 'sb-abcdefghij-auth-token'

@@ -5,8 +5,8 @@
 // <script> gets `window.supabaseWechat`, and CommonJS (Node tests) gets module.exports.
 // Usage: bundle-browser.js <miniprogram_dist dir> <js-shim/browser dir> <output file>
 'use strict'
-const fs = require('fs')
-const path = require('path')
+const fs = require('node:fs')
+const path = require('node:path')
 
 const [mpDir, browserDir, output] = process.argv.slice(2)
 const modules = []

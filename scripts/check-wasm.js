@@ -4,7 +4,7 @@
 // - no Global is imported or exported (iOS WXWebAssembly cannot export a Global);
 // - exactly one memory, with the configured initial size, and no table/memory import.
 'use strict'
-const { execFileSync } = require('child_process')
+const { execFileSync } = require('node:child_process')
 
 const [file, initialBytes] = process.argv.slice(2)
 if (!file) { console.error('usage: check-wasm.js FILE [INITIAL_MEMORY_BYTES]'); process.exit(2) }

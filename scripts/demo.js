@@ -47,7 +47,8 @@ async function main() {
   const users = {}
   try {
     await flow('alice opens the mini-program; 首页 → tap 微信快速登录 (wx.login → signInWithWechat)', async () => {
-      const alice = (users.alice = await demo.user('alice', { phone: '13900000001' }))
+      const alice = await demo.user('alice', { phone: '13900000001' })
+  users.alice = alice
       show('首页 shows', alice.view.lines().join(' | '))
       const r = await demo.quickLogin(alice)
       show('modal', r.modal)
@@ -86,7 +87,8 @@ async function main() {
     })
 
     await flow('bob logs in on his own phone and opens 待办', async () => {
-      const bob = (users.bob = await demo.user('bob'))
+      const bob = await demo.user('bob')
+  users.bob = bob
       await demo.quickLogin(bob)
       const before = await demo.todos(bob)
       show('bob\'s 待办 shows', bob.view.lines().join(' | '))

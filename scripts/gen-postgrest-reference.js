@@ -3,8 +3,8 @@
 // (the installed dev dependency) sends for every chain of tests/node/lib/postgrest-reference.js,
 // with the default options. tests/node/postgrest-reference.test.js fails when it is stale.
 'use strict'
-const fs = require('fs')
-const path = require('path')
+const fs = require('node:fs')
+const path = require('node:path')
 const { referenceAll, POSTGREST_JS_VERSION } = require('../tests/node/lib/postgrest-reference')
 
 const OUT = path.join(__dirname, '..', 'tests', 'node', 'fixtures', 'postgrest-reference.json')

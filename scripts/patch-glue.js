@@ -7,7 +7,7 @@
 //   because devices lack them and the glue constructs a decoder at module load.
 // Fails loudly if the glue changed shape (a wasm-bindgen upgrade) instead of shipping a broken file.
 'use strict'
-const fs = require('fs')
+const fs = require('node:fs')
 
 const [input, output] = process.argv.slice(2)
 let src = fs.readFileSync(input, 'utf8')

@@ -2,8 +2,8 @@
 // Writes the package.json of the built package. `miniprogram` names the folder WeChat DevTools'
 // 构建 npm (and miniprogram-ci packNpm) copies into miniprogram_npm/supabase-wechat/.
 'use strict'
-const fs = require('fs')
-const path = require('path')
+const fs = require('node:fs')
+const path = require('node:path')
 
 const dir = process.argv[2]
 const cargo = fs.readFileSync(path.join(__dirname, '..', 'Cargo.toml'), 'utf8')

@@ -1,10 +1,10 @@
 // 微信网站应用扫码登录 (MemFire's wechat_qr) with the supabase-wechat browser bundle.
 // config.js provides window.APP_CONFIG = { supabaseUrl, supabaseKey }.
-;(function () {
+;(() => {
   'use strict'
   var cfg = window.APP_CONFIG
   var supabase = window.supabaseWechat.createClient(cfg.supabaseUrl, cfg.supabaseKey)
-  var $ = function (id) { return document.getElementById(id) }
+  var $ = (id) => document.getElementById(id)
 
   function showError(error) {
     $('error').hidden = !error
@@ -29,27 +29,27 @@
     return supabase.auth.signInWithOAuth({
       provider: 'wechat_qr',
       options: { redirectTo: redirectTo || location.href },
-    }).then(function (r) { if (r.error) showError(r.error); return r })
+    }).then((r) => { if (r.error) showError(r.error); return r })
   }
 
   function signOut() {
-    return supabase.auth.signOut().then(function (r) {
+    return supabase.auth.signOut().then((r) => {
       if (r.error) showError(r.error)
       render(null)
       return r
     })
   }
 
-  $('login').addEventListener('click', function () { signIn() })
-  $('logout').addEventListener('click', function () { signOut() })
+  $('login').addEventListener('click', () => { signIn() })
+  $('logout').addEventListener('click', () => { signOut() })
 
-  supabase.auth.onAuthStateChange(function (event, session) { render(session) })
+  supabase.auth.onAuthStateChange((_event, session) => { render(session) })
 
   // initialize() resolves once the redirect (if any) has been handled; a denial comes back as { error }.
-  window.appReady = supabase.auth.initialize().then(function (r) {
+  window.appReady = supabase.auth.initialize().then((r) => {
     if (r.error) showError(r.error)
     return supabase.auth.getSession()
-  }).then(function (r) {
+  }).then((r) => {
     render(r.data.session)
     document.body.dataset.ready = '1'
   })

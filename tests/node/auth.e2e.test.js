@@ -325,7 +325,7 @@ test('when wx storage is full the sign-in succeeds, the failure is reported, and
     for (;;) {
       try {
         app.context.wx.setStorageSync('f' + n++, 'x'.repeat(size))
-      } catch (e) {
+      } catch {
         break
       }
     }

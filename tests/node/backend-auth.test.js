@@ -359,7 +359,8 @@ test('send cooldown (GoTrue max frequency, default 60 s, virtual clock): 429 ove
   // email: recovery and the magic link of a confirmed user
   const email = newEmail()
   const s = await signupOk({ email, password: 'secret123' })
-  assert.deepEqual([(r = await post('/recover', { email })).status, r.json], [200, {}])
+  r = await post('/recover', { email })
+  assert.deepEqual([r.status, r.json], [200, {}])
   r = await post('/recover', { email: email.toUpperCase() })
   assertShapeA(r, 429, 'over_email_send_rate_limit')
   assert.match(r.json.msg, /^For security purposes, you can only request this after (59|60) seconds\.$/)

@@ -162,7 +162,9 @@ test('relay: x-relay-error: true with ?status= (default 502); bytes: N patterned
   assert.equal(r.headers['content-type'], 'application/octet-stream')
   assert.equal(r.raw.length, 256)
   assert.deepEqual([...new Set(r.raw)].length, 256, 'every byte value')
-  r.raw.forEach((b, i) => assert.equal(b, (i * 31 + 7) & 255))
+  r.raw.forEach((b, i) => {
+    assert.equal(b, (i * 31 + 7) & 255)
+  })
   r = await request('POST', '/functions/v1/bytes?n=3&type=application/pdf', { headers: bearer(be.anonKey) })
   assert.equal(r.headers['content-type'], 'application/pdf')
   assert.deepEqual([...r.raw], [7, 38, 69])

@@ -212,7 +212,7 @@ test('every event handler the WXML binds is a method of its page', () => {
     const wxml = fs.readFileSync(path.join(DEMO, route + '.wxml'), 'utf8')
     const options = pageOptions(route)
     const re = /\s(?:capture-)?(?:bind|catch|mut-bind):?([A-Za-z]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g
-    for (let m; (m = re.exec(wxml)); ) {
+    for (const m of wxml.matchAll(re)) {
       const handler = m[2] !== undefined ? m[2] : m[3]
       if (handler.includes('{{')) continue
       bound++
@@ -227,7 +227,8 @@ test('miniprogram-demo/README.md documents every element id, and every documente
   const readme = fs.readFileSync(path.join(DEMO, 'README.md'), 'utf8')
   const documented = {}
   for (const m of readme.matchAll(/^\| `(pages\/[\w/]+)` \| `([#.][\w-]+)` \|/gm)) {
-    ;(documented[m[1]] = documented[m[1]] || []).push(m[2])
+    if (!documented[m[1]]) documented[m[1]] = []
+    documented[m[1]].push(m[2])
   }
   const problems = []
   for (const route of PAGES) {

@@ -288,7 +288,7 @@ for (const [what, chain, reply, adjust = (e) => e] of RESULT_CASES) {
         assert.ok(body !== undefined)
         assert.equal(Object.keys(result.error).includes('data'), false, 'data is not enumerable')
       }
-      assert.equal(result.statusText, require('http').STATUS_CODES[result.status] || '', 'statusText')
+      assert.equal(result.statusText, require('node:http').STATUS_CODES[result.status] || '', 'statusText')
       if (result.error) {
         assert.equal(result.error.name, 'PostgrestError')
         assert.equal(result.success, false)

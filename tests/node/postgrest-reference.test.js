@@ -4,8 +4,8 @@
 // builder must share. The properties were observed on 2.119.0, then written down as assertions.
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
-const fs = require('fs')
-const path = require('path')
+const fs = require('node:fs')
+const path = require('node:path')
 
 const pg = require('@supabase/postgrest-js')
 const { CHAINS, TRICKY, reference, referenceAll, POSTGREST_JS_VERSION, DEFAULTS } = require('./lib/postgrest-reference')
@@ -62,7 +62,7 @@ test('every method of the issue is exercised by some chain', async () => {
   for (const [cls, methods] of Object.entries(wanted)) {
     const proto = pg[cls].prototype
     for (const m of methods) {
-      assert.ok(Object.prototype.hasOwnProperty.call(proto, m), `${cls}.${m} is not in postgrest-js ${POSTGREST_JS_VERSION}`)
+      assert.ok(Object.hasOwn(proto, m), `${cls}.${m} is not in postgrest-js ${POSTGREST_JS_VERSION}`)
       const orig = proto[m]
       proto[m] = function (...args) {
         seen.add(`${cls}.${m}`)
@@ -74,7 +74,7 @@ test('every method of the issue is exercised by some chain', async () => {
   try {
     await referenceAll()
   } finally {
-    restore.forEach((r) => r())
+    for (const r of restore) r()
   }
   const missing = Object.entries(wanted).flatMap(([cls, ms]) => ms.map((m) => `${cls}.${m}`)).filter((k) => !seen.has(k))
   assert.deepEqual(missing, [])

@@ -4,10 +4,10 @@
 // buttons, a form, a tab bar) and on a project that imports the built package.
 const { test, describe, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const fs = require('fs')
-const os = require('os')
-const http = require('http')
-const path = require('path')
+const fs = require('node:fs')
+const os = require('node:os')
+const http = require('node:http')
+const path = require('node:path')
 const { createSimulator } = require('../sim')
 const { makePng, imageInfo } = require('../sim/image')
 const { clientProject } = require('./lib/project')
@@ -40,8 +40,8 @@ after(() => new Promise((resolve) => srv.close(resolve)))
 const sims = []
 const temps = []
 after(() => {
-  sims.forEach((s) => s.close())
-  temps.forEach((t) => fs.rmSync(t, { recursive: true, force: true }))
+  for (const s of sims) s.close()
+  for (const t of temps) fs.rmSync(t, { recursive: true, force: true })
 })
 // A throwaway project from { 'relative/path': 'content' }, removed after the tests.
 function tempProject(files) {
@@ -88,11 +88,12 @@ describe('ES modules, compiled as DevTools does', () => {
   test('setting.es6 without enhance: babel 6 (es2015 + stage-0) compiles imports but not class private fields', async () => {
     const sim = newSim({ compile: 'es6' })
     assert.equal(sim.compiler.mode, 'es6')
-    await assert.rejects(sim.launch(), /file: lib\/util\.js\n[^]*Unexpected character '#'/)
+    await assert.rejects(sim.launch(), /file: lib\/util\.js\n[\s\S]*Unexpected character '#'/)
     const root = tempProject({
       'project.config.json': JSON.stringify({ setting: { es6: true, enhance: false } }),
       'app.json': JSON.stringify({ pages: ['pages/a/a'] }),
       'lib/m.js': 'export const twice = (x) => x * 2\nexport default { name: "m" }\n',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the page's own template literal.
       'pages/a/a.js': "import m, { twice } from '../../lib/m'\nPage({ data: { v: `${m.name} ${twice(21)}` } })\n",
       'pages/a/a.wxml': '<view id="v">{{v}}</view>',
     })
@@ -120,7 +121,7 @@ describe('ES modules, compiled as DevTools does', () => {
     const files = (text) => ({
       'app.json': JSON.stringify({ pages: ['pages/index/index'] }),
       'pages/index/index.js': 'Page({ data: {} })',
-      'pages/index/index.wxml': `<wxs module="m">module.exports = { len: function (s) { return s.length } }</wxs><view id="x">${text} {{m.len(\'abc\')}}</view>`,
+      'pages/index/index.wxml': `<wxs module="m">module.exports = { len: function (s) { return s.length } }</wxs><view id="x">${text} {{m.len('abc')}}</view>`,
     })
     for (const text of ['first', 'second']) {
       const sim = newSim({ root: tempProject(files(text)) })

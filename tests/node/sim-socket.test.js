@@ -2,10 +2,10 @@
 // wx.connectSocket / SocketTask in the strict simulator (tests/sim/socket.js) against a local ws server.
 const { test, describe, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const http = require('http')
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
+const http = require('node:http')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const { WebSocketServer } = require('ws')
 const { createSimulator } = require('../sim')
 const { LIMIT_ERR, SEND_NOT_OPEN } = require('../sim/socket')
@@ -79,7 +79,7 @@ function makeFixture () {
 
 function startServer () {
   const seen = { handshakes: [], closes: [], clients: new Set(), raw: new Set() }
-  const server = http.createServer((req, res) => { res.writeHead(404); res.end() })
+  const server = http.createServer((_req, res) => { res.writeHead(404); res.end() })
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: true,

@@ -2,12 +2,12 @@
 // Tests for the strict WeChat mini-program simulator (tests/sim).
 const { test, describe, before, after } = require('node:test')
 const assert = require('node:assert/strict')
-const http = require('http')
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
-const vm = require('vm')
-const zlib = require('zlib')
+const http = require('node:http')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const vm = require('node:vm')
+const zlib = require('node:zlib')
 const { createSimulator } = require('../sim')
 
 // ---------- fixtures ----------

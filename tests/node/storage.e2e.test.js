@@ -519,7 +519,7 @@ test('download and list take storage-js parameters.signal: aborting resolves the
     const pending = run(signal)
     await e2e.waitFor(() => be.faults.log.length > applied) // the request is in flight, hanging
     signal.aborted = true
-    listeners.forEach((fn) => fn())
+    for (const fn of listeners) fn()
     const r = await pending
     assert.equal(r.error.name, 'StorageUnknownError')
     assert.equal(r.error.message, 'The request was aborted')

@@ -19,7 +19,10 @@ function randomString(rand, n) {
 }
 
 function lcg(seed) {
-  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+  return () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed / 2147483648
+  }
 }
 
 test('encode and encodeInto match the host TextEncoder on 5,000 random strings', () => {

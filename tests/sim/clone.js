@@ -44,7 +44,7 @@ function cloneInto (value, realm) {
 // Size of a storage entry: UTF-8 bytes of key + JSON of the value.
 function entrySize (key, value) {
   let json
-  try { json = JSON.stringify(value) } catch (e) { json = '' }
+  try { json = JSON.stringify(value) } catch { json = '' }
   return Buffer.byteLength(String(key)) + (json === undefined ? 0 : Buffer.byteLength(json))
 }
 

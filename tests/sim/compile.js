@@ -7,9 +7,9 @@
 // stage-0. Babel helpers become require('<relative>/@babel/runtime/helpers/<name>'), files that DevTools
 // writes into the package from miniprogram-ci's vendor/babel_runtime; the sim serves them read-only.
 // Not reproduced: `minified` (terser/uglify; it changes no behaviour we test) and source maps.
-const fs = require('fs')
-const path = require('path')
-const crypto = require('crypto')
+const fs = require('node:fs')
+const path = require('node:path')
+const crypto = require('node:crypto')
 
 const CI_DIST = path.join(path.dirname(require.resolve('miniprogram-ci/package.json')), 'dist')
 const MAX_CODE_LENGTH = 2048e3 // config.MAX_CODE_LENGTH: larger files are left as they are
@@ -24,7 +24,7 @@ const memo = new Map() // sha1(mode, relPath, source) -> { code, helpers }; comp
 // project.config.json (and project.private.config.json, which DevTools lets override it) of `root`.
 function readSetting (root) {
   const read = (f) => {
-    try { return JSON.parse(fs.readFileSync(path.join(root, f), 'utf8')) } catch (e) { return null }
+    try { return JSON.parse(fs.readFileSync(path.join(root, f), 'utf8')) } catch { return null }
   }
   const pub = read('project.config.json') || {}
   const priv = read('project.private.config.json') || {}

@@ -1,7 +1,7 @@
 'use strict'
 // Image helpers for wx.getImageInfo / chooseAvatar / chooseMedia: read the size and type from a file's
 // header, and make a small PNG to stand for a picture the user picked.
-const zlib = require('zlib')
+const zlib = require('node:zlib')
 
 // { width, height, type } of a PNG, JPEG, GIF, WebP or BMP buffer, or null.
 function imageInfo (b) {

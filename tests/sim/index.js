@@ -1,9 +1,9 @@
 'use strict'
 // Strict WeChat mini-program logic-layer simulator for Node 20 (see README.md).
-const vm = require('vm')
-const fs = require('fs')
-const path = require('path')
-const os = require('os')
+const vm = require('node:vm')
+const fs = require('node:fs')
+const path = require('node:path')
+const os = require('node:os')
 const { StorageMap, StorageError, makeStorageOps } = require('./storage')
 const { cloneInto } = require('./clone')
 const { Net, makeNetApis } = require('./net')
@@ -90,8 +90,7 @@ const ENCODINGS = ['ascii', 'base64', 'binary', 'hex', 'ucs2', 'ucs-2', 'utf16le
 function parseDataPath (key) {
   const out = []
   const re = /([^.[\]]+)|\[(\d+)\]/g
-  let m
-  while ((m = re.exec(key))) out.push(m[2] !== undefined ? Number(m[2]) : m[1])
+  for (const m of key.matchAll(re)) out.push(m[2] !== undefined ? Number(m[2]) : m[1])
   return out
 }
 
@@ -363,7 +362,7 @@ class AppRuntime {
         onDone (err, resp) {
           if (err) return reject(new Error(`getPhoneNumber: mint_phone_code failed: ${err.code || (err.timeout ? 'timeout' : 'aborted')}`))
           let code
-          try { code = JSON.parse(resp.body.toString('utf8')).code } catch (e) { /* below */ }
+          try { code = JSON.parse(resp.body.toString('utf8')).code } catch { /* below */ }
           if (resp.statusCode === 200 && typeof code === 'string') resolve(code)
           else reject(new Error(`getPhoneNumber: mint_phone_code HTTP ${resp.statusCode} ${resp.body.toString('utf8').slice(0, 200)}`))
         }
@@ -373,7 +372,7 @@ class AppRuntime {
 
   // A file the user picked (chooseMedia / chooseImage): written as a temp file, wxfile://tmp_….
   _writeTemp (bytes, ext) {
-    const vpath = 'wxfile://tmp_' + require('crypto').randomBytes(8).toString('hex') + ext
+    const vpath = 'wxfile://tmp_' + require('node:crypto').randomBytes(8).toString('hex') + ext
     const file = this._fsPath(vpath)
     fs.mkdirSync(path.dirname(file), { recursive: true })
     fs.writeFileSync(file, bytes)
@@ -497,8 +496,9 @@ class AppRuntime {
 
   _fsPath (p) {
     if (typeof p !== 'string' || !p) return null
-    let base, rel, m
-    if ((m = /^wxfile:\/\/(.*)$/.exec(p)) || (m = /^https?:\/\/tmp\/(.*)$/.exec(p))) {
+    let base, rel
+    const m = /^wxfile:\/\/(.*)$/.exec(p) || /^https?:\/\/tmp\/(.*)$/.exec(p)
+    if (m) {
       base = this.sim._tmp()
       rel = m[1]
     } else if (/^[a-z][a-z0-9+.-]*:/i.test(p)) return null
@@ -574,8 +574,8 @@ class AppRuntime {
       return finish(true, { data: cloneInto(JSON.parse(json), R) })
     }))
     def('removeStorage', (o) => this._api('removeStorage', o, (o, finish) => commitLater(ops.remove('removeStorage', o.key), finish)))
-    def('clearStorage', (o) => this._api('clearStorage', o, (o, finish) => commitLater(ops.clear(), finish)))
-    def('getStorageInfo', (o) => this._api('getStorageInfo', o, (o, finish) => finish(true, info())))
+    def('clearStorage', (o) => this._api('clearStorage', o, (_o, finish) => commitLater(ops.clear(), finish)))
+    def('getStorageInfo', (o) => this._api('getStorageInfo', o, (_o, finish) => finish(true, info())))
 
     // app events
     const on = (list) => (cb) => { if (typeof cb === 'function') list.push(cb) }
@@ -617,7 +617,7 @@ class AppRuntime {
       const file = this._fsPath(filePath)
       if (!file) throw new R.Error(`readFileSync:fail permission denied, open ${filePath}`)
       let buf
-      try { buf = fs.readFileSync(file) } catch (e) { throw new R.Error(`readFileSync:fail no such file or directory, open ${filePath}`) }
+      try { buf = fs.readFileSync(file) } catch { throw new R.Error(`readFileSync:fail no such file or directory, open ${filePath}`) }
       if (position !== undefined || length !== undefined) {
         const start = Number(position) || 0
         buf = buf.subarray(start, length === undefined ? undefined : start + Number(length))
@@ -675,7 +675,7 @@ class AppRuntime {
       if (!/^[a-z]+:/i.test(src) && !src.startsWith('/') && top) src = path.posix.join(path.posix.dirname(top.route), src)
       const file = this._fsPath(src)
       let buf = null
-      try { buf = fs.readFileSync(file) } catch (e) { return finish(false, { errMsg: 'getImageInfo:fail file not found' }) }
+      try { buf = fs.readFileSync(file) } catch { return finish(false, { errMsg: 'getImageInfo:fail file not found' }) }
       done(buf, o.src)
     }))
     def('chooseMedia', (o) => this._api('chooseMedia', o, (o, finish) => {
@@ -914,7 +914,7 @@ class Simulator {
     this.closed = true
     if (this.app) this.app._kill()
     if (this._tmpDir) {
-      try { fs.rmSync(this._tmpDir, { recursive: true, force: true }) } catch (e) { /* ignore */ }
+      try { fs.rmSync(this._tmpDir, { recursive: true, force: true }) } catch { /* ignore */ }
       this._tmpDir = null
     }
   }

@@ -1,11 +1,11 @@
 'use strict'
 // WeChat-style CommonJS: relative paths, miniprogram_npm packages; no absolute paths, no Node built-ins.
-const fs = require('fs')
-const path = require('path')
-const vm = require('vm')
+const fs = require('node:fs')
+const path = require('node:path')
+const vm = require('node:vm')
 
-function isFile (p) { try { return fs.statSync(p).isFile() } catch (e) { return false } }
-function isDir (p) { try { return fs.statSync(p).isDirectory() } catch (e) { return false } }
+function isFile (p) { try { return fs.statSync(p).isFile() } catch { return false } }
+function isDir (p) { try { return fs.statSync(p).isDirectory() } catch { return false } }
 
 function inside (root, p) {
   const r = path.relative(root, p)

@@ -1,11 +1,11 @@
 'use strict'
 // wx.request / uploadFile / downloadFile / login over real Node http(s).
-const http = require('http')
-const https = require('https')
-const zlib = require('zlib')
-const fs = require('fs')
-const path = require('path')
-const crypto = require('crypto')
+const http = require('node:http')
+const https = require('node:https')
+const zlib = require('node:zlib')
+const fs = require('node:fs')
+const path = require('node:path')
+const crypto = require('node:crypto')
 const { isArrayBuffer } = require('./clone')
 
 const MAX_CONCURRENT = 10 // wx.request + uploadFile + downloadFile together; excess calls are queued
@@ -64,8 +64,8 @@ function decodeBody (buf, encoding) {
   try {
     if (enc === 'gzip' || enc === 'x-gzip') return zlib.gunzipSync(buf)
     if (enc === 'br') return zlib.brotliDecompressSync(buf)
-    if (enc === 'deflate') { try { return zlib.inflateSync(buf) } catch (e) { return zlib.inflateRawSync(buf) } }
-  } catch (e) { /* keep raw bytes */ }
+    if (enc === 'deflate') { try { return zlib.inflateSync(buf) } catch { return zlib.inflateRawSync(buf) } }
+  } catch { /* keep raw bytes */ }
   return buf
 }
 
@@ -317,7 +317,7 @@ function makeNetApis (app) {
       else {
         data = resp.body.toString('utf8')
         if (o.dataType === undefined || o.dataType === 'json') {
-          try { data = R.JSON.parse(data) } catch (e) { /* keep the string */ }
+          try { data = R.JSON.parse(data) } catch { /* keep the string */ }
         }
       }
       return { data, statusCode: resp.statusCode, header, cookies }
@@ -344,7 +344,7 @@ function makeNetApis (app) {
       if (ctKey) delete headers[ctKey]
       headers['Content-Type'] = `multipart/form-data; boundary=${boundary}`
       return { url, method: 'POST', headers, body: Buffer.concat(parts), logData: { filePath: o.filePath, name: o.name, formData: o.formData } }
-    }, (resp, o, { header }) => ({ data: resp.body.toString('utf8'), statusCode: resp.statusCode, header }))
+    }, (resp, _o, { header }) => ({ data: resp.body.toString('utf8'), statusCode: resp.statusCode, header }))
   }
 
   function downloadFile (options) {
@@ -388,7 +388,7 @@ function makeNetApis (app) {
           }
           const text = resp.body.toString('utf8')
           let code
-          try { code = JSON.parse(text).code } catch (e) { /* ignore */ }
+          try { code = JSON.parse(text).code } catch { /* ignore */ }
           if (resp.statusCode >= 200 && resp.statusCode < 300 && typeof code === 'string' && code) finish(true, { code })
           else finish(false, { errMsg: `login:fail mint_code HTTP ${resp.statusCode} ${text.slice(0, 200)}` })
         }

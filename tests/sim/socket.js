@@ -266,13 +266,12 @@ class AppSockets {
 
   connect (o, finish) {
     const app = this.app
-    const R = app._R
     if (typeof o.url !== 'string') {
       finish(false, { errMsg: `connectSocket:fail parameter error: parameter.url should be String instead of ${typeName(o.url)};` })
       return undefined
     }
     let u = null
-    try { u = new URL(o.url) } catch (e) { /* invalid */ }
+    try { u = new URL(o.url) } catch { /* invalid */ }
     if (!u || (u.protocol !== 'ws:' && u.protocol !== 'wss:') || !u.host || u.hash) {
       finish(false, { errMsg: `connectSocket:fail invalid url "${o.url}"` })
       return undefined
@@ -440,9 +439,9 @@ function installSockets (app) {
   const m = new AppSockets(app)
   app._sockets = m
   const { _fireHide, _fireShow, _kill } = app
-  app._fireHide = function () { const r = _fireHide.apply(this, arguments); m.onHide(); return r }
-  app._fireShow = function () { m.onShow(); return _fireShow.apply(this, arguments) }
-  app._kill = function () { m.kill(); return _kill.apply(this, arguments) }
+  app._fireHide = function (...args) { const r = _fireHide.apply(this, args); m.onHide(); return r }
+  app._fireShow = function (...args) { m.onShow(); return _fireShow.apply(this, args) }
+  app._kill = function (...args) { m.kill(); return _kill.apply(this, args) }
   const apis = {
     connectSocket: (opt) => app._api('connectSocket', opt, (o, finish) => m.connect(o, finish), false)
   }

@@ -6,8 +6,8 @@
 // (miniprogram-compiler) compiles the WXML, j-component (miniprogram-simulate's engine, on exparser)
 // renders it under jsdom. Loaded only with createSimulator({ render: true }): it installs jsdom's globals
 // (window, document, …) in the Node realm. The context never sees them.
-const fs = require('fs')
-const path = require('path')
+const fs = require('node:fs')
+const path = require('node:path')
 const { cloneInto } = require('./clone')
 const { makePng } = require('./image')
 
@@ -27,7 +27,7 @@ let seq = 0
 const nodeClass = () => Object.getPrototypeOf(require('j-component/src/render/component').prototype).constructor
 const norm = (s) => String(s).replace(/\s+/g, ' ').trim()
 const json = (v) => (v === undefined ? undefined : JSON.parse(JSON.stringify(v)))
-const camel = (s) => s.replace(/-([a-z])/g, (m, c) => c.toUpperCase())
+const camel = (s) => s.replace(/-([a-z])/g, (_m, c) => c.toUpperCase())
 
 // Open-type buttons whose outcome the sim produces (what the user would pick in WeChat's native UI).
 const OPEN_TYPES = ['chooseAvatar', 'getPhoneNumber', 'getRealtimePhoneNumber']
@@ -63,7 +63,7 @@ class ViewLayer {
     const wxml = path.join(this.sim.root, route + '.wxml')
     if (!fs.existsSync(wxml)) throw new Error(`openPage: ${route}.wxml does not exist (a page needs one)`)
     let pageJson = {}
-    try { pageJson = JSON.parse(fs.readFileSync(path.join(this.sim.root, route + '.json'), 'utf8')) } catch (e) { /* optional */ }
+    try { pageJson = JSON.parse(fs.readFileSync(path.join(this.sim.root, route + '.json'), 'utf8')) } catch { /* optional */ }
     if (pageJson.usingComponents && Object.keys(pageJson.usingComponents).length) {
       throw new Error(`view: ${route}.json uses custom components (usingComponents), which the view layer does not render yet`)
     }
@@ -88,8 +88,7 @@ class PageView {
     const source = def.kind === 'page' ? inst : (def.opts.methods || {})
     for (const name of Object.keys(source)) {
       if (typeof source[name] !== 'function' || name === 'setData') continue
-      const view = this
-      methods[name] = function (e) { view._toLogic(name, e) }
+      methods[name] = (e) => { this._toLogic(name, e) }
     }
     const id = `sim-page-${++seq}`
     const jc = layer.jComponent
@@ -164,7 +163,8 @@ class PageView {
       ret = fn.call(inst, cloneInto(event, app._R))
     } catch (err) {
       app._reportError(`${this.route}.${handler}`, err) // logged and App.onError, as WeChat does; tap() rejects too
-      ret = { then: (resolve, reject) => reject(err) }
+      // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, settled synchronously (see below).
+      ret = { then: (_resolve, reject) => reject(err) }
     }
     // then() right away (not Promise.resolve, which calls it a microtask later): a handler's rejection is
     // handed to tap()'s caller instead of becoming an unhandled rejection.
@@ -229,7 +229,7 @@ class PageView {
     }
     try {
       await this.app.waitFor(ok, opts)
-    } catch (e) {
+    } catch {
       throw new Error(`${this.route}: waiting for "${sel}" to show ${expected}; it shows ${last === undefined ? '(nothing)' : JSON.stringify(last)}`)
     }
     return last
@@ -255,7 +255,7 @@ class PageView {
     if (this._renderScheduled) clearImmediate(this._renderScheduled)
     this._renderScheduled = null
     for (const r of this._renders.splice(0)) r()
-    try { this.comp.detach() } catch (e) { /* already gone */ }
+    try { this.comp.detach() } catch { /* already gone */ }
   }
 }
 

@@ -1,8 +1,8 @@
 'use strict'
 // WXWebAssembly: instantiate(path, imports) with a code-package path only (.wasm / .wasm.br).
-const fs = require('fs')
-const path = require('path')
-const zlib = require('zlib')
+const fs = require('node:fs')
+const path = require('node:path')
+const zlib = require('node:zlib')
 
 function makeWXWebAssembly (app, ctxWebAssembly) {
   const sim = app.sim

@@ -8,7 +8,7 @@
 // chain.build -> [[method, [encodedArg, …]], …]
 function recordCalls(build) {
   const calls = []
-  const proxy = new Proxy(function () {}, {
+  const proxy = new Proxy(() => {}, {
     get(_, prop) {
       if (prop === 'then') return undefined
       return (...args) => {

@@ -2,9 +2,9 @@
 // The demo mini-program (miniprogram-demo/) as the simulator runs it: a copy with the built package installed by
 // 构建 npm (miniprogram-ci packNpm) and lib/config.js pointing at a given backend. The pages are run as they
 // are: their `import`s go through DevTools' own compile (project.config.json setting.enhance; tests/sim/compile.js).
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const { installPackages, REPO } = require('./project')
 
 const DEMO = path.join(REPO, 'miniprogram-demo')

@@ -12,10 +12,10 @@
 //
 // analyseCode and checkCodeQuality leave a chokidar watcher running that keeps the process alive,
 // so they run in a child process (this file as a script), which prints the results as JSON and exits.
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
-const { execFile } = require('child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { execFile } = require('node:child_process')
 const { installPackages } = require('./project')
 
 // project.config.json packOptions.ignore as a predicate on project-relative paths (DevTools' rule

@@ -508,13 +508,15 @@ function recordHeaders(h) {
   const out = {}
   const put = (name, value) => {
     const lower = String(name).toLowerCase()
-    if (Object.prototype.hasOwnProperty.call(out, lower)) throw new Error(`header sent twice: ${lower}`)
+    if (Object.hasOwn(out, lower)) throw new Error(`header sent twice: ${lower}`)
     out[lower] = value
   }
   if (h == null) {
     // no headers
   } else if (typeof h.forEach === 'function' && !Array.isArray(h)) {
-    h.forEach((value, name) => put(name, value))
+    h.forEach((value, name) => {
+      put(name, value)
+    })
   } else if (Array.isArray(h)) {
     for (const [name, value] of h) put(name, value)
   } else {
