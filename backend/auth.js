@@ -15,7 +15,8 @@ const newRefreshToken = () => randomString(12, RT_ALPHABET)
 const LOGOUT_SCOPES = ['global', 'local', 'others']
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // GoTrue's (HTML spec) address check; GoTrue lower-cases the address.
-const EMAIL_RE = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/
+const EMAIL_RE =
+  /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/
 const PHONE_RE = /^[1-9]\d{1,14}$/
 // A mainland China mobile number written without its country code.
 const MAINLAND_MOBILE_RE = /^1[3-9]\d{9}$/
@@ -43,7 +44,13 @@ const VERIFY_TOKEN_TYPES = {
   phone_change: ['phone_change_token'],
 }
 // GoTrue oauthErrorMap: status -> OAuth `error` in redirect URLs.
-const OAUTH_ERROR_BY_STATUS = { 400: 'invalid_request', 401: 'unauthorized_client', 403: 'access_denied', 500: 'server_error', 503: 'temporarily_unavailable' }
+const OAUTH_ERROR_BY_STATUS = {
+  400: 'invalid_request',
+  401: 'unauthorized_client',
+  403: 'access_denied',
+  500: 'server_error',
+  503: 'temporarily_unavailable',
+}
 
 const iso = (d) => (d == null ? undefined : new Date(d).toISOString())
 const str = (v) => (typeof v === 'string' ? v : v == null ? '' : String(v))
@@ -70,7 +77,9 @@ function identityJson(r) {
 // GoTrue's User JSON (optional timestamps and pending changes omitted when unset) + MemFire's wechat_id/wechat_unionid.
 function userJson(u, identities) {
   const o = { id: u.id, aud: u.aud, role: u.role, email: u.email || '' }
-  const opt = (k, v) => { if (v !== undefined && v !== null) o[k] = v }
+  const opt = (k, v) => {
+    if (v !== undefined && v !== null) o[k] = v
+  }
   opt('email_confirmed_at', iso(u.email_confirmed_at))
   o.phone = u.phone || ''
   opt('phone_confirmed_at', iso(u.phone_confirmed_at))
@@ -101,7 +110,11 @@ function getJson(target) {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
       res.on('end', () => {
-        try { resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) } catch (e) { reject(e) }
+        try {
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+        } catch (e) {
+          reject(e)
+        }
       })
       res.on('error', reject)
     })
@@ -148,8 +161,10 @@ function pkceParams(challenge, method) {
   const m = str(method).toLowerCase()
   if (!c && !m) return null
   if (!c || !m) throw new ApiError(400, 'validation_failed', 'PKCE flow requires code_challenge_method and code_challenge')
-  if (m !== 's256' && m !== 'plain') throw new ApiError(400, 'validation_failed', `code challenge method not supported: ${method}`)
-  if (c.length < 43 || c.length > 128) throw new ApiError(400, 'validation_failed', 'code challenge has to be between 43 and 128 characters')
+  if (m !== 's256' && m !== 'plain')
+    throw new ApiError(400, 'validation_failed', `code challenge method not supported: ${method}`)
+  if (c.length < 43 || c.length > 128)
+    throw new ApiError(400, 'validation_failed', 'code challenge has to be between 43 and 128 characters')
   return { codeChallenge: c, codeChallengeMethod: m }
 }
 
@@ -197,28 +212,40 @@ function createAuth(ctx) {
 
   async function createSession(db, userId, method, req) {
     const t = nowDate()
-    const s = (await db.query(
-      `insert into auth.sessions (user_id, created_at, updated_at, aal, user_agent, ip)
+    const s = (
+      await db.query(
+        `insert into auth.sessions (user_id, created_at, updated_at, aal, user_agent, ip)
        values ($1, $2, $2, 'aal1', $3, $4) returning *`,
-      [userId, t, (req && req.headers['user-agent']) || null, '127.0.0.1'])).rows[0]
+        [userId, t, (req && req.headers['user-agent']) || null, '127.0.0.1'],
+      )
+    ).rows[0]
     await db.query(
       `insert into auth.mfa_amr_claims (session_id, created_at, updated_at, authentication_method)
-       values ($1, $2, $2, $3)`, [s.id, t, method])
+       values ($1, $2, $2, $3)`,
+      [s.id, t, method],
+    )
     const rt = await insertRefreshToken(db, userId, s.id, null)
     return { session: s, refreshToken: rt }
   }
 
   async function insertRefreshToken(db, userId, sessionId, parent) {
     const t = nowDate()
-    return (await db.query(
-      `insert into auth.refresh_tokens (token, user_id, session_id, parent, revoked, created_at, updated_at)
+    return (
+      await db.query(
+        `insert into auth.refresh_tokens (token, user_id, session_id, parent, revoked, created_at, updated_at)
        values ($1, $2, $3, $4, false, $5, $5) returning *`,
-      [newRefreshToken(), userId, sessionId, parent, t])).rows[0]
+        [newRefreshToken(), userId, sessionId, parent, t],
+      )
+    ).rows[0]
   }
 
   async function accessTokenFor(db, user, sessionId) {
-    const amrRows = (await db.query(
-      'select authentication_method, created_at from auth.mfa_amr_claims where session_id = $1 order by created_at', [sessionId])).rows
+    const amrRows = (
+      await db.query(
+        'select authentication_method, created_at from auth.mfa_amr_claims where session_id = $1 order by created_at',
+        [sessionId],
+      )
+    ).rows
     const iat = nowSec()
     const exp = iat + cfg.jwtExpiry
     const claims = {
@@ -233,7 +260,10 @@ function createAuth(ctx) {
       user_metadata: user.raw_user_meta_data || {},
       role: user.role || 'authenticated',
       aal: 'aal1',
-      amr: amrRows.map((r) => ({ method: r.authentication_method, timestamp: Math.floor(new Date(r.created_at).getTime() / 1000) })),
+      amr: amrRows.map((r) => ({
+        method: r.authentication_method,
+        timestamp: Math.floor(new Date(r.created_at).getTime() / 1000),
+      })),
       session_id: sessionId,
       is_anonymous: !!user.is_anonymous,
     }
@@ -258,8 +288,11 @@ function createAuth(ctx) {
     const t = nowDate()
     await db.query('update auth.users set last_sign_in_at = $2, updated_at = $2 where id = $1', [userId, t])
     if (provider) {
-      await db.query('update auth.identities set last_sign_in_at = $3, updated_at = $3 where user_id = $1 and provider = $2',
-        [userId, provider, t])
+      await db.query('update auth.identities set last_sign_in_at = $3, updated_at = $3 where user_id = $1 and provider = $2', [
+        userId,
+        provider,
+        t,
+      ])
     }
     const { session, refreshToken } = await createSession(db, userId, method, req)
     return sessionBody(db, userId, session.id, refreshToken.token)
@@ -267,7 +300,8 @@ function createAuth(ctx) {
 
   // ---- users, identities, one-time tokens ----
   const findUserByEmail = async (db, email, lock) =>
-    (await db.query(`select * from auth.users where email = $1 and is_sso_user = false${lock ? ' for update' : ''}`, [email])).rows[0]
+    (await db.query(`select * from auth.users where email = $1 and is_sso_user = false${lock ? ' for update' : ''}`, [email]))
+      .rows[0]
   const findUserByPhone = async (db, phone, lock) =>
     (await db.query(`select * from auth.users where phone = $1${lock ? ' for update' : ''}`, [phone])).rows[0]
 
@@ -275,7 +309,9 @@ function createAuth(ctx) {
     const r = await db.query(
       `select encrypted_password is not null and encrypted_password <> ''
               and encrypted_password = extensions.crypt($2, encrypted_password) as ok
-       from auth.users where id = $1`, [userId, password])
+       from auth.users where id = $1`,
+      [userId, password],
+    )
     return !!(r.rows[0] && r.rows[0].ok)
   }
 
@@ -286,7 +322,9 @@ function createAuth(ctx) {
          '{providers}',
          case when coalesce(raw_app_meta_data -> 'providers', '[]'::jsonb) ? $2 then coalesce(raw_app_meta_data -> 'providers', '[]'::jsonb)
               else coalesce(raw_app_meta_data -> 'providers', '[]'::jsonb) || to_jsonb($2::text) end)
-       where id = $1`, [userId, provider])
+       where id = $1`,
+      [userId, provider],
+    )
   }
 
   // The email/phone identity of a user (provider_id = user id, as GoTrue does), created or updated.
@@ -294,12 +332,17 @@ function createAuth(ctx) {
     const t = nowDate()
     const cur = (await db.query('select * from auth.identities where user_id = $1 and provider = $2', [userId, provider])).rows[0]
     if (cur) {
-      await db.query('update auth.identities set identity_data = identity_data || $2::jsonb, updated_at = $3 where id = $1',
-        [cur.id, data, t])
+      await db.query('update auth.identities set identity_data = identity_data || $2::jsonb, updated_at = $3 where id = $1', [
+        cur.id,
+        data,
+        t,
+      ])
     } else {
       await db.query(
         `insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
-         values ($1::text, $1::uuid, $2, $3, $4, $4)`, [userId, { sub: userId, ...data }, provider, t])
+         values ($1::text, $1::uuid, $2, $3, $4, $4)`,
+        [userId, { sub: userId, ...data }, provider, t],
+      )
     }
     await addProvider(db, userId, provider)
   }
@@ -310,15 +353,26 @@ function createAuth(ctx) {
     const provider = anonymous ? 'anonymous' : email ? 'email' : 'phone'
     let u
     try {
-      u = (await db.query(
-        `insert into auth.users (aud, role, email, phone, encrypted_password, email_confirmed_at, phone_confirmed_at,
+      u = (
+        await db.query(
+          `insert into auth.users (aud, role, email, phone, encrypted_password, email_confirmed_at, phone_confirmed_at,
                                  raw_app_meta_data, raw_user_meta_data, created_at, updated_at, is_anonymous)
          values ('authenticated', 'authenticated', $1, $2,
                  case when $3::text is null then null else extensions.crypt($3::text, extensions.gen_salt('bf')) end,
                  $4, $5, $6, $7, $8, $8, $9) returning *`,
-        [email || null, phone || null, password || null,
-          email && confirmed ? t : null, phone && confirmed ? t : null,
-          { provider, providers: anonymous ? [] : [provider] }, isObject(data) ? data : {}, t, !!anonymous])).rows[0]
+          [
+            email || null,
+            phone || null,
+            password || null,
+            email && confirmed ? t : null,
+            phone && confirmed ? t : null,
+            { provider, providers: anonymous ? [] : [provider] },
+            isObject(data) ? data : {},
+            t,
+            !!anonymous,
+          ],
+        )
+      ).rows[0]
     } catch (e) {
       if (e.code === '23505') throw new ApiError(422, 'user_already_exists', 'User already registered')
       throw e
@@ -329,7 +383,9 @@ function createAuth(ctx) {
         : { sub: u.id, phone, email_verified: false, phone_verified: !!confirmed }
       await db.query(
         `insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
-         values ($1::text, $1::uuid, $2, $3, $4, $4)`, [u.id, idData, provider, t])
+         values ($1::text, $1::uuid, $2, $3, $4, $4)`,
+        [u.id, idData, provider, t],
+      )
     }
     return u
   }
@@ -343,19 +399,23 @@ function createAuth(ctx) {
        values ($1, $2, $3, $4, $5, $5)
        on conflict (user_id, token_type, relates_to) do update set token_hash = excluded.token_hash,
          created_at = excluded.created_at, updated_at = excluded.updated_at`,
-      [userId, tokenType, tokenHash(relatesTo, code), relatesTo, t])
+      [userId, tokenType, tokenHash(relatesTo, code), relatesTo, t],
+    )
     return code
   }
 
   // Consumes a valid (unexpired) code; returns the consumed row or null.
   async function consumeOtp(db, userId, tokenTypes, relatesTo, code) {
-    const row = (await db.query(
-      `delete from auth.one_time_tokens where id = (
+    const row = (
+      await db.query(
+        `delete from auth.one_time_tokens where id = (
          select id from auth.one_time_tokens
          where user_id = $1 and token_type = any($2) and relates_to = $3 and token_hash = $4 and created_at >= $5
          order by created_at desc limit 1)
        returning *`,
-      [userId, tokenTypes, relatesTo, tokenHash(relatesTo, code), new Date(ctx.now() - OTP_TTL_MS)])).rows[0]
+        [userId, tokenTypes, relatesTo, tokenHash(relatesTo, code), new Date(ctx.now() - OTP_TTL_MS)],
+      )
+    ).rows[0]
     return row || null
   }
 
@@ -376,14 +436,22 @@ function createAuth(ctx) {
   async function sendEmailChange(db, user, newEmail) {
     checkCooldown(user.email_change_sent_at, 'email')
     const code = await issueOtp(db, user.id, 'email_change_token_new', newEmail)
-    await db.query('update auth.users set email_change = $2, email_change_sent_at = $3 where id = $1', [user.id, newEmail, nowDate()])
+    await db.query('update auth.users set email_change = $2, email_change_sent_at = $3 where id = $1', [
+      user.id,
+      newEmail,
+      nowDate(),
+    ])
     return capture(newEmail, 'email', 'email_change', code)
   }
 
   async function sendPhoneChange(db, user, newPhone, channel) {
     checkCooldown(user.phone_change_sent_at, 'sms')
     const code = await issueOtp(db, user.id, 'phone_change_token', newPhone)
-    await db.query('update auth.users set phone_change = $2, phone_change_sent_at = $3 where id = $1', [user.id, newPhone, nowDate()])
+    await db.query('update auth.users set phone_change = $2, phone_change_sent_at = $3 where id = $1', [
+      user.id,
+      newPhone,
+      nowDate(),
+    ])
     return capture(newPhone, channel || 'sms', 'phone_change', code)
   }
 
@@ -393,9 +461,12 @@ function createAuth(ctx) {
     try {
       await db.query(
         `update auth.users set email = $2, email_confirmed_at = $3, email_change = null,
-                email_change_sent_at = null, updated_at = $3 where id = $1`, [userId, email, nowDate()])
+                email_change_sent_at = null, updated_at = $3 where id = $1`,
+        [userId, email, nowDate()],
+      )
     } catch (e) {
-      if (e.code === '23505') throw new ApiError(422, 'email_exists', 'A user with this email address has already been registered')
+      if (e.code === '23505')
+        throw new ApiError(422, 'email_exists', 'A user with this email address has already been registered')
       throw e
     }
     await upsertContactIdentity(db, userId, 'email', { email, email_verified: true })
@@ -405,7 +476,9 @@ function createAuth(ctx) {
     try {
       await db.query(
         `update auth.users set phone = $2, phone_confirmed_at = $3, phone_change = null, phone_change_sent_at = null,
-                updated_at = $3 where id = $1`, [userId, phone, nowDate()])
+                updated_at = $3 where id = $1`,
+        [userId, phone, nowDate()],
+      )
     } catch (e) {
       if (e.code === '23505') throw new ApiError(422, 'phone_exists', 'A user with this phone number has already been registered')
       throw e
@@ -414,15 +487,28 @@ function createAuth(ctx) {
   }
 
   // PKCE flow state: an auth code, exchanged once (with its verifier) within 5 minutes by grant_type=pkce.
-  async function createFlowState(db, { userId, provider, codeChallenge, codeChallengeMethod, providerAccessToken, providerRefreshToken, authenticationMethod }) {
+  async function createFlowState(
+    db,
+    { userId, provider, codeChallenge, codeChallengeMethod, providerAccessToken, providerRefreshToken, authenticationMethod },
+  ) {
     const authCode = crypto.randomUUID()
     const t = nowDate()
     await db.query(
       `insert into auth.flow_state (user_id, auth_code, code_challenge_method, code_challenge, provider_type,
                                     provider_access_token, provider_refresh_token, authentication_method, created_at, updated_at)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-      [userId || null, authCode, str(codeChallengeMethod).toLowerCase(), codeChallenge, provider,
-        providerAccessToken || null, providerRefreshToken || null, authenticationMethod || 'oauth', t])
+      [
+        userId || null,
+        authCode,
+        str(codeChallengeMethod).toLowerCase(),
+        codeChallenge,
+        provider,
+        providerAccessToken || null,
+        providerRefreshToken || null,
+        authenticationMethod || 'oauth',
+        t,
+      ],
+    )
     return authCode
   }
 
@@ -432,7 +518,12 @@ function createAuth(ctx) {
     if (!code) throw new ApiError(400, 'validation_failed', 'wechat code is required')
     let wx
     try {
-      const q = new URLSearchParams({ appid: cfg.wechat.appid, secret: cfg.wechat.secret, js_code: code, grant_type: 'authorization_code' })
+      const q = new URLSearchParams({
+        appid: cfg.wechat.appid,
+        secret: cfg.wechat.secret,
+        js_code: code,
+        grant_type: 'authorization_code',
+      })
       wx = await getJson(`${wechatApiBase()}/sns/jscode2session?${q}`)
     } catch (e) {
       throw new ApiError(502, 'wechat_error', `wechat request failed: ${e.message}`)
@@ -455,7 +546,8 @@ function createAuth(ctx) {
                                  created_at, updated_at, is_anonymous)
          values ('authenticated', 'authenticated', $1, '{}', $2, $3, $4, $4, false)
          on conflict (wechat_openid) do nothing returning id`,
-        [appMeta, openid, unionid, t])
+        [appMeta, openid, unionid, t],
+      )
       let userId
       if (ins.rows.length) {
         userId = ins.rows[0].id
@@ -463,7 +555,9 @@ function createAuth(ctx) {
         if (unionid) identityData.unionid = unionid
         await db.query(
           `insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-           values ($1, $2, $3, 'wechat_mini', $4, $4, $4)`, [openid, userId, identityData, t])
+           values ($1, $2, $3, 'wechat_mini', $4, $4, $4)`,
+          [openid, userId, identityData, t],
+        )
       } else {
         userId = (await db.query('select id from auth.users where wechat_openid = $1 for update', [openid])).rows[0].id
       }
@@ -471,10 +565,13 @@ function createAuth(ctx) {
       if (isBanned(u)) throw new ApiError(400, 'user_banned', 'User is banned')
       await db.query(
         `update auth.users set last_sign_in_at = $2, updated_at = $2, wechat_unionid = coalesce($3, wechat_unionid)
-         where id = $1`, [userId, t, unionid])
+         where id = $1`,
+        [userId, t, unionid],
+      )
       await db.query(
         `update auth.identities set last_sign_in_at = $3, updated_at = $3 where provider = 'wechat_mini' and provider_id = $1 and user_id = $2`,
-        [openid, userId, t])
+        [openid, userId, t],
+      )
       const { session, refreshToken } = await createSession(db, userId, 'wechat_mini', req)
       return sessionBody(db, userId, session.id, refreshToken.token)
     })
@@ -489,8 +586,10 @@ function createAuth(ctx) {
     const data = parseJson(body)
     const rtString = data && typeof data.refresh_token === 'string' ? data.refresh_token : ''
     if (!rtString) {
-      throw new ApiError(400, 'validation_failed', 'refresh_token required',
-        { error: 'invalid_request', error_description: 'refresh_token required' })
+      throw new ApiError(400, 'validation_failed', 'refresh_token required', {
+        error: 'invalid_request',
+        error_description: 'refresh_token required',
+      })
     }
     return refreshTokenGrant(rtString)
   }
@@ -500,7 +599,8 @@ function createAuth(ctx) {
     const email = str(data.email).trim()
     const phone = str(data.phone).trim()
     const password = str(data.password)
-    if (email && phone) throw new ApiError(400, 'validation_failed', 'Only an email address or phone number should be provided on login.')
+    if (email && phone)
+      throw new ApiError(400, 'validation_failed', 'Only an email address or phone number should be provided on login.')
     if (!email && !phone) throw new ApiError(400, 'validation_failed', 'missing email or phone')
     const invalid = () => new ApiError(400, 'invalid_credentials', 'Invalid login credentials')
     return withTx(pool, async (db) => {
@@ -527,9 +627,8 @@ function createAuth(ctx) {
       if (new Date(fs.created_at).getTime() + FLOW_STATE_TTL_MS < ctx.now()) {
         throw new ApiError(422, 'flow_state_expired', 'invalid flow state, flow state has expired')
       }
-      const computed = fs.code_challenge_method === 's256'
-        ? crypto.createHash('sha256').update(verifier).digest('base64url')
-        : verifier
+      const computed =
+        fs.code_challenge_method === 's256' ? crypto.createHash('sha256').update(verifier).digest('base64url') : verifier
       const a = Buffer.from(computed)
       const b = Buffer.from(fs.code_challenge)
       if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) {
@@ -547,8 +646,12 @@ function createAuth(ctx) {
   }
 
   function refreshError(status, code, message) {
-    return new ApiError(status, code, message,
-      cfg.legacyRefreshErrors ? { error: 'invalid_grant', error_description: message } : null)
+    return new ApiError(
+      status,
+      code,
+      message,
+      cfg.legacyRefreshErrors ? { error: 'invalid_grant', error_description: message } : null,
+    )
   }
 
   // GoTrue v1 (legacy, parent-chain) refresh-token rotation, tokens.Service.RefreshTokenGrant.
@@ -573,9 +676,11 @@ function createAuth(ctx) {
       const t = nowDate()
       let issued = null
       if (tok.revoked) {
-        const active = (await db.query(
-          'select * from auth.refresh_tokens where session_id = $1 and revoked = false order by id desc limit 1',
-          [session.id])).rows[0]
+        const active = (
+          await db.query('select * from auth.refresh_tokens where session_id = $1 and revoked = false order by id desc limit 1', [
+            session.id,
+          ])
+        ).rows[0]
         if (active && active.parent === tok.token) {
           // The client never stored the previous response: hand back the active token.
           issued = active
@@ -636,7 +741,8 @@ function createAuth(ctx) {
 
   async function logout(req, params) {
     const scope = params.scope === undefined || params.scope === '' ? 'global' : params.scope
-    if (!LOGOUT_SCOPES.includes(scope)) throw new ApiError(400, 'validation_failed', `Unsupported logout scope ${JSON.stringify(scope)}`)
+    if (!LOGOUT_SCOPES.includes(scope))
+      throw new ApiError(400, 'validation_failed', `Unsupported logout scope ${JSON.stringify(scope)}`)
     const { user, session } = await authenticate(req)
     if (!session || scope === 'global') {
       await pool.query('delete from auth.sessions where user_id = $1', [user.row.id])
@@ -654,7 +760,8 @@ function createAuth(ctx) {
     if (cfg.disableSignup) throw new ApiError(422, 'signup_disabled', 'Signups not allowed for this instance')
     const rawEmail = str(data.email).trim()
     const rawPhone = str(data.phone).trim()
-    if (rawEmail && rawPhone) throw new ApiError(400, 'validation_failed', 'Only an email address or phone number should be provided on signup.')
+    if (rawEmail && rawPhone)
+      throw new ApiError(400, 'validation_failed', 'Only an email address or phone number should be provided on signup.')
     if (!rawEmail && !rawPhone) {
       // GoTrue: no email and no phone = anonymous sign-in.
       if (!cfg.anonymousUsers) throw new ApiError(422, 'anonymous_provider_disabled', 'Anonymous sign-ins are disabled')
@@ -680,9 +787,18 @@ function createAuth(ctx) {
           // Autoconfirm off: an obfuscated user, so the response does not reveal that the account exists.
           const t = nowDate().toISOString()
           return {
-            id: crypto.randomUUID(), aud: 'authenticated', role: '', email: email || '', phone: phone || '',
-            confirmation_sent_at: t, app_metadata: { provider: via, providers: [via] }, user_metadata: {},
-            identities: [], created_at: t, updated_at: t, is_anonymous: false,
+            id: crypto.randomUUID(),
+            aud: 'authenticated',
+            role: '',
+            email: email || '',
+            phone: phone || '',
+            confirmation_sent_at: t,
+            app_metadata: { provider: via, providers: [via] },
+            user_metadata: {},
+            identities: [],
+            created_at: t,
+            updated_at: t,
+            is_anonymous: false,
           }
         }
         // Unconfirmed: send the confirmation again (GoTrue does not update the unproven account).
@@ -700,8 +816,10 @@ function createAuth(ctx) {
     const data = parseJson(body)
     const rawEmail = str(data.email).trim()
     const rawPhone = str(data.phone).trim()
-    if (rawEmail && rawPhone) throw new ApiError(400, 'validation_failed', 'Only an email address or phone number should be provided')
-    if (!rawEmail && !rawPhone) throw new ApiError(400, 'validation_failed', 'An email address or phone number is required to get a one-time password')
+    if (rawEmail && rawPhone)
+      throw new ApiError(400, 'validation_failed', 'Only an email address or phone number should be provided')
+    if (!rawEmail && !rawPhone)
+      throw new ApiError(400, 'validation_failed', 'An email address or phone number is required to get a one-time password')
     const createUser = data.create_user !== false
     const email = rawEmail ? validateEmail(rawEmail) : ''
     const phone = rawPhone ? validatePhone(rawPhone) : ''
@@ -738,22 +856,31 @@ function createAuth(ctx) {
       let consumed
       if (hash && !token) {
         // Links carry the stored token hash (we only ever send codes, but accept it like GoTrue).
-        consumed = (await db.query(
-          `delete from auth.one_time_tokens where id = (
+        consumed = (
+          await db.query(
+            `delete from auth.one_time_tokens where id = (
              select id from auth.one_time_tokens where token_hash = $1 and token_type = any($2) and created_at >= $3 limit 1)
-           returning *`, [hash, tokenTypes, new Date(ctx.now() - OTP_TTL_MS)])).rows[0]
+           returning *`,
+            [hash, tokenTypes, new Date(ctx.now() - OTP_TTL_MS)],
+          )
+        ).rows[0]
         if (!consumed) throw expired()
         user = (await db.query('select * from auth.users where id = $1 for update', [consumed.user_id])).rows[0]
       } else {
         if (isPhoneType) {
-          if (!str(data.phone).trim() || data.email) throw new ApiError(400, 'validation_failed', 'Only a phone number should be provided on verify')
+          if (!str(data.phone).trim() || data.email)
+            throw new ApiError(400, 'validation_failed', 'Only a phone number should be provided on verify')
         } else if (!str(data.email).trim() || data.phone) {
           throw new ApiError(400, 'validation_failed', 'Only an email address should be provided on verify')
         }
         const addr = isPhoneType ? normalizePhone(data.phone) : str(data.email).trim().toLowerCase()
         if (type === 'email_change') {
-          user = (await db.query(
-            'select * from auth.users where (email_change = $1 or email = $1) and email_change is not null for update', [addr])).rows[0]
+          user = (
+            await db.query(
+              'select * from auth.users where (email_change = $1 or email = $1) and email_change is not null for update',
+              [addr],
+            )
+          ).rows[0]
         } else if (type === 'phone_change') {
           user = (await db.query('select * from auth.users where phone_change = $1 for update', [addr])).rows[0]
         } else {
@@ -772,11 +899,17 @@ function createAuth(ctx) {
         case 'confirmation_token':
         case 'recovery_token':
           if (isPhoneType) {
-            await db.query('update auth.users set phone_confirmed_at = coalesce(phone_confirmed_at, $2) where id = $1', [user.id, t])
+            await db.query('update auth.users set phone_confirmed_at = coalesce(phone_confirmed_at, $2) where id = $1', [
+              user.id,
+              t,
+            ])
             await upsertContactIdentity(db, user.id, 'phone', { phone: user.phone, phone_verified: true })
             provider = 'phone'
           } else {
-            await db.query('update auth.users set email_confirmed_at = coalesce(email_confirmed_at, $2) where id = $1', [user.id, t])
+            await db.query('update auth.users set email_confirmed_at = coalesce(email_confirmed_at, $2) where id = $1', [
+              user.id,
+              t,
+            ])
             await upsertContactIdentity(db, user.id, 'email', { email: user.email, email_verified: true })
             provider = 'email'
           }
@@ -812,9 +945,11 @@ function createAuth(ctx) {
   async function resend(_req, _params, body) {
     const data = parseJson(body)
     const type = str(data.type)
-    if (!RESEND_TYPES.includes(type)) throw new ApiError(400, 'validation_failed', 'Missing one of these types: signup, email_change, sms, phone_change')
+    if (!RESEND_TYPES.includes(type))
+      throw new ApiError(400, 'validation_failed', 'Missing one of these types: signup, email_change, sms, phone_change')
     const byEmail = type === 'signup' || type === 'email_change'
-    if (byEmail && !str(data.email).trim()) throw new ApiError(400, 'validation_failed', 'Type provided requires an email address')
+    if (byEmail && !str(data.email).trim())
+      throw new ApiError(400, 'validation_failed', 'Type provided requires an email address')
     if (!byEmail && !str(data.phone).trim()) throw new ApiError(400, 'validation_failed', 'Type provided requires a phone number')
     const addr = byEmail ? validateEmail(data.email) : validatePhone(data.phone)
     return withTx(pool, async (db) => {
@@ -886,9 +1021,14 @@ function createAuth(ctx) {
         }
         await db.query(
           `update auth.users set encrypted_password = extensions.crypt($2::text, extensions.gen_salt('bf')), updated_at = $3
-           where id = $1`, [u.id, password, t])
+           where id = $1`,
+          [u.id, password, t],
+        )
         // GoTrue UpdatePassword: outstanding codes die and every other session is logged out.
-        await db.query("delete from auth.one_time_tokens where user_id = $1 and token_type <> 'email_change_token_new' and token_type <> 'phone_change_token'", [u.id])
+        await db.query(
+          "delete from auth.one_time_tokens where user_id = $1 and token_type <> 'email_change_token_new' and token_type <> 'phone_change_token'",
+          [u.id],
+        )
         if (session) await db.query('delete from auth.sessions where user_id = $1 and id <> $2', [u.id, session.id])
         else await db.query('delete from auth.sessions where user_id = $1', [u.id])
       }
@@ -903,13 +1043,15 @@ function createAuth(ctx) {
       }
       if (email && email !== u.email) {
         const other = await findUserByEmail(db, email)
-        if (other && other.id !== u.id) throw new ApiError(422, 'email_exists', 'A user with this email address has already been registered')
+        if (other && other.id !== u.id)
+          throw new ApiError(422, 'email_exists', 'A user with this email address has already been registered')
         if (mailerAutoconfirm()) await applyEmail(db, u.id, email)
         else await sendEmailChange(db, u, email)
       }
       if (phone && phone !== u.phone) {
         const other = await findUserByPhone(db, phone)
-        if (other && other.id !== u.id) throw new ApiError(422, 'phone_exists', 'A user with this phone number has already been registered')
+        if (other && other.id !== u.id)
+          throw new ApiError(422, 'phone_exists', 'A user with this phone number has already been registered')
         if (phoneAutoconfirm()) await applyPhone(db, u.id, phone)
         else await sendPhoneChange(db, u, phone, smsChannel(data.channel))
       }
@@ -934,7 +1076,9 @@ function createAuth(ctx) {
   const oauthStates = new Map()
 
   // GoTrue's GOTRUE_SITE_URL (default: this backend) and GOTRUE_URI_ALLOW_LIST (cfg.redirectAllowList, globs).
-  function siteUrl() { return cfg.siteUrl || ctx.baseUrl() }
+  function siteUrl() {
+    return cfg.siteUrl || ctx.baseUrl()
+  }
   let allowListSrc = null
   let allowList = []
   function compiledAllowList() {
@@ -1030,36 +1174,51 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
     const openid = identityData.openid
     const unionid = identityData.unionid || null
     const t = nowDate()
-    const ident = (await db.query("select * from auth.identities where provider = 'wechat_qr' and provider_id = $1 for update", [openid])).rows[0]
+    const ident = (
+      await db.query("select * from auth.identities where provider = 'wechat_qr' and provider_id = $1 for update", [openid])
+    ).rows[0]
     let userId
     if (ident) {
       userId = ident.user_id
-      await db.query('update auth.identities set identity_data = identity_data || $2::jsonb, last_sign_in_at = $3, updated_at = $3 where id = $1',
-        [ident.id, identityData, t])
+      await db.query(
+        'update auth.identities set identity_data = identity_data || $2::jsonb, last_sign_in_at = $3, updated_at = $3 where id = $1',
+        [ident.id, identityData, t],
+      )
     } else {
       // The same WeChat user (unionid) may already exist, e.g. from the mini-program: link the identity.
       const linked = unionid
-        ? (await db.query('select id from auth.users where wechat_unionid = $1 order by created_at limit 1 for update', [unionid])).rows[0]
+        ? (
+            await db.query('select id from auth.users where wechat_unionid = $1 order by created_at limit 1 for update', [
+              unionid,
+            ])
+          ).rows[0]
         : null
       if (linked) {
         userId = linked.id
         await addProvider(db, userId, 'wechat_qr')
       } else {
         if (cfg.disableSignup) throw new ApiError(422, 'signup_disabled', 'Signups not allowed for this instance')
-        userId = (await db.query(
-          `insert into auth.users (aud, role, raw_app_meta_data, raw_user_meta_data, wechat_unionid, created_at, updated_at)
+        userId = (
+          await db.query(
+            `insert into auth.users (aud, role, raw_app_meta_data, raw_user_meta_data, wechat_unionid, created_at, updated_at)
            values ('authenticated', 'authenticated', $1, '{}', $2, $3, $3) returning id`,
-          [{ provider: 'wechat_qr', providers: ['wechat_qr'] }, unionid, t])).rows[0].id
+            [{ provider: 'wechat_qr', providers: ['wechat_qr'] }, unionid, t],
+          )
+        ).rows[0].id
       }
       await db.query(
         `insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-         values ($1, $2, $3, 'wechat_qr', $4, $4, $4)`, [openid, userId, identityData, t])
+         values ($1, $2, $3, 'wechat_qr', $4, $4, $4)`,
+        [openid, userId, identityData, t],
+      )
     }
     const u = (await db.query('select * from auth.users where id = $1', [userId])).rows[0]
     if (isBanned(u)) throw new ApiError(403, 'user_banned', 'User is banned')
     await db.query(
       `update auth.users set raw_user_meta_data = raw_user_meta_data || $2::jsonb, wechat_unionid = coalesce(wechat_unionid, $3)
-       where id = $1`, [userId, identityData, unionid])
+       where id = $1`,
+      [userId, identityData, unionid],
+    )
     return userId
   }
 
@@ -1074,16 +1233,20 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
     oauthStates.delete(stateKey)
     try {
       if (params.error || params.error_description) {
-        throw new ApiError(400, null, str(params.error_description) || str(params.error),
-          { error: str(params.error) || 'access_denied', error_description: str(params.error_description) || str(params.error) })
+        throw new ApiError(400, null, str(params.error_description) || str(params.error), {
+          error: str(params.error) || 'access_denied',
+          error_description: str(params.error_description) || str(params.error),
+        })
       }
       const code = str(params.code)
       // WeChat's refusal (拒绝) is a redirect with `state` and no `code` (WeChat's website-app login guide). It is
       // answered as GoTrue answers a provider's `error=access_denied` (oauthError: error + error_description, no
       // error_code); GoTrue's generic path would say invalid_request / bad_oauth_callback, which hides the cause.
       if (!code) {
-        throw new ApiError(403, null, 'The user denied the WeChat authorization',
-          { error: 'access_denied', error_description: 'The user denied the WeChat authorization' })
+        throw new ApiError(403, null, 'The user denied the WeChat authorization', {
+          error: 'access_denied',
+          error_description: 'The user denied the WeChat authorization',
+        })
       }
       const web = wechatWeb()
       let wx
@@ -1111,8 +1274,11 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
         const userId = await wechatQrUser(db, identityData)
         if (st.pkce) {
           const authCode = await createFlowState(db, {
-            userId, provider: st.provider, ...st.pkce,
-            providerAccessToken: wx.access_token, providerRefreshToken: wx.refresh_token,
+            userId,
+            provider: st.provider,
+            ...st.pkce,
+            providerAccessToken: wx.access_token,
+            providerRefreshToken: wx.refresh_token,
           })
           return { authCode }
         }

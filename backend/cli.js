@@ -32,11 +32,26 @@ function parseArgs(argv) {
     const m = /^--([^=]+)(?:=(.*))?$/.exec(a)
     if (!m) throw new Error(`unexpected argument: ${a}`)
     const key = m[1]
-    if (key === 'legacy-refresh-errors') { o.legacyRefreshErrors = true; continue }
-    if (key === 'quiet') { o.quiet = true; continue }
-    if (key === 'no-autoconfirm') { o.autoconfirm = false; continue }
-    if (key === 'accept-foreign-codes') { o.acceptForeignCodes = true; continue }
-    if (key === 'strict-redirects') { o.strictRedirects = true; continue }
+    if (key === 'legacy-refresh-errors') {
+      o.legacyRefreshErrors = true
+      continue
+    }
+    if (key === 'quiet') {
+      o.quiet = true
+      continue
+    }
+    if (key === 'no-autoconfirm') {
+      o.autoconfirm = false
+      continue
+    }
+    if (key === 'accept-foreign-codes') {
+      o.acceptForeignCodes = true
+      continue
+    }
+    if (key === 'strict-redirects') {
+      o.strictRedirects = true
+      continue
+    }
     const val = m[2] !== undefined ? m[2] : argv[++i]
     if (val === undefined) throw new Error(`missing value for --${key}`)
     if (key === 'port') o.port = Number(val)
@@ -50,7 +65,14 @@ function parseArgs(argv) {
     else if (key === 'realtime-deletes') o.realtimeDeletes = val
     else if (key === 'site-url') o.siteUrl = val
     // comma-separated like GOTRUE_URI_ALLOW_LIST; may be repeated
-    else if (key === 'redirect-allow-list') o.redirectAllowList = [...(o.redirectAllowList || []), ...val.split(',').map((x) => x.trim()).filter(Boolean)]
+    else if (key === 'redirect-allow-list')
+      o.redirectAllowList = [
+        ...(o.redirectAllowList || []),
+        ...val
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ]
     else throw new Error(`unknown option --${key}`)
     if (['port', 'jwt-expiry', 'reuse-interval', 'sms-cooldown'].includes(key) && !Number.isFinite(Number(val))) {
       throw new Error(`--${key} needs a number`)
@@ -97,11 +119,17 @@ async function main() {
   const shutdown = () => {
     if (stopping) process.exit(130) // second signal: give up waiting (the exit hook still stops the cluster)
     stopping = true
-    if (!be) { startAborted = true; return } // still starting: stop as soon as it is up
-    be.stop().then(() => process.exit(0), (e) => {
-      process.stderr.write(`stop failed: ${e.stack || e}\n`)
-      process.exit(1)
-    })
+    if (!be) {
+      startAborted = true
+      return
+    } // still starting: stop as soon as it is up
+    be.stop().then(
+      () => process.exit(0),
+      (e) => {
+        process.stderr.write(`stop failed: ${e.stack || e}\n`)
+        process.exit(1)
+      },
+    )
   }
   process.on('SIGINT', shutdown)
   process.on('SIGTERM', shutdown)
@@ -112,20 +140,22 @@ async function main() {
     await be.stop()
     process.exit(0)
   }
-  process.stdout.write(JSON.stringify({
-    url: be.url,
-    anonKey: be.anonKey,
-    appid: be.wechat.appid,
-    serviceRoleKey: be.serviceRoleKey,
-    jwtSecret: be.jwtSecret,
-    db: be.pg.connectionString,
-    dataDir: be.pg.dataDir,
-    functionsUrl: `${be.url}/functions/v1`,
-    realtimeUrl: be.realtime.url,
-    postgrestPid: (be.rest && be.rest.pid) || null,
-    tempDir: be.pg.tempDir,
-    storageDir: (be.storage && be.storage.dir) || null,
-  }) + '\n')
+  process.stdout.write(
+    JSON.stringify({
+      url: be.url,
+      anonKey: be.anonKey,
+      appid: be.wechat.appid,
+      serviceRoleKey: be.serviceRoleKey,
+      jwtSecret: be.jwtSecret,
+      db: be.pg.connectionString,
+      dataDir: be.pg.dataDir,
+      functionsUrl: `${be.url}/functions/v1`,
+      realtimeUrl: be.realtime.url,
+      postgrestPid: (be.rest && be.rest.pid) || null,
+      tempDir: be.pg.tempDir,
+      storageDir: (be.storage && be.storage.dir) || null,
+    }) + '\n',
+  )
   if (!quiet) process.stderr.write(humanBlock(be))
 }
 

@@ -11,7 +11,11 @@ async function withTx(pool, fn) {
     await client.query('commit')
     return out
   } catch (e) {
-    try { await client.query('rollback') } catch (_) { /* ignore */ }
+    try {
+      await client.query('rollback')
+    } catch (_) {
+      /* ignore */
+    }
     throw e
   } finally {
     client.release()

@@ -76,7 +76,8 @@ function normalize(spec) {
   if (typeof spec.path !== 'string' || !(spec.path.startsWith('/') || spec.path === '*')) {
     throw new Error("path must be a pathname starting with '/' (a trailing '*' matches a prefix)")
   }
-  if (spec.path.indexOf('*') !== -1 && spec.path.indexOf('*') !== spec.path.length - 1) throw new Error("'*' may only end the path")
+  if (spec.path.indexOf('*') !== -1 && spec.path.indexOf('*') !== spec.path.length - 1)
+    throw new Error("'*' may only end the path")
   const method = spec.method === undefined || spec.method === null ? '*' : String(spec.method).toUpperCase()
   if (!METHODS.includes(method)) throw new Error(`method must be one of ${METHODS.join(', ')}`)
   const f = {
@@ -92,7 +93,8 @@ function normalize(spec) {
   if (f.status !== undefined && f.status > 599) throw new Error('status must be 200..599')
   if (spec.body !== undefined) f.body = spec.body
   if (spec.headers !== undefined) {
-    if (!spec.headers || typeof spec.headers !== 'object' || Array.isArray(spec.headers)) throw new Error('headers must be an object')
+    if (!spec.headers || typeof spec.headers !== 'object' || Array.isArray(spec.headers))
+      throw new Error('headers must be an object')
     f.headers = Object.fromEntries(Object.entries(spec.headers).map(([k, v]) => [k.toLowerCase(), String(v)]))
   }
   if (fault === 'rate_limit') f.retryAfter = spec.retryAfter === undefined ? 1 : num(spec.retryAfter, 'retryAfter', { int: true })
@@ -212,10 +214,13 @@ function create() {
     const sock = req.socket
     if (!sock || sock.destroyed) return
     const until = f.ms !== undefined ? Date.now() + f.ms : f.expiresAt
-    const timer = setTimeout(() => {
-      hung.delete(sock)
-      sock.destroy()
-    }, Math.max(0, until - Date.now()))
+    const timer = setTimeout(
+      () => {
+        hung.delete(sock)
+        sock.destroy()
+      },
+      Math.max(0, until - Date.now()),
+    )
     timer.unref()
     hung.set(sock, { faultId: f.id, timer })
     sock.once('close', () => {
@@ -263,7 +268,8 @@ function create() {
         return true
       case 'malformed': {
         await drain(req)
-        const body = f.body === undefined ? MALFORMED_BODY : typeof f.body === 'string' ? f.body : JSON.stringify(f.body).slice(0, -1)
+        const body =
+          f.body === undefined ? MALFORMED_BODY : typeof f.body === 'string' ? f.body : JSON.stringify(f.body).slice(0, -1)
         send(res, 200, body, { 'content-type': 'application/json; charset=utf-8', ...(f.headers || {}) })
         return true
       }
@@ -339,7 +345,8 @@ function create() {
         const f = active.find((x) => x.id === id)
         return f ? send(res, 200, view(f)) : send(res, 404, { message: 'fault not found' })
       }
-      if (req.method === 'DELETE') return remove(id) ? send(res, 200, { cleared: 1 }) : send(res, 404, { message: 'fault not found' })
+      if (req.method === 'DELETE')
+        return remove(id) ? send(res, 200, { cleared: 1 }) : send(res, 404, { message: 'fault not found' })
       return send(res, 405, { message: 'Method Not Allowed' })
     },
   }
@@ -357,7 +364,9 @@ function create() {
     list,
     log,
     clearLog,
-    get hanging() { return hung.size },
+    get hanging() {
+      return hung.size
+    },
   }
 
   function stop() {

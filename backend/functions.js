@@ -79,7 +79,8 @@ function create(ctx) {
     const status = out.status === undefined ? 200 : Number(out.status)
     if (!Number.isInteger(status) || status < 200 || status > 599) throw new Error(`invalid response status ${out.status}`)
     const headers = {}
-    for (const [k, v] of Object.entries(out.headers || {})) if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v)
+    for (const [k, v] of Object.entries(out.headers || {}))
+      if (v !== undefined && v !== null) headers[k.toLowerCase()] = String(v)
     let body = out.body
     const noBody = status === 204 || status === 304 || req.method === 'HEAD'
     if (noBody || body === undefined || body === null) {
@@ -105,7 +106,11 @@ function create(ctx) {
     async handle(req, res, r) {
       const m = /^\/([^/]*)(\/.*)?$/.exec(r.path)
       let name = m ? m[1] : ''
-      try { name = decodeURIComponent(name) } catch (_) { name = '' }
+      try {
+        name = decodeURIComponent(name)
+      } catch (_) {
+        name = ''
+      }
       const file = path.join(dir, `${name}.js`)
       if (!NAME_RE.test(name) || !fs.existsSync(file)) return send(res, 404, { message: 'Function not found' })
 
@@ -151,9 +156,15 @@ function create(ctx) {
   }
 
   const api = {
-    get dir() { return dir },
-    set dir(d) { dir = path.resolve(String(d)) },
-    get url() { return `${ctx.baseUrl()}${PREFIX}` },
+    get dir() {
+      return dir
+    },
+    set dir(d) {
+      dir = path.resolve(String(d))
+    },
+    get url() {
+      return `${ctx.baseUrl()}${PREFIX}`
+    },
     errors,
   }
 

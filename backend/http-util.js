@@ -55,7 +55,12 @@ function sendApiError(req, res, e) {
   if (e.errorCode) headers['x-sb-error-code'] = e.errorCode
   if (wantsApi2024(req)) {
     headers['x-supabase-api-version'] = API_VERSION_2024
-    return send(res, e.status, { code: e.errorCode || (e.status >= 500 ? 'unexpected_failure' : 'unknown'), message: e.message, ...e.extra }, headers)
+    return send(
+      res,
+      e.status,
+      { code: e.errorCode || (e.status >= 500 ? 'unexpected_failure' : 'unknown'), message: e.message, ...e.extra },
+      headers,
+    )
   }
   const body = { code: e.status, error_code: e.errorCode, msg: e.message, ...e.extra }
   if (e.status >= 500) body.error_id = crypto.randomUUID()
@@ -94,7 +99,9 @@ function readBody(req, limit = 1 << 20) {
     })
     req.on('end', () => (over ? reject(tooLargeError()) : resolve(Buffer.concat(chunks))))
     req.on('error', reject)
-    req.on('close', () => { if (!req.complete) reject(new Error('request aborted')) })
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('request aborted'))
+    })
   })
 }
 
@@ -121,4 +128,15 @@ function bearerToken(authorization) {
   return m ? m[1] : null
 }
 
-module.exports = { API_VERSION_2024, CORS_HEADERS, ApiError, wantsApi2024, send, sendApiError, readBody, parseJson, tooLargeError, bearerToken }
+module.exports = {
+  API_VERSION_2024,
+  CORS_HEADERS,
+  ApiError,
+  wantsApi2024,
+  send,
+  sendApiError,
+  readBody,
+  parseJson,
+  tooLargeError,
+  bearerToken,
+}

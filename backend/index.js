@@ -98,7 +98,8 @@ async function startBackend(opts = {}) {
   if (cfg.siteUrl !== undefined) new URL(cfg.siteUrl) // eslint-disable-line no-new
   if (!['rls', 'all'].includes(cfg.realtimeDeletes)) throw new Error("realtimeDeletes must be 'rls' or 'all'")
   if (cfg.jwtSecret.length < 32) throw new Error('jwtSecret must be at least 32 characters')
-  if (!Number.isFinite(cfg.smsCooldownSec) || cfg.smsCooldownSec < 0) throw new Error('smsCooldown must be a number of seconds >= 0')
+  if (!Number.isFinite(cfg.smsCooldownSec) || cfg.smsCooldownSec < 0)
+    throw new Error('smsCooldown must be a number of seconds >= 0')
 
   let offsetMs = 0
   const now = () => Date.now() + offsetMs
@@ -108,11 +109,18 @@ async function startBackend(opts = {}) {
   let server
   try {
     pool = new Pool({ connectionString: cluster.connectionString, max: 10, idleTimeoutMillis: 1000 })
-    pool.on('error', () => { /* connection terminated during shutdown */ })
+    pool.on('error', () => {
+      /* connection terminated during shutdown */
+    })
     await pool.query(fs.readFileSync(path.join(__dirname, 'schema.sql'), 'utf8'))
     // Schemas of the other areas (storage, the demo tables, ...), in file-name order.
     const sqlDir = path.join(__dirname, 'sql')
-    for (const f of fs.existsSync(sqlDir) ? fs.readdirSync(sqlDir).filter((n) => n.endsWith('.sql')).sort() : []) {
+    for (const f of fs.existsSync(sqlDir)
+      ? fs
+          .readdirSync(sqlDir)
+          .filter((n) => n.endsWith('.sql'))
+          .sort()
+      : []) {
       await pool.query(fs.readFileSync(path.join(sqlDir, f), 'utf8'))
     }
 
@@ -128,11 +136,24 @@ async function startBackend(opts = {}) {
       cfg,
       now,
       baseUrl: () => baseUrl,
-      wechatApiBase: () => (cfg.wechat.apiBase || `${baseUrl}/wechat`),
+      wechatApiBase: () => cfg.wechat.apiBase || `${baseUrl}/wechat`,
     })
 
     // Everything a service module may use.
-    const ctx = { pool, cfg, now, jwt, anonKey, serviceRoleKey, apiKeys: [anonKey, serviceRoleKey], baseUrl: () => baseUrl, cluster, wechat, auth, requests }
+    const ctx = {
+      pool,
+      cfg,
+      now,
+      jwt,
+      anonKey,
+      serviceRoleKey,
+      apiKeys: [anonKey, serviceRoleKey],
+      baseUrl: () => baseUrl,
+      cluster,
+      wechat,
+      auth,
+      requests,
+    }
     // Each module: create(ctx) -> { services: [...], api?, start?(), stop?() }. `api` is exposed on
     // the returned backend object under the module's name (be.rest, be.storage, ...).
     const memfire = require('./memfire').create(ctx)
@@ -169,7 +190,9 @@ async function startBackend(opts = {}) {
     // WebSocket upgrades (/realtime/v1/websocket): logged like requests, then faults, then the apikey check; errors
     // are HTTP answers on the raw socket (a ServerResponse assigned to it).
     server.on('upgrade', (req, socket, head) => {
-      socket.on('error', () => { /* reset by the client */ })
+      socket.on('error', () => {
+        /* reset by the client */
+      })
       handleUpgrade(req, socket, head).catch(() => socket.destroy())
     })
 
@@ -190,7 +213,8 @@ async function startBackend(opts = {}) {
       })
       if (await modules.faults.intercept(req, res, pathname)) return undefined
       const rt = modules.realtime
-      if (pathname !== rt.prefix && !pathname.startsWith(rt.prefix + '/')) return send(res, 404, { message: 'no Route matched with those values' })
+      if (pathname !== rt.prefix && !pathname.startsWith(rt.prefix + '/'))
+        return send(res, 404, { message: 'no Route matched with those values' })
       const denied = checkApiKey(req, params, ctx.apiKeys)
       if (denied) return send(res, 401, denied)
       return rt.upgrade(req, socket, head, { url: u, params, query, path: pathname.slice(rt.prefix.length) || '/' }, res)
@@ -206,7 +230,14 @@ async function startBackend(opts = {}) {
         const raw = req.rawHeaders
         for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i].toLowerCase() === INTERNAL_HEADER) raw.splice(i, 2)
       }
-      const entry = { method: req.method, path: pathname, query: u.search.startsWith('?') ? u.search.slice(1) : u.search, params, headers: { ...req.headers }, body: '' }
+      const entry = {
+        method: req.method,
+        path: pathname,
+        query: u.search.startsWith('?') ? u.search.slice(1) : u.search,
+        params,
+        headers: { ...req.headers },
+        body: '',
+      }
       if (internal) entry.internal = true
       requests.push(entry)
       if (requests.length > MAX_LOGGED_REQUESTS) requests.splice(0, requests.length - MAX_LOGGED_REQUESTS)
@@ -257,7 +288,10 @@ async function startBackend(opts = {}) {
 
     await new Promise((resolve, reject) => {
       server.once('error', reject)
-      server.listen(cfg.port, '127.0.0.1', () => { server.off('error', reject); resolve() })
+      server.listen(cfg.port, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
     })
     const port = server.address().port
     baseUrl = `http://127.0.0.1:${port}`
@@ -290,16 +324,34 @@ async function startBackend(opts = {}) {
       smsCooldown: cfg.smsCooldownSec,
       wechat: { appid: cfg.wechat.appid, secret: cfg.wechat.secret },
       db: pool,
-      pg: { host: '127.0.0.1', port: cluster.port, socketDir: cluster.sockDir, connectionString: cluster.connectionString, dataDir: cluster.dataDir, tempDir: cluster.dir },
+      pg: {
+        host: '127.0.0.1',
+        port: cluster.port,
+        socketDir: cluster.sockDir,
+        connectionString: cluster.connectionString,
+        dataDir: cluster.dataDir,
+        tempDir: cluster.dir,
+      },
       requests,
-      clearRequests() { requests.length = 0 },
+      clearRequests() {
+        requests.length = 0
+      },
       // Captured SMS/email (what GET /_control/messages serves, oldest first; the newest 1,000 are kept).
       messages: auth.messages,
-      advanceTime(ms) { offsetMs += Number(ms) || 0; return now() },
+      advanceTime(ms) {
+        offsetMs += Number(ms) || 0
+        return now()
+      },
       now,
-      mintCode(o) { return wechat.mintCode(o || {}) },
-      mintPhoneCode(o) { return wechat.mintPhoneCode(o || {}) },
-      signJwt(claims) { return jwt.sign(claims, cfg.jwtSecret) },
+      mintCode(o) {
+        return wechat.mintCode(o || {})
+      },
+      mintPhoneCode(o) {
+        return wechat.mintPhoneCode(o || {})
+      },
+      signJwt(claims) {
+        return jwt.sign(claims, cfg.jwtSecret)
+      },
       // The web login's redirect rules at run time: { siteUrl, redirectAllowList, strictRedirects } (each optional;
       // siteUrl null = this backend). Returns the rules in force.
       redirects(o = {}) {
@@ -309,7 +361,11 @@ async function startBackend(opts = {}) {
         }
         if (o.siteUrl !== undefined) cfg.siteUrl = o.siteUrl || undefined
         if (o.strictRedirects !== undefined) cfg.strictRedirects = !!o.strictRedirects
-        return { siteUrl: cfg.siteUrl || baseUrl, redirectAllowList: [...cfg.redirectAllowList], strictRedirects: cfg.strictRedirects }
+        return {
+          siteUrl: cfg.siteUrl || baseUrl,
+          redirectAllowList: [...cfg.redirectAllowList],
+          strictRedirects: cfg.strictRedirects,
+        }
       },
       rest: modules.rest.api,
       storage: modules.storage.api,
@@ -330,7 +386,11 @@ async function startBackend(opts = {}) {
               server.close(() => resolve())
               for (const s of sockets) s.destroy()
             })
-            try { await pool.end() } catch (_) { /* ignore */ }
+            try {
+              await pool.end()
+            } catch (_) {
+              /* ignore */
+            }
             await cluster.stop()
           })()
         }
@@ -339,11 +399,27 @@ async function startBackend(opts = {}) {
     }
     return be
   } catch (e) {
-    try { if (server && server.listening) server.close() } catch (_) { /* ignore */ }
-    try { if (pool) await pool.end() } catch (_) { /* ignore */ }
+    try {
+      if (server && server.listening) server.close()
+    } catch (_) {
+      /* ignore */
+    }
+    try {
+      if (pool) await pool.end()
+    } catch (_) {
+      /* ignore */
+    }
     await cluster.stop()
     throw e
   }
 }
 
-module.exports = { startBackend, DEVTOOLS_USER, DEFAULT_JWT_SECRET, DEFAULT_WECHAT, INTERNAL_HEADER, MAX_LOGGED_REQUESTS, MAX_LOGGED_BODY }
+module.exports = {
+  startBackend,
+  DEVTOOLS_USER,
+  DEFAULT_JWT_SECRET,
+  DEFAULT_WECHAT,
+  INTERNAL_HEADER,
+  MAX_LOGGED_REQUESTS,
+  MAX_LOGGED_BODY,
+}

@@ -38,10 +38,15 @@ function decode(token) {
 // nowSec: current (virtual) time in seconds; null skips the exp check.
 function verify(token, secret, nowSec) {
   const { header, payload, parts } = decode(token)
-  if (header.alg !== 'HS256') throw new JwtError('signature', 'token is unverifiable: signing method ' + header.alg + ' is invalid')
+  if (header.alg !== 'HS256')
+    throw new JwtError('signature', 'token is unverifiable: signing method ' + header.alg + ' is invalid')
   const expected = crypto.createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest()
   let got
-  try { got = Buffer.from(parts[2], 'base64url') } catch (_) { got = Buffer.alloc(0) }
+  try {
+    got = Buffer.from(parts[2], 'base64url')
+  } catch (_) {
+    got = Buffer.alloc(0)
+  }
   if (got.length !== expected.length || !crypto.timingSafeEqual(got, expected)) {
     throw new JwtError('signature', 'token signature is invalid: signature is invalid')
   }

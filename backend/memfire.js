@@ -18,7 +18,7 @@ const QR_KEYS = ['page', 'scene', 'check_path', 'env_version', 'width', 'auto_co
 
 function create(ctx) {
   const { pool, cfg } = ctx
-  const apiBase = () => (cfg.wechat.apiBase || `${ctx.baseUrl()}/wechat`)
+  const apiBase = () => cfg.wechat.apiBase || `${ctx.baseUrl()}/wechat`
   const nowDate = () => new Date(ctx.now())
 
   // ---- HTTP to WeChat ----
@@ -27,7 +27,10 @@ function create(ctx) {
     const data = body === undefined ? null : Buffer.from(JSON.stringify(body))
     const mod = target.protocol === 'https:' ? https : http
     return new Promise((resolve, reject) => {
-      const headers = { 'x-sbwx-internal': '1', ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) }
+      const headers = {
+        'x-sbwx-internal': '1',
+        ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}),
+      }
       const rq = mod.request(target, { method, headers, agent: false, timeout: 10000 }, (res) => {
         const chunks = []
         res.on('data', (c) => chunks.push(c))
@@ -69,11 +72,17 @@ function create(ctx) {
     if (cached && cached.expiresAt - RENEW_BEFORE_MS > ctx.now()) return cached.token
     if (!pending) {
       pending = (async () => {
-        const wx = await wxJson('POST', '/cgi-bin/stable_token', { grant_type: 'client_credential', appid: cfg.wechat.appid, secret: cfg.wechat.secret })
+        const wx = await wxJson('POST', '/cgi-bin/stable_token', {
+          grant_type: 'client_credential',
+          appid: cfg.wechat.appid,
+          secret: cfg.wechat.secret,
+        })
         if (wx.errcode || !wx.access_token) throw new ApiError(502, 'wechat_error', `wechat access_token error: ${errText(wx)}`)
         cached = { token: String(wx.access_token), expiresAt: ctx.now() + Number(wx.expires_in || 0) * 1000 }
         return cached.token
-      })().finally(() => { pending = null })
+      })().finally(() => {
+        pending = null
+      })
     }
     return pending
   }
@@ -101,7 +110,8 @@ function create(ctx) {
     return new ApiError(502, 'wechat_error', `wechat error: ${errText(wx)}`)
   }
 
-  const uniqueViolation = (e, constraintPart) => e && e.code === '23505' && (!constraintPart || String(e.constraint || '').includes(constraintPart))
+  const uniqueViolation = (e, constraintPart) =>
+    e && e.code === '23505' && (!constraintPart || String(e.constraint || '').includes(constraintPart))
 
   // ---- GET /wechat_mini/bind_phone?code= ----
   // Stored phone: the one canonical form auth.js uses everywhere (GoTrue's: country code + number in digits,
@@ -127,7 +137,9 @@ function create(ctx) {
         const t = nowDate()
         await db.query(
           `update auth.users set phone = $2, phone_confirmed_at = coalesce(case when phone = $2 then phone_confirmed_at end, $3), updated_at = $3
-           where id = $1`, [userId, phone, t])
+           where id = $1`,
+          [userId, phone, t],
+        )
         return (await ctx.auth.loadUser(db, userId)).json
       })
     } catch (e) {
@@ -141,7 +153,12 @@ function create(ctx) {
   async function bindAccount(req, params) {
     const { user } = await ctx.auth.authenticate(req)
     const code = requireCode(params)
-    const q = new URLSearchParams({ appid: cfg.wechat.appid, secret: cfg.wechat.secret, js_code: code, grant_type: 'authorization_code' })
+    const q = new URLSearchParams({
+      appid: cfg.wechat.appid,
+      secret: cfg.wechat.secret,
+      js_code: code,
+      grant_type: 'authorization_code',
+    })
     const wx = await wxJson('GET', `/sns/jscode2session?${q}`)
     if (Number(wx.errcode || 0) !== 0 || !wx.openid) throw codeError('wechat code', wx)
     const openid = String(wx.openid)
@@ -155,21 +172,33 @@ function create(ctx) {
         if (me.wechat_openid === openid) return (await ctx.auth.loadUser(db, userId)).json
         const other = await db.query(
           `select 1 from auth.users where wechat_openid = $1
-           union all select 1 from auth.identities where provider = 'wechat_mini' and provider_id = $1 limit 1`, [openid])
+           union all select 1 from auth.identities where provider = 'wechat_mini' and provider_id = $1 limit 1`,
+          [openid],
+        )
         if (other.rows.length) throw exists()
-        if (me.wechat_openid) throw new ApiError(422, 'identity_already_exists', 'this account is already bound to another wechat user')
+        if (me.wechat_openid)
+          throw new ApiError(422, 'identity_already_exists', 'this account is already bound to another wechat user')
         const t = nowDate()
-        const providers = Array.isArray(me.raw_app_meta_data && me.raw_app_meta_data.providers) ? me.raw_app_meta_data.providers : []
-        const appMeta = { ...(me.raw_app_meta_data || {}), providers: providers.includes('wechat_mini') ? providers : [...providers, 'wechat_mini'] }
+        const providers = Array.isArray(me.raw_app_meta_data && me.raw_app_meta_data.providers)
+          ? me.raw_app_meta_data.providers
+          : []
+        const appMeta = {
+          ...(me.raw_app_meta_data || {}),
+          providers: providers.includes('wechat_mini') ? providers : [...providers, 'wechat_mini'],
+        }
         if (!appMeta.provider) appMeta.provider = 'wechat_mini'
         await db.query(
           `update auth.users set wechat_openid = $2, wechat_unionid = coalesce($3, wechat_unionid), raw_app_meta_data = $4, updated_at = $5
-           where id = $1`, [userId, openid, unionid, appMeta, t])
+           where id = $1`,
+          [userId, openid, unionid, appMeta, t],
+        )
         const identityData = { sub: openid, openid }
         if (unionid) identityData.unionid = unionid
         await db.query(
           `insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
-           values ($1, $2, $3, 'wechat_mini', $4, $4, $4)`, [openid, userId, identityData, t])
+           values ($1, $2, $3, 'wechat_mini', $4, $4, $4)`,
+          [openid, userId, identityData, t],
+        )
         return (await ctx.auth.loadUser(db, userId)).json
       })
     } catch (e) {
@@ -185,7 +214,8 @@ function create(ctx) {
   // documented wrapper. Both carry the same string.
   async function unlimitedQrcode(_req, _params, bodyText) {
     const body = parseJson(bodyText)
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'validation_failed', 'invalid qrcode parameters: 47001 data format error')
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw new ApiError(400, 'validation_failed', 'invalid qrcode parameters: 47001 data format error')
     const args = {}
     for (const k of QR_KEYS) if (body[k] !== undefined && body[k] !== null) args[k] = body[k]
     // Same rules as WeChat (page existence is WeChat's to check).

@@ -45,14 +45,21 @@ function runSync(bin, args, timeout = 15000) {
 }
 
 function postgresIds() {
-  const line = fs.readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'))
+  const line = fs
+    .readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'))
   if (!line) throw new Error('no postgres user in /etc/passwd')
   const f = line.split(':')
   return { uid: Number(f[2]), gid: Number(f[3]) }
 }
 
 function rmrf(dir) {
-  try { fs.rmSync(dir, { recursive: true, force: true }) } catch (_) { /* ignore */ }
+  try {
+    fs.rmSync(dir, { recursive: true, force: true })
+  } catch (_) {
+    /* ignore */
+  }
 }
 
 // Clusters alive in this process, stopped synchronously on exit if the caller forgot.
@@ -87,9 +94,14 @@ class Cluster {
     for (let attempt = 0; attempt < 4; attempt++) {
       this.port = await freePort()
       const opts = [
-        `-p ${this.port}`, `-k ${this.sockDir}`, '-c listen_addresses=127.0.0.1',
-        '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off',
-        '-c max_connections=50', '-c shared_buffers=16MB',
+        `-p ${this.port}`,
+        `-k ${this.sockDir}`,
+        '-c listen_addresses=127.0.0.1',
+        '-c fsync=off',
+        '-c synchronous_commit=off',
+        '-c full_page_writes=off',
+        '-c max_connections=50',
+        '-c shared_buffers=16MB',
       ].join(' ')
       try {
         await run('pg_ctl', ['-D', this.dataDir, '-l', this.logFile, '-w', '-t', '30', '-o', opts, 'start'])
@@ -100,8 +112,16 @@ class Cluster {
         return this
       } catch (e) {
         lastErr = e
-        try { e.message += '\n' + fs.readFileSync(this.logFile, 'utf8').slice(-2000) } catch (_) { /* ignore */ }
-        try { runSync('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']) } catch (_) { /* ignore */ }
+        try {
+          e.message += '\n' + fs.readFileSync(this.logFile, 'utf8').slice(-2000)
+        } catch (_) {
+          /* ignore */
+        }
+        try {
+          runSync('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop'])
+        } catch (_) {
+          /* ignore */
+        }
       }
     }
     throw lastErr
@@ -110,18 +130,23 @@ class Cluster {
   // A detached helper that stops the cluster if this process dies without cleaning up (SIGKILL, crash).
   startWatchdog() {
     try {
-      const wd = spawn(process.execPath, [path.join(__dirname, 'watchdog.js'), String(process.pid), this.dataDir, this.dir, PG_BIN],
-        { detached: true, stdio: 'ignore' })
+      const wd = spawn(
+        process.execPath,
+        [path.join(__dirname, 'watchdog.js'), String(process.pid), this.dataDir, this.dir, PG_BIN],
+        { detached: true, stdio: 'ignore' },
+      )
       wd.unref()
       this.watchdog = wd
-    } catch (_) { /* best effort */ }
+    } catch (_) {
+      /* best effort */
+    }
   }
 
   // Helper processes (PostgREST) the watchdog must kill too when this process dies without stopping them:
   // one line `pid match` each in <dir>/children; the watchdog SIGKILLs a pid whose command line contains `match`.
   registerChild(pid, match) {
     if (!pid) return
-    this.children = (this.children || new Map())
+    this.children = this.children || new Map()
     this.children.set(pid, String(match || '').replace(/\s/g, ''))
     this.writeChildren()
   }
@@ -133,12 +158,20 @@ class Cluster {
 
   writeChildren() {
     const lines = [...this.children].map(([pid, match]) => `${pid} ${match}\n`).join('')
-    try { fs.writeFileSync(path.join(this.dir, 'children'), lines) } catch (_) { /* dir gone: stopping */ }
+    try {
+      fs.writeFileSync(path.join(this.dir, 'children'), lines)
+    } catch (_) {
+      /* dir gone: stopping */
+    }
   }
 
   killWatchdog() {
     if (this.watchdog && this.watchdog.exitCode === null) {
-      try { process.kill(this.watchdog.pid, 'SIGTERM') } catch (_) { /* ignore */ }
+      try {
+        process.kill(this.watchdog.pid, 'SIGTERM')
+      } catch (_) {
+        /* ignore */
+      }
     }
     this.watchdog = null
   }
@@ -149,7 +182,11 @@ class Cluster {
       try {
         await run('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '20', 'stop'])
       } catch (_) {
-        try { await run('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']) } catch (_) { /* ignore */ }
+        try {
+          await run('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop'])
+        } catch (_) {
+          /* ignore */
+        }
       }
     }
     live.delete(this)
@@ -160,7 +197,11 @@ class Cluster {
   stopSync() {
     if (this.running) {
       this.running = false
-      try { runSync('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']) } catch (_) { /* ignore */ }
+      try {
+        runSync('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop'])
+      } catch (_) {
+        /* ignore */
+      }
     }
     live.delete(this)
     this.killWatchdog()

@@ -78,11 +78,11 @@ const KIND_USER_BROADCAST = 4
 const PG_CONDITIONS = {
   P0001: 'raise_exception',
   '22P02': 'invalid_text_representation',
-  '22007': 'invalid_datetime_format',
-  '22008': 'datetime_field_overflow',
-  '22003': 'numeric_value_out_of_range',
-  '42883': 'undefined_function',
-  '42804': 'datatype_mismatch',
+  22007: 'invalid_datetime_format',
+  22008: 'datetime_field_overflow',
+  22003: 'numeric_value_out_of_range',
+  42883: 'undefined_function',
+  42804: 'datatype_mismatch',
   '2201B': 'invalid_regular_expression',
 }
 
@@ -150,7 +150,10 @@ function parseFilter(text) {
 
 // Realtime's rendering of a binding in its error messages.
 function paramsText(p, filters) {
-  const fs = (filters || []).map((f) => `{${JSON.stringify(f.col)}, ${JSON.stringify(f.op)}, ${JSON.stringify(f.op === 'in' ? `(${f.vals.join(',')})` : f.val)}, ${f.negate}}`)
+  const fs = (filters || []).map(
+    (f) =>
+      `{${JSON.stringify(f.col)}, ${JSON.stringify(f.op)}, ${JSON.stringify(f.op === 'in' ? `(${f.vals.join(',')})` : f.val)}, ${f.negate}}`,
+  )
   const select = Array.isArray(p.select) ? JSON.stringify(p.select) : 'nil'
   return `[event: ${p.event}, schema: ${p.schema}, table: ${p.table == null || p.table === '' ? '*' : p.table}, filters: [${fs.join(', ')}], select: ${select}]`
 }
@@ -239,14 +242,22 @@ function create(ctx) {
 
   function push(conn, { topic, event, payload, ref = null, joinRef = null }) {
     if (conn.closed || conn.ws.readyState !== 1) return
-    const data = conn.vsn === '2.0.0'
-      ? JSON.stringify([joinRef, ref, topic, event, payload])
-      : JSON.stringify({ topic, event, payload, ref })
+    const data =
+      conn.vsn === '2.0.0'
+        ? JSON.stringify([joinRef, ref, topic, event, payload])
+        : JSON.stringify({ topic, event, payload, ref })
     conn.ws.send(data)
   }
-  const chPush = (ch, event, payload, ref = ch.joinRef) => push(ch.conn, { topic: ch.topic, event, payload, ref, joinRef: ch.joinRef })
+  const chPush = (ch, event, payload, ref = ch.joinRef) =>
+    push(ch.conn, { topic: ch.topic, event, payload, ref, joinRef: ch.joinRef })
   const reply = (conn, msg, status, response) =>
-    push(conn, { topic: msg.topic, event: 'phx_reply', payload: { status, response }, ref: msg.ref == null ? null : msg.ref, joinRef: msg.join_ref == null ? null : msg.join_ref })
+    push(conn, {
+      topic: msg.topic,
+      event: 'phx_reply',
+      payload: { status, response },
+      ref: msg.ref == null ? null : msg.ref,
+      joinRef: msg.join_ref == null ? null : msg.join_ref,
+    })
   const system = (ch, extension, status, message) => chPush(ch, 'system', { message, status, extension, channel: ch.sub }, null)
 
   // ---- tokens ----
@@ -290,9 +301,12 @@ function create(ctx) {
   function armExpiry(ch) {
     clearTimeout(ch.expiryTimer)
     const ms = ch.claims.exp * 1000 - ctx.now()
-    ch.expiryTimer = setTimeout(() => {
-      if (!expireIfDue(ch) && !ch.closed) armExpiry(ch)
-    }, Math.min(Math.max(ms + 20, 0), MAX_TIMER))
+    ch.expiryTimer = setTimeout(
+      () => {
+        if (!expireIfDue(ch) && !ch.closed) armExpiry(ch)
+      },
+      Math.min(Math.max(ms + 20, 0), MAX_TIMER),
+    )
     ch.expiryTimer.unref()
   }
 
@@ -388,7 +402,15 @@ function create(ctx) {
       for (const rel of b.rels) {
         try {
           for (const f of b.filters) {
-            await pool.query('select realtime.check_filter($1, $2, $3, $4, $5, $6, $7)', [rel, {}, f.col, f.op, f.val, f.vals, f.negate])
+            await pool.query('select realtime.check_filter($1, $2, $3, $4, $5, $6, $7)', [
+              rel,
+              {},
+              f.col,
+              f.op,
+              f.val,
+              f.vals,
+              f.negate,
+            ])
           }
           if (b.select) {
             const c = await pool.query(
@@ -423,7 +445,8 @@ function create(ctx) {
     const token = typeof payload.access_token === 'string' && payload.access_token !== '' ? payload.access_token : conn.apikey
     const auth = checkToken(token)
     if (auth.error) return fail(`InvalidJWTToken: ${auth.error}`)
-    if (!(await roleAllowed(auth.claims.role))) return fail(`Unauthorized: the JWT role "${auth.claims.role}" is not a database role the API may use`)
+    if (!(await roleAllowed(auth.claims.role)))
+      return fail(`Unauthorized: the JWT role "${auth.claims.role}" is not a database role the API may use`)
     if (!isPrivate && bc.replay) return fail('UnableToReplayMessages: Replay is not allowed for public channels')
     if (isPrivate && auth.claims.role !== 'service_role') {
       return fail(`Unauthorized: You do not have permissions to read from this Channel topic: ${sub}`)
@@ -573,7 +596,7 @@ function create(ctx) {
         onPresence(ch, msg)
         return
       default:
-        // Realtime ignores other events (no reply).
+      // Realtime ignores other events (no reply).
     }
   }
 
@@ -602,7 +625,15 @@ function create(ctx) {
         recordError('frame', new Error(`conn ${conn.id}: malformed frame ignored`))
         return
       }
-      frames.push({ conn: conn.id, topic: msg.topic, event: msg.event, payload: msg.payload, ref: msg.ref == null ? null : msg.ref, join_ref: msg.join_ref == null ? null : msg.join_ref, at: Date.now() })
+      frames.push({
+        conn: conn.id,
+        topic: msg.topic,
+        event: msg.event,
+        payload: msg.payload,
+        ref: msg.ref == null ? null : msg.ref,
+        join_ref: msg.join_ref == null ? null : msg.join_ref,
+        at: Date.now(),
+      })
       if (frames.length > MAX_FRAMES_LOGGED) frames.splice(0, frames.length - MAX_FRAMES_LOGGED)
       conn.chain = conn.chain.then(() => handle(conn, msg)).catch((e) => recordError(`handle ${msg.event}`, e))
     })
@@ -670,7 +701,9 @@ function create(ctx) {
     } finally {
       try {
         await client.query('rollback')
-      } catch (_) { /* ignore */ }
+      } catch (_) {
+        /* ignore */
+      }
       client.release()
     }
   }
@@ -706,7 +739,15 @@ function create(ctx) {
         let ok = true
         try {
           for (const f of b.filters) {
-            const r = await pool.query('select realtime.check_filter($1, $2, $3, $4, $5, $6, $7) as ok', [rel, filterRec, f.col, f.op, f.val, f.vals, f.negate])
+            const r = await pool.query('select realtime.check_filter($1, $2, $3, $4, $5, $6, $7) as ok', [
+              rel,
+              filterRec,
+              f.col,
+              f.op,
+              f.val,
+              f.vals,
+              f.negate,
+            ])
             if (!r.rows[0].ok) {
               ok = false
               break
@@ -736,10 +777,17 @@ function create(ctx) {
       const k = `${ch.role}\u0000${ch.claimsJson}`
       if (verdicts.has(k)) continue
       try {
-        verdicts.set(k, await asRole(ch.role, ch.claimsJson, async (client) => {
-          const r = await client.query('select realtime.is_visible($1, $2, $3) as visible, realtime.columns($1) as columns', [rel, visRec, checkRls])
-          return r.rows[0]
-        }))
+        verdicts.set(
+          k,
+          await asRole(ch.role, ch.claimsJson, async (client) => {
+            const r = await client.query('select realtime.is_visible($1, $2, $3) as visible, realtime.columns($1) as columns', [
+              rel,
+              visRec,
+              checkRls,
+            ])
+            return r.rows[0]
+          }),
+        )
       } catch (e) {
         recordError('rls', e)
         verdicts.set(k, { visible: false, columns: [] })
@@ -803,7 +851,8 @@ function create(ctx) {
   function upgrade(req, socket, head, r, res) {
     if (r.path.replace(/\/+$/, '') !== '/websocket') return send(res, 404, { message: 'no Route matched with those values' })
     const vsn = r.params.vsn === undefined ? '1.0.0' : r.params.vsn
-    if (!VSNS.includes(vsn)) return send(res, 400, { message: `unsupported serializer version (vsn) ${JSON.stringify(vsn)}: use 1.0.0 or 2.0.0` })
+    if (!VSNS.includes(vsn))
+      return send(res, 400, { message: `unsupported serializer version (vsn) ${JSON.stringify(vsn)}: use 1.0.0 or 2.0.0` })
     if (stopping) return send(res, 503, { message: 'Realtime is shutting down' })
     const apikey = String(req.headers.apikey !== undefined ? req.headers.apikey : r.params.apikey)
     res.detachSocket(socket)
@@ -814,7 +863,8 @@ function create(ctx) {
   // REST broadcast: the caller's JWT (Authorization, else the apikey) must be valid; private messages reach private
   // channels only when that role is service_role (otherwise they are dropped, still 202).
   function restAuth(req, r) {
-    const token = bearerToken(req.headers.authorization) || (req.headers.apikey !== undefined ? String(req.headers.apikey) : r.params.apikey)
+    const token =
+      bearerToken(req.headers.authorization) || (req.headers.apikey !== undefined ? String(req.headers.apikey) : r.params.apikey)
     return checkToken(token)
   }
 
@@ -867,7 +917,8 @@ function create(ctx) {
       }
       if (!isObject(parsed) || !Array.isArray(parsed.messages)) return send(res, 400, { error: 'messages must be a list' })
       for (const m of parsed.messages) {
-        if (!isObject(m) || typeof m.topic !== 'string' || typeof m.event !== 'string') return send(res, 400, { error: 'each message needs topic and event' })
+        if (!isObject(m) || typeof m.topic !== 'string' || typeof m.event !== 'string')
+          return send(res, 400, { error: 'each message needs topic and event' })
       }
       for (const m of parsed.messages) deliverRest(m.topic, m.event, m.payload, m.private === true, role, null)
       return send(res, 202, null)
@@ -928,10 +979,14 @@ function create(ctx) {
     if (listener) {
       try {
         await listener.query(`unlisten ${NOTIFY_CHANNEL}`)
-      } catch (_) { /* ignore */ }
+      } catch (_) {
+        /* ignore */
+      }
       try {
         await listener.end()
-      } catch (_) { /* ignore */ }
+      } catch (_) {
+        /* ignore */
+      }
       listener = null
     }
   }

@@ -16,7 +16,10 @@ function globToRegExp(pattern) {
       i++
       if (c === '\\' && i < pattern.length) out += esc(pattern[i++])
       else if (c === '*') {
-        if (pattern[i] === '*') { i++; out += '.*' } else out += `${SEP}*`
+        if (pattern[i] === '*') {
+          i++
+          out += '.*'
+        } else out += `${SEP}*`
       } else if (c === '?') out += SEP
       else if (c === '[') {
         const end = pattern.indexOf(']', i)
@@ -49,9 +52,13 @@ function goUrl(s) {
   let hostname = authority
   let port = ''
   const v6 = /^\[([^\]]*)\](?::(\d*))?$/.exec(authority)
-  if (v6) { hostname = v6[1]; port = v6[2] || '' } else {
+  if (v6) {
+    hostname = v6[1]
+    port = v6[2] || ''
+  } else {
     const hp = /^(.*?)(?::(\d*))?$/.exec(authority)
-    hostname = hp[1]; port = hp[2] || ''
+    hostname = hp[1]
+    port = hp[2] || ''
   }
   return { scheme: m[1].toLowerCase(), hostname, port }
 }
@@ -76,7 +83,8 @@ function isRedirectUrlValid(siteUrl, allowList, redirectUrl) {
   if (!base) return false
   const ref = goUrl(redirectUrl)
   if (ref) {
-    if (base.hostname === ref.hostname && base.scheme === ref.scheme && (base.port === ref.port || isLocalhost(ref.hostname))) return true
+    if (base.hostname === ref.hostname && base.scheme === ref.scheme && (base.port === ref.port || isLocalhost(ref.hostname)))
+      return true
     const isHttp = ref.scheme === 'http' || ref.scheme === 'https'
     if (/^[0-9]+$/.test(ref.hostname)) return false
     if (isIp(ref.hostname)) return isLoopbackIp(ref.hostname)

@@ -22,8 +22,17 @@ const { freePort } = require('./net-util')
 
 const PREFIX = '/rest/v1'
 const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection',
-  'te', 'trailer', 'trailers', 'transfer-encoding', 'upgrade', 'host',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'trailers',
+  'transfer-encoding',
+  'upgrade',
+  'host',
 ])
 const READY_TIMEOUT_MS = 5000
 const BUFFER_LOGGED_MAX = 1 << 20 // request bodies up to this size are buffered (and land in be.requests)
@@ -50,7 +59,9 @@ function findSetpriv() {
       fs.accessSync(p, fs.constants.X_OK)
       setprivPath = p
       break
-    } catch (_) { /* next */ }
+    } catch (_) {
+      /* next */
+    }
   }
   return setprivPath
 }
@@ -77,7 +88,11 @@ function installExitHook() {
   exitHookInstalled = true
   process.on('exit', () => {
     for (const p of liveProcs) {
-      try { p.kill('SIGKILL') } catch (_) { /* ignore */ }
+      try {
+        p.kill('SIGKILL')
+      } catch (_) {
+        /* ignore */
+      }
     }
   })
 }
@@ -85,7 +100,10 @@ function installExitHook() {
 // Remove `apikey` parameters from a raw query string, leaving every other byte as it was.
 function stripApikeyParam(query) {
   if (!query || !/(^|&)apikey(=|&|$)/.test(query)) return query
-  return query.split('&').filter((p) => p !== 'apikey' && !p.startsWith('apikey=')).join('&')
+  return query
+    .split('&')
+    .filter((p) => p !== 'apikey' && !p.startsWith('apikey='))
+    .join('&')
 }
 
 function create(ctx) {
@@ -155,13 +173,21 @@ function create(ctx) {
     if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve()
     return new Promise((resolve) => {
       const t = setTimeout(() => {
-        try { p.kill('SIGKILL') } catch (_) { /* ignore */ }
+        try {
+          p.kill('SIGKILL')
+        } catch (_) {
+          /* ignore */
+        }
       }, 2000)
       p.once('exit', () => {
         clearTimeout(t)
         resolve()
       })
-      try { p.kill(signal) } catch (_) { resolve() }
+      try {
+        p.kill(signal)
+      } catch (_) {
+        resolve()
+      }
     })
   }
 
@@ -176,21 +202,27 @@ function create(ctx) {
       const t0 = Date.now()
       const p = spawnPostgrest(port, admin)
       let exited = false
-      p.once('exit', () => { exited = true })
+      p.once('exit', () => {
+        exited = true
+      })
       while (!exited && Date.now() - t0 < READY_TIMEOUT_MS) {
         if ((await httpGetStatus(admin, '/ready', 500)) === 200) {
           proc = p
           pgrstPort = port
           adminPort = admin
           api.startMs = Date.now() - t0
-          p.once('exit', () => { if (proc === p) proc = null })
+          p.once('exit', () => {
+            if (proc === p) proc = null
+          })
           return
         }
         await sleep(exited ? 0 : 40)
       }
       await killProc(p, 'SIGKILL')
-      lastErr = new Error(`PostgREST (${bin}) did not become ready within ${READY_TIMEOUT_MS} ms` +
-        `${exited ? ` (exited with ${p.exitCode != null ? p.exitCode : p.signalCode})` : ''}:\n${output.trim()}`)
+      lastErr = new Error(
+        `PostgREST (${bin}) did not become ready within ${READY_TIMEOUT_MS} ms` +
+          `${exited ? ` (exited with ${p.exitCode != null ? p.exitCode : p.signalCode})` : ''}:\n${output.trim()}`,
+      )
       if (!/address already in use|resource busy/i.test(output)) break
     }
     throw lastErr
@@ -247,7 +279,10 @@ function create(ctx) {
     }
 
     const headers = {}
-    const connectionTokens = String(req.headers.connection || '').toLowerCase().split(',').map((s) => s.trim())
+    const connectionTokens = String(req.headers.connection || '')
+      .toLowerCase()
+      .split(',')
+      .map((s) => s.trim())
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]
       const lower = name.toLowerCase()
@@ -264,7 +299,8 @@ function create(ctx) {
     if (Array.isArray(authorization)) authorization = authorization[0]
     headers.Authorization = bridgeClock(authorization)
     const remote = req.socket && req.socket.remoteAddress
-    if (remote) headers['X-Forwarded-For'] = req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${remote}` : remote
+    if (remote)
+      headers['X-Forwarded-For'] = req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${remote}` : remote
     headers['X-Forwarded-Proto'] = 'http'
     if (req.headers.host) headers['X-Forwarded-Host'] = req.headers.host
     headers['X-Forwarded-Prefix'] = PREFIX
@@ -287,21 +323,35 @@ function create(ctx) {
           resolve()
         }
       }
-      const up = http.request({
-        host: '127.0.0.1', port: pgrstPort, method: req.method, path: upstreamPath, headers, agent,
-      }, (ures) => {
-        const out = { ...CORS_HEADERS }
-        const h = ures.headers
-        for (const [k, v] of Object.entries(h)) {
-          if (HOP_BY_HOP.has(k)) continue
-          out[k] = v
-        }
-        res.writeHead(ures.statusCode, ures.statusMessage, out)
-        ures.pipe(res)
-        ures.on('end', finish)
-        ures.on('error', () => { res.destroy(); finish() })
-        ures.on('aborted', () => { res.destroy(); finish() })
-      })
+      const up = http.request(
+        {
+          host: '127.0.0.1',
+          port: pgrstPort,
+          method: req.method,
+          path: upstreamPath,
+          headers,
+          agent,
+        },
+        (ures) => {
+          const out = { ...CORS_HEADERS }
+          const h = ures.headers
+          for (const [k, v] of Object.entries(h)) {
+            if (HOP_BY_HOP.has(k)) continue
+            out[k] = v
+          }
+          res.writeHead(ures.statusCode, ures.statusMessage, out)
+          ures.pipe(res)
+          ures.on('end', finish)
+          ures.on('error', () => {
+            res.destroy()
+            finish()
+          })
+          ures.on('aborted', () => {
+            res.destroy()
+            finish()
+          })
+        },
+      )
       up.on('error', () => {
         if (!res.headersSent) send(res, 502, { message: 'An invalid response was received from the upstream server' })
         else res.destroy()
@@ -319,11 +369,21 @@ function create(ctx) {
   }
 
   const api = {
-    get url() { return `${ctx.baseUrl()}${PREFIX}` },
-    get pgrstPort() { return pgrstPort },
-    get adminPort() { return adminPort },
-    get pid() { return proc ? proc.pid : null },
-    get schemas() { return schemas.split(',') },
+    get url() {
+      return `${ctx.baseUrl()}${PREFIX}`
+    },
+    get pgrstPort() {
+      return pgrstPort
+    },
+    get adminPort() {
+      return adminPort
+    },
+    get pid() {
+      return proc ? proc.pid : null
+    },
+    get schemas() {
+      return schemas.split(',')
+    },
     startMs: null, // how long the last (re)start took until /ready
     // Kill and start PostgREST again (same port when it is free); picks up new schemas too.
     async restart() {
@@ -347,7 +407,9 @@ function create(ctx) {
       throw new Error(`PostgREST did not reload its schema cache:\n${output.trim()}`)
     },
     // Last lines PostgREST printed (stdout+stderr).
-    log() { return output },
+    log() {
+      return output
+    },
   }
 
   return {

@@ -150,7 +150,9 @@ function parseMimeTypes(v) {
 
 function mimeAllowed(allowed, mime) {
   if (!allowed || !allowed.length) return true
-  const full = String(mime || '').toLowerCase().trim()
+  const full = String(mime || '')
+    .toLowerCase()
+    .trim()
   const base = full.split(';')[0].trim()
   return allowed.some((a) => {
     a = a.toLowerCase()
@@ -200,7 +202,11 @@ function meter(limit) {
 const liveDirs = new Set()
 let exitHooked = false
 function removeDir(dir) {
-  try { fs.rmSync(dir, { recursive: true, force: true }) } catch (_) { /* ignore */ }
+  try {
+    fs.rmSync(dir, { recursive: true, force: true })
+  } catch (_) {
+    /* ignore */
+  }
   liveDirs.delete(dir)
 }
 
@@ -215,7 +221,9 @@ function create(ctx) {
   liveDirs.add(dir)
   if (!exitHooked) {
     exitHooked = true
-    process.on('exit', () => { for (const d of [...liveDirs]) removeDir(d) })
+    process.on('exit', () => {
+      for (const d of [...liveDirs]) removeDir(d)
+    })
   }
 
   const pool = ctx.pool
@@ -228,7 +236,13 @@ function create(ctx) {
 
   const filePath = (id) => path.join(objectsDir, id)
   const tmpPath = () => path.join(tmpDir, crypto.randomUUID())
-  const unlinkQuiet = async (p) => { try { await fsp.unlink(p) } catch (_) { /* gone */ } }
+  const unlinkQuiet = async (p) => {
+    try {
+      await fsp.unlink(p)
+    } catch (_) {
+      /* gone */
+    }
+  }
 
   // ---- auth ----
   const apiKeys = ctx.apiKeys || [ctx.anonKey, ctx.serviceRoleKey].filter(Boolean)
@@ -274,9 +288,14 @@ function create(ctx) {
   }
 
   async function findObject(db, bucketId, name, lock) {
-    return (await db.query(
-      `select * from storage.objects where bucket_id = $1 and name = $2${lock ? ' for update' : ''}`,
-      [bucketId, name])).rows[0] || null
+    return (
+      (
+        await db.query(`select * from storage.objects where bucket_id = $1 and name = $2${lock ? ' for update' : ''}`, [
+          bucketId,
+          name,
+        ])
+      ).rows[0] || null
+    )
   }
 
   async function readJson(r) {
@@ -332,9 +351,14 @@ function create(ctx) {
       const fields = {}
       let fileDone = null // Promise of the file part's result
       let failure = null
-      bb.on('field', (name, value) => { fields[name] = value })
+      bb.on('field', (name, value) => {
+        fields[name] = value
+      })
       bb.on('file', (_name, stream, info) => {
-        if (fileDone || failure) { stream.resume(); return }
+        if (fileDone || failure) {
+          stream.resume()
+          return
+        }
         // storage-api: a `contentType` field (sent before the file) beats the part's own type.
         const mimetype = fields.contentType || info.mimeType || 'application/octet-stream'
         if (!mimeAllowed(bucket.allowed_mime_types, mimetype)) {
@@ -364,7 +388,10 @@ function create(ctx) {
         }
       }
       bb.on('close', () => finish(null))
-      bb.on('error', (e) => { req.unpipe(bb); finish(e) })
+      bb.on('error', (e) => {
+        req.unpipe(bb)
+        finish(e)
+      })
       req.on('error', (e) => finish(e))
       req.pipe(bb)
     })
@@ -400,15 +427,21 @@ function create(ctx) {
           if (!owns(auth, ex)) throw E.rls()
         }
         if (ex) {
-          row = (await db.query(
-            `update storage.objects set metadata = $2, updated_at = $3, last_accessed_at = $3,
+          row = (
+            await db.query(
+              `update storage.objects set metadata = $2, updated_at = $3, last_accessed_at = $3,
                owner = coalesce($4, owner), version = $5 where id = $1 returning *`,
-            [ex.id, meta, t, auth.sub, crypto.randomUUID()])).rows[0]
+              [ex.id, meta, t, auth.sub, crypto.randomUUID()],
+            )
+          ).rows[0]
         } else {
-          row = (await db.query(
-            `insert into storage.objects (bucket_id, name, owner, metadata, created_at, updated_at, last_accessed_at, version)
+          row = (
+            await db.query(
+              `insert into storage.objects (bucket_id, name, owner, metadata, created_at, updated_at, last_accessed_at, version)
              values ($1, $2, $3, $4, $5, $5, $5, $6) returning *`,
-            [bucket.id, name, auth.sub, meta, t, crypto.randomUUID()])).rows[0]
+              [bucket.id, name, auth.sub, meta, t, crypto.randomUUID()],
+            )
+          ).rows[0]
         }
         await fsp.rename(file.tmp, filePath(row.id))
         renamed = true
@@ -480,7 +513,14 @@ function create(ctx) {
       headers['content-disposition'] = `attachment; filename=${enc}; filename*=UTF-8''${enc};`
     }
     const inm = req.headers['if-none-match']
-    if (inm && meta.eTag && inm.split(',').map((s) => s.trim()).includes(meta.eTag)) {
+    if (
+      inm &&
+      meta.eTag &&
+      inm
+        .split(',')
+        .map((s) => s.trim())
+        .includes(meta.eTag)
+    ) {
       res.writeHead(304, headers)
       return res.end()
     }
@@ -496,8 +536,12 @@ function create(ctx) {
         if (range[2] !== '') end = Math.min(end, Number(range[2]))
       }
       if (start >= st.size || start > end) {
-        return send(res, 416, { statusCode: '416', error: 'invalid_range', message: 'invalid range provided' },
-          { 'content-range': `bytes */${st.size}` })
+        return send(
+          res,
+          416,
+          { statusCode: '416', error: 'invalid_range', message: 'invalid range provided' },
+          { 'content-range': `bytes */${st.size}` },
+        )
       }
       status = 206
       headers['content-range'] = `bytes ${start}-${end}/${st.size}`
@@ -573,7 +617,9 @@ function create(ctx) {
 
   async function getSigned(req, res, r, bucketId, name) {
     const claims = verifySigned(r.params.token, `${bucketId}/${name}`)
-    return serveObject(req, res, r, bucketId, name, { expires: claims.exp ? new Date(claims.exp * 1000).toUTCString() : undefined })
+    return serveObject(req, res, r, bucketId, name, {
+      expires: claims.exp ? new Date(claims.exp * 1000).toUTCString() : undefined,
+    })
   }
 
   // ---- signing ----
@@ -606,11 +652,16 @@ function create(ctx) {
       throw E.bad('body/paths must be a non-empty array of strings')
     }
     const bucket = await getBucket(pool, bucketId)
-    const { rows } = await pool.query('select name from storage.objects where bucket_id = $1 and name = any($2)', [bucketId, body.paths])
+    const { rows } = await pool.query('select name from storage.objects where bucket_id = $1 and name = any($2)', [
+      bucketId,
+      body.paths,
+    ])
     const have = new Set(canRead(auth, bucket) ? rows.map((x) => x.name) : [])
-    return body.paths.map((p) => (have.has(p)
-      ? { error: null, path: p, signedURL: signUrl(bucketId, p, expiresIn) }
-      : { error: 'Either the object does not exist or you do not have access to it', path: p, signedURL: null }))
+    return body.paths.map((p) =>
+      have.has(p)
+        ? { error: null, path: p, signedURL: signUrl(bucketId, p, expiresIn) }
+        : { error: 'Either the object does not exist or you do not have access to it', path: p, signedURL: null },
+    )
   }
 
   async function createSignedUploadUrl(req, r, bucketId, name) {
@@ -634,9 +685,10 @@ function create(ctx) {
     try {
       claims = verifySigned(r.params.token, `${bucketId}/${name}`)
       if (!claims.jti || usedUploadTokens.has(claims.jti)) throw E.invalidJwt('The signed upload URL has already been used')
-      auth = claims.role === 'service_role'
-        ? { role: 'service_role', sub: claims.owner || null, service: true, user: false }
-        : { role: 'authenticated', sub: claims.owner || null, service: false, user: !!claims.owner }
+      auth =
+        claims.role === 'service_role'
+          ? { role: 'service_role', sub: claims.owner || null, service: true, user: false }
+          : { role: 'authenticated', sub: claims.owner || null, service: false, user: !!claims.owner }
       bucket = await getBucket(pool, bucketId)
       await precheckUpload(auth, bucket, name, !!claims.upsert, 'create')
     } catch (e) {
@@ -674,8 +726,16 @@ function create(ctx) {
     const bucket = await getBucket(pool, bucketId)
     if (!canRead(auth, bucket)) return []
     const levels = prefix ? prefix.split('/').length : 1
-    const { rows } = await pool.query('select * from storage.search($1, $2, $3, $4, $5, $6, $7, $8)',
-      [prefix, bucketId, limit, levels, offset, search, column, order])
+    const { rows } = await pool.query('select * from storage.search($1, $2, $3, $4, $5, $6, $7, $8)', [
+      prefix,
+      bucketId,
+      limit,
+      levels,
+      offset,
+      search,
+      column,
+      order,
+    ])
     return rows.map((x) => ({
       name: x.name,
       id: x.id,
@@ -695,8 +755,12 @@ function create(ctx) {
     }
     const bucket = await getBucket(pool, bucketId)
     const rows = await withTx(pool, async (db) => {
-      const found = (await db.query(
-        'select * from storage.objects where bucket_id = $1 and name = any($2) order by name for update', [bucketId, prefixes])).rows
+      const found = (
+        await db.query('select * from storage.objects where bucket_id = $1 and name = any($2) order by name for update', [
+          bucketId,
+          prefixes,
+        ])
+      ).rows
       const visible = canRead(auth, bucket) ? found : []
       if (visible.some((o) => !owns(auth, o))) throw E.rls()
       if (!visible.length) return []
@@ -741,9 +805,15 @@ function create(ctx) {
       if (!owns(auth, src) || !canInsert(auth)) throw E.rls()
       if (a.destBucket === a.bucketId && a.destinationKey === a.sourceKey) return
       if (await findObject(db, dest.id, a.destinationKey, true)) throw E.duplicate()
-      await db.query('update storage.objects set bucket_id = $2, name = $3, updated_at = $4 where id = $1',
-        [src.id, dest.id, a.destinationKey, nowDate()])
-    }).catch((e) => { throw e && e.code === '23505' ? E.duplicate() : e })
+      await db.query('update storage.objects set bucket_id = $2, name = $3, updated_at = $4 where id = $1', [
+        src.id,
+        dest.id,
+        a.destinationKey,
+        nowDate(),
+      ])
+    }).catch((e) => {
+      throw e && e.code === '23505' ? E.duplicate() : e
+    })
     return { message: 'Successfully moved' }
   }
 
@@ -768,14 +838,21 @@ function create(ctx) {
         if (ex) {
           if (!upsert) throw E.duplicate()
           if (!owns(auth, ex)) throw E.rls()
-          out = (await db.query(
-            `update storage.objects set metadata = $2, updated_at = $3, last_accessed_at = $3, owner = coalesce($4, owner)
-             where id = $1 returning *`, [ex.id, meta, t, auth.sub])).rows[0]
+          out = (
+            await db.query(
+              `update storage.objects set metadata = $2, updated_at = $3, last_accessed_at = $3, owner = coalesce($4, owner)
+             where id = $1 returning *`,
+              [ex.id, meta, t, auth.sub],
+            )
+          ).rows[0]
         } else {
-          out = (await db.query(
-            `insert into storage.objects (bucket_id, name, owner, metadata, created_at, updated_at, last_accessed_at, version)
+          out = (
+            await db.query(
+              `insert into storage.objects (bucket_id, name, owner, metadata, created_at, updated_at, last_accessed_at, version)
              values ($1, $2, $3, $4, $5, $5, $5, $6) returning *`,
-            [dest.id, a.destinationKey, auth.sub, meta, t, crypto.randomUUID()])).rows[0]
+              [dest.id, a.destinationKey, auth.sub, meta, t, crypto.randomUUID()],
+            )
+          ).rows[0]
         }
         await fsp.rename(tmp, filePath(out.id))
         renamed = true
@@ -819,7 +896,8 @@ function create(ctx) {
       await pool.query(
         `insert into storage.buckets (id, name, owner, public, file_size_limit, allowed_mime_types, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $7, $7)`,
-        [id, name, auth.sub, body.public === true, sizeLimit == null ? null : sizeLimit, mimes || null, t])
+        [id, name, auth.sub, body.public === true, sizeLimit == null ? null : sizeLimit, mimes || null, t],
+      )
     } catch (e) {
       if (e && e.code === '23505') throw E.duplicate()
       throw e
@@ -835,9 +913,18 @@ function create(ctx) {
     await ownedBucket(auth, id)
     const sets = ['updated_at = $2']
     const vals = [id, nowDate()]
-    if (typeof body.public === 'boolean') { vals.push(body.public); sets.push(`public = $${vals.length}`) }
-    if (sizeLimit !== undefined) { vals.push(sizeLimit); sets.push(`file_size_limit = $${vals.length}`) }
-    if (mimes !== undefined) { vals.push(mimes); sets.push(`allowed_mime_types = $${vals.length}`) }
+    if (typeof body.public === 'boolean') {
+      vals.push(body.public)
+      sets.push(`public = $${vals.length}`)
+    }
+    if (sizeLimit !== undefined) {
+      vals.push(sizeLimit)
+      sets.push(`file_size_limit = $${vals.length}`)
+    }
+    if (mimes !== undefined) {
+      vals.push(mimes)
+      sets.push(`allowed_mime_types = $${vals.length}`)
+    }
     await pool.query(`update storage.buckets set ${sets.join(', ')} where id = $1`, vals)
     return { message: 'Successfully updated' }
   }
@@ -881,22 +968,67 @@ function create(ctx) {
     [['POST'], /^\/object\/copy\/?$/, true, json((req, r) => copyObject(req, r))],
 
     [['POST'], /^\/object\/sign\/([^/]+)\/?$/, true, json((req, r, m) => createSignedUrls(req, r, dec(m[1])))],
-    [['POST'], /^\/object\/sign\/([^/]+)\/(.+)$/, true, json((req, r, m) => createSignedUrl(req, r, dec(m[1]), objectName(m[2])))],
-    [['GET', 'HEAD'], /^\/(?:object|render\/image)\/sign\/([^/]+)\/(.+)$/, false, (req, res, r, m) => getSigned(req, res, r, dec(m[1]), objectName(m[2]))],
+    [
+      ['POST'],
+      /^\/object\/sign\/([^/]+)\/(.+)$/,
+      true,
+      json((req, r, m) => createSignedUrl(req, r, dec(m[1]), objectName(m[2]))),
+    ],
+    [
+      ['GET', 'HEAD'],
+      /^\/(?:object|render\/image)\/sign\/([^/]+)\/(.+)$/,
+      false,
+      (req, res, r, m) => getSigned(req, res, r, dec(m[1]), objectName(m[2])),
+    ],
 
-    [['POST'], /^\/object\/upload\/sign\/([^/]+)\/(.+)$/, true, json((req, r, m) => createSignedUploadUrl(req, r, dec(m[1]), objectName(m[2])))],
-    [['PUT'], /^\/object\/upload\/sign\/([^/]+)\/(.+)$/, false, (req, res, r, m) => uploadSigned(req, res, r, dec(m[1]), objectName(m[2]))],
+    [
+      ['POST'],
+      /^\/object\/upload\/sign\/([^/]+)\/(.+)$/,
+      true,
+      json((req, r, m) => createSignedUploadUrl(req, r, dec(m[1]), objectName(m[2]))),
+    ],
+    [
+      ['PUT'],
+      /^\/object\/upload\/sign\/([^/]+)\/(.+)$/,
+      false,
+      (req, res, r, m) => uploadSigned(req, res, r, dec(m[1]), objectName(m[2])),
+    ],
 
-    [['GET'], /^\/object\/info\/public\/([^/]+)\/(.+)$/, false, json((req, _r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), true))],
-    [['GET'], /^\/object\/info\/(?:authenticated\/)?([^/]+)\/(.+)$/, true, json((req, _r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), false))],
+    [
+      ['GET'],
+      /^\/object\/info\/public\/([^/]+)\/(.+)$/,
+      false,
+      json((req, _r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), true)),
+    ],
+    [
+      ['GET'],
+      /^\/object\/info\/(?:authenticated\/)?([^/]+)\/(.+)$/,
+      true,
+      json((req, _r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), false)),
+    ],
 
-    [['GET', 'HEAD'], /^\/(?:object|render\/image)\/public\/([^/]+)\/(.+)$/, false, (req, res, r, m) => getPublic(req, res, r, dec(m[1]), objectName(m[2]))],
-    [['GET', 'HEAD'], /^\/(?:object|render\/image)\/authenticated\/([^/]+)\/(.+)$/, true, (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), objectName(m[2]))],
+    [
+      ['GET', 'HEAD'],
+      /^\/(?:object|render\/image)\/public\/([^/]+)\/(.+)$/,
+      false,
+      (req, res, r, m) => getPublic(req, res, r, dec(m[1]), objectName(m[2])),
+    ],
+    [
+      ['GET', 'HEAD'],
+      /^\/(?:object|render\/image)\/authenticated\/([^/]+)\/(.+)$/,
+      true,
+      (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), objectName(m[2])),
+    ],
 
     [['DELETE'], /^\/object\/([^/]+)\/?$/, true, json((req, r, m) => deleteObjects(req, r, dec(m[1])))],
     [['POST'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, _r, m) => upload(req, res, dec(m[1]), objectName(m[2]), 'create')],
     [['PUT'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, _r, m) => upload(req, res, dec(m[1]), objectName(m[2]), 'update')],
-    [['GET', 'HEAD'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), objectName(m[2]))],
+    [
+      ['GET', 'HEAD'],
+      /^\/object\/([^/]+)\/(.+)$/,
+      true,
+      (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), objectName(m[2])),
+    ],
     [['DELETE'], /^\/object\/([^/]+)\/(.+)$/, true, json((req, _r, m) => deleteObject(req, dec(m[1]), objectName(m[2])))],
   ]
 
@@ -929,7 +1061,8 @@ function create(ctx) {
       }
     }
     await drain(req)
-    if (pathMatched) return sendError(res, new StorageError(405, 'Method Not Allowed', `Route ${req.method}:${PREFIX}${rawPath} not found`))
+    if (pathMatched)
+      return sendError(res, new StorageError(405, 'Method Not Allowed', `Route ${req.method}:${PREFIX}${rawPath} not found`))
     return send(res, 404, { statusCode: '404', error: 'Not Found', message: `Route ${req.method}:${PREFIX}${rawPath} not found` })
   }
 

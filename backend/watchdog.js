@@ -10,20 +10,37 @@ const [parentPid, dataDir, dir, pgBin] = process.argv.slice(2)
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
 
 function alive(pid) {
-  try { process.kill(Number(pid), 0); return true } catch (e) { return e.code === 'EPERM' }
+  try {
+    process.kill(Number(pid), 0)
+    return true
+  } catch (e) {
+    return e.code === 'EPERM'
+  }
 }
 
 // `pid match` lines; a pid is only killed while its command line still contains `match` (pid reuse).
 function killChildren() {
   let text = ''
-  try { text = fs.readFileSync(path.join(dir, 'children'), 'utf8') } catch (_) { return }
+  try {
+    text = fs.readFileSync(path.join(dir, 'children'), 'utf8')
+  } catch (_) {
+    return
+  }
   for (const line of text.split('\n')) {
     const [pid, match] = line.trim().split(/\s+/)
     if (!/^\d+$/.test(pid || '')) continue
     let cmd = ''
-    try { cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') } catch (_) { if (process.platform === 'linux') continue }
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    } catch (_) {
+      if (process.platform === 'linux') continue
+    }
     if (match && cmd && !cmd.includes(match)) continue
-    try { process.kill(Number(pid), 'SIGKILL') } catch (_) { /* gone */ }
+    try {
+      process.kill(Number(pid), 'SIGKILL')
+    } catch (_) {
+      /* gone */
+    }
   }
 }
 
@@ -35,9 +52,15 @@ function cleanup() {
     try {
       if (isRoot) execFileSync('runuser', ['-u', 'postgres', '--', ctl, ...args], { stdio: 'ignore', timeout: 15000 })
       else execFileSync(ctl, args, { stdio: 'ignore', timeout: 15000 })
-    } catch (_) { /* ignore */ }
+    } catch (_) {
+      /* ignore */
+    }
   }
-  try { fs.rmSync(dir, { recursive: true, force: true }) } catch (_) { /* ignore */ }
+  try {
+    fs.rmSync(dir, { recursive: true, force: true })
+  } catch (_) {
+    /* ignore */
+  }
   process.exit(0)
 }
 

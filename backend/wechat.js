@@ -54,7 +54,8 @@ function checkWxacodeArgs(body, opts = {}) {
   const format = bad(47001, 'data format error')
   if (!body || typeof body !== 'object' || Array.isArray(body)) return format
   const { scene } = body
-  if (scene === undefined || scene === null || scene === '') return bad(40169, 'invalid length for scene, or the data is not json string')
+  if (scene === undefined || scene === null || scene === '')
+    return bad(40169, 'invalid length for scene, or the data is not json string')
   if (typeof scene !== 'string') return format
   if (scene.length > 32) return bad(40169, 'invalid length for scene, or the data is not json string')
   if (!SCENE_RE.test(scene)) return bad(40129, 'invalid scene')
@@ -92,7 +93,8 @@ function checkWxacodeArgs(body, opts = {}) {
   const pages = opts.pages || null
   if (page === '') page = pages && pages.length ? pages[0] : ''
   // No leading '/', no query (parameters belong in scene), scancode_time is reserved.
-  if (page.startsWith('/') || page.includes('?') || page.includes('#') || /scancode_time/.test(page)) return bad(41030, 'invalid page')
+  if (page.startsWith('/') || page.includes('?') || page.includes('#') || /scancode_time/.test(page))
+    return bad(41030, 'invalid page')
   if (checkPath && pages && !pages.includes(page)) return bad(41030, 'invalid page')
   return { args: { scene, page, checkPath, envVersion, width, autoColor, lineColor, isHyaline } }
 }
@@ -104,7 +106,9 @@ function createWechat({ apps, now, web, foreignCodes }) {
   // mainland number, instead of 40029. For `scripts/demo.sh --serve` (DevTools against the local backend).
   let webCreds = { ...DEFAULT_WECHAT_WEB, ...(web || {}) }
   const webApp = () => webCreds
-  const setWebApp = (w) => { webCreds = { ...DEFAULT_WECHAT_WEB, ...(w || {}) } }
+  const setWebApp = (w) => {
+    webCreds = { ...DEFAULT_WECHAT_WEB, ...(w || {}) }
+  }
   // wx.login code -> { appid, openid, unionid, expiresAt, used }
   const codes = new Map()
   // getPhoneNumber button code -> { appid, openid, phoneNumber, purePhoneNumber, countryCode, expiresAt, used }
@@ -147,7 +151,13 @@ function createWechat({ apps, now, web, foreignCodes }) {
     if (unionid != null && typeof unionid !== 'string') throw new Error('unionid must be a string')
     sweep()
     const code = randomString(32, ALNUM)
-    codes.set(code, { appid: appid || apps.defaultAppid, openid, unionid: unionid || null, expiresAt: now() + CODE_TTL_MS, used: false })
+    codes.set(code, {
+      appid: appid || apps.defaultAppid,
+      openid,
+      unionid: unionid || null,
+      expiresAt: now() + CODE_TTL_MS,
+      used: false,
+    })
     return code
   }
 
@@ -160,7 +170,8 @@ function createWechat({ apps, now, web, foreignCodes }) {
     if (!secret || apps.secrets[appid] !== secret) return err(40125, 'invalid appsecret')
     if (params.grant_type !== 'authorization_code') return err(40002, 'invalid grant_type')
     if (!jsCode) return err(41008, 'missing code')
-    const c = codes.get(jsCode) || adoptForeign(codes, jsCode, { appid, openid: foreignCodes && foreignCodes.openid, unionid: null })
+    const c =
+      codes.get(jsCode) || adoptForeign(codes, jsCode, { appid, openid: foreignCodes && foreignCodes.openid, unionid: null })
     if (!c || c.appid !== appid || c.expiresAt <= now()) return err(40029, 'invalid code')
     if (c.used) return err(40163, 'code been used')
     c.used = true
@@ -260,8 +271,15 @@ function createWechat({ apps, now, web, foreignCodes }) {
     if (tok.errcode) return tok
     if (!body || typeof body !== 'object' || typeof body.code !== 'string' || !body.code) return wxErr(47001, 'data format error')
     const pure = foreignCodes && foreignCodes.phoneNumber
-    const c = phoneCodes.get(body.code) ||
-      adoptForeign(phoneCodes, body.code, { appid: tok.appid, openid: null, phoneNumber: pure, purePhoneNumber: pure, countryCode: '86' })
+    const c =
+      phoneCodes.get(body.code) ||
+      adoptForeign(phoneCodes, body.code, {
+        appid: tok.appid,
+        openid: null,
+        phoneNumber: pure,
+        purePhoneNumber: pure,
+        countryCode: '86',
+      })
     if (!c || c.appid !== tok.appid || c.expiresAt <= now()) return wxErr(40029, 'invalid code')
     if (body.openid && c.openid && body.openid !== c.openid) return wxErr(40029, 'invalid code')
     if (c.used) return wxErr(40163, 'code been used')
@@ -291,7 +309,13 @@ function createWechat({ apps, now, web, foreignCodes }) {
     // Transparent background keeps white RGB so decoders that ignore alpha still read it.
     const light = a.isHyaline ? '#ffffff00' : '#ffffffff'
     const QRCode = require('qrcode')
-    const png = await QRCode.toBuffer(a.scene, { type: 'png', width: a.width, margin: 2, errorCorrectionLevel: 'M', color: { dark, light } })
+    const png = await QRCode.toBuffer(a.scene, {
+      type: 'png',
+      width: a.width,
+      margin: 2,
+      errorCorrectionLevel: 'M',
+      color: { dark, light },
+    })
     return { png }
   }
 
@@ -316,10 +340,21 @@ function createWechat({ apps, now, web, foreignCodes }) {
     }
     if (!redirect || !/^https?:$/.test(redirect.protocol)) return { error: 'redirect_uri 参数错误 / invalid redirect_uri' }
     if (params.response_type !== 'code') return { error: 'response_type 参数错误 / invalid response_type' }
-    if (!String(params.scope || '').split(',').includes('snsapi_login')) return { error: 'Scope 参数错误或没有 Scope 权限 / invalid scope' }
+    if (
+      !String(params.scope || '')
+        .split(',')
+        .includes('snsapi_login')
+    )
+      return { error: 'Scope 参数错误或没有 Scope 权限 / invalid scope' }
     sweep()
     const ticket = randomString(24, ALNUM)
-    tickets.set(ticket, { appid: params.appid, redirectUri: redirect.toString(), state: params.state || '', expiresAt: now() + TICKET_TTL_MS, used: false })
+    tickets.set(ticket, {
+      appid: params.appid,
+      redirectUri: redirect.toString(),
+      state: params.state || '',
+      expiresAt: now() + TICKET_TTL_MS,
+      used: false,
+    })
     return { ticket }
   }
 
@@ -359,8 +394,21 @@ function createWechat({ apps, now, web, foreignCodes }) {
     c.used = true
     const accessToken = randomString(107, TOKEN_ALPHABET)
     const refreshToken = randomString(107, TOKEN_ALPHABET)
-    snsTokens.set(accessToken, { appid: c.appid, openid: c.openid, unionid: c.unionid, nickname: c.nickname, refreshToken, expiresAt: now() + SNS_TOKEN_TTL_S * 1000 })
-    const out = { access_token: accessToken, expires_in: SNS_TOKEN_TTL_S, refresh_token: refreshToken, openid: c.openid, scope: 'snsapi_login' }
+    snsTokens.set(accessToken, {
+      appid: c.appid,
+      openid: c.openid,
+      unionid: c.unionid,
+      nickname: c.nickname,
+      refreshToken,
+      expiresAt: now() + SNS_TOKEN_TTL_S * 1000,
+    })
+    const out = {
+      access_token: accessToken,
+      expires_in: SNS_TOKEN_TTL_S,
+      refresh_token: refreshToken,
+      openid: c.openid,
+      scope: 'snsapi_login',
+    }
     if (c.unionid) out.unionid = c.unionid
     return out
   }
@@ -408,7 +456,8 @@ function createWechat({ apps, now, web, foreignCodes }) {
   }
 }
 
-const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
+const escapeHtml = (s) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c])
 
 function htmlPage(title, body) {
   return `<!doctype html>
@@ -430,7 +479,8 @@ function createWechatService(wechat, ctx = {}) {
   const pages = () => (Array.isArray(cfg().wechatPages) ? cfg().wechatPages : DEFAULT_WECHAT_PAGES)
   const baseUrl = () => (ctx.baseUrl ? ctx.baseUrl() : '')
   const webApp = () => ({ ...DEFAULT_WECHAT_WEB, ...(cfg().wechatWeb || {}) })
-  const html = (res, status, title, body) => send(res, status, htmlPage(title, body), { 'content-type': 'text/html; charset=utf-8' })
+  const html = (res, status, title, body) =>
+    send(res, status, htmlPage(title, body), { 'content-type': 'text/html; charset=utf-8' })
 
   async function jsonBody(r) {
     try {
@@ -440,7 +490,13 @@ function createWechatService(wechat, ctx = {}) {
     }
   }
 
-  const POST_ONLY = new Set(['/test/mint_code', '/test/mint_phone_code', '/cgi-bin/stable_token', '/wxa/business/getuserphonenumber', '/wxa/getwxacodeunlimit'])
+  const POST_ONLY = new Set([
+    '/test/mint_code',
+    '/test/mint_phone_code',
+    '/cgi-bin/stable_token',
+    '/wxa/business/getuserphonenumber',
+    '/wxa/getwxacodeunlimit',
+  ])
 
   return {
     prefix: '/wechat',
@@ -454,7 +510,9 @@ function createWechatService(wechat, ctx = {}) {
         const b = await jsonBody(r)
         if (b.error) return send(res, 400, b.error)
         try {
-          return send(res, 200, { code: wechat.mintCode({ appid: b.data.appid, openid: b.data.openid, unionid: b.data.unionid }) })
+          return send(res, 200, {
+            code: wechat.mintCode({ appid: b.data.appid, openid: b.data.openid, unionid: b.data.unionid }),
+          })
         } catch (e) {
           return send(res, 400, { errcode: 41009, errmsg: e.message })
         }
@@ -472,7 +530,11 @@ function createWechatService(wechat, ctx = {}) {
       if (avatar && req.method === 'GET') {
         const QRCode = require('qrcode')
         let text
-        try { text = decodeURIComponent(avatar[1]) } catch (_) { return send(res, 404, { message: 'avatar not found' }) }
+        try {
+          text = decodeURIComponent(avatar[1])
+        } catch (_) {
+          return send(res, 404, { message: 'avatar not found' })
+        }
         return send(res, 200, await QRCode.toBuffer(text, { type: 'png', width: 132 }), { 'content-type': 'image/png' })
       }
       if (p === '/sns/jscode2session') return send(res, 200, wechat.jscode2session(r.params))
@@ -502,14 +564,19 @@ function createWechatService(wechat, ctx = {}) {
         const confirmPath = `/wechat/connect/confirm?ticket=${t.ticket}`
         const QRCode = require('qrcode')
         const img = await QRCode.toDataURL(`${baseUrl()}${confirmPath}`, { width: 240, margin: 1 })
-        return html(res, 200, '微信登录', `<h3>微信登录</h3>
+        return html(
+          res,
+          200,
+          '微信登录',
+          `<h3>微信登录</h3>
 <img id="qrcode" src="${img}" width="240" height="240" alt="QR code">
 <p>请使用微信扫描二维码登录<br><small>(fake WeChat: the QR code is valid for 5 minutes)</small></p>
 <a id="confirm" class="btn" href="${escapeHtml(confirmPath)}">模拟扫码并确认 / simulate scan and confirm</a>
 <form id="confirm-as" method="get" action="/wechat/connect/confirm"><input type="hidden" name="ticket" value="${t.ticket}">
 openid <input name="openid" value="${DEFAULT_WEB_OPENID}"> unionid <input name="unionid" value="">
 <button type="submit">确认 / confirm as</button></form>
-<p><a id="deny" href="${escapeHtml(confirmPath)}&amp;deny=1">拒绝 / deny</a></p>`)
+<p><a id="deny" href="${escapeHtml(confirmPath)}&amp;deny=1">拒绝 / deny</a></p>`,
+        )
       }
       if (p === '/connect/confirm') {
         const out = wechat.confirmQrConnect(r.params)

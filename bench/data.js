@@ -51,11 +51,25 @@ const SDKS = {
 
 const USER_ID = '2411981d-0000-4000-8000-000000000000'
 function rows(n) {
-  const tasks = ['买牛奶和鸡蛋 Buy milk and eggs', 'Reply to the landlord about the lease', 'Book the dentist for Tuesday', 'Finish the quarterly report draft']
+  const tasks = [
+    '买牛奶和鸡蛋 Buy milk and eggs',
+    'Reply to the landlord about the lease',
+    'Book the dentist for Tuesday',
+    'Finish the quarterly report draft',
+  ]
   const out = []
   for (let i = 1; i <= n; i++) {
     const t = new Date(Date.UTC(2024, 2, 1, 8, 0, 0) + i * 3600e3).toISOString()
-    out.push({ id: i, user_id: USER_ID, task: tasks[i % tasks.length] + ' #' + i, is_complete: i % 3 === 0, priority: i % 5, inserted_at: t, updated_at: t, tags: ['home', 'errand'] })
+    out.push({
+      id: i,
+      user_id: USER_ID,
+      task: tasks[i % tasks.length] + ' #' + i,
+      is_complete: i % 3 === 0,
+      priority: i % 5,
+      inserted_at: t,
+      updated_at: t,
+      tags: ['home', 'errand'],
+    })
   }
   return out
 }
@@ -124,10 +138,14 @@ function availability(client, what) {
   try {
     if (what === 'storage') {
       const s = client.storage
-      return s && typeof s.from === 'function' && typeof s.from('b').upload === 'function' ? null : 'storage.from(b).upload is not a function'
+      return s && typeof s.from === 'function' && typeof s.from('b').upload === 'function'
+        ? null
+        : 'storage.from(b).upload is not a function'
     }
     const q = client.from('todos')
-    return q && typeof q.select === 'function' && typeof q.insert === 'function' && typeof client.rpc === 'function' ? null : 'from().select/insert or rpc is not a function'
+    return q && typeof q.select === 'function' && typeof q.insert === 'function' && typeof client.rpc === 'function'
+      ? null
+      : 'from().select/insert or rpc is not a function'
   } catch (e) {
     return String((e && e.message) || e)
   }
@@ -136,7 +154,10 @@ function availability(client, what) {
 // The first call of each kind must settle: an SDK that never answers is reported, not waited on.
 function within(ms, promise, what) {
   let t
-  return Promise.race([promise, new Promise((_resolve, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(t))
+  return Promise.race([
+    promise,
+    new Promise((_resolve, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(t))
 }
 
 function brief(r) {
@@ -210,7 +231,15 @@ async function cpuCase(_sdk, root) {
         gcPauseUsPerCall: (gcs.ms * 1e3) / CALLS,
       }
     } catch (e) {
-      out[name] = { status: 'failed', reason: 'threw: ' + String((e && e.stack) || e).split('\n').slice(0, 3).join(' | ') }
+      out[name] = {
+        status: 'failed',
+        reason:
+          'threw: ' +
+          String((e && e.stack) || e)
+            .split('\n')
+            .slice(0, 3)
+            .join(' | '),
+      }
     }
   }
   sim.close()
@@ -237,7 +266,8 @@ function streamingUploadFile(app, sim) {
     const file = m && path.join(sim.tmpDir, m[1])
     const boundary = '----WXBenchBoundary' + crypto.randomBytes(8).toString('hex')
     let pre = ''
-    for (const [k, v] of Object.entries(o.formData || {})) pre += `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`
+    for (const [k, v] of Object.entries(o.formData || {}))
+      pre += `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`
     pre += `--${boundary}\r\nContent-Disposition: form-data; name="${o.name}"; filename="${path.basename(file || 'f')}"\r\nContent-Type: application/octet-stream\r\n\r\n`
     const post = `\r\n--${boundary}--\r\n`
     const fail = (msg) => setImmediate(() => o.fail && o.fail(ctxObj({ errMsg: 'uploadFile:fail ' + msg })))
@@ -422,7 +452,9 @@ function startSink() {
     bb.on('error', () => done())
     req.pipe(bb)
   })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, log, url: `http://127.0.0.1:${server.address().port}` })))
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, log, url: `http://127.0.0.1:${server.address().port}` })),
+  )
 }
 
 // Peak heap from V8's own GC trace: the size before each collection in the window (MB = 2^20 B).
@@ -431,7 +463,11 @@ function gcPeak(stdout) {
   if (i < 0) return null
   let max = 0
   let n = 0
-  for (const m of stdout.slice(i).matchAll(/: (?:Scavenge|Mark-Compact|Mark-Sweep|Minor Mark-Sweep|Minor Mark-Compact)[^\d]*([\d.]+) \(([\d.]+)\) -> ([\d.]+)/g)) {
+  for (const m of stdout
+    .slice(i)
+    .matchAll(
+      /: (?:Scavenge|Mark-Compact|Mark-Sweep|Minor Mark-Sweep|Minor Mark-Compact)[^\d]*([\d.]+) \(([\d.]+)\) -> ([\d.]+)/g,
+    )) {
     max = Math.max(max, Number(m[1]) * 1048576)
     n++
   }
@@ -440,7 +476,10 @@ function gcPeak(stdout) {
 
 function runChild(kind, root) {
   return new Promise((resolve) => {
-    const cp = fork(__filename, ['--child', kind, '--root', root, '--calls', String(CALLS)], { execArgv: ['--expose-gc'], silent: true })
+    const cp = fork(__filename, ['--child', kind, '--root', root, '--calls', String(CALLS)], {
+      execArgv: ['--expose-gc'],
+      silent: true,
+    })
     let stdout = ''
     let stderr = ''
     let msg = null
@@ -484,7 +523,13 @@ async function main() {
       projects[id] = { root, cleanup }
       results.size[id] = Object.assign({ status: 'ok' }, dirBytes(path.join(root, 'miniprogram_npm', sdk.pkgName)))
     }
-    const cases = [['cpu', 'old'], ['cpu', 'ours'], ['upload', 'old'], ['upload', 'ours'], ['upload', 'ours', 'simbuffer']]
+    const cases = [
+      ['cpu', 'old'],
+      ['cpu', 'ours'],
+      ['upload', 'old'],
+      ['upload', 'ours'],
+      ['upload', 'ours', 'simbuffer'],
+    ]
     for (const [what, id, variant] of cases) {
       const key = variant ? `${id}:${variant}` : id
       if (!projects[id]) {
@@ -514,7 +559,15 @@ async function main() {
     for (const p of Object.values(projects)) p.cleanup()
   }
 
-  const machine = { node: process.version, cpu: os.cpus()[0].model, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}`, memGiB: Math.round(os.totalmem() / 2 ** 30), loadavg1mAtStart: load0[0], loadavg1mAtEnd: os.loadavg()[0] }
+  const machine = {
+    node: process.version,
+    cpu: os.cpus()[0].model,
+    cpus: os.cpus().length,
+    platform: `${os.platform()} ${os.release()}`,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    loadavg1mAtStart: load0[0],
+    loadavg1mAtEnd: os.loadavg()[0],
+  }
   const when = new Date().toISOString()
   let commit = null
   try {
@@ -525,34 +578,68 @@ async function main() {
   report(results, machine)
   if (!process.argv.includes('--no-save')) {
     fs.mkdirSync(path.dirname(RESULTS), { recursive: true })
-    fs.writeFileSync(RESULTS, JSON.stringify({ note: 'one run on one machine; not a statistical sample', when, commit, machine, calls: CALLS, warmup: WARMUP, uploadBytes: UPLOAD_BYTES, results }, null, 2) + '\n')
+    fs.writeFileSync(
+      RESULTS,
+      JSON.stringify(
+        {
+          note: 'one run on one machine; not a statistical sample',
+          when,
+          commit,
+          machine,
+          calls: CALLS,
+          warmup: WARMUP,
+          uploadBytes: UPLOAD_BYTES,
+          results,
+        },
+        null,
+        2,
+      ) + '\n',
+    )
     console.log(`\n(JSON: ${path.relative(process.cwd(), RESULTS)})`)
   }
 }
 
 function report(results, m) {
-  const names = (id) => (id.startsWith('ours') ? SDKS.ours.name : SDKS.old.name) + (id.endsWith(':simbuffer') ? ", simulator's buffering wx.uploadFile" : '')
+  const names = (id) =>
+    (id.startsWith('ours') ? SDKS.ours.name : SDKS.old.name) +
+    (id.endsWith(':simbuffer') ? ", simulator's buffering wx.uploadFile" : '')
   const na = (r) => `${r.status}${r.reason ? ` (${r.reason})` : ''}`
-  console.log(`Node ${m.node}, ${m.cpu} ×${m.cpus}, ${m.platform}, load average ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}. One run; each case in its own child process.\n`)
+  console.log(
+    `Node ${m.node}, ${m.cpu} ×${m.cpus}, ${m.platform}, load average ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}. One run; each case in its own child process.\n`,
+  )
 
-  console.log(`### 1. SDK CPU per request, zero-latency fake wx.request (${CALLS} sequential awaited calls after ${WARMUP} warm-up; signed-in session in storage)\n`)
-  console.log('| call | SDK | median | p90 | CPU per call (process.cpuUsage, all threads) | GC pause per call | calls/s | wx.request per call |')
+  console.log(
+    `### 1. SDK CPU per request, zero-latency fake wx.request (${CALLS} sequential awaited calls after ${WARMUP} warm-up; signed-in session in storage)\n`,
+  )
+  console.log(
+    '| call | SDK | median | p90 | CPU per call (process.cpuUsage, all threads) | GC pause per call | calls/s | wx.request per call |',
+  )
   console.log('|---|---|---|---|---|---|---|---|')
   for (const [op, def] of Object.entries(OPS)) {
     for (const id of ['old', 'ours']) {
       const c = results.cpu[id]
       const r = c && c[op] ? c[op] : c || { status: 'not available' }
       if (r.status !== 'ok') console.log(`| ${def.label} | ${names(id)} | ${na(r)} | | | | | |`)
-      else console.log(`| ${def.label} | ${names(id)} | ${fmtUs(r.medianUs)} | ${fmtUs(r.p90Us)} | ${fmtUs(r.cpuUsPerCall)} | ${fmtUs(r.gcPauseUsPerCall)} | ${Math.round(r.callsPerSec).toLocaleString('en')} | ${r.requestsPerCall} |`)
+      else
+        console.log(
+          `| ${def.label} | ${names(id)} | ${fmtUs(r.medianUs)} | ${fmtUs(r.p90Us)} | ${fmtUs(r.cpuUsPerCall)} | ${fmtUs(r.gcPauseUsPerCall)} | ${Math.round(r.callsPerSec).toLocaleString('en')} | ${r.requestsPerCall} |`,
+        )
     }
   }
 
-  console.log(`\n### 2. Memory added while uploading a ${UPLOAD_BYTES / MiB} MiB temp file (storage.from('b').upload('x.bin', { tempFilePath })) to a local HTTP server\n`)
-  console.log('| SDK | peak JS heap added | peak RSS added (VmHWM) | peak arrayBuffers added | peak external added | wall | CPU | file bytes the server received |')
+  console.log(
+    `\n### 2. Memory added while uploading a ${UPLOAD_BYTES / MiB} MiB temp file (storage.from('b').upload('x.bin', { tempFilePath })) to a local HTTP server\n`,
+  )
+  console.log(
+    '| SDK | peak JS heap added | peak RSS added (VmHWM) | peak arrayBuffers added | peak external added | wall | CPU | file bytes the server received |',
+  )
   console.log('|---|---|---|---|---|---|---|---|')
   for (const [id, r] of Object.entries(results.upload)) {
     if (r.status !== 'ok') console.log(`| ${names(id)} | ${na(r)} | | | | | | |`)
-    else console.log(`| ${names(id)} | ${fmtMiB(r.added.heap)} | ${fmtMiB(r.added.rss)} | ${fmtMiB(r.added.arrayBuffers)} | ${fmtMiB(r.added.external)} | ${r.wallMs.toFixed(0)} ms | ${r.cpuMs.toFixed(0)} ms | ${r.serverReceived.fileBytes.toLocaleString('en')}${r.serverReceived.intact ? ' (same SHA-256)' : ' (NOT the file sent)'} |`)
+    else
+      console.log(
+        `| ${names(id)} | ${fmtMiB(r.added.heap)} | ${fmtMiB(r.added.rss)} | ${fmtMiB(r.added.arrayBuffers)} | ${fmtMiB(r.added.external)} | ${r.wallMs.toFixed(0)} ms | ${r.cpuMs.toFixed(0)} ms | ${r.serverReceived.fileBytes.toLocaleString('en')}${r.serverReceived.intact ? ' (same SHA-256)' : ' (NOT the file sent)'} |`,
+      )
   }
 
   console.log('\n### 3. Bytes added to the code package (miniprogram_npm/ after packNpm; brotli -q 11 per file)\n')
@@ -566,7 +653,9 @@ function report(results, m) {
     if (r.status !== 'ok') continue
     // A package of a few files is listed file by file; a large one by kind and by top-level folder.
     const groups = r.perFile.length <= 30 ? r.perFile.map((f) => [f.file, f]) : byGroup(r.perFile)
-    console.log(`\n${names(id)}${r.perFile.length <= 30 ? ', per file' : ', per kind of file and per top-level folder (every file is in bench/results/data.json)'}:\n`)
+    console.log(
+      `\n${names(id)}${r.perFile.length <= 30 ? ', per file' : ', per kind of file and per top-level folder (every file is in bench/results/data.json)'}:\n`,
+    )
     console.log('| file | raw | brotli |\n|---|---|---|')
     for (const [label, f] of groups) console.log(`| ${label} | ${f.raw.toLocaleString('en')} | ${f.br.toLocaleString('en')} |`)
   }
@@ -593,7 +682,18 @@ function byGroup(perFile) {
 
 if (process.argv.includes('--child')) {
   child(arg('--child'), arg('--root')).catch((e) => {
-    process.send({ status: 'failed', reason: 'child threw: ' + String((e && e.stack) || e).split('\n').slice(0, 3).join(' | ') }, () => process.exit(0))
+    process.send(
+      {
+        status: 'failed',
+        reason:
+          'child threw: ' +
+          String((e && e.stack) || e)
+            .split('\n')
+            .slice(0, 3)
+            .join(' | '),
+      },
+      () => process.exit(0),
+    )
   })
 } else {
   main().catch((e) => {

@@ -14,7 +14,9 @@ function dirBytes(dir) {
     const p = path.join(dir, f)
     if (!fs.statSync(p).isFile()) continue
     const buf = fs.readFileSync(p)
-    const b = p.endsWith('.br') ? buf.length : zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length
+    const b = p.endsWith('.br')
+      ? buf.length
+      : zlib.brotliCompressSync(buf, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length
     raw += buf.length
     br += b
     perFile.push({ file: f.split(path.sep).join('/'), raw: buf.length, br: b })
@@ -31,10 +33,18 @@ function storedSession() {
     expires_in: 3600,
     refresh_token: 'abcdefghijkl',
     user: {
-      id: '2411981d-0000-4000-8000-000000000000', aud: 'authenticated', role: 'authenticated', email: '', phone: '13100000000',
-      wechat_id: 'ok1s85Rxxxxxx', wechat_unionid: '', app_metadata: { provider: 'wechat_mini', providers: ['wechat_mini'] },
-      user_metadata: { arvatar: 'https://example.com/a.jpg', nickname: '卢卡饶' }, identities: [],
-      created_at: '2023-03-13T06:23:34.596074Z', updated_at: '2023-03-13T08:37:51.31062Z',
+      id: '2411981d-0000-4000-8000-000000000000',
+      aud: 'authenticated',
+      role: 'authenticated',
+      email: '',
+      phone: '13100000000',
+      wechat_id: 'ok1s85Rxxxxxx',
+      wechat_unionid: '',
+      app_metadata: { provider: 'wechat_mini', providers: ['wechat_mini'] },
+      user_metadata: { arvatar: 'https://example.com/a.jpg', nickname: '卢卡饶' },
+      identities: [],
+      created_at: '2023-03-13T06:23:34.596074Z',
+      updated_at: '2023-03-13T08:37:51.31062Z',
     },
     expires_at: now + 3600,
   })

@@ -11,7 +11,7 @@ const os = require('node:os')
 const { clientProject, OURS, ANCHOR } = require('../tests/node/lib/project')
 const { dirBytes, median, p90, storedSession } = require('./lib')
 
-const RUNS = Number((process.argv.find((_a, i) => process.argv[i - 1] === '--runs')) || 30)
+const RUNS = Number(process.argv.find((_a, i) => process.argv[i - 1] === '--runs') || 30)
 const URL = 'https://abcdefghij.baseapi.memfiredb.com'
 const KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.x'
 const STORAGE_KEY = 'sb-abcdefghij-auth-token'
@@ -39,7 +39,11 @@ async function perCall(app, calls) {
 }
 
 async function coldStart(project) {
-  const sim = project.simulator({ wechatUrl: 'http://127.0.0.1:9/wechat', appid: 'wx0000000000000001', user: { openid: 'o_bench' } })
+  const sim = project.simulator({
+    wechatUrl: 'http://127.0.0.1:9/wechat',
+    appid: 'wx0000000000000001',
+    user: { openid: 'o_bench' },
+  })
   sim.storage.set(STORAGE_KEY, storedSession())
   const times = []
   try {
@@ -69,16 +73,30 @@ async function main() {
     try {
       const bytes = dirBytes(project.path(`miniprogram_npm/${sdk.pkg.name}`))
       const { times, usPerCall } = await coldStart(project)
-      rows.push({ sdk: sdk.name, files: bytes.files, raw: bytes.raw, br: bytes.br, median: median(times), p90: p90(times), usPerCall })
+      rows.push({
+        sdk: sdk.name,
+        files: bytes.files,
+        raw: bytes.raw,
+        br: bytes.br,
+        median: median(times),
+        p90: p90(times),
+        usPerCall,
+      })
     } finally {
       project.cleanup()
     }
   }
-  console.log(`Node ${process.version}, ${os.cpus()[0].model}, ${RUNS} cold starts each (fresh JS context; wasm compiled anew each time)`)
-  console.log('| SDK | files in miniprogram_npm | bytes added (raw) | bytes added (brotli -q11 of each file) | cold start median | p90 | warm getSession() |')
+  console.log(
+    `Node ${process.version}, ${os.cpus()[0].model}, ${RUNS} cold starts each (fresh JS context; wasm compiled anew each time)`,
+  )
+  console.log(
+    '| SDK | files in miniprogram_npm | bytes added (raw) | bytes added (brotli -q11 of each file) | cold start median | p90 | warm getSession() |',
+  )
   console.log('|---|---|---|---|---|---|---|')
   for (const r of rows) {
-    console.log(`| ${r.sdk} | ${r.files} | ${r.raw.toLocaleString('en')} | ${r.br.toLocaleString('en')} | ${r.median.toFixed(2)} ms | ${r.p90.toFixed(2)} ms | ${r.usPerCall.toFixed(1)} µs |`)
+    console.log(
+      `| ${r.sdk} | ${r.files} | ${r.raw.toLocaleString('en')} | ${r.br.toLocaleString('en')} | ${r.median.toFixed(2)} ms | ${r.p90.toFixed(2)} ms | ${r.usPerCall.toFixed(1)} µs |`,
+    )
   }
 }
 

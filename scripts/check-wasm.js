@@ -7,11 +7,19 @@
 const { execFileSync } = require('node:child_process')
 
 const [file, initialBytes] = process.argv.slice(2)
-if (!file) { console.error('usage: check-wasm.js FILE [INITIAL_MEMORY_BYTES]'); process.exit(2) }
+if (!file) {
+  console.error('usage: check-wasm.js FILE [INITIAL_MEMORY_BYTES]')
+  process.exit(2)
+}
 
 const DISABLE = [
-  '--disable-mutable-globals', '--disable-saturating-float-to-int', '--disable-sign-extension',
-  '--disable-simd', '--disable-multi-value', '--disable-bulk-memory', '--disable-reference-types',
+  '--disable-mutable-globals',
+  '--disable-saturating-float-to-int',
+  '--disable-sign-extension',
+  '--disable-simd',
+  '--disable-multi-value',
+  '--disable-bulk-memory',
+  '--disable-reference-types',
 ]
 const problems = []
 try {
@@ -21,12 +29,13 @@ try {
 }
 
 const dump = execFileSync('wasm-objdump', ['-x', file], { encoding: 'utf8' })
-const section = name => {
+const section = (name) => {
   const m = dump.match(new RegExp('^' + name + '\\[\\d+\\]:\\n((?: - .*\\n?)*)', 'm'))
   return m ? m[1].split('\n').filter(Boolean) : []
 }
 for (const line of section('Export')) if (/^ - global\[/.test(line)) problems.push('exports a global: ' + line.trim())
-for (const line of section('Import')) if (/^ - (global|table|memory)\[/.test(line)) problems.push('imports a non-function: ' + line.trim())
+for (const line of section('Import'))
+  if (/^ - (global|table|memory)\[/.test(line)) problems.push('imports a non-function: ' + line.trim())
 const mem = section('Memory')
 if (mem.length !== 1) problems.push(`expected exactly one memory, found ${mem.length}`)
 const pages = Number((mem[0] || '').match(/initial=(\d+)/)?.[1])

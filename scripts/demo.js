@@ -21,7 +21,9 @@ function show(label, value) {
 }
 function check(label, ok, detail) {
   results.push({ label, ok: !!ok })
-  console.log(`  ${ok ? '✔' : '✖'} ${label}${detail === undefined ? '' : ' — ' + (typeof detail === 'string' ? detail : JSON.stringify(detail))}`)
+  console.log(
+    `  ${ok ? '✔' : '✖'} ${label}${detail === undefined ? '' : ' — ' + (typeof detail === 'string' ? detail : JSON.stringify(detail))}`,
+  )
 }
 // Runs one flow; an exception is a failed check, and the next flow still runs.
 async function flow(title, fn) {
@@ -48,32 +50,47 @@ async function main() {
   try {
     await flow('alice opens the mini-program; 首页 → tap 微信快速登录 (wx.login → signInWithWechat)', async () => {
       const alice = await demo.user('alice', { phone: '13900000001' })
-  users.alice = alice
+      users.alice = alice
       show('首页 shows', alice.view.lines().join(' | '))
       const r = await demo.quickLogin(alice)
       show('modal', r.modal)
       show(`${r.route} shows`, alice.view.text('#user-id'))
-      check('quick login: modal, then 我的 shows the user id', r.route === 'pages/me/index' && /^[0-9a-f-]{36}$/.test(r.userId), r.userId)
+      check(
+        'quick login: modal, then 我的 shows the user id',
+        r.route === 'pages/me/index' && /^[0-9a-f-]{36}$/.test(r.userId),
+        r.userId,
+      )
       users.aliceId = r.userId
     })
 
-    await flow('alice edits 我的: types a nickname, picks an avatar (chooseAvatar → storage upload → getPublicUrl), shares her phone (getPhoneNumber → wechatBindPhone), taps 保存 (updateUser)', async () => {
-      const r = await demo.editProfile(users.alice, 'Alice')
-      show('<image id="avatar-image"> src', r.avatarUrl)
-      show('phone row', r.phone + ' / ' + r.phoneButton)
-      show('toast', r.saved)
-      const img = await demo.fetchImage(r.avatarUrl)
-      show('GET avatar URL', img)
-      check('avatar uploaded and shown by its public URL', /\/storage\/v1\/object\/public\/avatar\//.test(r.avatarUrl) && img.status === 200 && img.width === 132, r.avatarUrl)
-      check('phone bound and shown', r.phone === '8613900000001', r.phone)
-      check('profile saved', r.saved === '修改成功！', r.saved)
-    })
+    await flow(
+      'alice edits 我的: types a nickname, picks an avatar (chooseAvatar → storage upload → getPublicUrl), shares her phone (getPhoneNumber → wechatBindPhone), taps 保存 (updateUser)',
+      async () => {
+        const r = await demo.editProfile(users.alice, 'Alice')
+        show('<image id="avatar-image"> src', r.avatarUrl)
+        show('phone row', r.phone + ' / ' + r.phoneButton)
+        show('toast', r.saved)
+        const img = await demo.fetchImage(r.avatarUrl)
+        show('GET avatar URL', img)
+        check(
+          'avatar uploaded and shown by its public URL',
+          /\/storage\/v1\/object\/public\/avatar\//.test(r.avatarUrl) && img.status === 200 && img.width === 132,
+          r.avatarUrl,
+        )
+        check('phone bound and shown', r.phone === '8613900000001', r.phone)
+        check('profile saved', r.saved === '修改成功！', r.saved)
+      },
+    )
 
     await flow('alice closes and reopens the mini-program (cold start, same storage) → 我的', async () => {
       const r = await demo.reopenProfile(users.alice)
       show('我的 shows', users.alice.view.lines().join(' | '))
       show('<input id="nickname"> value', r.nickname)
-      check('after login 我的 shows the nickname, avatar URL and phone', r.nickname === 'Alice' && /^http/.test(r.avatarUrl) && r.phone === '8613900000001' && r.userId === users.aliceId, r)
+      check(
+        'after login 我的 shows the nickname, avatar URL and phone',
+        r.nickname === 'Alice' && /^http/.test(r.avatarUrl) && r.phone === '8613900000001' && r.userId === users.aliceId,
+        r,
+      )
     })
 
     await flow('alice uses 待办 (from("todos") with RLS): adds two, ticks one', async () => {
@@ -88,15 +105,19 @@ async function main() {
 
     await flow('bob logs in on his own phone and opens 待办', async () => {
       const bob = await demo.user('bob')
-  users.bob = bob
+      users.bob = bob
       await demo.quickLogin(bob)
       const before = await demo.todos(bob)
-      show('bob\'s 待办 shows', bob.view.lines().join(' | '))
+      show("bob's 待办 shows", bob.view.lines().join(' | '))
       const rows = await demo.addTodo(bob, 'fix the bike')
-      show('bob\'s rows', rows)
+      show("bob's rows", rows)
       const aliceRows = await demo.todos(users.alice)
-      show('alice\'s rows (reloaded)', aliceRows)
-      check('each user sees only their own rows', before.length === 0 && rows.length === 1 && aliceRows.map((r) => r.task).join() === 'buy milk,walk the dog', { bob: rows.map((r) => r.task), alice: aliceRows.map((r) => r.task) })
+      show("alice's rows (reloaded)", aliceRows)
+      check(
+        'each user sees only their own rows',
+        before.length === 0 && rows.length === 1 && aliceRows.map((r) => r.task).join() === 'buy milk,walk the dog',
+        { bob: rows.map((r) => r.task), alice: aliceRows.map((r) => r.task) },
+      )
       const left = await demo.deleteTodo(users.alice, 'walk the dog')
       check('alice deletes a todo', left.length === 1 && left[0].task === 'buy milk', left)
     })
@@ -109,24 +130,38 @@ async function main() {
       check('phone login: toast, 我的 shows the phone', r.toast === '登录成功！' && r.phone === '8613900000003', r)
     })
 
-    await flow('dave registered on the web with phone + password; in the mini-program: 手机号账号绑定微信 → SMS code → bind WeChat', async () => {
-      const webId = await demo.webSignup('13900000004', 'web-password-1')
-      show('web account', webId)
-      const dave = await demo.user('dave')
-      const r = await demo.bindAccount(dave, '13900000004', '8613900000004')
-      show('page', r)
-      check('bind account: signed in by SMS, WeChat bound, button disabled', r.account === '当前账号：8613900000004' && r.wechatId === 'o_demo_dave' && !r.bindDisabledBefore && r.bindDisabledAfter, r.wechatId)
-      await demo.signOut(dave)
-      const again = await demo.quickLogin(dave)
-      check('微信快速登录 afterwards enters the web account', again.userId === webId, again.userId)
-    })
+    await flow(
+      'dave registered on the web with phone + password; in the mini-program: 手机号账号绑定微信 → SMS code → bind WeChat',
+      async () => {
+        const webId = await demo.webSignup('13900000004', 'web-password-1')
+        show('web account', webId)
+        const dave = await demo.user('dave')
+        const r = await demo.bindAccount(dave, '13900000004', '8613900000004')
+        show('page', r)
+        check(
+          'bind account: signed in by SMS, WeChat bound, button disabled',
+          r.account === '当前账号：8613900000004' && r.wechatId === 'o_demo_dave' && !r.bindDisabledBefore && r.bindDisabledAfter,
+          r.wechatId,
+        )
+        await demo.signOut(dave)
+        const again = await demo.quickLogin(dave)
+        check('微信快速登录 afterwards enters the web account', again.userId === webId, again.userId)
+      },
+    )
 
-    await flow('alice: 首页 → 生成小程序码: types scene id=42, taps 生成 (getUnlimitedQRCode) → the <image> shows the PNG', async () => {
-      await users.alice.app.switchTab('pages/index/index')
-      const r = await demo.qrcode(users.alice)
-      show('<image id="qrcode">', r)
-      check('mini-program code shown as a PNG that scans to the scene typed', r.srcPrefix === 'data:image/png;base64,' && r.info && r.info.type === 'png' && r.scene === 'id=42', r.scene)
-    })
+    await flow(
+      'alice: 首页 → 生成小程序码: types scene id=42, taps 生成 (getUnlimitedQRCode) → the <image> shows the PNG',
+      async () => {
+        await users.alice.app.switchTab('pages/index/index')
+        const r = await demo.qrcode(users.alice)
+        show('<image id="qrcode">', r)
+        check(
+          'mini-program code shown as a PNG that scans to the scene typed',
+          r.srcPrefix === 'data:image/png;base64,' && r.info && r.info.type === 'png' && r.scene === 'id=42',
+          r.scene,
+        )
+      },
+    )
 
     await flow('errors surface as toasts', async () => {
       const u = await demo.user('erin')
@@ -148,7 +183,11 @@ async function main() {
       await f.view.tap('#login')
       const limited = await demo.toast(f, from)
       show('login while Auth rate-limits → toast', limited)
-      check('errors shown as toasts', empty === '请输入待办内容' && incomplete === '请输入完整个人资料' && limited === 'Request rate limit reached', { empty, incomplete, limited })
+      check(
+        'errors shown as toasts',
+        empty === '请输入待办内容' && incomplete === '请输入完整个人资料' && limited === 'Request rate limit reached',
+        { empty, incomplete, limited },
+      )
     })
 
     await flow('alice signs out (我的 → 退出登录)', async () => {

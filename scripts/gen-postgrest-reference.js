@@ -19,5 +19,5 @@ referenceAll().then(
   (e) => {
     console.error(e)
     process.exit(1)
-  }
+  },
 )

@@ -11,7 +11,8 @@ const version = cargo.match(/^version = "(.*)"/m)[1]
 const pkg = {
   name: 'supabase-wechat',
   version,
-  description: 'Supabase / MemFire Cloud client for WeChat mini-programs: a drop-in for supabase-wechat-stable-v2 with a Rust/WebAssembly core',
+  description:
+    'Supabase / MemFire Cloud client for WeChat mini-programs: a drop-in for supabase-wechat-stable-v2 with a Rust/WebAssembly core',
   license: 'MIT',
   main: 'miniprogram_dist/index.js',
   miniprogram: 'miniprogram_dist',

@@ -26,10 +26,15 @@
   // Redirects to the (fake) WeChat QR page; back here with ?code=, which the client exchanges on load.
   function signIn(redirectTo) {
     showError(null)
-    return supabase.auth.signInWithOAuth({
-      provider: 'wechat_qr',
-      options: { redirectTo: redirectTo || location.href },
-    }).then((r) => { if (r.error) showError(r.error); return r })
+    return supabase.auth
+      .signInWithOAuth({
+        provider: 'wechat_qr',
+        options: { redirectTo: redirectTo || location.href },
+      })
+      .then((r) => {
+        if (r.error) showError(r.error)
+        return r
+      })
   }
 
   function signOut() {
@@ -40,19 +45,28 @@
     })
   }
 
-  $('login').addEventListener('click', () => { signIn() })
-  $('logout').addEventListener('click', () => { signOut() })
+  $('login').addEventListener('click', () => {
+    signIn()
+  })
+  $('logout').addEventListener('click', () => {
+    signOut()
+  })
 
-  supabase.auth.onAuthStateChange((_event, session) => { render(session) })
+  supabase.auth.onAuthStateChange((_event, session) => {
+    render(session)
+  })
 
   // initialize() resolves once the redirect (if any) has been handled; a denial comes back as { error }.
-  window.appReady = supabase.auth.initialize().then((r) => {
-    if (r.error) showError(r.error)
-    return supabase.auth.getSession()
-  }).then((r) => {
-    render(r.data.session)
-    document.body.dataset.ready = '1'
-  })
+  window.appReady = supabase.auth
+    .initialize()
+    .then((r) => {
+      if (r.error) showError(r.error)
+      return supabase.auth.getSession()
+    })
+    .then((r) => {
+      render(r.data.session)
+      document.body.dataset.ready = '1'
+    })
 
   window.app = { supabase: supabase, signIn: signIn, signOut: signOut }
 })()

@@ -138,7 +138,11 @@ test('phone sign-up, password sign-in, OTP and verify, resend, user updates and 
   const wrong = await supabase.auth.signInWithPassword({ phone: '13500000001', password: 'nope' })
   assert.equal(wrong.error.name, 'AuthApiError')
   assert.equal(wrong.error.code, 'invalid_credentials')
-  assert.equal(JSON.parse(sim.storage.get(STORAGE_KEY)).access_token, pw.data.session.access_token, 'a failed sign-in keeps the session')
+  assert.equal(
+    JSON.parse(sim.storage.get(STORAGE_KEY)).access_token,
+    pw.data.session.access_token,
+    'a failed sign-in keeps the session',
+  )
 
   const otp = await supabase.auth.signInWithOtp({ phone: '13500000001' })
   assert.equal(otp.error, null)
@@ -184,17 +188,28 @@ test('setSession adopts tokens from elsewhere; getUser(jwt) checks a given token
 test('signInWithOAuth(wechat_qr) with PKCE: scan, confirm, exchangeCodeForSession', async () => {
   const { sim, app } = await launch('o_qr_host')
   const { supabase } = app.require('lib/supabase')
-  const { data, error } = await supabase.auth.signInWithOAuth({ provider: 'wechat_qr', options: { redirectTo: 'https://app.example.com/callback' } })
+  const { data, error } = await supabase.auth.signInWithOAuth({
+    provider: 'wechat_qr',
+    options: { redirectTo: 'https://app.example.com/callback' },
+  })
   assert.equal(error, null)
   assert.equal(data.provider, 'wechat_qr')
-  assert.match(data.url, /\/auth\/v1\/authorize\?provider=wechat_qr&redirect_to=https%3A%2F%2Fapp\.example\.com%2Fcallback&code_challenge=[A-Za-z0-9_-]{43}&code_challenge_method=s256$/)
+  assert.match(
+    data.url,
+    /\/auth\/v1\/authorize\?provider=wechat_qr&redirect_to=https%3A%2F%2Fapp\.example\.com%2Fcallback&code_challenge=[A-Za-z0-9_-]{43}&code_challenge_method=s256$/,
+  )
   assert.ok(sim.storage.get(STORAGE_KEY + '-code-verifier'), 'the verifier is stored')
   // What a browser would do: authorize → WeChat's QR page → scan and confirm → callback → redirect.
   let url = data.url
   for (let hops = 0; hops < 6 && !url.startsWith('https://app.example.com'); hops++) {
     if (url.includes('/wechat/connect/qrconnect')) {
       const page = await get(url.slice(be.url.length))
-      url = be.url + page.body.match(/href="([^"]*\/wechat\/connect\/confirm[^"]*)"/)[1].replace(/&amp;/g, '&').replace(be.url, '')
+      url =
+        be.url +
+        page.body
+          .match(/href="([^"]*\/wechat\/connect\/confirm[^"]*)"/)[1]
+          .replace(/&amp;/g, '&')
+          .replace(be.url, '')
       continue
     }
     const r = await get(url.slice(be.url.length))
@@ -241,11 +256,18 @@ test('tokens and codes never reach the console', async () => {
   supabase.auth.onAuthStateChange(() => {
     throw new Error('listener bug')
   })
-  be.faults.add({ path: '/auth/v1/token', fault: 'status', status: 400, body: { code: 'refresh_token_not_found', message: 'gone' }, count: 1 })
+  be.faults.add({
+    path: '/auth/v1/token',
+    fault: 'status',
+    status: 400,
+    body: { code: 'refresh_token_not_found', message: 'gone' },
+    count: 1,
+  })
   await supabase.auth.refreshSession()
   await supabase.auth.signInWithWechat({ code }) // reused code
   await new Promise((r) => setTimeout(r, 50))
   const text = JSON.stringify(app.logs.map((l) => l.args.map(String)))
   assert.ok(app.logs.length > 0, 'something was logged')
-  for (const secret of [data.session.access_token, data.session.refresh_token, code]) assert.ok(!text.includes(secret), 'leaked: ' + secret.slice(0, 8))
+  for (const secret of [data.session.access_token, data.session.refresh_token, code])
+    assert.ok(!text.includes(secret), 'leaked: ' + secret.slice(0, 8))
 })

@@ -167,7 +167,10 @@ test('a cold restart restores the session: getSession returns it and INITIAL_SES
   supabase.auth.onAuthStateChange((event, session) => events.push([event, session && session.access_token]))
   const { data, error } = await supabase.auth.signInWithWechat({ code: await wxLoginCode(app) })
   assert.equal(error, null)
-  assert.deepEqual(events, [['INITIAL_SESSION', null], ['SIGNED_IN', data.session.access_token]])
+  assert.deepEqual(events, [
+    ['INITIAL_SESSION', null],
+    ['SIGNED_IN', data.session.access_token],
+  ])
   const storedBefore = sim.storage.get(STORAGE_KEY)
 
   const app2 = await sim.restart()
@@ -294,7 +297,10 @@ test('the wasm memory never grows during sign-in, restore and errors', async () 
 
 // GET /auth/v1/user (Node's global agent): the user JSON, or an error with the status and body.
 async function fetchUser(token) {
-  const r = await send(be.url + '/auth/v1/user', { headers: { apikey: be.anonKey, Authorization: 'Bearer ' + token }, agent: http.globalAgent })
+  const r = await send(be.url + '/auth/v1/user', {
+    headers: { apikey: be.anonKey, Authorization: 'Bearer ' + token },
+    agent: http.globalAgent,
+  })
   if (r.status !== 200) throw new Error(r.status + r.text)
   return JSON.parse(r.text)
 }
@@ -316,7 +322,14 @@ test('getSession follows wx storage: a page that logs out with wx.clearStorageSy
 test('when wx storage is full the sign-in succeeds, the failure is reported, and the session lives in memory', async () => {
   const sim = newSim()
   // A returning user of the old SDK: a small session already stored.
-  const previous = JSON.stringify({ access_token: 'old-at', token_type: 'bearer', expires_in: 3600, refresh_token: 'oldrefresh12', user: { id: 'u-old' }, expires_at: Math.round(Date.now() / 1000) + 3600 })
+  const previous = JSON.stringify({
+    access_token: 'old-at',
+    token_type: 'bearer',
+    expires_in: 3600,
+    refresh_token: 'oldrefresh12',
+    user: { id: 'u-old' },
+    expires_at: Math.round(Date.now() / 1000) + 3600,
+  })
   sim.storage.set(STORAGE_KEY, previous)
   const app = await sim.launch()
   // Fill the 10 MB quota with other keys, down to a few bytes.

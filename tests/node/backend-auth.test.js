@@ -16,7 +16,11 @@ let be2 // autoconfirm off, 30 s send cooldown
 
 before(async () => {
   ;[be, be2] = await Promise.all([
-    startBackend({ port: 0, refreshTokenReuseInterval: 10, redirectAllowList: ['https://app.example/**', 'http://localhost:3000/**'] }),
+    startBackend({
+      port: 0,
+      refreshTokenReuseInterval: 10,
+      redirectAllowList: ['https://app.example/**', 'http://localhost:3000/**'],
+    }),
     startBackend({ port: 0, autoconfirm: false, smsCooldown: 30 }),
   ])
 })
@@ -27,7 +31,8 @@ after(async () => {
 
 // ---------- helpers ----------
 // Against backend `b` (default: be).
-const request = (method, urlPath, { headers = {}, body, b = be } = {}) => testHttp.request(b.url, method, urlPath, { headers, body })
+const request = (method, urlPath, { headers = {}, body, b = be } = {}) =>
+  testHttp.request(b.url, method, urlPath, { headers, body })
 
 const V2024 = { 'x-supabase-api-version': '2024-01-01' }
 const api = (b, extra = {}) => ({ apikey: b.anonKey, ...extra })
@@ -65,7 +70,10 @@ function assertSession(r, amr) {
   assert.match(r.json.refresh_token, /^[a-z0-9]{12}$/)
   const c = claimsOf(r.json.access_token)
   assert.equal(c.sub, r.json.user.id)
-  assert.deepEqual(c.amr.map((x) => x.method), [amr])
+  assert.deepEqual(
+    c.amr.map((x) => x.method),
+    [amr],
+  )
   return r.json
 }
 
@@ -122,25 +130,63 @@ test('POST /signup with autoconfirm: session, bcrypt hash, identity, metadata; e
   assert.equal(u.identities[0].identity_data.email, email)
   assert.equal(u.is_anonymous, false)
   const c = claimsOf(s.access_token)
-  assert.deepEqual(Object.keys(c), ['iss', 'sub', 'aud', 'exp', 'iat', 'email', 'phone', 'app_metadata', 'user_metadata', 'role', 'aal',
-    'amr', 'session_id', 'is_anonymous'])
+  assert.deepEqual(Object.keys(c), [
+    'iss',
+    'sub',
+    'aud',
+    'exp',
+    'iat',
+    'email',
+    'phone',
+    'app_metadata',
+    'user_metadata',
+    'role',
+    'aal',
+    'amr',
+    'session_id',
+    'is_anonymous',
+  ])
   assert.equal(c.iss, `${be.url}/auth/v1`)
   assert.equal(c.aal, 'aal1')
   assert.equal(c.email, email)
   assert.equal(c.role, 'authenticated')
   assert.deepEqual(c.user_metadata, { nick: 'Ann', age: 3 })
-  const row = (await be.db.query(
-    "select encrypted_password, encrypted_password = extensions.crypt('secret123', encrypted_password) as ok from auth.users where id = $1", [u.id])).rows[0]
+  const row = (
+    await be.db.query(
+      "select encrypted_password, encrypted_password = extensions.crypt('secret123', encrypted_password) as ok from auth.users where id = $1",
+      [u.id],
+    )
+  ).rows[0]
   assert.match(row.encrypted_password, /^\$2a\$/)
   assert.equal(row.ok, true)
 
   assertShapeA(await post('/signup', { email, password: 'another1' }), 422, 'user_already_exists', 'User already registered')
-  assertShapeB(await post('/signup', { email, password: 'another1' }, { headers: V2024 }), 422, 'user_already_exists', 'User already registered')
+  assertShapeB(
+    await post('/signup', { email, password: 'another1' }, { headers: V2024 }),
+    422,
+    'user_already_exists',
+    'User already registered',
+  )
   assertShapeA(await post('/signup', { email: newEmail() }), 400, 'validation_failed', 'Signup requires a valid password')
-  assertShapeB(await post('/signup', { email: newEmail(), password: '' }, { headers: V2024 }), 400, 'validation_failed', 'Signup requires a valid password')
-  assertShapeA(await post('/signup', { email: 'not-an-email', password: 'secret123' }), 400, 'validation_failed', 'Unable to validate email address: invalid format')
+  assertShapeB(
+    await post('/signup', { email: newEmail(), password: '' }, { headers: V2024 }),
+    400,
+    'validation_failed',
+    'Signup requires a valid password',
+  )
+  assertShapeA(
+    await post('/signup', { email: 'not-an-email', password: 'secret123' }),
+    400,
+    'validation_failed',
+    'Unable to validate email address: invalid format',
+  )
   assertShapeA(await post('/signup', { email: newEmail(), phone: newPhone(), password: 'secret123' }), 400, 'validation_failed')
-  assertShapeA(await post('/signup', { phone: '12ab', password: 'secret123' }), 400, 'validation_failed', 'Invalid phone number format (E.164 required)')
+  assertShapeA(
+    await post('/signup', { phone: '12ab', password: 'secret123' }),
+    400,
+    'validation_failed',
+    'Invalid phone number format (E.164 required)',
+  )
   assertShapeA(await post('/signup', { password: 'secret123' }), 422, 'anonymous_provider_disabled')
   assertShapeA(await post('/signup', '{nope'), 400, 'bad_json')
 
@@ -185,10 +231,19 @@ test('POST /signup without autoconfirm: bare user, captured code, verify, obfusc
   // not confirmed yet
   const login = () => post('/token?grant_type=password', { email, password: 'secret123' }, { b: be2 })
   assertShapeA(await login(), 400, 'email_not_confirmed', 'Email not confirmed')
-  assertShapeB(await post('/token?grant_type=password', { email, password: 'secret123' }, { b: be2, headers: V2024 }), 400, 'email_not_confirmed')
+  assertShapeB(
+    await post('/token?grant_type=password', { email, password: 'secret123' }, { b: be2, headers: V2024 }),
+    400,
+    'email_not_confirmed',
+  )
   // wrong code, then the right one
   const wrong = m.token === '000000' ? '000001' : '000000'
-  assertShapeA(await post('/verify', { type: 'signup', email, token: wrong }, { b: be2 }), 403, 'otp_expired', 'Token has expired or is invalid')
+  assertShapeA(
+    await post('/verify', { type: 'signup', email, token: wrong }, { b: be2 }),
+    403,
+    'otp_expired',
+    'Token has expired or is invalid',
+  )
   r = await post('/verify', { type: 'signup', email, token: m.token }, { b: be2 })
   const s = assertSession(r, 'otp')
   assert.match(s.user.email_confirmed_at, ISO)
@@ -207,7 +262,12 @@ test('POST /signup without autoconfirm: bare user, captured code, verify, obfusc
   assert.equal(r.status, 200, r.text)
   assert.equal(r.json.phone, phone.slice(1))
   assert.equal(r.json.phone_confirmed_at, undefined)
-  assertShapeA(await post('/token?grant_type=password', { phone, password: 'secret123' }, { b: be2 }), 400, 'phone_not_confirmed', 'Phone not confirmed')
+  assertShapeA(
+    await post('/token?grant_type=password', { phone, password: 'secret123' }, { b: be2 }),
+    400,
+    'phone_not_confirmed',
+    'Phone not confirmed',
+  )
   const sms = await lastCode(phone, be2) // '+' form finds the stored digits
   assert.equal(sms.to, phone.slice(1))
   assert.equal(sms.channel, 'sms')
@@ -220,7 +280,8 @@ test('POST /signup without autoconfirm: bare user, captured code, verify, obfusc
   assert.equal(r.status, 200, r.text)
   assert.equal(typeof r.json.message_id, 'string')
   const sms2 = await lastCode(phone, be2)
-  if (sms2.token !== sms.token) assertShapeA(await post('/verify', { type: 'sms', phone, token: sms.token }, { b: be2 }), 403, 'otp_expired')
+  if (sms2.token !== sms.token)
+    assertShapeA(await post('/verify', { type: 'sms', phone, token: sms.token }, { b: be2 }), 403, 'otp_expired')
   const ps = assertSession(await post('/verify', { type: 'sms', phone, token: sms2.token }, { b: be2 }), 'otp')
   assert.match(ps.user.phone_confirmed_at, ISO)
 
@@ -232,7 +293,10 @@ test('POST /signup without autoconfirm: bare user, captured code, verify, obfusc
   assert.match(r.json.email_change_sent_at, ISO)
   const ec = await lastCode(`new.${email}`, be2)
   assert.equal(ec.kind, 'email_change')
-  const es = assertSession(await post('/verify', { type: 'email_change', email: `new.${email}`, token: ec.token }, { b: be2 }), 'otp')
+  const es = assertSession(
+    await post('/verify', { type: 'email_change', email: `new.${email}`, token: ec.token }, { b: be2 }),
+    'otp',
+  )
   assert.equal(es.user.email, `new.${email}`)
   assert.equal(es.user.new_email, undefined)
 
@@ -242,7 +306,12 @@ test('POST /signup without autoconfirm: bare user, captured code, verify, obfusc
   assert.deepEqual([r.status, r.json], [200, {}])
   assert.equal((await messages(`new.${email}`, be2)).length, before)
   assertShapeA(await post('/resend', { type: 'bogus', email }, { b: be2 }), 400, 'validation_failed')
-  assertShapeA(await post('/resend', { type: 'sms', email }, { b: be2 }), 400, 'validation_failed', 'Type provided requires a phone number')
+  assertShapeA(
+    await post('/resend', { type: 'sms', email }, { b: be2 }),
+    400,
+    'validation_failed',
+    'Type provided requires a phone number',
+  )
 })
 
 // ---------- password grant ----------
@@ -279,7 +348,12 @@ test('POST /otp + POST /verify: SMS and email codes through the control endpoint
 
   const wrong = m1.token === '123456' ? '654321' : '123456'
   assertShapeA(await post('/verify', { type: 'sms', phone, token: wrong }), 403, 'otp_expired', 'Token has expired or is invalid')
-  assertShapeB(await post('/verify', { type: 'sms', phone, token: wrong }, { headers: V2024 }), 403, 'otp_expired', 'Token has expired or is invalid')
+  assertShapeB(
+    await post('/verify', { type: 'sms', phone, token: wrong }, { headers: V2024 }),
+    403,
+    'otp_expired',
+    'Token has expired or is invalid',
+  )
   const s = assertSession(await post('/verify', { type: 'sms', phone, token: m1.token }), 'otp')
   assert.equal(s.user.phone, phone.slice(1))
   assert.match(s.user.phone_confirmed_at, ISO)
@@ -368,7 +442,11 @@ test('send cooldown (GoTrue max frequency, default 60 s, virtual clock): 429 ove
   assert.equal((await messages(email)).length, 1)
   // reauthenticate has its own timestamp
   assert.equal((await request('GET', '/auth/v1/reauthenticate', { headers: bearer(be, s.access_token) })).status, 200)
-  assertShapeA(await request('GET', '/auth/v1/reauthenticate', { headers: bearer(be, s.access_token) }), 429, 'over_email_send_rate_limit')
+  assertShapeA(
+    await request('GET', '/auth/v1/reauthenticate', { headers: bearer(be, s.access_token) }),
+    429,
+    'over_email_send_rate_limit',
+  )
   be.advanceTime(60 * 1000)
   assert.equal((await post('/otp', { email })).status, 200)
   assert.equal((await lastCode(email)).kind, 'magiclink')
@@ -391,7 +469,12 @@ test('POST /recover, verify recovery, PUT /user password (same_password, other s
   assert.match(s.user.recovery_sent_at, ISO)
 
   const put = (token, body, h) => request('PUT', '/auth/v1/user', { headers: bearer(be, token, h || {}), body })
-  assertShapeA(await put(s.access_token, { password: 'secret123' }), 422, 'same_password', 'New password should be different from the old password.')
+  assertShapeA(
+    await put(s.access_token, { password: 'secret123' }),
+    422,
+    'same_password',
+    'New password should be different from the old password.',
+  )
   assertShapeB(await put(s.access_token, { password: 'secret123' }, V2024), 422, 'same_password')
   r = await put(s.access_token, { password: 'abc' })
   assertShapeA(r, 422, 'weak_password')
@@ -450,7 +533,11 @@ test('PUT /user: shallow metadata merge, email/phone change with autoconfirm, er
   assertShapeA(await put({ email: 'broken' }), 400, 'validation_failed')
   assertShapeA(await put({ app_metadata: { role: 'admin' } }), 403, 'not_admin')
   assertShapeA(await request('PUT', '/auth/v1/user', { headers: api(be), body: { data: {} } }), 401, 'no_authorization')
-  assertShapeB(await request('PUT', '/auth/v1/user', { headers: api(be, { authorization: 'Bearer x', ...V2024 }), body: {} }), 403, 'bad_jwt')
+  assertShapeB(
+    await request('PUT', '/auth/v1/user', { headers: api(be, { authorization: 'Bearer x', ...V2024 }), body: {} }),
+    403,
+    'bad_jwt',
+  )
 })
 
 // ---------- refresh reuse ----------
@@ -469,19 +556,38 @@ test('refresh token reuse inside and after the reuse interval (virtual clock)', 
   assert.equal(r.status, 200, r.text)
   assert.notEqual(r.json.refresh_token, rt2)
   // another session of the same user, untouched by what follows
-  const other = assertSession(await post('/token?grant_type=password', { email: s.user.email, password: 'secret123' }), 'password')
+  const other = assertSession(
+    await post('/token?grant_type=password', { email: s.user.email, password: 'secret123' }),
+    'password',
+  )
   // past the interval: reuse ends the session (GoTrue v2's LogoutSession): the row and its refresh tokens are deleted
   be.advanceTime(10 * 1000)
   assertShapeA(await refresh(rt1), 400, 'refresh_token_already_used', 'Invalid Refresh Token: Already Used')
   assert.equal((await be.db.query('select count(*)::int as n from auth.sessions where id = $1', [sid])).rows[0].n, 0)
-  assert.equal((await be.db.query('select count(*)::int as n from auth.refresh_tokens where session_id = $1', [sid])).rows[0].n, 0)
+  assert.equal(
+    (await be.db.query('select count(*)::int as n from auth.refresh_tokens where session_id = $1', [sid])).rows[0].n,
+    0,
+  )
   // its other refresh tokens (the active one, the one issued inside the interval) are gone
-  assertShapeA(await refresh(r.json.refresh_token), 400, 'refresh_token_not_found', 'Invalid Refresh Token: Refresh Token Not Found')
-  assertShapeB(await post('/token?grant_type=refresh_token', { refresh_token: rt2 }, { headers: V2024 }), 400, 'refresh_token_not_found')
+  assertShapeA(
+    await refresh(r.json.refresh_token),
+    400,
+    'refresh_token_not_found',
+    'Invalid Refresh Token: Refresh Token Not Found',
+  )
+  assertShapeB(
+    await post('/token?grant_type=refresh_token', { refresh_token: rt2 }, { headers: V2024 }),
+    400,
+    'refresh_token_not_found',
+  )
   // ... and so are its access tokens, old and new: 403 session_not_found on /user
   for (const at of [s.access_token, r.json.access_token]) {
-    assertShapeA(await request('GET', '/auth/v1/user', { headers: bearer(be, at) }), 403, 'session_not_found',
-      'Session from session_id claim in JWT does not exist')
+    assertShapeA(
+      await request('GET', '/auth/v1/user', { headers: bearer(be, at) }),
+      403,
+      'session_not_found',
+      'Session from session_id claim in JWT does not exist',
+    )
   }
   // a reuse of the first token again: the session is gone, so the token is unknown now
   assertShapeA(await refresh(rt0), 400, 'refresh_token_not_found')
@@ -498,7 +604,10 @@ const s256 = (v) => crypto.createHash('sha256').update(v).digest('base64url')
 async function wechatQr({ redirectTo, challenge, method, openid, unionid, deny, b = be } = {}) {
   const q = new URLSearchParams({ provider: 'wechat_qr' })
   if (redirectTo !== undefined) q.set('redirect_to', redirectTo)
-  if (challenge) { q.set('code_challenge', challenge); q.set('code_challenge_method', method || 's256') }
+  if (challenge) {
+    q.set('code_challenge', challenge)
+    q.set('code_challenge_method', method || 's256')
+  }
   const a = await request('GET', `/auth/v1/authorize?${q}`, { b }) // browsers send no apikey
   assert.equal(a.status, 302, a.text)
   const qr = new URL(a.headers.location)
@@ -518,7 +627,10 @@ async function wechatQr({ redirectTo, challenge, method, openid, unionid, deny, 
 }
 
 test('GET /authorize?provider=wechat_qr redirects to the WeChat QR connect page', async () => {
-  const r = await request('GET', '/auth/v1/authorize?provider=wechat_qr&redirect_to=' + encodeURIComponent('https://app.example/cb'))
+  const r = await request(
+    'GET',
+    '/auth/v1/authorize?provider=wechat_qr&redirect_to=' + encodeURIComponent('https://app.example/cb'),
+  )
   assert.equal(r.status, 302, r.text)
   const u = new URL(r.headers.location)
   assert.equal(`${u.origin}${u.pathname}`, `${be.url}/wechat/connect/qrconnect`)
@@ -540,19 +652,30 @@ test('GET /authorize?provider=wechat_qr redirects to the WeChat QR connect page'
   e = await request('GET', '/auth/v1/authorize', { headers: V2024 })
   assertShapeB(e, 400, 'validation_failed')
   assert.match(e.json.message, /^Unsupported provider/)
-  assertShapeA(await request('GET', '/auth/v1/authorize?provider=wechat_qr&code_challenge=' + 'a'.repeat(43)), 400, 'validation_failed')
+  assertShapeA(
+    await request('GET', '/auth/v1/authorize?provider=wechat_qr&code_challenge=' + 'a'.repeat(43)),
+    400,
+    'validation_failed',
+  )
   assertShapeA(await request('GET', '/auth/v1/callback?code=x&state=unknown'), 400, 'bad_oauth_state')
   assertShapeB(await request('GET', '/auth/v1/callback?code=x', { headers: V2024 }), 400, 'bad_oauth_state')
 })
 
 test('wechat_qr + PKCE: ?code=auth_code, grant_type=pkce (bad verifier, single use), unionid links the mini-program user', async () => {
   // a mini-program user with the same unionid exists already
-  const mk = await request('POST', '/wechat/test/mint_code', { body: { appid: be.wechat.appid, openid: 'mini-openid-1', unionid: 'union-qr-1' } })
+  const mk = await request('POST', '/wechat/test/mint_code', {
+    body: { appid: be.wechat.appid, openid: 'mini-openid-1', unionid: 'union-qr-1' },
+  })
   const mini = await request('GET', `/auth/v1/wechat_mini/login?code=${mk.json.code}`, { headers: api(be) })
   assert.equal(mini.status, 200, mini.text)
 
   const v = verifier()
-  const f = await wechatQr({ redirectTo: 'https://app.example/done?x=1', challenge: s256(v), openid: 'web-openid-1', unionid: 'union-qr-1' })
+  const f = await wechatQr({
+    redirectTo: 'https://app.example/done?x=1',
+    challenge: s256(v),
+    openid: 'web-openid-1',
+    unionid: 'union-qr-1',
+  })
   assert.equal(f.callback.searchParams.get('state').length > 0, true)
   assert.equal(`${f.location.origin}${f.location.pathname}`, 'https://app.example/done')
   assert.equal(f.location.searchParams.get('x'), '1')
@@ -569,7 +692,10 @@ test('wechat_qr + PKCE: ?code=auth_code, grant_type=pkce (bad verifier, single u
   assert.equal(typeof s.provider_refresh_token, 'string')
   assert.equal(s.user.id, mini.json.user.id, 'linked by unionid')
   assert.deepEqual(s.user.app_metadata.providers, ['wechat_mini', 'wechat_qr'])
-  assert.deepEqual(s.user.identities.map((i) => i.provider), ['wechat_mini', 'wechat_qr'])
+  assert.deepEqual(
+    s.user.identities.map((i) => i.provider),
+    ['wechat_mini', 'wechat_qr'],
+  )
   const ident = s.user.identities.find((i) => i.provider === 'wechat_qr')
   assert.equal(ident.id, 'web-openid-1')
   assert.equal(ident.identity_data.unionid, 'union-qr-1')
@@ -591,19 +717,29 @@ test('wechat_qr + PKCE: ?code=auth_code, grant_type=pkce (bad verifier, single u
   const f3 = await wechatQr({ redirectTo: 'https://app.example/', challenge: s256(ev), openid: 'web-openid-2' })
   be.advanceTime(5 * 60 * 1000 + 1000)
   assertShapeA(await pkce({ auth_code: f3.location.searchParams.get('code'), code_verifier: ev }), 422, 'flow_state_expired')
-  assertShapeB(await pkce({ auth_code: f3.location.searchParams.get('code'), code_verifier: ev }, V2024), 422, 'flow_state_expired')
+  assertShapeB(
+    await pkce({ auth_code: f3.location.searchParams.get('code'), code_verifier: ev }, V2024),
+    422,
+    'flow_state_expired',
+  )
 })
 
 test('wechat_qr implicit flow: tokens in the fragment; errors redirect with ?error=', async () => {
   const f = await wechatQr({ redirectTo: 'https://app.example/cb', openid: 'web-openid-imp', unionid: 'union-imp' })
   assert.equal(f.location.search, '')
   const h = new URLSearchParams(f.location.hash.slice(1))
-  assert.deepEqual([...h.keys()], ['access_token', 'expires_at', 'expires_in', 'provider_refresh_token', 'provider_token', 'refresh_token', 'token_type'])
+  assert.deepEqual(
+    [...h.keys()],
+    ['access_token', 'expires_at', 'expires_in', 'provider_refresh_token', 'provider_token', 'refresh_token', 'token_type'],
+  )
   assert.equal(h.get('token_type'), 'bearer')
   assert.equal(h.get('expires_in'), '3600')
   const c = claimsOf(h.get('access_token'))
   assert.equal(String(c.exp), h.get('expires_at'))
-  assert.deepEqual(c.amr.map((x) => x.method), ['oauth'])
+  assert.deepEqual(
+    c.amr.map((x) => x.method),
+    ['oauth'],
+  )
   const u = await request('GET', '/auth/v1/user', { headers: bearer(be, h.get('access_token')) })
   assert.equal(u.status, 200, u.text)
   assert.equal(u.json.wechat_unionid, 'union-imp')
@@ -626,7 +762,10 @@ test('wechat_qr implicit flow: tokens in the fragment; errors redirect with ?err
 
   // a WeChat code that cannot be exchanged (already used): server_error
   const used = f.callback.searchParams.get('code')
-  const a = await request('GET', '/auth/v1/authorize?provider=wechat_qr&redirect_to=' + encodeURIComponent('https://app.example/cb'))
+  const a = await request(
+    'GET',
+    '/auth/v1/authorize?provider=wechat_qr&redirect_to=' + encodeURIComponent('https://app.example/cb'),
+  )
   const state = new URL(a.headers.location).searchParams.get('state')
   const cb = await request('GET', `/auth/v1/callback?code=${used}&state=${state}`)
   assert.equal(cb.status, 302)

@@ -39,7 +39,9 @@ const control = (method, sub = '', body) => request(method, `/_control/faults${s
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 async function loginToken() {
-  const mint = await request('POST', '/wechat/test/mint_code', { body: { appid: be.wechat.appid, openid: `o_fault_${Date.now()}` } })
+  const mint = await request('POST', '/wechat/test/mint_code', {
+    body: { appid: be.wechat.appid, openid: `o_fault_${Date.now()}` },
+  })
   const r = await request('GET', `/auth/v1/wechat_mini/login?code=${mint.json.code}`, { headers: { apikey: be.anonKey } })
   assert.equal(r.status, 200, r.text)
   return r.json.access_token
@@ -57,7 +59,10 @@ test('no faults: routes untouched; a fault elsewhere does not match', async () =
   r = await health()
   assert.equal(r.status, 200)
   assert.equal(be.faults.list().length, 4)
-  assert.equal(be.faults.list().every((f) => f.applied === 0 && f.count === 1), true)
+  assert.equal(
+    be.faults.list().every((f) => f.applied === 0 && f.count === 1),
+    true,
+  )
 })
 
 test('latency delays by ms, then the real route answers', async () => {
@@ -163,7 +168,10 @@ test('hang: no answer; the client times out; the fault ttl (or ms) destroys held
   assert.ok(Date.now() - t0 >= 1400, `held until the ttl (${Date.now() - t0} ms)`)
   assert.ok(Date.now() - t0 < 5000)
   assert.equal(be.faults.hanging, 0)
-  assert.equal(be.faults.list().some((f) => f.id === id), false)
+  assert.equal(
+    be.faults.list().some((f) => f.id === id),
+    false,
+  )
   assert.equal((await request('GET', '/auth/v1/user', { headers: { apikey: be.anonKey } })).status, 401)
 
   be.faults.add({ path: '/auth/v1/health', fault: 'hang', ms: 200 })
@@ -224,7 +232,10 @@ test('control API: add, list, get, delete one, clear, log, validation; /_control
   const lat = r.json.id
   r = await control('GET')
   assert.equal(r.status, 200)
-  assert.deepEqual(r.json.map((f) => f.id), [everything, lat])
+  assert.deepEqual(
+    r.json.map((f) => f.id),
+    [everything, lat],
+  )
   const l = r.json[1]
   assert.equal(l.method, 'GET')
   assert.equal(l.path, '/auth/v1/health')
@@ -246,10 +257,13 @@ test('control API: add, list, get, delete one, clear, log, validation; /_control
   assert.equal((await health()).status, 200) // through the latency fault
 
   r = await control('GET', '/log')
-  assert.deepEqual(r.json.map((e) => [e.id, e.fault, e.method, e.path]), [
-    [everything, 'status', 'GET', '/auth/v1/health'],
-    [lat, 'latency', 'GET', '/auth/v1/health'],
-  ])
+  assert.deepEqual(
+    r.json.map((e) => [e.id, e.fault, e.method, e.path]),
+    [
+      [everything, 'status', 'GET', '/auth/v1/health'],
+      [lat, 'latency', 'GET', '/auth/v1/health'],
+    ],
+  )
   assert.equal(be.faults.log.length, 2)
 
   r = await control('DELETE')
@@ -313,7 +327,10 @@ test("the backend's own calls to the fake WeChat are internal: only /wechat faul
   let r = await request('GET', `/auth/v1/wechat_mini/login?code=${mint.json.code}`, { headers: { apikey: be.anonKey } })
   assert.equal(r.status, 200, r.text)
   assert.equal(be.faults.list().find((f) => f.id === general).count, 1, 'the internal call consumed nothing')
-  assert.deepEqual(be.faults.log.map((e) => e.path), ['/auth/v1/wechat_mini/login'])
+  assert.deepEqual(
+    be.faults.log.map((e) => e.path),
+    ['/auth/v1/wechat_mini/login'],
+  )
   // logged as internal, the marker header stripped; the client's request is not internal
   const inner = be.requests.find((q) => q.path === '/wechat/sns/jscode2session')
   assert.equal(inner.internal, true)
@@ -337,7 +354,10 @@ test("the backend's own calls to the fake WeChat are internal: only /wechat faul
   // memfire.js's calls (unlimited_qrcode) are internal too
   be.faults.add({ path: '*', method: 'POST', fault: 'latency', ms: 1, count: 5 })
   be.clearRequests()
-  r = await request('POST', '/auth/v1/wechat_mini/unlimited_qrcode', { headers: { apikey: be.anonKey }, body: { scene: 'a=1', check_path: false } })
+  r = await request('POST', '/auth/v1/wechat_mini/unlimited_qrcode', {
+    headers: { apikey: be.anonKey },
+    body: { scene: 'a=1', check_path: false },
+  })
   assert.equal(r.status, 200, r.text)
   assert.equal(be.faults.list()[0].count, 4)
   const qr = be.requests.find((q) => q.path === '/wechat/wxa/getwxacodeunlimit')

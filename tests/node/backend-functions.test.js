@@ -27,12 +27,21 @@ after(async () => {
 })
 
 // Against `base` (default: be.url); a Buffer body goes without a content-type.
-const request = (method, urlPath, { headers = {}, body, base } = {}) => testHttp.request(base || be.url, method, urlPath, { headers, body })
+const request = (method, urlPath, { headers = {}, body, base } = {}) =>
+  testHttp.request(base || be.url, method, urlPath, { headers, body })
 
 const bearer = (t) => ({ authorization: `Bearer ${t}` })
 const userToken = (sub, extra = {}) => {
   const iat = Math.floor(be.now() / 1000)
-  return be.signJwt({ sub, role: 'authenticated', aud: 'authenticated', iat, exp: iat + 3600, session_id: crypto.randomUUID(), ...extra })
+  return be.signJwt({
+    sub,
+    role: 'authenticated',
+    aud: 'authenticated',
+    iat,
+    exp: iat + 3600,
+    session_id: crypto.randomUUID(),
+    ...extra,
+  })
 }
 
 test('api: dir and url', () => {
@@ -171,7 +180,13 @@ test('relay: x-relay-error: true with ?status= (default 502); bytes: N patterned
 })
 
 test('unknown function -> 404 Function not found (also without a JWT, and for odd names)', async () => {
-  for (const p of ['/functions/v1/nope', '/functions/v1/nope/deeper', '/functions/v1', '/functions/v1/', '/functions/v1/..%2Fauth']) {
+  for (const p of [
+    '/functions/v1/nope',
+    '/functions/v1/nope/deeper',
+    '/functions/v1',
+    '/functions/v1/',
+    '/functions/v1/..%2Fauth',
+  ]) {
     const r = await request('POST', p, { headers: bearer(be.anonKey) })
     assert.equal(r.status, 404, p)
     assert.deepEqual(r.json, { message: 'Function not found' }, p)
@@ -182,11 +197,13 @@ test('unknown function -> 404 Function not found (also without a JWT, and for od
 
 test('handlers from another dir: throwing, reloading, verifyJwt=false, bad responses', async () => {
   fs.writeFileSync(path.join(tmpDir, 'boom.js'), "module.exports = async () => { throw new Error('boom: handler failed') }\n")
-  fs.writeFileSync(path.join(tmpDir, 'sync-throw.js'), "module.exports = () => { null.x }\n")
+  fs.writeFileSync(path.join(tmpDir, 'sync-throw.js'), 'module.exports = () => { null.x }\n')
   fs.writeFileSync(path.join(tmpDir, 'syntax.js'), 'module.exports = async () => {\n')
   fs.writeFileSync(path.join(tmpDir, 'badstatus.js'), 'module.exports = async () => ({ status: 99 })\n')
-  fs.writeFileSync(path.join(tmpDir, 'public.js'),
-    "module.exports = async (req) => ({ body: { user: req.user } })\nmodule.exports.verifyJwt = false\n")
+  fs.writeFileSync(
+    path.join(tmpDir, 'public.js'),
+    'module.exports = async (req) => ({ body: { user: req.user } })\nmodule.exports.verifyJwt = false\n',
+  )
   fs.writeFileSync(path.join(tmpDir, 'ver.js'), "module.exports = async () => ({ status: 201, body: 'v1' })\n")
   const prev = be.functions.dir
   be.functions.dir = tmpDir
@@ -216,7 +233,10 @@ test('handlers from another dir: throwing, reloading, verifyJwt=false, bad respo
     assert.equal(r.status, 201)
     assert.equal(r.text, 'v1')
     assert.match(r.headers['content-type'], /^text\/plain/)
-    fs.writeFileSync(path.join(tmpDir, 'ver.js'), "module.exports = async () => ({ status: 202, headers: { 'X-Ver': '2' }, body: 'v2' })\n")
+    fs.writeFileSync(
+      path.join(tmpDir, 'ver.js'),
+      "module.exports = async () => ({ status: 202, headers: { 'X-Ver': '2' }, body: 'v2' })\n",
+    )
     r = await request('GET', '/functions/v1/ver', { headers: bearer(be.anonKey) })
     assert.equal(r.status, 202)
     assert.equal(r.text, 'v2')
@@ -238,11 +258,20 @@ test('handlers from another dir: throwing, reloading, verifyJwt=false, bad respo
 // ---------- backend/cli.js ----------
 
 function alive(pid) {
-  try { process.kill(pid, 0); return true } catch (e) { return e.code === 'EPERM' }
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return e.code === 'EPERM'
+  }
 }
 
 function psLines() {
-  try { return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n') } catch (_) { return [] }
+  try {
+    return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).split('\n')
+  } catch (_) {
+    return []
+  }
 }
 function pgProcessesFor(dataDir) {
   return psLines().filter((l) => l.includes(dataDir) && !l.includes('watchdog.js'))
@@ -251,9 +280,13 @@ const watchdogsFor = (dataDir) => psLines().filter((l) => l.includes(dataDir) &&
 
 // Starts backend/cli.js; resolves { child, info (the JSON line), exited, out: {stdout, stderr} }.
 async function startCli(args = []) {
-  const child = spawn(process.execPath, [path.join(ROOT, 'backend', 'cli.js'), '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [path.join(ROOT, 'backend', 'cli.js'), '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   const out = { stdout: '', stderr: '' }
-  child.stderr.on('data', (c) => { out.stderr += c })
+  child.stderr.on('data', (c) => {
+    out.stderr += c
+  })
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })))
   try {
     const info = await new Promise((resolve, reject) => {
@@ -261,7 +294,11 @@ async function startCli(args = []) {
         out.stdout += c
         const nl = out.stdout.indexOf('\n')
         if (nl !== -1) {
-          try { resolve(JSON.parse(out.stdout.slice(0, nl))) } catch (e) { reject(e) }
+          try {
+            resolve(JSON.parse(out.stdout.slice(0, nl)))
+          } catch (e) {
+            reject(e)
+          }
         }
       })
       exited.then(({ code }) => reject(new Error(`cli exited ${code}: ${out.stderr}`)))
@@ -291,7 +328,11 @@ test('cli: JSON line first, human block on stderr, SIGINT stops everything', { t
     const r = await request('GET', '/auth/v1/health', { base: info.url, headers: { apikey: info.anonKey } })
     assert.equal(r.status, 200)
     assert.equal(r.json.name, 'GoTrue')
-    const f = await request('POST', '/functions/v1/hello', { base: info.url, headers: bearer(info.anonKey), body: { name: 'cli' } })
+    const f = await request('POST', '/functions/v1/hello', {
+      base: info.url,
+      headers: bearer(info.anonKey),
+      body: { name: 'cli' },
+    })
     assert.deepEqual(f.json, { message: 'Hello cli!' })
 
     // the human block (stderr) follows once started
@@ -321,31 +362,47 @@ test('cli: JSON line first, human block on stderr, SIGINT stops everything', { t
   assert.ok(await waitFor(() => watchdogsFor(info.dataDir).length === 0, 3000), 'watchdog gone')
 })
 
-test('cli: SIGKILL leaves nothing behind (the watchdog stops PostgREST and PostgreSQL, removes the temp dir)', { timeout: 60000 }, async () => {
+test('cli: SIGKILL leaves nothing behind (the watchdog stops PostgREST and PostgreSQL, removes the temp dir)', {
+  timeout: 60000,
+}, async () => {
   const { child, info, exited } = await startCli(['--quiet'])
   try {
     assert.ok(alive(info.postgrestPid), 'postgrest runs')
     assert.ok(pgProcessesFor(info.dataDir).length > 0, 'postgres runs')
     assert.equal(watchdogsFor(info.dataDir).length, 1, 'one watchdog')
     // something on disk in storage, too
-    const up = await request('POST', '/storage/v1/bucket', { base: info.url, headers: { apikey: info.serviceRoleKey, ...bearer(info.serviceRoleKey) }, body: { id: 'kill9', name: 'kill9' } })
+    const up = await request('POST', '/storage/v1/bucket', {
+      base: info.url,
+      headers: { apikey: info.serviceRoleKey, ...bearer(info.serviceRoleKey) },
+      body: { id: 'kill9', name: 'kill9' },
+    })
     assert.equal(up.status, 200, up.text)
   } finally {
     child.kill('SIGKILL')
   }
   const { signal } = await exited
   assert.equal(signal, 'SIGKILL')
-  const gone = () => !fs.existsSync(info.tempDir) && pgProcessesFor(info.dataDir).length === 0 &&
-    !alive(info.postgrestPid) && watchdogsFor(info.dataDir).length === 0
-  assert.ok(await waitFor(gone, 20000), `leftovers: dir=${fs.existsSync(info.tempDir)} pg=${pgProcessesFor(info.dataDir)} ` +
-    `postgrest=${alive(info.postgrestPid)} watchdog=${watchdogsFor(info.dataDir)}`)
+  const gone = () =>
+    !fs.existsSync(info.tempDir) &&
+    pgProcessesFor(info.dataDir).length === 0 &&
+    !alive(info.postgrestPid) &&
+    watchdogsFor(info.dataDir).length === 0
+  assert.ok(
+    await waitFor(gone, 20000),
+    `leftovers: dir=${fs.existsSync(info.tempDir)} pg=${pgProcessesFor(info.dataDir)} ` +
+      `postgrest=${alive(info.postgrestPid)} watchdog=${watchdogsFor(info.dataDir)}`,
+  )
   assert.equal(fs.existsSync(info.storageDir), false, 'storage dir removed')
 })
 
 test('cli: bad arguments exit 1 before starting anything', async () => {
-  const child = spawn(process.execPath, [path.join(ROOT, 'backend', 'cli.js'), '--nope', '1'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [path.join(ROOT, 'backend', 'cli.js'), '--nope', '1'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stderr = ''
-  child.stderr.on('data', (c) => { stderr += c })
+  child.stderr.on('data', (c) => {
+    stderr += c
+  })
   const code = await new Promise((resolve) => child.on('exit', resolve))
   assert.equal(code, 1)
   assert.match(stderr, /unknown option --nope/)

@@ -24,7 +24,10 @@ const clients = []
 const request = (method, urlPath, { headers = {}, body } = {}) => testHttp.request(be.url, method, urlPath, { headers, body })
 
 async function signUp(email) {
-  const r = await request('POST', '/auth/v1/signup', { headers: { apikey: be.anonKey }, body: { email, password: 'realtime-pass-1' } })
+  const r = await request('POST', '/auth/v1/signup', {
+    headers: { apikey: be.anonKey },
+    body: { email, password: 'realtime-pass-1' },
+  })
   assert.equal(r.status, 200, r.text)
   return { token: r.json.access_token, id: r.json.user.id }
 }
@@ -124,7 +127,9 @@ function refusedUpgrade(query, headers = {}) {
     ws.on('unexpected-response', (_req, res) => {
       let text = ''
       res.on('data', (c) => (text += c))
-      res.on('end', () => resolve({ status: res.statusCode, text, json: /json/.test(res.headers['content-type']) ? JSON.parse(text) : undefined }))
+      res.on('end', () =>
+        resolve({ status: res.statusCode, text, json: /json/.test(res.headers['content-type']) ? JSON.parse(text) : undefined }),
+      )
     })
     ws.on('open', () => reject(new Error('upgrade accepted')))
     ws.on('error', () => {})
@@ -141,7 +146,9 @@ after(async () => {
   for (const c of clients) {
     try {
       await c.removeAllChannels()
-    } catch (_) { /* already gone */ }
+    } catch (_) {
+      /* already gone */
+    }
   }
   if (be) await be.stop()
 })
@@ -184,21 +191,54 @@ test('a RealtimeClient with a bad apikey cannot subscribe', async () => {
 test('raw protocol (vsn 1.0.0): heartbeat, unmatched topic, join/leave replies and phx_close', async () => {
   const s = await rawSocket()
   s.send({ topic: 'phoenix', event: 'heartbeat', payload: {}, ref: '1' })
-  assert.deepEqual(await s.frames.next((f) => f.ref === '1'), { topic: 'phoenix', event: 'phx_reply', payload: { status: 'ok', response: {} }, ref: '1' })
+  assert.deepEqual(await s.frames.next((f) => f.ref === '1'), {
+    topic: 'phoenix',
+    event: 'phx_reply',
+    payload: { status: 'ok', response: {} },
+    ref: '1',
+  })
   s.send({ topic: 'realtime:x', event: 'broadcast', payload: {}, ref: '2', join_ref: null })
-  assert.deepEqual((await s.frames.next((f) => f.ref === '2')).payload, { status: 'error', response: { reason: 'unmatched topic' } })
+  assert.deepEqual((await s.frames.next((f) => f.ref === '2')).payload, {
+    status: 'error',
+    response: { reason: 'unmatched topic' },
+  })
   s.send({ topic: 'other', event: 'phx_join', payload: {}, ref: '3', join_ref: '3' })
-  assert.deepEqual((await s.frames.next((f) => f.ref === '3')).payload, { status: 'error', response: { reason: 'unmatched topic' } })
-  s.send({ topic: 'realtime:x', event: 'phx_join', payload: { config: { presence: { enabled: false } } }, ref: '4', join_ref: '4' })
+  assert.deepEqual((await s.frames.next((f) => f.ref === '3')).payload, {
+    status: 'error',
+    response: { reason: 'unmatched topic' },
+  })
+  s.send({
+    topic: 'realtime:x',
+    event: 'phx_join',
+    payload: { config: { presence: { enabled: false } } },
+    ref: '4',
+    join_ref: '4',
+  })
   assert.deepEqual((await s.frames.next((f) => f.ref === '4')).payload, { status: 'ok', response: { postgres_changes: [] } })
   assert.equal(be.realtime.stats().topics['realtime:x'], 1)
   // joining the same topic again closes the first join
-  s.send({ topic: 'realtime:x', event: 'phx_join', payload: { config: { presence: { enabled: false } } }, ref: '5', join_ref: '5' })
-  assert.deepEqual(await s.frames.next((f) => f.event === 'phx_close'), { topic: 'realtime:x', event: 'phx_close', payload: {}, ref: '4' })
+  s.send({
+    topic: 'realtime:x',
+    event: 'phx_join',
+    payload: { config: { presence: { enabled: false } } },
+    ref: '5',
+    join_ref: '5',
+  })
+  assert.deepEqual(await s.frames.next((f) => f.event === 'phx_close'), {
+    topic: 'realtime:x',
+    event: 'phx_close',
+    payload: {},
+    ref: '4',
+  })
   await s.frames.next((f) => f.ref === '5')
   s.send({ topic: 'realtime:x', event: 'phx_leave', payload: {}, ref: '6', join_ref: '5' })
   assert.deepEqual((await s.frames.next((f) => f.ref === '6')).payload, { status: 'ok', response: {} })
-  assert.deepEqual(await s.frames.next((f) => f.event === 'phx_close' && f.ref === '5'), { topic: 'realtime:x', event: 'phx_close', payload: {}, ref: '5' })
+  assert.deepEqual(await s.frames.next((f) => f.event === 'phx_close' && f.ref === '5'), {
+    topic: 'realtime:x',
+    event: 'phx_close',
+    payload: {},
+    ref: '5',
+  })
   assert.equal(be.realtime.stats().topics['realtime:x'], undefined)
   s.ws.close()
 })
@@ -208,9 +248,21 @@ test('raw protocol (vsn 2.0.0): array frames with join_ref', async () => {
   s.send([null, '1', 'phoenix', 'heartbeat', {}])
   assert.deepEqual(await s.frames.next((f) => f[1] === '1'), [null, '1', 'phoenix', 'phx_reply', { status: 'ok', response: {} }])
   s.send(['7', '7', 'realtime:v2', 'phx_join', { config: { broadcast: { self: true }, presence: { enabled: false } } }])
-  assert.deepEqual(await s.frames.next((f) => f[1] === '7'), ['7', '7', 'realtime:v2', 'phx_reply', { status: 'ok', response: { postgres_changes: [] } }])
+  assert.deepEqual(await s.frames.next((f) => f[1] === '7'), [
+    '7',
+    '7',
+    'realtime:v2',
+    'phx_reply',
+    { status: 'ok', response: { postgres_changes: [] } },
+  ])
   s.send(['7', '8', 'realtime:v2', 'broadcast', { type: 'broadcast', event: 'e', payload: { n: 1 } }])
-  assert.deepEqual(await s.frames.next((f) => f[3] === 'broadcast'), ['7', null, 'realtime:v2', 'broadcast', { type: 'broadcast', event: 'e', payload: { n: 1 } }])
+  assert.deepEqual(await s.frames.next((f) => f[3] === 'broadcast'), [
+    '7',
+    null,
+    'realtime:v2',
+    'broadcast',
+    { type: 'broadcast', event: 'e', payload: { n: 1 } },
+  ])
   s.ws.close()
 })
 
@@ -231,7 +283,12 @@ test('postgres_changes under RLS: A sees its own todo, B and anon do not', async
   const wa = await watch(ca, 'todos-a', { table: 'todos' })
   const wb = await watch(cb, 'todos-b', { table: 'todos' })
   const wn = await watch(cn, 'todos-anon', { table: 'todos' })
-  assert.deepEqual(await wa.sys.next(), { message: 'Subscribed to PostgreSQL', status: 'ok', extension: 'postgres_changes', channel: 'todos-a' })
+  assert.deepEqual(await wa.sys.next(), {
+    message: 'Subscribed to PostgreSQL',
+    status: 'ok',
+    extension: 'postgres_changes',
+    channel: 'todos-a',
+  })
   // the join reply carried the binding with its server id
   assert.equal(typeof wa.bindings.postgres_changes[0].id, 'number')
 
@@ -248,8 +305,14 @@ test('postgres_changes under RLS: A sees its own todo, B and anon do not', async
   const [rowB] = await rest(B, 'POST', '/todos', { task: 'B private task' })
   assert.equal((await wb.log.next()).new.id, rowB.id)
   await settle(ca, cb, cn)
-  assert.deepEqual(wa.log.events.map((e) => e.new.id), [row.id])
-  assert.deepEqual(wb.log.events.map((e) => e.new.id), [rowB.id])
+  assert.deepEqual(
+    wa.log.events.map((e) => e.new.id),
+    [row.id],
+  )
+  assert.deepEqual(
+    wb.log.events.map((e) => e.new.id),
+    [rowB.id],
+  )
   assert.deepEqual(wn.log.events, [])
   // processed changes do not pile up
   assert.equal((await be.db.query('select count(*)::int as n from realtime.changes')).rows[0].n, 0)
@@ -330,8 +393,14 @@ test('postgres_changes: event kinds, rolled-back transactions, rows far over the
     client0.release()
   }
   await settle(ca)
-  assert.deepEqual(wi.log.events.map((e) => e.new.id), [row.id])
-  assert.deepEqual(wu.log.events.map((e) => e.new.id), [row.id])
+  assert.deepEqual(
+    wi.log.events.map((e) => e.new.id),
+    [row.id],
+  )
+  assert.deepEqual(
+    wu.log.events.map((e) => e.new.id),
+    [row.id],
+  )
 })
 
 test('postgres_changes filters: eq, neq, lt, lte, gt, gte, in (and not., like, is)', async () => {
@@ -353,9 +422,15 @@ test('postgres_changes filters: eq, neq, lt, lte, gt, gte, in (and not., like, i
     user: `user_id=eq.${A.id}`,
   }
   const ws = {}
-  for (const [k, filter] of Object.entries(filters)) ws[k] = await watch(cs, `filter-${k}`, { table: 'todos', event: 'INSERT', filter })
+  for (const [k, filter] of Object.entries(filters))
+    ws[k] = await watch(cs, `filter-${k}`, { table: 'todos', event: 'INSERT', filter })
   // `select`: only these columns
-  const narrow = await watch(cs, 'select-columns', { table: 'todos', event: 'INSERT', filter: 'task=eq.f1', select: ['id', 'task'] })
+  const narrow = await watch(cs, 'select-columns', {
+    table: 'todos',
+    event: 'INSERT',
+    filter: 'task=eq.f1',
+    select: ['id', 'task'],
+  })
   const rows = [
     await rest(A, 'POST', '/todos', { task: 'f1' }),
     await rest(A, 'POST', '/todos', { task: 'f2', is_complete: true }),
@@ -363,7 +438,10 @@ test('postgres_changes filters: eq, neq, lt, lte, gt, gte, in (and not., like, i
   ].map((r) => r[0])
   await settle(cs)
   const got = (k) => ws[k].log.events.map((e) => e.new.task)
-  assert.deepEqual(rows.map((r) => r.id), [n + 1, n + 2, n + 3])
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    [n + 1, n + 2, n + 3],
+  )
   assert.deepEqual(got('eq'), ['f2'])
   assert.deepEqual(got('neq'), ['f1', 'f,3'])
   assert.deepEqual(got('lt'), ['f1'])
@@ -376,17 +454,28 @@ test('postgres_changes filters: eq, neq, lt, lte, gt, gte, in (and not., like, i
   assert.deepEqual(got('is'), ['f2'])
   assert.deepEqual(got('and'), ['f,3'])
   assert.deepEqual(got('user'), ['f1', 'f2', 'f,3'])
-  assert.deepEqual(narrow.log.events.map((e) => e.new), [{ id: n + 1, task: 'f1' }])
+  assert.deepEqual(
+    narrow.log.events.map((e) => e.new),
+    [{ id: n + 1, task: 'f1' }],
+  )
 })
 
 test('postgres_changes subscription errors: bad filter, unknown column, table not enabled, wait', async () => {
   const c = client({ token: A.token })
   let w = await watch(c, 'bad-filter', { table: 'todos', filter: 'wrong' })
-  assert.deepEqual(await w.sys.next(), { message: 'Error parsing `filter` params: ["wrong"]', status: 'error', extension: 'postgres_changes', channel: 'bad-filter' })
+  assert.deepEqual(await w.sys.next(), {
+    message: 'Error parsing `filter` params: ["wrong"]',
+    status: 'error',
+    extension: 'postgres_changes',
+    channel: 'bad-filter',
+  })
   w = await watch(c, 'bad-column', { table: 'todos', filter: 'nope=eq.1' })
   const m = await w.sys.next()
   assert.equal(m.status, 'error')
-  assert.match(m.message, /^Unable to subscribe to changes with given parameters\. An exception happened .*invalid column for filter nope$/)
+  assert.match(
+    m.message,
+    /^Unable to subscribe to changes with given parameters\. An exception happened .*invalid column for filter nope$/,
+  )
   w = await watch(c, 'bad-value', { table: 'todos', filter: 'id=eq.abc' })
   assert.match((await w.sys.next()).message, /invalid input syntax for type bigint/)
   w = await watch(c, 'not-enabled', { schema: 'app', table: 'notices' })
@@ -397,7 +486,10 @@ test('postgres_changes subscription errors: bad filter, unknown column, table no
   // with postgres_changes_options.wait the join itself fails
   const ch = c.channel('waited', { config: { postgres_changes_options: { wait: true } } })
   ch.on('postgres_changes', { event: '*', schema: 'app', table: 'notices' }, () => {})
-  await assert.rejects(subscribe(ch), (e) => e.status === 'CHANNEL_ERROR' && /^RealtimeDisabledForConfiguration: Unable to subscribe/.test(e.err.message))
+  await assert.rejects(
+    subscribe(ch),
+    (e) => e.status === 'CHANNEL_ERROR' && /^RealtimeDisabledForConfiguration: Unable to subscribe/.test(e.err.message),
+  )
   await c.removeChannel(ch)
   // a table enabled at run time
   await be.realtime.subscribeTable('app.notices')
@@ -426,7 +518,12 @@ test('access_token pushes switch the identity; bad and expired tokens close the 
 
   // an invalid token: system error, then the channel is closed
   await c.setAuth('not-a-jwt')
-  assert.deepEqual(await w.sys.next((p) => p.status === 'error'), { message: 'The token provided is not a valid JWT', status: 'error', extension: 'system', channel: 'switch' })
+  assert.deepEqual(await w.sys.next((p) => p.status === 'error'), {
+    message: 'The token provided is not a valid JWT',
+    status: 'error',
+    extension: 'system',
+    channel: 'switch',
+  })
   await w.statuses.next((s) => s.status === 'CLOSED')
 
   // a token that expires (virtual clock) is noticed on the next heartbeat
@@ -439,13 +536,20 @@ test('access_token pushes switch the identity; bad and expired tokens close the 
   assert.match((await w2.sys.next((p) => p.extension === 'system')).message, /^Token has expired \d+ seconds ago$/)
   await w2.statuses.next((s) => s.status === 'CLOSED')
   // and refused at join
-  await assert.rejects(subscribe(client({ token: short }).channel('late')), (e) => e.status === 'CHANNEL_ERROR' && /^InvalidJWTToken: Token has expired/.test(e.err.message))
+  await assert.rejects(
+    subscribe(client({ token: short }).channel('late')),
+    (e) => e.status === 'CHANNEL_ERROR' && /^InvalidJWTToken: Token has expired/.test(e.err.message),
+  )
 })
 
 test('private channels need service_role', async () => {
   const c = client({ token: A.token })
-  await assert.rejects(subscribe(c.channel('secret', { config: { private: true } })), (e) =>
-    e.status === 'CHANNEL_ERROR' && e.err.message === 'Unauthorized: You do not have permissions to read from this Channel topic: secret')
+  await assert.rejects(
+    subscribe(c.channel('secret', { config: { private: true } })),
+    (e) =>
+      e.status === 'CHANNEL_ERROR' &&
+      e.err.message === 'Unauthorized: You do not have permissions to read from this Channel topic: secret',
+  )
   await subscribe(client({ token: be.serviceRoleKey }).channel('secret', { config: { private: true } }))
 })
 
@@ -457,7 +561,9 @@ test('broadcast between two clients: self false/true, ack, vsn 1.0.0 <-> 2.0.0',
   const r1 = recorder()
   const r2 = recorder()
   const r3 = recorder()
-  const ch1 = c1.channel('room', { config: { broadcast: { self: false, ack: true } } }).on('broadcast', { event: '*' }, (p) => r1.add(p))
+  const ch1 = c1
+    .channel('room', { config: { broadcast: { self: false, ack: true } } })
+    .on('broadcast', { event: '*' }, (p) => r1.add(p))
   const ch2 = c2.channel('room', { config: { broadcast: { self: true } } }).on('broadcast', { event: 'chat' }, (p) => r2.add(p))
   const ch3 = c3.channel('room').on('broadcast', { event: 'chat' }, (p) => r3.add(p))
   await Promise.all([subscribe(ch1), subscribe(ch2), subscribe(ch3)])
@@ -469,7 +575,11 @@ test('broadcast between two clients: self false/true, ack, vsn 1.0.0 <-> 2.0.0',
   // vsn 2.0.0 sends a binary frame; the 1.0.0 client gets JSON, the sender (self: true) its own message back
   await ch2.send({ type: 'broadcast', event: 'chat', payload: { text: '你好 from 2' } })
   assert.deepEqual(await r1.next(), { type: 'broadcast', event: 'chat', payload: { text: '你好 from 2' } })
-  assert.deepEqual(await r2.next((p) => p.payload.text === '你好 from 2'), { type: 'broadcast', event: 'chat', payload: { text: '你好 from 2' } })
+  assert.deepEqual(await r2.next((p) => p.payload.text === '你好 from 2'), {
+    type: 'broadcast',
+    event: 'chat',
+    payload: { text: '你好 from 2' },
+  })
 
   await settle(c1, c2, c3)
   assert.equal(r1.events.length, 1) // self: false
@@ -492,7 +602,11 @@ test('broadcast over the REST API and from the backend', async () => {
   assert.deepEqual(await ch.httpSend('http-send', { b: 2 }), { success: true })
   assert.deepEqual(await r.next((p) => p.event === 'http-send'), { type: 'broadcast', event: 'http-send', payload: { b: 2 } })
   be.realtime.broadcast('rest-room', 'from-backend', { c: 3 })
-  assert.deepEqual(await r.next((p) => p.event === 'from-backend'), { type: 'broadcast', event: 'from-backend', payload: { c: 3 } })
+  assert.deepEqual(await r.next((p) => p.event === 'from-backend'), {
+    type: 'broadcast',
+    event: 'from-backend',
+    payload: { c: 3 },
+  })
 })
 
 // ---------- presence ----------
@@ -553,7 +667,9 @@ test('supabase-wechat-stable-v2 (realtime-js 2.9.3 on wx.connectSocket) subscrib
     connectSocket({ url, header }) {
       const ws = new WebSocket(url, { headers: header })
       return {
-        get readyState() { return ws.readyState },
+        get readyState() {
+          return ws.readyState
+        },
         binaryType: 'arraybuffer',
         onOpen: (cb) => ws.on('open', () => cb({})),
         onClose: (cb) => ws.on('close', (code, reason) => cb({ code, reason: String(reason) })),
@@ -576,7 +692,9 @@ test('supabase-wechat-stable-v2 (realtime-js 2.9.3 on wx.connectSocket) subscrib
     ch.on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'todos' }, (p) => log.add(p))
     ch.on('broadcast', { event: 'ping' }, (p) => log.add(p))
     ch.on('presence', { event: 'sync' }, () => log.add({ sync: ch.presenceState() }))
-    await new Promise((resolve, reject) => ch.subscribe((s, e) => (s === 'SUBSCRIBED' ? resolve() : reject(new Error(`${s} ${e}`)))))
+    await new Promise((resolve, reject) =>
+      ch.subscribe((s, e) => (s === 'SUBSCRIBED' ? resolve() : reject(new Error(`${s} ${e}`)))),
+    )
     const join = be.realtime.frames.findLast((f) => f.event === 'phx_join' && f.topic === 'realtime:anchor')
     assert.deepEqual(join.payload.config.presence, { key: '' })
     assert.equal(join.payload.access_token, A.token)

@@ -17,7 +17,12 @@ let B
 // ---------- helpers ----------
 // urlPath goes on the request line exactly as given (no URL normalisation).
 function request(method, urlPath, { headers = {}, body, chunked = false } = {}) {
-  const data = body === undefined ? undefined : Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))
+  const data =
+    body === undefined
+      ? undefined
+      : Buffer.isBuffer(body)
+        ? body
+        : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))
   const h = { ...(data !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }
   if (data !== undefined && !chunked) h['content-length'] = data.length
   let pieces = data
@@ -134,19 +139,28 @@ test('insert / select / PATCH / delete own rows; return=representation; count=ex
   assert.equal(r.status, 201, r.text)
   assert.equal(r.text, '')
   // postgrest-js sends `Prefer: ''` and ?columns= for arrays
-  r = await request('POST', '/rest/v1/todos?columns=%22task%22', { headers: as(A, { prefer: '' }), body: [{ task: 'a4', bogus: 1 }] })
+  r = await request('POST', '/rest/v1/todos?columns=%22task%22', {
+    headers: as(A, { prefer: '' }),
+    body: [{ task: 'a4', bogus: 1 }],
+  })
   assert.equal(r.status, 201, r.text)
 
   r = await request('GET', '/rest/v1/todos?select=id,task&order=id.asc', { headers: as(A, { prefer: 'count=exact' }) })
   assert.equal(r.status, 200, r.text)
-  assert.deepEqual(r.json.map((t) => t.task), ['a1', 'a2', 'a3', 'a4'])
+  assert.deepEqual(
+    r.json.map((t) => t.task),
+    ['a1', 'a2', 'a3', 'a4'],
+  )
   assert.equal(r.headers['content-range'], '0-3/4')
   assert.equal(r.headers['preference-applied'], 'count=exact')
 
   // Range header + count -> 206
   r = await request('GET', '/rest/v1/todos?select=task&order=id.asc', { headers: as(A, { prefer: 'count=exact', range: '1-2' }) })
   assert.equal(r.status, 206, r.text)
-  assert.deepEqual(r.json.map((t) => t.task), ['a2', 'a3'])
+  assert.deepEqual(
+    r.json.map((t) => t.task),
+    ['a2', 'a3'],
+  )
   assert.equal(r.headers['content-range'], '1-2/4')
 
   // HEAD with count
@@ -156,11 +170,17 @@ test('insert / select / PATCH / delete own rows; return=representation; count=ex
   assert.equal(r.headers['content-range'], '0-3/4')
 
   // PATCH
-  r = await request('PATCH', `/rest/v1/todos?id=eq.${row.id}`, { headers: as(A, REP), body: { is_complete: true, task: 'a1 done' } })
+  r = await request('PATCH', `/rest/v1/todos?id=eq.${row.id}`, {
+    headers: as(A, REP),
+    body: { is_complete: true, task: 'a1 done' },
+  })
   assert.equal(r.status, 200, r.text)
   assert.equal(r.json[0].is_complete, true)
   assert.equal(r.json[0].task, 'a1 done')
-  r = await request('PATCH', `/rest/v1/todos?id=eq.${row.id}`, { headers: as(A, { prefer: 'count=exact' }), body: { is_complete: false } })
+  r = await request('PATCH', `/rest/v1/todos?id=eq.${row.id}`, {
+    headers: as(A, { prefer: 'count=exact' }),
+    body: { is_complete: false },
+  })
   assert.equal(r.status, 204, r.text)
   assert.equal(r.headers['content-range'], '0-0/1')
 
@@ -175,14 +195,17 @@ test('insert / select / PATCH / delete own rows; return=representation; count=ex
   r = await request('DELETE', '/rest/v1/todos?task=eq.a3', { headers: as(A) })
   assert.equal(r.status, 204, r.text)
   r = await request('GET', '/rest/v1/todos?select=task&order=id', { headers: as(A) })
-  assert.deepEqual(r.json.map((t) => t.task), ['a1 done', 'a2'])
+  assert.deepEqual(
+    r.json.map((t) => t.task),
+    ['a1 done', 'a2'],
+  )
 
   // the small request body was logged
   const logged = be.requests.filter((e) => e.method === 'PATCH' && e.path === '/rest/v1/todos')
   assert.ok(logged.some((e) => e.body === JSON.stringify({ is_complete: true, task: 'a1 done' })))
 })
 
-test('RLS isolation: B cannot see / update / delete A\'s rows; forged user_id -> 403 42501; anon cannot write', async () => {
+test("RLS isolation: B cannot see / update / delete A's rows; forged user_id -> 403 42501; anon cannot write", async () => {
   let r = await request('POST', '/rest/v1/todos', { headers: as(A, REP), body: { task: 'secret of A' } })
   assert.equal(r.status, 201, r.text)
   const aRow = r.json[0]
@@ -225,8 +248,11 @@ test('RLS isolation: B cannot see / update / delete A\'s rows; forged user_id ->
   r = await request('POST', '/rest/v1/profiles', { headers: as(A, REP), body: { id: A.id, username: 'alice' } })
   assert.equal(r.status, 201, r.text)
   r = await request('POST', '/rest/v1/profiles', { headers: as(B), body: { id: A.id, username: 'mallory' } })
-    assertPgrstError(r, 403, '42501') // RLS WITH CHECK comes before the primary-key clash
-  r = await request('POST', '/rest/v1/profiles', { headers: as(B), body: { id: '00000000-0000-0000-0000-000000000000', username: 'x' } })
+  assertPgrstError(r, 403, '42501') // RLS WITH CHECK comes before the primary-key clash
+  r = await request('POST', '/rest/v1/profiles', {
+    headers: as(B),
+    body: { id: '00000000-0000-0000-0000-000000000000', username: 'x' },
+  })
   assertPgrstError(r, 403, '42501')
   r = await request('PATCH', `/rest/v1/profiles?id=eq.${A.id}`, { headers: as(B, REP), body: { username: 'mallory' } })
   assert.deepEqual(r.json, [])
@@ -249,7 +275,11 @@ test('filters with percent-encoded reserved characters and CJK round-trip exactl
   r = await request('GET', '/rest/v1/todos?select=task&task=eq.a%2Bb', { headers: as(A) })
   assert.deepEqual(r.json, [{ task: 'a+b' }])
   // in.() with a quoted value containing a comma, and like with *
-  r = await request('GET', `/rest/v1/todos?select=task&task=in.(${encodeURIComponent('"k=v,w"')},${encodeURIComponent('x&y')})&order=task`, { headers: as(A) })
+  r = await request(
+    'GET',
+    `/rest/v1/todos?select=task&task=in.(${encodeURIComponent('"k=v,w"')},${encodeURIComponent('x&y')})&order=task`,
+    { headers: as(A) },
+  )
   assert.deepEqual(r.json.map((t) => t.task).sort(), ['k=v,w', 'x&y'])
   r = await request('GET', `/rest/v1/todos?select=task&task=like.${encodeURIComponent('中文*')}`, { headers: as(A) })
   assert.deepEqual(r.json, [{ task: '中文 任务' }])
@@ -263,14 +293,20 @@ test('filters with percent-encoded reserved characters and CJK round-trip exactl
 
 test('single(): vnd.pgrst.object+json -> object; 0 rows -> 406 PGRST116', async () => {
   await request('POST', '/rest/v1/todos', { headers: as(B), body: { task: 'only-one' } })
-  let r = await request('GET', '/rest/v1/todos?select=task&task=eq.only-one', { headers: as(B, { accept: 'application/vnd.pgrst.object+json' }) })
+  let r = await request('GET', '/rest/v1/todos?select=task&task=eq.only-one', {
+    headers: as(B, { accept: 'application/vnd.pgrst.object+json' }),
+  })
   assert.equal(r.status, 200, r.text)
   assert.deepEqual(r.json, { task: 'only-one' })
   assert.match(r.headers['content-type'], /^application\/vnd\.pgrst\.object\+json/)
-  r = await request('GET', '/rest/v1/todos?select=task&task=eq.nothing', { headers: as(B, { accept: 'application/vnd.pgrst.object+json' }) })
+  r = await request('GET', '/rest/v1/todos?select=task&task=eq.nothing', {
+    headers: as(B, { accept: 'application/vnd.pgrst.object+json' }),
+  })
   assertPgrstError(r, 406, 'PGRST116')
   // A cannot see B's row, so single() fails for A as well
-  r = await request('GET', '/rest/v1/todos?select=task&task=eq.only-one', { headers: as(A, { accept: 'application/vnd.pgrst.object+json' }) })
+  r = await request('GET', '/rest/v1/todos?select=task&task=eq.only-one', {
+    headers: as(A, { accept: 'application/vnd.pgrst.object+json' }),
+  })
   assertPgrstError(r, 406, 'PGRST116')
 })
 
@@ -324,7 +360,11 @@ test('large (> 1 MiB) and chunked request bodies are streamed to PostgREST', asy
   let r = await request('POST', '/rest/v1/todos', { headers: as(B, { prefer: 'count=exact' }), body })
   assert.equal(r.status, 201, r.text)
   assert.equal(r.headers['content-range'], '*/3000')
-  r = await request('POST', '/rest/v1/todos?select=task', { headers: as(B, REP), body: [{ task: 'chunked-1' }, { task: 'chunked-2' }], chunked: true })
+  r = await request('POST', '/rest/v1/todos?select=task', {
+    headers: as(B, REP),
+    body: [{ task: 'chunked-1' }, { task: 'chunked-2' }],
+    chunked: true,
+  })
   assert.equal(r.status, 201, r.text)
   assert.deepEqual(r.json, [{ task: 'chunked-1' }, { task: 'chunked-2' }])
   r = await request('DELETE', '/rest/v1/todos?task=like.bulk-*', { headers: as(B, { prefer: 'count=exact' }) })

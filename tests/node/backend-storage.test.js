@@ -86,7 +86,9 @@ function oldSdkMultipart(fileName, bytes, mime) {
   const boundary = `--${key}`
   const body = Buffer.concat([
     Buffer.from(`${boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nvalue\r\n`),
-    Buffer.from(`${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: ${mime}\r\n\r\n`),
+    Buffer.from(
+      `${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${fileName}"\r\nContent-Type: ${mime}\r\n\r\n`,
+    ),
     bytes,
     Buffer.from(`\r\n${boundary}--`),
   ])
@@ -114,7 +116,16 @@ function assertStorageError(r, statusCode, error, message) {
 }
 
 async function createBucket(token, id, opts = {}) {
-  const r = await request('POST', S('/bucket'), { token, body: { id, name: id, public: !!opts.public, file_size_limit: opts.file_size_limit, allowed_mime_types: opts.allowed_mime_types } })
+  const r = await request('POST', S('/bucket'), {
+    token,
+    body: {
+      id,
+      name: id,
+      public: !!opts.public,
+      file_size_limit: opts.file_size_limit,
+      allowed_mime_types: opts.allowed_mime_types,
+    },
+  })
   assert.equal(r.status, 200, r.body.toString())
   assert.deepEqual(r.json, { name: id })
 }
@@ -139,7 +150,9 @@ test('apikey gate, JWT errors', async () => {
   assertStorageError(r, '403', 'Unauthorized', 'jwt must be provided')
   r = await request('GET', S('/bucket'), { token: 'a.b.c' })
   assertStorageError(r, '403', 'Unauthorized', 'jwt malformed')
-  r = await request('GET', S('/bucket'), { token: be.signJwt({ role: 'authenticated', sub: A.id, exp: Math.floor(be.now() / 1000) - 5 }) })
+  r = await request('GET', S('/bucket'), {
+    token: be.signJwt({ role: 'authenticated', sub: A.id, exp: Math.floor(be.now() / 1000) - 5 }),
+  })
   assertStorageError(r, '403', 'Unauthorized', 'jwt expired')
   r = await request('GET', S('/nowhere'), { token: A.token })
   assert.equal(r.status, 404)
@@ -158,7 +171,16 @@ test('bucket CRUD and rules', async () => {
 
   r = await request('GET', S('/bucket/a-pub'), { token: be.anonKey })
   assert.equal(r.status, 200)
-  assert.deepEqual(Object.keys(r.json).sort(), ['allowed_mime_types', 'created_at', 'file_size_limit', 'id', 'name', 'owner', 'public', 'updated_at'])
+  assert.deepEqual(Object.keys(r.json).sort(), [
+    'allowed_mime_types',
+    'created_at',
+    'file_size_limit',
+    'id',
+    'name',
+    'owner',
+    'public',
+    'updated_at',
+  ])
   assert.equal(r.json.id, 'a-pub')
   assert.equal(r.json.owner, A.id)
   assert.equal(r.json.public, true)
@@ -176,13 +198,19 @@ test('bucket CRUD and rules', async () => {
   assertStorageError(r, '403', 'Unauthorized')
   r = await request('PUT', S('/bucket/svc-priv'), { token: A.token, body: { public: true } })
   assertStorageError(r, '403', 'Unauthorized')
-  r = await request('PUT', S('/bucket/a-pub'), { token: A.token, body: { id: 'a-pub', name: 'a-pub', public: true, file_size_limit: '2MB', allowed_mime_types: ['image/*', 'text/plain'] } })
+  r = await request('PUT', S('/bucket/a-pub'), {
+    token: A.token,
+    body: { id: 'a-pub', name: 'a-pub', public: true, file_size_limit: '2MB', allowed_mime_types: ['image/*', 'text/plain'] },
+  })
   assert.equal(r.status, 200)
   assert.deepEqual(r.json, { message: 'Successfully updated' })
   r = await request('GET', S('/bucket/a-pub'), { token: A.token })
   assert.equal(r.json.file_size_limit, 2000000)
   assert.deepEqual(r.json.allowed_mime_types, ['image/*', 'text/plain'])
-  r = await request('PUT', S('/bucket/a-pub'), { token: be.serviceRoleKey, body: { public: true, file_size_limit: null, allowed_mime_types: null } })
+  r = await request('PUT', S('/bucket/a-pub'), {
+    token: be.serviceRoleKey,
+    body: { public: true, file_size_limit: null, allowed_mime_types: null },
+  })
   assert.equal(r.status, 200)
   r = await request('GET', S('/bucket/a-pub'), { token: A.token })
   assert.equal(r.json.file_size_limit, null)
@@ -217,9 +245,10 @@ test('byte-exact binary round trips: old-SDK multipart and raw, public and priva
   ]
   for (const c of cases) {
     const bytes = randomBytes(c.size)
-    const r = c.mode === 'multipart'
-      ? await oldSdkUpload(c.bucket, c.name, bytes, { token: A.token, mime: c.mime })
-      : await rawUpload(c.bucket, c.name, bytes, { token: A.token, mime: c.mime, cache: 'max-age=60' })
+    const r =
+      c.mode === 'multipart'
+        ? await oldSdkUpload(c.bucket, c.name, bytes, { token: A.token, mime: c.mime })
+        : await rawUpload(c.bucket, c.name, bytes, { token: A.token, mime: c.mime, cache: 'max-age=60' })
     assert.equal(r.status, 200, r.body.toString())
     assert.equal(r.json.Key, `${c.bucket}/${c.name}`)
     assert.match(r.json.Id, /^[0-9a-f-]{36}$/)
@@ -268,7 +297,9 @@ test('byte-exact binary round trips: old-SDK multipart and raw, public and priva
   // ?download and ranges
   let d = await request('GET', S('/object/public/rt-pub/raw/data.bin?download'), { apikey: false })
   assert.equal(d.headers['content-disposition'], "attachment; filename=data.bin; filename*=UTF-8''data.bin;")
-  d = await request('GET', S(`/object/public/rt-pub/raw/data.bin?download=${encodeURIComponent('报告 1.bin')}`), { apikey: false })
+  d = await request('GET', S(`/object/public/rt-pub/raw/data.bin?download=${encodeURIComponent('报告 1.bin')}`), {
+    apikey: false,
+  })
   const e = encodeURIComponent('报告 1.bin')
   assert.equal(d.headers['content-disposition'], `attachment; filename=${e}; filename*=UTF-8''${e};`)
   d = await request('GET', S('/object/public/rt-pub/raw/data.bin'), { apikey: false, headers: { range: 'bytes=10-19' } })
@@ -304,7 +335,10 @@ test('upsert and owner rules', async () => {
   assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
   r = await request('DELETE', S('/object/own/f/a.txt'), { token: B.token })
   assertStorageError(r, '403', 'Unauthorized')
-  r = await request('POST', S('/object/move'), { token: B.token, body: { bucketId: 'own', sourceKey: 'f/a.txt', destinationKey: 'f/b.txt' } })
+  r = await request('POST', S('/object/move'), {
+    token: B.token,
+    body: { bucketId: 'own', sourceKey: 'f/a.txt', destinationKey: 'f/b.txt' },
+  })
   assertStorageError(r, '403', 'Unauthorized')
   r = await request('GET', S('/object/own/f/a.txt'), { token: B.token })
   assert.ok(r.body.equals(v1), 'still version 1')
@@ -384,8 +418,18 @@ test('list: folders, prefix, limit/offset, sortBy, search', async () => {
   const list = (body, token = B.token) => request('POST', S('/object/list/lst'), { token, body })
   let r = await list({ prefix: '', limit: 100, offset: 0, sortBy: { column: 'name', order: 'asc' } })
   assert.equal(r.status, 200)
-  assert.deepEqual(r.json.map((x) => x.name), ['folder', 'root.txt'])
-  assert.deepEqual(r.json[0], { name: 'folder', id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null })
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['folder', 'root.txt'],
+  )
+  assert.deepEqual(r.json[0], {
+    name: 'folder',
+    id: null,
+    updated_at: null,
+    created_at: null,
+    last_accessed_at: null,
+    metadata: null,
+  })
   const f = r.json[1]
   assert.deepEqual(Object.keys(f).sort(), ['created_at', 'id', 'last_accessed_at', 'metadata', 'name', 'updated_at'])
   assert.match(f.id, /^[0-9a-f-]{36}$/)
@@ -393,21 +437,45 @@ test('list: folders, prefix, limit/offset, sortBy, search', async () => {
   assert.equal(f.metadata.mimetype, 'text/plain')
 
   r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'name', order: 'asc' } })
-  assert.deepEqual(r.json.map((x) => x.name), ['sub', 'sub2', 'Apple.txt', 'a.txt', 'b.txt'])
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['sub', 'sub2', 'Apple.txt', 'a.txt', 'b.txt'],
+  )
   r = await list({ prefix: 'folder/', limit: 100, offset: 0, sortBy: { column: 'name', order: 'desc' } })
-  assert.deepEqual(r.json.map((x) => x.name), ['sub2', 'sub', 'b.txt', 'a.txt', 'Apple.txt'])
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['sub2', 'sub', 'b.txt', 'a.txt', 'Apple.txt'],
+  )
   r = await list({ prefix: 'folder', limit: 2, offset: 1, sortBy: { column: 'name', order: 'asc' } })
-  assert.deepEqual(r.json.map((x) => x.name), ['sub2', 'Apple.txt'])
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['sub2', 'Apple.txt'],
+  )
   r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'created_at', order: 'desc' } })
-  assert.deepEqual(r.json.map((x) => x.name), ['sub2', 'sub', 'Apple.txt', 'a.txt', 'b.txt'])
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['sub2', 'sub', 'Apple.txt', 'a.txt', 'b.txt'],
+  )
   r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'created_at', order: 'asc' } })
-  assert.deepEqual(r.json.map((x) => x.name), ['sub', 'sub2', 'b.txt', 'a.txt', 'Apple.txt'])
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['sub', 'sub2', 'b.txt', 'a.txt', 'Apple.txt'],
+  )
   r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'name', order: 'asc' }, search: 'a' })
-  assert.deepEqual(r.json.map((x) => x.name), ['Apple.txt', 'a.txt'])
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['Apple.txt', 'a.txt'],
+  )
   r = await list({ prefix: 'folder', search: 'su' })
-  assert.deepEqual(r.json.map((x) => x.name), ['sub', 'sub2'])
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['sub', 'sub2'],
+  )
   r = await list({ prefix: 'folder/sub' })
-  assert.deepEqual(r.json.map((x) => x.name), ['c.txt'])
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['c.txt'],
+  )
   r = await list({ prefix: 'nothing' })
   assert.deepEqual(r.json, [])
   r = await list({ prefix: '', sortBy: { column: 'size', order: 'asc' } })
@@ -423,7 +491,10 @@ test('list: folders, prefix, limit/offset, sortBy, search', async () => {
   r = await request('POST', S('/object/list/lst-priv'), { token: be.anonKey, body: { prefix: '' } })
   assert.deepEqual(r.json, [])
   r = await request('POST', S('/object/list/lst-priv'), { token: B.token, body: { prefix: '' } })
-  assert.deepEqual(r.json.map((x) => x.name), ['secret.txt'])
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['secret.txt'],
+  )
 })
 
 test('move and copy', async () => {
@@ -432,31 +503,53 @@ test('move and copy', async () => {
   const bytes = randomBytes(4096)
   await rawUpload('mv', 'src/one.bin', bytes, { token: A.token })
   await rawUpload('mv', 'src/other.bin', Buffer.from('other'), { token: A.token })
-  let r = await request('POST', S('/object/move'), { token: A.token, body: { bucketId: 'mv', sourceKey: 'src/one.bin', destinationKey: 'dst/one.bin' } })
+  let r = await request('POST', S('/object/move'), {
+    token: A.token,
+    body: { bucketId: 'mv', sourceKey: 'src/one.bin', destinationKey: 'dst/one.bin' },
+  })
   assert.equal(r.status, 200)
   assert.deepEqual(r.json, { message: 'Successfully moved' })
   r = await request('GET', S('/object/mv/src/one.bin'), { token: A.token })
   assertStorageError(r, '404', 'not_found', 'Object not found')
   r = await request('GET', S('/object/mv/dst/one.bin'), { token: A.token })
   assert.ok(r.body.equals(bytes))
-  r = await request('POST', S('/object/move'), { token: A.token, body: { bucketId: 'mv', sourceKey: 'src/other.bin', destinationKey: 'dst/one.bin' } })
+  r = await request('POST', S('/object/move'), {
+    token: A.token,
+    body: { bucketId: 'mv', sourceKey: 'src/other.bin', destinationKey: 'dst/one.bin' },
+  })
   assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
-  r = await request('POST', S('/object/move'), { token: A.token, body: { bucketId: 'mv', sourceKey: 'nope', destinationKey: 'x' } })
+  r = await request('POST', S('/object/move'), {
+    token: A.token,
+    body: { bucketId: 'mv', sourceKey: 'nope', destinationKey: 'x' },
+  })
   assertStorageError(r, '404', 'not_found', 'Object not found')
 
   // copy: B may copy A's (readable) object; the copy belongs to B
-  r = await request('POST', S('/object/copy'), { token: B.token, body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'copies/one.bin' } })
+  r = await request('POST', S('/object/copy'), {
+    token: B.token,
+    body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'copies/one.bin' },
+  })
   assert.equal(r.status, 200, r.body.toString())
   assert.equal(r.json.Key, 'mv/copies/one.bin')
   r = await request('GET', S('/object/mv/copies/one.bin'), { token: A.token })
   assert.ok(r.body.equals(bytes))
-  const owner = (await be.db.query("select owner from storage.objects where bucket_id = 'mv' and name = 'copies/one.bin'")).rows[0].owner
+  const owner = (await be.db.query("select owner from storage.objects where bucket_id = 'mv' and name = 'copies/one.bin'"))
+    .rows[0].owner
   assert.equal(owner, B.id)
-  r = await request('POST', S('/object/copy'), { token: B.token, body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'copies/one.bin' } })
+  r = await request('POST', S('/object/copy'), {
+    token: B.token,
+    body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'copies/one.bin' },
+  })
   assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
-  r = await request('POST', S('/object/copy'), { token: A.token, body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'x.bin', destinationBucket: 'mv2' } })
+  r = await request('POST', S('/object/copy'), {
+    token: A.token,
+    body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'x.bin', destinationBucket: 'mv2' },
+  })
   assert.equal(r.json.Key, 'mv2/x.bin')
-  r = await request('POST', S('/object/copy'), { token: be.anonKey, body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'anon.bin' } })
+  r = await request('POST', S('/object/copy'), {
+    token: be.anonKey,
+    body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'anon.bin' },
+  })
   assertStorageError(r, '404', 'not_found', 'Object not found')
   // deleting the source keeps the copy
   await request('DELETE', S('/object/mv'), { token: A.token, body: { prefixes: ['dst/one.bin'] } })
@@ -495,13 +588,20 @@ test('signed URLs work, then expire', async () => {
   r = await request('POST', S('/object/sign/sig/dir/file.bin'), { token: A.token, body: { expiresIn: 0 } })
   assert.equal(r.status, 400)
   // batch
-  r = await request('POST', S('/object/sign/sig'), { token: A.token, body: { expiresIn: 60, paths: ['dir/file.bin', 'dir/none.bin'] } })
+  r = await request('POST', S('/object/sign/sig'), {
+    token: A.token,
+    body: { expiresIn: 60, paths: ['dir/file.bin', 'dir/none.bin'] },
+  })
   assert.equal(r.status, 200)
   assert.equal(r.json.length, 2)
   assert.equal(r.json[0].error, null)
   assert.equal(r.json[0].path, 'dir/file.bin')
   assert.match(r.json[0].signedURL, /^\/object\/sign\/sig\/dir\/file\.bin\?token=/)
-  assert.deepEqual(r.json[1], { error: 'Either the object does not exist or you do not have access to it', path: 'dir/none.bin', signedURL: null })
+  assert.deepEqual(r.json[1], {
+    error: 'Either the object does not exist or you do not have access to it',
+    path: 'dir/none.bin',
+    signedURL: null,
+  })
   const batchUrl = r.json[0].signedURL
   // expiry on the virtual clock
   be.advanceTime(61 * 1000)
@@ -540,7 +640,11 @@ test('signed upload URL: single use, uploads as its creator', async () => {
   assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
   r = await request('POST', S('/object/upload/sign/sup/up/one.bin'), { token: A.token, body: {} })
   assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
-  r = await request('POST', S('/object/upload/sign/sup/up/one.bin'), { token: A.token, body: {}, headers: { 'x-upsert': 'true' } })
+  r = await request('POST', S('/object/upload/sign/sup/up/one.bin'), {
+    token: A.token,
+    body: {},
+    headers: { 'x-upsert': 'true' },
+  })
   assert.equal(r.status, 200)
   const up2 = r.json.url
   r = await request('PUT', S(up2), { apikey: false, headers: { 'content-type': 'text/plain' }, body: 'replaced' })
@@ -562,9 +666,10 @@ test('CJK, spaces, # and ? in names round-trip', async () => {
   const names = ['相册/我的 照片 #1.png', 'dir with space/文件?.txt', '表情😀/a+b&c=d.bin']
   for (const [i, name] of names.entries()) {
     const bytes = randomBytes(1000 + i)
-    const r = i === 0
-      ? await oldSdkUpload('cjk', name, bytes, { token: A.token, mime: 'image/png' })
-      : await rawUpload('cjk', name, bytes, { token: A.token })
+    const r =
+      i === 0
+        ? await oldSdkUpload('cjk', name, bytes, { token: A.token, mime: 'image/png' })
+        : await rawUpload('cjk', name, bytes, { token: A.token })
     assert.equal(r.status, 200, r.body.toString())
     assert.equal(r.json.Key, `cjk/${name}`)
     let d = await request('GET', S(`/object/cjk/${enc(name)}`), { token: B.token })
@@ -572,7 +677,9 @@ test('CJK, spaces, # and ? in names round-trip', async () => {
     d = await request('GET', S(`/object/public/cjk/${enc(name)}`), { apikey: false })
     assert.ok(d.body.equals(bytes), name)
     // encodeURI-style URL (what storage-js builds) works too when # and ? are escaped
-    d = await request('GET', S(`/object/public/cjk/${encodeURI(name).replace(/#/g, '%23').replace(/\?/g, '%3F')}`), { apikey: false })
+    d = await request('GET', S(`/object/public/cjk/${encodeURI(name).replace(/#/g, '%23').replace(/\?/g, '%3F')}`), {
+      apikey: false,
+    })
     assert.ok(d.body.equals(bytes), name)
     const s = await request('POST', S(`/object/sign/cjk/${enc(name)}`), { token: A.token, body: { expiresIn: 60 } })
     assert.equal(s.json.signedURL.split('?token=')[0], `/object/sign/cjk/${name}`)
@@ -580,7 +687,10 @@ test('CJK, spaces, # and ? in names round-trip', async () => {
     assert.ok(d.body.equals(bytes), name)
   }
   const r = await request('POST', S('/object/list/cjk'), { token: A.token, body: { prefix: '相册' } })
-  assert.deepEqual(r.json.map((x) => x.name), ['我的 照片 #1.png'])
+  assert.deepEqual(
+    r.json.map((x) => x.name),
+    ['我的 照片 #1.png'],
+  )
   const rm = await request('DELETE', S('/object/cjk'), { token: A.token, body: { prefixes: names } })
   assert.equal(rm.json.length, 3)
 })

@@ -12,7 +12,9 @@ const jsQR = require('jsqr')
 const { PNG } = require('pngjs')
 
 const { startBackend } = require(path.join(__dirname, '..', '..', 'backend'))
-const { globToRegExp, compileAllowList, isRedirectUrlValid, resolveRedirect } = require(path.join(__dirname, '..', '..', 'backend', 'redirect'))
+const { globToRegExp, compileAllowList, isRedirectUrlValid, resolveRedirect } = require(
+  path.join(__dirname, '..', '..', 'backend', 'redirect'),
+)
 const testHttp = require('./lib/http')
 
 const SITE = 'https://site.example/'
@@ -22,7 +24,9 @@ let be
 before(async () => {
   be = await startBackend({ port: 0, siteUrl: SITE, redirectAllowList: ALLOW })
 })
-after(async () => { if (be) await be.stop() })
+after(async () => {
+  if (be) await be.stop()
+})
 
 const request = (method, urlPath, headers = {}) => testHttp.request(be.url, method, urlPath, { headers })
 const verifier = () => crypto.randomBytes(32).toString('base64url')
@@ -31,7 +35,10 @@ const s256 = (v) => crypto.createHash('sha256').update(v).digest('base64url')
 function authorizePath({ redirectTo, challenge } = {}) {
   const q = new URLSearchParams({ provider: 'wechat_qr' })
   if (redirectTo !== undefined) q.set('redirect_to', redirectTo)
-  if (challenge) { q.set('code_challenge', challenge); q.set('code_challenge_method', 's256') }
+  if (challenge) {
+    q.set('code_challenge', challenge)
+    q.set('code_challenge_method', 's256')
+  }
   return `/auth/v1/authorize?${q}`
 }
 
@@ -99,9 +106,19 @@ test('IsRedirectURLValid: site URL, loopback, allow list, refusals', () => {
   assert.ok(!ok('javascript:alert(1)'))
   assert.ok(!ok(''))
   // GetReferrer: redirect_to, else a valid Referer, else the site URL
-  assert.deepEqual(resolveRedirect({ siteUrl: SITE, allowList: list, redirectTo: 'https://evil.example/', referer: 'http://localhost:3000/page' }),
-    { url: 'http://localhost:3000/page', rejected: 'https://evil.example/' })
-  assert.deepEqual(resolveRedirect({ siteUrl: SITE, allowList: list, redirectTo: '', referer: '' }), { url: SITE, rejected: undefined })
+  assert.deepEqual(
+    resolveRedirect({
+      siteUrl: SITE,
+      allowList: list,
+      redirectTo: 'https://evil.example/',
+      referer: 'http://localhost:3000/page',
+    }),
+    { url: 'http://localhost:3000/page', rejected: 'https://evil.example/' },
+  )
+  assert.deepEqual(resolveRedirect({ siteUrl: SITE, allowList: list, redirectTo: '', referer: '' }), {
+    url: SITE,
+    rejected: undefined,
+  })
 })
 
 test('the fake WeChat QR page: a real QR image of the confirm URL, #confirm and #deny', async () => {
@@ -126,8 +143,10 @@ test('PKCE: an allowed redirect_to gets ?code=, which grant_type=pkce exchanges'
   assert.equal(f.location.searchParams.get('keep'), '1')
   const code = f.location.searchParams.get('code')
   assert.match(code, /^[0-9a-f-]{36}$/)
-  const t = await testHttp.request(be.url, 'POST', '/auth/v1/token?grant_type=pkce',
-    { headers: { apikey: be.anonKey }, body: { auth_code: code, code_verifier: v } })
+  const t = await testHttp.request(be.url, 'POST', '/auth/v1/token?grant_type=pkce', {
+    headers: { apikey: be.anonKey },
+    body: { auth_code: code, code_verifier: v },
+  })
   assert.equal(t.status, 200, t.text)
   assert.equal(t.json.user.app_metadata.provider, 'wechat_qr')
 })
@@ -138,7 +157,9 @@ test('implicit: the session in the fragment (GoTrue AsRedirectURL keys)', async 
   const h = new URLSearchParams(f.location.hash.slice(1))
   for (const k of ['access_token', 'refresh_token', 'expires_in', 'expires_at', 'provider_token']) assert.ok(h.get(k), k)
   assert.equal(h.get('token_type'), 'bearer')
-  const u = await testHttp.request(be.url, 'GET', '/auth/v1/user', { headers: { apikey: be.anonKey, authorization: `Bearer ${h.get('access_token')}` } })
+  const u = await testHttp.request(be.url, 'GET', '/auth/v1/user', {
+    headers: { apikey: be.anonKey, authorization: `Bearer ${h.get('access_token')}` },
+  })
   assert.equal(u.status, 200, u.text)
 })
 
@@ -171,10 +192,15 @@ test('strictRedirects: a clear 400 instead (JSON for API clients, a page for bro
     let r = await request('GET', authorizePath({ redirectTo: 'https://evil.example/x' }))
     assert.equal(r.status, 400)
     assert.equal(r.json.error_code, 'validation_failed')
-    assert.equal(r.json.msg, `redirect_to is not allowed: https://evil.example/x is neither the site URL (${SITE}) nor in the redirect allow list (${ALLOW.join(', ')})`)
+    assert.equal(
+      r.json.msg,
+      `redirect_to is not allowed: https://evil.example/x is neither the site URL (${SITE}) nor in the redirect allow list (${ALLOW.join(', ')})`,
+    )
     r = await request('GET', authorizePath({ redirectTo: 'https://evil.example/x' }), { 'x-supabase-api-version': '2024-01-01' })
     assert.equal(r.json.code, 'validation_failed')
-    r = await request('GET', authorizePath({ redirectTo: 'https://evil.example/x' }), { accept: 'text/html,application/xhtml+xml' })
+    r = await request('GET', authorizePath({ redirectTo: 'https://evil.example/x' }), {
+      accept: 'text/html,application/xhtml+xml',
+    })
     assert.equal(r.status, 400)
     assert.match(r.headers['content-type'], /^text\/html/)
     assert.match(r.text, /<h1 id="redirect-error">Redirect URL not allowed/)

@@ -82,12 +82,17 @@ async function signIn(openid, extra) {
 
 // A user registered some other way (phone + SMS): a row plus a session-less access token.
 async function phoneUser(phone) {
-  const id = (await be.db.query(
-    `insert into auth.users (aud, role, phone, phone_confirmed_at, raw_app_meta_data)
-     values ('authenticated', 'authenticated', $1, now(), '{"provider":"phone","providers":["phone"]}') returning id`, [phone])).rows[0].id
+  const id = (
+    await be.db.query(
+      `insert into auth.users (aud, role, phone, phone_confirmed_at, raw_app_meta_data)
+     values ('authenticated', 'authenticated', $1, now(), '{"provider":"phone","providers":["phone"]}') returning id`,
+      [phone],
+    )
+  ).rows[0].id
   await be.db.query(
     `insert into auth.identities (provider_id, user_id, identity_data, provider) values ($1::text, $1::uuid, $2, 'phone')`,
-    [id, { sub: id, phone }])
+    [id, { sub: id, phone }],
+  )
   const iat = Math.floor(be.now() / 1000)
   return { id, accessToken: be.signJwt({ sub: id, aud: 'authenticated', role: 'authenticated', iat, exp: iat + 3600 }) }
 }
@@ -96,7 +101,8 @@ const getwxacode = (tok, body) => request('POST', `/wechat/wxa/getwxacodeunlimit
 const phoneNumber = (tok, body) => request('POST', `/wechat/wxa/business/getuserphonenumber?access_token=${tok}`, { body })
 const bindPhone = (accessToken, code, extra = {}) =>
   request('GET', `/auth/v1/wechat_mini/bind_phone?code=${code}`, { headers: { ...bearer(accessToken), ...extra } })
-const bindAccount = (accessToken, code) => request('GET', `/auth/v1/wechat_mini/bind_account?code=${code}`, { headers: bearer(accessToken) })
+const bindAccount = (accessToken, code) =>
+  request('GET', `/auth/v1/wechat_mini/bind_account?code=${code}`, { headers: bearer(accessToken) })
 const qrcode = (body, headers = API()) => request('POST', '/auth/v1/wechat_mini/unlimited_qrcode', { headers, body })
 
 // ---------- fake WeChat: access tokens ----------
@@ -132,7 +138,8 @@ test('stable_token and cgi-bin/token errors', async () => {
   wxError(await request('POST', '/wechat/cgi-bin/stable_token', { body: '{not json' }), 47001)
   wxError(await request('GET', '/wechat/cgi-bin/stable_token'), 43002)
 
-  const q = (o) => new URLSearchParams({ grant_type: 'client_credential', appid: be.wechat.appid, secret: be.wechat.secret, ...o })
+  const q = (o) =>
+    new URLSearchParams({ grant_type: 'client_credential', appid: be.wechat.appid, secret: be.wechat.secret, ...o })
   const c1 = wxOk(await request('GET', `/wechat/cgi-bin/token?${q()}`))
   assert.equal(c1.expires_in, 7200)
   const c2 = wxOk(await request('GET', `/wechat/cgi-bin/token?${q()}`))
@@ -189,9 +196,21 @@ test('getwxacodeunlimit: a PNG QR code of the scene, width clamped to 280..1280'
   assert.deepEqual([qr.width, qr.text], [280, 'a'])
   qr = decodeQr((await getwxacode(tok, { scene: "!#$&'()*+,/:;=?@-._~Zz09", width: 5000 })).buf)
   assert.deepEqual([qr.width, qr.text], [1280, "!#$&'()*+,/:;=?@-._~Zz09"])
-  qr = decodeQr((await getwxacode(tok, { scene: 'x'.repeat(32), width: 300, line_color: { r: '7', g: 96, b: 60 }, is_hyaline: true })).buf)
+  qr = decodeQr(
+    (await getwxacode(tok, { scene: 'x'.repeat(32), width: 300, line_color: { r: '7', g: 96, b: 60 }, is_hyaline: true })).buf,
+  )
   assert.deepEqual([qr.width, qr.text], [300, 'x'.repeat(32)])
-  qr = decodeQr((await getwxacode(tok, { scene: 'dev', page: 'pages/not/published', check_path: false, env_version: 'develop', auto_color: true })).buf)
+  qr = decodeQr(
+    (
+      await getwxacode(tok, {
+        scene: 'dev',
+        page: 'pages/not/published',
+        check_path: false,
+        env_version: 'develop',
+        auto_color: true,
+      })
+    ).buf,
+  )
   assert.equal(qr.text, 'dev')
 })
 
@@ -217,7 +236,13 @@ test('getwxacodeunlimit errors are JSON {errcode, errmsg}', async () => {
 // ---------- fake WeChat: website QR login ----------
 test('qrconnect page -> simulated scan -> redirect with code -> sns/oauth2/access_token -> userinfo', async () => {
   const redirect = 'http://127.0.0.1:9/auth/v1/callback?x=1'
-  const q = new URLSearchParams({ appid: WEB.appid, redirect_uri: redirect, response_type: 'code', scope: 'snsapi_login', state: 'st-1' })
+  const q = new URLSearchParams({
+    appid: WEB.appid,
+    redirect_uri: redirect,
+    response_type: 'code',
+    scope: 'snsapi_login',
+    state: 'st-1',
+  })
   const page = await request('GET', `/wechat/connect/qrconnect?${q}`)
   assert.equal(page.status, 200)
   assert.match(page.headers['content-type'], /^text\/html/)
@@ -237,7 +262,11 @@ test('qrconnect page -> simulated scan -> redirect with code -> sns/oauth2/acces
   assert.ok(code)
   assert.equal((await request('GET', href)).status, 400, 'a ticket is used once')
 
-  const ex = (o) => request('GET', `/wechat/sns/oauth2/access_token?${new URLSearchParams({ appid: WEB.appid, secret: WEB.secret, code, grant_type: 'authorization_code', ...o })}`)
+  const ex = (o) =>
+    request(
+      'GET',
+      `/wechat/sns/oauth2/access_token?${new URLSearchParams({ appid: WEB.appid, secret: WEB.secret, code, grant_type: 'authorization_code', ...o })}`,
+    )
   wxError(await ex({ appid: 'wx_unknown' }), 40013)
   wxError(await ex({ secret: 'nope' }), 40125)
   wxError(await ex({ code: 'unknown' }), 40029)
@@ -259,14 +288,26 @@ test('qrconnect page -> simulated scan -> redirect with code -> sns/oauth2/acces
 
 test('qrconnect: chosen openid/unionid, denial, bad parameters', async () => {
   const open = async (o = {}) => {
-    const q = new URLSearchParams({ appid: WEB.appid, redirect_uri: 'http://app.test/cb', response_type: 'code', scope: 'snsapi_login', state: 's', ...o })
+    const q = new URLSearchParams({
+      appid: WEB.appid,
+      redirect_uri: 'http://app.test/cb',
+      response_type: 'code',
+      scope: 'snsapi_login',
+      state: 's',
+      ...o,
+    })
     return request('GET', `/wechat/connect/qrconnect?${q}`)
   }
   const ticketOf = (p) => /name="ticket" value="([^"]+)"/.exec(p.text)[1]
 
   const r = await request('GET', `/wechat/connect/confirm?ticket=${ticketOf(await open())}&openid=o_web_2&unionid=u_2`)
   const code = new URL(r.headers.location).searchParams.get('code')
-  const tok = wxOk(await request('GET', `/wechat/sns/oauth2/access_token?appid=${WEB.appid}&secret=${WEB.secret}&code=${code}&grant_type=authorization_code`))
+  const tok = wxOk(
+    await request(
+      'GET',
+      `/wechat/sns/oauth2/access_token?appid=${WEB.appid}&secret=${WEB.secret}&code=${code}&grant_type=authorization_code`,
+    ),
+  )
   assert.equal(tok.openid, 'o_web_2')
   assert.equal(tok.unionid, 'u_2')
 
@@ -274,7 +315,12 @@ test('qrconnect: chosen openid/unionid, denial, bad parameters', async () => {
   assert.equal(denied.status, 302)
   assert.equal(denied.headers.location, 'http://app.test/cb?state=s')
 
-  for (const bad of [{ appid: 'wx_unknown' }, { redirect_uri: 'not a url' }, { scope: 'snsapi_base' }, { response_type: 'token' }]) {
+  for (const bad of [
+    { appid: 'wx_unknown' },
+    { redirect_uri: 'not a url' },
+    { scope: 'snsapi_base' },
+    { response_type: 'token' },
+  ]) {
     const p = await open(bad)
     assert.equal(p.status, 400, JSON.stringify(bad))
     assert.match(p.headers['content-type'], /^text\/html/)
@@ -363,7 +409,10 @@ test('one phone form: phone sign-up, bind_phone of the same number, password log
   let r = await bindPhone(su.json.access_token, await mintPhone('13500000001'))
   assert.equal(r.status, 200, r.text)
   assert.deepEqual([r.json.id, r.json.phone], [id, '8613500000001'])
-  assert.deepEqual((await be.db.query("select id from auth.users where phone like '%13500000001'")).rows.map((x) => x.id), [id])
+  assert.deepEqual(
+    (await be.db.query("select id from auth.users where phone like '%13500000001'")).rows.map((x) => x.id),
+    [id],
+  )
   // password login in every accepted form finds that user
   for (const phone of ['13500000001', '+8613500000001', '8613500000001', '+86 135 0000 0001']) {
     r = await request('POST', '/auth/v1/token?grant_type=password', { headers: API(), body: { phone, password: 'secret123' } })
@@ -378,7 +427,10 @@ test('one phone form: phone sign-up, bind_phone of the same number, password log
   assert.equal(r.status, 200, r.text)
   const sms = (await request('GET', '/_control/messages?to=13500000001')).json[0]
   assert.equal(sms.to, '8613500000001')
-  r = await request('POST', '/auth/v1/verify', { headers: API(), body: { type: 'sms', phone: '+8613500000001', token: sms.token } })
+  r = await request('POST', '/auth/v1/verify', {
+    headers: API(),
+    body: { type: 'sms', phone: '+8613500000001', token: sms.token },
+  })
   assert.equal(r.status, 200, r.text)
   assert.equal(r.json.user.id, id)
 
@@ -450,7 +502,16 @@ test('bind_account errors: WeChat user exists, account already bound, bad code, 
 
 // ---------- MemFire: unlimited_qrcode ----------
 test('unlimited_qrcode (anon key) answers the base64 PNG of a QR code of the scene', async () => {
-  const r = await qrcode({ scene: 'id=42', page: 'pages/index/index', check_path: true, env_version: 'release', width: 430, auto_color: false, line_color: { r: 0, g: 0, b: 0 }, is_hyaline: false })
+  const r = await qrcode({
+    scene: 'id=42',
+    page: 'pages/index/index',
+    check_path: true,
+    env_version: 'release',
+    width: 430,
+    auto_color: false,
+    line_color: { r: 0, g: 0, b: 0 },
+    is_hyaline: false,
+  })
   assert.equal(r.status, 200, r.text)
   assert.deepEqual(Object.keys(r.json).sort(), ['data', 'imgBase64'])
   assert.equal(r.json.data.imgBase64, r.json.imgBase64)

@@ -21,7 +21,8 @@ after(async () => {
 
 // ---------- helpers ----------
 // Against `base` (default: be.url).
-const request = (method, urlPath, { headers = {}, body, base } = {}) => testHttp.request(base || be.url, method, urlPath, { headers, body })
+const request = (method, urlPath, { headers = {}, body, base } = {}) =>
+  testHttp.request(base || be.url, method, urlPath, { headers, body })
 
 const API = (extra = {}) => ({ apikey: be.anonKey, ...extra })
 const V2024 = { 'x-supabase-api-version': '2024-01-01' }
@@ -44,7 +45,11 @@ async function loginOk(openid, extra) {
 }
 
 function refresh(token, headers = {}, base) {
-  return request('POST', '/auth/v1/token?grant_type=refresh_token', { headers: API(headers), body: { refresh_token: token }, base })
+  return request('POST', '/auth/v1/token?grant_type=refresh_token', {
+    headers: API(headers),
+    body: { refresh_token: token },
+    base,
+  })
 }
 
 function getUser(accessToken, headers = {}) {
@@ -82,7 +87,9 @@ function assertShapeB(r, status, errorCode, message) {
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
 
 async function tokensOfSession(sessionId) {
-  return (await be.db.query('select token, parent, revoked from auth.refresh_tokens where session_id = $1 order by id', [sessionId])).rows
+  return (
+    await be.db.query('select token, parent, revoked from auth.refresh_tokens where session_id = $1 order by id', [sessionId])
+  ).rows
 }
 
 // ---------- tests ----------
@@ -108,7 +115,10 @@ test('apikey gate on /auth/v1', async () => {
   r = await request('GET', '/auth/v1/wechat_mini/login?code=x', { headers: { apikey: 'not-a-jwt' } })
   assert.equal(r.status, 401)
   assert.deepEqual(r.json, { message: 'Invalid API key' })
-  const forged = be.anonKey.split('.').slice(0, 2).join('.') + '.' + crypto.createHmac('sha256', 'another-secret-another-secret-another').update('x').digest('base64url')
+  const forged =
+    be.anonKey.split('.').slice(0, 2).join('.') +
+    '.' +
+    crypto.createHmac('sha256', 'another-secret-another-secret-another').update('x').digest('base64url')
   r = await request('GET', '/auth/v1/user', { headers: { apikey: forged } })
   assert.equal(r.status, 401)
   assert.deepEqual(r.json, { message: 'Invalid API key' })
@@ -143,8 +153,22 @@ test('mint -> login returns a seed-000 shaped session with a valid JWT', async (
   assert.match(s.refresh_token, /^[a-z0-9]{12}$/)
 
   const u = s.user
-  assert.deepEqual(Object.keys(u), ['id', 'aud', 'role', 'email', 'phone', 'wechat_id', 'wechat_unionid', 'last_sign_in_at',
-    'app_metadata', 'user_metadata', 'identities', 'created_at', 'updated_at', 'is_anonymous'])
+  assert.deepEqual(Object.keys(u), [
+    'id',
+    'aud',
+    'role',
+    'email',
+    'phone',
+    'wechat_id',
+    'wechat_unionid',
+    'last_sign_in_at',
+    'app_metadata',
+    'user_metadata',
+    'identities',
+    'created_at',
+    'updated_at',
+    'is_anonymous',
+  ])
   assert.equal(u.aud, 'authenticated')
   assert.equal(u.role, 'authenticated')
   assert.equal(u.email, '')
@@ -289,7 +313,10 @@ test('refresh-token rotation (GoTrue v1 semantics)', async () => {
   assert.equal(r.json.user.wechat_id, 'openid-rot')
   assert.equal(verifyJwt(r.json.access_token, be.jwtSecret).session_id, sid)
   let toks = await tokensOfSession(sid)
-  assert.deepEqual(toks, [{ token: rt0, parent: null, revoked: true }, { token: rt1, parent: rt0, revoked: false }])
+  assert.deepEqual(toks, [
+    { token: rt0, parent: null, revoked: true },
+    { token: rt1, parent: rt0, revoked: false },
+  ])
 
   // replaying the parent of the active token returns the active token, no new token
   r = await refresh(rt0)
@@ -420,9 +447,15 @@ test('query parameters arrive decoded exactly', async () => {
 })
 
 test('database: Supabase-style roles and auth.uid()', async () => {
-  const roles = (await be.db.query(
-    "select rolname, rolcanlogin, rolinherit from pg_roles where rolname in ('anon','authenticated','service_role','authenticator') order by rolname")).rows
-  assert.deepEqual(roles.map((x) => x.rolname), ['anon', 'authenticated', 'authenticator', 'service_role'])
+  const roles = (
+    await be.db.query(
+      "select rolname, rolcanlogin, rolinherit from pg_roles where rolname in ('anon','authenticated','service_role','authenticator') order by rolname",
+    )
+  ).rows
+  assert.deepEqual(
+    roles.map((x) => x.rolname),
+    ['anon', 'authenticated', 'authenticator', 'service_role'],
+  )
   assert.equal(roles.find((x) => x.rolname === 'authenticator').rolcanlogin, true)
   assert.equal(roles.find((x) => x.rolname === 'authenticator').rolinherit, false)
   const client = await be.db.connect()
@@ -443,19 +476,38 @@ test('legacyRefreshErrors uses the OAuth shape for refresh failures', async () =
   const be2 = await startBackend({ legacyRefreshErrors: true, refreshTokenReuseInterval: 0 })
   try {
     const mk = await request('POST', '/wechat/test/mint_code', { base: be2.url, body: { openid: 'o-legacy' } })
-    const lg = await request('GET', `/auth/v1/wechat_mini/login?code=${mk.json.code}`, { base: be2.url, headers: { apikey: be2.anonKey } })
+    const lg = await request('GET', `/auth/v1/wechat_mini/login?code=${mk.json.code}`, {
+      base: be2.url,
+      headers: { apikey: be2.anonKey },
+    })
     assert.equal(lg.status, 200, lg.text)
     const h = { apikey: be2.anonKey }
     const body = (t) => ({ refresh_token: t })
-    let r = await request('POST', '/auth/v1/token?grant_type=refresh_token', { base: be2.url, headers: h, body: body('unknown00000') })
+    let r = await request('POST', '/auth/v1/token?grant_type=refresh_token', {
+      base: be2.url,
+      headers: h,
+      body: body('unknown00000'),
+    })
     assert.equal(r.status, 400)
     assert.deepEqual(r.json, { error: 'invalid_grant', error_description: 'Invalid Refresh Token: Refresh Token Not Found' })
-    r = await request('POST', '/auth/v1/token?grant_type=refresh_token', { base: be2.url, headers: h, body: body(lg.json.refresh_token) })
+    r = await request('POST', '/auth/v1/token?grant_type=refresh_token', {
+      base: be2.url,
+      headers: h,
+      body: body(lg.json.refresh_token),
+    })
     assert.equal(r.status, 200)
-    r = await request('POST', '/auth/v1/token?grant_type=refresh_token', { base: be2.url, headers: h, body: body(r.json.refresh_token) })
+    r = await request('POST', '/auth/v1/token?grant_type=refresh_token', {
+      base: be2.url,
+      headers: h,
+      body: body(r.json.refresh_token),
+    })
     assert.equal(r.status, 200)
     // grandparent, reuse interval 0 -> family revoked
-    r = await request('POST', '/auth/v1/token?grant_type=refresh_token', { base: be2.url, headers: { ...h, ...V2024 }, body: body(lg.json.refresh_token) })
+    r = await request('POST', '/auth/v1/token?grant_type=refresh_token', {
+      base: be2.url,
+      headers: { ...h, ...V2024 },
+      body: body(lg.json.refresh_token),
+    })
     assert.equal(r.status, 400)
     assert.deepEqual(r.json, { error: 'invalid_grant', error_description: 'Invalid Refresh Token: Already Used' })
   } finally {
@@ -468,9 +520,16 @@ test('JSON bodies that are not objects (null, [], "x", 1) -> 400 bad_json on eve
   const s = await loginOk('openid-json')
   const auth = { authorization: `Bearer ${s.access_token}` }
   const routes = [
-    ['POST', '/auth/v1/signup'], ['POST', '/auth/v1/token?grant_type=password'], ['POST', '/auth/v1/token?grant_type=refresh_token'],
-    ['POST', '/auth/v1/token?grant_type=pkce'], ['POST', '/auth/v1/otp'], ['POST', '/auth/v1/verify'], ['POST', '/auth/v1/recover'],
-    ['POST', '/auth/v1/resend'], ['PUT', '/auth/v1/user'], ['POST', '/auth/v1/wechat_mini/unlimited_qrcode'],
+    ['POST', '/auth/v1/signup'],
+    ['POST', '/auth/v1/token?grant_type=password'],
+    ['POST', '/auth/v1/token?grant_type=refresh_token'],
+    ['POST', '/auth/v1/token?grant_type=pkce'],
+    ['POST', '/auth/v1/otp'],
+    ['POST', '/auth/v1/verify'],
+    ['POST', '/auth/v1/recover'],
+    ['POST', '/auth/v1/resend'],
+    ['PUT', '/auth/v1/user'],
+    ['POST', '/auth/v1/wechat_mini/unlimited_qrcode'],
   ]
   for (const [method, p] of routes) {
     for (const body of ['null', '[]', '"x"', '1', '[{"email":"a@example.com"}]']) {
@@ -481,7 +540,10 @@ test('JSON bodies that are not objects (null, [], "x", 1) -> 400 bad_json on eve
     assertShapeB(await request(method, p, { headers: API({ ...auth, ...V2024 }), body: 'null' }), 400, 'bad_json')
   }
   // storage's JSON routes answer in storage-api's shape
-  for (const [method, p] of [['POST', '/storage/v1/bucket'], ['POST', '/storage/v1/object/list/none']]) {
+  for (const [method, p] of [
+    ['POST', '/storage/v1/bucket'],
+    ['POST', '/storage/v1/object/list/none'],
+  ]) {
     for (const body of ['null', '[]', '"x"']) {
       const r = await request(method, p, { headers: API(auth), body })
       assert.equal(r.status, 400, `${method} ${p} ${body}: ${r.text}`)
@@ -530,7 +592,8 @@ test('be.requests keeps the newest 5,000 entries with bodies cut at 64 KiB; be.m
   be.clearRequests()
 
   be.messages.length = 0
-  for (let i = 0; i < 1000; i++) be.messages.push({ to: `filler${i}@example.com`, channel: 'email', kind: 'signup', token: '000000' })
+  for (let i = 0; i < 1000; i++)
+    be.messages.push({ to: `filler${i}@example.com`, channel: 'email', kind: 'signup', token: '000000' })
   const email = `cap-${crypto.randomBytes(3).toString('hex')}@example.com`
   assert.equal((await request('POST', '/auth/v1/otp', { headers: API(), body: { email } })).status, 200)
   assert.equal(be.messages.length, 1000)

@@ -34,7 +34,10 @@ after(async () => {
 
 function authorizeUrl(redirectTo, challenge) {
   const q = new URLSearchParams({ provider: 'wechat_qr', redirect_to: redirectTo })
-  if (challenge) { q.set('code_challenge', challenge); q.set('code_challenge_method', 's256') }
+  if (challenge) {
+    q.set('code_challenge', challenge)
+    q.set('code_challenge_method', 's256')
+  }
   return `${be.url}/auth/v1/authorize?${q}`
 }
 

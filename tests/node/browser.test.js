@@ -97,11 +97,17 @@ test('PKCE: signInWithOAuth redirects; on return ?code= is exchanged once, store
   sw.platform.redirect = (u) => redirects.push(u)
   try {
     const p1 = page(APP)
-    const { data, error } = await p1.supabase.auth.signInWithOAuth({ provider: 'wechat_qr', options: { redirectTo: APP + '?tab=2' } })
+    const { data, error } = await p1.supabase.auth.signInWithOAuth({
+      provider: 'wechat_qr',
+      options: { redirectTo: APP + '?tab=2' },
+    })
     assert.equal(error, null)
     assert.deepEqual(redirects, [data.url])
     assert.match(data.url, /code_challenge_method=s256$/)
-    assert.ok(storedKeys().some((k) => k.endsWith('-code-verifier')), 'verifier in localStorage')
+    assert.ok(
+      storedKeys().some((k) => k.endsWith('-code-verifier')),
+      'verifier in localStorage',
+    )
 
     const back = await scan(data.url)
     assert.match(back, /^https:\/\/app\.example\/page\?tab=2&code=/)
@@ -160,7 +166,10 @@ test('PKCE: signInWithOAuth redirects; on return ?code= is exchanged once, store
 test('implicit flow: #access_token… is adopted, stored and removed from the address bar', async () => {
   clearAll()
   const p1 = page(APP, { auth: { flowType: 'implicit' } })
-  const { data } = await p1.supabase.auth.signInWithOAuth({ provider: 'wechat_qr', options: { redirectTo: APP, skipBrowserRedirect: true } })
+  const { data } = await p1.supabase.auth.signInWithOAuth({
+    provider: 'wechat_qr',
+    options: { redirectTo: APP, skipBrowserRedirect: true },
+  })
   assert.doesNotMatch(data.url, /code_challenge/)
   const back = await scan(data.url)
   assert.match(back, /#access_token=/)
@@ -176,7 +185,10 @@ test('implicit flow: #access_token… is adopted, stored and removed from the ad
 test('?error= (the user denied): an AuthError from initialize(), no session, URL cleaned', async () => {
   clearAll()
   const p1 = page(APP)
-  const { data } = await p1.supabase.auth.signInWithOAuth({ provider: 'wechat_qr', options: { redirectTo: APP, skipBrowserRedirect: true } })
+  const { data } = await p1.supabase.auth.signInWithOAuth({
+    provider: 'wechat_qr',
+    options: { redirectTo: APP, skipBrowserRedirect: true },
+  })
   const back = await scan(data.url, { deny: true })
   assert.match(back, /[?&]error=/)
   const p2 = page(back)

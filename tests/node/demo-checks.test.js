@@ -46,7 +46,8 @@ let compilers = null
 function wechatCompilers() {
   if (compilers) return compilers
   const dir = path.join(path.dirname(require.resolve('miniprogram-compiler/package.json')), 'bin')
-  const [sub, exe] = process.platform === 'darwin' ? ['mac', ''] : process.platform === 'win32' ? ['windows', '.exe'] : ['linux', '']
+  const [sub, exe] =
+    process.platform === 'darwin' ? ['mac', ''] : process.platform === 'win32' ? ['windows', '.exe'] : ['linux', '']
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-wcc-'))
   for (const name of ['wcc', 'wcsc']) {
     fs.copyFileSync(path.join(dir, sub, name + exe), path.join(tmp, name + exe))
@@ -76,8 +77,15 @@ test('DevTools can open it: project.config.json, app.json, every page, lib/confi
   assert.equal(config.compileType, 'miniprogram')
   assert.equal(config.setting.urlCheck, false, 'the local backend is http://127.0.0.1, not an allowed https domain')
   assert.equal(config.setting.es6, true, 'pages are ES modules, compiled by DevTools')
-  const version = (v) => v.split('.').map(Number).reduce((a, n) => a * 1000 + n, 0)
-  assert.ok(version(config.libVersion) >= version('2.14.0'), `libVersion ${config.libVersion}: WXWebAssembly .wasm.br needs ≥ 2.14.0`)
+  const version = (v) =>
+    v
+      .split('.')
+      .map(Number)
+      .reduce((a, n) => a * 1000 + n, 0)
+  assert.ok(
+    version(config.libVersion) >= version('2.14.0'),
+    `libVersion ${config.libVersion}: WXWebAssembly .wasm.br needs ≥ 2.14.0`,
+  )
 
   assert.ok(PAGES.length >= 6)
   for (const page of PAGES) {
@@ -100,7 +108,7 @@ test('DevTools can open it: project.config.json, app.json, every page, lib/confi
   assert.equal(pkg.dependencies['supabase-wechat'], 'file:../dist/supabase-wechat')
 })
 
-test('every WXML file compiles with WeChat\'s wcc', async () => {
+test("every WXML file compiles with WeChat's wcc", async () => {
   const files = projectFiles('.wxml')
   assert.ok(files.length >= PAGES.length)
   const failures = []
@@ -120,7 +128,7 @@ test('every WXML file compiles with WeChat\'s wcc', async () => {
   }
 })
 
-test('app.wxss and every page\'s WXSS compile with WeChat\'s wcsc', async () => {
+test("app.wxss and every page's WXSS compile with WeChat's wcsc", async () => {
   const files = projectFiles('.wxss')
   assert.ok(files.includes('app.wxss'))
   const failures = []
@@ -139,7 +147,7 @@ test('app.wxss and every page\'s WXSS compile with WeChat\'s wcsc', async () => 
   }
 })
 
-test('page JavaScript type-checks against miniprogram-api-typings and the SDK\'s types (tsc)', async () => {
+test("page JavaScript type-checks against miniprogram-api-typings and the SDK's types (tsc)", async () => {
   const tsc = path.join(path.dirname(require.resolve('typescript/package.json')), 'bin', 'tsc')
   // The probe is the guide's avatar callback as published (`this` inside a `function`) and a misspelt
   // SDK method, under the guide pages' settings: both must be reported.
@@ -216,7 +224,8 @@ test('every event handler the WXML binds is a method of its page', () => {
       const handler = m[2] !== undefined ? m[2] : m[3]
       if (handler.includes('{{')) continue
       bound++
-      if (typeof options[handler] !== 'function') missing.push(`${route}.wxml binds ${m[1]} to "${handler}", which ${route}.js does not define`)
+      if (typeof options[handler] !== 'function')
+        missing.push(`${route}.wxml binds ${m[1]} to "${handler}", which ${route}.js does not define`)
     }
   }
   assert.deepEqual(missing, [])
@@ -234,7 +243,9 @@ test('miniprogram-demo/README.md documents every element id, and every documente
   for (const route of PAGES) {
     const wxml = fs.readFileSync(path.join(DEMO, route + '.wxml'), 'utf8')
     const ids = [...wxml.matchAll(/\sid="([^"{}]+)"/g)].map((m) => m[1])
-    const classes = new Set([...wxml.matchAll(/\sclass="([^"]*)"/g)].flatMap((m) => m[1].replace(/\{\{.*?\}\}/g, ' ').split(/\s+/)))
+    const classes = new Set(
+      [...wxml.matchAll(/\sclass="([^"]*)"/g)].flatMap((m) => m[1].replace(/\{\{.*?\}\}/g, ' ').split(/\s+/)),
+    )
     const docs = documented[route] || []
     if (!docs.length) problems.push(`${route}: no elements documented`)
     assert.equal(new Set(ids).size, ids.length, `${route}: duplicate ids`)
@@ -254,7 +265,8 @@ test('miniprogram-ci: 构建 npm, dependency analysis, code quality and compilat
   // What project.config.json's packOptions.ignore keeps out of the code package (the analysis does not
   // apply it): the README, package.json and the type-checking files.
   const ignored = packIgnored(DEMO)
-  for (const f of ['README.md', 'package.json', 'tsconfig.json', 'tsconfig.guide.json', 'typings/supabase-wechat.d.ts']) assert.ok(ignored(f), f)
+  for (const f of ['README.md', 'package.json', 'tsconfig.json', 'tsconfig.guide.json', 'typings/supabase-wechat.d.ts'])
+    assert.ok(ignored(f), f)
   for (const f of ['app.js', 'app.json', 'project.config.json', 'pages/me/index.js']) assert.ok(!ignored(f), f)
 
   // 构建 npm: one mini-program package, nothing unresolved.
@@ -264,13 +276,18 @@ test('miniprogram-ci: 构建 npm, dependency analysis, code quality and compilat
 
   // Every import/require resolves (pages → lib/supabase → supabase-wechat in miniprogram_npm → its modules).
   // (Optional files a page or app.json may have, like a page's .wxss, are deps without a moduleId and no error.)
-  const unresolved = analysis.modules.flatMap((m) => m.deps.filter((d) => d.error).map((d) => `${m.path}: ${d.request}: ${d.error}`))
+  const unresolved = analysis.modules.flatMap((m) =>
+    m.deps.filter((d) => d.error).map((d) => `${m.path}: ${d.request}: ${d.error}`),
+  )
   assert.deepEqual(unresolved, [])
   const modules = new Map(analysis.modules.map((m) => [m.id, m]))
   for (const page of PAGES) {
     const js = modules.get(`Js:${page}.js`)
     assert.ok(js, `${page}.js is not part of the package`)
-    assert.ok(js.deps.some((d) => d.moduleId === 'Js:lib/supabase.js'), `${page}.js does not import lib/supabase`)
+    assert.ok(
+      js.deps.some((d) => d.moduleId === 'Js:lib/supabase.js'),
+      `${page}.js does not import lib/supabase`,
+    )
   }
   assert.ok(modules.get('Js:lib/supabase.js').deps.some((d) => d.moduleId === 'Js:miniprogram_npm/supabase-wechat/index.js'))
 
@@ -281,33 +298,62 @@ test('miniprogram-ci: 构建 npm, dependency analysis, code quality and compilat
   const unused = packed.filter((f) => !f.moduleId && f.path !== WASM).map((f) => f.path)
   assert.deepEqual(unused, [])
   assert.ok(analysis.files.some((f) => f.path === WASM))
-  assert.match(fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'loader.js'), 'utf8'), /\/miniprogram_npm\/supabase-wechat\/supabase_wechat_bg\.wasm\.br/)
+  assert.match(
+    fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'loader.js'), 'utf8'),
+    /\/miniprogram_npm\/supabase-wechat\/supabase_wechat_bg\.wasm\.br/,
+  )
 
   // DevTools' 代码质量 checks, all passed; and the package is far below WeChat's 2 MB limit.
   const checks = Object.fromEntries(quality.map((c) => [c.name, c]))
-  for (const name of ['PACKAGE_SIZE_LIMIT', 'JS_COMPRESS_OPEN', 'WXML_COMPRESS_OPEN', 'WXSS_COMPRESS_OPEN', 'LAZYCODE_LOADING_OPEN',
-    'IMAGE_AND_AUDIO_LIMIT', 'CONTAINS_UNUSED_PLUGINS', 'CONTAINS_UNUSED_COMPONENTS', 'CONTAINS_UNUSED_CODES']) {
+  for (const name of [
+    'PACKAGE_SIZE_LIMIT',
+    'JS_COMPRESS_OPEN',
+    'WXML_COMPRESS_OPEN',
+    'WXSS_COMPRESS_OPEN',
+    'LAZYCODE_LOADING_OPEN',
+    'IMAGE_AND_AUDIO_LIMIT',
+    'CONTAINS_UNUSED_PLUGINS',
+    'CONTAINS_UNUSED_COMPONENTS',
+    'CONTAINS_UNUSED_CODES',
+  ]) {
     assert.ok(checks[name], `checkCodeQuality no longer reports ${name}`)
   }
   const failed = quality.filter((c) => !c.success).map((c) => `${c.name}: ${c.text}`)
   assert.deepEqual(failed, [])
   // CONTAINS_UNUSED_CODES passes whatever it lists (DevTools drops unused files on upload by default);
   // here the list is only what packOptions ignores anyway.
-  assert.deepEqual(checks.CONTAINS_UNUSED_CODES.detail.filter((f) => !ignored(f)), [])
+  assert.deepEqual(
+    checks.CONTAINS_UNUSED_CODES.detail.filter((f) => !ignored(f)),
+    [],
+  )
   const size = checks.PACKAGE_SIZE_LIMIT.detail.__APP__
-  assert.equal(size, analysis.files.reduce((n, f) => n + f.size, 0), 'the package size is the sum of its files')
+  assert.equal(
+    size,
+    analysis.files.reduce((n, f) => n + f.size, 0),
+    'the package size is the sum of its files',
+  )
 
   // DevTools' compilation (getCompiledResult): exactly the files that ship, packOptions applied.
   assert.deepEqual(compiled.setting, { es6: true, enhance: true, minify: true })
   const shipped = Object.keys(compiled.files)
-  assert.deepEqual(shipped.filter((f) => ignored(f)), [])
-  assert.deepEqual(packed.map((f) => f.path).filter((f) => !shipped.includes(f)), [], 'every packed file ships')
+  assert.deepEqual(
+    shipped.filter((f) => ignored(f)),
+    [],
+  )
+  assert.deepEqual(
+    packed.map((f) => f.path).filter((f) => !shipped.includes(f)),
+    [],
+    'every packed file ships',
+  )
   assert.ok(shipped.includes(WASM))
   // Pages are ES modules in the source; compiled, each is a classic script that requires lib/supabase.
   for (const page of PAGES) {
     const js = compiled.pages[`${page}.js`]
     assert.ok(js, `${page}.js was not compiled`)
-    assert.doesNotThrow(() => new vm.Script(js, { filename: `${page}.js (compiled)` }), `${page}.js compiled is not a classic script`)
+    assert.doesNotThrow(
+      () => new vm.Script(js, { filename: `${page}.js (compiled)` }),
+      `${page}.js compiled is not a classic script`,
+    )
     assert.match(js, /require\("\.\.\/\.\.\/lib\/supabase"\)/)
   }
   // What ships is far below WeChat's 2 MB per package (and DevTools' 1.5 MB advice).
@@ -315,13 +361,14 @@ test('miniprogram-ci: 构建 npm, dependency analysis, code quality and compilat
   assert.ok(bytes < 300 * 1024 && size < 300 * 1024, `code package ${bytes} B compiled (${size} B of source)`)
 })
 
-test('the local backend serves what the pages need: a public avatar bucket, DevTools\' WeChat codes', async () => {
+test("the local backend serves what the pages need: a public avatar bucket, DevTools' WeChat codes", async () => {
   const { startBackend, DEVTOOLS_USER } = require('../../backend')
   const { createWechat } = require('../../backend/wechat')
   // By default the fake WeChat knows only the codes it minted (as WeChat does); acceptForeignCodes
   // (scripts/demo.sh --serve) takes DevTools' codes as one WeChat user.
   const apps = { defaultAppid: 'wx1', secrets: { wx1: 's' } }
-  const exchange = (wechat, code) => wechat.jscode2session({ appid: 'wx1', secret: 's', js_code: code, grant_type: 'authorization_code' })
+  const exchange = (wechat, code) =>
+    wechat.jscode2session({ appid: 'wx1', secret: 's', js_code: code, grant_type: 'authorization_code' })
   assert.equal(exchange(createWechat({ apps, now: Date.now }), 'from-devtools').errcode, 40029)
   const lenient = createWechat({ apps, now: Date.now, foreignCodes: DEVTOOLS_USER })
   assert.equal(exchange(lenient, 'from-devtools').openid, DEVTOOLS_USER.openid)
@@ -330,7 +377,12 @@ test('the local backend serves what the pages need: a public avatar bucket, DevT
   const be = await startBackend({ port: 0, acceptForeignCodes: true })
   try {
     const call = (method, p, { token = be.anonKey, headers = {}, body } = {}) =>
-      send(be.url + p, { method, headers: { apikey: be.anonKey, authorization: `Bearer ${token}`, ...headers }, body, sized: true })
+      send(be.url + p, {
+        method,
+        headers: { apikey: be.anonKey, authorization: `Bearer ${token}`, ...headers },
+        body,
+        sized: true,
+      })
     let r = await call('GET', '/storage/v1/bucket/avatar')
     assert.equal(r.status, 200, r.text)
     assert.equal(r.json.public, true, 'getPublicUrl only shows the avatar in a public bucket')

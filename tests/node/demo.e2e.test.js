@@ -149,7 +149,10 @@ describe('demo mini-program, rendered', () => {
     from = frank.app.ui.length
     await frank.view.tap('#login')
     assert.equal(await demo.toast(frank, from), 'Request rate limit reached')
-    assert.equal(frank.app.ui.some((r) => r.api === 'showModal'), false)
+    assert.equal(
+      frank.app.ui.some((r) => r.api === 'showModal'),
+      false,
+    )
 
     // the user declines to share the phone: the page shows wechatBindPhone's error
     await demo.quickLogin(frank)

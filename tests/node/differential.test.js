@@ -60,7 +60,15 @@ async function scenario(lib, openid, phone) {
 }
 
 // Values that legitimately differ between two sign-ins of the same user.
-const VOLATILE = new Set(['access_token', 'refresh_token', 'expires_at', 'last_sign_in_at', 'updated_at', 'phone_confirmed_at', 'confirmed_at'])
+const VOLATILE = new Set([
+  'access_token',
+  'refresh_token',
+  'expires_at',
+  'last_sign_in_at',
+  'updated_at',
+  'phone_confirmed_at',
+  'confirmed_at',
+])
 function shape(v) {
   if (Array.isArray(v)) return v.map(shape)
   if (v && typeof v === 'object') {

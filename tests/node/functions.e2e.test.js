@@ -161,7 +161,10 @@ test('names: sub-paths, CJK and spaces percent-encoded, query kept, region heade
   assert.equal(decodeURIComponent(r.data.path), '/a b/你')
   assert.deepEqual(plain(r.data.query), { x: '1', y: '二', forceFunctionRegion: 'ap-northeast-1' })
   assert.equal(r.data.headers['x-region'], 'ap-northeast-1')
-  assert.equal(fnRequests(sim)[0].url, `${be.url}/functions/v1/echo/a%20b/%E4%BD%A0?x=1&y=%E4%BA%8C&forceFunctionRegion=ap-northeast-1`)
+  assert.equal(
+    fnRequests(sim)[0].url,
+    `${be.url}/functions/v1/echo/a%20b/%E4%BD%A0?x=1&y=%E4%BA%8C&forceFunctionRegion=ap-northeast-1`,
+  )
 })
 
 test('bearer: anon key signed out, the user token signed in, a caller Authorization or setAuth() wins; global headers sent', async () => {
@@ -297,16 +300,28 @@ test('injected faults: every call resolves with an error of the right class', { 
   const path = '/functions/v1/hello'
   const expect = [
     [{ fault: 'status', status: 500 }, sdk.FunctionsHttpError, (e) => assert.equal(e.context.status, 500)],
-    [{ fault: 'status', status: 502 }, sdk.FunctionsHttpError, (e) => assert.deepEqual(plain(e.context.data), { message: 'An invalid response was received from the upstream server' })],
-    [{ fault: 'status', status: 503 }, sdk.FunctionsHttpError, (e) => assert.match(e.context.data, /Service Temporarily Unavailable/)],
+    [
+      { fault: 'status', status: 502 },
+      sdk.FunctionsHttpError,
+      (e) => assert.deepEqual(plain(e.context.data), { message: 'An invalid response was received from the upstream server' }),
+    ],
+    [
+      { fault: 'status', status: 503 },
+      sdk.FunctionsHttpError,
+      (e) => assert.match(e.context.data, /Service Temporarily Unavailable/),
+    ],
     [{ fault: 'reset' }, sdk.FunctionsFetchError, (e) => assert.match(e.context.errMsg, /^request:fail/)],
     [{ fault: 'drop' }, sdk.FunctionsFetchError, (e) => assert.match(e.context.errMsg, /^request:fail/)],
     [{ fault: 'hang', ms: 10000 }, sdk.FunctionsFetchError, (e) => assert.match(e.context.errMsg, /timeout/)],
-    [{ fault: 'malformed' }, sdk.FunctionsError, (e) => {
-      assert.equal(e.name, 'FunctionsError')
-      assert.match(e.message, /not valid JSON/)
-      assert.equal(e.context.status, 200)
-    }],
+    [
+      { fault: 'malformed' },
+      sdk.FunctionsError,
+      (e) => {
+        assert.equal(e.name, 'FunctionsError')
+        assert.match(e.message, /not valid JSON/)
+        assert.equal(e.context.status, 200)
+      },
+    ],
   ]
   for (const [spec, Class, check] of expect) {
     be.faults.add({ path, count: 1, ...spec })

@@ -40,7 +40,9 @@ test('the shipped wasm is MVP-only with no exported globals and a fixed initial 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-wasm-'))
   const tmp = path.join(dir, 'shipped.wasm')
   fs.writeFileSync(tmp, wasm)
-  const out = execFileSync('node', [path.join(REPO, 'scripts', 'check-wasm.js'), tmp, String(4 * 1024 * 1024)], { encoding: 'utf8' })
+  const out = execFileSync('node', [path.join(REPO, 'scripts', 'check-wasm.js'), tmp, String(4 * 1024 * 1024)], {
+    encoding: 'utf8',
+  })
   assert.match(out, /MVP-only/)
   // And the checker really rejects a non-MVP module (a sign-extension opcode).
   const signExt = Buffer.from('0061736d0100000001060160017f017f030201000a070105002000c00b', 'hex')
@@ -53,7 +55,18 @@ test('the shipped JS uses nothing the WeChat logic layer lacks', () => {
   const dir = path.join(PKG, 'miniprogram_dist')
   for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.js'))) {
     const src = fs.readFileSync(path.join(dir, f), 'utf8')
-    for (const bad of [/(^|[^X])WebAssembly\./, /(?<![.\w]|function )fetch\(/, /new URL\(/, /URLSearchParams/, /\bprocess\./, /\bBuffer\b/, /\bwindow\./, /\bdocument\./, /import\.meta/, /__dirname/]) {
+    for (const bad of [
+      /(^|[^X])WebAssembly\./,
+      /(?<![.\w]|function )fetch\(/,
+      /new URL\(/,
+      /URLSearchParams/,
+      /\bprocess\./,
+      /\bBuffer\b/,
+      /\bwindow\./,
+      /\bdocument\./,
+      /import\.meta/,
+      /__dirname/,
+    ]) {
       assert.doesNotMatch(src, bad, `${f} uses ${bad}`)
     }
     for (const m of src.matchAll(/require\(([^)]*)\)/g)) assert.match(m[1], /^'\.\//, `${f}: only relative requires (${m[0]})`)

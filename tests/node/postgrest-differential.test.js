@@ -52,7 +52,11 @@ before(async () => {
     const app = await sim.launch()
     const replay = app.require('lib/replay')
     const box = replay.intercept(OK_REPLY)
-    const clients = { default: app.require('lib/default'), headers: app.require('lib/headers'), schema: app.require('lib/schema') }
+    const clients = {
+      default: app.require('lib/default'),
+      headers: app.require('lib/headers'),
+      schema: app.require('lib/schema'),
+    }
     return { sim, app, replay, box, clients }
   }
   anon = await start(null)
@@ -76,7 +80,9 @@ const plain = (x) => JSON.parse(JSON.stringify(x === undefined ? null : x))
 
 function normalize(r) {
   const headers = {}
-  for (const name of Object.keys(r.header).map((n) => n.toLowerCase()).sort()) {
+  for (const name of Object.keys(r.header)
+    .map((n) => n.toLowerCase())
+    .sort()) {
     const key = Object.keys(r.header).find((k) => k.toLowerCase() === name)
     headers[name] = r.header[key]
   }
@@ -116,7 +122,7 @@ test('all chains: signed in (Authorization: Bearer <access token>)', async () =>
   await differential(signedIn, 'default', { ...DEFAULT, token: TOKEN })
 })
 
-test('all chains: global.headers (their Prefer combines with the builder\'s)', async () => {
+test("all chains: global.headers (their Prefer combines with the builder's)", async () => {
   await differential(anon, 'headers', { ...DEFAULT, headers: GLOBAL_HEADERS })
 })
 
@@ -147,26 +153,64 @@ const EXTRA = [
   ['relation ending in ..', (c) => c.from('x/..').select()],
   ['relation with backslash, tab, newline', (c) => c.from('a\\b\tc\nd').select()],
   ['relation with control characters', (c) => c.from('\u0001a\u007f\u0085 ').select()],
-  ['relation with punctuation', (c) => c.from("a;b,c=d@e:f!$&*+()~'[]|^{}<>\"`%zz").select()],
+  ['relation with punctuation', (c) => c.from('a;b,c=d@e:f!$&*+()~\'[]|^{}<>"`%zz').select()],
   ['rpc name with a fragment and query', (c) => c.rpc('f#x?y', { a: 1 }, { get: true })],
   ['eq NaN, undefined, Date', (c) => c.from('t').select().eq('n', NaN).eq('u', undefined).eq('d', new Date(0))],
-  ['eq object and array', (c) => c.from('t').select().eq('o', { a: 1 }).eq('a', [1, [2, 3], null])],
+  [
+    'eq object and array',
+    (c) =>
+      c
+        .from('t')
+        .select()
+        .eq('o', { a: 1 })
+        .eq('a', [1, [2, 3], null]),
+  ],
   ['in over a string', (c) => c.from('t').select().in('c', 'abca')],
   ['in NaN and zeros', (c) => c.from('t').select().in('n', [NaN, NaN, 0, -0, '0', null, undefined])],
   ['contains null and undefined', (c) => c.from('t').select().contains('a', null).containedBy('b', undefined)],
-  ['overlaps nested arrays', (c) => c.from('t').select().overlaps('a', [[1, 2], null, 'x'])],
+  [
+    'overlaps nested arrays',
+    (c) =>
+      c
+        .from('t')
+        .select()
+        .overlaps('a', [[1, 2], null, 'x']),
+  ],
   ['likeAnyOf with holes', (c) => c.from('t').select().likeAnyOf('a', [undefined, null, '%x'])],
-  ['order falsy and truthy options', (c) =>
-    c.from('t').select().order('a', { ascending: 0, nullsFirst: 1, referencedTable: '' }).order('b', { ascending: 'yes', nullsFirst: 0 })],
-  ['limit and range with odd tables', (c) =>
-    c.from('t').select().limit(3, { referencedTable: null }).range('5', 14, { foreignTable: '' })],
+  [
+    'order falsy and truthy options',
+    (c) =>
+      c
+        .from('t')
+        .select()
+        .order('a', { ascending: 0, nullsFirst: 1, referencedTable: '' })
+        .order('b', { ascending: 'yes', nullsFirst: 0 }),
+  ],
+  [
+    'limit and range with odd tables',
+    (c) => c.from('t').select().limit(3, { referencedTable: null }).range('5', 14, { foreignTable: '' }),
+  ],
   ['range with strings', (c) => c.from('t').select().range('10', '19')],
   ['textSearch odd options', (c) => c.from('t').select().textSearch('b', 'q', { type: 'PLAIN', config: null })],
   ['or with falsy table', (c) => c.from('t').select().or('a.eq.1', { referencedTable: 0 })],
-  ['match odd values', (c) => c.from('t').select().match({ d: new Date(86400000), a: [1, 'x'], n: null, z: -0 })],
+  [
+    'match odd values',
+    (c) =>
+      c
+        .from('t')
+        .select()
+        .match({ d: new Date(86400000), a: [1, 'x'], n: null, z: -0 }),
+  ],
   ['upsert onConflict null', (c) => c.from('t').upsert({ a: 1 }, { onConflict: null, ignoreDuplicates: 1, defaultToNull: 0 })],
   ['insert bigint', (c) => c.from('t').insert({ big: 12345678901234567890n, list: [1n] })],
-  ['insert rows with numeric-key objects', (c) => c.from('t').insert([{ 2: 'b', 1: 'a' }, { b: 1, 1: 'x' }])],
+  [
+    'insert rows with numeric-key objects',
+    (c) =>
+      c.from('t').insert([
+        { 2: 'b', 1: 'a' },
+        { b: 1, 1: 'x' },
+      ]),
+  ],
   ['insert count falsy', (c) => c.from('t').insert({ a: 1 }, { count: '', defaultToNull: null })],
   ['rpc nested array args', (c) => c.rpc('f', { a: [1, [2, 3]], b: [] }, { get: true })],
   ['rpc head with array of arrays', (c) => c.rpc('f', { a: [[1], [2]] }, { head: true, count: 'exact' })],
@@ -259,17 +303,29 @@ const RESULT_CASES = [
   ['explain text', 'explain: default', { statusCode: 200, data: 'Seq Scan on todos', header: {} }],
   ['explain json', 'explain: every option, json format', json(200, [{ Plan: {} }])],
   ['400 PostgREST error', 'eq: integer', json(400, PG_ERROR)],
-  ['406 single error', 'single: select', json(406, { code: 'PGRST116', details: 'The result contains 0 rows', hint: null, message: 'Cannot coerce' })],
+  [
+    '406 single error',
+    'single: select',
+    json(406, { code: 'PGRST116', details: 'The result contains 0 rows', hint: null, message: 'Cannot coerce' }),
+  ],
   ['401 gateway error', 'select: *', json(401, { message: 'Invalid API key', hint: 'Double check your key' })],
   ['404 array body', 'select: *', json(404, [])],
   ['404 empty body', 'rpc: no args', json(404, '')],
-  ['404 error object', 'rpc: no args', json(404, { code: 'PGRST202', details: 'x', hint: 'y', message: 'Could not find the function' })],
+  [
+    '404 error object',
+    'rpc: no args',
+    json(404, { code: 'PGRST202', details: 'x', hint: 'y', message: 'Could not find the function' }),
+  ],
   ['500 not JSON', 'select: *', { statusCode: 500, data: '<html>bad gateway</html>', header: {} }],
   ['500 JSON null', 'select: *', json(500, 'null')],
   ['500 JSON string', 'select: *', json(500, '"oops"')],
   // serde_json cannot hold a lone surrogate: it reads as U+FFFD (JSON.parse would keep it).
-  ['error body with lone surrogate escape', 'select: *', json(400, '{"message":"bad \\ud800 value","code":"XX000"}'),
-    (e) => Object.assign(e, { error: Object.assign(e.error, { message: 'bad \ufffd value' }) })],
+  [
+    'error body with lone surrogate escape',
+    'select: *',
+    json(400, '{"message":"bad \\ud800 value","code":"XX000"}'),
+    (e) => Object.assign(e, { error: Object.assign(e.error, { message: 'bad \ufffd value' }) }),
+  ],
   ['rpc scalar', 'rpc: scalar args', json(200, '42')],
   ['rpc head object arg', 'rpc: head with object arg (falls back to POST)', json(200, '')],
 ]

@@ -39,7 +39,7 @@ test('the chain table: at least 150 chains, unique non-empty names, in fixture o
   }
   assert.deepEqual(
     fixture.chains.map((c) => c.name),
-    names
+    names,
   )
 })
 
@@ -48,13 +48,48 @@ test('every method of the issue is exercised by some chain', async () => {
     PostgrestClient: ['from', 'rpc', 'schema'],
     PostgrestQueryBuilder: ['select', 'insert', 'upsert', 'update', 'delete'],
     PostgrestFilterBuilder: [
-      'eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'likeAllOf', 'likeAnyOf', 'ilikeAllOf',
-      'ilikeAnyOf', 'is', 'in', 'contains', 'containedBy', 'rangeGt', 'rangeGte', 'rangeLt', 'rangeLte',
-      'rangeAdjacent', 'overlaps', 'textSearch', 'match', 'not', 'or', 'filter',
+      'eq',
+      'neq',
+      'gt',
+      'gte',
+      'lt',
+      'lte',
+      'like',
+      'ilike',
+      'likeAllOf',
+      'likeAnyOf',
+      'ilikeAllOf',
+      'ilikeAnyOf',
+      'is',
+      'in',
+      'contains',
+      'containedBy',
+      'rangeGt',
+      'rangeGte',
+      'rangeLt',
+      'rangeLte',
+      'rangeAdjacent',
+      'overlaps',
+      'textSearch',
+      'match',
+      'not',
+      'or',
+      'filter',
     ],
     PostgrestTransformBuilder: [
-      'select', 'order', 'limit', 'range', 'single', 'maybeSingle', 'csv', 'geojson', 'explain', 'rollback',
-      'returns', 'abortSignal', 'throwOnError',
+      'select',
+      'order',
+      'limit',
+      'range',
+      'single',
+      'maybeSingle',
+      'csv',
+      'geojson',
+      'explain',
+      'rollback',
+      'returns',
+      'abortSignal',
+      'throwOnError',
     ],
   }
   const seen = new Set()
@@ -76,13 +111,19 @@ test('every method of the issue is exercised by some chain', async () => {
   } finally {
     for (const r of restore) r()
   }
-  const missing = Object.entries(wanted).flatMap(([cls, ms]) => ms.map((m) => `${cls}.${m}`)).filter((k) => !seen.has(k))
+  const missing = Object.entries(wanted)
+    .flatMap(([cls, ms]) => ms.map((m) => `${cls}.${m}`))
+    .filter((k) => !seen.has(k))
   assert.deepEqual(missing, [])
 })
 
 test('every option of the issue shows up in some request', () => {
   const all = fixture.chains.map((c) => JSON.stringify(c.request))
-  const some = (re, what) => assert.ok(all.some((s) => re.test(s)), `no request with ${what} (${re})`)
+  const some = (re, what) =>
+    assert.ok(
+      all.some((s) => re.test(s)),
+      `no request with ${what} (${re})`,
+    )
   for (const n of ['exact', 'planned', 'estimated']) some(new RegExp(`"prefer":"[^"]*count=${n}`), `count=${n}`)
   some(/"method":"HEAD","url":"[^"]*\/todos\?/, 'select head')
   some(/"method":"HEAD","url":"[^"]*\/rpc\//, 'rpc head')
@@ -146,7 +187,10 @@ test('reference(): options, bare functions, determinism, builder errors', async 
   // A default schema (supabase-js passes db.schema, 'public' by default) puts a profile header
   // on every request: Accept-Profile on GET/HEAD, Content-Profile otherwise.
   for (const name of ['eq: ampersand', 'insert: object', 'delete: with eq', 'rpc: get', 'select: head + count exact']) {
-    const r = await reference(CHAINS.find((c) => c.name === name), { schema: 'public' })
+    const r = await reference(
+      CHAINS.find((c) => c.name === name),
+      { schema: 'public' },
+    )
     const read = r.method === 'GET' || r.method === 'HEAD'
     assert.equal(r.headers[read ? 'accept-profile' : 'content-profile'], 'public', name)
     assert.equal(r.headers[read ? 'content-profile' : 'accept-profile'], undefined, name)
@@ -189,9 +233,11 @@ test('method, Content-Type and body', () => {
     }
   }
   assert.equal(req('update: with eq').method, 'PATCH')
-  assert.equal(req('insert: body with every JSON type').body,
+  assert.equal(
+    req('insert: body with every JSON type').body,
     '{"s":"text","n":1.5,"neg":0,"big":9007199254740992,"exp":1e+21,"t":true,"f":false,"z":null,' +
-      '"arr":[1,"two",null,[3]],"obj":{"nested":{"deep":[]}},"at":"2024-01-02T03:04:05.678Z"}')
+      '"arr":[1,"two",null,[3]],"obj":{"nested":{"deep":[]}},"at":"2024-01-02T03:04:05.678Z"}',
+  )
   // Bodies are JSON.stringify output: lone surrogates and control characters are \u-escaped,
   // U+2028 and non-ASCII are sent raw (UTF-8).
   const tricky = JSON.parse(req('insert: body with tricky strings').body)
@@ -244,8 +290,21 @@ test('filter values: every tricky value round-trips and never appears raw', () =
   for (const [name, v] of TRICKY) {
     const { url } = req(`eq: ${name}`)
     const params = [...new URL(url).searchParams]
-    assert.deepEqual(params, [['select', '*'], ['title', 'eq.' + wellFormed(v)]], name)
-    if (/[^A-Za-z0-9*\-._]/.test(v)) assert.ok(!query(url).split('&').includes('title=eq.' + v), `${name} sent raw`)
+    assert.deepEqual(
+      params,
+      [
+        ['select', '*'],
+        ['title', 'eq.' + wellFormed(v)],
+      ],
+      name,
+    )
+    if (/[^A-Za-z0-9*\-._]/.test(v))
+      assert.ok(
+        !query(url)
+          .split('&')
+          .includes('title=eq.' + v),
+        `${name} sent raw`,
+      )
     if (/[&#]/.test(v)) assert.ok(!/[#]/.test(url) && query(url).split('&').length === 2, `${name}: & or # raw`)
   }
   const q = (name) => query(req(name).url)
@@ -269,25 +328,67 @@ test('PostgREST syntax as postgrest-js 2.x writes it', () => {
   assert.deepEqual(p('select: quoted name keeps its spaces'), [['select', 'id,"first name"," padded "']])
   assert.deepEqual(p('insert: array with differing keys (columns=)'), [['columns', '"title","done","note"']])
   assert.deepEqual(p('upsert: onConflict with two columns'), [['on_conflict', 'a, b']])
-  assert.deepEqual(p('in: reserved characters are double-quoted'), [['select', '*'], ['title', 'in.("a,b","(c)","d)",plain)']])
-  assert.deepEqual(p('in: duplicates'), [['select', '*'], ['id', 'in.(1,2,3)']]) // de-duplicated
-  assert.deepEqual(p('in: mixed types'), [['select', '*'], ['x', 'in.(1,one,true,null,1.5)']])
-  assert.deepEqual(p('contains: array with reserved characters'), [['select', '*'], ['tags', 'cs.{a,b,(c),"d",&#}']]) // not quoted
-  assert.deepEqual(p('contains: object (jsonb)'), [['select', '*'], ['meta', 'cs.{"color":"red","size":2,"tags":["x"],"ok":true,"z":null}']])
-  assert.deepEqual(p('likeAllOf: two patterns'), [['select', '*'], ['title', 'like(all).{%a%,b*}']])
-  assert.deepEqual(p('textSearch: websearch + config + CJK'), [['select', '*'], ['body', 'wfts(zhparser).你好 世界']])
-  assert.deepEqual(p('or: referencedTable'), [['select', '*,users(*)'], ['users.or', '(name.eq.a,name.eq.b)']])
-  assert.deepEqual(p('order: multiple'), [['select', '*'], ['order', 'done.asc,priority.desc,id.asc.nullsfirst']])
-  assert.deepEqual(p('range: referencedTable'), [['select', '*,users(*)'], ['users.offset', '5'], ['users.limit', '10']])
-  assert.deepEqual(p('range: then limit overrides limit'), [['select', '*'], ['offset', '10'], ['limit', '3']])
-  assert.deepEqual(p('match: undefined values skipped'), [['select', '*'], ['id', 'eq.1']])
-  assert.deepEqual(p('rpc: get with array arg'), [['ids', '{1,2}'], ['tags', '{a,b,c d}']])
+  assert.deepEqual(p('in: reserved characters are double-quoted'), [
+    ['select', '*'],
+    ['title', 'in.("a,b","(c)","d)",plain)'],
+  ])
+  assert.deepEqual(p('in: duplicates'), [
+    ['select', '*'],
+    ['id', 'in.(1,2,3)'],
+  ]) // de-duplicated
+  assert.deepEqual(p('in: mixed types'), [
+    ['select', '*'],
+    ['x', 'in.(1,one,true,null,1.5)'],
+  ])
+  assert.deepEqual(p('contains: array with reserved characters'), [
+    ['select', '*'],
+    ['tags', 'cs.{a,b,(c),"d",&#}'],
+  ]) // not quoted
+  assert.deepEqual(p('contains: object (jsonb)'), [
+    ['select', '*'],
+    ['meta', 'cs.{"color":"red","size":2,"tags":["x"],"ok":true,"z":null}'],
+  ])
+  assert.deepEqual(p('likeAllOf: two patterns'), [
+    ['select', '*'],
+    ['title', 'like(all).{%a%,b*}'],
+  ])
+  assert.deepEqual(p('textSearch: websearch + config + CJK'), [
+    ['select', '*'],
+    ['body', 'wfts(zhparser).你好 世界'],
+  ])
+  assert.deepEqual(p('or: referencedTable'), [
+    ['select', '*,users(*)'],
+    ['users.or', '(name.eq.a,name.eq.b)'],
+  ])
+  assert.deepEqual(p('order: multiple'), [
+    ['select', '*'],
+    ['order', 'done.asc,priority.desc,id.asc.nullsfirst'],
+  ])
+  assert.deepEqual(p('range: referencedTable'), [
+    ['select', '*,users(*)'],
+    ['users.offset', '5'],
+    ['users.limit', '10'],
+  ])
+  assert.deepEqual(p('range: then limit overrides limit'), [
+    ['select', '*'],
+    ['offset', '10'],
+    ['limit', '3'],
+  ])
+  assert.deepEqual(p('match: undefined values skipped'), [
+    ['select', '*'],
+    ['id', 'eq.1'],
+  ])
+  assert.deepEqual(p('rpc: get with array arg'), [
+    ['ids', '{1,2}'],
+    ['tags', '{a,b,c d}'],
+  ])
   assert.deepEqual(p('rpc: get with null and undefined args'), [['a', 'null']])
   assert.deepEqual(p('rpc: get with object arg'), [['o', '[object Object]']])
 })
 
 test('Prefer: appended entries joined by ", "; rpc head with an object argument uses ","', () => {
-  const known = /^(count=(exact|planned|estimated)|return=(representation|minimal)|resolution=(merge|ignore)-duplicates|missing=default|tx=rollback)$/
+  const known =
+    /^(count=(exact|planned|estimated)|return=(representation|minimal)|resolution=(merge|ignore)-duplicates|missing=default|tx=rollback)$/
   for (const c of CHAINS) {
     const prefer = req(c.name).headers.prefer
     if (prefer === undefined) continue
@@ -300,7 +401,10 @@ test('Prefer: appended entries joined by ", "; rpc head with an object argument 
   assert.equal(prefer('select: *'), undefined)
   assert.equal(prefer('insert: object, then select'), 'return=representation')
   assert.equal(prefer('insert: count + defaultToNull false + select'), 'count=exact, missing=default, return=representation')
-  assert.equal(prefer('upsert: every option'), 'resolution=ignore-duplicates, count=estimated, missing=default, return=representation')
+  assert.equal(
+    prefer('upsert: every option'),
+    'resolution=ignore-duplicates, count=estimated, missing=default, return=representation',
+  )
   assert.equal(prefer('rollback: insert select count'), 'count=exact, return=representation, tx=rollback')
   assert.equal(prefer('rpc: select'), 'return=representation')
   assert.equal(prefer('rpc: count + select'), 'count=exact, return=representation')
@@ -321,7 +425,7 @@ test('Accept: single, csv, geojson, explain; maybeSingle sets none', () => {
   assert.equal(accept('explain: default'), 'application/vnd.pgrst.plan+text; for="application/json"; options=;')
   assert.equal(
     accept('explain: every option, json format'),
-    'application/vnd.pgrst.plan+json; for="application/json"; options=analyze|verbose|settings|buffers|wal;'
+    'application/vnd.pgrst.plan+json; for="application/json"; options=analyze|verbose|settings|buffers|wal;',
   )
   assert.equal(accept('explain: after csv'), 'application/vnd.pgrst.plan+text; for="text/csv"; options=;')
 })

@@ -56,7 +56,10 @@ test('a signed-in user: insert, select, update, count, rpc, delete (RLS sees the
     .select('id, task')
   assert.equal(many.error, null)
   assert.equal(many.count, 2)
-  assert.deepEqual(plain(many.data).map((t) => t.task), ['b', 'c'])
+  assert.deepEqual(
+    plain(many.data).map((t) => t.task),
+    ['b', 'c'],
+  )
 
   const found = await sb.from('todos').select('task, is_complete').eq('task', '买牛奶 & eggs #1')
   assert.deepEqual(plain(found), {
@@ -84,7 +87,10 @@ test('a signed-in user: insert, select, update, count, rpc, delete (RLS sees the
   const notices = await sb.schema('app').from('notices').select('title').limit(1)
   assert.deepEqual(plain(notices.data), [{ title: '欢迎' }])
 
-  const deleted = await sb.from('todos').delete({ count: 'exact' }).in('id', [id, ...plain(many.data).map((t) => t.id)])
+  const deleted = await sb
+    .from('todos')
+    .delete({ count: 'exact' })
+    .in('id', [id, ...plain(many.data).map((t) => t.id)])
   assert.equal(deleted.error, null)
   assert.equal(deleted.status, 204)
   assert.equal(deleted.count, 3)
@@ -131,7 +137,10 @@ test('errors: a PostgrestError with PostgREST fields, the body as error.data, th
   const bad = await sb.from('todos').select('nope')
   assert.equal(bad.error.code, '42703')
 
-  await assert.rejects(Promise.resolve(sb.from('todos').insert({ task: '' }).throwOnError()), (e) => e instanceof PostgrestError && e.code === '23514')
+  await assert.rejects(
+    Promise.resolve(sb.from('todos').insert({ task: '' }).throwOnError()),
+    (e) => e instanceof PostgrestError && e.code === '23514',
+  )
   const ok = await sb.from('todos').select('task').order('task').throwOnError()
   assert.deepEqual(plain(ok.data), [{ task: 'x' }, { task: 'y' }])
 
@@ -146,8 +155,17 @@ test('errors: a PostgrestError with PostgREST fields, the body as error.data, th
   // A signal that fires while the request hangs: resolved at once, the wx task aborted.
   be.faults.add({ path: '/rest/v1/todos', fault: 'hang', count: 1 })
   let fire = null
-  const signal = { aborted: false, addEventListener: (type, cb) => { if (type === 'abort') fire = cb } }
-  const pending = sb.from('todos').select().abortSignal(signal).then((r) => r) // builders are lazy: start it
+  const signal = {
+    aborted: false,
+    addEventListener: (type, cb) => {
+      if (type === 'abort') fire = cb
+    },
+  }
+  const pending = sb
+    .from('todos')
+    .select()
+    .abortSignal(signal)
+    .then((r) => r) // builders are lazy: start it
   await waitFor(() => fire !== null)
   await waitFor(() => be.faults.hanging === 1)
   signal.aborted = true
@@ -175,7 +193,10 @@ test('network failure resolves with status 0 and a FetchError message', async ()
   assert.equal(r.statusText, '')
   assert.equal(r.success, false)
   assert.equal(r.error.name, 'PostgrestError')
-  assert.match(r.error.message, /^FetchError: The network request failed; check the network and try again \(request:fail .*ERR_CONNECTION_REFUSED/)
+  assert.match(
+    r.error.message,
+    /^FetchError: The network request failed; check the network and try again \(request:fail .*ERR_CONNECTION_REFUSED/,
+  )
   assert.equal(r.error.details, 'network_error')
   assert.equal(r.error.hint, '')
   assert.equal(r.error.code, '')

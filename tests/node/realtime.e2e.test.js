@@ -57,9 +57,13 @@ const sent = (sim) => sim.sockets.log.filter((e) => e.op === 'send' && typeof e.
 
 // Both users watch INSERTs on todos (own rows only under RLS) and profiles (everyone may read).
 function watchTables(app, name) {
-  return watch(app, name, `(ch, log) => ch
+  return watch(
+    app,
+    name,
+    `(ch, log) => ch
     .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'todos' }, (p) => log.events.push({ table: p.table, eventType: p.eventType, new: p.new }))
-    .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'profiles' }, (p) => log.events.push({ table: p.table, eventType: p.eventType, new: p.new }))`)
+    .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'profiles' }, (p) => log.events.push({ table: p.table, eventType: p.eventType, new: p.new }))`,
+  )
 }
 
 test('postgres_changes: a row inserted by one user reaches the other only if RLS lets them see it; one socket', async () => {
@@ -87,10 +91,16 @@ test('postgres_changes: a row inserted by one user reaches the other only if RLS
   await until(() => log(b.app, 'db').events.length >= 1)
   const ea = log(a.app, 'db').events
   const eb = log(b.app, 'db').events
-  assert.deepEqual(ea.map((e) => e.table), ['todos', 'profiles'])
+  assert.deepEqual(
+    ea.map((e) => e.table),
+    ['todos', 'profiles'],
+  )
   assert.equal(ea[0].new.task, 'private to A')
   assert.equal(ea[0].eventType, 'INSERT')
-  assert.deepEqual(eb.map((e) => e.table), ['profiles'])
+  assert.deepEqual(
+    eb.map((e) => e.table),
+    ['profiles'],
+  )
   assert.equal(eb[0].new.username, 'rt-alice')
   // One socket per app, whatever the number of channels.
   assert.equal(a.sim.sockets.maxConcurrentSeen, 1)
@@ -141,7 +151,10 @@ test('a dropped socket reconnects and rejoins every channel once: no duplicate, 
   assert.equal(a.sim.sockets.dropAll(), 1)
   await until(() => log(a.app, 'drop1').statuses.filter((s) => s === 'SUBSCRIBED').length === 2)
   await until(() => log(a.app, 'drop2').statuses.filter((s) => s === 'SUBSCRIBED').length === 2)
-  assert.deepEqual(log(a.app, 'drop1').statuses.map((s) => s.split(':')[0]), ['SUBSCRIBED', 'CHANNEL_ERROR', 'SUBSCRIBED'])
+  assert.deepEqual(
+    log(a.app, 'drop1').statuses.map((s) => s.split(':')[0]),
+    ['SUBSCRIBED', 'CHANNEL_ERROR', 'SUBSCRIBED'],
+  )
   assert.equal(a.sim.sockets.log.filter((e) => e.op === 'connect').length, 2)
   assert.equal(a.sim.sockets.live(), 1)
   // Each channel joined exactly twice (once per socket).
@@ -156,7 +169,10 @@ test('a dropped socket reconnects and rejoins every channel once: no duplicate, 
   await be.realtime.flush()
   await until(() => log(a.app, 'drop1').events.length >= 1 && log(a.app, 'drop2').events.length >= 1)
   await new Promise((r) => setTimeout(r, 300))
-  assert.deepEqual(log(a.app, 'drop1').events.map((e) => e.new.task), ['after the drop'])
+  assert.deepEqual(
+    log(a.app, 'drop1').events.map((e) => e.new.task),
+    ['after the drop'],
+  )
   assert.deepEqual(log(a.app, 'drop2').events, ['ping'])
 })
 
@@ -172,7 +188,10 @@ test('a token refresh is followed by an access_token push with the new token', a
   assert.notEqual(fresh, a.token)
   await until(() => sent(a.sim).some((f) => f.event === 'access_token'))
   const pushes = sent(a.sim).filter((f) => f.event === 'access_token')
-  assert.deepEqual(pushes.map((f) => [f.topic, f.payload.access_token]), [['realtime:tok', fresh]])
+  assert.deepEqual(
+    pushes.map((f) => [f.topic, f.payload.access_token]),
+    [['realtime:tok', fresh]],
+  )
   // The server accepted it: the channel is still open and delivers.
   await a.sb.from('todos').insert({ task: 'after refresh' })
   await until(() => log(a.app, 'tok').events.length >= 1)
@@ -201,7 +220,10 @@ test('removeAllChannels closes the socket with code 1000 and nothing reopens it 
   assert.equal(a.sb.getChannels().length, 0)
   await until(() => a.sim.sockets.live() === 0)
   const closes = a.sim.sockets.log.filter((e) => e.op === 'close')
-  assert.deepEqual(closes.map((c) => [c.code, c.reason]), [[1000, '']])
+  assert.deepEqual(
+    closes.map((c) => [c.code, c.reason]),
+    [[1000, '']],
+  )
   a.sim.fireAppHide()
   a.sim.fireAppShow({ scene: 1001 })
   await new Promise((r) => setTimeout(r, 5000))

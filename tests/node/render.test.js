@@ -54,7 +54,12 @@ function tempProject(files) {
   return root
 }
 function newSim(opts = {}) {
-  const sim = createSimulator(Object.assign({ root: ROOT, render: true, wechatUrl: srv.base + '/wechat', user: { openid: 'o_r', phone: '13900000001' } }, opts))
+  const sim = createSimulator(
+    Object.assign(
+      { root: ROOT, render: true, wechatUrl: srv.base + '/wechat', user: { openid: 'o_r', phone: '13900000001' } },
+      opts,
+    ),
+  )
   sims.push(sim)
   return sim
 }
@@ -105,7 +110,7 @@ describe('ES modules, compiled as DevTools does', () => {
     assert.equal(sim2.compiler.helpers.size, 0) // babel 6 inlines its helpers
   })
 
-  test('a syntax error fails the load with the compiler\'s message', async () => {
+  test("a syntax error fails the load with the compiler's message", async () => {
     const root = tempProject({
       'project.config.json': JSON.stringify({ setting: { es6: true, enhance: true } }),
       'app.json': JSON.stringify({ pages: ['pages/a/a'] }),
@@ -117,7 +122,7 @@ describe('ES modules, compiled as DevTools does', () => {
     await assert.rejects(app.openPage('pages/a/a'), /file: pages\/a\/a\.js\n.*Unexpected token/)
   })
 
-  test('two projects in one process keep their own WXML (wcc\'s globals are per project); inline WXS works', async () => {
+  test("two projects in one process keep their own WXML (wcc's globals are per project); inline WXS works", async () => {
     const files = (text) => ({
       'app.json': JSON.stringify({ pages: ['pages/index/index'] }),
       'pages/index/index.js': 'Page({ data: {} })',
@@ -142,7 +147,10 @@ describe('rendering and events', () => {
     assert.equal(view.attr('#add', 'data-kind'), 'fruit')
     assert.deepEqual(view.lines().slice(0, 3), ['hello 1.0', 'taps: 0', 'no items'])
     assert.throws(() => view.text('#nope'), /nothing matches "#nope"/)
-    assert.equal(await app.eval('[typeof window, typeof document, typeof process, typeof Buffer, typeof jComponent].join()'), 'undefined,undefined,undefined,undefined,undefined')
+    assert.equal(
+      await app.eval('[typeof window, typeof document, typeof process, typeof Buffer, typeof jComponent].join()'),
+      'undefined,undefined,undefined,undefined,undefined',
+    )
   })
 
   test('bindinput and bindtap reach the page; setData re-renders wx:if and wx:for; data-* in currentTarget.dataset', async () => {
@@ -154,12 +162,23 @@ describe('rendering and events', () => {
     await view.tap('#add')
     assert.equal(view.text('#count'), 'taps: 2')
     assert.equal(view.exists('#empty'), false)
-    assert.deepEqual(view.all('.item').map((i) => [i.text(), i.dataset.id]), [['fruit kiwi', 1], ['fruit kiwi', 2]])
+    assert.deepEqual(
+      view.all('.item').map((i) => [i.text(), i.dataset.id]),
+      [
+        ['fruit kiwi', 1],
+        ['fruit kiwi', 2],
+      ],
+    )
     // the event the page got: WeChat's shape, an object of the context's realm
-    const e = await app.eval('JSON.stringify({ t: global.lastEvent.type, ds: global.lastEvent.currentTarget.dataset, id: global.lastEvent.target.id, d: global.lastEvent.detail, touches: Array.isArray(global.lastEvent.touches), realm: Object.getPrototypeOf(global.lastEvent) === Object.prototype })')
+    const e = await app.eval(
+      'JSON.stringify({ t: global.lastEvent.type, ds: global.lastEvent.currentTarget.dataset, id: global.lastEvent.target.id, d: global.lastEvent.detail, touches: Array.isArray(global.lastEvent.touches), realm: Object.getPrototypeOf(global.lastEvent) === Object.prototype })',
+    )
     assert.deepEqual(JSON.parse(e), { t: 'tap', ds: { kind: 'fruit' }, id: 'add', d: { x: 0, y: 0 }, touches: true, realm: true })
     await view.all('.item')[0].tap() // bindtap="remove" on the row, data-id="{{item.id}}"
-    assert.deepEqual(view.all('.item').map((i) => i.text()), ['fruit kiwi'])
+    assert.deepEqual(
+      view.all('.item').map((i) => i.text()),
+      ['fruit kiwi'],
+    )
     assert.equal(view.all('.item')[0].dataset.id, 2)
   })
 
@@ -188,17 +207,21 @@ describe('open-type buttons', () => {
     const src = view.attr('#avatar', 'src')
     assert.match(src, /^wxfile:\/\/tmp_[0-9a-f]{16}\.png$/)
     assert.equal(view.text('#avatar-size'), '132x132 png')
-    assert.deepEqual(imageInfo(fs.readFileSync(path.join(sim.tmpDir, src.slice('wxfile://'.length)))), { width: 132, height: 132, type: 'png' })
+    assert.deepEqual(imageInfo(fs.readFileSync(path.join(sim.tmpDir, src.slice('wxfile://'.length)))), {
+      width: 132,
+      height: 132,
+      type: 'png',
+    })
   })
 
-  test('chooseAvatar with a picture of the test\'s choosing', async () => {
+  test("chooseAvatar with a picture of the test's choosing", async () => {
     const { view } = await open({ avatar: makePng(64, 48) })
     await view.tap('#avatar-btn')
     await view.waitFor('#avatar-size')
     assert.equal(view.text('#avatar-size'), '64x48 png')
   })
 
-  test('getPhoneNumber: a code minted by the fake WeChat for the user\'s phone; deny → fail user deny; no phone → tap rejects', async () => {
+  test("getPhoneNumber: a code minted by the fake WeChat for the user's phone; deny → fail user deny; no phone → tap rejects", async () => {
     const { view } = await open()
     const n = minted.length
     await view.tap('#phone-btn')
@@ -219,7 +242,10 @@ describe('navigation', () => {
     const detail = app.view()
     assert.equal(detail.route, 'pages/detail/detail')
     await detail.waitForText('#query', 'id=42 from=index') // onLoad's setData, rendered
-    assert.deepEqual(app.ui.map((u) => [u.api, u.errMsg]), [['navigateTo', 'navigateTo:ok']])
+    assert.deepEqual(
+      app.ui.map((u) => [u.api, u.errMsg]),
+      [['navigateTo', 'navigateTo:ok']],
+    )
     await detail.tap('#back')
     await app.waitFor(() => app.pages.length === 1)
     assert.equal(app.pages[0], page)
@@ -248,7 +274,8 @@ describe('navigation', () => {
 
   test('the page stack holds 10 pages; reLaunch, redirectTo, missing pages', async () => {
     const { app } = await open()
-    const nav = (api, o) => app.eval(`new Promise((resolve) => wx.${api}(Object.assign(${JSON.stringify(o)}, { complete: (r) => resolve(r.errMsg) })))`)
+    const nav = (api, o) =>
+      app.eval(`new Promise((resolve) => wx.${api}(Object.assign(${JSON.stringify(o)}, { complete: (r) => resolve(r.errMsg) })))`)
     for (let i = 0; i < 9; i++) assert.equal(await nav('navigateTo', { url: '../detail/detail?n=' + i }), 'navigateTo:ok')
     assert.equal(app.pages.length, 10)
     assert.equal(await nav('navigateTo', { url: '/pages/detail/detail' }), 'navigateTo:fail webview count limit exceed')
@@ -260,14 +287,18 @@ describe('navigation', () => {
     assert.equal(await nav('navigateBack', {}), 'navigateBack:fail cannot navigate back at first page.')
     assert.equal(await nav('navigateTo', { url: '/pages/nope/nope' }), 'navigateTo:fail page "pages/nope/nope" is not found')
     assert.equal(await nav('reLaunch', { url: '/pages/detail/detail?id=7' }), 'reLaunch:ok')
-    assert.deepEqual(app.pages.map((p) => p.route), ['pages/detail/detail'])
+    assert.deepEqual(
+      app.pages.map((p) => p.route),
+      ['pages/detail/detail'],
+    )
   })
 })
 
 describe('wx APIs the pages use', () => {
   test('getImageInfo: local file, download, missing file; chooseMedia / chooseImage; a toast without title fails', async () => {
     const { app } = await open({ choose: (api) => (api === 'chooseImage' ? null : [makePng(20, 10)]) })
-    const r = JSON.parse(await app.eval(`(async () => {
+    const r = JSON.parse(
+      await app.eval(`(async () => {
       const media = await wx.chooseMedia({ count: 1, mediaType: ['image'] })
       const local = await wx.getImageInfo({ src: media.tempFiles[0].tempFilePath })
       const remote = await wx.getImageInfo({ src: '${srv.base}/img.png' })
@@ -275,7 +306,8 @@ describe('wx APIs the pages use', () => {
       const cancelled = await wx.chooseImage({}).catch((e) => e)
       const toast = await wx.showToast({ title: undefined }).catch((e) => e)
       return JSON.stringify({ media, local, remote, missing, cancelled, toast })
-    })()`))
+    })()`),
+    )
     assert.equal(r.media.errMsg, 'chooseMedia:ok')
     assert.equal(r.media.type, 'image')
     assert.deepEqual(Object.keys(r.media.tempFiles[0]).sort(), ['fileType', 'height', 'size', 'tempFilePath', 'width'])
@@ -292,7 +324,9 @@ describe('wx APIs the pages use', () => {
 
   test('showModal answers with the sim option modal()', async () => {
     const { app } = await open({ modal: (o) => (o.title === 'no' ? 'cancel' : 'confirm') })
-    const r = await app.eval("Promise.all([wx.showModal({ title: 'no' }), wx.showModal({ title: 'yes', editable: true, content: 'c' })]).then((a) => JSON.stringify(a))")
+    const r = await app.eval(
+      "Promise.all([wx.showModal({ title: 'no' }), wx.showModal({ title: 'yes', editable: true, content: 'c' })]).then((a) => JSON.stringify(a))",
+    )
     assert.deepEqual(JSON.parse(r), [
       { confirm: false, cancel: true, errMsg: 'showModal:ok' },
       { confirm: true, cancel: false, content: 'c', errMsg: 'showModal:ok' },
@@ -310,7 +344,11 @@ describe('the built package, imported by an ES-module page', () => {
       key: 'anon-key',
       clients: { supabase: { as: 'supabase', esm: true } },
       files: {
-        'project.config.json': JSON.stringify({ appid: 'wx0000000000000001', compileType: 'miniprogram', setting: { es6: true, enhance: true } }),
+        'project.config.json': JSON.stringify({
+          appid: 'wx0000000000000001',
+          compileType: 'miniprogram',
+          setting: { es6: true, enhance: true },
+        }),
         'pages/index/index.js': `import { supabase } from '../../lib/supabase'
 Page({
   data: { state: 'loading' },

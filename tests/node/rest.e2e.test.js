@@ -113,8 +113,10 @@ async function sdkClients() {
     const { app } = await launchUser(be, project, openid, sims)
     if (!signIn) return sdkClient(app, null)
     const code = await wxLoginCode(app)
-    const r = JSON.parse(await app.eval(`getApp().globalData.supabase.auth.signInWithWechat({ code: ${JSON.stringify(code)} })
-  .then((r) => JSON.stringify({ id: r.data.user && r.data.user.id, error: r.error && r.error.message }))`))
+    const r = JSON.parse(
+      await app.eval(`getApp().globalData.supabase.auth.signInWithWechat({ code: ${JSON.stringify(code)} })
+  .then((r) => JSON.stringify({ id: r.data.user && r.data.user.id, error: r.error && r.error.message }))`),
+    )
     assert.equal(r.error, null, r.error)
     return sdkClient(app, r.id)
   }
@@ -127,8 +129,10 @@ async function sdkClients() {
     }
   })
   if (probe !== true) {
-    throw new Error(`dist/supabase-wechat has no working supabase.from() (${probe}): the Database suite cannot run on it ` +
-      '(REST_E2E_REFERENCE=1 runs it on @supabase/postgrest-js instead, to check the test itself)')
+    throw new Error(
+      `dist/supabase-wechat has no working supabase.from() (${probe}): the Database suite cannot run on it ` +
+        '(REST_E2E_REFERENCE=1 runs it on @supabase/postgrest-js instead, to check the test itself)',
+    )
   }
   return { anon, a: await user('o_rest_a', true), b: await user('o_rest_b', true) }
 }
@@ -149,7 +153,9 @@ const JWT_EXPIRY = 60
 before(async () => {
   be = await startBackend({ port: 0, jwtExpiry: JWT_EXPIRY })
   Object.assign(clients, SDK ? await sdkClients() : await referenceClients())
-  const what = SDK ? 'the built package in the strict simulator (mode B)' : '@supabase/postgrest-js 2.119 in Node (mode A, REST_E2E_REFERENCE=1)'
+  const what = SDK
+    ? 'the built package in the strict simulator (mode B)'
+    : '@supabase/postgrest-js 2.119 in Node (mode A, REST_E2E_REFERENCE=1)'
   console.log(`rest.e2e: the scenarios run on ${what}`)
 })
 
@@ -169,7 +175,10 @@ function ok(r, status = 200) {
 }
 
 // The sorted ids of a successful result's rows.
-const ids = (r) => ok(r).map((row) => row.id).sort((x, y) => x - y)
+const ids = (r) =>
+  ok(r)
+    .map((row) => row.id)
+    .sort((x, y) => x - y)
 
 // A failed result with a PostgrestError: status, code, and message/details/hint as the server sent them
 // (`want` fields given are compared; the others must be a string or null). `serverBody`: the error came from
@@ -192,8 +201,17 @@ function failed(r, { status, statusText, code, message, details, hint, serverBod
   if (SDK) {
     assert.equal(e.$error, true, 'SDK: the error is an Error instance')
     assert.equal(e.name, 'PostgrestError')
-    assert.deepEqual(e.$keys.filter((k) => k === 'data'), [], 'SDK: data is not enumerable')
-    if (serverBody) assert.deepEqual(e.$data, { code: e.code, details: e.details, hint: e.hint, message: e.message }, 'SDK: error.data is the server body')
+    assert.deepEqual(
+      e.$keys.filter((k) => k === 'data'),
+      [],
+      'SDK: data is not enumerable',
+    )
+    if (serverBody)
+      assert.deepEqual(
+        e.$data,
+        { code: e.code, details: e.details, hint: e.hint, message: e.message },
+        'SDK: error.data is the server body',
+      )
   }
   return e
 }
@@ -202,44 +220,88 @@ function failed(r, { status, statusText, code, message, details, hint, serverBod
 
 test('RLS: each user sees and changes only their own todos; anon writes nothing and sees nothing', async () => {
   const { anon, a, b } = clients
-  const insA = await a.run((supabase) => supabase.from('todos').insert([{ task: 'A1 买牛奶' }, { task: 'A2' }]).select())
+  const insA = await a.run((supabase) =>
+    supabase
+      .from('todos')
+      .insert([{ task: 'A1 买牛奶' }, { task: 'A2' }])
+      .select(),
+  )
   const rowsA = ok(insA, 201)
-  assert.deepEqual(rowsA.map((r) => [r.task, r.user_id, r.is_complete]), [['A1 买牛奶', a.id, false], ['A2', a.id, false]])
+  assert.deepEqual(
+    rowsA.map((r) => [r.task, r.user_id, r.is_complete]),
+    [
+      ['A1 买牛奶', a.id, false],
+      ['A2', a.id, false],
+    ],
+  )
   const rowB = ok(await b.run((supabase) => supabase.from('todos').insert({ task: 'B1' }).select().single()), 201)
   assert.equal(rowB.user_id, b.id)
 
   const seenA = ok(await a.run((supabase) => supabase.from('todos').select('id, task, user_id').order('id')))
-  assert.deepEqual(seenA.map((r) => r.task), ['A1 买牛奶', 'A2'])
+  assert.deepEqual(
+    seenA.map((r) => r.task),
+    ['A1 买牛奶', 'A2'],
+  )
   assert.ok(seenA.every((r) => r.user_id === a.id))
   const seenB = ok(await b.run((supabase) => supabase.from('todos').select('task')))
   assert.deepEqual(seenB, [{ task: 'B1' }])
-  assert.equal(ok(await a.run((supabase, ctx) => supabase.from('todos').select('id').eq('id', ctx.id), { id: rowB.id })).length, 0,
-    "B's row is invisible to A even by id")
+  assert.equal(
+    ok(await a.run((supabase, ctx) => supabase.from('todos').select('id').eq('id', ctx.id), { id: rowB.id })).length,
+    0,
+    "B's row is invisible to A even by id",
+  )
 
   // A changing B's row: RLS filters it out, so nothing matches: no error, 0 rows.
-  const upd = await a.run((supabase, ctx) => supabase.from('todos').update({ task: 'hacked' }, { count: 'exact' }).eq('id', ctx.id), { id: rowB.id })
+  const upd = await a.run(
+    (supabase, ctx) => supabase.from('todos').update({ task: 'hacked' }, { count: 'exact' }).eq('id', ctx.id),
+    { id: rowB.id },
+  )
   assert.equal(ok(upd, 204), null)
   assert.equal(upd.count, 0)
-  assert.deepEqual(ok(await a.run((supabase, ctx) => supabase.from('todos').update({ task: 'hacked' }).eq('id', ctx.id).select(), { id: rowB.id })), [])
+  assert.deepEqual(
+    ok(
+      await a.run((supabase, ctx) => supabase.from('todos').update({ task: 'hacked' }).eq('id', ctx.id).select(), {
+        id: rowB.id,
+      }),
+    ),
+    [],
+  )
   const del = await a.run((supabase, ctx) => supabase.from('todos').delete({ count: 'exact' }).eq('id', ctx.id), { id: rowB.id })
   assert.equal(ok(del, 204), null)
   assert.equal(del.count, 0)
-  assert.deepEqual(ok(await a.run((supabase, ctx) => supabase.from('todos').delete().eq('id', ctx.id).select(), { id: rowB.id })), [])
+  assert.deepEqual(
+    ok(await a.run((supabase, ctx) => supabase.from('todos').delete().eq('id', ctx.id).select(), { id: rowB.id })),
+    [],
+  )
   assert.deepEqual(ok(await b.run((supabase) => supabase.from('todos').select('task'))), [{ task: 'B1' }], "B's row is untouched")
 
   // A writing a row in B's name: the policy's WITH CHECK refuses it.
   failed(await a.run((supabase, ctx) => supabase.from('todos').insert({ task: 'forged', user_id: ctx.id }), { id: b.id }), {
-    status: 403, statusText: 'Forbidden', code: '42501', message: 'new row violates row-level security policy for table "todos"',
+    status: 403,
+    statusText: 'Forbidden',
+    code: '42501',
+    message: 'new row violates row-level security policy for table "todos"',
   })
 
   // anon: no insert grant, no policy that shows a row.
   failed(await anon.run((supabase) => supabase.from('todos').insert({ task: 'anon' })), {
-    status: 401, statusText: 'Unauthorized', code: '42501', message: 'permission denied for table todos', details: null, hint: null,
+    status: 401,
+    statusText: 'Unauthorized',
+    code: '42501',
+    message: 'permission denied for table todos',
+    details: null,
+    hint: null,
   })
   assert.deepEqual(ok(await anon.run((supabase) => supabase.from('todos').select())), [])
-  failed(await anon.run((supabase) => supabase.from('rt_items').select()), { status: 401, code: '42501', message: 'permission denied for table rt_items' })
+  failed(await anon.run((supabase) => supabase.from('rt_items').select()), {
+    status: 401,
+    code: '42501',
+    message: 'permission denied for table rt_items',
+  })
   failed(await anon.run((supabase) => supabase.rpc('add_todo', { task: 'anon' })), {
-    status: 401, code: '42501', message: 'permission denied for function add_todo',
+    status: 401,
+    code: '42501',
+    message: 'permission denied for function add_todo',
   })
   const count = await anon.run((supabase) => supabase.from('todos').select('*', { count: 'exact', head: true }))
   assert.equal(ok(count), null)
@@ -281,12 +343,28 @@ const FILTERS = [
   ['contains: array', (s) => s.from('rt_specimens').select('id').contains('tags', ['red']), [1, 2, 5]],
   ['contains: array, two elements', (s) => s.from('rt_specimens').select('id').contains('tags', ['red', 'green']), [1]],
   ['contains: array literal string', (s) => s.from('rt_specimens').select('id').contains('tags', '{green}'), [1, 6]],
-  ['containedBy: array', (s) => s.from('rt_specimens').select('id').containedBy('tags', ['red', 'green', 'yellow']), [1, 2, 3, 4]],
+  [
+    'containedBy: array',
+    (s) => s.from('rt_specimens').select('id').containedBy('tags', ['red', 'green', 'yellow']),
+    [1, 2, 3, 4],
+  ],
   ['contains: jsonb', (s) => s.from('rt_specimens').select('id').contains('meta', { a: 1 }), [1, 3]],
-  ['contains: nested jsonb', (s) => s.from('rt_specimens').select('id').contains('meta', { nested: { k: 'v' } }), [5]],
+  [
+    'contains: nested jsonb',
+    (s) =>
+      s
+        .from('rt_specimens')
+        .select('id')
+        .contains('meta', { nested: { k: 'v' } }),
+    [5],
+  ],
   ['containedBy: jsonb', (s) => s.from('rt_specimens').select('id').containedBy('meta', { a: 1, b: true, c: 0 }), [3]],
   ['contains: range', (s) => s.from('rt_specimens').select('id').contains('span', '[6,7]'), [2, 5]],
-  ['containedBy: range (empty is in every range)', (s) => s.from('rt_specimens').select('id').containedBy('span', '[0,10]'), [1, 2, 4, 5]],
+  [
+    'containedBy: range (empty is in every range)',
+    (s) => s.from('rt_specimens').select('id').containedBy('span', '[0,10]'),
+    [1, 2, 4, 5],
+  ],
   ['rangeGt', (s) => s.from('rt_specimens').select('id').rangeGt('span', '[0,5)'), [2, 3]],
   ['rangeGte', (s) => s.from('rt_specimens').select('id').rangeGte('span', '[2,4)'), [2, 3, 5]],
   ['rangeLt', (s) => s.from('rt_specimens').select('id').rangeLt('span', '[5,6)'), [1, 6]],
@@ -294,14 +372,42 @@ const FILTERS = [
   ['rangeAdjacent', (s) => s.from('rt_specimens').select('id').rangeAdjacent('span', '[20,30)'), [3]],
   ['overlaps: range', (s) => s.from('rt_specimens').select('id').overlaps('span', '[4,6)'), [1, 2, 5]],
   ['overlaps: array', (s) => s.from('rt_specimens').select('id').overlaps('tags', ['green', 'dark']), [1, 5, 6]],
-  ['textSearch (to_tsquery, default config)', (s) => s.from('rt_specimens').select('id').textSearch('fts', "'quick' & 'dog'"), [3]],
+  [
+    'textSearch (to_tsquery, default config)',
+    (s) => s.from('rt_specimens').select('id').textSearch('fts', "'quick' & 'dog'"),
+    [3],
+  ],
   ['textSearch with config', (s) => s.from('rt_specimens').select('id').textSearch('fts', 'fox', { config: 'english' }), [1, 3]],
-  ['textSearch plain', (s) => s.from('rt_specimens').select('id').textSearch('fts', 'lazy dog', { type: 'plain', config: 'english' }), [2, 3]],
-  ['textSearch phrase', (s) => s.from('rt_specimens').select('id').textSearch('fts', 'lazy dog', { type: 'phrase', config: 'english' }), [2]],
-  ['textSearch websearch: negation', (s) => s.from('rt_specimens').select('id').textSearch('fts', 'quick -dog', { type: 'websearch', config: 'english' }), [1]],
-  ['textSearch websearch: quoted phrase or word', (s) => s.from('rt_specimens').select('id').textSearch('fts', '"lazy dog" or cat', { type: 'websearch' }), [2, 4, 5]],
-  ['textSearch: the english config stems the query', (s) => s.from('rt_specimens').select('id').textSearch('fts', 'dogs', { type: 'plain', config: 'english' }), [2, 3, 5]],
-  ['textSearch: the simple config does not', (s) => s.from('rt_specimens').select('id').textSearch('fts', 'dogs', { type: 'plain', config: 'simple' }), []],
+  [
+    'textSearch plain',
+    (s) => s.from('rt_specimens').select('id').textSearch('fts', 'lazy dog', { type: 'plain', config: 'english' }),
+    [2, 3],
+  ],
+  [
+    'textSearch phrase',
+    (s) => s.from('rt_specimens').select('id').textSearch('fts', 'lazy dog', { type: 'phrase', config: 'english' }),
+    [2],
+  ],
+  [
+    'textSearch websearch: negation',
+    (s) => s.from('rt_specimens').select('id').textSearch('fts', 'quick -dog', { type: 'websearch', config: 'english' }),
+    [1],
+  ],
+  [
+    'textSearch websearch: quoted phrase or word',
+    (s) => s.from('rt_specimens').select('id').textSearch('fts', '"lazy dog" or cat', { type: 'websearch' }),
+    [2, 4, 5],
+  ],
+  [
+    'textSearch: the english config stems the query',
+    (s) => s.from('rt_specimens').select('id').textSearch('fts', 'dogs', { type: 'plain', config: 'english' }),
+    [2, 3, 5],
+  ],
+  [
+    'textSearch: the simple config does not',
+    (s) => s.from('rt_specimens').select('id').textSearch('fts', 'dogs', { type: 'plain', config: 'simple' }),
+    [],
+  ],
   ['match', (s) => s.from('rt_specimens').select('id').match({ n: 1, title: 'apple' }), [1]],
   ['match, no row has both', (s) => s.from('rt_specimens').select('id').match({ n: 1, title: 'date' }), []],
   ['match bool + int', (s) => s.from('rt_specimens').select('id').match({ flag: true, category_id: 2 }), [3]],
@@ -322,8 +428,16 @@ const FILTERS = [
   ['timestamptz gte', (s) => s.from('rt_specimens').select('id').gte('at', '2024-03-01T00:00:00Z'), [3, 5, 6]],
   ['timestamptz lt with an offset', (s) => s.from('rt_specimens').select('id').lt('at', '2024-02-01T08:00:00+08:00'), [1]],
   ['jsonb ->> in a filter', (s) => s.from('rt_specimens').select('id').eq('meta->>a', '1'), [1, 3]],
-  ['jsonb -> in a filter (jsonb order: an array sorts after every number)', (s) => s.from('rt_specimens').select('id').gt('meta->a', 1), [2, 5, 6]],
-  ['an embedded filter with !inner', (s) => s.from('rt_specimens').select('id, rt_categories!inner(name)').eq('rt_categories.name', 'berry'), [3, 5]],
+  [
+    'jsonb -> in a filter (jsonb order: an array sorts after every number)',
+    (s) => s.from('rt_specimens').select('id').gt('meta->a', 1),
+    [2, 5, 6],
+  ],
+  [
+    'an embedded filter with !inner',
+    (s) => s.from('rt_specimens').select('id, rt_categories!inner(name)').eq('rt_categories.name', 'berry'),
+    [3, 5],
+  ],
 ]
 
 test('filters on real rows: every operator returns exactly its rows', async (t) => {
@@ -336,44 +450,80 @@ test('filters on real rows: every operator returns exactly its rows', async (t) 
 
 // rt_strings: one row per awkward value.
 const STRINGS = [
-  [1, 'plain'], [2, 'a&b'], [3, 'a=b'], [4, 'a#b'], [5, '50%'], [6, '50'], [7, 'a+b'], [8, 'a b'], [9, "it's"],
-  [10, 'say "hi"'], [11, '中文'], [12, '😀'], [13, 'a,b'], [14, '(x)'], [15, 'a.b'], [16, 'a/b?c'], [17, 'back\\slash'],
-  [18, 'a_b'], [19, 'axb'],
+  [1, 'plain'],
+  [2, 'a&b'],
+  [3, 'a=b'],
+  [4, 'a#b'],
+  [5, '50%'],
+  [6, '50'],
+  [7, 'a+b'],
+  [8, 'a b'],
+  [9, "it's"],
+  [10, 'say "hi"'],
+  [11, '中文'],
+  [12, '😀'],
+  [13, 'a,b'],
+  [14, '(x)'],
+  [15, 'a.b'],
+  [16, 'a/b?c'],
+  [17, 'back\\slash'],
+  [18, 'a_b'],
+  [19, 'axb'],
 ]
 const ALL_STRINGS = STRINGS.map(([id]) => id)
 
 test('values with URL and PostgREST syntax characters, quotes, CJK and emoji filter exactly their row', async (t) => {
   const { anon } = clients
   await t.test('the values come back as stored', async () => {
-    assert.deepEqual(ok(await anon.run((s) => s.from('rt_strings').select('id, v').order('id'))).map((r) => [r.id, r.v]), STRINGS)
+    assert.deepEqual(
+      ok(await anon.run((s) => s.from('rt_strings').select('id, v').order('id'))).map((r) => [r.id, r.v]),
+      STRINGS,
+    )
   })
   await t.test('eq each value', async () => {
-    const results = await anon.run(async (s, ctx) => {
-      const out = []
-      for (const [, v] of ctx.rows) out.push(await s.from('rt_strings').select('id').eq('v', v))
-      return out
-    }, { rows: STRINGS })
-    assert.deepEqual(results.map(ids), STRINGS.map(([id]) => [id]))
+    const results = await anon.run(
+      async (s, ctx) => {
+        const out = []
+        for (const [, v] of ctx.rows) out.push(await s.from('rt_strings').select('id').eq('v', v))
+        return out
+      },
+      { rows: STRINGS },
+    )
+    assert.deepEqual(
+      results.map(ids),
+      STRINGS.map(([id]) => [id]),
+    )
   })
   await t.test('match / filter / neq / not each value', async () => {
-    const results = await anon.run(async (s, ctx) => {
-      const out = []
-      for (const [, v] of ctx.rows) {
-        out.push([
-          await s.from('rt_strings').select('id').match({ v }),
-          await s.from('rt_strings').select('id').filter('v', 'eq', v),
-          await s.from('rt_strings').select('id').neq('v', v),
-          await s.from('rt_strings').select('id').not('v', 'eq', v),
-        ])
-      }
-      return out
-    }, { rows: STRINGS })
+    const results = await anon.run(
+      async (s, ctx) => {
+        const out = []
+        for (const [, v] of ctx.rows) {
+          out.push([
+            await s.from('rt_strings').select('id').match({ v }),
+            await s.from('rt_strings').select('id').filter('v', 'eq', v),
+            await s.from('rt_strings').select('id').neq('v', v),
+            await s.from('rt_strings').select('id').not('v', 'eq', v),
+          ])
+        }
+        return out
+      },
+      { rows: STRINGS },
+    )
     results.forEach(([match, filter, neq, not], i) => {
       const id = STRINGS[i][0]
       assert.deepEqual(ids(match), [id], `match ${STRINGS[i][1]}`)
       assert.deepEqual(ids(filter), [id], `filter ${STRINGS[i][1]}`)
-      assert.deepEqual(ids(neq), ALL_STRINGS.filter((x) => x !== id), `neq ${STRINGS[i][1]}`)
-      assert.deepEqual(ids(not), ALL_STRINGS.filter((x) => x !== id), `not ${STRINGS[i][1]}`)
+      assert.deepEqual(
+        ids(neq),
+        ALL_STRINGS.filter((x) => x !== id),
+        `neq ${STRINGS[i][1]}`,
+      )
+      assert.deepEqual(
+        ids(not),
+        ALL_STRINGS.filter((x) => x !== id),
+        `not ${STRINGS[i][1]}`,
+      )
     })
   })
   await t.test('no injection through a value', async () => {
@@ -384,17 +534,33 @@ test('values with URL and PostgREST syntax characters, quotes, CJK and emoji fil
     }
   })
   const cases = [
-    ['in with commas, parentheses, quotes, backslash', (s) => s.from('rt_strings').select('id').in('v', ['a,b', '(x)', 'say "hi"', "it's", 'back\\slash']), [9, 10, 13, 14, 17]],
-    ['in with & = # % + and space', (s) => s.from('rt_strings').select('id').in('v', ['a&b', 'a=b', 'a#b', '50%', 'a+b', 'a b']), [2, 3, 4, 5, 7, 8]],
+    [
+      'in with commas, parentheses, quotes, backslash',
+      (s) => s.from('rt_strings').select('id').in('v', ['a,b', '(x)', 'say "hi"', "it's", 'back\\slash']),
+      [9, 10, 13, 14, 17],
+    ],
+    [
+      'in with & = # % + and space',
+      (s) => s.from('rt_strings').select('id').in('v', ['a&b', 'a=b', 'a#b', '50%', 'a+b', 'a b']),
+      [2, 3, 4, 5, 7, 8],
+    ],
     ['in with CJK and emoji', (s) => s.from('rt_strings').select('id').in('v', ['中文', '😀']), [11, 12]],
-    ['notIn', (s) => s.from('rt_strings').select('id').notIn('v', ['a,b', 'a&b', '中文']), ALL_STRINGS.filter((x) => ![2, 11, 13].includes(x))],
+    [
+      'notIn',
+      (s) => s.from('rt_strings').select('id').notIn('v', ['a,b', 'a&b', '中文']),
+      ALL_STRINGS.filter((x) => ![2, 11, 13].includes(x)),
+    ],
     ['eq 50% is not a pattern', (s) => s.from('rt_strings').select('id').eq('v', '50%'), [5]],
     ['like 50% is', (s) => s.from('rt_strings').select('id').like('v', '50%'), [5, 6]],
     ['like _ is one character', (s) => s.from('rt_strings').select('id').like('v', 'a_b'), [2, 3, 4, 7, 8, 13, 15, 18, 19]],
     ['ilike %B%', (s) => s.from('rt_strings').select('id').ilike('v', '%B%'), [2, 3, 4, 7, 8, 13, 15, 16, 17, 18, 19]],
     ['like with CJK', (s) => s.from('rt_strings').select('id').like('v', '中%'), [11]],
     ['likeAnyOf with & and #', (s) => s.from('rt_strings').select('id').likeAnyOf('v', ['%&%', '%#%']), [2, 4]],
-    ['or with quoted reserved characters', (s) => s.from('rt_strings').select('id').or('v.eq."a,b",v.eq.😀,v.eq."(x)"'), [12, 13, 14]],
+    [
+      'or with quoted reserved characters',
+      (s) => s.from('rt_strings').select('id').or('v.eq."a,b",v.eq.😀,v.eq."(x)"'),
+      [12, 13, 14],
+    ],
     ['or with & and = and a space', (s) => s.from('rt_strings').select('id').or('v.eq.a&b,v.eq.a=b,v.eq.a b'), [2, 3, 8]],
     ['gt on text (byte order, C collation)', (s) => s.from('rt_strings').select('id').gt('v', 'z'), [11, 12]],
   ]
@@ -413,11 +579,27 @@ test('order, limit, range', async (t) => {
   const cases = [
     ['order asc (nulls last)', (s) => s.from('rt_specimens').select('id').order('n'), [1, 2, 3, 5, 6, 4]],
     ['order desc (nulls first)', (s) => s.from('rt_specimens').select('id').order('n', { ascending: false }), [4, 6, 5, 3, 2, 1]],
-    ['order desc nullsFirst: false', (s) => s.from('rt_specimens').select('id').order('n', { ascending: false, nullsFirst: false }), [6, 5, 3, 2, 1, 4]],
+    [
+      'order desc nullsFirst: false',
+      (s) => s.from('rt_specimens').select('id').order('n', { ascending: false, nullsFirst: false }),
+      [6, 5, 3, 2, 1, 4],
+    ],
     ['order asc nullsFirst', (s) => s.from('rt_specimens').select('id').order('n', { nullsFirst: true }), [4, 1, 2, 3, 5, 6]],
-    ['order by two columns', (s) => s.from('rt_specimens').select('id').order('flag').order('id', { ascending: false }), [5, 2, 6, 3, 1, 4]],
-    ['order by text (C collation: capitals first)', (s) => s.from('rt_specimens').select('id').order('title'), [2, 4, 1, 3, 5, 6]],
-    ['order by a jsonb path', (s) => s.from('rt_specimens').select('id').in('id', [1, 2, 5]).order('meta->a', { ascending: false }), [5, 2, 1]],
+    [
+      'order by two columns',
+      (s) => s.from('rt_specimens').select('id').order('flag').order('id', { ascending: false }),
+      [5, 2, 6, 3, 1, 4],
+    ],
+    [
+      'order by text (C collation: capitals first)',
+      (s) => s.from('rt_specimens').select('id').order('title'),
+      [2, 4, 1, 3, 5, 6],
+    ],
+    [
+      'order by a jsonb path',
+      (s) => s.from('rt_specimens').select('id').in('id', [1, 2, 5]).order('meta->a', { ascending: false }),
+      [5, 2, 1],
+    ],
     ['limit', (s) => s.from('rt_specimens').select('id').order('id').limit(2), [1, 2]],
     ['range is inclusive', (s) => s.from('rt_specimens').select('id').order('id').range(1, 3), [2, 3, 4]],
     ['range past the end', (s) => s.from('rt_specimens').select('id').order('id').range(4, 10), [5, 6]],
@@ -433,31 +615,100 @@ test('order, limit, range', async (t) => {
 test('select: embedded resources, aliases, casts, jsonb paths; order and limit and or on an embedded resource', async (t) => {
   const { anon } = clients
   await t.test('many-to-one with an alias, column alias, cast', async () => {
-    const rows = ok(await anon.run((s) => s.from('rt_specimens').select('id, label:title, n_text:n::text, category:rt_categories(name)').in('id', [1, 4]).order('id')))
+    const rows = ok(
+      await anon.run((s) =>
+        s
+          .from('rt_specimens')
+          .select('id, label:title, n_text:n::text, category:rt_categories(name)')
+          .in('id', [1, 4])
+          .order('id'),
+      ),
+    )
     assert.deepEqual(rows, [
       { id: 1, label: 'apple', n_text: '1', category: { name: 'pome' } },
       { id: 4, label: 'Blueberry', n_text: null, category: null },
     ])
   })
   await t.test('jsonb paths and typed columns', async () => {
-    const row = ok(await anon.run((s) => s.from('rt_specimens').select('id, a:meta->a, k:meta->nested->>k, tags, span, at, flag').eq('id', 5).single()))
-    assert.deepEqual(row, { id: 5, a: 3, k: 'v', tags: ['red', 'dark'], span: '[3,8)', at: '2024-05-01T00:00:00+00:00', flag: false })
+    const row = ok(
+      await anon.run((s) =>
+        s.from('rt_specimens').select('id, a:meta->a, k:meta->nested->>k, tags, span, at, flag').eq('id', 5).single(),
+      ),
+    )
+    assert.deepEqual(row, {
+      id: 5,
+      a: 3,
+      k: 'v',
+      tags: ['red', 'dark'],
+      span: '[3,8)',
+      at: '2024-05-01T00:00:00+00:00',
+      flag: false,
+    })
   })
   await t.test('one-to-many ordered by referencedTable', async () => {
-    const row = ok(await anon.run((s) => s.from('rt_specimens').select('id, rt_notes(body, rank)').eq('id', 1).order('rank', { referencedTable: 'rt_notes', ascending: false }).single()))
-    assert.deepEqual(row, { id: 1, rt_notes: [{ body: 'sour', rank: 3 }, { body: 'crisp', rank: 2 }, { body: 'red', rank: 1 }] })
+    const row = ok(
+      await anon.run((s) =>
+        s
+          .from('rt_specimens')
+          .select('id, rt_notes(body, rank)')
+          .eq('id', 1)
+          .order('rank', { referencedTable: 'rt_notes', ascending: false })
+          .single(),
+      ),
+    )
+    assert.deepEqual(row, {
+      id: 1,
+      rt_notes: [
+        { body: 'sour', rank: 3 },
+        { body: 'crisp', rank: 2 },
+        { body: 'red', rank: 1 },
+      ],
+    })
   })
   await t.test('limit on the referencedTable', async () => {
-    const rows = ok(await anon.run((s) => s.from('rt_specimens').select('id, rt_notes(body)').in('id', [1, 3]).order('id').order('rank', { referencedTable: 'rt_notes' }).limit(1, { referencedTable: 'rt_notes' })))
-    assert.deepEqual(rows, [{ id: 1, rt_notes: [{ body: 'red' }] }, { id: 3, rt_notes: [{ body: 'soft' }] }])
+    const rows = ok(
+      await anon.run((s) =>
+        s
+          .from('rt_specimens')
+          .select('id, rt_notes(body)')
+          .in('id', [1, 3])
+          .order('id')
+          .order('rank', { referencedTable: 'rt_notes' })
+          .limit(1, { referencedTable: 'rt_notes' }),
+      ),
+    )
+    assert.deepEqual(rows, [
+      { id: 1, rt_notes: [{ body: 'red' }] },
+      { id: 3, rt_notes: [{ body: 'soft' }] },
+    ])
   })
   await t.test('or on the referencedTable filters the embedded rows only', async () => {
-    const rows = ok(await anon.run((s) => s.from('rt_specimens').select('id, rt_notes(body)').in('id', [1, 2]).order('id').order('rank', { referencedTable: 'rt_notes' }).or('rank.eq.1,body.eq.sour', { referencedTable: 'rt_notes' })))
-    assert.deepEqual(rows, [{ id: 1, rt_notes: [{ body: 'red' }, { body: 'sour' }] }, { id: 2, rt_notes: [] }])
+    const rows = ok(
+      await anon.run((s) =>
+        s
+          .from('rt_specimens')
+          .select('id, rt_notes(body)')
+          .in('id', [1, 2])
+          .order('id')
+          .order('rank', { referencedTable: 'rt_notes' })
+          .or('rank.eq.1,body.eq.sour', { referencedTable: 'rt_notes' }),
+      ),
+    )
+    assert.deepEqual(rows, [
+      { id: 1, rt_notes: [{ body: 'red' }, { body: 'sour' }] },
+      { id: 2, rt_notes: [] },
+    ])
   })
   await t.test('an embedded filter (without !inner) filters the embedded rows only', async () => {
-    const rows = ok(await anon.run((s) => s.from('rt_specimens').select('id, rt_notes(body)').in('id', [1, 3]).order('id').eq('rt_notes.body', 'soft')))
-    assert.deepEqual(rows, [{ id: 1, rt_notes: [] }, { id: 3, rt_notes: [{ body: 'soft' }] }])
+    const rows = ok(
+      await anon.run((s) =>
+        s.from('rt_specimens').select('id, rt_notes(body)').in('id', [1, 3]).order('id').eq('rt_notes.body', 'soft'),
+      ),
+    )
+    assert.deepEqual(rows, [
+      { id: 1, rt_notes: [] },
+      { id: 3, rt_notes: [{ body: 'soft' }] },
+    ])
   })
   await t.test('a bad embed is an error', async () => {
     failed(await anon.run((s) => s.from('rt_specimens').select('id, nothing(id)')), { status: 400, code: 'PGRST200' })
@@ -497,12 +748,22 @@ test('count exact / planned / estimated, with and without head', async (t) => {
 
 test('single, maybeSingle, csv', async () => {
   const { anon } = clients
-  assert.deepEqual(ok(await anon.run((s) => s.from('rt_specimens').select('id, title').eq('id', 1).single())), { id: 1, title: 'apple' })
+  assert.deepEqual(ok(await anon.run((s) => s.from('rt_specimens').select('id, title').eq('id', 1).single())), {
+    id: 1,
+    title: 'apple',
+  })
   failed(await anon.run((s) => s.from('rt_specimens').select('id').eq('id', 99).single()), {
-    status: 406, statusText: 'Not Acceptable', code: 'PGRST116', message: 'JSON object requested, multiple (or no) rows returned', details: 'The result contains 0 rows', hint: null,
+    status: 406,
+    statusText: 'Not Acceptable',
+    code: 'PGRST116',
+    message: 'JSON object requested, multiple (or no) rows returned',
+    details: 'The result contains 0 rows',
+    hint: null,
   })
   failed(await anon.run((s) => s.from('rt_specimens').select('id').in('id', [1, 2]).single()), {
-    status: 406, code: 'PGRST116', details: 'The result contains 2 rows',
+    status: 406,
+    code: 'PGRST116',
+    details: 'The result contains 2 rows',
   })
 
   const none = await anon.run((s) => s.from('rt_specimens').select('id').eq('id', 99).maybeSingle())
@@ -510,60 +771,153 @@ test('single, maybeSingle, csv', async () => {
   assert.deepEqual(ok(await anon.run((s) => s.from('rt_specimens').select('id').eq('id', 2).maybeSingle())), { id: 2 })
   // postgrest-js 2.x decides this one itself from the rows (a GET asks for an array).
   failed(await anon.run((s) => s.from('rt_specimens').select('id').in('id', [1, 2]).maybeSingle()), {
-    status: 406, statusText: 'Not Acceptable', code: 'PGRST116', message: 'JSON object requested, multiple (or no) rows returned',
-    details: 'Results contain 2 rows, application/vnd.pgrst.object+json requires 1 row', hint: null, serverBody: false,
+    status: 406,
+    statusText: 'Not Acceptable',
+    code: 'PGRST116',
+    message: 'JSON object requested, multiple (or no) rows returned',
+    details: 'Results contain 2 rows, application/vnd.pgrst.object+json requires 1 row',
+    hint: null,
+    serverBody: false,
   })
 
-  assert.equal(ok(await anon.run((s) => s.from('rt_specimens').select('id, title, tags').lt('id', 3).order('id').csv())), 'id,title,tags\n1,apple,"{red,green}"\n2,Apricot,{red}')
-  assert.equal(ok(await anon.run((s) => s.from('rt_strings').select('v').in('id', [10, 11, 13]).order('id').csv())), 'v\n"say ""hi"""\n中文\n"a,b"')
+  assert.equal(
+    ok(await anon.run((s) => s.from('rt_specimens').select('id, title, tags').lt('id', 3).order('id').csv())),
+    'id,title,tags\n1,apple,"{red,green}"\n2,Apricot,{red}',
+  )
+  assert.equal(
+    ok(await anon.run((s) => s.from('rt_strings').select('v').in('id', [10, 11, 13]).order('id').csv())),
+    'v\n"say ""hi"""\n中文\n"a,b"',
+  )
 })
 
 test('insert, upsert (onConflict, ignoreDuplicates, defaultToNull), update and delete with select() and count', async () => {
   const { a, b } = clients
   const one = ok(await a.run((s) => s.from('rt_items').insert({ sku: 'one' }).select()), 201)
   assert.equal(one.length, 1)
-  assert.deepEqual({ ...one[0], id: 0 }, { id: 0, owner: a.id, sku: 'one', qty: 1, note: 'none' }, 'defaults fill what the object lacks')
+  assert.deepEqual(
+    { ...one[0], id: 0 },
+    { id: 0, owner: a.id, sku: 'one', qty: 1, note: 'none' },
+    'defaults fill what the object lacks',
+  )
 
   // Several objects: the union of their keys is sent as `columns`; a key an object lacks is null by default...
   const bySku = (rows) => Object.fromEntries(rows.map((r) => [r.sku, r]))
-  const two = bySku(ok(await a.run((s) => s.from('rt_items').insert([{ sku: 'two', note: 'n2' }, { sku: 'three' }]).select('sku, qty, note')), 201))
+  const two = bySku(
+    ok(
+      await a.run((s) =>
+        s
+          .from('rt_items')
+          .insert([{ sku: 'two', note: 'n2' }, { sku: 'three' }])
+          .select('sku, qty, note'),
+      ),
+      201,
+    ),
+  )
   assert.deepEqual(two, { two: { sku: 'two', qty: 1, note: 'n2' }, three: { sku: 'three', qty: 1, note: null } })
   // ...or its column default with defaultToNull: false.
-  const four = bySku(ok(await a.run((s) => s.from('rt_items').insert([{ sku: 'four', note: 'n4' }, { sku: 'five' }], { defaultToNull: false }).select('sku, note')), 201))
+  const four = bySku(
+    ok(
+      await a.run((s) =>
+        s
+          .from('rt_items')
+          .insert([{ sku: 'four', note: 'n4' }, { sku: 'five' }], { defaultToNull: false })
+          .select('sku, note'),
+      ),
+      201,
+    ),
+  )
   assert.deepEqual(four, { four: { sku: 'four', note: 'n4' }, five: { sku: 'five', note: 'none' } })
 
   // insert without select(): no body; with count.
   const plain = await a.run((s) => s.from('rt_items').insert({ sku: 'a&b=c #% +"\'中😀' }, { count: 'exact' }))
   assert.equal(ok(plain, 201), null)
   assert.equal(plain.count, 1)
-  assert.deepEqual(ok(await a.run((s) => s.from('rt_items').select('sku').eq('sku', 'a&b=c #% +"\'中😀'))), [{ sku: 'a&b=c #% +"\'中😀' }])
+  assert.deepEqual(ok(await a.run((s) => s.from('rt_items').select('sku').eq('sku', 'a&b=c #% +"\'中😀'))), [
+    { sku: 'a&b=c #% +"\'中😀' },
+  ])
 
   // No "Key (owner, sku)=… already exists." detail: Postgres leaves the key out on a table with RLS.
   failed(await a.run((s) => s.from('rt_items').insert({ sku: 'one' })), {
-    status: 409, statusText: 'Conflict', code: '23505', message: 'duplicate key value violates unique constraint "rt_items_owner_sku_key"', details: null, hint: null,
+    status: 409,
+    statusText: 'Conflict',
+    code: '23505',
+    message: 'duplicate key value violates unique constraint "rt_items_owner_sku_key"',
+    details: null,
+    hint: null,
   })
   failed(await a.run((s) => s.from('rt_items').insert({ sku: null })), { status: 400, code: '23502' })
 
   // upsert: merge on the conflict target (200 when every row was an update, 201 when one was new), or ignore the
   // duplicate.
-  assert.deepEqual(ok(await a.run((s) => s.from('rt_items').upsert({ sku: 'one', qty: 7 }, { onConflict: 'owner,sku' }).select('sku, qty')), 200), [{ sku: 'one', qty: 7 }])
-  assert.deepEqual(ok(await a.run((s) => s.from('rt_items').upsert({ sku: 'one', qty: 99 }, { onConflict: 'owner,sku', ignoreDuplicates: true }).select('sku, qty')), 201), [])
+  assert.deepEqual(
+    ok(
+      await a.run((s) => s.from('rt_items').upsert({ sku: 'one', qty: 7 }, { onConflict: 'owner,sku' }).select('sku, qty')),
+      200,
+    ),
+    [{ sku: 'one', qty: 7 }],
+  )
+  assert.deepEqual(
+    ok(
+      await a.run((s) =>
+        s
+          .from('rt_items')
+          .upsert({ sku: 'one', qty: 99 }, { onConflict: 'owner,sku', ignoreDuplicates: true })
+          .select('sku, qty'),
+      ),
+      201,
+    ),
+    [],
+  )
   assert.deepEqual(ok(await a.run((s) => s.from('rt_items').select('qty').eq('sku', 'one').single())), { qty: 7 })
-  const many = await a.run((s) => s.from('rt_items').upsert([{ sku: 'six', qty: 6 }, { sku: 'one', qty: 8 }], { onConflict: 'owner,sku', count: 'exact' }).select('sku, qty'))
+  const many = await a.run((s) =>
+    s
+      .from('rt_items')
+      .upsert(
+        [
+          { sku: 'six', qty: 6 },
+          { sku: 'one', qty: 8 },
+        ],
+        { onConflict: 'owner,sku', count: 'exact' },
+      )
+      .select('sku, qty'),
+  )
   assert.deepEqual(bySku(ok(many, 201)), { six: { sku: 'six', qty: 6 }, one: { sku: 'one', qty: 8 } })
   assert.equal(many.count, 2)
   // upsert on the primary key (no onConflict) with defaultToNull: false keeps what the object lacks at its default.
   const id = one[0].id
-  assert.deepEqual(ok(await a.run((s, ctx) => s.from('rt_items').upsert([{ id: ctx.id, sku: 'one', qty: 9 }, { sku: 'seven' }], { defaultToNull: false }).select('sku, qty, note').order('sku'), { id }), 201)
-    .sort((x, y) => (x.sku < y.sku ? -1 : 1)), [{ sku: 'one', qty: 9, note: 'none' }, { sku: 'seven', qty: 1, note: 'none' }])
+  assert.deepEqual(
+    ok(
+      await a.run(
+        (s, ctx) =>
+          s
+            .from('rt_items')
+            .upsert([{ id: ctx.id, sku: 'one', qty: 9 }, { sku: 'seven' }], { defaultToNull: false })
+            .select('sku, qty, note')
+            .order('sku'),
+        { id },
+      ),
+      201,
+    ).sort((x, y) => (x.sku < y.sku ? -1 : 1)),
+    [
+      { sku: 'one', qty: 9, note: 'none' },
+      { sku: 'seven', qty: 1, note: 'none' },
+    ],
+  )
 
   // update / delete
   const upd = await a.run((s) => s.from('rt_items').update({ qty: 10 }, { count: 'exact' }).eq('sku', 'two').select('sku, qty'))
   assert.deepEqual(ok(upd), [{ sku: 'two', qty: 10 }])
   assert.equal(upd.count, 1)
   assert.equal(ok(await a.run((s) => s.from('rt_items').update({ note: 'x' }).eq('sku', 'two')), 204), null)
-  assert.deepEqual(ok(await a.run((s) => s.from('rt_items').update({ note: 'y' }).in('sku', ['two', 'three']).select('sku, note').order('sku'))).sort((x, y) => (x.sku < y.sku ? -1 : 1)),
-    [{ sku: 'three', note: 'y' }, { sku: 'two', note: 'y' }])
+  assert.deepEqual(
+    ok(
+      await a.run((s) => s.from('rt_items').update({ note: 'y' }).in('sku', ['two', 'three']).select('sku, note').order('sku')),
+    ).sort((x, y) => (x.sku < y.sku ? -1 : 1)),
+    [
+      { sku: 'three', note: 'y' },
+      { sku: 'two', note: 'y' },
+    ],
+  )
   const del = await a.run((s) => s.from('rt_items').delete({ count: 'exact' }).in('sku', ['two', 'three']))
   assert.equal(ok(del, 204), null)
   assert.equal(del.count, 2)
@@ -574,8 +928,10 @@ test('insert, upsert (onConflict, ignoreDuplicates, defaultToNull), update and d
   assert.deepEqual(ok(await b.run((s) => s.from('rt_items').select())), [])
   const other = await b.run((s) => s.from('rt_items').update({ qty: 0 }, { count: 'exact' }).eq('sku', 'one'))
   assert.equal(other.count, 0)
-  assert.deepEqual(ok(await a.run((s) => s.from('rt_items').select('sku').order('sku'))).map((r) => r.sku),
-    ['a&b=c #% +"\'中😀', 'five', 'one', 'seven', 'six'])
+  assert.deepEqual(
+    ok(await a.run((s) => s.from('rt_items').select('sku').order('sku'))).map((r) => r.sku),
+    ['a&b=c #% +"\'中😀', 'five', 'one', 'seven', 'six'],
+  )
   // B may use the same skus: the unique key is (owner, sku).
   ok(await b.run((s) => s.from('rt_items').insert({ sku: 'one' })), 201)
 })
@@ -589,14 +945,30 @@ test('rpc: POST, get, head, count, filters on a set-returning function, errors',
   await t.test('get: true sends the arguments in the query', async () => {
     // In the query every argument is text: a json parameter gets a JSON string.
     assert.deepEqual(ok(await anon.run((s) => s.rpc('echo', { x: 'a&b=c #+ 中' }, { get: true }))), 'a&b=c #+ 中')
-    assert.deepEqual(ids(await anon.run((s) => s.rpc('rt_specimens_between', { lo: 2, hi: 5 }, { get: true }).select('id'))), [2, 3, 5])
+    assert.deepEqual(
+      ids(await anon.run((s) => s.rpc('rt_specimens_between', { lo: 2, hi: 5 }, { get: true }).select('id'))),
+      [2, 3, 5],
+    )
   })
   await t.test('a set-returning function with select, filters, order, count', async () => {
     // (PostgREST 12 filters a function's result after select: the filtered column must be selected.)
-    const r = await anon.run((s) => s.rpc('rt_specimens_between', { lo: 1, hi: 6 }, { count: 'exact' }).select('id, n, title').gt('n', 2).order('id', { ascending: false }))
-    assert.deepEqual(ok(r), [{ id: 6, n: 6, title: 'date' }, { id: 5, n: 5, title: 'cherry' }, { id: 3, n: 3, title: 'banana' }])
+    const r = await anon.run((s) =>
+      s
+        .rpc('rt_specimens_between', { lo: 1, hi: 6 }, { count: 'exact' })
+        .select('id, n, title')
+        .gt('n', 2)
+        .order('id', { ascending: false }),
+    )
+    assert.deepEqual(ok(r), [
+      { id: 6, n: 6, title: 'date' },
+      { id: 5, n: 5, title: 'cherry' },
+      { id: 3, n: 3, title: 'banana' },
+    ])
     assert.equal(r.count, 3)
-    assert.deepEqual(ok(await anon.run((s) => s.rpc('rt_specimens_between', { lo: 1, hi: 6 }).select('id').eq('id', 3).single())), { id: 3 })
+    assert.deepEqual(
+      ok(await anon.run((s) => s.rpc('rt_specimens_between', { lo: 1, hi: 6 }).select('id').eq('id', 3).single())),
+      { id: 3 },
+    )
   })
   await t.test('head: true with count', async () => {
     const r = await anon.run((s) => s.rpc('rt_specimens_between', { lo: 1, hi: 6 }, { head: true, count: 'exact' }))
@@ -616,7 +988,12 @@ test('rpc: POST, get, head, count, filters on a set-returning function, errors',
   })
   await t.test('a raised exception: message, details, hint, code', async () => {
     failed(await anon.run((s) => s.rpc('rt_fail', { msg: '出错了 & boom' })), {
-      status: 400, statusText: 'Bad Request', code: 'P0001', message: '出错了 & boom', details: 'rt detail', hint: 'rt hint',
+      status: 400,
+      statusText: 'Bad Request',
+      code: 'P0001',
+      message: '出错了 & boom',
+      details: 'rt detail',
+      hint: 'rt hint',
     })
   })
   await t.test('an unknown function', async () => {
@@ -629,9 +1006,13 @@ test('schema(): another exposed schema; an unexposed one is refused', async () =
   assert.deepEqual(ok(await anon.run((s) => s.schema('app').from('notices').select('title'))), [{ title: '欢迎' }])
   assert.equal(ok(await anon.run((s) => s.schema('app').rpc('rt_notice_count'))), 1)
   failed(await anon.run((s) => s.schema('app').from('notices').insert({ title: 'x' })), { status: 401, code: '42501' })
-  assert.deepEqual(ok(await anon.run((s) => s.schema('public').from('rt_categories').select('name').eq('id', 3))), [{ name: 'drupe' }])
+  assert.deepEqual(ok(await anon.run((s) => s.schema('public').from('rt_categories').select('name').eq('id', 3))), [
+    { name: 'drupe' },
+  ])
   failed(await anon.run((s) => s.schema('private').from('things').select()), {
-    status: 406, code: 'PGRST106', message: 'The schema must be one of the following: public, app, storage',
+    status: 406,
+    code: 'PGRST106',
+    message: 'The schema must be one of the following: public, app, storage',
   })
   failed(await anon.run((s) => s.from('notices').select()), { status: 404, code: '42P01' })
 })
@@ -641,14 +1022,24 @@ test('schema(): another exposed schema; an unexposed one is refused', async () =
 test('errors: unknown column and table, bad input, throwOnError', async () => {
   const { anon } = clients
   failed(await anon.run((s) => s.from('rt_specimens').select('id, nope')), {
-    status: 400, statusText: 'Bad Request', code: '42703', message: 'column rt_specimens.nope does not exist', details: null, hint: null,
+    status: 400,
+    statusText: 'Bad Request',
+    code: '42703',
+    message: 'column rt_specimens.nope does not exist',
+    details: null,
+    hint: null,
   })
   failed(await anon.run((s) => s.from('rt_specimens').select('id').eq('nope', 1)), { status: 400, code: '42703' })
   failed(await anon.run((s) => s.from('no_such_table').select()), {
-    status: 404, statusText: 'Not Found', code: '42P01', message: 'relation "public.no_such_table" does not exist',
+    status: 404,
+    statusText: 'Not Found',
+    code: '42P01',
+    message: 'relation "public.no_such_table" does not exist',
   })
   failed(await anon.run((s) => s.from('rt_specimens').select('id').eq('n', 'abc')), {
-    status: 400, code: '22P02', message: 'invalid input syntax for type integer: "abc"',
+    status: 400,
+    code: '22P02',
+    message: 'invalid input syntax for type integer: "abc"',
   })
   failed(await anon.run((s) => s.from('rt_specimens').select('id').filter('n', 'nope', 1)), { status: 400, code: 'PGRST100' })
 
@@ -679,7 +1070,11 @@ test('errors: unknown column and table, bad input, throwOnError', async () => {
   })
   assert.equal(single.threw, true)
   assert.equal(single.error.code, 'PGRST116')
-  assert.deepEqual(ok(await anon.run((s) => s.from('rt_specimens').select('id').eq('id', 1).throwOnError())), [{ id: 1 }], 'no error: the result')
+  assert.deepEqual(
+    ok(await anon.run((s) => s.from('rt_specimens').select('id').eq('id', 1).throwOnError())),
+    [{ id: 1 }],
+    'no error: the result',
+  )
 })
 
 test('network failures and gateway errors resolve as results (status 0 for no reply)', async (t) => {
@@ -740,10 +1135,13 @@ test('large replies and bodies: a 3 MB text, 50,000 rows, a 900 KB insert', asyn
   assert.deepEqual(ok(rows), [50000, 1, 50000])
   assert.equal(rows.count, 50000)
   const task = '长'.repeat(300 * 1024) // 900 KiB of UTF-8
-  const ins = await a.run(async (s, ctx) => {
-    const r = await s.from('todos').insert({ task: ctx.task }).select('id, task').single()
-    return { ...r, data: r.data && { id: r.data.id, same: r.data.task === ctx.task } }
-  }, { task })
+  const ins = await a.run(
+    async (s, ctx) => {
+      const r = await s.from('todos').insert({ task: ctx.task }).select('id, task').single()
+      return { ...r, data: r.data && { id: r.data.id, same: r.data.task === ctx.task } }
+    },
+    { task },
+  )
   assert.equal(ok(ins, 201).same, true)
   const del = await a.run((s, ctx) => s.from('todos').delete({ count: 'exact' }).eq('id', ctx.id), { id: ins.data.id })
   assert.equal(del.count, 1)
@@ -759,9 +1157,19 @@ test('30 queries at once from one signed-in user: all answered, one refresh at m
   const { a } = clients
   const refreshes = () => be.requests.filter((r) => r.path === '/auth/v1/token' && r.params.grant_type === 'refresh_token').length
   const before = refreshes()
-  const results = await a.run((s) => Promise.all(Array.from({ length: 30 }, (_, i) => (i % 3 === 2
-    ? s.rpc('whoami')
-    : s.from('rt_specimens').select('id').eq('id', (i % 6) + 1).single()))))
+  const results = await a.run((s) =>
+    Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        i % 3 === 2
+          ? s.rpc('whoami')
+          : s
+              .from('rt_specimens')
+              .select('id')
+              .eq('id', (i % 6) + 1)
+              .single(),
+      ),
+    ),
+  )
   results.forEach((r, i) => {
     if (i % 3 === 2) assert.equal(ok(r).uid, a.id)
     else assert.deepEqual(ok(r), { id: (i % 6) + 1 })
@@ -772,10 +1180,20 @@ test('30 queries at once from one signed-in user: all answered, one refresh at m
 
 test('query syntax details: whitespace in select, in() de-duplication, a lone surrogate, booleans and numbers', async () => {
   const { anon } = clients
-  assert.deepEqual(ok(await anon.run((s) => s.from('rt_specimens').select(`
+  assert.deepEqual(
+    ok(
+      await anon.run((s) =>
+        s
+          .from('rt_specimens')
+          .select(`
     id,
     label : title
-  `).eq('id', 1))), [{ id: 1, label: 'apple' }])
+  `)
+          .eq('id', 1),
+      ),
+    ),
+    [{ id: 1, label: 'apple' }],
+  )
   assert.deepEqual(ids(await anon.run((s) => s.from('rt_specimens').select('id').in('id', [1, 1, '2', 2]))), [1, 2])
   assert.deepEqual(ids(await anon.run((s) => s.from('rt_strings').select('id').eq('v', '\ud800'))), [])
   assert.deepEqual(ids(await anon.run((s) => s.from('rt_specimens').select('id').eq('flag', false).eq('n', 5))), [5])

@@ -62,12 +62,15 @@ exports.taskRealm = function (t) {
 }
 `
 
-function makeFixture () {
+function makeFixture() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxsim-socket-'))
   const root = path.join(dir, 'mp')
   fs.mkdirSync(path.join(root, 'lib'), { recursive: true })
   fs.writeFileSync(path.join(root, 'app.json'), JSON.stringify({ pages: [] }))
-  fs.writeFileSync(path.join(root, 'app.js'), `global.R = require('./lib/rec'); App({ onError (e) { (global.appErrors || (global.appErrors = [])).push(String(e)) } })`)
+  fs.writeFileSync(
+    path.join(root, 'app.js'),
+    `global.R = require('./lib/rec'); App({ onError (e) { (global.appErrors || (global.appErrors = [])).push(String(e)) } })`,
+  )
   fs.writeFileSync(path.join(root, 'lib/rec.js'), REC)
   return { dir, root }
 }
@@ -77,46 +80,69 @@ function makeFixture () {
 // "bye", /binary pushes a binary then a text frame, /idle does nothing, /garbage sends an invalid frame,
 // /silent never answers the upgrade, /reject answers 404.
 
-function startServer () {
+function startServer() {
   const seen = { handshakes: [], closes: [], clients: new Set(), raw: new Set() }
-  const server = http.createServer((_req, res) => { res.writeHead(404); res.end() })
+  const server = http.createServer((_req, res) => {
+    res.writeHead(404)
+    res.end()
+  })
   const wss = new WebSocketServer({
     noServer: true,
     perMessageDeflate: true,
-    handleProtocols: (protocols) => (protocols.size ? [...protocols][0] : false)
+    handleProtocols: (protocols) => (protocols.size ? [...protocols][0] : false),
   })
   wss.on('headers', (headers) => headers.push('X-Server: sim-test'))
-  server.on('connection', (sock) => { seen.raw.add(sock); sock.on('close', () => seen.raw.delete(sock)) })
+  server.on('connection', (sock) => {
+    seen.raw.add(sock)
+    sock.on('close', () => seen.raw.delete(sock))
+  })
   server.on('upgrade', (req, socket, head) => {
     const p = new URL(req.url, 'http://x').pathname
     seen.handshakes.push({ path: p, headers: req.headers })
     socket.on('error', () => {})
-    if (p === '/reject') { socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n'); return }
+    if (p === '/reject') {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n')
+      return
+    }
     if (p === '/silent') return
     wss.handleUpgrade(req, socket, head, (ws) => {
       seen.clients.add(ws)
-      ws.on('close', (code, reason) => { seen.clients.delete(ws); seen.closes.push({ path: p, code, reason: reason.toString() }) })
+      ws.on('close', (code, reason) => {
+        seen.clients.delete(ws)
+        seen.closes.push({ path: p, code, reason: reason.toString() })
+      })
       ws.on('error', () => {})
       if (p === '/echo') {
         ws.on('message', (data, isBinary) => {
           const s = isBinary ? '' : data.toString()
-          if (s.startsWith('close:')) { const [, code, reason] = s.split(':'); ws.close(Number(code), reason); return }
+          if (s.startsWith('close:')) {
+            const [, code, reason] = s.split(':')
+            ws.close(Number(code), reason)
+            return
+          }
           ws.send(data, { binary: isBinary })
         })
       } else if (p === '/close') ws.close(4001, 'bye')
-      else if (p === '/binary') { ws.send(Buffer.from([1, 2, 3, 250]), { binary: true }); ws.send('text after') }
-      else if (p === '/garbage') ws._socket.write(Buffer.from([0x83, 0x00])) // reserved opcode 3
+      else if (p === '/binary') {
+        ws.send(Buffer.from([1, 2, 3, 250]), { binary: true })
+        ws.send('text after')
+      } else if (p === '/garbage') ws._socket.write(Buffer.from([0x83, 0x00])) // reserved opcode 3
     })
   })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    resolve({ server, wss, seen, url: `ws://127.0.0.1:${server.address().port}` })
-  }))
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      resolve({ server, wss, seen, url: `ws://127.0.0.1:${server.address().port}` })
+    }),
+  )
 }
 
-function freePort () {
+function freePort() {
   return new Promise((resolve) => {
     const s = http.createServer()
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)) })
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port
+      s.close(() => resolve(p))
+    })
   })
 }
 
@@ -124,7 +150,10 @@ const plain = (v) => JSON.parse(JSON.stringify(v === undefined ? null : v))
 
 let fx, srv
 const sims = []
-before(async () => { fx = makeFixture(); srv = await startServer() })
+before(async () => {
+  fx = makeFixture()
+  srv = await startServer()
+})
 after(async () => {
   for (const s of sims) s.close()
   for (const ws of srv.wss.clients) ws.terminate()
@@ -133,7 +162,7 @@ after(async () => {
   fs.rmSync(fx.dir, { recursive: true, force: true })
 })
 
-async function launch (hooks = {}) {
+async function launch(hooks = {}) {
   const sim = createSimulator({ root: fx.root })
   Object.assign(sim.sockets, hooks)
   sims.push(sim)
@@ -154,10 +183,12 @@ const kinds = (list) => list.map((e) => e.ev)
 describe('wx.connectSocket: echo server', () => {
   test('text round trip, creation callbacks, readyState, onOpen {header, profile}, close with code/reason', async () => {
     const { sim, app, ev, waitEv } = await launch()
-    const r = plain(await app.eval(`
+    const r = plain(
+      await app.eval(`
       var t = global.t = R.task('a', wx.connectSocket(R.cb('a', { url: '${srv.url}/echo?x=1', header: { 'X-Test': 'yes', Referer: 'https://evil' }, protocols: ['p1', 'p2'], tcpNoDelay: true })))
       t.onclose = function () { global.assigned = true } // property assignment is not a listener (anchor §5.1-A6)
-      ;({ rs: t.readyState, consts: [t.CONNECTING, t.OPEN, t.CLOSING, t.CLOSED], isPromise: t instanceof Promise, realm: R.taskRealm(t) })`))
+      ;({ rs: t.readyState, consts: [t.CONNECTING, t.OPEN, t.CLOSING, t.CLOSED], isPromise: t instanceof Promise, realm: R.taskRealm(t) })`),
+    )
     assert.deepEqual(r, { rs: 0, consts: [0, 1, 2, 3], isPromise: false, realm: true })
     await waitEv('a', 'open')
     let a = await ev('a')
@@ -168,7 +199,16 @@ describe('wx.connectSocket: echo server', () => {
     assert.equal(open.realm, true)
     assert.equal(open.header['X-Server'], 'sim-test')
     assert.equal(open.header['Sec-WebSocket-Protocol'], 'p1')
-    for (const k of ['fetchStart', 'domainLookUpStart', 'domainLookUpEnd', 'connectStart', 'connectEnd', 'rtt', 'handshakeCost', 'cost']) {
+    for (const k of [
+      'fetchStart',
+      'domainLookUpStart',
+      'domainLookUpEnd',
+      'connectStart',
+      'connectEnd',
+      'rtt',
+      'handshakeCost',
+      'cost',
+    ]) {
       assert.equal(typeof open.profile[k], 'number', k)
     }
     const hs = srv.seen.handshakes.filter((h) => h.path === '/echo').pop()
@@ -179,7 +219,10 @@ describe('wx.connectSocket: echo server', () => {
 
     await app.eval(`global.t.send(R.cb('send', { data: 'héllo 世界' }))`)
     await waitEv('a', 'message')
-    assert.deepEqual((await ev('send')).map((e) => e.errMsg), ['sendSocketMessage:ok', 'sendSocketMessage:ok'])
+    assert.deepEqual(
+      (await ev('send')).map((e) => e.errMsg),
+      ['sendSocketMessage:ok', 'sendSocketMessage:ok'],
+    )
     const msg = (await ev('a')).find((e) => e.ev === 'message')
     assert.deepEqual([msg.bin, msg.data, msg.realm, msg.rs], [false, 'héllo 世界', true, 1])
 
@@ -190,11 +233,17 @@ describe('wx.connectSocket: echo server', () => {
     a = await ev('a')
     assert.deepEqual(kinds(a), ['success', 'complete', 'open', 'message', 'close'])
     assert.deepEqual([a[4].code, a[4].reason, a[4].rs, a[4].realm], [3001, 'done', 3, true])
-    assert.deepEqual((await ev('close')).map((e) => e.errMsg), ['closeSocket:ok', 'closeSocket:ok'])
+    assert.deepEqual(
+      (await ev('close')).map((e) => e.errMsg),
+      ['closeSocket:ok', 'closeSocket:ok'],
+    )
     assert.equal(await app.eval('global.assigned === undefined'), true)
     await app.waitFor(() => srv.seen.closes.some((c) => c.code === 3001 && c.reason === 'done'))
     assert.equal(sim.sockets.open(), 0)
-    assert.deepEqual(sim.sockets.log.map((l) => l.op), ['connect', 'send', 'close'])
+    assert.deepEqual(
+      sim.sockets.log.map((l) => l.op),
+      ['connect', 'send', 'close'],
+    )
     assert.deepEqual(sim.sockets.log[0].protocols, ['p1', 'p2'])
     assert.deepEqual([sim.sockets.log[0].tcpNoDelay, sim.sockets.log[0].perMessageDeflate], [true, false])
     assert.equal(sim.sockets.log[0].header.Referer, `https://servicewechat.com/${sim.appid}/devtools/page-frame.html`)
@@ -220,7 +269,13 @@ describe('wx.connectSocket: echo server', () => {
     await app.eval(`R.task('push', wx.connectSocket({ url: '${srv.url}/binary' }))`)
     await waitEv('push', 'message', 2)
     const msgs = (await ev('push')).filter((e) => e.ev === 'message')
-    assert.deepEqual(msgs.map((e) => [e.bin, e.data, e.realm]), [[true, [1, 2, 3, 250], true], [false, 'text after', true]])
+    assert.deepEqual(
+      msgs.map((e) => [e.bin, e.data, e.realm]),
+      [
+        [true, [1, 2, 3, 250], true],
+        [false, 'text after', true],
+      ],
+    )
     sim.close()
   })
 
@@ -231,18 +286,29 @@ describe('wx.connectSocket: echo server', () => {
       t.onClose(function () { throw new Error('listener boom') })`)
     await waitEv('c', 'close')
     const c = (await ev('c')).filter((e) => e.ev === 'close')
-    assert.deepEqual(c.map((e) => [e.code, e.reason, e.rs]), [[4001, 'bye', 3]])
+    assert.deepEqual(
+      c.map((e) => [e.code, e.reason, e.rs]),
+      [[4001, 'bye', 3]],
+    )
     await app.eval(`global.t.send(R.cb('s', { data: 'x' })); global.t.close(R.cb('k'))`)
     await waitEv('k', 'complete')
-    assert.deepEqual((await ev('s')).map((e) => e.errMsg), [SEND_NOT_OPEN, SEND_NOT_OPEN])
-    assert.deepEqual((await ev('k')).map((e) => e.errMsg), ['closeSocket:fail WebSocket is not connected', 'closeSocket:fail WebSocket is not connected'])
+    assert.deepEqual(
+      (await ev('s')).map((e) => e.errMsg),
+      [SEND_NOT_OPEN, SEND_NOT_OPEN],
+    )
+    assert.deepEqual(
+      (await ev('k')).map((e) => e.errMsg),
+      ['closeSocket:fail WebSocket is not connected', 'closeSocket:fail WebSocket is not connected'],
+    )
     const errs = await app.eval('global.appErrors || []')
     assert.equal(errs.length, 1)
     assert.match(errs[0], /listener boom/)
     assert.ok(app.logs.some((l) => l.level === 'error' && /SocketTask.onClose callback/.test(l.args[0])))
 
     // server-initiated close through the echo route
-    await app.eval(`var e = R.task('e', wx.connectSocket({ url: '${srv.url}/echo' })); e.onOpen(function () { e.send({ data: 'close:4002:later' }) })`)
+    await app.eval(
+      `var e = R.task('e', wx.connectSocket({ url: '${srv.url}/echo' })); e.onOpen(function () { e.send({ data: 'close:4002:later' }) })`,
+    )
     await waitEv('e', 'close')
     const e = (await ev('e')).filter((x) => x.ev === 'close')[0]
     assert.deepEqual([e.code, e.reason], [4002, 'later'])
@@ -268,8 +334,14 @@ describe('wx.connectSocket: failures', () => {
       R.task('u3', wx.connectSocket(R.cb('u3', { url: 'not a url' })))`)
     await waitEv('u3', 'complete')
     const u = await ev()
-    assert.deepEqual(u.filter((e) => e.ev === 'returned').map((e) => e.value), ['undefined', 'undefined', 'undefined'])
-    assert.equal(u.find((e) => e.s === 'u1' && e.ev === 'fail').errMsg, 'connectSocket:fail parameter error: parameter.url should be String instead of Undefined;')
+    assert.deepEqual(
+      u.filter((e) => e.ev === 'returned').map((e) => e.value),
+      ['undefined', 'undefined', 'undefined'],
+    )
+    assert.equal(
+      u.find((e) => e.s === 'u1' && e.ev === 'fail').errMsg,
+      'connectSocket:fail parameter error: parameter.url should be String instead of Undefined;',
+    )
     assert.equal(u.find((e) => e.s === 'u2' && e.ev === 'fail').errMsg, 'connectSocket:fail invalid url "http://127.0.0.1/x"')
     assert.equal(u.find((e) => e.s === 'u3' && e.ev === 'fail').errMsg, 'connectSocket:fail invalid url "not a url"')
 
@@ -288,12 +360,24 @@ describe('wx.connectSocket: failures', () => {
       global.rsAfter = t.readyState`)
     await waitEv('c5', 'complete')
     const fails = (name) => ev(name).then((l) => l.filter((e) => e.ev === 'fail').map((e) => e.errMsg))
-    assert.deepEqual(await fails('d1'), ['sendSocketMessage:fail parameter error: parameter.data should be String or ArrayBuffer instead of Number;'])
-    assert.deepEqual(await fails('d2'), ['sendSocketMessage:fail parameter error: parameter.data should be String or ArrayBuffer instead of Uint8Array;'])
-    assert.deepEqual(await fails('d3'), ['sendSocketMessage:fail parameter error: parameter.data should be String or ArrayBuffer instead of Undefined;'])
-    assert.deepEqual(await fails('c1'), ['closeSocket:fail The code must be either 1000, or between 3000 and 4999. 999 is neither.'])
-    assert.deepEqual(await fails('c2'), ['closeSocket:fail The code must be either 1000, or between 3000 and 4999. 1001 is neither.'])
-    assert.deepEqual(await fails('c3'), ['closeSocket:fail The code must be either 1000, or between 3000 and 4999. 5000 is neither.'])
+    assert.deepEqual(await fails('d1'), [
+      'sendSocketMessage:fail parameter error: parameter.data should be String or ArrayBuffer instead of Number;',
+    ])
+    assert.deepEqual(await fails('d2'), [
+      'sendSocketMessage:fail parameter error: parameter.data should be String or ArrayBuffer instead of Uint8Array;',
+    ])
+    assert.deepEqual(await fails('d3'), [
+      'sendSocketMessage:fail parameter error: parameter.data should be String or ArrayBuffer instead of Undefined;',
+    ])
+    assert.deepEqual(await fails('c1'), [
+      'closeSocket:fail The code must be either 1000, or between 3000 and 4999. 999 is neither.',
+    ])
+    assert.deepEqual(await fails('c2'), [
+      'closeSocket:fail The code must be either 1000, or between 3000 and 4999. 1001 is neither.',
+    ])
+    assert.deepEqual(await fails('c3'), [
+      'closeSocket:fail The code must be either 1000, or between 3000 and 4999. 5000 is neither.',
+    ])
     assert.deepEqual(await fails('c4'), ['closeSocket:fail parameter error: parameter.code should be Number instead of String;'])
     assert.deepEqual(await fails('c5'), ['closeSocket:fail The message must not be greater than 123 bytes.'])
     assert.equal(await app.eval('global.rsAfter'), 1) // still open
@@ -343,8 +427,14 @@ describe('wx.connectSocket: failures', () => {
     assert.equal((await ev('to'))[0].errMsg, 'connectSocket:fail timeout')
     assert.deepEqual(kinds(await ev('to')), ['error', 'close'])
     assert.equal(await app.eval('global.kState'), 2)
-    assert.deepEqual((await ev('ks')).map((e) => e.errMsg), [SEND_NOT_OPEN, SEND_NOT_OPEN])
-    assert.deepEqual((await ev('kc')).map((e) => e.errMsg), ['closeSocket:ok', 'closeSocket:ok'])
+    assert.deepEqual(
+      (await ev('ks')).map((e) => e.errMsg),
+      [SEND_NOT_OPEN, SEND_NOT_OPEN],
+    )
+    assert.deepEqual(
+      (await ev('kc')).map((e) => e.errMsg),
+      ['closeSocket:ok', 'closeSocket:ok'],
+    )
     const k = await ev('k')
     assert.deepEqual(kinds(k), ['close'])
     assert.deepEqual([k[0].code, k[0].reason, k[0].rs], [4000, 'give up', 3])
@@ -363,7 +453,13 @@ describe('limits, drops, lifecycle', () => {
       six.send(R.cb('s5send', { data: 'x' }))
       global.sixState = six.readyState`)
     await waitEv('s5', 'complete')
-    assert.deepEqual((await ev('s5')).map((e) => [e.ev, e.errMsg]), [['fail', LIMIT_ERR], ['complete', LIMIT_ERR]])
+    assert.deepEqual(
+      (await ev('s5')).map((e) => [e.ev, e.errMsg]),
+      [
+        ['fail', LIMIT_ERR],
+        ['complete', LIMIT_ERR],
+      ],
+    )
     assert.equal(LIMIT_ERR, 'connectSocket:fail fail reach max websocket connect count 5')
     assert.equal(await app.eval('global.sixState'), 3)
     assert.equal((await ev('s5send'))[0].errMsg, SEND_NOT_OPEN)
@@ -422,8 +518,14 @@ describe('limits, drops, lifecycle', () => {
     const app2 = await sim.restart()
     await app2.eval('var R = global.R')
     await app2.waitFor(() => srv.seen.closes.length === before + 5)
-    assert.deepEqual(srv.seen.closes.slice(before).map((c) => c.code), [1006, 1006, 1006, 1006, 1006]) // torn down, no close frame
-    assert.equal(app.logs.some((l) => l.args[0] === 'closed in old app'), false)
+    assert.deepEqual(
+      srv.seen.closes.slice(before).map((c) => c.code),
+      [1006, 1006, 1006, 1006, 1006],
+    ) // torn down, no close frame
+    assert.equal(
+      app.logs.some((l) => l.args[0] === 'closed in old app'),
+      false,
+    )
     await assert.rejects(app.eval('1'), /has been killed/)
 
     await app2.eval(`for (var i = 0; i < 5; i++) R.task('y' + i, wx.connectSocket({ url: '${srv.url}/idle' }))`)
@@ -497,12 +599,16 @@ describe('legacy wx.*Socket* APIs', () => {
     assert.equal((await ev('pre'))[0].errMsg, 'sendSocketMessage:fail WebSocket is not connected')
     assert.equal((await ev('preclose'))[0].errMsg, 'closeSocket:fail WebSocket is not connected')
     assert.deepEqual(await ev('L'), [{ s: 'L', ev: 'open', keys: ['header'] }])
-    await app.eval(`wx.sendSocketMessage({ data: 'legacy' }).then(function (r) { global.ev.push({ s: 'send', ev: 'ok', errMsg: r.errMsg }) })`)
+    await app.eval(
+      `wx.sendSocketMessage({ data: 'legacy' }).then(function (r) { global.ev.push({ s: 'send', ev: 'ok', errMsg: r.errMsg }) })`,
+    )
     await waitEv('L', 'message')
     assert.equal((await ev('send'))[0].errMsg, 'sendSocketMessage:ok')
     assert.equal((await ev('first')).filter((e) => e.ev === 'message').length, 1) // went to the first socket
     assert.equal((await ev('second')).filter((e) => e.ev === 'message').length, 0)
-    await app.eval(`wx.closeSocket({ code: 3005, reason: 'legacy' }).then(function (r) { global.ev.push({ s: 'close', ev: 'ok', errMsg: r.errMsg }) })`)
+    await app.eval(
+      `wx.closeSocket({ code: 3005, reason: 'legacy' }).then(function (r) { global.ev.push({ s: 'close', ev: 'ok', errMsg: r.errMsg }) })`,
+    )
     await waitEv('L', 'close')
     assert.deepEqual((await ev('L')).pop(), { s: 'L', ev: 'close', code: 3005, reason: 'legacy' })
     assert.equal((await ev('close'))[0].errMsg, 'closeSocket:ok')

@@ -14,12 +14,58 @@ const { createSimulator } = require('../sim')
 
 // (module (memory (export "mem") 1) (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))
 const ADD_WASM = Buffer.from([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  0x01, 0x07, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f, // type: (i32,i32)->i32
-  0x03, 0x02, 0x01, 0x00, // function 0 has type 0
-  0x05, 0x03, 0x01, 0x00, 0x01, // memory: min 1 page
-  0x07, 0x0d, 0x02, 0x03, 0x61, 0x64, 0x64, 0x00, 0x00, 0x03, 0x6d, 0x65, 0x6d, 0x02, 0x00, // exports add, mem
-  0x0a, 0x09, 0x01, 0x07, 0x00, 0x20, 0x00, 0x20, 0x01, 0x6a, 0x0b // code
+  0x00,
+  0x61,
+  0x73,
+  0x6d,
+  0x01,
+  0x00,
+  0x00,
+  0x00,
+  0x01,
+  0x07,
+  0x01,
+  0x60,
+  0x02,
+  0x7f,
+  0x7f,
+  0x01,
+  0x7f, // type: (i32,i32)->i32
+  0x03,
+  0x02,
+  0x01,
+  0x00, // function 0 has type 0
+  0x05,
+  0x03,
+  0x01,
+  0x00,
+  0x01, // memory: min 1 page
+  0x07,
+  0x0d,
+  0x02,
+  0x03,
+  0x61,
+  0x64,
+  0x64,
+  0x00,
+  0x00,
+  0x03,
+  0x6d,
+  0x65,
+  0x6d,
+  0x02,
+  0x00, // exports add, mem
+  0x0a,
+  0x09,
+  0x01,
+  0x07,
+  0x00,
+  0x20,
+  0x00,
+  0x20,
+  0x01,
+  0x6a,
+  0x0b, // code
 ])
 
 const FILES = {
@@ -66,10 +112,10 @@ const FILES = {
       data: { x: 1 },
       lifetimes: { attached () { global.order.push('attached') } },
       methods: { onLoad (q) { global.order.push('comp onLoad:' + q.id) }, bump () { this.setData({ x: this.data.x + 1 }) } }
-    })`
+    })`,
 }
 
-function makeFixture () {
+function makeFixture() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wxsim-test-'))
   const root = path.join(dir, 'mp')
   for (const [rel, content] of Object.entries(FILES)) {
@@ -84,7 +130,7 @@ function makeFixture () {
 
 // ---------- local HTTP server (also the fake WeChat /test/mint_code) ----------
 
-function startServer () {
+function startServer() {
   const state = { inFlight: 0, maxInFlight: 0, minted: 0 }
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x')
@@ -92,20 +138,46 @@ function startServer () {
     req.on('data', (c) => chunks.push(c))
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString()
-      const json = (status, obj) => { res.writeHead(status, { 'Content-Type': 'application/json', 'X-Custom': 'yes' }); res.end(JSON.stringify(obj)) }
+      const json = (status, obj) => {
+        res.writeHead(status, { 'Content-Type': 'application/json', 'X-Custom': 'yes' })
+        res.end(JSON.stringify(obj))
+      }
       switch (u.pathname) {
-        case '/json': return json(200, { a: 1, s: 'é' })
-        case '/text': res.writeHead(200, { 'Content-Type': 'text/plain' }); return res.end('{"not":"parsed"}')
-        case '/notjson': res.writeHead(200, { 'Content-Type': 'application/json' }); return res.end('plain <html>')
-        case '/bin': res.writeHead(200, { 'Content-Type': 'application/octet-stream' }); return res.end(Buffer.from([1, 2, 3, 250]))
-        case '/500': return json(500, { error: 'boom' })
-        case '/echo': return json(200, { method: req.method, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: req.headers, rawHeaders: req.rawHeaders, body })
+        case '/json':
+          return json(200, { a: 1, s: 'é' })
+        case '/text':
+          res.writeHead(200, { 'Content-Type': 'text/plain' })
+          return res.end('{"not":"parsed"}')
+        case '/notjson':
+          res.writeHead(200, { 'Content-Type': 'application/json' })
+          return res.end('plain <html>')
+        case '/bin':
+          res.writeHead(200, { 'Content-Type': 'application/octet-stream' })
+          return res.end(Buffer.from([1, 2, 3, 250]))
+        case '/500':
+          return json(500, { error: 'boom' })
+        case '/echo':
+          return json(200, {
+            method: req.method,
+            path: u.pathname,
+            query: Object.fromEntries(u.searchParams),
+            headers: req.headers,
+            rawHeaders: req.rawHeaders,
+            body,
+          })
         case '/slow': {
           state.inFlight++
           state.maxInFlight = Math.max(state.maxInFlight, state.inFlight)
-          return setTimeout(() => { state.inFlight--; json(200, { ok: true, i: u.searchParams.get('i') }) }, Number(u.searchParams.get('ms') || 100))
+          return setTimeout(
+            () => {
+              state.inFlight--
+              json(200, { ok: true, i: u.searchParams.get('i') })
+            },
+            Number(u.searchParams.get('ms') || 100),
+          )
         }
-        case '/hang': return // never answers
+        case '/hang':
+          return // never answers
         case '/test/mint_code': {
           if (req.method !== 'POST') return json(405, {})
           const p = JSON.parse(body)
@@ -113,19 +185,25 @@ function startServer () {
           state.lastMint = p
           return json(200, { code: `code-${p.appid}-${p.openid}-${state.minted}` })
         }
-        default: return json(404, { error: 'not found' })
+        default:
+          return json(404, { error: 'not found' })
       }
     })
   })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    resolve({ server, state, base: `http://127.0.0.1:${server.address().port}` })
-  }))
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      resolve({ server, state, base: `http://127.0.0.1:${server.address().port}` })
+    }),
+  )
 }
 
-function freePort () {
+function freePort() {
   return new Promise((resolve) => {
     const s = http.createServer()
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)) })
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port
+      s.close(() => resolve(p))
+    })
   })
 }
 
@@ -137,8 +215,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
 let fx, srv
 const sims = []
-function newSim (opts = {}) {
-  const sim = createSimulator(Object.assign({ root: fx.root, wechatUrl: srv.base + '/', appid: 'wx0000000000000001', user: { openid: 'o_alice', unionid: '' } }, opts))
+function newSim(opts = {}) {
+  const sim = createSimulator(
+    Object.assign(
+      { root: fx.root, wechatUrl: srv.base + '/', appid: 'wx0000000000000001', user: { openid: 'o_alice', unionid: '' } },
+      opts,
+    ),
+  )
   sims.push(sim)
   return sim
 }
@@ -159,17 +242,54 @@ describe('globals', () => {
   const ES = new Set(vm.runInNewContext('Object.getOwnPropertyNames(globalThis)'))
   ES.delete('WebAssembly')
   ES.delete('console')
-  const PRESENT = ['wx', 'WXWebAssembly', 'App', 'Page', 'Component', 'Behavior', 'getApp', 'getCurrentPages',
-    'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'console', 'global']
-  const ABSENT = ['WebAssembly', 'fetch', 'Response', 'Request', 'Headers', 'URL', 'URLSearchParams', 'window', 'document',
-    'self', 'process', 'Buffer', 'setImmediate', 'queueMicrotask', 'structuredClone', 'AbortController', 'navigator',
-    'localStorage', 'crypto', '__dirname', '__filename', 'require', 'module', 'exports']
+  const PRESENT = [
+    'wx',
+    'WXWebAssembly',
+    'App',
+    'Page',
+    'Component',
+    'Behavior',
+    'getApp',
+    'getCurrentPages',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'console',
+    'global',
+  ]
+  const ABSENT = [
+    'WebAssembly',
+    'fetch',
+    'Response',
+    'Request',
+    'Headers',
+    'URL',
+    'URLSearchParams',
+    'window',
+    'document',
+    'self',
+    'process',
+    'Buffer',
+    'setImmediate',
+    'queueMicrotask',
+    'structuredClone',
+    'AbortController',
+    'navigator',
+    'localStorage',
+    'crypto',
+    '__dirname',
+    '__filename',
+    'require',
+    'module',
+    'exports',
+  ]
 
   for (const hostTextCodec of [false, true]) {
     test(`exact global set (hostTextCodec=${hostTextCodec})`, async () => {
       const sim = newSim({ hostTextCodec })
       const app = await sim.launch()
-      const names = [...await app.eval('Object.getOwnPropertyNames(globalThis)')].filter((n) => !ES.has(n)).sort()
+      const names = [...(await app.eval('Object.getOwnPropertyNames(globalThis)'))].filter((n) => !ES.has(n)).sort()
       const expected = PRESENT.concat(hostTextCodec ? ['TextEncoder', 'TextDecoder'] : []).sort()
       assert.deepEqual(names, expected)
       for (const n of ABSENT.concat(hostTextCodec ? [] : ['TextEncoder', 'TextDecoder'])) {
@@ -185,7 +305,12 @@ describe('globals', () => {
       assert.match(await app.eval('try { new Function("a", "return a")(1); "ran" } catch (e) { e.name }'), /EvalError/)
       assert.equal(await app.eval('Function("return this")() === globalThis'), true)
       if (hostTextCodec) {
-        assert.equal(await app.eval('var u = new TextEncoder().encode("hé"); (u instanceof Uint8Array) + ":" + u.length + ":" + new TextDecoder().decode(u)'), 'true:3:hé')
+        assert.equal(
+          await app.eval(
+            'var u = new TextEncoder().encode("hé"); (u instanceof Uint8Array) + ":" + u.length + ":" + new TextDecoder().decode(u)',
+          ),
+          'true:3:hé',
+        )
       }
       sim.close()
     })
@@ -281,7 +406,7 @@ describe('WXWebAssembly', () => {
 })
 
 // Run wx.request inside the context; resolves with [kind, res, taskIsPromise].
-function req (app, opts) {
+function req(app, opts) {
   return app.eval(`new Promise((resolve) => {
     const o = ${opts}
     const t = wx.request(Object.assign(o, {
@@ -293,7 +418,10 @@ function req (app, opts) {
 
 describe('wx.request', () => {
   let sim, app
-  before(async () => { sim = newSim(); app = await sim.launch() })
+  before(async () => {
+    sim = newSim()
+    app = await sim.launch()
+  })
   after(() => sim.close())
 
   test('JSON parse by default, headers, cookies, errMsg, task is not a Promise', async () => {
@@ -307,7 +435,7 @@ describe('wx.request', () => {
     assert.equal(res.header['X-Custom'], 'yes')
     assert.ok(Array.isArray(res.cookies))
     assert.equal(await app.eval('(x) => x instanceof Object').then((f) => f(res.data)), true)
-    assert.equal(typeof await app.eval(`wx.request({ url: '${srv.base}/json' })`), 'object')
+    assert.equal(typeof (await app.eval(`wx.request({ url: '${srv.base}/json' })`)), 'object')
   })
 
   test('dataType text keeps the string; invalid JSON stays a string', async () => {
@@ -334,17 +462,26 @@ describe('wx.request', () => {
   })
 
   test('POST JSON body, default content-type, header names as given, PATCH, form encoding', async () => {
-    const [, r1] = await req(app, `{ url: '${srv.base}/echo', method: 'POST', data: { a: 1, b: [1, 2] }, header: { 'X-Token': 'abc', Prefer: 'return=representation' } }`)
+    const [, r1] = await req(
+      app,
+      `{ url: '${srv.base}/echo', method: 'POST', data: { a: 1, b: [1, 2] }, header: { 'X-Token': 'abc', Prefer: 'return=representation' } }`,
+    )
     assert.equal(r1.data.method, 'POST')
     assert.deepEqual(JSON.parse(r1.data.body), { a: 1, b: [1, 2] })
     assert.equal(r1.data.headers['content-type'], 'application/json')
     assert.ok(r1.data.rawHeaders.includes('X-Token'))
     assert.ok(r1.data.rawHeaders.includes('Prefer'))
     assert.match(r1.data.headers.referer, /^https:\/\/servicewechat\.com\/wx0000000000000001\//)
-    const [, r2] = await req(app, `{ url: '${srv.base}/echo', method: 'PATCH', data: 'raw', header: { 'Content-Type': 'text/plain' } }`)
+    const [, r2] = await req(
+      app,
+      `{ url: '${srv.base}/echo', method: 'PATCH', data: 'raw', header: { 'Content-Type': 'text/plain' } }`,
+    )
     assert.equal(r2.data.method, 'PATCH')
     assert.equal(r2.data.body, 'raw')
-    const [, r3] = await req(app, `{ url: '${srv.base}/echo', method: 'POST', data: { x: 'a b', y: 2 }, header: { 'content-type': 'application/x-www-form-urlencoded' } }`)
+    const [, r3] = await req(
+      app,
+      `{ url: '${srv.base}/echo', method: 'POST', data: { x: 'a b', y: 2 }, header: { 'content-type': 'application/x-www-form-urlencoded' } }`,
+    )
     assert.equal(r3.data.body, 'x=a%20b&y=2')
     const [, r4] = await req(app, `{ url: '${srv.base}/echo', method: 'PUT', data: new Uint8Array([104, 105]).buffer }`)
     assert.equal(r4.data.body, 'hi')
@@ -384,7 +521,7 @@ describe('wx.request', () => {
       const t = wx.request({ url: '${srv.base}/hang', fail: (e) => seq.push(e.errMsg), complete: (e) => { seq.push('complete'); resolve(seq) } })
       setTimeout(() => t.abort(), 20) })`)
     assert.deepEqual([...r3], ['request:fail abort', 'complete'])
-    const [k4, r4] = await req(app, '{ url: \'wxfile://usr/x\' }')
+    const [k4, r4] = await req(app, "{ url: 'wxfile://usr/x' }")
     assert.equal(k4, 'fail')
     assert.match(r4.errMsg, /^request:fail invalid url/)
   })
@@ -402,7 +539,10 @@ describe('wx.request', () => {
     const res = await app.eval(`Promise.all(Array.from({ length: 25 }, (_, i) => new Promise((resolve) =>
       wx.request({ url: '${srv.base}/slow?ms=120&i=' + i, success: (r) => resolve(r.data.i) }))))`)
     assert.equal(res.length, 25)
-    assert.deepEqual([...res].map(Number), Array.from({ length: 25 }, (_, i) => i))
+    assert.deepEqual(
+      [...res].map(Number),
+      Array.from({ length: 25 }, (_, i) => i),
+    )
     assert.equal(sim.maxConcurrentSeen, 10)
     assert.equal(srv.state.maxInFlight, 10)
   })
@@ -458,7 +598,9 @@ describe('storage', () => {
     assert.equal(r[1], '')
     assert.deepEqual([...r].slice(2, 12), ['ok0', 'ok1', 'ok2', 'ok3', 'ok4', 'ok5', 'ok6', 'ok7', 'ok8', 'ok9'])
     // 10 * (1MB - 100 + overhead) fits; one more does not
-    const more = await app.eval(`(() => { try { wx.setStorageSync('c10', 'z'.repeat(2000)); return 'stored' } catch (e) { return e.message } })()`)
+    const more = await app.eval(
+      `(() => { try { wx.setStorageSync('c10', 'z'.repeat(2000)); return 'stored' } catch (e) { return e.message } })()`,
+    )
     assert.equal(more, 'setStorageSync:fail exceed storage max size 10MB')
     assert.equal(sim.storage.has('c10'), false)
     assert.equal(sim.storage.has('big'), false)
@@ -579,7 +721,7 @@ describe('app events and pages', () => {
     assert.equal(comp.data.id, 'c7')
     comp.bump()
     assert.equal(comp.data.x, 2)
-    assert.equal((await app.eval('getCurrentPages().length')), 3)
+    assert.equal(await app.eval('getCurrentPages().length'), 3)
     assert.ok(app.context.global.order.includes('onHide')) // previous page hidden on open
     assert.ok(app.context.global.order.includes('attached'))
     assert.ok(app.context.global.order.includes('comp onLoad:c7'))
@@ -597,13 +739,19 @@ describe('app events and pages', () => {
       return [m.confirm, m.cancel, m.errMsg, img.errMsg]
     })()`)
     assert.deepEqual([...r], [true, false, 'showModal:ok', 'getImageInfo:fail file not found'])
-    assert.deepEqual(app.ui.map((u) => u.api), ['showModal', 'showToast'])
+    assert.deepEqual(
+      app.ui.map((u) => u.api),
+      ['showModal', 'showToast'],
+    )
     assert.equal(app.ui[1].options.title, 'hi')
     assert.equal(await app.eval('wx.getSystemInfoSync().SDKVersion'), '3.6.0')
     assert.equal(await app.eval('wx.getAccountInfoSync().miniProgram.appId'), 'wx0000000000000001')
     assert.equal(await app.eval('wx.env.USER_DATA_PATH'), 'wxfile://usr')
     assert.equal(await app.eval("wx.getFileSystemManager().readFileSync('lib/data.json', 'utf8')"), FILES['lib/data.json'])
-    assert.match(await app.eval("try { wx.getFileSystemManager().readFileSync('../outside.js', 'utf8') } catch (e) { e.message }"), /readFileSync:fail/)
+    assert.match(
+      await app.eval("try { wx.getFileSystemManager().readFileSync('../outside.js', 'utf8') } catch (e) { e.message }"),
+      /readFileSync:fail/,
+    )
     sim.close()
   })
 })
@@ -627,7 +775,10 @@ describe('files and lifetime', () => {
     assert.match(r.body.headers['content-type'], /^multipart\/form-data; boundary=/)
     assert.match(r.body.body, /name="k"\r\n\r\nv\r\n/)
     assert.match(r.body.body, /name="file"; filename="tmp_/)
-    assert.deepEqual(sim.requests.map((x) => x.api), ['downloadFile', 'uploadFile'])
+    assert.deepEqual(
+      sim.requests.map((x) => x.api),
+      ['downloadFile', 'uploadFile'],
+    )
     const tmp = sim.tmpDir
     sim.close()
     assert.equal(fs.existsSync(tmp), false)
@@ -635,7 +786,10 @@ describe('files and lifetime', () => {
 
   test('close() leaves no timers or sockets behind', async () => {
     await sleep(20)
-    const before = process.getActiveResourcesInfo().filter((x) => x !== 'TTYWrap').sort()
+    const before = process
+      .getActiveResourcesInfo()
+      .filter((x) => x !== 'TTYWrap')
+      .sort()
     const sim = newSim()
     const app = await sim.launch()
     await app.eval(`setInterval(() => {}, 10); setTimeout(() => {}, 100000)
@@ -643,7 +797,10 @@ describe('files and lifetime', () => {
     await sleep(30)
     sim.close()
     await sleep(30)
-    const afterClose = process.getActiveResourcesInfo().filter((x) => x !== 'TTYWrap').sort()
+    const afterClose = process
+      .getActiveResourcesInfo()
+      .filter((x) => x !== 'TTYWrap')
+      .sort()
     assert.deepEqual(afterClose, before)
   })
 })
@@ -670,7 +827,9 @@ describe('wx.login', () => {
     const port = await freePort()
     const sim = newSim({ wechatUrl: `http://127.0.0.1:${port}/wechat` })
     const app = await sim.launch()
-    const r = await app.eval('new Promise((resolve) => wx.login({ success: () => resolve("ok"), fail: (e) => resolve(e.errMsg) }))')
+    const r = await app.eval(
+      'new Promise((resolve) => wx.login({ success: () => resolve("ok"), fail: (e) => resolve(e.errMsg) }))',
+    )
     assert.match(r, /^login:fail /)
     sim.close()
   })

@@ -168,7 +168,7 @@ test('content types: contentType for temp files travels as the form field storag
   assert.equal(await type('types/noext'), 'image/png', 'from the temp file name')
   assert.equal((await S.upload('types/given.bin', tempFile(A.sim, randomBytes(64)), { contentType: 'text/csv' })).error, null)
   assert.deepEqual(plain(A.sim.requests.at(-1).data.formData), { cacheControl: '3600', contentType: 'text/csv' })
-  assert.equal(await type('types/given.bin'), 'text/csv', 'the given type beats WeChat\'s part type')
+  assert.equal(await type('types/given.bin'), 'text/csv', "the given type beats WeChat's part type")
   assert.equal((await S.upload('types/plain', { tempFilePath: tempFile(A.sim, randomBytes(64), '') })).error, null)
   assert.equal(await type('types/plain'), 'application/octet-stream', 'nothing to guess from: the part type WeChat chose')
   assert.equal((await S.upload('types/raw', await arrayBuffer(A, randomBytes(8)))).error, null)
@@ -176,7 +176,16 @@ test('content types: contentType for temp files travels as the form field storag
 })
 
 test('object names with # % ? & spaces and CJK address the right object, in every call', async () => {
-  const names = ['a#b.txt', '100%.txt', '%41.txt', 'q?x=1&y=2.txt', 'with space.txt', '中文/文件 名.txt', "dir/it's (1)!*~.txt", 'plus+sign.txt']
+  const names = [
+    'a#b.txt',
+    '100%.txt',
+    '%41.txt',
+    'q?x=1&y=2.txt',
+    'with space.txt',
+    '中文/文件 名.txt',
+    "dir/it's (1)!*~.txt",
+    'plus+sign.txt',
+  ]
   const S = A.sb.storage.from(bucket)
   const P = A.sb.storage.from(pub)
   for (const [i, name] of names.entries()) {
@@ -185,7 +194,12 @@ test('object names with # % ? & spaces and CJK address the right object, in ever
     assert.equal((await P.upload(name, await arrayBuffer(A, body))).error, null, name)
   }
   const { data: listed } = await S.list('names', { limit: 100 })
-  assert.deepEqual(plain(listed).map((o) => o.name).sort(), ['%41.txt', '100%.txt', 'a#b.txt', 'dir', 'plus+sign.txt', 'q?x=1&y=2.txt', 'with space.txt', '中文'].sort())
+  assert.deepEqual(
+    plain(listed)
+      .map((o) => o.name)
+      .sort(),
+    ['%41.txt', '100%.txt', 'a#b.txt', 'dir', 'plus+sign.txt', 'q?x=1&y=2.txt', 'with space.txt', '中文'].sort(),
+  )
   for (const [i, name] of names.entries()) {
     const want = `content ${i} of ${name}`
     const dl = await S.download('names/' + name)
@@ -198,7 +212,10 @@ test('object names with # % ? & spaces and CJK address the right object, in ever
     const { data: publicUrl } = P.getPublicUrl(name)
     assert.equal((await send(publicUrl.publicUrl)).text, want, 'public URL ' + name)
   }
-  const many = await S.createSignedUrls(names.map((n) => 'names/' + n), 60)
+  const many = await S.createSignedUrls(
+    names.map((n) => 'names/' + n),
+    60,
+  )
   assert.equal(many.error, null)
   for (const [i, item] of plain(many.data).entries()) {
     assert.equal(item.path, 'names/' + names[i])
@@ -268,7 +285,12 @@ test('signed URLs work, carry the download name, and expire', async () => {
   await S.upload('signed/report.pdf', await arrayBuffer(A, bytes))
   const { data, error } = await S.createSignedUrl('signed/report.pdf', 60, { download: '报告.pdf' })
   assert.equal(error, null)
-  assert.match(data.signedUrl, new RegExp(`^${be.url}/storage/v1/object/sign/${bucket}/signed/report\\.pdf\\?token=[\\w.-]+&download=%E6%8A%A5%E5%91%8A\\.pdf$`))
+  assert.match(
+    data.signedUrl,
+    new RegExp(
+      `^${be.url}/storage/v1/object/sign/${bucket}/signed/report\\.pdf\\?token=[\\w.-]+&download=%E6%8A%A5%E5%91%8A\\.pdf$`,
+    ),
+  )
   const ok = await send(data.signedUrl)
   assert.equal(ok.status, 200)
   assert.ok(ok.raw.equals(bytes))
@@ -291,7 +313,10 @@ test('createSignedUploadUrl + uploadToSignedUrl: upload once, from an ArrayBuffe
   const made = await S.createSignedUploadUrl('/signed-up/a b#1.bin')
   assert.equal(made.error, null)
   assert.equal(made.data.path, 'signed-up/a b#1.bin')
-  assert.equal(made.data.signedUrl, `${be.url}/storage/v1/object/upload/sign/${bucket}/signed-up/a%20b%231.bin?token=${made.data.token}`)
+  assert.equal(
+    made.data.signedUrl,
+    `${be.url}/storage/v1/object/upload/sign/${bucket}/signed-up/a%20b%231.bin?token=${made.data.token}`,
+  )
   const bytes = randomBytes(50 * 1024)
   // B uploads with A's token (anyone holding the URL may, once); the object belongs to A.
   const up = await B.sb.storage.from(bucket).uploadToSignedUrl(made.data.path, made.data.token, await arrayBuffer(B, bytes))
@@ -347,7 +372,11 @@ test("owners only: B cannot overwrite, update, move or delete A's object; A can 
   assert.equal(upd.error, null)
   assert.deepEqual(Object.keys(plain(upd.data)), ['fullPath', 'id', 'path'])
   assert.ok(bytesOf((await SA.download('owned/a.bin')).data).equals(newest))
-  assert.equal((await SA.update('owned/none.bin', await arrayBuffer(A, newest))).error.statusCode, '404', 'update needs the object')
+  assert.equal(
+    (await SA.update('owned/none.bin', await arrayBuffer(A, newest))).error.statusCode,
+    '404',
+    'update needs the object',
+  )
 })
 
 test('list, move, copy, remove, exists, info', async () => {
@@ -357,14 +386,30 @@ test('list, move, copy, remove, exists, info', async () => {
   }
   const all = await S.list('lst')
   assert.equal(all.error, null)
-  assert.deepEqual(plain(all.data).map((o) => o.name), ['sub', 'a.txt', 'b.txt', 'c.txt'], 'folders first, as storage.search does')
+  assert.deepEqual(
+    plain(all.data).map((o) => o.name),
+    ['sub', 'a.txt', 'b.txt', 'c.txt'],
+    'folders first, as storage.search does',
+  )
   assert.equal(all.data.data, all.data, '2.2.0 compat: data.data')
   assert.equal(Object.keys(all.data).includes('data'), false, 'the alias is hidden')
   const page = await S.list('lst/', { limit: 2, offset: 1, sortBy: { order: 'desc' } })
-  assert.deepEqual(plain(page.data).map((o) => o.name), ['c.txt', 'b.txt'])
+  assert.deepEqual(
+    plain(page.data).map((o) => o.name),
+    ['c.txt', 'b.txt'],
+  )
   const search = await S.list('lst', { search: 'b' })
-  assert.deepEqual(plain(search.data).map((o) => o.name), ['b.txt'])
-  assert.deepEqual(plain((await S.list()).data).map((o) => o.name).includes('lst'), true, 'the root')
+  assert.deepEqual(
+    plain(search.data).map((o) => o.name),
+    ['b.txt'],
+  )
+  assert.deepEqual(
+    plain((await S.list()).data)
+      .map((o) => o.name)
+      .includes('lst'),
+    true,
+    'the root',
+  )
 
   assert.deepEqual(plain(await S.move('lst/a.txt', 'lst/moved/a.txt')), { error: null, data: { message: 'Successfully moved' } })
   assert.equal((await S.exists('lst/a.txt')).data, false)
@@ -372,7 +417,10 @@ test('list, move, copy, remove, exists, info', async () => {
   assert.equal(gone.error.name, 'StorageApiError')
   assert.equal(gone.error.statusCode, '404')
   assert.equal((await S.exists('lst/moved/a.txt')).data, true)
-  assert.deepEqual(plain(await S.copy('lst/b.txt', 'lst/copied.txt')), { error: null, data: { path: `${bucket}/lst/copied.txt` } })
+  assert.deepEqual(plain(await S.copy('lst/b.txt', 'lst/copied.txt')), {
+    error: null,
+    data: { path: `${bucket}/lst/copied.txt` },
+  })
   assert.equal(bytesOf((await S.download('lst/copied.txt')).data).toString(), 'b.txt')
   const moved = await S.move('lst/c.txt', 'c.txt', { destinationBucket: pub })
   assert.equal(moved.error, null)
@@ -380,10 +428,27 @@ test('list, move, copy, remove, exists, info', async () => {
 
   const removed = await S.remove(['lst/b.txt', 'lst/copied.txt', 'lst/none.txt'])
   assert.equal(removed.error, null)
-  assert.deepEqual(plain(removed.data).map((o) => o.name).sort(), ['lst/b.txt', 'lst/copied.txt'])
+  assert.deepEqual(
+    plain(removed.data)
+      .map((o) => o.name)
+      .sort(),
+    ['lst/b.txt', 'lst/copied.txt'],
+  )
   assert.equal(removed.data.data, removed.data)
   const info = await S.info('lst/moved/a.txt')
-  assert.deepEqual(Object.keys(plain(info.data)).sort(), ['bucketId', 'cacheControl', 'contentType', 'createdAt', 'etag', 'id', 'lastModified', 'metadata', 'name', 'size', 'version'])
+  assert.deepEqual(Object.keys(plain(info.data)).sort(), [
+    'bucketId',
+    'cacheControl',
+    'contentType',
+    'createdAt',
+    'etag',
+    'id',
+    'lastModified',
+    'metadata',
+    'name',
+    'size',
+    'version',
+  ])
   assert.equal(info.data.name, 'lst/moved/a.txt')
   assert.equal((await S.info('lst/none.txt')).error.statusCode, '404')
 })
@@ -404,7 +469,10 @@ test('bucket CRUD with storage-js shapes and the 2.2.0 data aliases', async () =
   assert.ok(plain(list.data).some((b) => b.id === id))
   assert.equal(list.data.data, list.data)
   assert.equal((await st.createBucket(id)).error.statusCode, '409')
-  assert.deepEqual(plain(await st.updateBucket(id, { public: true, allowedMimeTypes: null })), { error: null, data: { message: 'Successfully updated' } })
+  assert.deepEqual(plain(await st.updateBucket(id, { public: true, allowedMimeTypes: null })), {
+    error: null,
+    data: { message: 'Successfully updated' },
+  })
   assert.equal((await st.getBucket(id)).data.public, true)
   const tooBig = await st.from(id).upload('big.png', await arrayBuffer(A, randomBytes(1001)))
   assert.equal(tooBig.error.statusCode, '413')
@@ -416,7 +484,10 @@ test('bucket CRUD with storage-js shapes and the 2.2.0 data aliases', async () =
   assert.deepEqual(plain(await st.emptyBucket(id)), { error: null, data: { message: 'Successfully emptied' } })
   assert.deepEqual(plain(await st.deleteBucket(id)), { error: null, data: { message: 'Successfully deleted' } })
   const missing = await st.getBucket(id)
-  assert.deepEqual(plain(missing), { error: { name: 'StorageApiError', message: 'Bucket not found', status: 400, statusCode: '404' }, data: null })
+  assert.deepEqual(plain(missing), {
+    error: { name: 'StorageApiError', message: 'Bucket not found', status: 400, statusCode: '404' },
+    data: null,
+  })
   const { StorageApiError, StorageError, isStorageError } = A.app.require('supabase-wechat')
   assert.ok(missing.error instanceof StorageApiError && missing.error instanceof StorageError)
   assert.ok(isStorageError(missing.error))
@@ -473,11 +544,27 @@ test('every storage call resolves with a StorageError under injected faults: HTT
   }
   const { isStorageError } = A.app.require('supabase-wechat')
   const FAULTS = [
-    ['status 500', { fault: 'status', status: 500 }, (e) => e.name === 'StorageApiError' && e.status === 500 && e.statusCode === '500' && e.message === 'An unexpected error occurred'],
-    ['status 503 (HTML)', { fault: 'status', status: 503 }, (e) => e.name === 'StorageApiError' && e.status === 503 && e.message === 'HTTP 503 error' && e.data.message === e.message],
+    [
+      'status 500',
+      { fault: 'status', status: 500 },
+      (e) =>
+        e.name === 'StorageApiError' &&
+        e.status === 500 &&
+        e.statusCode === '500' &&
+        e.message === 'An unexpected error occurred',
+    ],
+    [
+      'status 503 (HTML)',
+      { fault: 'status', status: 503 },
+      (e) => e.name === 'StorageApiError' && e.status === 503 && e.message === 'HTTP 503 error' && e.data.message === e.message,
+    ],
     ['reset', { fault: 'reset' }, (e) => e.name === 'StorageUnknownError' && /network request failed/.test(e.message)],
     ['hang', { fault: 'hang' }, (e) => e.name === 'StorageUnknownError' && /did not answer in time/.test(e.message)],
-    ['malformed', { fault: 'malformed' }, (e) => e.name === 'StorageUnknownError' && e.message === "The storage server's reply is not valid JSON"],
+    [
+      'malformed',
+      { fault: 'malformed' },
+      (e) => e.name === 'StorageUnknownError' && e.message === "The storage server's reply is not valid JSON",
+    ],
   ]
   const malformedBody = '{"message":"ok","data":[{"id":1,"name":"trunc'
   let calls = 0

@@ -12,7 +12,8 @@ function randomString(rand, n) {
     if (r < 0.4) s += String.fromCharCode(32 + Math.floor(rand() * 95))
     else if (r < 0.6) s += String.fromCharCode(0x4e00 + Math.floor(rand() * 0x5000))
     else if (r < 0.75) s += String.fromCodePoint(0x1f300 + Math.floor(rand() * 0x300))
-    else if (r < 0.85) s += String.fromCharCode(0xd800 + Math.floor(rand() * 0x800)) // lone surrogate
+    else if (r < 0.85)
+      s += String.fromCharCode(0xd800 + Math.floor(rand() * 0x800)) // lone surrogate
     else s += String.fromCharCode(Math.floor(rand() * 0x800))
   }
   return s

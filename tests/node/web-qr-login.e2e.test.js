@@ -18,7 +18,10 @@ const ROOT = path.join(__dirname, '..', '..')
 const EXAMPLE = path.join(ROOT, 'examples', 'web-qr-login')
 const DIST = path.join(ROOT, 'dist', 'supabase-wechat', 'browser')
 // Missing tools or bundle fail the run (scripts/install-tools.sh, scripts/build.sh); nothing is skipped.
-const missing = browserMissing() || (!fs.existsSync(path.join(DIST, 'supabase-wechat.js')) && 'no browser bundle (bash scripts/build.sh)') || null
+const missing =
+  browserMissing() ||
+  (!fs.existsSync(path.join(DIST, 'supabase-wechat.js')) && 'no browser bundle (bash scripts/build.sh)') ||
+  null
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm' }
 let be, site, browser, siteUrl
@@ -44,7 +47,14 @@ async function startSite(config) {
     res.end(fs.readFileSync(f))
   })
   await new Promise((r) => server.listen(0, '127.0.0.1', r))
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()) }) }
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections()
+        server.close(() => r())
+      }),
+  }
 }
 
 before(async () => {
@@ -80,7 +90,10 @@ test('Chromium: 微信扫码登录 -> QR page -> confirm -> signed in; reload ke
     assert.equal(await page.locator('#status').textContent(), '未登录')
     assert.ok(await page.locator('#login').isVisible())
 
-    await Promise.all([page.waitForURL(/\/wechat\/connect\/qrconnect\?/), page.getByRole('button', { name: '微信扫码登录' }).click()])
+    await Promise.all([
+      page.waitForURL(/\/wechat\/connect\/qrconnect\?/),
+      page.getByRole('button', { name: '微信扫码登录' }).click(),
+    ])
     await page.locator('#qrcode').waitFor()
     await Promise.all([page.waitForURL((u) => u.origin === siteUrl, { waitUntil: 'commit' }), page.click('#confirm')])
     await ready(page)
@@ -93,7 +106,10 @@ test('Chromium: 微信扫码登录 -> QR page -> confirm -> signed in; reload ke
     assert.ok(await page.locator('#logout').isVisible())
     assert.ok(await page.locator('#error').isHidden())
     const keys = await page.evaluate(() => Object.keys(localStorage))
-    assert.ok(keys.some((k) => k.endsWith('-auth-token')), keys.join())
+    assert.ok(
+      keys.some((k) => k.endsWith('-auth-token')),
+      keys.join(),
+    )
     await page.screenshot({ path: artifactPath('web-qr-signed-in.png'), fullPage: true })
 
     await page.reload()
@@ -115,7 +131,7 @@ test('Chromium: 微信扫码登录 -> QR page -> confirm -> signed in; reload ke
   }
 })
 
-test('Chromium: #deny -> back on the page with initialize()\'s error, not signed in', async () => {
+test("Chromium: #deny -> back on the page with initialize()'s error, not signed in", async () => {
   const context = await browser.newContext()
   try {
     const { page, errors } = await openApp(context)
@@ -140,7 +156,9 @@ test('Chromium: a redirect URL outside the allow list is refused with the clear 
     const { page } = await openApp(context)
     const [resp] = await Promise.all([
       page.waitForResponse((r) => r.url().startsWith(`${be.url}/auth/v1/authorize?`)),
-      page.evaluate(() => { window.app.signIn('https://evil.example/steal') }),
+      page.evaluate(() => {
+        window.app.signIn('https://evil.example/steal')
+      }),
     ])
     assert.equal(resp.status(), 400)
     await page.locator('#redirect-error').waitFor()

@@ -4,20 +4,29 @@
 
 const toStr = Object.prototype.toString
 
-function isDate (v) { return toStr.call(v) === '[object Date]' }
-function isArrayBuffer (v) {
+function isDate(v) {
+  return toStr.call(v) === '[object Date]'
+}
+function isArrayBuffer(v) {
   const t = toStr.call(v)
   return t === '[object ArrayBuffer]' || t === '[object SharedArrayBuffer]'
 }
 
-function cloneInto (value, realm) {
+function cloneInto(value, realm) {
   const seen = new Set()
-  function walk (v, inArray) {
+  function walk(v, inArray) {
     switch (typeof v) {
-      case 'string': case 'boolean': return v
-      case 'number': return Number.isFinite(v) ? v : null
-      case 'bigint': throw new TypeError('Do not know how to serialize a BigInt')
-      case 'undefined': case 'function': case 'symbol': return inArray ? null : undefined
+      case 'string':
+      case 'boolean':
+        return v
+      case 'number':
+        return Number.isFinite(v) ? v : null
+      case 'bigint':
+        throw new TypeError('Do not know how to serialize a BigInt')
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        return inArray ? null : undefined
     }
     if (v === null) return null
     if (isDate(v)) return new realm.Date(v.getTime())
@@ -42,9 +51,13 @@ function cloneInto (value, realm) {
 }
 
 // Size of a storage entry: UTF-8 bytes of key + JSON of the value.
-function entrySize (key, value) {
+function entrySize(key, value) {
   let json
-  try { json = JSON.stringify(value) } catch { json = '' }
+  try {
+    json = JSON.stringify(value)
+  } catch {
+    json = ''
+  }
   return Buffer.byteLength(String(key)) + (json === undefined ? 0 : Buffer.byteLength(json))
 }
 

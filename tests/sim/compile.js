@@ -22,9 +22,13 @@ let babelHelper = null
 const memo = new Map() // sha1(mode, relPath, source) -> { code, helpers }; compiling is slow (~50 ms a file)
 
 // project.config.json (and project.private.config.json, which DevTools lets override it) of `root`.
-function readSetting (root) {
+function readSetting(root) {
   const read = (f) => {
-    try { return JSON.parse(fs.readFileSync(path.join(root, f), 'utf8')) } catch { return null }
+    try {
+      return JSON.parse(fs.readFileSync(path.join(root, f), 'utf8'))
+    } catch {
+      return null
+    }
   }
   const pub = read('project.config.json') || {}
   const priv = read('project.private.config.json') || {}
@@ -32,7 +36,7 @@ function readSetting (root) {
 }
 
 // babelSetting.ignore, matched the way miniprogram-ci's babel_helper.isIgnore does.
-function isIgnored (ignore, rel) {
+function isIgnored(ignore, rel) {
   for (const e of ignore || []) {
     if (rel === e) return true
     if (!/^[./\\]+/.test(e) && /.+\/\*$/.test(e) && rel.includes(e.slice(0, -1))) return true
@@ -43,7 +47,7 @@ function isIgnored (ignore, rel) {
 class DevtoolsCompiler {
   // mode: 'enhance' | 'es6' | null (no compile); from project.config.json unless `override` is given
   // (true = 'enhance', false = none, or the mode name).
-  constructor (root, override) {
+  constructor(root, override) {
     this.root = root
     const setting = readSetting(root)
     if (override === undefined || override === null) this.mode = setting.enhance ? 'enhance' : setting.es6 ? 'es6' : null
@@ -57,11 +61,13 @@ class DevtoolsCompiler {
     this.compiled = [] // root-relative paths of the files compiled
   }
 
-  get enabled () { return !!this.mode }
+  get enabled() {
+    return !!this.mode
+  }
 
   // Source of `file` (absolute, inside root) as the compiled package holds it. Throws an Error whose message
   // is DevTools' (file: <path>\n <babel message>) on a syntax error.
-  compile (file, source) {
+  compile(file, source) {
     if (!this.mode || !file.endsWith('.js')) return source
     const rel = path.relative(this.root, file).split(path.sep).join('/')
     if (source.length >= MAX_CODE_LENGTH || (this.mode === 'enhance' && isIgnored(this.ignore, rel))) return source
@@ -88,7 +94,7 @@ class DevtoolsCompiler {
   }
 
   // The generated helper at absolute path `file` (<root>/@babel/runtime/helpers/<name>.js), or null.
-  virtualFile (file) {
+  virtualFile(file) {
     const rel = path.relative(this.root, file).split(path.sep).join('/')
     const m = /^(@babel\/runtime\/helpers\/[A-Za-z0-9_]+)\.js$/.exec(rel)
     if (!m || !this.helpers.has(m[1])) return null

@@ -4,16 +4,28 @@ const fs = require('node:fs')
 const path = require('node:path')
 const vm = require('node:vm')
 
-function isFile (p) { try { return fs.statSync(p).isFile() } catch { return false } }
-function isDir (p) { try { return fs.statSync(p).isDirectory() } catch { return false } }
+function isFile(p) {
+  try {
+    return fs.statSync(p).isFile()
+  } catch {
+    return false
+  }
+}
+function isDir(p) {
+  try {
+    return fs.statSync(p).isDirectory()
+  } catch {
+    return false
+  }
+}
 
-function inside (root, p) {
+function inside(root, p) {
   const r = path.relative(root, p)
   return r === '' || (!r.startsWith('..') && !path.isAbsolute(r))
 }
 
 // virtual(p): source of a file the compiler generated (babel helpers), or null.
-function tryFile (p, virtual) {
+function tryFile(p, virtual) {
   const exists = (f) => isFile(f) || !!(virtual && virtual(f) !== null)
   if (exists(p) && /\.(js|json)$/.test(p)) return p
   if (exists(p + '.js')) return p + '.js'
@@ -22,7 +34,7 @@ function tryFile (p, virtual) {
 }
 
 class ModuleSystem {
-  constructor (app) {
+  constructor(app) {
     this.app = app
     this.root = app.sim.root
     this.cache = new Map()
@@ -31,12 +43,12 @@ class ModuleSystem {
     this.virtual = (f) => this.compiler.virtualFile(f)
   }
 
-  _err (request, fromFile) {
+  _err(request, fromFile) {
     const rel = path.relative(this.root, fromFile).split(path.sep).join('/')
     return new this.app._R.Error(`module '${request}' is not defined, require args is '${request}' (from ${rel})`)
   }
 
-  resolve (fromFile, request) {
+  resolve(fromFile, request) {
     const root = this.root
     if (typeof request !== 'string' || request === '') throw this._err(String(request), fromFile)
     if (/^[/\\]/.test(request) || /^[a-zA-Z]:[/\\]/.test(request) || /^[a-z][a-z0-9+.-]*:/i.test(request)) {
@@ -60,7 +72,11 @@ class ModuleSystem {
     for (;;) {
       const pkg = path.join(dir, 'miniprogram_npm', name)
       if (isDir(pkg)) {
-        const f = sub ? tryFile(path.join(pkg, sub), this.virtual) : (isFile(path.join(pkg, 'index.js')) ? path.join(pkg, 'index.js') : null)
+        const f = sub
+          ? tryFile(path.join(pkg, sub), this.virtual)
+          : isFile(path.join(pkg, 'index.js'))
+            ? path.join(pkg, 'index.js')
+            : null
         if (f && inside(root, f)) return f
       }
       if (dir === root) break
@@ -69,12 +85,12 @@ class ModuleSystem {
     throw this._err(request, fromFile)
   }
 
-  requireFrom (fromFile, request) {
+  requireFrom(fromFile, request) {
     return this.load(this.resolve(fromFile, request))
   }
 
   // Root-relative request as page code would write it ('lib/x', './lib/x' or a package name).
-  requireRoot (request) {
+  requireRoot(request) {
     const pseudo = path.join(this.root, '__sim_entry__.js')
     if (typeof request === 'string' && !request.startsWith('.') && !request.startsWith('/')) {
       const f = tryFile(path.join(this.root, request), this.virtual)
@@ -83,9 +99,11 @@ class ModuleSystem {
     return this.requireFrom(pseudo, request)
   }
 
-  currentFile () { return this.stack[this.stack.length - 1] || null }
+  currentFile() {
+    return this.stack[this.stack.length - 1] || null
+  }
 
-  load (file) {
+  load(file) {
     const cached = this.cache.get(file)
     if (cached) return cached.exports
     const app = this.app

@@ -60,11 +60,13 @@ const SEND_NOT_OPEN = 'SocketTask.send:fail SocketTask.readyState is not OPEN'
 const NOT_CONNECTED = 'WebSocket is not connected'
 const DEFAULT_TIMEOUT = 60000
 
-function typeName (v) { return Object.prototype.toString.call(v).slice(8, -1) }
+function typeName(v) {
+  return Object.prototype.toString.call(v).slice(8, -1)
+}
 
 // Test hooks: sim.sockets.
 class SocketHooks {
-  constructor (sim) {
+  constructor(sim) {
     this.sim = sim
     this.log = [] // {op: 'connect'|'send'|'close'|'drop', id, app, ...}
     this.maxConcurrentSeen = 0
@@ -73,17 +75,29 @@ class SocketHooks {
     this.backgroundCloseSilent = false // interrupted sockets vanish without onClose/onError
   }
 
-  _mgr () { const app = this.sim.app; return app && app.alive ? app._sockets : null }
+  _mgr() {
+    const app = this.sim.app
+    return app && app.alive ? app._sockets : null
+  }
   // sockets of the running app that hold a slot and whose readyState (as the app sees it) is OPEN
-  open () { const m = this._mgr(); return m ? [...m.live].filter((s) => s.state === OPEN).length : 0 }
+  open() {
+    const m = this._mgr()
+    return m ? [...m.live].filter((s) => s.state === OPEN).length : 0
+  }
   // sockets holding one of the 5 slots (CONNECTING, OPEN or CLOSING)
-  live () { const m = this._mgr(); return m ? m.live.size : 0 }
+  live() {
+    const m = this._mgr()
+    return m ? m.live.size : 0
+  }
   // a network drop: open sockets get onClose {code, reason}, connecting ones fail their handshake
-  dropAll (code = 1006, reason = 'abnormal closure') { const m = this._mgr(); return m ? m.abortAll(code, reason, false) : 0 }
+  dropAll(code = 1006, reason = 'abnormal closure') {
+    const m = this._mgr()
+    return m ? m.abortAll(code, reason, false) : 0
+  }
 }
 
 class AppSockets {
-  constructor (app) {
+  constructor(app) {
     this.app = app
     this.sim = app.sim
     this.hooks = app.sim.sockets
@@ -99,7 +113,7 @@ class AppSockets {
 
   // ---------- delivery ----------
 
-  _deliver (s, type, res, before) {
+  _deliver(s, type, res, before) {
     const app = this.app
     app._later(() => {
       if (before && before() === false) return
@@ -113,28 +127,35 @@ class AppSockets {
     })
   }
 
-  _release (s) {
+  _release(s) {
     s.state = CLOSED
     this.live.delete(s)
   }
 
   // The connection is over (host side). error: errMsg for onError (or null); close: {code, reason} (or null).
-  _end (s, error, close) {
+  _end(s, error, close) {
     if (s.ended) return
     s.ended = true
     this.all.delete(s)
     if (s.ws) s.ws.terminate()
     const app = this.app
-    if (error) this._deliver(s, 'error', app._obj({ errMsg: error }), () => { if (!close) this._release(s) })
+    if (error)
+      this._deliver(s, 'error', app._obj({ errMsg: error }), () => {
+        if (!close) this._release(s)
+      })
     if (close) this._deliver(s, 'close', app._obj({ code: close.code, reason: close.reason }), () => this._release(s))
   }
 
-  _handshakeFailed (s, reason) {
-    this._end(s, `connectSocket:fail ${reason}`, this.hooks.closeAfterConnectError ? { code: 1006, reason: 'abnormal closure' } : null)
+  _handshakeFailed(s, reason) {
+    this._end(
+      s,
+      `connectSocket:fail ${reason}`,
+      this.hooks.closeAfterConnectError ? { code: 1006, reason: 'abnormal closure' } : null,
+    )
   }
 
   // dropAll / background interruption
-  abortAll (code, reason, silent) {
+  abortAll(code, reason, silent) {
     let n = 0
     for (const s of [...this.live]) {
       if (s.ended) continue
@@ -154,36 +175,42 @@ class AppSockets {
 
   // ---------- app lifecycle (wired by installSockets) ----------
 
-  onHide () {
+  onHide() {
     this.hidden = true
     const ms = this.hooks.backgroundCloseAfter
     if (ms === null || ms === undefined || this.bgTimer) return
-    this.bgTimer = setTimeout(() => {
-      this.bgTimer = null
-      if (!this.app.alive || !this.hidden) return
-      this.interrupted = true
-      this.abortAll(1000, 'interrupted', !!this.hooks.backgroundCloseSilent)
-    }, Math.max(0, Number(ms) || 0))
+    this.bgTimer = setTimeout(
+      () => {
+        this.bgTimer = null
+        if (!this.app.alive || !this.hidden) return
+        this.interrupted = true
+        this.abortAll(1000, 'interrupted', !!this.hooks.backgroundCloseSilent)
+      },
+      Math.max(0, Number(ms) || 0),
+    )
   }
 
-  onShow () {
+  onShow() {
     this.hidden = false
     this.interrupted = false
     clearTimeout(this.bgTimer)
     this.bgTimer = null
   }
 
-  kill () {
+  kill() {
     clearTimeout(this.bgTimer)
     this.bgTimer = null
-    for (const s of this.all) { s.ended = true; s.ws.terminate() }
+    for (const s of this.all) {
+      s.ended = true
+      s.ws.terminate()
+    }
     this.all.clear()
     this.live.clear()
   }
 
   // ---------- helpers ----------
 
-  _headers (hdr) {
+  _headers(hdr) {
     const out = {}
     if (hdr && typeof hdr === 'object') {
       for (const k of Object.keys(hdr)) {
@@ -196,19 +223,22 @@ class AppSockets {
     return out
   }
 
-  _headerObj (rawHeaders) {
+  _headerObj(rawHeaders) {
     const h = this.app._obj({})
     const keyOf = Object.create(null)
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i]
       const lower = name.toLowerCase()
       if (keyOf[lower] !== undefined) h[keyOf[lower]] += ', ' + rawHeaders[i + 1]
-      else { keyOf[lower] = name; h[name] = rawHeaders[i + 1] }
+      else {
+        keyOf[lower] = name
+        h[name] = rawHeaders[i + 1]
+      }
     }
     return h
   }
 
-  _timeout (t) {
+  _timeout(t) {
     if (typeof t === 'number' && t > 0) return t
     const j = this.app._appJson
     const d = j && j.networkTimeout && j.networkTimeout.connectSocket
@@ -216,7 +246,7 @@ class AppSockets {
   }
 
   // data check shared by SocketTask.send and wx.sendSocketMessage; returns [payload, logged] or an errMsg tail
-  _payload (data) {
+  _payload(data) {
     if (typeof data === 'string') return [data, data]
     if (isArrayBuffer(data)) {
       const buf = Buffer.from(new Uint8Array(data)) // copy: the app may reuse its buffer
@@ -225,7 +255,7 @@ class AppSockets {
     return `parameter error: parameter.data should be String or ArrayBuffer instead of ${typeName(data)};`
   }
 
-  _send (s, o, finish, api) {
+  _send(s, o, finish, api) {
     if (s.ended) return finish(false, { errMsg: `${api}:fail ${s.endReason || NOT_CONNECTED}` })
     const p = this._payload(o.data)
     if (typeof p === 'string') return finish(false, { errMsg: `${api}:fail ${p}` })
@@ -236,21 +266,30 @@ class AppSockets {
     })
   }
 
-  _close (s, o, finish) {
+  _close(s, o, finish) {
     if (s.state === CLOSING || s.state === CLOSED) return finish(false, { errMsg: `closeSocket:fail ${NOT_CONNECTED}` })
     if (s.ended) return finish(false, { errMsg: `closeSocket:fail ${s.endReason || NOT_CONNECTED}` })
     let code = 1000
     if (o.code !== undefined) {
-      if (typeof o.code !== 'number') return finish(false, { errMsg: `closeSocket:fail parameter error: parameter.code should be Number instead of ${typeName(o.code)};` })
+      if (typeof o.code !== 'number')
+        return finish(false, {
+          errMsg: `closeSocket:fail parameter error: parameter.code should be Number instead of ${typeName(o.code)};`,
+        })
       code = o.code
       if (!(code === 1000 || (Number.isInteger(code) && code >= 3000 && code <= 4999))) {
-        return finish(false, { errMsg: `closeSocket:fail The code must be either 1000, or between 3000 and 4999. ${code} is neither.` })
+        return finish(false, {
+          errMsg: `closeSocket:fail The code must be either 1000, or between 3000 and 4999. ${code} is neither.`,
+        })
       }
     }
     let reason = ''
     if (o.reason !== undefined) {
-      if (typeof o.reason !== 'string') return finish(false, { errMsg: `closeSocket:fail parameter error: parameter.reason should be String instead of ${typeName(o.reason)};` })
-      if (Buffer.byteLength(o.reason) > 123) return finish(false, { errMsg: 'closeSocket:fail The message must not be greater than 123 bytes.' })
+      if (typeof o.reason !== 'string')
+        return finish(false, {
+          errMsg: `closeSocket:fail parameter error: parameter.reason should be String instead of ${typeName(o.reason)};`,
+        })
+      if (Buffer.byteLength(o.reason) > 123)
+        return finish(false, { errMsg: 'closeSocket:fail The message must not be greater than 123 bytes.' })
       reason = o.reason
     }
     this.hooks.log.push({ op: 'close', id: s.id, code, reason, app: this.app.id })
@@ -258,20 +297,27 @@ class AppSockets {
     s.state = CLOSING
     s.closeReq = { code, reason }
     finish(true, { errMsg: 'closeSocket:ok' })
-    if (connecting) this._end(s, null, { code, reason }) // abort the handshake
+    if (connecting)
+      this._end(s, null, { code, reason }) // abort the handshake
     else s.ws.close(code, reason)
   }
 
   // ---------- wx.connectSocket ----------
 
-  connect (o, finish) {
+  connect(o, finish) {
     const app = this.app
     if (typeof o.url !== 'string') {
-      finish(false, { errMsg: `connectSocket:fail parameter error: parameter.url should be String instead of ${typeName(o.url)};` })
+      finish(false, {
+        errMsg: `connectSocket:fail parameter error: parameter.url should be String instead of ${typeName(o.url)};`,
+      })
       return undefined
     }
     let u = null
-    try { u = new URL(o.url) } catch { /* invalid */ }
+    try {
+      u = new URL(o.url)
+    } catch {
+      /* invalid */
+    }
     if (!u || (u.protocol !== 'ws:' && u.protocol !== 'wss:') || !u.host || u.hash) {
       finish(false, { errMsg: `connectSocket:fail invalid url "${o.url}"` })
       return undefined
@@ -286,7 +332,7 @@ class AppSockets {
       ended: false,
       endReason: null,
       closeReq: null,
-      upgrade: null
+      upgrade: null,
     }
     const task = this._task(s)
     if (this.interrupted) {
@@ -312,7 +358,7 @@ class AppSockets {
         perMessageDeflate: o.perMessageDeflate === true,
         handshakeTimeout: this._timeout(o.timeout),
         followRedirects: false,
-        rejectUnauthorized: this.sim.options.rejectUnauthorized !== false
+        rejectUnauthorized: this.sim.options.rejectUnauthorized !== false,
       })
     } catch (e) {
       s.state = CLOSED
@@ -333,10 +379,12 @@ class AppSockets {
       protocols,
       perMessageDeflate: o.perMessageDeflate === true,
       tcpNoDelay: o.tcpNoDelay === true,
-      app: app.id
+      app: app.id,
     })
 
-    ws.on('upgrade', (res) => { s.upgrade = { rawHeaders: res.rawHeaders.slice(), t: Date.now() } })
+    ws.on('upgrade', (res) => {
+      s.upgrade = { rawHeaders: res.rawHeaders.slice(), t: Date.now() }
+    })
     ws.on('open', () => {
       if (s.ended) return
       s.opened = true
@@ -352,8 +400,8 @@ class AppSockets {
           connectEnd: t1,
           rtt: t1 - t0,
           handshakeCost: t1 - t0,
-          cost: t2 - t0
-        })
+          cost: t2 - t0,
+        }),
       })
       this._deliver(s, 'open', res, () => {
         if (s.state !== CONNECTING) return false // closed by the app meanwhile
@@ -377,7 +425,10 @@ class AppSockets {
     })
     ws.on('close', (code, reasonBuf) => {
       if (s.ended) return
-      if (!s.opened) { this._handshakeFailed(s, 'abnormal closure'); return }
+      if (!s.opened) {
+        this._handshakeFailed(s, 'abnormal closure')
+        return
+      }
       let reason = reasonBuf ? reasonBuf.toString('utf8') : ''
       if (code === 1006 && !reason) reason = 'abnormal closure'
       this._end(s, null, s.closeReq || { code, reason })
@@ -388,23 +439,36 @@ class AppSockets {
   }
 
   // The SocketTask the app sees: context-realm object, context-realm functions.
-  _task (s) {
+  _task(s) {
     const app = this.app
     const task = app._obj({})
-    const on = (type) => app._fn('on' + type[0].toUpperCase() + type.slice(1), (cb) => {
-      if (typeof cb === 'function' && !s.listeners[type].includes(cb)) s.listeners[type].push(cb)
-    })
-    task.send = app._fn('send', (opt) => app._api('SocketTask.send', opt, (o, finish) => {
-      if (s.state !== OPEN) return finish(false, { errMsg: SEND_NOT_OPEN })
-      this._send(s, o, finish, 'sendSocketMessage')
-    }, false))
+    const on = (type) =>
+      app._fn('on' + type[0].toUpperCase() + type.slice(1), (cb) => {
+        if (typeof cb === 'function' && !s.listeners[type].includes(cb)) s.listeners[type].push(cb)
+      })
+    task.send = app._fn('send', (opt) =>
+      app._api(
+        'SocketTask.send',
+        opt,
+        (o, finish) => {
+          if (s.state !== OPEN) return finish(false, { errMsg: SEND_NOT_OPEN })
+          this._send(s, o, finish, 'sendSocketMessage')
+        },
+        false,
+      ),
+    )
     task.close = app._fn('close', (opt) => app._api('closeSocket', opt, (o, finish) => this._close(s, o, finish), false))
     task.onOpen = on('open')
     task.onMessage = on('message')
     task.onError = on('error')
     task.onClose = on('close')
     Object.defineProperty(task, 'readyState', { get: app._fn('readyState', () => s.state), enumerable: true, configurable: true })
-    for (const [k, v] of [['CONNECTING', CONNECTING], ['OPEN', OPEN], ['CLOSING', CLOSING], ['CLOSED', CLOSED]]) {
+    for (const [k, v] of [
+      ['CONNECTING', CONNECTING],
+      ['OPEN', OPEN],
+      ['CLOSING', CLOSING],
+      ['CLOSED', CLOSED],
+    ]) {
       Object.defineProperty(task, k, { value: v, enumerable: true })
     }
     return task
@@ -412,38 +476,52 @@ class AppSockets {
 
   // ---------- legacy wx.*Socket* ----------
 
-  legacyApis () {
+  legacyApis() {
     const app = this.app
-    const slot = (type) => (cb) => { if (typeof cb === 'function') this.legacy[type] = cb }
+    const slot = (type) => (cb) => {
+      if (typeof cb === 'function') this.legacy[type] = cb
+    }
     return {
       onSocketOpen: slot('open'),
       onSocketMessage: slot('message'),
       onSocketError: slot('error'),
       onSocketClose: slot('close'),
-      sendSocketMessage: (opt) => app._api('sendSocketMessage', opt, (o, finish) => {
-        const s = this.bound
-        if (!s || s.state !== OPEN) return finish(false, { errMsg: `sendSocketMessage:fail ${NOT_CONNECTED}` })
-        this._send(s, o, finish, 'sendSocketMessage')
-      }),
-      closeSocket: (opt) => app._api('closeSocket', opt, (o, finish) => {
-        const s = this.bound
-        if (!s || s.state !== OPEN) return finish(false, { errMsg: `closeSocket:fail ${NOT_CONNECTED}` })
-        this._close(s, o, finish)
-      })
+      sendSocketMessage: (opt) =>
+        app._api('sendSocketMessage', opt, (o, finish) => {
+          const s = this.bound
+          if (!s || s.state !== OPEN) return finish(false, { errMsg: `sendSocketMessage:fail ${NOT_CONNECTED}` })
+          this._send(s, o, finish, 'sendSocketMessage')
+        }),
+      closeSocket: (opt) =>
+        app._api('closeSocket', opt, (o, finish) => {
+          const s = this.bound
+          if (!s || s.state !== OPEN) return finish(false, { errMsg: `closeSocket:fail ${NOT_CONNECTED}` })
+          this._close(s, o, finish)
+        }),
     }
   }
 }
 
 // Called from AppRuntime._makeWx: creates app._sockets, hooks app hide/show/kill, returns the wx APIs.
-function installSockets (app) {
+function installSockets(app) {
   const m = new AppSockets(app)
   app._sockets = m
   const { _fireHide, _fireShow, _kill } = app
-  app._fireHide = function (...args) { const r = _fireHide.apply(this, args); m.onHide(); return r }
-  app._fireShow = function (...args) { m.onShow(); return _fireShow.apply(this, args) }
-  app._kill = function (...args) { m.kill(); return _kill.apply(this, args) }
+  app._fireHide = function (...args) {
+    const r = _fireHide.apply(this, args)
+    m.onHide()
+    return r
+  }
+  app._fireShow = function (...args) {
+    m.onShow()
+    return _fireShow.apply(this, args)
+  }
+  app._kill = function (...args) {
+    m.kill()
+    return _kill.apply(this, args)
+  }
   const apis = {
-    connectSocket: (opt) => app._api('connectSocket', opt, (o, finish) => m.connect(o, finish), false)
+    connectSocket: (opt) => app._api('connectSocket', opt, (o, finish) => m.connect(o, finish), false),
   }
   return Object.assign(apis, m.legacyApis())
 }

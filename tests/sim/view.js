@@ -12,7 +12,7 @@ const { cloneInto } = require('./clone')
 const { makePng } = require('./image')
 
 let domInstalled = false
-function installDom () {
+function installDom() {
   if (domInstalled) return
   require('global-jsdom')(undefined, { url: 'http://127.0.0.1/' })
   // Node ≥ 19 has its own Event/CustomEvent/EventTarget, which global-jsdom keeps; j-component's
@@ -33,7 +33,7 @@ const camel = (s) => s.replace(/-([a-z])/g, (_m, c) => c.toUpperCase())
 const OPEN_TYPES = ['chooseAvatar', 'getPhoneNumber', 'getRealtimePhoneNumber']
 
 class ViewLayer {
-  constructor (sim) {
+  constructor(sim) {
     installDom()
     this.sim = sim
     this.jComponent = require('j-component')
@@ -43,7 +43,7 @@ class ViewLayer {
   }
 
   // The compiled template function of `route` (the whole project goes through wcc once, as in DevTools).
-  template (route) {
+  template(route) {
     if (!this._gwx) {
       const src = require('miniprogram-compiler').wxmlToJs(this.sim.root)
       // wcc's output keeps its templates in the sloppy-mode globals $gwx and __WXML_GLOBAL__; declared here,
@@ -58,12 +58,16 @@ class ViewLayer {
     return t
   }
 
-  mount (app, inst, def) {
+  mount(app, inst, def) {
     const route = inst.route
     const wxml = path.join(this.sim.root, route + '.wxml')
     if (!fs.existsSync(wxml)) throw new Error(`openPage: ${route}.wxml does not exist (a page needs one)`)
     let pageJson = {}
-    try { pageJson = JSON.parse(fs.readFileSync(path.join(this.sim.root, route + '.json'), 'utf8')) } catch { /* optional */ }
+    try {
+      pageJson = JSON.parse(fs.readFileSync(path.join(this.sim.root, route + '.json'), 'utf8'))
+    } catch {
+      /* optional */
+    }
     if (pageJson.usingComponents && Object.keys(pageJson.usingComponents).length) {
       throw new Error(`view: ${route}.json uses custom components (usingComponents), which the view layer does not render yet`)
     }
@@ -72,7 +76,7 @@ class ViewLayer {
 }
 
 class PageView {
-  constructor (layer, app, inst, def) {
+  constructor(layer, app, inst, def) {
     this.layer = layer
     this.app = app
     this.page = inst
@@ -85,10 +89,12 @@ class PageView {
     this._values = new Map() // exparser node -> value typed into an input (the input component keeps it)
 
     const methods = {}
-    const source = def.kind === 'page' ? inst : (def.opts.methods || {})
+    const source = def.kind === 'page' ? inst : def.opts.methods || {}
     for (const name of Object.keys(source)) {
       if (typeof source[name] !== 'function' || name === 'setData') continue
-      methods[name] = (e) => { this._toLogic(name, e) }
+      methods[name] = (e) => {
+        this._toLogic(name, e)
+      }
     }
     const id = `sim-page-${++seq}`
     const jc = layer.jComponent
@@ -100,7 +106,7 @@ class PageView {
       tagName: 'page',
       options: { classPrefix: '' },
       data: json(inst.data) || {},
-      methods
+      methods,
     })
     this.comp = jc.create(id)
     this.comp.attach(layer.container)
@@ -109,14 +115,14 @@ class PageView {
   // ---------- logic → view ----------
 
   // setData in the context changed these top-level keys; render them on a later macrotask (batched).
-  _schedule (keys) {
+  _schedule(keys) {
     if (this.closed) return
     for (const k of keys) this._pending.add(k)
     if (this._renderScheduled) return
     this._renderScheduled = setImmediate(() => this._render())
   }
 
-  _render () {
+  _render() {
     this._renderScheduled = null
     if (this.closed) return
     const patch = {}
@@ -125,19 +131,23 @@ class PageView {
       if (v !== undefined) patch[k] = v
     }
     this._pending.clear()
-    try { this.comp.setData(patch) } catch (e) { this.app._log('error', [`[sim] view: rendering ${this.route} failed:`, e]) }
+    try {
+      this.comp.setData(patch)
+    } catch (e) {
+      this.app._log('error', [`[sim] view: rendering ${this.route} failed:`, e])
+    }
     for (const r of this._renders.splice(0)) r()
   }
 
   // Resolves once nothing is left to render.
-  rendered () {
+  rendered() {
     if (!this._renderScheduled) return Promise.resolve()
     return new Promise((resolve) => this._renders.push(resolve))
   }
 
   // ---------- view → logic ----------
 
-  _toLogic (handler, e) {
+  _toLogic(handler, e) {
     const app = this.app
     if (this.closed || !app.alive) return
     const inst = this.page
@@ -146,7 +156,12 @@ class PageView {
       app._log('warn', [`Component "${this.route}" does not have a method "${handler}" to handle event "${e.type}".`])
       return
     }
-    const target = (t) => ({ id: t.id || '', offsetLeft: t.offsetLeft || 0, offsetTop: t.offsetTop || 0, dataset: json(t.dataset) || {} })
+    const target = (t) => ({
+      id: t.id || '',
+      offsetLeft: t.offsetLeft || 0,
+      offsetTop: t.offsetTop || 0,
+      dataset: json(t.dataset) || {},
+    })
     const event = {
       type: e.type,
       timeStamp: e.timeStamp,
@@ -156,7 +171,7 @@ class PageView {
       detail: json(e.detail) || {},
       touches: Array.isArray(e.touches) ? json(e.touches) : [],
       changedTouches: Array.isArray(e.changedTouches) ? json(e.changedTouches) : [],
-      mut: !!e.mut
+      mut: !!e.mut,
     }
     let ret
     try {
@@ -177,26 +192,36 @@ class PageView {
 
   // ---------- queries ----------
 
-  _node (sel) {
+  _node(sel) {
     if (sel instanceof ElementHandle) return sel.comp
     const c = this.comp.querySelector(sel)
     if (!c) throw new Error(`${this.route}: nothing matches "${sel}"`)
     return c
   }
 
-  $ (sel) {
+  $(sel) {
     const c = this.comp.querySelector(sel)
     return c ? new ElementHandle(this, c) : null
   }
 
-  all (sel) { return this.comp.querySelectorAll(sel).map((c) => new ElementHandle(this, c)) }
-  exists (sel) { return !!this.comp.querySelector(sel) }
-  text (sel) { return sel === undefined ? norm(this.comp.dom.textContent) : new ElementHandle(this, this._node(sel)).text() }
-  attr (sel, name) { return new ElementHandle(this, this._node(sel)).attr(name) }
-  html () { return this.comp.dom.outerHTML }
+  all(sel) {
+    return this.comp.querySelectorAll(sel).map((c) => new ElementHandle(this, c))
+  }
+  exists(sel) {
+    return !!this.comp.querySelector(sel)
+  }
+  text(sel) {
+    return sel === undefined ? norm(this.comp.dom.textContent) : new ElementHandle(this, this._node(sel)).text()
+  }
+  attr(sel, name) {
+    return new ElementHandle(this, this._node(sel)).attr(name)
+  }
+  html() {
+    return this.comp.dom.outerHTML
+  }
 
   // The page's visible text, one entry per text node (whitespace collapsed, empty ones left out).
-  lines () {
+  lines() {
     const out = []
     const walker = global.document.createTreeWalker(this.comp.dom, 4 /* NodeFilter.SHOW_TEXT */)
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -205,22 +230,30 @@ class PageView {
     }
     return out
   }
-  get data () { return this.page.data }
+  get data() {
+    return this.page.data
+  }
 
   // ---------- user actions ----------
 
-  tap (sel, opts) { return new ElementHandle(this, this._node(sel)).tap(opts) }
-  input (sel, value) { return new ElementHandle(this, this._node(sel)).input(value) }
-  trigger (sel, type, detail) { return new ElementHandle(this, this._node(sel)).trigger(type, detail) }
+  tap(sel, opts) {
+    return new ElementHandle(this, this._node(sel)).tap(opts)
+  }
+  input(sel, value) {
+    return new ElementHandle(this, this._node(sel)).input(value)
+  }
+  trigger(sel, type, detail) {
+    return new ElementHandle(this, this._node(sel)).trigger(type, detail)
+  }
 
   // Polls `pred` (a function, or a selector that must exist) until it holds; rejects after `timeout` ms.
-  waitFor (pred, opts) {
+  waitFor(pred, opts) {
     const f = typeof pred === 'string' ? () => this.exists(pred) : pred
     return this.app.waitFor(f, opts)
   }
 
   // Waits until the text of `sel` matches `expected` (a string, compared exactly, or a RegExp) and returns it.
-  async waitForText (sel, expected, opts) {
+  async waitForText(sel, expected, opts) {
     let last
     const ok = () => {
       if (!this.exists(sel)) return false
@@ -230,14 +263,16 @@ class PageView {
     try {
       await this.app.waitFor(ok, opts)
     } catch {
-      throw new Error(`${this.route}: waiting for "${sel}" to show ${expected}; it shows ${last === undefined ? '(nothing)' : JSON.stringify(last)}`)
+      throw new Error(
+        `${this.route}: waiting for "${sel}" to show ${expected}; it shows ${last === undefined ? '(nothing)' : JSON.stringify(last)}`,
+      )
     }
     return last
   }
 
   // Dispatches one event from the view and waits for it to reach the logic layer, for the handlers' own
   // promises (a rejection is rethrown) and for the render that follows.
-  async _dispatch (comp, type, detail) {
+  async _dispatch(comp, type, detail) {
     if (this.closed) throw new Error(`${this.route} has been unloaded`)
     this._handlerRuns = []
     comp.dispatchEvent(type, { detail })
@@ -249,31 +284,47 @@ class PageView {
     if (failed) throw failed.reason
   }
 
-  close () {
+  close() {
     if (this.closed) return
     this.closed = true
     if (this._renderScheduled) clearImmediate(this._renderScheduled)
     this._renderScheduled = null
     for (const r of this._renders.splice(0)) r()
-    try { this.comp.detach() } catch { /* already gone */ }
+    try {
+      this.comp.detach()
+    } catch {
+      /* already gone */
+    }
   }
 }
 
 class ElementHandle {
-  constructor (view, comp) {
+  constructor(view, comp) {
     this.view = view
     this.comp = comp
   }
 
-  get node () { return this.comp._exparserNode }
-  get id () { return this.node.id || '' }
-  get dataset () { return json(this.node.dataset) || {} }
-  get tagName () { return String(this.comp.dom.tagName || '').toLowerCase().replace(/^wx-/, '') }
+  get node() {
+    return this.comp._exparserNode
+  }
+  get id() {
+    return this.node.id || ''
+  }
+  get dataset() {
+    return json(this.node.dataset) || {}
+  }
+  get tagName() {
+    return String(this.comp.dom.tagName || '')
+      .toLowerCase()
+      .replace(/^wx-/, '')
+  }
 
-  text () { return norm(this.comp.dom.textContent) }
+  text() {
+    return norm(this.comp.dom.textContent)
+  }
 
   // A WXML attribute as the template set it (`src`, `open-type`, `data-x`, `class`, …); undefined if absent.
-  attr (name) {
+  attr(name) {
     if (name === 'id') return this.node.id || undefined
     if (/^data-/.test(name)) return this.node.dataset[camel(name.slice(5).toLowerCase())]
     const vt = this.node._vt
@@ -281,17 +332,20 @@ class ElementHandle {
     for (const a of attrs) {
       if ((a.name === name || a.name === camel(name)) && a.value !== undefined) return a.value
     }
-    if (this.node.$$ && this.node.$$.getAttribute && this.node.$$.getAttribute(name) !== null) return this.node.$$.getAttribute(name)
+    if (this.node.$$ && this.node.$$.getAttribute && this.node.$$.getAttribute(name) !== null)
+      return this.node.$$.getAttribute(name)
     return undefined
   }
 
   // The first / every element matching `sel` inside this one.
-  query (sel) {
+  query(sel) {
     const n = this.node.querySelector(sel)
     return n ? new ElementHandle(this.view, new (nodeClass())(n)) : null
   }
 
-  queryAll (sel) { return (this.node.querySelectorAll(sel) || []).map((n) => new ElementHandle(this.view, new (nodeClass())(n))) }
+  queryAll(sel) {
+    return (this.node.querySelectorAll(sel) || []).map((n) => new ElementHandle(this.view, new (nodeClass())(n)))
+  }
 
   // A tap (bindtap/catchtap, with detail {x, y}). On a <button open-type="…"> the sim then plays the
   // user's part of WeChat's native flow and fires the open-type event:
@@ -301,9 +355,10 @@ class ElementHandle {
   //     a code by the fake WeChat → getphonenumber {errMsg: 'getPhoneNumber:ok', code};
   //     opts.deny: {errMsg: 'getPhoneNumber:fail user deny'}.
   // On a <button form-type="submit"> inside a <form>, the form's submit event follows.
-  async tap (opts = {}) {
+  async tap(opts = {}) {
     const v = this.view
-    if (this.disabled) throw new Error(`${v.route}: <${this.tagName}${this.id ? ' id="' + this.id + '"' : ''}> is disabled; a user cannot tap it`)
+    if (this.disabled)
+      throw new Error(`${v.route}: <${this.tagName}${this.id ? ' id="' + this.id + '"' : ''}> is disabled; a user cannot tap it`)
     await v._dispatch(this.comp, 'tap', { x: 0, y: 0 })
     if (this.tagName === 'navigator') return this._navigate()
     if (this.tagName !== 'button') return
@@ -312,12 +367,12 @@ class ElementHandle {
       if (!OPEN_TYPES.includes(openType)) throw new Error(`${v.route}: open-type="${openType}" is not simulated`)
       if (openType === 'chooseAvatar') {
         if (opts.cancel) return
-        return v._dispatch(this.comp, 'chooseavatar', { avatarUrl: v.app._writeTemp(opts.avatar || v.layer.sim.options.avatar || makePng(132, 132), '.png') })
+        return v._dispatch(this.comp, 'chooseavatar', {
+          avatarUrl: v.app._writeTemp(opts.avatar || v.layer.sim.options.avatar || makePng(132, 132), '.png'),
+        })
       }
       const api = openType // getPhoneNumber | getRealtimePhoneNumber
-      const detail = opts.deny
-        ? { errMsg: `${api}:fail user deny` }
-        : { errMsg: `${api}:ok`, code: await v.app._mintPhoneCode() }
+      const detail = opts.deny ? { errMsg: `${api}:fail user deny` } : { errMsg: `${api}:ok`, code: await v.app._mintPhoneCode() }
       return v._dispatch(this.comp, api.toLowerCase(), detail)
     }
     const formType = this.attr('form-type')
@@ -327,21 +382,30 @@ class ElementHandle {
       if (!form) return
       const formHandle = new ElementHandle(v, new (nodeClass())(form))
       if (formType === 'reset') return v._dispatch(formHandle.comp, 'reset', {})
-      return v._dispatch(formHandle.comp, 'submit', { value: formHandle._formValues(), target: { id: form.id || '', dataset: json(form.dataset) || {} } })
+      return v._dispatch(formHandle.comp, 'submit', {
+        value: formHandle._formValues(),
+        target: { id: form.id || '', dataset: json(form.dataset) || {} },
+      })
     }
   }
 
   // WeChat's boolean attributes: present and not the boolean false (the string "false" counts as true).
-  get disabled () {
+  get disabled() {
     const d = this.attr('disabled')
     return d !== undefined && d !== false && d !== null
   }
 
   // <navigator url open-type delta>: the navigation the component itself performs.
-  _navigate () {
+  _navigate() {
     const v = this.view
     const kind = this.attr('open-type') || 'navigate'
-    const api = { navigate: 'navigateTo', redirect: 'redirectTo', switchTab: 'switchTab', reLaunch: 'reLaunch', navigateBack: 'navigateBack' }[kind]
+    const api = {
+      navigate: 'navigateTo',
+      redirect: 'redirectTo',
+      switchTab: 'switchTab',
+      reLaunch: 'reLaunch',
+      navigateBack: 'navigateBack',
+    }[kind]
     if (!api) throw new Error(`${v.route}: <navigator open-type="${kind}"> is not simulated`)
     return new Promise((resolve, reject) => {
       v.app._navigate(api, { url: this.attr('url'), delta: this.attr('delta') }, (ok, res) => {
@@ -351,15 +415,22 @@ class ElementHandle {
     })
   }
 
-  _formValues () {
+  _formValues() {
     const out = {}
     const walk = (n) => {
       for (const c of n.childNodes || []) {
-        if (!c || !c._vt) { if (c && c.childNodes) walk(c); continue }
+        if (!c || !c._vt) {
+          if (c && c.childNodes) walk(c)
+          continue
+        }
         const h = new ElementHandle(this.view, new (nodeClass())(c))
         const name = h.attr('name')
         if (name !== undefined && ['input', 'textarea'].includes(h.tagName)) {
-          out[name] = this.view._values.has(c) ? this.view._values.get(c) : (h.attr('value') === undefined ? '' : String(h.attr('value')))
+          out[name] = this.view._values.has(c)
+            ? this.view._values.get(c)
+            : h.attr('value') === undefined
+              ? ''
+              : String(h.attr('value'))
         }
         walk(c)
       }
@@ -369,16 +440,23 @@ class ElementHandle {
   }
 
   // The user types `value` into an <input>/<textarea>: bindinput gets {value, cursor, keyCode}.
-  async input (value) {
+  async input(value) {
     const v = this.view
-    if (!['input', 'textarea'].includes(this.tagName)) throw new Error(`${v.route}: input() needs an <input> or <textarea>, got <${this.tagName}>`)
+    if (!['input', 'textarea'].includes(this.tagName))
+      throw new Error(`${v.route}: input() needs an <input> or <textarea>, got <${this.tagName}>`)
     value = String(value)
     v._values.set(this.node, value)
-    await v._dispatch(this.comp, 'input', { value, cursor: value.length, keyCode: value ? value.charCodeAt(value.length - 1) : 8 })
+    await v._dispatch(this.comp, 'input', {
+      value,
+      cursor: value.length,
+      keyCode: value ? value.charCodeAt(value.length - 1) : 8,
+    })
   }
 
   // Any other event of a component (blur, confirm, change, …) with the given detail.
-  trigger (type, detail = {}) { return this.view._dispatch(this.comp, type, detail) }
+  trigger(type, detail = {}) {
+    return this.view._dispatch(this.comp, type, detail)
+  }
 }
 
 module.exports = { ViewLayer, PageView, ElementHandle, installDom }

@@ -4,14 +4,15 @@
 // Bind a phone-registered account to WeChat (seed 001): sign in with phone + SMS code, then
 // wechatBindAccount({ code }) with a wx.login code; the WeChat user must not exist yet.
 import { supabase } from '../../lib/supabase'
+
 // pages/bind_account/index
 
 /** @param {string} title */
 function toast(title) {
   wx.showToast({
     title,
-    icon: "none",
-    duration: 2000
+    icon: 'none',
+    duration: 2000,
   })
 }
 
@@ -22,17 +23,19 @@ Page({
     codeSent: false,
     userId: '',
     userPhone: '',
-    wechatId: ''
+    wechatId: '',
   },
 
   // 显示当前登录的账号（若有）
   async onShow() {
-    const { data: { session } } = await supabase.auth.getSession()
+    const {
+      data: { session },
+    } = await supabase.auth.getSession()
     const user = session ? session.user : null
     this.setData({
       userId: user ? user.id : '',
       userPhone: user && user.phone ? user.phone : '',
-      wechatId: user && user.wechat_id ? user.wechat_id : ''
+      wechatId: user && user.wechat_id ? user.wechat_id : '',
     })
   },
 
@@ -78,7 +81,7 @@ Page({
       codeSent: false,
       userId: user ? user.id : '',
       userPhone: user && user.phone ? user.phone : '',
-      wechatId: user && user.wechat_id ? user.wechat_id : ''
+      wechatId: user && user.wechat_id ? user.wechat_id : '',
     })
     toast('登录成功')
   },
@@ -86,8 +89,8 @@ Page({
   // 第三步：把当前微信绑定到已登录的手机号账号（wechatBindAccount 文档中的调用）
   bind() {
     wx.login({
-      success: async res => {
-        const { data, error } = await supabase.auth.wechatBindAccount({code:res.code})
+      success: async (res) => {
+        const { data, error } = await supabase.auth.wechatBindAccount({ code: res.code })
         if (error) {
           toast('绑定微信失败：' + error.message)
           return
@@ -97,7 +100,7 @@ Page({
       },
       fail(err) {
         toast('微信登录失败：' + err.errMsg)
-      }
+      },
     })
-  }
+  },
 })

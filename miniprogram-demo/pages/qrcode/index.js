@@ -2,13 +2,14 @@
 // （data.imgBase64），这里直接显示在 <image> 里。扫码打开 page 页面，onLoad 的 query.scene 是 scene。
 // Mini-program code for a page: getUnlimitedQRCode answers { data: { imgBase64 } } (a PNG), shown in an <image>.
 import { supabase } from '../../lib/supabase'
+
 // pages/qrcode/index
 
 Page({
   data: {
     page: 'pages/index/index',
     scene: 'from=demo',
-    imgBase64: ''
+    imgBase64: '',
   },
 
   /** @param {WechatMiniprogram.Input} e */
@@ -29,16 +30,16 @@ Page({
       // (an unreleased mini-program: don't check that the page is published; open the develop version)
       check_path: false,
       env_version: 'develop',
-      width: 430
+      width: 430,
     })
     if (error) {
       wx.showToast({
         title: '生成小程序码失败：' + error.message,
-        icon: "none",
-        duration: 2000
+        icon: 'none',
+        duration: 2000,
       })
       return
     }
     this.setData({ imgBase64: data.imgBase64 || '' })
-  }
+  },
 })

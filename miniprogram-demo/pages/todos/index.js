@@ -3,14 +3,15 @@
 // Todo list through supabase.from('todos'), with row-level security: each user sees and changes only
 // their own rows (backend/sql/20-demo.sql); signed out, nothing is visible and nothing can be written.
 import { supabase } from '../../lib/supabase'
+
 // pages/todos/index
 
 /** @param {string} title */
 function toast(title) {
   wx.showToast({
     title,
-    icon: "none",
-    duration: 2000
+    icon: 'none',
+    duration: 2000,
   })
 }
 
@@ -19,7 +20,7 @@ Page({
     todos: /** @type {import('supabase-wechat').Row[]} */ ([]),
     task: '',
     signedIn: false,
-    loaded: false
+    loaded: false,
   },
 
   // 每次切换到这个页面都重新读取（登录、退出登录之后列表随之变化）
@@ -33,7 +34,9 @@ Page({
   },
 
   async load() {
-    const { data: { session } } = await supabase.auth.getSession()
+    const {
+      data: { session },
+    } = await supabase.auth.getSession()
     if (!session) {
       this.setData({ signedIn: false, todos: [], loaded: true })
       return
@@ -62,11 +65,7 @@ Page({
       toast('请输入待办内容')
       return
     }
-    const { data, error } = await supabase
-      .from('todos')
-      .insert({ task })
-      .select('id, task, is_complete, inserted_at')
-      .single()
+    const { data, error } = await supabase.from('todos').insert({ task }).select('id, task, is_complete, inserted_at').single()
     if (error) {
       toast('添加待办失败：' + error.message)
       return
@@ -106,7 +105,7 @@ Page({
 
   goLogin() {
     wx.switchTab({
-      url: '/pages/index/index'
+      url: '/pages/index/index',
     })
-  }
+  },
 })

@@ -12,7 +12,11 @@ const ARTIFACTS = path.join(__dirname, '..', '..', '..', '.tmp', 'artifacts')
 // Why a test cannot run (a string), or null: for `test(name, { skip: browserMissing() }, ...)`.
 function browserMissing() {
   if (!fs.existsSync(CHROMIUM)) return `no Chromium at ${CHROMIUM} (scripts/install-tools.sh installs it)`
-  try { require.resolve('playwright-core') } catch (_) { return 'playwright-core is not installed (npm install)' }
+  try {
+    require.resolve('playwright-core')
+  } catch (_) {
+    return 'playwright-core is not installed (npm install)'
+  }
   return null
 }
 
@@ -32,8 +36,11 @@ async function startStaticServer(pages = {}) {
     hits.push(req.url)
     const p = new URL(req.url, 'http://x').pathname
     const page = pages[p]
-    const body = typeof page === 'function' ? page(req) : page
-      || `<!doctype html><meta charset="utf-8"><title>landing</title><pre id="landed"></pre><script>document.getElementById('landed').textContent = location.href</script>`
+    const body =
+      typeof page === 'function'
+        ? page(req)
+        : page ||
+          `<!doctype html><meta charset="utf-8"><title>landing</title><pre id="landed"></pre><script>document.getElementById('landed').textContent = location.href</script>`
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
     res.end(body)
   })
@@ -41,7 +48,11 @@ async function startStaticServer(pages = {}) {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     hits,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 

@@ -37,7 +37,14 @@ class Demo {
     this.sims.push(sim)
     const app = await sim.launch()
     await app.openPage('pages/index/index') // the entry page (app.json pages[0])
-    return { name, sim, app, get view() { return this.app.view() } }
+    return {
+      name,
+      sim,
+      app,
+      get view() {
+        return this.app.view()
+      },
+    }
   }
 
   close() {
@@ -46,7 +53,10 @@ class Demo {
 
   // Toasts shown (or attempted) since `from` (an index into app.ui): [{title, errMsg}].
   static toasts(u, from = 0) {
-    return u.app.ui.slice(from).filter((r) => r.api === 'showToast').map((r) => ({ title: r.options && r.options.title, errMsg: r.errMsg }))
+    return u.app.ui
+      .slice(from)
+      .filter((r) => r.api === 'showToast')
+      .map((r) => ({ title: r.options && r.options.title, errMsg: r.errMsg }))
   }
 
   // Waits for the next toast after ui index `from` and returns its title.

@@ -24,7 +24,7 @@ async function demoProject(be) {
   })
   fs.writeFileSync(
     path.join(root, 'lib', 'config.js'),
-    `module.exports = { url: ${JSON.stringify(be.url)}, anonKey: ${JSON.stringify(be.anonKey)} }\n`
+    `module.exports = { url: ${JSON.stringify(be.url)}, anonKey: ${JSON.stringify(be.anonKey)} }\n`,
   )
   const stats = await installSdk(root)
   return { root, stats, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) }

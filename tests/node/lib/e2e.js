@@ -6,7 +6,12 @@ const { createSimulator } = require('../../sim')
 // A strict simulator of the mini-program in `project` whose WeChat user is `openid` (no unionid), logging in
 // through the fake WeChat of backend `be`. It goes into `sims` for closeAll().
 function userSim(be, project, openid, sims) {
-  const sim = createSimulator({ root: project.root, wechatUrl: be.url + '/wechat', appid: be.wechat.appid, user: { openid, unionid: '' } })
+  const sim = createSimulator({
+    root: project.root,
+    wechatUrl: be.url + '/wechat',
+    appid: be.wechat.appid,
+    user: { openid, unionid: '' },
+  })
   sims.push(sim)
   return sim
 }

@@ -35,9 +35,10 @@ function send(target, { method = 'GET', headers = {}, body, agent = false, sized
       res.on('error', reject)
     }
     const opts = { method, headers, agent }
-    const r = typeof target === 'string' || target instanceof URL
-      ? http.request(target, opts, onReply)
-      : http.request({ ...target, ...opts }, onReply)
+    const r =
+      typeof target === 'string' || target instanceof URL
+        ? http.request(target, opts, onReply)
+        : http.request({ ...target, ...opts }, onReply)
     if (timeout) r.setTimeout(timeout, () => r.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })))
     r.on('error', reject)
     if (sized) {

@@ -45,8 +45,15 @@ async function run(source, pkgDir) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-mpci-'))
   try {
     fs.cpSync(source, root, { recursive: true, filter: (s) => !['node_modules', 'miniprogram_npm'].includes(path.basename(s)) })
-    const { stats: packStats, warnings: packWarnings } = await installPackages(root, [{ name: path.basename(pkgDir), dir: pkgDir }])
-    const base = { appid: 'wx0000000000000001', type: 'miniProgram', projectPath: root, privateKey: 'offline-analysis-needs-no-real-key' }
+    const { stats: packStats, warnings: packWarnings } = await installPackages(root, [
+      { name: path.basename(pkgDir), dir: pkgDir },
+    ])
+    const base = {
+      appid: 'wx0000000000000001',
+      type: 'miniProgram',
+      projectPath: root,
+      privateKey: 'offline-analysis-needs-no-real-key',
+    }
     const analysis = await ci.analyseCode(new ci.Project(base), { silent: true })
     const quality = await ci.checkCodeQuality(new ci.Project(base))
     const config = JSON.parse(fs.readFileSync(path.join(root, 'project.config.json'), 'utf8'))

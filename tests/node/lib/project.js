@@ -66,7 +66,8 @@ async function installPackages(root, packages = [OURS], { keepNodeModules = fals
 // compiled by the simulator as DevTools would).
 function clientModule({ url, key, options, pkg = OURS.name, as = 'client', setup = '', exports = [], esm = false }) {
   if (typeof url !== 'string' || typeof key !== 'string') throw new Error('clientModule: url and key must be strings')
-  if (!['client', 'supabase'].includes(as)) throw new Error(`clientModule: as must be 'client' or 'supabase', not ${JSON.stringify(as)}`)
+  if (!['client', 'supabase'].includes(as))
+    throw new Error(`clientModule: as must be 'client' or 'supabase', not ${JSON.stringify(as)}`)
   if (exports.length && (as !== 'supabase' || esm)) throw new Error("clientModule: exports needs as: 'supabase' and CommonJS")
   const args = [JSON.stringify(url), JSON.stringify(key)]
   if (options !== undefined) args.push(typeof options === 'string' ? options : JSON.stringify(options))
@@ -116,7 +117,17 @@ async function makeProject(files = {}, { keepNodeModules = false, packages = [OU
 // makeProject with one lib/<name>.js per entry of `clients` (clientModule's spec; url, key, pkg, as and esm
 // default to the ones given here, pkg to supabase-wechat). packages default to those the clients require.
 // Adds libs: { <name>: 'lib/<name>' }, what app.require takes.
-async function clientProject({ url, key, pkg = OURS.name, as = 'client', esm = false, clients = {}, files = {}, packages, keepNodeModules }) {
+async function clientProject({
+  url,
+  key,
+  pkg = OURS.name,
+  as = 'client',
+  esm = false,
+  clients = {},
+  files = {},
+  packages,
+  keepNodeModules,
+}) {
   const libs = {}
   const written = {}
   const used = new Set()
