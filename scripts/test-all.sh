@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-tools.sh
 
 echo "== lint"
+# JavaScript: Biome's format check and linter (biome.jsonc); warnings fail too. Fix with `npx biome check --write .`.
+npx --no-install biome ci --error-on-warnings .
 cargo fmt --check
 cargo clippy --quiet --all-targets -- -D warnings
 cargo clippy --quiet --lib --target wasm32-unknown-unknown -- -D warnings
