@@ -5,7 +5,7 @@ mod common;
 
 use common::{Outputs, World, KEY, URL};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{json, Map, Value};
 use supabase_wechat::data::functions;
 use supabase_wechat::data::{Body, Built, DataRequest, Endpoints, Facts, Outcome, Read, Response, Transport};
@@ -477,9 +477,6 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 #[test]
 fn no_input_makes_functions_panic() {
-    let cases = common::fuzz_cases();
-    let config =
-        Config { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
     let strategy = (
         prop::collection::vec(json_value(), 0..3),
         any::<u16>(),
@@ -488,7 +485,7 @@ fn no_input_makes_functions_panic() {
         ".{0,40}",
         ".{0,30}",
     );
-    TestRunner::new(config)
+    TestRunner::new(common::fuzz_config())
         .run(&strategy, |(args, status, headers, body, facts, err_msg)| {
             // The module directly.
             if let Built::Send(r) = functions::build("invoke", &args, &ep()) {

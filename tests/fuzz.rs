@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::fuzz_cases as cases;
+use common::fuzz_config;
 use common::{World, Writes};
 
 use std::cell::Cell;
@@ -21,7 +21,7 @@ use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
 
 use supabase_wechat::auth::error::{from_http, is_retryable_status};
@@ -34,9 +34,9 @@ use supabase_wechat::{auth::jwt, Client, ErrorKind, Output, Session, User};
 // ---------------------------------------------------------------------------------------------
 // Runner
 
-/// Run `test` on `cases()` inputs from `strategy()`; panics (with proptest's shrunk input) on the
-/// first failure or panic. Runs on a thread with a large stack: proptest's deeply nested strategy
-/// types have huge stack frames in debug builds (the code under test does not need it).
+/// Run `test` on `fuzz_cases()` inputs from `strategy()`; panics (with proptest's shrunk input) on
+/// the first failure or panic. Runs on a thread with a large stack: proptest's deeply nested
+/// strategy types have huge stack frames in debug builds (the code under test does not need it).
 fn check<S>(
     name: &str,
     strategy: impl FnOnce() -> S + Send,
@@ -46,14 +46,7 @@ fn check<S>(
     S::Value: Debug,
 {
     let run = move || {
-        // XorShift: ChaCha, proptest's default, is most of the run time in an unoptimized build.
-        let config = Config {
-            cases: cases(),
-            failure_persistence: None,
-            rng_algorithm: RngAlgorithm::XorShift,
-            ..Config::default()
-        };
-        let mut runner = TestRunner::new(config);
+        let mut runner = TestRunner::new(fuzz_config());
         let inputs = Cell::new(0u64);
         let start = std::time::Instant::now();
         let result = runner.run(&strategy(), |v| {

@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::fuzz_cases as cases;
+use common::{fuzz_cases as cases, fuzz_config};
 use common::{Outputs, World};
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{json, Map, Value};
 
 use supabase_wechat::data::rest::{self, url::Url, Ctx};
@@ -769,12 +769,6 @@ fn chain() -> impl Strategy<Value = Value> {
 
 #[test]
 fn no_panic_on_random_chains_and_replies() {
-    let config = Config {
-        cases: cases(),
-        failure_persistence: None,
-        rng_algorithm: RngAlgorithm::XorShift,
-        ..Config::default()
-    };
     let strategy = (
         chain(),
         any::<u16>(),
@@ -785,7 +779,7 @@ fn no_panic_on_random_chains_and_replies() {
         text(),
     );
     let sent = std::cell::Cell::new(0u32);
-    let result = TestRunner::new(config).run(&strategy, |(chain, status, len, json_ok, array, body, range)| {
+    let result = TestRunner::new(fuzz_config()).run(&strategy, |(chain, status, len, json_ok, array, body, range)| {
         let mut e = ep();
         e.headers = vec![("Prefer".into(), "count=exact".into())];
         match rest::build("request", &[chain], &e) {

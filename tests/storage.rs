@@ -4,12 +4,12 @@
 
 mod common;
 
-use common::fuzz_cases as cases;
 use common::World;
+use common::{fuzz_cases as cases, fuzz_config};
 
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{json, Map, Value};
 
 use supabase_wechat::data::storage::{self as storage_api, paths};
@@ -656,13 +656,7 @@ fn run<S: Strategy>(name: &str, strategy: S, test: impl Fn(S::Value) -> Result<(
 where
     S::Value: std::fmt::Debug,
 {
-    let config = Config {
-        cases: cases(),
-        failure_persistence: None,
-        rng_algorithm: RngAlgorithm::XorShift,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
+    let mut runner = TestRunner::new(fuzz_config());
     let result = runner.run(&strategy, test);
     eprintln!("fuzz-inputs {name} {}", cases());
     if let Err(e) = result {

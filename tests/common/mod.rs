@@ -5,6 +5,8 @@
 //! Every test binary includes this module and uses a part of it.
 #![allow(dead_code)]
 
+use proptest::test_runner::{Config, RngAlgorithm};
+
 mod outputs;
 mod token;
 mod world;
@@ -25,4 +27,16 @@ pub const T0: f64 = 1_700_000_000_000.0;
 /// Cases per property test: `FUZZ_CASES` (scripts/fuzz-long.sh raises it), else 2,000.
 pub fn fuzz_cases() -> u32 {
     std::env::var("FUZZ_CASES").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(2_000)
+}
+
+/// The runner configuration of every property test: `fuzz_cases()` cases, nothing written to
+/// disk, and XorShift (ChaCha, proptest's default, is most of the run time in an unoptimized
+/// build).
+pub fn fuzz_config() -> Config {
+    Config {
+        cases: fuzz_cases(),
+        failure_persistence: None,
+        rng_algorithm: RngAlgorithm::XorShift,
+        ..Config::default()
+    }
 }
