@@ -8,9 +8,14 @@ use supabase_wechat::{AuthError, AuthEvent, HttpRequest, Output};
 pub trait Outputs {
     fn outputs(&self) -> &[Output];
 
+    /// What `f` picks out of each output, in order.
+    fn pick<T>(&self, f: impl FnMut(&Output) -> Option<T>) -> Vec<T> {
+        self.outputs().iter().filter_map(f).collect()
+    }
+
     /// Auth's requests (and realtime's broadcasts over HTTP).
     fn http(&self) -> Vec<HttpRequest> {
-        self.outputs().iter().filter_map(|o| if let Output::Http(r) = o { Some(r.clone()) } else { None }).collect()
+        self.pick(|o| if let Output::Http(r) = o { Some(r.clone()) } else { None })
     }
 
     /// The one output there is, an HTTP request.
@@ -28,7 +33,7 @@ pub trait Outputs {
 
     /// The data path's requests (Database, Storage, Functions).
     fn fetches(&self) -> Vec<FetchRequest> {
-        self.outputs().iter().filter_map(|o| if let Output::Fetch(r) = o { Some(r.clone()) } else { None }).collect()
+        self.pick(|o| if let Output::Fetch(f) = o { Some(f.clone()) } else { None })
     }
 
     /// The one output there is, a data request.
@@ -41,16 +46,13 @@ pub trait Outputs {
 
     /// Every result: (op, data, error).
     fn dones(&self) -> Vec<(u32, Value, Option<AuthError>)> {
-        self.outputs()
-            .iter()
-            .filter_map(|o| {
-                if let Output::Done { op, data, error } = o {
-                    Some((*op, data.value(), error.clone()))
-                } else {
-                    None
-                }
-            })
-            .collect()
+        self.pick(|o| {
+            if let Output::Done { op, data, error } = o {
+                Some((*op, data.value(), error.clone()))
+            } else {
+                None
+            }
+        })
     }
 
     /// The first result: (op, data, error); there must be one.
@@ -60,66 +62,45 @@ pub trait Outputs {
 
     /// The data of operation `op`'s result, if it has one.
     fn done(&self, op: u32) -> Option<Value> {
-        self.outputs().iter().find_map(|o| match o {
-            Output::Done { op: o, data, .. } if *o == op => Some(data.value()),
-            _ => None,
-        })
+        self.dones().into_iter().find(|d| d.0 == op).map(|d| d.1)
     }
 
     /// The auth events, in order.
     fn events(&self) -> Vec<AuthEvent> {
-        self.outputs()
-            .iter()
-            .filter_map(|o| if let Output::Event { event, .. } = o { Some(*event) } else { None })
-            .collect()
+        self.pick(|o| if let Output::Event { event, .. } = o { Some(*event) } else { None })
     }
 
     /// The console lines: (level, message).
     fn logs(&self) -> Vec<(&'static str, String)> {
-        self.outputs()
-            .iter()
-            .filter_map(|o| if let Output::Log { level, message } = o { Some((*level, message.clone())) } else { None })
-            .collect()
+        self.pick(|o| if let Output::Log { level, message } = o { Some((*level, message.clone())) } else { None })
     }
 
     /// Every output as the shim reads it (`to_json`); `null` where that is not JSON.
     fn json(&self) -> Vec<Value> {
-        self.outputs().iter().map(|o| serde_json::from_str(&o.to_json()).unwrap_or(Value::Null)).collect()
+        self.pick(|o| Some(serde_json::from_str(&o.to_json()).unwrap_or(Value::Null)))
     }
 
     // Realtime
 
     /// The sockets opened: (socket, url).
     fn opens(&self) -> Vec<(u32, String)> {
-        self.outputs()
-            .iter()
-            .filter_map(|o| match o {
-                Output::SocketOpen { socket, url, .. } => Some((*socket, url.clone())),
-                _ => None,
-            })
-            .collect()
+        self.pick(|o| if let Output::SocketOpen { socket, url, .. } = o { Some((*socket, url.clone())) } else { None })
     }
 
     /// The sockets closed: (socket, code, reason).
     fn closes(&self) -> Vec<(u32, u16, String)> {
-        self.outputs()
-            .iter()
-            .filter_map(|o| match o {
-                Output::SocketClose { socket, code, reason } => Some((*socket, *code, reason.clone())),
-                _ => None,
-            })
-            .collect()
+        self.pick(|o| match o {
+            Output::SocketClose { socket, code, reason } => Some((*socket, *code, reason.clone())),
+            _ => None,
+        })
     }
 
     /// The frames sent, on any socket.
     fn sent(&self) -> Vec<Value> {
-        self.outputs()
-            .iter()
-            .filter_map(|o| match o {
-                Output::SocketSend { text, .. } => Some(serde_json::from_str(text).expect("frames are JSON")),
-                _ => None,
-            })
-            .collect()
+        self.pick(|o| match o {
+            Output::SocketSend { text, .. } => Some(serde_json::from_str(text).expect("frames are JSON")),
+            _ => None,
+        })
     }
 
     /// The frames sent with this `event`.
@@ -129,24 +110,18 @@ pub trait Outputs {
 
     /// The channels' `subscribe` callbacks: (channel, status).
     fn statuses(&self) -> Vec<(u32, String)> {
-        self.outputs()
-            .iter()
-            .filter_map(|o| match o {
-                Output::ChannelStatus { channel, status, .. } => Some((*channel, (*status).to_owned())),
-                _ => None,
-            })
-            .collect()
+        self.pick(|o| match o {
+            Output::ChannelStatus { channel, status, .. } => Some((*channel, (*status).to_owned())),
+            _ => None,
+        })
     }
 
     /// The channels' `.on` callbacks: (channel, bindings, payload).
     fn calls(&self) -> Vec<(u32, Vec<u32>, Value)> {
-        self.outputs()
-            .iter()
-            .filter_map(|o| match o {
-                Output::Realtime { channel, bindings, payload } => Some((*channel, bindings.clone(), payload.clone())),
-                _ => None,
-            })
-            .collect()
+        self.pick(|o| match o {
+            Output::Realtime { channel, bindings, payload } => Some((*channel, bindings.clone(), payload.clone())),
+            _ => None,
+        })
     }
 }
 
