@@ -23,7 +23,7 @@ const http = require('node:http')
 const crypto = require('node:crypto')
 const { fork, execFileSync } = require('node:child_process')
 const { PerformanceObserver } = require('node:perf_hooks')
-const { dirBytes, median, p90, storedSession } = require('./lib')
+const { dirBytes, median, p90, storedSession, USER_ID, todoRows, FAKE_REQUEST } = require('./lib')
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name)
@@ -49,31 +49,7 @@ const SDKS = {
 
 // ---------- the replies of the fake transport ----------
 
-const USER_ID = '2411981d-0000-4000-8000-000000000000'
-function rows(n) {
-  const tasks = [
-    '买牛奶和鸡蛋 Buy milk and eggs',
-    'Reply to the landlord about the lease',
-    'Book the dentist for Tuesday',
-    'Finish the quarterly report draft',
-  ]
-  const out = []
-  for (let i = 1; i <= n; i++) {
-    const t = new Date(Date.UTC(2024, 2, 1, 8, 0, 0) + i * 3600e3).toISOString()
-    out.push({
-      id: i,
-      user_id: USER_ID,
-      task: tasks[i % tasks.length] + ' #' + i,
-      is_complete: i % 3 === 0,
-      priority: i % 5,
-      inserted_at: t,
-      updated_at: t,
-      tags: ['home', 'errand'],
-    })
-  }
-  return out
-}
-const SELECT_BODY = JSON.stringify(rows(100))
+const SELECT_BODY = JSON.stringify(todoRows(100))
 const INSERT_ROW = { user_id: USER_ID, task: 'Water the plants', is_complete: false, priority: 2, tags: ['home'] }
 const RPC_ARGS = { owner: USER_ID }
 const RPC_BODY = JSON.stringify({ total: 100, done: 33, overdue: 4 })
@@ -96,41 +72,6 @@ const OPS = {
     check: (r) => !r.error && r.data && r.data.done === 33,
   },
 }
-
-// A wx.request that answers at once, defined in the sandbox's realm (its objects are the context's,
-// as WeChat's are). The body is handed over as WeChat would: parsed when dataType is 'json' (the
-// default), the raw text for any other dataType, an ArrayBuffer for responseType 'arraybuffer'.
-const FAKE_REQUEST = `(function (bodies, seen) {
-  function reply (o) {
-    var m = String(o.method || 'GET').toUpperCase()
-    var u = String(o.url).split('#')[0]
-    var p = u.replace(/^https?:\\/\\/[^/]+/, '').split('?')[0]
-    if (p === '/rest/v1/todos' && m === 'GET') return [200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Range': '0-99/*' }, bodies.select]
-    if (p === '/rest/v1/todos' && m === 'POST') return [201, { 'Content-Range': '*/*' }, '']
-    if (p === '/rest/v1/rpc/todo_stats' && m === 'POST') return [200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Range': '0-0/*' }, bodies.rpc]
-    return [404, { 'Content-Type': 'application/json; charset=utf-8' }, '{"code":"PGRST205","details":null,"hint":null,"message":"not in the benchmark: ' + m + ' ' + p + '"}']
-  }
-  return function request (o) {
-    seen.n++
-    var r = reply(o)
-    var data = r[2]
-    if (o.responseType === 'arraybuffer') {
-      var bytes = unescape(encodeURIComponent(data))
-      var ab = new ArrayBuffer(bytes.length)
-      var u8 = new Uint8Array(ab)
-      for (var i = 0; i < bytes.length; i++) u8[i] = bytes.charCodeAt(i)
-      data = ab
-    } else if (o.dataType === undefined || o.dataType === 'json') {
-      try { data = JSON.parse(data) } catch (e) { /* WeChat keeps the string */ }
-    }
-    var res = { data: data, statusCode: r[0], header: r[1], cookies: [], errMsg: 'request:ok' }
-    Promise.resolve().then(function () {
-      if (typeof o.success === 'function') o.success(res)
-      if (typeof o.complete === 'function') o.complete(res)
-    })
-    return { abort: function () {}, onHeadersReceived: function () {}, offHeadersReceived: function () {} }
-  }
-})`
 
 // ---------- child: one case in its own process ----------
 

@@ -50,6 +50,70 @@ function storedSession() {
   })
 }
 
+const USER_ID = '2411981d-0000-4000-8000-000000000000'
+// n rows of a todo list (~200 B of JSON each), what the fake transport answers to a select.
+function todoRows(n) {
+  const tasks = [
+    '买牛奶和鸡蛋 Buy milk and eggs',
+    'Reply to the landlord about the lease',
+    'Book the dentist for Tuesday',
+    'Finish the quarterly report draft',
+  ]
+  const out = []
+  for (let i = 1; i <= n; i++) {
+    const t = new Date(Date.UTC(2024, 2, 1, 8, 0, 0) + i * 3600e3).toISOString()
+    out.push({
+      id: i,
+      user_id: USER_ID,
+      task: tasks[i % tasks.length] + ' #' + i,
+      is_complete: i % 3 === 0,
+      priority: i % 5,
+      inserted_at: t,
+      updated_at: t,
+      tags: ['home', 'errand'],
+    })
+  }
+  return out
+}
+
+// A wx.request that answers at once, defined in the sandbox's realm (its objects are the context's,
+// as WeChat's are). The body is handed over as WeChat would: parsed when dataType is 'json' (the
+// default), the raw text for any other dataType, an ArrayBuffer for responseType 'arraybuffer'.
+// `seen.n` counts the requests, `seen.auth` keeps the last Authorization header (which token went out).
+const FAKE_REQUEST = `(function (bodies, seen) {
+  function reply (o) {
+    var m = String(o.method || 'GET').toUpperCase()
+    var u = String(o.url).split('#')[0]
+    var p = u.replace(/^https?:\\/\\/[^/]+/, '').split('?')[0]
+    if (p === '/rest/v1/todos' && m === 'GET') return [200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Range': '0-99/*' }, bodies.select]
+    if (p === '/rest/v1/todos' && m === 'POST') return [201, { 'Content-Range': '*/*' }, '']
+    if (p === '/rest/v1/rpc/todo_stats' && m === 'POST') return [200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Range': '0-0/*' }, bodies.rpc]
+    return [404, { 'Content-Type': 'application/json; charset=utf-8' }, '{"code":"PGRST205","details":null,"hint":null,"message":"not in the benchmark: ' + m + ' ' + p + '"}']
+  }
+  return function request (o) {
+    seen.n++
+    var h = o.header || {}
+    for (var k in h) if (k.toLowerCase() === 'authorization') seen.auth = h[k]
+    var r = reply(o)
+    var data = r[2]
+    if (o.responseType === 'arraybuffer') {
+      var bytes = unescape(encodeURIComponent(data))
+      var ab = new ArrayBuffer(bytes.length)
+      var u8 = new Uint8Array(ab)
+      for (var i = 0; i < bytes.length; i++) u8[i] = bytes.charCodeAt(i)
+      data = ab
+    } else if (o.dataType === undefined || o.dataType === 'json') {
+      try { data = JSON.parse(data) } catch (e) { /* WeChat keeps the string */ }
+    }
+    var res = { data: data, statusCode: r[0], header: r[1], cookies: [], errMsg: 'request:ok' }
+    Promise.resolve().then(function () {
+      if (typeof o.success === 'function') o.success(res)
+      if (typeof o.complete === 'function') o.complete(res)
+    })
+    return { abort: function () {}, onHeadersReceived: function () {}, offHeadersReceived: function () {} }
+  }
+})`
+
 function sorted(xs) {
   return [...xs].sort((a, b) => a - b)
 }
@@ -62,4 +126,4 @@ function p90(xs) {
   return s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]
 }
 
-module.exports = { dirBytes, median, p90, storedSession }
+module.exports = { dirBytes, median, p90, storedSession, USER_ID, todoRows, FAKE_REQUEST }

@@ -33,6 +33,7 @@ use crate::auth::session::{Session, User};
 use crate::config::BaseUrl;
 use crate::data::{self, Body, Built, DataRequest, Endpoints, Facts, Outcome, Reply, Response, Transport};
 use crate::encoding::float;
+use crate::output::Ids;
 pub use crate::output::{AuthEvent, FetchRequest, HttpRequest, Json, Output, VERSION};
 use crate::realtime::Realtime;
 
@@ -81,8 +82,6 @@ enum Pending {
     Op(u32, Step),
     Refresh,
     Data(u32, Reply),
-    /// `channel.send()` of a channel not joined, over HTTP: resolves `ok` or `error`.
-    Broadcast(u32),
 }
 
 /// Client options the core understands, read from the `createClient` options object.
@@ -153,7 +152,7 @@ pub struct Client {
     session_json: Option<String>,
     /// What wx storage held under the key when last read or successfully written.
     stored_raw: Option<String>,
-    next_id: u32,
+    ids: Ids,
     pending: Vec<(u32, Pending)>,
     /// Session writes awaiting `handle_storage_result`, in order.
     /// Writes awaiting `handle_storage_result`, oldest first: the session value written, or
@@ -210,7 +209,7 @@ impl Client {
             session: None,
             session_json: None,
             stored_raw: None,
-            next_id: 0,
+            ids: Ids::default(),
             pending: Vec::new(),
             saving: VecDeque::new(),
             refresh: None,
@@ -244,16 +243,7 @@ impl Client {
         if let Some(o) = self.out.pop_front() {
             return Some(o);
         }
-        match self.realtime.poll()? {
-            // An HTTP broadcast: `id` is the op; the request gets its own id.
-            Output::Http(mut req) => {
-                let id = self.next_id();
-                self.pending.push((id, Pending::Broadcast(req.id)));
-                req.id = id;
-                Some(Output::Http(req))
-            }
-            other => Some(other),
-        }
+        self.realtime.poll()
     }
 
     /// When [`Client::handle_timeout`] should next be called (ms since the epoch), if ever.
@@ -324,7 +314,7 @@ impl Client {
     /// `Done { data: "ok" | "timed out" | "error" }`.
     pub fn realtime_push(&mut self, chan: u32, args_json: &str, timeout_ms: Option<f64>, now_ms: f64) -> u32 {
         let op = self.next_id();
-        self.realtime.push(chan, op, args_json, timeout_ms, now_ms);
+        self.realtime.push(&mut self.ids, chan, op, args_json, timeout_ms, now_ms);
         op
     }
 
@@ -792,6 +782,9 @@ impl Client {
 
     /// A `wx.request` for request `id` completed with an HTTP status (any status).
     pub fn handle_response(&mut self, id: u32, status: u16, body: &str, now_ms: f64) {
+        if self.realtime.handle_response(id, (200..300).contains(&status)) {
+            return;
+        }
         let Some(pending) = self.take_pending(id) else { return };
         let ok = (200..300).contains(&status);
         match pending {
@@ -807,7 +800,6 @@ impl Client {
             }
             Pending::Op(op, step) if ok => self.succeeded(op, step, body, now_ms),
             Pending::Op(op, step) => self.failed(op, step, error::from_http(status, body)),
-            Pending::Broadcast(op) => self.broadcast_done(op, ok),
             Pending::Data(op, reply) => {
                 let empty = Map::new();
                 let r = Response { status, headers: &empty, facts: Facts::default(), body: Some(body) };
@@ -828,6 +820,9 @@ impl Client {
         body: Option<&str>,
         _now_ms: f64,
     ) {
+        if self.realtime.handle_response(id, (200..300).contains(&status)) {
+            return;
+        }
         let Some(pending) = self.take_pending(id) else { return };
         let headers = match serde_json::from_str::<Value>(headers_json) {
             Ok(Value::Object(m)) => m,
@@ -837,7 +832,7 @@ impl Client {
         match pending {
             Pending::Data(op, reply) => self.finish_data(op, &reply.finish(&r)),
             // Not a data request: treat it as the plain reply it is.
-            Pending::Refresh | Pending::Op(..) | Pending::Broadcast(_) => {
+            Pending::Refresh | Pending::Op(..) => {
                 self.pending.push((id, pending));
                 self.handle_response(id, status, body.unwrap_or(""), _now_ms);
             }
@@ -846,13 +841,15 @@ impl Client {
 
     /// A `wx.request` for request `id` failed without an HTTP status (`fail` callback).
     pub fn handle_transport_error(&mut self, id: u32, err_msg: &str, now_ms: f64) {
+        if self.realtime.handle_transport_error(id) {
+            return;
+        }
         let Some(pending) = self.take_pending(id) else { return };
         let err = AuthError::transport(err_msg);
         match pending {
             Pending::Refresh => self.refresh_failed(err, now_ms),
             Pending::Op(op, step) => self.failed(op, step, err),
             Pending::Data(op, reply) => self.finish_data(op, &reply.failed(&err.message, "network_error")),
-            Pending::Broadcast(op) => self.broadcast_done(op, false),
         }
     }
 
@@ -1055,8 +1052,7 @@ impl Client {
         r.attempt = r.attempt.saturating_add(1);
         let body =
             crate::encoding::text::json(&calls::object(vec![("refresh_token", Some(Value::String(r.token.clone())))]));
-        let id = self.next_id.wrapping_add(1);
-        self.next_id = id;
+        let id = self.ids.next();
         if let Some(r) = self.refresh.as_mut() {
             r.req = Some(id);
         }
@@ -1177,11 +1173,6 @@ impl Client {
         }
     }
 
-    fn broadcast_done(&mut self, op: u32, ok: bool) {
-        let data = if ok { r#""ok""# } else { r#""error""# };
-        self.finish(op, Json(data.to_owned()), None);
-    }
-
     /// Write the current session to storage (when persisting).
     fn save(&mut self) {
         if !self.persist {
@@ -1281,8 +1272,7 @@ impl Client {
     }
 
     fn next_id(&mut self) -> u32 {
-        self.next_id = self.next_id.wrapping_add(1);
-        self.next_id
+        self.ids.next()
     }
 
     fn take_pending(&mut self, id: u32) -> Option<Pending> {

@@ -12,6 +12,23 @@ use crate::auth::session::Session;
 use crate::encoding::text::cat;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Ids of operations and requests, from one counter shared by the machines so that a reply's
+/// id names one request: 1, 2, 3, … (wrapping).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ids {
+    next: u32,
+}
+
+impl Ids {
+    /// The next id.
+    #[allow(clippy::should_implement_trait)] // not an iterator: it never ends
+    pub fn next(&mut self) -> u32 {
+        self.next = self.next.wrapping_add(1);
+        self.next
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum AuthEvent {
     #[serde(rename = "INITIAL_SESSION")]

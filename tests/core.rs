@@ -2,61 +2,29 @@
 
 mod common;
 
-use common::drain_ack;
+use common::{token_body, Outputs, World, Writes, KEY, URL};
 use serde_json::{json, Value};
 use supabase_wechat::auth::error::{from_http, is_retryable_status};
-use supabase_wechat::{AuthEvent, Client, ErrorKind, HttpRequest, Output, Session};
+use supabase_wechat::{AuthEvent, Client, ErrorKind, Output, Session};
 
-const URL: &str = "https://abcdefghij.baseapi.memfiredb.com";
-const KEY: &str = "anon-key";
 const T0: f64 = 1_700_000_000_400.0; // virtual clock, ms
 
-fn client() -> Client {
-    client_with(json!({}))
-}
-
-fn client_with(options: Value) -> Client {
-    Client::new(URL, KEY, &options.to_string())
-}
-
-fn drain(c: &mut Client) -> Vec<Output> {
-    std::iter::from_fn(|| c.poll()).collect()
-}
-
-fn only_http(outs: &[Output]) -> &HttpRequest {
-    match outs {
-        [Output::Http(r)] => r,
-        other => panic!("expected exactly one HTTP request, got {other:?}"),
-    }
-}
-
-fn done(outs: &[Output]) -> (u32, Value, Option<&supabase_wechat::AuthError>) {
-    outs.iter()
-        .find_map(|o| match o {
-            Output::Done { op, data, error } => Some((*op, data.value(), error.as_ref())),
-            _ => None,
-        })
-        .expect("a Done output")
-}
-
-fn token_body(access: &str, refresh: &str) -> String {
-    json!({
-        "access_token": access, "token_type": "bearer", "expires_in": 3600, "expires_at": 1,
-        "refresh_token": refresh,
-        "user": { "id": "u-1", "aud": "authenticated", "role": "authenticated", "email": "", "phone": "",
+/// Alice's WeChat login as GoTrue answers it: these tokens, a server `expires_at` the client must
+/// not use, and a user with every field GoTrue's wechat_mini user has (and one it may add).
+fn alice(access: &str, refresh: &str) -> String {
+    let user = json!({ "id": "u-1", "aud": "authenticated", "role": "authenticated", "email": "", "phone": "",
                   "wechat_id": "o_alice", "wechat_unionid": "", "app_metadata": {"provider": "wechat_mini", "providers": ["wechat_mini"]},
-                  "user_metadata": {}, "identities": [], "created_at": "2023-03-13T02:47:38.681877Z", "some_future_field": {"x": 1} }
-    })
-    .to_string()
+                  "user_metadata": {}, "identities": [], "created_at": "2023-03-13T02:47:38.681877Z", "some_future_field": {"x": 1} });
+    token_body(1).tokens(access, refresh).expires_at(1).user(user).to_string()
 }
 
 /// Sign in against the scripted server; returns the outputs after the reply.
-fn sign_in(c: &mut Client, code: &str, status: u16, body: &str, now: f64) -> Vec<Output> {
-    let op = c.sign_in_with_wechat(&json!({ "code": code }).to_string(), now);
-    let req = only_http(&drain(c)).clone();
-    c.handle_response(req.id, status, body, now + 50.0);
-    let outs = drain_ack(c);
-    assert_eq!(done(&outs).0, op, "the reply completes the operation that sent it");
+fn sign_in(w: &mut World, code: &str, status: u16, body: &str, now: f64) -> Vec<Output> {
+    let op = w.c.sign_in_with_wechat(&json!({ "code": code }).to_string(), now);
+    let req = w.drain().only_http().clone();
+    w.c.handle_response(req.id, status, body, now + 50.0);
+    let outs = w.drain();
+    assert_eq!(outs.first_done().0, op, "the reply completes the operation that sent it");
     outs
 }
 
@@ -68,10 +36,10 @@ fn decode_query_param(url: &str, name: &str) -> String {
 
 #[test]
 fn sign_in_sends_the_code_to_memfire_endpoint_with_the_anon_key() {
-    let mut c = client();
-    c.sign_in_with_wechat(r#"{"code":"013fA51w3S8Ad03D0C3w31WiTT3fA51k"}"#, T0);
-    let outs = drain(&mut c);
-    let req = only_http(&outs);
+    let mut w = World::new().at(T0);
+    w.c.sign_in_with_wechat(r#"{"code":"013fA51w3S8Ad03D0C3w31WiTT3fA51k"}"#, T0);
+    let outs = w.drain();
+    let req = outs.only_http();
     assert_eq!(req.method, "GET");
     assert_eq!(req.url, format!("{URL}/auth/v1/wechat_mini/login?code=013fA51w3S8Ad03D0C3w31WiTT3fA51k"));
     assert_eq!(req.headers["apikey"], KEY);
@@ -83,10 +51,10 @@ fn sign_in_sends_the_code_to_memfire_endpoint_with_the_anon_key() {
 #[test]
 fn codes_with_reserved_and_cjk_characters_are_percent_encoded_losslessly() {
     for code in ["a&b=c", "#hot", "100%", "a b+c", "微信登录🐼", "x?y/z\\w'\"()~*!"] {
-        let mut c = client();
-        c.sign_in_with_wechat(&json!({ "code": code }).to_string(), T0);
-        let outs = drain(&mut c);
-        let req = only_http(&outs);
+        let mut w = World::new().at(T0);
+        w.c.sign_in_with_wechat(&json!({ "code": code }).to_string(), T0);
+        let outs = w.drain();
+        let req = outs.only_http();
         let query = req.url.split_once('?').unwrap().1;
         assert!(!query.contains('#') && !query[5..].contains('&') && !query.contains(' '), "{query}");
         assert_eq!(decode_query_param(&req.url, "code"), code);
@@ -95,8 +63,8 @@ fn codes_with_reserved_and_cjk_characters_are_percent_encoded_losslessly() {
 
 #[test]
 fn successful_sign_in_stores_the_session_in_the_old_sdk_key_and_format() {
-    let mut c = client();
-    let outs = sign_in(&mut c, "good", 200, &token_body("at-1", "rt-1"), T0);
+    let mut w = World::new().at(T0);
+    let outs = sign_in(&mut w, "good", 200, &alice("at-1", "rt-1"), T0);
     // Order: store, then event, then the result.
     assert!(matches!(outs[0], Output::StorageSet { .. }));
     assert!(matches!(outs[1], Output::Event { event: AuthEvent::SignedIn, session: Some(_), target: None }));
@@ -114,16 +82,16 @@ fn successful_sign_in_stores_the_session_in_the_old_sdk_key_and_format() {
     // expires_at comes from the local receive time (T0 + 50 ms), not the server's value.
     assert_eq!(stored["expires_at"], json!(((T0 + 50.0) / 1000.0).round() as i64 + 3600));
     assert_eq!(stored["user"]["some_future_field"], json!({"x": 1}), "unknown user fields survive");
-    let (_, data, _) = done(&outs);
+    let (_, data, _) = outs.first_done();
     assert_eq!(data["session"]["access_token"], "at-1");
     assert_eq!(data["user"]["wechat_id"], "o_alice");
-    assert_eq!(c.session().unwrap().refresh_token, "rt-1");
+    assert_eq!(w.c.session().unwrap().refresh_token, "rt-1");
 }
 
 #[test]
 fn failed_sign_in_leaves_the_stored_session_untouched() {
-    let mut c = client();
-    sign_in(&mut c, "first", 200, &token_body("at-1", "rt-1"), T0);
+    let mut w = World::new().at(T0);
+    sign_in(&mut w, "first", 200, &alice("at-1", "rt-1"), T0);
     let bodies = [
         (
             400,
@@ -134,15 +102,15 @@ fn failed_sign_in_leaves_the_stored_session_untouched() {
         (400, r#"{"error":"invalid_grant","error_description":"bad code"}"#, "invalid_grant"),
     ];
     for (status, body, code) in bodies {
-        let outs = sign_in(&mut c, "used", status, body, T0 + 1000.0);
+        let outs = sign_in(&mut w, "used", status, body, T0 + 1000.0);
         assert_eq!(outs.len(), 1, "only the result: no storage write, no event: {outs:?}");
-        let (_, data, err) = done(&outs);
+        let (_, data, err) = outs.first_done();
         let err = err.expect("error");
         assert_eq!(err.kind(), ErrorKind::AuthApiError);
         assert_eq!(err.status, Some(400));
         assert_eq!(err.code.as_deref(), Some(code));
         assert_eq!(data, json!({ "user": null, "session": null }));
-        assert_eq!(c.session().unwrap().access_token, "at-1");
+        assert_eq!(w.c.session().unwrap().access_token, "at-1");
     }
 }
 
@@ -159,11 +127,11 @@ fn missing_or_bad_code_is_a_clear_error_and_nothing_is_sent() {
         "not json",
         "",
     ] {
-        let mut c = client();
-        c.sign_in_with_wechat(params, T0);
-        let outs = drain(&mut c);
+        let mut w = World::new().at(T0);
+        w.c.sign_in_with_wechat(params, T0);
+        let outs = w.drain();
         assert_eq!(outs.len(), 1, "{params}: {outs:?}");
-        let (_, _, err) = done(&outs);
+        let (_, _, err) = outs.first_done();
         let err = err.expect("error");
         assert_eq!(err.kind(), ErrorKind::AuthInvalidCredentialsError, "{params}");
         assert_eq!(err.status, Some(400));
@@ -173,12 +141,12 @@ fn missing_or_bad_code_is_a_clear_error_and_nothing_is_sent() {
 
 #[test]
 fn network_failures_and_gateway_errors_are_retryable_not_api_errors() {
-    let mut c = client();
-    c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
-    let id = only_http(&drain(&mut c)).id;
-    c.handle_transport_error(id, "request:fail timeout", T0);
-    let outs = drain(&mut c);
-    let err = done(&outs).2.unwrap();
+    let mut w = World::new().at(T0);
+    w.c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+    let id = w.drain().only_http().id;
+    w.fail(id, "request:fail timeout");
+    let outs = w.drain();
+    let err = outs.first_done().2.unwrap();
     assert_eq!(
         (err.kind(), err.status, err.message.as_str()),
         (
@@ -188,8 +156,8 @@ fn network_failures_and_gateway_errors_are_retryable_not_api_errors() {
         )
     );
 
-    let outs = sign_in(&mut c, "x", 521, "<html>Cloudflare: web server is down</html>", T0);
-    let err = done(&outs).2.unwrap();
+    let outs = sign_in(&mut w, "x", 521, "<html>Cloudflare: web server is down</html>", T0);
+    let err = outs.first_done().2.unwrap();
     assert_eq!((err.kind(), err.status), (ErrorKind::AuthRetryableFetchError, Some(521)));
 }
 
@@ -267,11 +235,11 @@ fn a_2xx_without_a_session_is_an_invalid_token_response() {
         r#"{"access_token":"a","refresh_token":"r","expires_in":3600}"#,
         "ok",
     ] {
-        let mut c = client();
-        let outs = sign_in(&mut c, "x", 200, body, T0);
+        let mut w = World::new().at(T0);
+        let outs = sign_in(&mut w, "x", 200, body, T0);
         assert_eq!(outs.len(), 1);
-        assert_eq!(done(&outs).2.unwrap().kind(), ErrorKind::AuthInvalidTokenResponseError, "{body}");
-        assert!(c.session().is_none());
+        assert_eq!(outs.first_done().2.unwrap().kind(), ErrorKind::AuthInvalidTokenResponseError, "{body}");
+        assert!(w.c.session().is_none());
     }
 }
 
@@ -279,18 +247,18 @@ fn a_2xx_without_a_session_is_an_invalid_token_response() {
 fn restores_a_session_written_by_the_sdk_we_replace() {
     // Exactly what supabase-wechat-stable-v2 2.2.0 stores (a JSON string).
     let stored = r#"{"access_token":"eyJ.old","token_type":"bearer","expires_in":3600,"refresh_token":"abcdefghijkl","user":{"id":"u-9","aud":"authenticated","phone":"131","wechat_id":"o_bob","user_metadata":{"arvatar":"../../avatar.jpg","nickname":"卢卡饶"}},"expires_at":1700003600}"#;
-    let mut c = client();
-    c.restore(Some(stored), T0);
-    assert!(drain(&mut c).is_empty(), "a valid session is not rewritten");
-    let op = c.get_session(Some(stored), T0);
-    let outs = drain(&mut c);
-    let (done_op, data, err) = done(&outs);
+    let mut w = World::new().at(T0);
+    w.c.restore(Some(stored), T0);
+    assert!(w.drain().is_empty(), "a valid session is not rewritten");
+    let op = w.c.get_session(Some(stored), T0);
+    let outs = w.drain();
+    let (done_op, data, err) = outs.first_done();
     assert_eq!((done_op, err), (op, None));
     assert_eq!(data["session"]["access_token"], "eyJ.old");
     assert_eq!(data["session"]["user"]["user_metadata"]["nickname"], "卢卡饶");
     assert_eq!(data["session"]["expires_at"], 1_700_003_600);
     // Written back byte-for-byte equivalent.
-    let back: Value = serde_json::from_str(&c.session().unwrap().to_stored()).unwrap();
+    let back: Value = serde_json::from_str(&w.c.session().unwrap().to_stored()).unwrap();
     assert_eq!(back, serde_json::from_str::<Value>(stored).unwrap());
 }
 
@@ -309,17 +277,17 @@ fn unusable_stored_values_are_removed_and_never_break_later_calls() {
         r#"{"access_token":1,"refresh_token":"r","expires_at":1}"#,
     ];
     for raw in bad {
-        let mut c = client();
-        c.restore(Some(raw), T0);
-        assert_eq!(drain(&mut c), vec![Output::StorageRemove { key: "sb-abcdefghij-auth-token".into() }], "{raw}");
-        assert!(c.session().is_none());
-        c.get_session(None, T0);
-        assert_eq!(done(&drain(&mut c)).1, json!({ "session": null }));
+        let mut w = World::new().at(T0);
+        w.c.restore(Some(raw), T0);
+        assert_eq!(w.drain(), vec![Output::StorageRemove { key: "sb-abcdefghij-auth-token".into() }], "{raw}");
+        assert!(w.c.session().is_none());
+        w.c.get_session(None, T0);
+        assert_eq!(w.drain().first_done().1, json!({ "session": null }));
     }
-    let mut c = client();
-    c.restore(Some(""), T0);
-    c.restore(None, T0);
-    assert!(drain(&mut c).is_empty(), "nothing stored: nothing to clean");
+    let mut w = World::new().at(T0);
+    w.c.restore(Some(""), T0);
+    w.c.restore(None, T0);
+    assert!(w.drain().is_empty(), "nothing stored: nothing to clean");
 }
 
 #[test]
@@ -346,19 +314,20 @@ fn storage_key_follows_supabase_js_and_options() {
 
 #[test]
 fn persist_session_false_keeps_the_session_in_memory_only() {
-    let mut c = client_with(json!({"auth": {"persistSession": false}}));
-    assert!(!c.persists());
-    let outs = sign_in(&mut c, "x", 200, &token_body("a", "r"), T0);
+    let mut w = World::with_options(json!({"auth": {"persistSession": false}})).at(T0);
+    assert!(!w.c.persists());
+    let outs = sign_in(&mut w, "x", 200, &alice("a", "r"), T0);
     assert!(!outs.iter().any(|o| matches!(o, Output::StorageSet { .. })));
-    assert!(c.session().is_some());
+    assert!(w.c.session().is_some());
 }
 
 #[test]
 fn global_headers_are_sent_and_override_defaults_case_insensitively() {
-    let mut c = client_with(json!({"global": {"headers": {"x-app": "demo", "authorization": "Bearer custom"}}}));
-    c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
-    let outs = drain(&mut c);
-    let req = only_http(&outs);
+    let mut w =
+        World::with_options(json!({"global": {"headers": {"x-app": "demo", "authorization": "Bearer custom"}}})).at(T0);
+    w.c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+    let outs = w.drain();
+    let req = outs.only_http();
     assert_eq!(req.headers["x-app"], "demo");
     assert_eq!(req.headers["authorization"], "Bearer custom");
     assert!(req.headers.get("Authorization").is_none());
@@ -367,11 +336,11 @@ fn global_headers_are_sent_and_override_defaults_case_insensitively() {
 #[test]
 fn a_bad_project_url_fails_every_call_clearly() {
     for url in ["", "abc.memfiredb.com", "ftp://x", "https://", "https://user@host"] {
-        let mut c = Client::new(url, "k", "{}");
-        c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
-        let outs = drain(&mut c);
+        let mut w = World::with(Client::new(url, "k", "{}")).at(T0);
+        w.c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+        let outs = w.drain();
         assert_eq!(outs.len(), 1, "{url}");
-        let err = done(&outs).2.unwrap();
+        let err = outs.first_done().2.unwrap();
         assert_eq!(err.kind(), ErrorKind::AuthInvalidCredentialsError, "{url}");
         assert!(err.message.contains("supabaseUrl"), "{}", err.message);
     }
@@ -379,106 +348,99 @@ fn a_bad_project_url_fails_every_call_clearly() {
 
 #[test]
 fn late_duplicate_and_unknown_replies_are_ignored() {
-    let mut c = client();
-    c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
-    let id = only_http(&drain(&mut c)).id;
-    c.handle_response(id, 200, &token_body("a", "r"), T0);
-    assert_eq!(drain_ack(&mut c).len(), 3);
-    c.handle_response(id, 200, &token_body("b", "r2"), T0);
-    c.handle_transport_error(id, "request:fail", T0);
-    c.handle_response(9999, 500, "", T0);
-    assert!(drain(&mut c).is_empty());
-    assert_eq!(c.session().unwrap().access_token, "a");
+    let mut w = World::new().at(T0);
+    w.c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+    let id = w.drain().only_http().id;
+    w.reply(id, 200, &alice("a", "r"));
+    assert_eq!(w.drain().len(), 3);
+    w.reply(id, 200, &alice("b", "r2"));
+    w.fail(id, "request:fail");
+    w.reply(9999, 500, "");
+    assert!(w.drain().is_empty());
+    assert_eq!(w.c.session().unwrap().access_token, "a");
 }
 
 #[test]
 fn a_session_that_cannot_be_saved_is_reported_and_kept_in_memory() {
-    let mut c = client();
-    let first = sign_in(&mut c, "first", 200, &token_body("at-1", "rt-1"), T0);
+    let mut w = World::new().at(T0);
+    let first = sign_in(&mut w, "first", 200, &alice("at-1", "rt-1"), T0);
     let Some(Output::StorageSet { value: stored_first, .. }) = first.first().cloned() else { panic!() };
-    let op = c.sign_in_with_wechat(r#"{"code":"second"}"#, T0);
-    let id = only_http(&drain(&mut c)).id;
-    c.handle_response(id, 200, &token_body("at-2", "rt-2"), T0);
-    let outs = drain(&mut c);
+    let op = w.c.sign_in_with_wechat(r#"{"code":"second"}"#, T0);
+    let id = w.drain().only_http().id;
+    w.reply(id, 200, &alice("at-2", "rt-2"));
+    w.writes = Writes::Fail("setStorageSync:fail exceed storage max size 10MB");
+    let outs = w.drain();
     assert!(matches!(outs[0], Output::StorageSet { .. }), "{outs:?}");
-    c.handle_storage_result(Some("setStorageSync:fail exceed storage max size 10MB"));
-    let outs: Vec<Output> = outs.into_iter().chain(drain(&mut c)).collect();
-    let (done_op, data, err) = done(&outs);
+    let (done_op, data, err) = outs.first_done();
     assert_eq!((done_op, err), (op, None), "the sign-in itself succeeded");
     assert_eq!(data["session"]["access_token"], "at-2");
     assert!(outs.iter().any(|o| matches!(o, Output::Event { event: AuthEvent::SignedIn, .. })));
-    let log = outs.iter().find_map(|o| {
-        if let Output::Log { level, message } = o {
-            Some((*level, message.clone()))
-        } else {
-            None
-        }
-    });
-    let (level, message) = log.expect("the failed write is reported");
+    let (level, message) = outs.logs().into_iter().next().expect("the failed write is reported");
     assert_eq!(level, "warn");
     assert!(
         message.contains("exceed storage max size") && !message.contains("at-2") && !message.contains("rt-2"),
         "{message}"
     );
     // Storage still holds the first session; the client keeps the new one in memory.
-    c.get_session(Some(&stored_first), T0);
-    assert_eq!(done(&drain(&mut c)).1["session"]["access_token"], "at-2");
+    w.writes = Writes::Leave;
+    w.c.get_session(Some(&stored_first), T0);
+    assert_eq!(w.drain().first_done().1["session"]["access_token"], "at-2");
     // A stray acknowledgement changes nothing.
-    c.handle_storage_result(None);
-    assert!(drain(&mut c).is_empty());
+    w.c.handle_storage_result(None);
+    assert!(w.drain().is_empty());
 }
 
 #[test]
 fn get_session_follows_what_storage_holds_now() {
-    let mut c = client();
-    let outs = sign_in(&mut c, "x", 200, &token_body("at-1", "rt-1"), T0);
+    let mut w = World::new().at(T0);
+    let outs = sign_in(&mut w, "x", 200, &alice("at-1", "rt-1"), T0);
     let Some(Output::StorageSet { value: ours, .. }) = outs.first().cloned() else { panic!("{outs:?}") };
-    let session_of = |c: &mut Client, stored: Option<&str>| {
-        c.get_session(stored, T0);
-        done(&drain(c)).1["session"].clone()
+    let session_of = |w: &mut World, stored: Option<&str>| {
+        w.c.get_session(stored, T0);
+        w.drain().first_done().1["session"].clone()
     };
     // What we wrote is still there: same session, nothing rewritten.
-    assert_eq!(session_of(&mut c, Some(&ours))["access_token"], "at-1");
+    assert_eq!(session_of(&mut w, Some(&ours))["access_token"], "at-1");
     // The page cleared storage (wx.clearStorageSync() to log out): no session any more.
-    assert_eq!(session_of(&mut c, None), Value::Null);
-    assert_eq!(session_of(&mut c, Some("")), Value::Null);
+    assert_eq!(session_of(&mut w, None), Value::Null);
+    assert_eq!(session_of(&mut w, Some("")), Value::Null);
     // Another client (or the old SDK) stored a different session: it is adopted.
-    let other = Session::from_token_response(&token_body("at-9", "rt-9"), T0).unwrap().to_stored();
-    assert_eq!(session_of(&mut c, Some(&other))["refresh_token"], "rt-9");
+    let other = Session::from_token_response(&alice("at-9", "rt-9"), T0).unwrap().to_stored();
+    assert_eq!(session_of(&mut w, Some(&other))["refresh_token"], "rt-9");
     // Garbage appears under the key: removed, no session.
-    c.get_session(Some("{oops"), T0);
-    let outs = drain(&mut c);
+    w.c.get_session(Some("{oops"), T0);
+    let outs = w.drain();
     assert!(matches!(outs[0], Output::StorageRemove { .. }));
-    assert_eq!(done(&outs).1["session"], Value::Null);
+    assert_eq!(outs.first_done().1["session"], Value::Null);
     // persistSession: false ignores storage entirely.
-    let mut mem = client_with(json!({"auth": {"persistSession": false}}));
-    sign_in(&mut mem, "x", 200, &token_body("m", "r"), T0);
+    let mut mem = World::with_options(json!({"auth": {"persistSession": false}})).at(T0);
+    sign_in(&mut mem, "x", 200, &alice("m", "r"), T0);
     assert_eq!(session_of(&mut mem, None)["access_token"], "m");
 }
 
 #[test]
 fn initial_session_goes_to_the_new_subscription_only() {
-    let mut c = client();
-    c.initial_session(7, None, T0);
-    assert_eq!(drain(&mut c), vec![Output::Event { event: AuthEvent::InitialSession, session: None, target: Some(7) }]);
-    let stored = Session::from_token_response(&token_body("at-1", "rt-1"), T0).unwrap().to_stored();
-    c.initial_session(8, Some(&stored), T0);
-    let outs = drain(&mut c);
+    let mut w = World::new().at(T0);
+    w.c.initial_session(7, None, T0);
+    assert_eq!(w.drain(), vec![Output::Event { event: AuthEvent::InitialSession, session: None, target: Some(7) }]);
+    let stored = Session::from_token_response(&alice("at-1", "rt-1"), T0).unwrap().to_stored();
+    w.c.initial_session(8, Some(&stored), T0);
+    let outs = w.drain();
     let [Output::Event { event: AuthEvent::InitialSession, session: Some(s), target: Some(8) }] = &outs[..] else {
         panic!("{outs:?}")
     };
     assert_eq!(s.access_token, "at-1");
     // SIGNED_IN is for every listener.
-    let outs = sign_in(&mut c, "x", 200, &token_body("at-2", "rt-2"), T0);
+    let outs = sign_in(&mut w, "x", 200, &alice("at-2", "rt-2"), T0);
     assert!(outs.iter().any(|o| matches!(o, Output::Event { event: AuthEvent::SignedIn, target: None, .. })));
 }
 
 #[test]
 fn request_timeout_is_configurable_and_bounded() {
     let timeout = |opts: Value| {
-        let mut c = client_with(opts);
-        c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
-        only_http(&drain(&mut c)).timeout
+        let mut w = World::with_options(opts).at(T0);
+        w.c.sign_in_with_wechat(r#"{"code":"x"}"#, T0);
+        w.drain().only_http().timeout
     };
     assert_eq!(timeout(json!({})), 30_000);
     assert_eq!(timeout(json!({"requestTimeout": 5000})), 5000);
@@ -539,23 +501,24 @@ fn no_input_makes_the_core_panic() {
     let mut random_text =
         |n: usize| -> String { (0..n).map(|_| pieces[(next() % pieces.len() as u64) as usize]).collect() };
     for i in 0..3000 {
-        let mut c = Client::new(&random_text(i % 5), &random_text(i % 3), &random_text(i % 12));
-        let mut c2 = client();
-        c.restore(Some(&random_text(i % 9)), f64::from_bits(i as u64 * 0x0101_0101_0101));
-        c2.restore(Some(&random_text(i % 9)), T0);
-        for cl in [&mut c, &mut c2] {
-            cl.sign_in_with_wechat(&random_text(i % 7), f64::NAN);
-            cl.get_session(Some(&random_text(i % 6)), f64::INFINITY);
-            cl.initial_session(i as u32, Some(&random_text(i % 4)), f64::NAN);
-            cl.handle_storage_result(if i % 2 == 0 { None } else { Some("x") });
-            let ids: Vec<u32> =
-                drain(cl).iter().filter_map(|o| if let Output::Http(r) = o { Some(r.id) } else { None }).collect();
+        let mut w1 = World::with(Client::new(&random_text(i % 5), &random_text(i % 3), &random_text(i % 12)))
+            .at(T0)
+            .writes(Writes::Leave);
+        let mut w2 = World::new().at(T0).writes(Writes::Leave);
+        w1.c.restore(Some(&random_text(i % 9)), f64::from_bits(i as u64 * 0x0101_0101_0101));
+        w2.c.restore(Some(&random_text(i % 9)), T0);
+        for w in [&mut w1, &mut w2] {
+            w.c.sign_in_with_wechat(&random_text(i % 7), f64::NAN);
+            w.c.get_session(Some(&random_text(i % 6)), f64::INFINITY);
+            w.c.initial_session(i as u32, Some(&random_text(i % 4)), f64::NAN);
+            w.c.handle_storage_result(if i % 2 == 0 { None } else { Some("x") });
+            let ids: Vec<u32> = w.drain().http().iter().map(|r| r.id).collect();
             for id in ids {
                 let status = [0u16, 200, 201, 204, 400, 401, 500, 503, 65535][i % 9];
-                cl.handle_response(id, status, &random_text(i % 15), -1e308);
+                w.c.handle_response(id, status, &random_text(i % 15), -1e308);
             }
-            cl.handle_transport_error(i as u32, &random_text(3), 0.0);
-            drain(cl);
+            w.c.handle_transport_error(i as u32, &random_text(3), 0.0);
+            w.drain();
         }
     }
 }
@@ -586,13 +549,13 @@ fn numbers_in_stored_sessions_are_read_leniently() {
 
 #[test]
 fn every_output_crosses_to_js_as_valid_json() {
-    let mut c = client();
-    let mut outs = sign_in(&mut c, "x", 200, &token_body("at\"1</script>\u{2028}", "rt-1"), T0);
-    outs.extend(sign_in(&mut c, "y", 400, r#"{"code":400,"error_code":"e\"q","msg":"bad \"quote\" 微信"}"#, T0));
-    c.restore(Some("garbage"), T0);
-    c.initial_session(3, None, T0);
-    c.get_session(None, T0);
-    outs.extend(drain(&mut c));
+    let mut w = World::new().at(T0);
+    let mut outs = sign_in(&mut w, "x", 200, &alice("at\"1</script>\u{2028}", "rt-1"), T0);
+    outs.extend(sign_in(&mut w, "y", 400, r#"{"code":400,"error_code":"e\"q","msg":"bad \"quote\" 微信"}"#, T0));
+    w.c.restore(Some("garbage"), T0);
+    w.c.initial_session(3, None, T0);
+    w.c.get_session(None, T0);
+    outs.extend(w.drain());
     let kinds: Vec<String> = outs
         .iter()
         .map(|o| {

@@ -3,17 +3,15 @@
 
 mod common;
 
+use common::{Outputs, World, KEY, URL};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{json, Map, Value};
-use supabase_wechat::client::FetchRequest;
 use supabase_wechat::data::functions;
 use supabase_wechat::data::{Body, Built, DataRequest, Endpoints, Facts, Outcome, Read, Response, Transport};
 use supabase_wechat::{Client, Output};
 
-const URL: &str = "https://abcdefghij.baseapi.memfiredb.com";
 const FN: &str = "https://abcdefghij.baseapi.memfiredb.com/functions/v1";
-const KEY: &str = "anon-key";
 const T0: f64 = 1_700_000_000_400.0;
 
 fn ep() -> Endpoints {
@@ -216,36 +214,16 @@ fn caller_headers_region_and_timeout() {
 // ---------------------------------------------------------------------------------------------
 // Through the client: bearer, apikey, global headers
 
-fn client(options: Value) -> Client {
-    Client::new(URL, KEY, &options.to_string())
-}
-
-fn invoke(c: &mut Client, args: Value) -> (u32, Vec<Output>) {
-    let op = c.data("functions", "invoke", &args.to_string(), T0);
-    (op, std::iter::from_fn(|| c.poll()).collect())
-}
-
-fn only_fetch(outs: &[Output]) -> &FetchRequest {
-    match outs {
-        [Output::Fetch(f)] => f,
-        other => panic!("expected one fetch, got {other:?}"),
-    }
-}
-
-fn outcome(outs: &[Output]) -> Value {
-    outs.iter()
-        .find_map(|o| match o {
-            Output::Done { data, .. } => Some(data.value()),
-            _ => None,
-        })
-        .expect("a Done output")
+fn invoke(w: &mut World, args: Value) -> (u32, Vec<Output>) {
+    let op = w.c.data("functions", "invoke", &args.to_string(), T0);
+    (op, w.drain())
 }
 
 #[test]
 fn the_client_adds_apikey_and_bearer_and_keeps_the_caller_authorization() {
-    let mut c = client(json!({ "global": { "headers": { "x-app": "demo" } } }));
-    let (op, outs) = invoke(&mut c, json!(["hello", { "body": "json" }]));
-    let f = only_fetch(&outs);
+    let mut w = World::with_options(json!({ "global": { "headers": { "x-app": "demo" } } }));
+    let (op, outs) = invoke(&mut w, json!(["hello", { "body": "json" }]));
+    let f = outs.only_fetch();
     assert_eq!(f.op, op);
     assert_eq!(
         (f.method, f.url.as_str(), f.payload, f.body.as_deref()),
@@ -260,38 +238,45 @@ fn the_client_adds_apikey_and_bearer_and_keeps_the_caller_authorization() {
     assert_eq!((v["read"].clone(), v["transport"].clone()), (json!("array_buffer"), json!({ "api": "request" })));
 
     let (_, outs) =
-        invoke(&mut c, json!(["hello", { "headers": { "authorization": "Bearer user-set" }, "timeout": 1000 }]));
-    let f = only_fetch(&outs);
+        invoke(&mut w, json!(["hello", { "headers": { "authorization": "Bearer user-set" }, "timeout": 1000 }]));
+    let f = outs.only_fetch();
     assert_eq!(f.headers["authorization"], "Bearer user-set");
     assert!(!f.headers.contains_key("Authorization"));
     assert_eq!(f.timeout, 1000);
 
     // Bad input resolves at once, nothing is sent.
-    let (_, outs) = invoke(&mut c, json!(["../auth/v1/admin"]));
+    let (_, outs) = invoke(&mut w, json!(["../auth/v1/admin"]));
     assert!(!outs.iter().any(|o| matches!(o, Output::Fetch(_))));
-    assert_eq!(outcome(&outs)["error"]["name"], "FunctionsError");
+    assert_eq!(outs.first_done().1["error"]["name"], "FunctionsError");
 }
 
 #[test]
 fn replies_through_the_client() {
-    let mut c = client(json!({}));
-    let (_, outs) = invoke(&mut c, json!(["hello"]));
-    let id = only_fetch(&outs).id;
-    c.handle_data_response(id, 200, r#"{"Content-Type":"application/json; charset=utf-8"}"#, r#"{"len":20}"#, None, T0);
-    let o = outcome(&std::iter::from_fn(|| c.poll()).collect::<Vec<_>>());
+    let mut w = World::new();
+    let (_, outs) = invoke(&mut w, json!(["hello"]));
+    let id = outs.only_fetch().id;
+    w.c.handle_data_response(
+        id,
+        200,
+        r#"{"Content-Type":"application/json; charset=utf-8"}"#,
+        r#"{"len":20}"#,
+        None,
+        T0,
+    );
+    let o = w.drain().first_done().1;
     assert_eq!(o["take"], "utf8");
     assert_eq!(o["error"], Value::Null);
     assert_eq!(o["result"]["json_error"]["name"], "FunctionsError");
     assert_eq!(o["result"]["response"]["headers"]["content-type"], "application/json; charset=utf-8");
 
-    let (_, outs) = invoke(&mut c, json!(["hello"]));
-    let id = only_fetch(&outs).id;
-    c.handle_transport_error(
+    let (_, outs) = invoke(&mut w, json!(["hello"]));
+    let id = outs.only_fetch().id;
+    w.c.handle_transport_error(
         id,
         "request:fail errcode:-101 cronet_error_code:-101 error_msg:net::ERR_CONNECTION_RESET",
         T0,
     );
-    let o = outcome(&std::iter::from_fn(|| c.poll()).collect::<Vec<_>>());
+    let o = w.drain().first_done().1;
     assert_eq!(o["error"]["name"], "FunctionsFetchError");
     assert_eq!(o["error"]["message"], "Failed to send a request to the Edge Function");
     assert_eq!(
@@ -301,21 +286,21 @@ fn replies_through_the_client() {
     assert_eq!(o["error"]["context"]["code"], "network_error");
 
     // Aborted (an AbortSignal fired): a FunctionsFetchError, as fetch's AbortError in functions-js.
-    let (op, outs) = invoke(&mut c, json!(["hello"]));
-    let id = only_fetch(&outs).id;
-    c.cancel(op);
-    c.handle_data_response(id, 200, "{}", "{}", None, T0);
-    let outs: Vec<Output> = std::iter::from_fn(|| c.poll()).collect();
+    let (op, outs) = invoke(&mut w, json!(["hello"]));
+    let id = outs.only_fetch().id;
+    w.c.cancel(op);
+    w.c.handle_data_response(id, 200, "{}", "{}", None, T0);
+    let outs = w.drain();
     assert_eq!(outs.iter().filter(|o| matches!(o, Output::Done { .. })).count(), 1, "a late reply is ignored");
-    let o = outcome(&outs);
+    let o = outs.first_done().1;
     assert_eq!(o["error"]["name"], "FunctionsFetchError");
     assert_eq!(o["error"]["context"]["code"], "aborted");
 
     // A bad project URL: every call fails clearly, nothing is sent.
-    let mut bad = Client::new("not a url", KEY, "{}");
+    let mut bad = World::with(Client::new("not a url", KEY, "{}"));
     let (_, outs) = invoke(&mut bad, json!(["hello"]));
     assert!(!outs.iter().any(|o| matches!(o, Output::Fetch(_))));
-    let o = outcome(&outs);
+    let o = outs.first_done().1;
     assert_eq!(o["error"]["name"], "FunctionsFetchError");
     assert_eq!(o["error"]["context"]["code"], "invalid_config");
 }
@@ -492,9 +477,6 @@ fn json_value() -> impl Strategy<Value = Value> {
 
 #[test]
 fn no_input_makes_functions_panic() {
-    let cases = common::fuzz_cases();
-    let config =
-        Config { cases, failure_persistence: None, rng_algorithm: RngAlgorithm::XorShift, ..Config::default() };
     let strategy = (
         prop::collection::vec(json_value(), 0..3),
         any::<u16>(),
@@ -503,7 +485,7 @@ fn no_input_makes_functions_panic() {
         ".{0,40}",
         ".{0,30}",
     );
-    TestRunner::new(config)
+    TestRunner::new(common::fuzz_config())
         .run(&strategy, |(args, status, headers, body, facts, err_msg)| {
             // The module directly.
             if let Built::Send(r) = functions::build("invoke", &args, &ep()) {
@@ -520,16 +502,16 @@ fn no_input_makes_functions_panic() {
                 prop_assert!(!r.url.contains(' ') && !r.url.contains('#'));
             }
             // And through the client, with the reply's parts as arbitrary text.
-            let mut c = client(json!({}));
-            let (_, outs) = invoke(&mut c, Value::Array(args));
+            let mut w = World::new();
+            let (_, outs) = invoke(&mut w, Value::Array(args));
             for o in &outs {
                 if let Output::Fetch(f) = o {
-                    c.handle_data_response(f.id, status, &headers.to_string(), &facts, body.as_deref(), T0);
-                    c.handle_data_response(f.id, status, &err_msg, &err_msg, None, T0);
-                    c.handle_transport_error(f.id, &err_msg, T0);
+                    w.c.handle_data_response(f.id, status, &headers.to_string(), &facts, body.as_deref(), T0);
+                    w.c.handle_data_response(f.id, status, &err_msg, &err_msg, None, T0);
+                    w.c.handle_transport_error(f.id, &err_msg, T0);
                 }
             }
-            let rest: Vec<Output> = std::iter::from_fn(|| c.poll()).collect();
+            let rest = w.drain();
             let dones = outs.iter().chain(&rest).filter(|o| matches!(o, Output::Done { .. })).count();
             prop_assert_eq!(dones, 1, "every call ends in exactly one Done");
             for o in outs.iter().chain(&rest) {

@@ -10,7 +10,8 @@
 
 mod common;
 
-use common::fuzz_cases as cases;
+use common::fuzz_config;
+use common::{World, Writes};
 
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,7 +21,7 @@ use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use serde_json::{json, Map, Value};
 
 use supabase_wechat::auth::error::{from_http, is_retryable_status};
@@ -33,9 +34,9 @@ use supabase_wechat::{auth::jwt, Client, ErrorKind, Output, Session, User};
 // ---------------------------------------------------------------------------------------------
 // Runner
 
-/// Run `test` on `cases()` inputs from `strategy()`; panics (with proptest's shrunk input) on the
-/// first failure or panic. Runs on a thread with a large stack: proptest's deeply nested strategy
-/// types have huge stack frames in debug builds (the code under test does not need it).
+/// Run `test` on `fuzz_cases()` inputs from `strategy()`; panics (with proptest's shrunk input) on
+/// the first failure or panic. Runs on a thread with a large stack: proptest's deeply nested
+/// strategy types have huge stack frames in debug builds (the code under test does not need it).
 fn check<S>(
     name: &str,
     strategy: impl FnOnce() -> S + Send,
@@ -45,14 +46,7 @@ fn check<S>(
     S::Value: Debug,
 {
     let run = move || {
-        // XorShift: ChaCha, proptest's default, is most of the run time in an unoptimized build.
-        let config = Config {
-            cases: cases(),
-            failure_persistence: None,
-            rng_algorithm: RngAlgorithm::XorShift,
-            ..Config::default()
-        };
-        let mut runner = TestRunner::new(config);
+        let mut runner = TestRunner::new(fuzz_config());
         let inputs = Cell::new(0u64);
         let start = std::time::Instant::now();
         let result = runner.run(&strategy(), |v| {
@@ -842,7 +836,7 @@ fn client_options() -> impl Strategy<Value = String> {
 
 /// What the test saw of the client: the op ids it handed out and the outputs it produced.
 #[derive(Default)]
-struct World {
+struct Seen {
     ops: BTreeSet<u32>,
     done: BTreeMap<u32, u32>,
     http_open: Vec<u32>,
@@ -854,26 +848,25 @@ struct World {
     last_written: Option<String>,
 }
 
-impl World {
-    fn drain(&mut self, c: &mut Client) -> Result<usize, TestCaseError> {
-        let mut n = 0;
-        while let Some(o) = c.poll() {
-            n += 1;
-            prop_assert!(n < 10_000, "poll() never runs dry");
+impl Seen {
+    /// Drains the client (whose storage writes the actions answer) and checks every output.
+    fn drain(&mut self, w: &mut World) -> Result<usize, TestCaseError> {
+        let outs = w.drain();
+        for o in &outs {
             let text = o.to_json();
             let v: Value = match serde_json::from_str(&text) {
                 Ok(v) => v,
                 Err(e) => return Err(TestCaseError::fail(format!("to_json is not JSON ({e}): {text}"))),
             };
             prop_assert!(v["type"].is_string(), "no type: {}", text);
-            match &o {
+            match o {
                 Output::Http(r) => {
                     prop_assert_eq!(v["id"].as_u64(), Some(u64::from(r.id)));
                     self.http_open.push(r.id);
                     self.http_seen.push(r.id);
                 }
                 Output::StorageSet { key, value } => {
-                    if key == c.storage_key() {
+                    if key == w.c.storage_key() {
                         prop_assert!(
                             Session::from_stored(value).is_some(),
                             "the client stores what it reads: {}",
@@ -893,7 +886,7 @@ impl World {
                 _ => {}
             }
         }
-        Ok(n)
+        Ok(outs.len())
     }
 
     fn stored<'a>(&'a self, s: &'a Stored) -> Option<&'a str> {
@@ -932,40 +925,40 @@ fn client_survives_arbitrary_calls_and_replies_and_finishes_every_op() {
         )
     };
     check("client", strategy, |(url, key, options, actions)| {
-        let mut c = Client::new(&url, &key, &options);
-        let mut w = World::default();
-        w.drain(&mut c)?;
+        let mut w = World::with(Client::new(&url, &key, &options)).writes(Writes::Leave);
+        let mut seen = Seen::default();
+        seen.drain(&mut w)?;
         for (a, drain_after) in &actions {
             match a {
-                Action::Restore(s, t) => c.restore(w.stored(s), *t),
+                Action::Restore(s, t) => w.c.restore(seen.stored(s), *t),
                 Action::GetSession(s, t) => {
-                    let op = c.get_session(w.stored(s), *t);
-                    prop_assert!(w.ops.insert(op), "op id {} reused", op);
+                    let op = w.c.get_session(seen.stored(s), *t);
+                    prop_assert!(seen.ops.insert(op), "op id {} reused", op);
                 }
                 Action::SignIn(p, t) => {
-                    let op = c.sign_in_with_wechat(p, *t);
-                    prop_assert!(w.ops.insert(op), "op id {} reused", op);
+                    let op = w.c.sign_in_with_wechat(p, *t);
+                    prop_assert!(seen.ops.insert(op), "op id {} reused", op);
                 }
                 Action::Respond(i, made_up, status, body, t) => {
-                    let id = w.pick(i, *made_up);
-                    w.retry_possible |= is_retryable_status(*status);
-                    c.handle_response(id, *status, body, *t);
+                    let id = seen.pick(i, *made_up);
+                    seen.retry_possible |= is_retryable_status(*status);
+                    w.c.handle_response(id, *status, body, *t);
                 }
                 Action::TransportError(i, made_up, msg, t) => {
-                    let id = w.pick(i, *made_up);
-                    w.retry_possible = true;
-                    c.handle_transport_error(id, msg, *t);
+                    let id = seen.pick(i, *made_up);
+                    seen.retry_possible = true;
+                    w.c.handle_transport_error(id, msg, *t);
                 }
                 Action::StorageResult(err) => {
-                    c.handle_storage_result(err.as_deref());
-                    w.unacked_sets = w.unacked_sets.saturating_sub(1);
+                    w.c.handle_storage_result(err.as_deref());
+                    seen.unacked_sets = seen.unacked_sets.saturating_sub(1);
                 }
                 Action::Drain => {
-                    w.drain(&mut c)?;
+                    seen.drain(&mut w)?;
                 }
             }
             if *drain_after {
-                w.drain(&mut c)?;
+                seen.drain(&mut w)?;
             }
         }
         // Settle like a shim whose server now answers every request with a plain 400 and whose
@@ -974,21 +967,21 @@ fn client_survives_arbitrary_calls_and_replies_and_finishes_every_op() {
         loop {
             rounds += 1;
             prop_assert!(rounds < 1_000, "the client never settles");
-            let produced = w.drain(&mut c)?;
-            if let Some(id) = w.http_open.pop() {
-                c.handle_response(id, 400, r#"{"code":"validation_failed","message":"no"}"#, 1.8e12);
-            } else if w.unacked_sets > 0 {
-                w.unacked_sets -= 1;
-                c.handle_storage_result(None);
+            let produced = seen.drain(&mut w)?;
+            if let Some(id) = seen.http_open.pop() {
+                w.c.handle_response(id, 400, r#"{"code":"validation_failed","message":"no"}"#, 1.8e12);
+            } else if seen.unacked_sets > 0 {
+                seen.unacked_sets -= 1;
+                w.c.handle_storage_result(None);
             } else if produced == 0 {
                 break;
             }
         }
         // (Two Done for one op fail in `drain`; an op still open here may be waiting for a retry
         // back-off timer after a retryable failure: timers are driven by methods not used here.)
-        for op in &w.ops {
-            if !w.retry_possible {
-                prop_assert_eq!(w.done.get(op).copied(), Some(1), "op {} did not finish", op);
+        for op in &seen.ops {
+            if !seen.retry_possible {
+                prop_assert_eq!(seen.done.get(op).copied(), Some(1), "op {} did not finish", op);
             }
         }
         Ok(())

@@ -5,157 +5,9 @@
 
 mod common;
 
-use common::token_body;
+use common::{token_body, Outputs, World, KEY};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use supabase_wechat::{Client, Output, Session};
-
-const URL: &str = "https://abcdefghij.baseapi.memfiredb.com";
-const KEY: &str = "anon-key";
-const T0: f64 = 1_700_000_000_000.0;
-
-/// The client plus what the shim would see: the open socket, frames sent, callbacks.
-struct World {
-    c: Client,
-    now: f64,
-    socket: Option<u32>,
-    opens: Vec<(u32, String)>,
-    closes: Vec<(u32, u16, String)>,
-    sent: Vec<Value>,
-    statuses: Vec<(u32, String)>,
-    calls: Vec<(u32, Vec<u32>, Value)>,
-    done: Vec<(u32, Value)>,
-    http: Vec<supabase_wechat::HttpRequest>,
-    other: Vec<Output>,
-}
-
-impl World {
-    fn new() -> World {
-        World::with(Client::new(URL, KEY, "{}"))
-    }
-
-    fn with(c: Client) -> World {
-        World {
-            c,
-            now: T0,
-            socket: None,
-            opens: vec![],
-            closes: vec![],
-            sent: vec![],
-            statuses: vec![],
-            calls: vec![],
-            done: vec![],
-            http: vec![],
-            other: vec![],
-        }
-    }
-
-    fn signed_in(expires_in: i64) -> (World, String) {
-        let mut c = Client::new(URL, KEY, "{}");
-        let s = Session::from_token_response(&token_body(1, expires_in), T0).expect("session");
-        let token = s.access_token.clone();
-        c.restore(Some(&s.to_stored()), T0);
-        assert!(c.poll().is_none());
-        (World::with(c), token)
-    }
-
-    fn drain(&mut self) {
-        while let Some(o) = self.c.poll() {
-            match o {
-                Output::SocketOpen { socket, url, .. } => {
-                    self.socket = Some(socket);
-                    self.opens.push((socket, url));
-                }
-                Output::SocketSend { socket, text } => {
-                    assert_eq!(Some(socket), self.socket, "frame on a socket that is not the current one");
-                    self.sent.push(serde_json::from_str(&text).expect("frames are JSON"));
-                }
-                Output::SocketClose { socket, code, reason } => {
-                    self.closes.push((socket, code, reason));
-                    if self.socket == Some(socket) {
-                        self.socket = None;
-                    }
-                }
-                Output::ChannelStatus { channel, status, .. } => self.statuses.push((channel, status.to_owned())),
-                Output::Realtime { channel, bindings, payload } => self.calls.push((channel, bindings, payload)),
-                Output::Done { op, data, .. } => self.done.push((op, data.value())),
-                Output::Http(r) => self.http.push(r),
-                Output::StorageSet { .. } => {
-                    self.c.handle_storage_result(None);
-                    self.other.push(o)
-                }
-                o => self.other.push(o),
-            }
-        }
-    }
-
-    /// Advance the virtual clock to `t`, firing every timer due on the way.
-    fn advance(&mut self, ms: f64) {
-        let end = self.now + ms;
-        loop {
-            self.drain();
-            match self.c.poll_timeout() {
-                Some(t) if t <= end => {
-                    self.now = self.now.max(t);
-                    self.c.handle_timeout(self.now);
-                }
-                _ => break,
-            }
-        }
-        self.now = end;
-        self.drain();
-    }
-
-    fn open(&mut self) {
-        let s = self.socket.expect("a socket to open");
-        self.c.socket_opened(s, self.now);
-        self.drain();
-    }
-
-    fn drop_socket(&mut self) {
-        let s = self.socket.take().expect("a socket to drop");
-        self.c.socket_closed(s, 1006, "abnormal closure", self.now);
-        self.drain();
-    }
-
-    fn recv(&mut self, frame: Value) {
-        let s = self.socket.expect("an open socket");
-        self.c.socket_message(s, &frame.to_string(), self.now);
-        self.drain();
-    }
-
-    fn sent_events(&self, event: &str) -> Vec<Value> {
-        self.sent.iter().filter(|f| f["event"] == event).cloned().collect()
-    }
-
-    /// Reply ok to every join not answered yet, with ids for postgres_changes bindings.
-    fn ack_joins(&mut self) {
-        let joins: Vec<Value> = self.sent_events("phx_join");
-        for j in joins {
-            let pg: Vec<Value> = j["payload"]["config"]["postgres_changes"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .enumerate()
-                .map(|(i, mut b)| {
-                    b["id"] = json!(100 + i);
-                    b
-                })
-                .collect();
-            self.reply(&j, json!({"postgres_changes": pg}));
-        }
-    }
-
-    fn reply(&mut self, to: &Value, response: Value) {
-        self.recv(json!({"topic": to["topic"], "event": "phx_reply", "ref": to["ref"],
-            "payload": {"status": "ok", "response": response}}));
-    }
-
-    fn done_of(&self, op: u32) -> Option<Value> {
-        self.done.iter().find(|(o, _)| *o == op).map(|(_, v)| v.clone())
-    }
-}
 
 fn subscribed(w: &mut World, name: &str) -> u32 {
     let ch = w.c.realtime_channel(name, "{}");
@@ -172,9 +24,12 @@ fn subscribe_opens_one_socket_and_joins_with_the_anon_key_when_signed_out() {
     w.c.realtime_on(ch, "postgres_changes", r#"{"event":"INSERT","schema":"public","table":"todos"}"#);
     w.c.realtime_subscribe(ch, None, w.now);
     w.drain();
-    assert_eq!(w.opens.len(), 1);
-    assert_eq!(w.opens[0].1, "wss://abcdefghij.baseapi.memfiredb.com/realtime/v1/websocket?apikey=anon-key&vsn=1.0.0");
-    assert!(w.sent.is_empty(), "nothing is sent before the socket opens");
+    assert_eq!(w.opens().len(), 1);
+    assert_eq!(
+        w.opens()[0].1,
+        "wss://abcdefghij.baseapi.memfiredb.com/realtime/v1/websocket?apikey=anon-key&vsn=1.0.0"
+    );
+    assert!(w.sent().is_empty(), "nothing is sent before the socket opens");
     w.open();
     let joins = w.sent_events("phx_join");
     assert_eq!(joins.len(), 1);
@@ -189,17 +44,18 @@ fn subscribe_opens_one_socket_and_joins_with_the_anon_key_when_signed_out() {
         json!([{"event": "INSERT", "schema": "public", "table": "todos"}])
     );
     w.ack_joins();
-    assert_eq!(w.statuses, vec![(ch, "SUBSCRIBED".to_owned())]);
+    assert_eq!(w.statuses(), vec![(ch, "SUBSCRIBED".to_owned())]);
     // A second channel shares the socket.
     let ch2 = subscribed(&mut w, "other");
-    assert_eq!(w.opens.len(), 1);
+    assert_eq!(w.opens().len(), 1);
     assert_eq!(w.sent_events("phx_join").len(), 2);
     assert_ne!(ch, ch2);
 }
 
 #[test]
 fn a_restored_session_joins_with_the_users_token() {
-    let (mut w, token) = World::signed_in(3600);
+    let mut w = World::signed_in(3600);
+    let token = w.token();
     subscribed(&mut w, "room");
     w.open();
     assert_eq!(w.sent_events("phx_join")[0]["payload"]["access_token"], token.as_str());
@@ -207,13 +63,13 @@ fn a_restored_session_joins_with_the_users_token() {
 
 #[test]
 fn an_expiring_session_is_refreshed_before_the_join() {
-    let (mut w, _) = World::signed_in(30);
+    let mut w = World::signed_in(30);
     subscribed(&mut w, "room");
-    assert_eq!(w.http.len(), 1, "a refresh");
+    assert_eq!(w.http().len(), 1, "a refresh");
     w.open();
     assert!(w.sent_events("phx_join").is_empty(), "the join waits for the refresh");
-    let id = w.http[0].id;
-    w.c.handle_response(id, 200, &token_body(2, 3600), w.now);
+    let id = w.http()[0].id;
+    w.reply(id, 200, &token_body(2).to_string());
     w.drain();
     let joins = w.sent_events("phx_join");
     assert_eq!(joins.len(), 1);
@@ -238,16 +94,16 @@ fn join_reply_postgres_ids_route_changes_and_a_mismatch_is_a_channel_error() {
             "columns": [], "record": {"id": 1}, "old_record": {"id": 1}, "errors": null}}})
     };
     w.recv(change(json!([100, 101]), "INSERT"));
-    assert_eq!(w.calls.len(), 1);
-    assert_eq!(w.calls[0].1, vec![ins, all]);
-    assert_eq!(w.calls[0].2["eventType"], "INSERT");
-    assert_eq!(w.calls[0].2["new"], json!({"id": 1}));
-    assert_eq!(w.calls[0].2["old"], json!({}));
+    assert_eq!(w.calls().len(), 1);
+    assert_eq!(w.calls()[0].1, vec![ins, all]);
+    assert_eq!(w.calls()[0].2["eventType"], "INSERT");
+    assert_eq!(w.calls()[0].2["new"], json!({"id": 1}));
+    assert_eq!(w.calls()[0].2["old"], json!({}));
     w.recv(change(json!([101]), "DELETE"));
-    assert_eq!(w.calls[1].1, vec![all]);
-    assert_eq!(w.calls[1].2["old"], json!({"id": 1}));
+    assert_eq!(w.calls()[1].1, vec![all]);
+    assert_eq!(w.calls()[1].2["old"], json!({"id": 1}));
     w.recv(change(json!([999]), "INSERT"));
-    assert_eq!(w.calls.len(), 2, "ids of no binding of ours");
+    assert_eq!(w.calls().len(), 2, "ids of no binding of ours");
 
     let mut w = World::new();
     let ch = w.c.realtime_channel("db", "{}");
@@ -256,8 +112,8 @@ fn join_reply_postgres_ids_route_changes_and_a_mismatch_is_a_channel_error() {
     w.drain();
     w.open();
     let j = w.sent_events("phx_join")[0].clone();
-    w.reply(&j, json!({"postgres_changes": [{"id": 1, "event": "UPDATE", "schema": "public", "table": "todos"}]}));
-    assert!(w.statuses.contains(&(ch, "CHANNEL_ERROR".to_owned())));
+    w.phx_reply(&j, json!({"postgres_changes": [{"id": 1, "event": "UPDATE", "schema": "public", "table": "todos"}]}));
+    assert!(w.statuses().contains(&(ch, "CHANNEL_ERROR".to_owned())));
     assert_eq!(w.sent_events("phx_leave").len(), 1);
 }
 
@@ -267,9 +123,9 @@ fn a_join_that_times_out_is_retried_with_backoff() {
     let ch = subscribed(&mut w, "room");
     w.open();
     w.advance(9_999.0);
-    assert!(w.statuses.is_empty());
+    assert!(w.statuses().is_empty());
     w.advance(1.0);
-    assert_eq!(w.statuses, vec![(ch, "TIMED_OUT".to_owned())]);
+    assert_eq!(w.statuses(), vec![(ch, "TIMED_OUT".to_owned())]);
     assert_eq!(w.sent_events("phx_leave").len(), 1, "Phoenix leaves a join that may still land");
     w.advance(999.0);
     assert_eq!(w.sent_events("phx_join").len(), 1);
@@ -277,11 +133,11 @@ fn a_join_that_times_out_is_retried_with_backoff() {
     assert_eq!(w.sent_events("phx_join").len(), 2, "rejoined after 1 s");
     // A late reply to the first join is ignored; the second one counts.
     let first = w.sent_events("phx_join")[0].clone();
-    w.reply(&first, json!({}));
-    assert!(!w.statuses.contains(&(ch, "SUBSCRIBED".to_owned())));
+    w.phx_reply(&first, json!({}));
+    assert!(!w.statuses().contains(&(ch, "SUBSCRIBED".to_owned())));
     let second = w.sent_events("phx_join")[1].clone();
-    w.reply(&second, json!({}));
-    assert_eq!(w.statuses.last(), Some(&(ch, "SUBSCRIBED".to_owned())));
+    w.phx_reply(&second, json!({}));
+    assert_eq!(w.statuses().last(), Some(&(ch, "SUBSCRIBED".to_owned())));
 }
 
 #[test]
@@ -292,7 +148,7 @@ fn a_refused_join_reports_channel_error_with_the_reason() {
     let j = w.sent_events("phx_join")[0].clone();
     w.recv(json!({"topic": "realtime:room", "event": "phx_reply", "ref": j["ref"],
         "payload": {"status": "error", "response": {"reason": "InvalidJWTToken: expired"}}}));
-    assert_eq!(w.statuses, vec![(ch, "CHANNEL_ERROR".to_owned())]);
+    assert_eq!(w.statuses(), vec![(ch, "CHANNEL_ERROR".to_owned())]);
     w.advance(1_000.0);
     assert_eq!(w.sent_events("phx_join").len(), 2, "retried after 1 s");
 }
@@ -313,13 +169,13 @@ fn heartbeat_every_25s_and_a_missed_one_reconnects() {
     // No reply this time: at the next beat the socket is given up and reopened after 1 s.
     let old = w.socket.expect("socket");
     w.advance(25_000.0);
-    assert_eq!(w.closes, vec![(old, 1000, "heartbeat timeout".to_owned())]);
-    assert!(w.statuses.contains(&(ch, "CHANNEL_ERROR".to_owned())));
+    assert_eq!(w.closes(), vec![(old, 1000, "heartbeat timeout".to_owned())]);
+    assert!(w.statuses().contains(&(ch, "CHANNEL_ERROR".to_owned())));
     // The old socket's late onClose is ignored.
     w.c.socket_closed(old, 1000, "heartbeat timeout", w.now);
     w.drain();
     w.advance(1_000.0);
-    assert_eq!(w.opens.len(), 2);
+    assert_eq!(w.opens().len(), 2);
     w.open();
     assert_eq!(w.sent_events("phx_join").len(), 2);
 }
@@ -336,9 +192,9 @@ fn drops_reconnect_with_backoff_and_rejoin_every_channel_exactly_once() {
     w.drop_socket();
     for (i, wait) in [1_000.0, 2_000.0, 5_000.0, 10_000.0, 10_000.0].into_iter().enumerate() {
         w.advance(wait - 1.0);
-        assert_eq!(w.opens.len(), 1 + i, "not before {wait} ms");
+        assert_eq!(w.opens().len(), 1 + i, "not before {wait} ms");
         w.advance(1.0);
-        assert_eq!(w.opens.len(), 2 + i, "after {wait} ms");
+        assert_eq!(w.opens().len(), 2 + i, "after {wait} ms");
         if i < 4 {
             let s = w.socket.expect("socket");
             w.c.socket_error(s, "connectSocket:fail", w.now);
@@ -351,16 +207,16 @@ fn drops_reconnect_with_backoff_and_rejoin_every_channel_exactly_once() {
     assert_eq!(joins.len(), 4, "each channel rejoined once");
     assert_eq!(joins[2..].iter().filter(|j| j["topic"] == "realtime:a").count(), 1);
     assert_eq!(joins[2..].iter().filter(|j| j["topic"] == "realtime:b").count(), 1);
-    let before = w.statuses.len();
+    let before = w.statuses().len();
     for j in &joins[2..] {
-        w.reply(j, json!({}));
+        w.phx_reply(j, json!({}));
     }
-    let st: Vec<_> = w.statuses[before..].to_vec();
+    let st: Vec<_> = w.statuses()[before..].to_vec();
     assert!(st.contains(&(a, "SUBSCRIBED".to_owned())) && st.contains(&(b, "SUBSCRIBED".to_owned())));
     // Backoff was reset by the successful open.
     w.drop_socket();
     w.advance(1_000.0);
-    assert_eq!(w.opens.len(), 7);
+    assert_eq!(w.opens().len(), 7);
 }
 
 #[test]
@@ -370,19 +226,19 @@ fn pushes_before_the_join_are_buffered_then_sent_and_time_out_otherwise() {
     w.c.realtime_subscribe(ch, None, w.now);
     let op = w.c.realtime_push(ch, r#"{"type":"broadcast","event":"msg","payload":{"n":1}}"#, None, w.now);
     w.drain();
-    assert!(w.done_of(op).is_none());
+    assert!(w.done(op).is_none());
     w.open();
     assert!(w.sent_events("broadcast").is_empty(), "buffered until joined");
     w.ack_joins();
     let b = w.sent_events("broadcast");
     assert_eq!(b.len(), 1);
     assert_eq!(b[0]["payload"], json!({"type": "broadcast", "event": "msg", "payload": {"n": 1}}));
-    w.reply(&b[0].clone(), json!({}));
-    assert_eq!(w.done_of(op), Some(json!("ok")));
+    w.phx_reply(&b[0].clone(), json!({}));
+    assert_eq!(w.done(op), Some(json!("ok")));
     // With ack and no reply: timed out after 10 s.
     let op2 = w.c.realtime_push(ch, r#"{"type":"broadcast","event":"msg","payload":{}}"#, None, w.now);
     w.advance(10_000.0);
-    assert_eq!(w.done_of(op2), Some(json!("timed out")));
+    assert_eq!(w.done(op2), Some(json!("timed out")));
 }
 
 #[test]
@@ -393,29 +249,29 @@ fn broadcast_without_ack_resolves_ok_at_once_and_unjoined_send_goes_over_http() 
     w.ack_joins();
     let op = w.c.realtime_push(ch, r#"{"type":"broadcast","event":"msg","payload":{}}"#, None, w.now);
     w.drain();
-    assert_eq!(w.done_of(op), Some(json!("ok")));
+    assert_eq!(w.done(op), Some(json!("ok")));
     assert_eq!(w.sent_events("broadcast").len(), 1);
     // A broadcast that arrives goes to the bindings of its event only.
     let other = w.c.realtime_on(ch, "broadcast", r#"{"event":"*"}"#);
     w.recv(json!({"topic": "realtime:room", "event": "broadcast", "ref": null,
         "payload": {"type": "broadcast", "event": "msg", "payload": {"x": 1}}}));
-    assert_eq!(w.calls.last().map(|c| c.1.clone()), Some(vec![0, other]));
+    assert_eq!(w.calls().last().map(|c| c.1.clone()), Some(vec![0, other]));
     w.recv(json!({"topic": "realtime:room", "event": "broadcast", "ref": null,
         "payload": {"type": "broadcast", "event": "else", "payload": {}}}));
-    assert_eq!(w.calls.last().map(|c| c.1.clone()), Some(vec![other]));
+    assert_eq!(w.calls().last().map(|c| c.1.clone()), Some(vec![other]));
 
     let never = w.c.realtime_channel("http", "{}");
     let op = w.c.realtime_push(never, r#"{"type":"broadcast","event":"e","payload":{"a":1}}"#, None, w.now);
     w.drain();
-    assert_eq!(w.http.len(), 1);
-    let r = &w.http[0];
+    assert_eq!(w.http().len(), 1);
+    let r = &w.http()[0];
     assert_eq!(r.url, "https://abcdefghij.baseapi.memfiredb.com/realtime/v1/api/broadcast");
     let body: Value = serde_json::from_str(r.body.as_deref().unwrap_or("")).expect("json");
     assert_eq!(body, json!({"messages": [{"topic": "http", "event": "e", "payload": {"a": 1}, "private": false}]}));
     let id = r.id;
-    w.c.handle_response(id, 202, "", w.now);
+    w.reply(id, 202, "");
     w.drain();
-    assert_eq!(w.done_of(op), Some(json!("ok")));
+    assert_eq!(w.done(op), Some(json!("ok")));
 }
 
 #[test]
@@ -433,19 +289,19 @@ fn presence_state_and_diffs_merge_like_realtime_presence() {
     // A diff before the state is held until the state comes.
     w.recv(json!({"topic": "realtime:room", "event": "presence_diff", "ref": null,
         "payload": {"joins": {"b": {"metas": [{"phx_ref": "B1", "name": "b"}]}}, "leaves": {}}}));
-    assert!(w.calls.is_empty());
+    assert!(w.calls().is_empty());
     w.recv(json!({"topic": "realtime:room", "event": "presence_state", "ref": null,
         "payload": {"a": {"metas": [{"phx_ref": "A1", "name": "a"}]}}}));
-    let kinds: Vec<Vec<u32>> = w.calls.iter().map(|c| c.1.clone()).collect();
+    let kinds: Vec<Vec<u32>> = w.calls().iter().map(|c| c.1.clone()).collect();
     assert_eq!(kinds, vec![vec![join], vec![join], vec![sync]]);
-    assert_eq!(w.calls[0].2["newPresences"], json!([{"name": "a", "presence_ref": "A1"}]));
+    assert_eq!(w.calls()[0].2["newPresences"], json!([{"name": "a", "presence_ref": "A1"}]));
     let state: Value = serde_json::from_str(&w.c.realtime_presence_state(ch)).expect("json");
     assert_eq!(state, json!({"a": [{"name": "a", "presence_ref": "A1"}], "b": [{"name": "b", "presence_ref": "B1"}]}));
     w.recv(json!({"topic": "realtime:room", "event": "presence_diff", "ref": null,
         "payload": {"joins": {}, "leaves": {"b": {"metas": [{"phx_ref": "B1", "name": "b"}]}}}}));
-    let last: Vec<Vec<u32>> = w.calls[3..].iter().map(|c| c.1.clone()).collect();
+    let last: Vec<Vec<u32>> = w.calls()[3..].iter().map(|c| c.1.clone()).collect();
     assert_eq!(last, vec![vec![leave], vec![sync]]);
-    assert_eq!(w.calls[3].2["leftPresences"], json!([{"name": "b", "presence_ref": "B1"}]));
+    assert_eq!(w.calls()[3].2["leftPresences"], json!([{"name": "b", "presence_ref": "B1"}]));
     let state: Value = serde_json::from_str(&w.c.realtime_presence_state(ch)).expect("json");
     assert_eq!(state, json!({"a": [{"name": "a", "presence_ref": "A1"}]}));
     // track / untrack are presence pushes with replies.
@@ -453,13 +309,14 @@ fn presence_state_and_diffs_merge_like_realtime_presence() {
     w.drain();
     let t = w.sent_events("presence");
     assert_eq!(t[0]["payload"], json!({"type": "presence", "event": "track", "payload": {"online": true}}));
-    w.reply(&t[0].clone(), json!({}));
-    assert_eq!(w.done_of(op), Some(json!("ok")));
+    w.phx_reply(&t[0].clone(), json!({}));
+    assert_eq!(w.done(op), Some(json!("ok")));
 }
 
 #[test]
 fn a_token_refresh_pushes_access_token_to_joined_channels_and_sign_out_the_anon_key() {
-    let (mut w, token) = World::signed_in(3600);
+    let mut w = World::signed_in(3600);
+    let token = w.token();
     subscribed(&mut w, "a");
     subscribed(&mut w, "b");
     w.open();
@@ -467,8 +324,8 @@ fn a_token_refresh_pushes_access_token_to_joined_channels_and_sign_out_the_anon_
     assert!(w.sent_events("access_token").is_empty());
     let op = w.c.invoke("refreshSession", "[]", None, &[], w.now);
     w.drain();
-    let id = w.http.last().expect("refresh").id;
-    w.c.handle_response(id, 200, &token_body(2, 3600), w.now);
+    let id = w.http().last().expect("refresh").id;
+    w.reply(id, 200, &token_body(2).to_string());
     w.drain();
     let _ = op;
     let fresh = w.c.session().expect("session").access_token.clone();
@@ -479,8 +336,8 @@ fn a_token_refresh_pushes_access_token_to_joined_channels_and_sign_out_the_anon_
     // Signing out: the anon key.
     w.c.invoke("signOut", r#"[{"scope":"local"}]"#, None, &[], w.now);
     w.drain();
-    if let Some(r) = w.http.last().cloned() {
-        w.c.handle_response(r.id, 204, "", w.now);
+    if let Some(r) = w.http().last().cloned() {
+        w.reply(r.id, 204, "");
         w.drain();
     }
     let pushes = w.sent_events("access_token");
@@ -500,19 +357,19 @@ fn remove_all_channels_closes_the_socket_and_nothing_reopens_it() {
     w.drain();
     let leaves = w.sent_events("phx_leave");
     assert_eq!(leaves.len(), 2);
-    w.reply(&leaves[0].clone(), json!({}));
-    assert!(w.closes.is_empty(), "one channel left");
-    w.reply(&leaves[1].clone(), json!({}));
-    assert_eq!(w.done_of(oa), Some(json!("ok")));
-    assert_eq!(w.done_of(ob), Some(json!("ok")));
-    assert_eq!(w.closes, vec![(s, 1000, String::new())]);
-    assert!(w.statuses.contains(&(a, "CLOSED".to_owned())) && w.statuses.contains(&(b, "CLOSED".to_owned())));
+    w.phx_reply(&leaves[0].clone(), json!({}));
+    assert!(w.closes().is_empty(), "one channel left");
+    w.phx_reply(&leaves[1].clone(), json!({}));
+    assert_eq!(w.done(oa), Some(json!("ok")));
+    assert_eq!(w.done(ob), Some(json!("ok")));
+    assert_eq!(w.closes(), vec![(s, 1000, String::new())]);
+    assert!(w.statuses().contains(&(a, "CLOSED".to_owned())) && w.statuses().contains(&(b, "CLOSED".to_owned())));
     // Its onClose, a minute of time, app hide/show: no new socket, no timer left.
     w.c.socket_closed(s, 1000, "", w.now);
     w.c.app_visible(false, w.now);
     w.c.app_visible(true, w.now);
     w.advance(60_000.0);
-    assert_eq!(w.opens.len(), 1);
+    assert_eq!(w.opens().len(), 1);
     assert!(w.sent_events("heartbeat").is_empty());
 }
 
@@ -522,16 +379,16 @@ fn remove_while_disconnected_resolves_at_once_and_leave_times_out() {
     let a = subscribed(&mut w, "a");
     let op = w.c.realtime_leave(a, w.now);
     w.drain();
-    assert_eq!(w.done_of(op), Some(json!("ok")));
-    assert_eq!(w.closes.len(), 1, "the connecting socket is closed");
+    assert_eq!(w.done(op), Some(json!("ok")));
+    assert_eq!(w.closes().len(), 1, "the connecting socket is closed");
     let mut w = World::new();
     let a = subscribed(&mut w, "a");
     w.open();
     w.ack_joins();
     let op = w.c.realtime_leave(a, w.now);
     w.advance(10_000.0);
-    assert_eq!(w.done_of(op), Some(json!("timed out")));
-    assert_eq!(w.closes.len(), 1);
+    assert_eq!(w.done(op), Some(json!("timed out")));
+    assert_eq!(w.closes().len(), 1);
 }
 
 #[test]
@@ -546,10 +403,10 @@ fn hidden_app_pauses_heartbeat_and_reconnects_on_show() {
     // Killed in the background: nothing reconnects while hidden.
     w.drop_socket();
     w.advance(60_000.0);
-    assert_eq!(w.opens.len(), 1);
+    assert_eq!(w.opens().len(), 1);
     w.c.app_visible(true, w.now);
     w.drain();
-    assert_eq!(w.opens.len(), 2, "reopened at once on show");
+    assert_eq!(w.opens().len(), 2, "reopened at once on show");
     w.open();
     assert_eq!(w.sent_events("phx_join").len(), 2);
     w.ack_joins();
@@ -564,12 +421,12 @@ fn server_close_and_error_of_a_channel() {
     w.open();
     w.ack_joins();
     w.recv(json!({"topic": "realtime:a", "event": "phx_error", "ref": null, "payload": {}}));
-    assert_eq!(w.statuses.last(), Some(&(a, "CHANNEL_ERROR".to_owned())));
+    assert_eq!(w.statuses().last(), Some(&(a, "CHANNEL_ERROR".to_owned())));
     w.advance(1_000.0);
     assert_eq!(w.sent_events("phx_join").len(), 2);
     w.recv(json!({"topic": "realtime:a", "event": "phx_close", "ref": null, "payload": {}}));
-    assert_eq!(w.statuses.last(), Some(&(a, "CLOSED".to_owned())));
-    assert_eq!(w.closes.len(), 1, "last channel gone: socket closed");
+    assert_eq!(w.statuses().last(), Some(&(a, "CLOSED".to_owned())));
+    assert_eq!(w.closes().len(), 1, "last channel gone: socket closed");
 }
 
 fn frame_strategy() -> impl Strategy<Value = String> {
@@ -637,7 +494,7 @@ proptest! {
                 w.c.socket_message(s, &f, w.now);
             }
             w.advance(3_000.0);
-            if w.socket.is_some() && !w.opens.is_empty() {
+            if w.socket.is_some() && !w.opens().is_empty() {
                 let s = w.socket.unwrap_or(0);
                 w.c.socket_opened(s, w.now);
             }

@@ -4,10 +4,11 @@
 
 mod common;
 
-use common::fuzz_cases as cases;
+use common::{fuzz_cases as cases, fuzz_config};
+use common::{Outputs, World};
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{json, Map, Value};
 
 use supabase_wechat::data::rest::{self, url::Url, Ctx};
@@ -768,12 +769,6 @@ fn chain() -> impl Strategy<Value = Value> {
 
 #[test]
 fn no_panic_on_random_chains_and_replies() {
-    let config = Config {
-        cases: cases(),
-        failure_persistence: None,
-        rng_algorithm: RngAlgorithm::XorShift,
-        ..Config::default()
-    };
     let strategy = (
         chain(),
         any::<u16>(),
@@ -784,7 +779,7 @@ fn no_panic_on_random_chains_and_replies() {
         text(),
     );
     let sent = std::cell::Cell::new(0u32);
-    let result = TestRunner::new(config).run(&strategy, |(chain, status, len, json_ok, array, body, range)| {
+    let result = TestRunner::new(fuzz_config()).run(&strategy, |(chain, status, len, json_ok, array, body, range)| {
         let mut e = ep();
         e.headers = vec![("Prefer".into(), "count=exact".into())];
         match rest::build("request", &[chain], &e) {
@@ -825,21 +820,17 @@ fn no_panic_on_random_chains_and_replies() {
 // ---------------------------------------------------------------------------------------------
 // Through the client: the chain as the shim sends it, the reply as the shim reports it.
 
-fn drain(c: &mut supabase_wechat::Client) -> Vec<Value> {
-    std::iter::from_fn(|| c.poll()).map(|o| serde_json::from_str(&o.to_json()).unwrap_or(Value::Null)).collect()
-}
-
 #[test]
 fn client_round_trip() {
     let opts = r#"{"global":{"headers":{"X-Client-Info":"t"}},"db":{"schema":"app"}}"#;
-    let mut c = supabase_wechat::Client::new("http://127.0.0.1:54321", "anon", opts);
-    let op = c.data(
+    let mut w = World::with(supabase_wechat::Client::new("http://127.0.0.1:54321", "anon", opts)).at(0.0);
+    let op = w.c.data(
         "rest",
         "request",
         r#"[{"start":["from","todos"],"ops":[["select","*",false,"exact"],["eq","id","1"]]}]"#,
         0.0,
     );
-    let out = drain(&mut c);
+    let out = w.drain().json();
     let fetch = out.iter().find(|o| o["type"] == "fetch").cloned().unwrap_or(Value::Null);
     assert_eq!(fetch["op"], json!(op));
     assert_eq!(fetch["url"], "http://127.0.0.1:54321/rest/v1/todos?select=*&id=eq.1");
@@ -850,20 +841,20 @@ fn client_round_trip() {
         json!({ "x-client-info": "t", "prefer": "count=exact", "accept-profile": "app", "apikey": "anon", "Authorization": "Bearer anon" })
     );
     let id = u32::try_from(fetch["id"].as_u64().unwrap_or(0)).unwrap_or(0);
-    c.handle_data_response(id, 200, r#"{"Content-Range":"0-1/2"}"#, r#"{"len":20,"json":true,"array":2}"#, None, 0.0);
-    let done = drain(&mut c).into_iter().find(|o| o["type"] == "done").unwrap_or(Value::Null);
+    w.c.handle_data_response(id, 200, r#"{"Content-Range":"0-1/2"}"#, r#"{"len":20,"json":true,"array":2}"#, None, 0.0);
+    let done = w.drain().json().into_iter().find(|o| o["type"] == "done").unwrap_or(Value::Null);
     assert_eq!(
         done["data"],
         json!({ "result": { "data": null, "count": 2, "status": 200, "statusText": "OK", "success": true }, "take": "body", "error": null })
     );
 
     // A transport failure resolves with status 0.
-    c.data("rest", "request", r#"[{"start":["rpc","f",false,false,null,false,null],"body":true}]"#, 0.0);
-    let fetch = drain(&mut c).into_iter().find(|o| o["type"] == "fetch").unwrap_or(Value::Null);
+    w.c.data("rest", "request", r#"[{"start":["rpc","f",false,false,null,false,null],"body":true}]"#, 0.0);
+    let fetch = w.drain().json().into_iter().find(|o| o["type"] == "fetch").unwrap_or(Value::Null);
     assert_eq!((fetch["method"].as_str(), fetch["payload"].as_bool()), (Some("POST"), Some(true)));
     let id = u32::try_from(fetch["id"].as_u64().unwrap_or(0)).unwrap_or(0);
-    c.handle_transport_error(id, "request:fail timeout", 0.0);
-    let done = drain(&mut c).into_iter().find(|o| o["type"] == "done").unwrap_or(Value::Null);
+    w.fail(id, "request:fail timeout");
+    let done = w.drain().json().into_iter().find(|o| o["type"] == "done").unwrap_or(Value::Null);
     assert_eq!(done["data"]["result"]["status"], 0);
     assert!(done["data"]["error"]["message"]
         .as_str()
@@ -872,8 +863,8 @@ fn client_round_trip() {
 
     // Lone-surrogate escapes make the arguments unreadable to serde_json (the shim replaces lone
     // surrogates first): the call still resolves, with an error, and sends nothing.
-    c.data("rest", "request", r#"[{"start":["from","t\ud800"],"ops":[["select","*",false,null]]}]"#, 0.0);
-    let out = drain(&mut c);
+    w.c.data("rest", "request", r#"[{"start":["from","t\ud800"],"ops":[["select","*",false,null]]}]"#, 0.0);
+    let out = w.drain().json();
     assert!(out.iter().all(|o| o["type"] != "fetch"));
     assert!(out.iter().any(|o| o["type"] == "done" && o["data"]["error"]["message"].is_string()));
 }

@@ -4,11 +4,12 @@
 
 mod common;
 
-use common::fuzz_cases as cases;
+use common::World;
+use common::{fuzz_cases as cases, fuzz_config};
 
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestRunner};
+use proptest::test_runner::TestRunner;
 use serde_json::{json, Map, Value};
 
 use supabase_wechat::data::storage::{self as storage_api, paths};
@@ -596,20 +597,16 @@ fn error_replies_follow_storage_js_handle_error() {
 // ---------------------------------------------------------------------------------------------
 // Through the client
 
-fn drain(c: &mut Client) -> Vec<Output> {
-    std::iter::from_fn(|| c.poll()).collect()
-}
-
 #[test]
 fn through_the_client_storage_requests_carry_apikey_and_bearer_and_resolve_once() {
-    let mut c = Client::new("https://p.test/", "anon-key", r#"{"global":{"headers":{"x-app":"1"}}}"#);
-    let op = c.data(
+    let mut w = World::with(Client::new("https://p.test/", "anon-key", r#"{"global":{"headers":{"x-app":"1"}}}"#));
+    let op = w.c.data(
         "storage",
         "upload",
         &json!(["b", "x y.png", {"kind": "file", "path": "wxfile://t.png"}]).to_string(),
         0.0,
     );
-    let outs = drain(&mut c);
+    let outs = w.drain();
     let Some(Output::Fetch(f)) = outs.first() else { panic!("{outs:?}") };
     assert_eq!(f.op, op);
     assert_eq!(f.url, "https://p.test/storage/v1/object/b/x%20y.png");
@@ -624,8 +621,8 @@ fn through_the_client_storage_requests_carry_apikey_and_bearer_and_resolve_once(
         json_out["transport"],
         json!({"api": "upload", "name": "file", "form": [["cacheControl", "3600"], ["contentType", "image/png"]]})
     );
-    c.handle_data_response(f.id, 200, "{}", r#"{"len":20}"#, Some(r#"{"Key":"b/x y.png","Id":"i"}"#), 1.0);
-    let outs = drain(&mut c);
+    w.c.handle_data_response(f.id, 200, "{}", r#"{"len":20}"#, Some(r#"{"Key":"b/x y.png","Id":"i"}"#), 1.0);
+    let outs = w.drain();
     let [Output::Done { op: done_op, data, .. }] = outs.as_slice() else { panic!("{outs:?}") };
     assert_eq!(*done_op, op);
     let outcome: Value = serde_json::from_str(data.text()).unwrap_or(Value::Null);
@@ -635,17 +632,17 @@ fn through_the_client_storage_requests_carry_apikey_and_bearer_and_resolve_once(
     );
 
     // A bad path resolves at once, with nothing sent.
-    c.data("storage", "download", r#"["b", "../x"]"#, 2.0);
-    let outs = drain(&mut c);
+    w.c.data("storage", "download", r#"["b", "../x"]"#, 2.0);
+    let outs = w.drain();
     assert!(matches!(outs.as_slice(), [Output::Done { .. }]), "{outs:?}");
 
     // A transport failure resolves too.
-    c.data("storage", "list", r#"["b"]"#, 3.0);
-    let outs = drain(&mut c);
+    w.c.data("storage", "list", r#"["b"]"#, 3.0);
+    let outs = w.drain();
     let Some(Output::Fetch(f)) = outs.first() else { panic!("{outs:?}") };
     assert_eq!(f.timeout, 30_000);
-    c.handle_transport_error(f.id, "request:fail timeout", 4.0);
-    let outs = drain(&mut c);
+    w.c.handle_transport_error(f.id, "request:fail timeout", 4.0);
+    let outs = w.drain();
     let [Output::Done { data, .. }] = outs.as_slice() else { panic!("{outs:?}") };
     let outcome: Value = serde_json::from_str(data.text()).unwrap_or(Value::Null);
     assert_eq!(outcome["error"]["name"], "StorageUnknownError");
@@ -659,13 +656,7 @@ fn run<S: Strategy>(name: &str, strategy: S, test: impl Fn(S::Value) -> Result<(
 where
     S::Value: std::fmt::Debug,
 {
-    let config = Config {
-        cases: cases(),
-        failure_persistence: None,
-        rng_algorithm: RngAlgorithm::XorShift,
-        ..Config::default()
-    };
-    let mut runner = TestRunner::new(config);
+    let mut runner = TestRunner::new(fuzz_config());
     let result = runner.run(&strategy, test);
     eprintln!("fuzz-inputs {name} {}", cases());
     if let Err(e) = result {

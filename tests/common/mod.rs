@@ -1,38 +1,42 @@
-//! Helpers shared by the core's integration tests.
+//! The harness shared by the core's integration tests: a [`World`] (the client, a virtual clock,
+//! and the shim around them), selectors over outputs ([`Outputs`]) and GoTrue's token response
+//! ([`token_body`]).
+//!
+//! Every test binary includes this module and uses a part of it.
+#![allow(dead_code)]
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use serde_json::json;
-use supabase_wechat::{Client, Output};
+use proptest::test_runner::{Config, RngAlgorithm};
 
-/// Drain the core like the shim does with a working storage: every write is acknowledged.
-#[allow(dead_code)] // not every test binary that includes this module uses it
-pub fn drain_ack(c: &mut Client) -> Vec<Output> {
-    let mut outs = Vec::new();
-    while let Some(o) = c.poll() {
-        if matches!(o, Output::StorageSet { .. }) {
-            c.handle_storage_result(None);
-        }
-        outs.push(o);
-    }
-    outs
-}
+mod outputs;
+mod token;
+mod world;
 
-/// A GoTrue token response for session `n` of user `u-1` of project `abcdefghij`, whose access
-/// token (an unsigned JWT) says which session it is.
-#[allow(dead_code)] // not every test binary that includes this module uses it
-pub fn token_body(n: u32, expires_in: i64) -> String {
-    let claims = json!({"sub": "u-1", "iss": "https://abcdefghij.baseapi.memfiredb.com/auth/v1", "exp": 1, "n": n});
-    json!({
-        "access_token": format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", URL_SAFE_NO_PAD.encode(claims.to_string())),
-        "token_type": "bearer", "expires_in": expires_in, "refresh_token": format!("rt-{n}"),
-        "user": {"id": "u-1"}
-    })
-    .to_string()
-}
+#[allow(unused_imports)] // not every test binary uses every part
+pub use outputs::Outputs;
+#[allow(unused_imports)]
+pub use token::{jwt, token_body, TokenBody};
+#[allow(unused_imports)]
+pub use world::{World, Writes};
+
+/// The project every scripted server stands for (MemFire Cloud's URL shape).
+pub const URL: &str = "https://abcdefghij.baseapi.memfiredb.com";
+pub const KEY: &str = "anon-key";
+/// Where a [`World`]'s clock starts, ms since the epoch.
+pub const T0: f64 = 1_700_000_000_000.0;
 
 /// Cases per property test: `FUZZ_CASES` (scripts/fuzz-long.sh raises it), else 2,000.
-#[allow(dead_code)] // not every test binary that includes this module uses it
 pub fn fuzz_cases() -> u32 {
     std::env::var("FUZZ_CASES").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(2_000)
+}
+
+/// The runner configuration of every property test: `fuzz_cases()` cases, nothing written to
+/// disk, and XorShift (ChaCha, proptest's default, is most of the run time in an unoptimized
+/// build).
+pub fn fuzz_config() -> Config {
+    Config {
+        cases: fuzz_cases(),
+        failure_persistence: None,
+        rng_algorithm: RngAlgorithm::XorShift,
+        ..Config::default()
+    }
 }
