@@ -13,34 +13,10 @@ function forPlatform(platform) {
       super(supabaseUrl, supabaseKey, options, platform)
     }
   }
-  return {
-    createClient(supabaseUrl, supabaseKey, options) {
-      return new SupabaseClient(supabaseUrl, supabaseKey, options)
-    },
-    SupabaseClient,
-    isAuthError: errors.isAuthError,
-    AuthError: errors.AuthError,
-    AuthApiError: errors.AuthApiError,
-    AuthUnknownError: errors.AuthUnknownError,
-    CustomAuthError: errors.CustomAuthError,
-    AuthRetryableFetchError: errors.AuthRetryableFetchError,
-    AuthInvalidCredentialsError: errors.AuthInvalidCredentialsError,
-    AuthSessionMissingError: errors.AuthSessionMissingError,
-    AuthInvalidTokenResponseError: errors.AuthInvalidTokenResponseError,
-    AuthPKCEGrantCodeExchangeError: errors.AuthPKCEGrantCodeExchangeError,
-    AuthImplicitGrantRedirectError: errors.AuthImplicitGrantRedirectError,
-    isStorageError: errors.isStorageError,
-    StorageError: errors.StorageError,
-    StorageApiError: errors.StorageApiError,
-    StorageUnknownError: errors.StorageUnknownError,
-    FunctionsError: errors.FunctionsError,
-    FunctionsHttpError: errors.FunctionsHttpError,
-    FunctionsRelayError: errors.FunctionsRelayError,
-    FunctionsFetchError: errors.FunctionsFetchError,
-    PostgrestError: errors.PostgrestError,
-    RealtimeClient,
-    RealtimeChannel,
+  function createClient(supabaseUrl, supabaseKey, options) {
+    return new SupabaseClient(supabaseUrl, supabaseKey, options)
   }
+  return Object.assign({ createClient, SupabaseClient }, errors.PUBLIC, { RealtimeClient, RealtimeChannel })
 }
 
 module.exports = { forPlatform }

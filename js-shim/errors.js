@@ -184,8 +184,9 @@ function isStorageError(e) {
   return typeof e === 'object' && e !== null && e.__isStorageError === true
 }
 
-module.exports = Object.assign({ toError, toDataError, channelError, isAuthError, isStorageError }, AUTH, {
-  PostgrestError,
+// The package's error API, in the order index.js exports it.
+const PUBLIC = Object.assign({ isAuthError }, AUTH, {
+  isStorageError,
   StorageError,
   StorageApiError,
   StorageUnknownError,
@@ -193,4 +194,7 @@ module.exports = Object.assign({ toError, toDataError, channelError, isAuthError
   FunctionsHttpError,
   FunctionsRelayError,
   FunctionsFetchError,
+  PostgrestError,
 })
+
+module.exports = Object.assign({ toError, toDataError, channelError, PUBLIC }, PUBLIC)

@@ -1,8 +1,10 @@
 'use strict'
 // Realtime: `supabase.channel(...)`. The protocol (frames, joins, replies, heartbeat, reconnect,
 // presence, the access token) is in the core (src/realtime); this file keeps the callbacks of
-// `.on` and `.subscribe`, and carries the one SocketTask (`wx.connectSocket`) the core asks for:
-// frames in, frames out. It has no `if` on what the server sent.
+// `.on` and `.subscribe`, and carries the one SocketTask the core asks for (the platform's
+// connectSocket: wx.connectSocket, or a WebSocket in a browser): frames in, frames out. It
+// performs the driver's socket_open, socket_send, socket_close, realtime and channel_status
+// outputs, and has no `if` on what the server sent.
 
 const { channelError } = require('./errors.js')
 const { toJson, messageOf } = require('./util.js')
