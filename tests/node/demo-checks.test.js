@@ -280,7 +280,7 @@ test('miniprogram-ci: 构建 npm, dependency analysis, code quality and compilat
   const unused = packed.filter((f) => !f.moduleId && f.path !== WASM).map((f) => f.path)
   assert.deepEqual(unused, [])
   assert.ok(analysis.files.some((f) => f.path === WASM))
-  assert.match(fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'loader.js'), 'utf8'), /\/miniprogram_npm\/supabase-wechat\/supabase_wechat_bg\.wasm\.br/)
+  assert.match(fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'platform', 'wechat', 'loader.js'), 'utf8'), /\/miniprogram_npm\/supabase-wechat\/supabase_wechat_bg\.wasm\.br/)
 
   // DevTools' 代码质量 checks, all passed; and the package is far below WeChat's 2 MB limit.
   const checks = Object.fromEntries(quality.map((c) => [c.name, c]))
