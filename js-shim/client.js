@@ -1,4 +1,8 @@
 'use strict'
+// `createClient(url, key, options)`'s object: one driver (the wasm core, its session and
+// single-flight refresh) serves every API. The platform adapters (WeChat's or the browser's) come
+// from the entry (index.js, platform/browser/entry.js), or from `options.platform`.
+const { Driver } = require('./driver.js')
 const { AuthClient } = require('./auth.js')
 const { PostgrestClient } = require('./postgrest.js')
 const { StorageClient } = require('./storage-api.js')
@@ -13,24 +17,25 @@ class SupabaseClient {
    *   db.schema, global.headers, …) plus `wasmPath`, the package path of
    *   supabase_wechat_bg.wasm.br when the package is not in /miniprogram_npm/supabase-wechat/,
    *   and `requestTimeout` (ms, default 30000)
+   * @param {object} platform the I/O adapters when `options.platform` is not given
    */
-  constructor(supabaseUrl, supabaseKey, options) {
+  constructor(supabaseUrl, supabaseKey, options, platform) {
     if (!supabaseUrl) throw new Error('supabaseUrl is required.')
     if (!supabaseKey) throw new Error('supabaseKey is required.')
     this.supabaseUrl = supabaseUrl
     this.supabaseKey = supabaseKey
     const opts = Object.assign({}, options)
-    // The I/O adapters (WeChat's by default; the browser build passes its own) are not options
-    // the core reads.
-    const platform = opts.platform
+    // The I/O adapters are not options the core reads.
+    const io = opts.platform || platform
     delete opts.platform
-    // One driver (the wasm core, its session and single-flight refresh) serves every API.
-    this.auth = new AuthClient({ url: supabaseUrl, key: supabaseKey, options: opts, wasmPath: opts.wasmPath, platform })
-    this.rest = new PostgrestClient(this.auth)
+    const driver = new Driver({ url: supabaseUrl, key: supabaseKey, options: opts, wasmPath: opts.wasmPath, platform: io })
+    this._driver = driver
+    this.auth = new AuthClient(driver)
+    this.rest = new PostgrestClient(driver)
     this._storage = null
     this._functions = null
     // One socket (wx.connectSocket) for every channel; the protocol is in the core.
-    this.realtime = new RealtimeClient(this.auth)
+    this.realtime = new RealtimeClient(driver)
   }
 
   /** `channel(name, { config })`: a RealtimeChannel (`on`, `subscribe`, `send`, `track`, …). */
@@ -68,13 +73,13 @@ class SupabaseClient {
 
   /** Storage: `storage.from('bucket').upload(path, { tempFilePath })`, buckets… */
   get storage() {
-    if (!this._storage) this._storage = new StorageClient(this.auth)
+    if (!this._storage) this._storage = new StorageClient(this._driver)
     return this._storage
   }
 
   /** Edge / cloud functions: `functions.invoke(name or full URL, { body, headers, method })`. */
   get functions() {
-    if (!this._functions) this._functions = new FunctionsClient(this.auth)
+    if (!this._functions) this._functions = new FunctionsClient(this._driver)
     return this._functions
   }
 }

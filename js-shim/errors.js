@@ -1,7 +1,10 @@
 'use strict'
-// Error classes with the names, fields and `instanceof` relations of auth-js (lib/errors.ts).
-// Which class an error gets, and its status and code, is decided by the core; this file only
-// turns the core's `{ name, message, status, code }` into a real Error object, in one place.
+// Every Error class of the SDK, with the names, fields and `instanceof` relations of auth-js
+// (lib/errors.ts), postgrest-js, storage-js and functions-js, and the one place their instances
+// are made: `toError` (auth) and `toDataError` (Database / Storage / Functions) turn the core's
+// description `{ name, message, … }` into an instance through BUILD, one table keyed by class
+// name. Which class an error gets, and its fields, is decided by the core.
+const { FunctionsResponse } = require('./response.js')
 
 class AuthError extends Error {
   constructor(message, status, code) {
@@ -38,51 +41,127 @@ function subclass(name, Base) {
 const AuthApiError = subclass('AuthApiError', AuthError)
 const AuthUnknownError = subclass('AuthUnknownError', AuthError)
 const CustomAuthError = subclass('CustomAuthError', AuthError)
-const AuthRetryableFetchError = subclass('AuthRetryableFetchError', CustomAuthError)
-const AuthInvalidCredentialsError = subclass('AuthInvalidCredentialsError', CustomAuthError)
-const AuthSessionMissingError = subclass('AuthSessionMissingError', CustomAuthError)
-const AuthInvalidTokenResponseError = subclass('AuthInvalidTokenResponseError', CustomAuthError)
-const AuthPKCEGrantCodeExchangeError = subclass('AuthPKCEGrantCodeExchangeError', CustomAuthError)
-const AuthImplicitGrantRedirectError = subclass('AuthImplicitGrantRedirectError', CustomAuthError)
-
-const classes = {
+const AUTH = {
   AuthError,
   AuthApiError,
   AuthUnknownError,
   CustomAuthError,
-  AuthRetryableFetchError,
-  AuthInvalidCredentialsError,
-  AuthSessionMissingError,
-  AuthInvalidTokenResponseError,
-  AuthPKCEGrantCodeExchangeError,
-  AuthImplicitGrantRedirectError,
+  AuthRetryableFetchError: subclass('AuthRetryableFetchError', CustomAuthError),
+  AuthInvalidCredentialsError: subclass('AuthInvalidCredentialsError', CustomAuthError),
+  AuthSessionMissingError: subclass('AuthSessionMissingError', CustomAuthError),
+  AuthInvalidTokenResponseError: subclass('AuthInvalidTokenResponseError', CustomAuthError),
+  AuthPKCEGrantCodeExchangeError: subclass('AuthPKCEGrantCodeExchangeError', CustomAuthError),
+  AuthImplicitGrantRedirectError: subclass('AuthImplicitGrantRedirectError', CustomAuthError),
 }
 
-// `{ name, message, status, code }` from the core -> Error instance. null/undefined -> null.
+class PostgrestError extends Error {
+  constructor(context) {
+    super(context.message)
+    this.name = 'PostgrestError'
+    this.details = context.details
+    this.hint = context.hint
+    this.code = context.code
+  }
+  toJSON() {
+    return { name: this.name, message: this.message, details: this.details, hint: this.hint, code: this.code }
+  }
+}
+
+class StorageError extends Error {
+  constructor(message, status, statusCode) {
+    super(message)
+    this.__isStorageError = true
+    this.name = 'StorageError'
+    this.status = status
+    this.statusCode = statusCode
+  }
+  toJSON() {
+    return { name: this.name, message: this.message, status: this.status, statusCode: this.statusCode }
+  }
+}
+
+class StorageApiError extends StorageError {
+  constructor(message, status, statusCode, code) {
+    super(message, status, statusCode)
+    this.name = 'StorageApiError'
+    this.code = code
+  }
+  toJSON() {
+    return { name: this.name, message: this.message, status: this.status, statusCode: this.statusCode, code: this.code }
+  }
+}
+
+class StorageUnknownError extends StorageError {
+  constructor(message, originalError) {
+    super(message)
+    this.name = 'StorageUnknownError'
+    this.originalError = originalError
+  }
+}
+
+class FunctionsError extends Error {
+  constructor(message, name, context) {
+    super(message)
+    this.name = name || 'FunctionsError'
+    this.context = context
+  }
+}
+
+class FunctionsFetchError extends FunctionsError {
+  constructor(context) {
+    super('Failed to send a request to the Edge Function', 'FunctionsFetchError', context)
+  }
+}
+
+class FunctionsRelayError extends FunctionsError {
+  constructor(context) {
+    super('Relay Error invoking the Edge Function', 'FunctionsRelayError', context)
+  }
+}
+
+class FunctionsHttpError extends FunctionsError {
+  constructor(context) {
+    super('Edge Function returned a non-2xx status code', 'FunctionsHttpError', context)
+  }
+}
+
+// The core sends null for an absent field; the classes expect undefined.
+const opt = (v) => (v === null ? undefined : v)
+// The core's `{ url, status, ok, headers, body?, data? }` → a Response (a non-2xx body crossed
+// as text into the core and comes back in `body`).
+const responseOf = (d) => (d ? new FunctionsResponse(d, d.body, d.data) : undefined)
+
+// Class name → the instance for the core's description `d`.
+const BUILD = {
+  PostgrestError: (d) => new PostgrestError(d),
+  StorageError: (d) => new StorageError(d.message, opt(d.status), opt(d.statusCode)),
+  StorageApiError: (d) => new StorageApiError(d.message, d.status, d.statusCode, opt(d.code)),
+  StorageUnknownError: (d) => new StorageUnknownError(d.message, d.originalError),
+  FunctionsError: (d) => new FunctionsError(d.message, 'FunctionsError', responseOf(d.context)),
+  FunctionsHttpError: (d) => new FunctionsHttpError(responseOf(d.context)),
+  FunctionsRelayError: (d) => new FunctionsRelayError(responseOf(d.context)),
+  FunctionsFetchError: (d) => new FunctionsFetchError(d.context),
+}
+for (const name of Object.keys(AUTH)) BUILD[name] = (d) => new AUTH[name](d.message, opt(d.status), opt(d.code))
+
+const own = (o, k) => typeof k === 'string' && Object.prototype.hasOwnProperty.call(o, k)
+
+// An auth result's `{ name, message, status, code }` → an AuthError subclass (AuthError for a
+// name that is not one). null/undefined → null.
 function toError(desc) {
   if (!desc) return null
-  const C = classes[desc.name] || AuthError
-  const status = desc.status === null ? undefined : desc.status
-  const code = desc.code === null ? undefined : desc.code
-  return new C(desc.message, status, code)
+  return BUILD[own(AUTH, desc.name) ? desc.name : 'AuthError'](desc)
 }
 
-// The data path's error classes (PostgrestError, StorageError…, Functions…Error) register a
-// factory by name: `factory(desc)` returns the Error for the core's `{ name, message, … }`.
-const factories = {}
-function register(name, factory) {
-  factories[name] = factory
-}
-
-// The core's error description of a Database / Storage / Functions call -> Error instance:
-// the registered class for `name` (a plain Error otherwise), the other fields copied on, and
-// the server's error body as a hidden `data` (what pages written for the SDK we replace read:
-// `error.data.message`), so JSON and console output show only the documented fields.
+// A Database / Storage / Functions result's error → its class (a plain Error named `name`
+// otherwise), the description's other fields copied on, and the server's error body as a
+// hidden `data` (what pages written for the SDK we replace read: `error.data.message`), so JSON
+// and console output show only the documented fields.
 function toDataError(desc) {
   if (!desc) return null
-  const factory = factories[desc.name]
-  const e = factory ? factory(desc) : new Error(desc.message)
-  if (!factory) e.name = desc.name || 'Error'
+  const known = own(BUILD, desc.name) && !own(AUTH, desc.name)
+  const e = known ? BUILD[desc.name](desc) : new Error(desc.message)
+  if (!known) e.name = desc.name || 'Error'
   for (const k of Object.keys(desc)) {
     if (k !== 'name' && k !== 'message' && k !== 'body' && !(k in e)) e[k] = desc[k]
   }
@@ -92,8 +171,30 @@ function toDataError(desc) {
   return e
 }
 
+// What a channel's `subscribe` callback gets with CHANNEL_ERROR: a plain Error, as realtime-js.
+function channelError(message) {
+  return new Error(message)
+}
+
 function isAuthError(e) {
   return typeof e === 'object' && e !== null && e.__isAuthError === true
 }
 
-module.exports = Object.assign({ toError, isAuthError, register, toDataError }, classes)
+function isStorageError(e) {
+  return typeof e === 'object' && e !== null && e.__isStorageError === true
+}
+
+// The package's error API, in the order index.js exports it.
+const PUBLIC = Object.assign({ isAuthError }, AUTH, {
+  isStorageError,
+  StorageError,
+  StorageApiError,
+  StorageUnknownError,
+  FunctionsError,
+  FunctionsHttpError,
+  FunctionsRelayError,
+  FunctionsFetchError,
+  PostgrestError,
+})
+
+module.exports = Object.assign({ toError, toDataError, channelError, PUBLIC }, PUBLIC)

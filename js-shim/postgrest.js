@@ -1,28 +1,12 @@
 'use strict'
 // `supabase.from(...)`, `rpc(...)`, `schema(...)`: builders with the API of postgrest-js 2.x that
-// record the caller's calls as a chain (see src/rest/mod.rs for its format). Each `await` hands
+// record the caller's calls as a chain (see src/data/rest/mod.rs for its format). Each `await` hands
 // the chain to the wasm core, which builds method, URL and headers and decides the result from
 // the reply's status and headers; the rows (request body and reply) stay here.
 //
 // What this file does with values is JavaScript's part of postgrest-js: `${value}`, the items of
 // `Array.prototype.join`, `JSON.stringify`, `new Set()` de-duplication, default parameters and
 // truthiness. Operators, quoting and headers are the core's.
-
-const errors = require('./errors.js')
-
-class PostgrestError extends Error {
-  constructor(context) {
-    super(context.message)
-    this.name = 'PostgrestError'
-    this.details = context.details
-    this.hint = context.hint
-    this.code = context.code
-  }
-  toJSON() {
-    return { name: this.name, message: this.message, details: this.details, hint: this.hint, code: this.code }
-  }
-}
-errors.register('PostgrestError', (desc) => new PostgrestError(desc))
 
 // An item of Array.prototype.join: null and undefined are empty, the rest `${item}`.
 const item = (v) => (v === null || v === undefined ? '' : `${v}`)
@@ -251,7 +235,7 @@ class PostgrestFilterBuilder {
     }
     if (this._signal && this._signal.aborted) chain.aborted = true
     else if (this._signal) payload = Object.assign({}, payload, { signal: this._signal })
-    let res = this._driver._data('rest', 'request', [sanitize(chain)], payload)
+    let res = this._driver.data('rest', 'request', [sanitize(chain)], payload)
     if (this._throw) {
       res = res.then((r) => {
         if (r.error) throw r.error
@@ -274,4 +258,4 @@ function containment(value) {
   return `${JSON.stringify(value)}`
 }
 
-module.exports = { PostgrestClient, PostgrestQueryBuilder, PostgrestFilterBuilder, PostgrestError }
+module.exports = { PostgrestClient, PostgrestQueryBuilder, PostgrestFilterBuilder }

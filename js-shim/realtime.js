@@ -1,20 +1,16 @@
 'use strict'
 // Realtime: `supabase.channel(...)`. The protocol (frames, joins, replies, heartbeat, reconnect,
 // presence, the access token) is in the core (src/realtime); this file keeps the callbacks of
-// `.on` and `.subscribe`, and carries the one SocketTask (`wx.connectSocket`) the core asks for:
-// frames in, frames out. It has no `if` on what the server sent.
+// `.on` and `.subscribe`, and carries the one SocketTask the core asks for (the platform's
+// connectSocket: wx.connectSocket, or a WebSocket in a browser): frames in, frames out. It
+// performs the driver's socket_open, socket_send, socket_close, realtime and channel_status
+// outputs, and has no `if` on what the server sent.
 
-function toJson(v) {
-  try {
-    const s = JSON.stringify(v === undefined ? null : v)
-    return s === undefined ? 'null' : s
-  } catch (e) {
-    return 'null'
-  }
-}
+const { channelError } = require('./errors.js')
+const { toJson, messageOf } = require('./util.js')
 
 function report(what, e) {
-  console.error('supabase-wechat: realtime ' + what + ' callback failed:', (e && e.message) || String(e))
+  console.error('supabase-wechat: realtime ' + what + ' callback failed:', messageOf(e))
 }
 
 class RealtimeChannel {
@@ -30,8 +26,8 @@ class RealtimeChannel {
     this._onStatus = null
     this._subscribed = false
     // Every call into the core goes through this chain, in call order, once the core has loaded.
-    this._chain = this._driver._whenReady().then((core) => {
-      this._driver._guard(() => {
+    this._chain = this._driver.ready().then((core) => {
+      this._driver.guard(() => {
         this._id = core.realtimeChannel(name, toJson(this.params))
         client._byId.set(this._id, this)
       })
@@ -41,11 +37,9 @@ class RealtimeChannel {
   }
 
   _do(fn) {
-    const d = this._driver
     this._chain = this._chain.then((core) => {
-      d._guard(() => {
+      this._driver.step(() => {
         if (this._id !== null) fn(core)
-        d._drive()
       })
       return core
     })
@@ -57,17 +51,13 @@ class RealtimeChannel {
   _op(fn) {
     return new Promise((resolve) => {
       this._chain
-        .then((core) => {
-          const d = this._driver
-          let started = false
-          d._guard(() => {
-            if (this._id === null || d._broken) return
-            const op = fn(core)
-            d._ops.set(op, (r) => resolve(r.data))
-            started = true
-            d._drive()
+        .then(() => {
+          if (this._id === null) return resolve('error')
+          return this._driver.run(fn, {
+            done: (out) => resolve(out.data),
+            lost: () => resolve(null),
+            fail: () => resolve('error'),
           })
-          if (!started) resolve('error')
         })
         .catch(() => resolve('error'))
     })
@@ -110,7 +100,7 @@ class RealtimeChannel {
 
   /** `{ key: [{ ...meta, presence_ref }] }` */
   presenceState() {
-    const core = this._driver._core
+    const core = this._driver.core
     if (this._id === null || !core) return {}
     try {
       return JSON.parse(core.realtimePresenceState(this._id))
@@ -136,7 +126,7 @@ class RealtimeChannel {
     if (!this._onStatus) return
     try {
       if (message === undefined || message === null) this._onStatus(status)
-      else this._onStatus(status, new Error(message))
+      else this._onStatus(status, channelError(message))
     } catch (e) {
       report('subscribe', e)
     }
@@ -162,7 +152,9 @@ class RealtimeClient {
     this._channels = []
     this._byId = new Map()
     this._sockets = new Map()
-    driver._realtime = this
+    for (const type of ['socket_open', 'socket_send', 'socket_close', 'realtime', 'channel_status']) {
+      driver.on(type, (out) => this._perform(out))
+    }
   }
 
   /** `channel(name, { config: { broadcast: { self, ack }, presence: { key, enabled }, private } })`; the same name gives the same channel. */
@@ -195,7 +187,7 @@ class RealtimeClient {
 
   // ---- the core's outputs ----
 
-  perform(out) {
+  _perform(out) {
     switch (out.type) {
       case 'socket_open':
         return this._open(out)
@@ -229,20 +221,16 @@ class RealtimeClient {
   _open(out) {
     const d = this._driver
     const id = out.socket
-    const feed = (fn) =>
-      d._guard(() => {
-        fn(d._core)
-        d._drive()
-      })
+    const feed = (fn) => d.step(fn)
     // Events reach the core on a later tick, never inside the drive loop that asked for the socket.
     const failed = (msg) => setTimeout(() => feed((core) => core.socketError(id, msg, Date.now())), 0)
     const opts = { url: out.url, header: out.headers, fail: (res) => failed((res && res.errMsg) || 'connectSocket:fail') }
     if (out.protocols && out.protocols.length) opts.protocols = out.protocols
     let task
     try {
-      task = d._platform.connectSocket(opts)
+      task = d.platform.connectSocket(opts)
     } catch (e) {
-      return failed('connectSocket:fail ' + ((e && e.message) || String(e)))
+      return failed('connectSocket:fail ' + messageOf(e))
     }
     if (typeof task === 'string') return failed(task)
     if (!task) return undefined // `fail` reports it

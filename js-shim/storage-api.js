@@ -1,65 +1,21 @@
 'use strict'
-// supabase.storage: storage-js 2.x names and `{ data, error }` results. The core (src/storage_api.rs)
+// supabase.storage: storage-js 2.x names and `{ data, error }` results. The core (src/data/storage)
 // builds every request and shapes every reply; this file only hands it the arguments, describes the
 // file without reading it (a temp file goes to wx.uploadFile), and adds the 2.2.0 compatibility aliases.
 // getPublicUrl is synchronous in storage-js, and the core may still be loading when it is called, so it
 // is computed here with the core's path rules (a test keeps the two in step).
-const errors = require('./errors.js')
+const { toDataError } = require('./errors.js')
+const { alias, messageOf } = require('./util.js')
 
-class StorageError extends Error {
-  constructor(message, status, statusCode) {
-    super(message)
-    this.__isStorageError = true
-    this.name = 'StorageError'
-    this.status = status
-    this.statusCode = statusCode
-  }
-  toJSON() {
-    return { name: this.name, message: this.message, status: this.status, statusCode: this.statusCode }
-  }
-}
-
-class StorageApiError extends StorageError {
-  constructor(message, status, statusCode, code) {
-    super(message, status, statusCode)
-    this.name = 'StorageApiError'
-    this.code = code
-  }
-  toJSON() {
-    return { name: this.name, message: this.message, status: this.status, statusCode: this.statusCode, code: this.code }
-  }
-}
-
-class StorageUnknownError extends StorageError {
-  constructor(message, originalError) {
-    super(message)
-    this.name = 'StorageUnknownError'
-    this.originalError = originalError
-  }
-}
-
-const opt = (v) => (v === null ? undefined : v)
-errors.register('StorageError', (d) => new StorageError(d.message, opt(d.status), opt(d.statusCode)))
-errors.register('StorageApiError', (d) => new StorageApiError(d.message, d.status, d.statusCode, opt(d.code)))
-errors.register('StorageUnknownError', (d) => new StorageUnknownError(d.message, d.originalError))
-
-function isStorageError(e) {
-  return typeof e === 'object' && e !== null && e.__isStorageError === true
+function call(driver, method, args, payload) {
+  return driver.data('storage', method, args, payload).then(withAlias)
 }
 
 // Pages written for 2.2.0 read `data.data` where it returned WeChat's response wrapper (MemFire's
-// template: `const { data: { data } } = await list()`): objects and arrays get a hidden `data`
-// pointing to themselves.
+// template: `const { data: { data } } = await list()`).
 function withAlias(res) {
-  const d = res.data
-  if (d !== null && typeof d === 'object' && !Object.prototype.hasOwnProperty.call(d, 'data')) {
-    Object.defineProperty(d, 'data', { value: d, enumerable: false, configurable: true, writable: true })
-  }
+  alias(res.data, true)
   return res
-}
-
-function call(driver, method, args, payload) {
-  return driver._data('storage', method, args, payload).then(withAlias)
 }
 
 const isBuffer = (v) => Object.prototype.toString.call(v) === '[object ArrayBuffer]'
@@ -91,17 +47,15 @@ function fileOf(file) {
 }
 
 // wx.uploadFile can only POST: for PUT (update, uploadToSignedUrl) a temp file is read into an
-// ArrayBuffer first (the file's size in memory, once).
-function bytesOf(file) {
+// ArrayBuffer first (the file's size in memory, once), by the platform.
+function bytesOf(platform, file) {
   const f = fileOf(file)
   if (f.desc.kind !== 'file') return f
   try {
-    const body = wx.getFileSystemManager().readFileSync(f.desc.path)
-    if (!isBuffer(body)) throw new Error('not an ArrayBuffer')
+    const body = platform.readFile(f.desc.path)
     return { desc: { kind: 'buffer', bytes: body.byteLength, name: f.desc.path }, payload: { body } }
   } catch (e) {
-    const reason = (e && (e.errMsg || e.message)) || String(e)
-    return { desc: { kind: 'unreadable', path: f.desc.path, reason }, payload: null }
+    return { desc: { kind: 'unreadable', path: f.desc.path, reason: messageOf(e) }, payload: null }
   }
 }
 
@@ -128,7 +82,7 @@ class StorageFileApi {
 
   /** Replaces an existing object (PUT). */
   update(path, file, options) {
-    const f = bytesOf(file)
+    const f = bytesOf(this._driver.platform, file)
     return this._call('update', [path, f.desc, options], f.payload)
   }
 
@@ -138,7 +92,7 @@ class StorageFileApi {
   }
 
   uploadToSignedUrl(path, token, file, options) {
-    const f = bytesOf(file)
+    const f = bytesOf(this._driver.platform, file)
     return this._call('uploadToSignedUrl', [path, token, f.desc, options], f.payload)
   }
 
@@ -211,7 +165,7 @@ class StorageFileApi {
   }
 }
 
-// The core's rules (src/storage_api/paths.rs): the same cleaning, checks and messages.
+// The core's rules (src/data/storage/paths.rs): the same cleaning, checks and messages.
 function cleanPath(path) {
   if (typeof path !== 'string') return { error: 'Invalid path: expected a string' }
   const segments = path.split('/').filter((s) => s !== '')
@@ -234,19 +188,17 @@ function bucketError(id) {
 }
 
 function inputError(message) {
-  const e = new StorageError(message)
-  Object.defineProperty(e, 'data', { value: { message }, enumerable: false, configurable: true, writable: true })
-  return e
+  return toDataError({ name: 'StorageError', message, body: { message } })
 }
 
-// A query value: everything but A-Z a-z 0-9 - _ . ~ percent-encoded (src/url.rs).
+// A query value: everything but A-Z a-z 0-9 - _ . ~ percent-encoded (src/encoding/percent.rs).
 function encodeValue(v) {
   return encodeURIComponent(v).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
 }
 
-// `<supabaseUrl>/storage/v1` the way the core derives it (src/url.rs BaseUrl).
+// `<supabaseUrl>/storage/v1` the way the core derives it (src/config.rs BaseUrl).
 function storageUrl(driver) {
-  const raw = String((driver._config && driver._config.url) || '').trim()
+  const raw = String(driver.url || '').trim()
   return raw.split(/[?#]/)[0].replace(/\/+$/, '') + '/storage/v1'
 }
 
@@ -286,4 +238,4 @@ class StorageClient {
   }
 }
 
-module.exports = { StorageClient, StorageFileApi, StorageError, StorageApiError, StorageUnknownError, isStorageError }
+module.exports = { StorageClient, StorageFileApi }

@@ -1,7 +1,12 @@
 'use strict'
 // UTF-8 TextEncoder/TextDecoder for the wasm glue. WeChat DevTools has the host classes; many
 // devices do not, so a small spec-following fallback (lone surrogates and invalid bytes become
-// U+FFFD, like the host classes) is used there.
+// U+FFFD, like the host classes) is used there. iOS runs it without a JIT, where every step of a
+// per-character JS loop costs: ASCII runs (most of every JSON text) are found with a native regex
+// and decoded with String.fromCharCode over whole chunks, or encoded with a one-line loop.
+
+// The next non-ASCII UTF-16 unit (from `lastIndex`).
+const NON_ASCII = /[^\x00-\x7f]/g
 
 function FallbackTextEncoder() {}
 FallbackTextEncoder.prototype.encode = function (str) {
@@ -10,15 +15,25 @@ FallbackTextEncoder.prototype.encode = function (str) {
   return out.subarray(0, this.encodeInto(s, out).written)
 }
 // Writes as many whole characters as fit into `view`; returns UTF-16 units read and bytes written.
+// ASCII runs are found with a regex and copied one unit a byte; other characters take the full path.
 FallbackTextEncoder.prototype.encodeInto = function (str, view) {
   const s = String(str)
+  const n = s.length
   const cap = view.length
   let read = 0
   let w = 0
-  while (read < s.length) {
+  while (read < n) {
     let c = s.charCodeAt(read)
+    if (c < 0x80) {
+      NON_ASCII.lastIndex = read
+      const m = NON_ASCII.exec(s)
+      const end = Math.min(m === null ? n : m.index, read + cap - w)
+      if (end === read) break // full
+      while (read < end) view[w++] = s.charCodeAt(read++)
+      continue
+    }
     let units = 1
-    if (c >= 0xd800 && c <= 0xdbff && read + 1 < s.length) {
+    if (c >= 0xd800 && c <= 0xdbff && read + 1 < n) {
       const d = s.charCodeAt(read + 1)
       if (d >= 0xdc00 && d <= 0xdfff) {
         c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
@@ -29,10 +44,7 @@ FallbackTextEncoder.prototype.encodeInto = function (str, view) {
     } else if (c >= 0xd800 && c <= 0xdfff) {
       c = 0xfffd
     }
-    if (c < 0x80) {
-      if (w + 1 > cap) break
-      view[w++] = c
-    } else if (c < 0x800) {
+    if (c < 0x800) {
       if (w + 2 > cap) break
       view[w++] = 0xc0 | (c >> 6)
       view[w++] = 0x80 | (c & 0x3f)
@@ -53,22 +65,58 @@ FallbackTextEncoder.prototype.encodeInto = function (str, view) {
   return { read: read, written: w }
 }
 
+// Bytes are read as Latin-1 text CHUNK at a time (one native call, well under the engines'
+// argument limits); HIGH finds the next byte >= 0x80 in it.
+const CHUNK = 8192
+const HIGH = /[\x80-\xff]/g
+
 function FallbackTextDecoder() {}
 // WHATWG UTF-8 decode with replacement; the BOM is kept (the glue asks for ignoreBOM: true).
+// ASCII runs are copied from the Latin-1 chunk; only the non-ASCII characters are decoded in JS.
 FallbackTextDecoder.prototype.decode = function (input) {
   if (input === undefined) return ''
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input.buffer || input)
   const n = bytes.length
   let out = ''
-  let chunk = []
+  let units = [] // UTF-16 units of decoded non-ASCII characters, not yet in `out`
+  let latin1 = '' // bytes [base, base + latin1.length) as Latin-1
+  let base = 0
   let i = 0
   while (i < n) {
+    if (bytes[i] >= 0x80) {
+      // Non-ASCII: decode the characters up to the next ASCII byte in JS.
+      i = decodeRun(bytes, i, units)
+      if (units.length >= 4096) {
+        out += String.fromCharCode.apply(null, units)
+        units = []
+      }
+      continue
+    }
+    // ASCII: copy the run up to the next byte >= 0x80 from the Latin-1 chunk.
+    if (i >= base + latin1.length) {
+      base = i
+      latin1 = String.fromCharCode.apply(null, bytes.subarray(i, Math.min(n, i + CHUNK)))
+    }
+    HIGH.lastIndex = i - base
+    const m = HIGH.exec(latin1)
+    const stop = m === null ? base + latin1.length : base + m.index
+    if (units.length) out += String.fromCharCode.apply(null, units)
+    units = []
+    out += latin1.slice(i - base, stop - base)
+    i = stop
+  }
+  return units.length ? out + String.fromCharCode.apply(null, units) : out
+}
+
+// Decodes the characters from `i` (a byte >= 0x80) up to the next ASCII byte into `units`;
+// returns where it stopped.
+function decodeRun(bytes, i, units) {
+  const n = bytes.length
+  do {
     const b = bytes[i]
     let cp = 0xfffd
     let len = 1
-    if (b < 0x80) {
-      cp = b
-    } else if (b >= 0xc2 && b <= 0xf4) {
+    if (b >= 0xc2 && b <= 0xf4) {
       const need = b < 0xe0 ? 1 : b < 0xf0 ? 2 : 3
       let lower = 0x80
       let upper = 0xbf
@@ -94,17 +142,13 @@ FallbackTextDecoder.prototype.decode = function (input) {
     }
     if (cp > 0xffff) {
       cp -= 0x10000
-      chunk.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff))
+      units.push(0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff))
     } else {
-      chunk.push(cp)
+      units.push(cp)
     }
     i += len
-    if (chunk.length >= 4096) {
-      out += String.fromCharCode.apply(null, chunk)
-      chunk = []
-    }
-  }
-  return out + String.fromCharCode.apply(null, chunk)
+  } while (i < n && bytes[i] >= 0x80 && units.length < 4096)
+  return i
 }
 
 const g = typeof globalThis !== 'undefined' ? globalThis : {}

@@ -43,11 +43,14 @@ node scripts/check-wasm.js "$OUT/final.wasm" "$INITIAL_MEMORY"
 rm -rf "$PKG" && mkdir -p "$PKG/miniprogram_dist"
 brotli -q 11 -f -o "$PKG/miniprogram_dist/supabase_wechat_bg.wasm.br" "$OUT/final.wasm"
 node scripts/patch-glue.js "$OUT/supabase_wechat.js" "$PKG/miniprogram_dist/supabase_wechat.js"
-cp js-shim/*.js "$PKG/miniprogram_dist/"
+# The shim's tree as it is (WeChat's require takes relative paths; subdirectories are kept), minus
+# the browser adapters and entry, which only the browser bundle has.
+cp -r js-shim/. "$PKG/miniprogram_dist/"
+rm -r "$PKG/miniprogram_dist/platform/browser"
 node scripts/write-package-json.js "$PKG"
 # The browser entry (same core, browser adapters): one <script> and the raw .wasm beside it
 # (browsers decompress with Content-Encoding themselves; WebAssembly.instantiateStreaming reads it).
 mkdir -p "$PKG/browser"
 cp "$OUT/final.wasm" "$PKG/browser/supabase_wechat_bg.wasm"
-node scripts/bundle-browser.js "$PKG/miniprogram_dist" js-shim/browser "$PKG/browser/supabase-wechat.js"
+node scripts/bundle-browser.js "$PKG/miniprogram_dist" js-shim/platform/browser "$PKG/browser/supabase-wechat.js"
 echo "built $PKG: wasm $(wc -c <"$OUT/final.wasm") B, wasm.br $(wc -c <"$PKG/miniprogram_dist/supabase_wechat_bg.wasm.br") B"

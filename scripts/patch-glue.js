@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Turns wasm-bindgen's `--target nodejs` glue into a module the WeChat logic layer can load:
 // - the synchronous loader tail (fs.readFileSync + new WebAssembly.Module/Instance) is replaced
-//   by `__imports()` / `__init(instance)`, which js-shim/loader.js drives with
+//   by `__imports()` / `__init(instance)`, which js-shim/platform/wechat/loader.js drives with
 //   WXWebAssembly.instantiate(path) — the only way WeChat loads wasm;
 // - TextEncoder/TextDecoder come from ./text.js (the host's when present, else a UTF-8 fallback),
 //   because devices lack them and the glue constructs a decoder at module load.
@@ -19,7 +19,7 @@ const hadStart = /wasm\.__wbindgen_start\(\);\n$/.test(src)
 src = src.replace(
   TAIL,
   `let wasm;
-// Called by loader.js with the instance WXWebAssembly.instantiate resolved to.
+// Called by the platform loader with the instance WXWebAssembly.instantiate resolved to.
 exports.__init = function (instance) {
     wasm = instance.exports;
     cachedDataViewMemory0 = null;

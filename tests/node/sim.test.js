@@ -94,6 +94,11 @@ const FILES = {
     global.fetch = function fakeFetch () { return 'from global' }
     module.exports = { name: 'fake-sdk', sub: require('./sub'), thisIsExports: this === exports }`,
   'miniprogram_npm/fake-sdk/sub.js': `module.exports = 'sub!'`,
+  // A package with a tree (as supabase-wechat's platform/wechat/): relative paths up and down.
+  'miniprogram_npm/fake-sdk/platform/common.js': `module.exports = 'common'`,
+  'miniprogram_npm/fake-sdk/platform/wechat/index.js': `
+    module.exports = [require('../../sub.js'), require('../common.js'), require('./leaf.js')].join('|')`,
+  'miniprogram_npm/fake-sdk/platform/wechat/leaf.js': `module.exports = 'leaf'`,
   'miniprogram_npm/fake-sdk/wasm/add.wasm': ADD_WASM,
   'miniprogram_npm/fake-sdk/wasm/add.wasm.br': zlib.brotliCompressSync(ADD_WASM),
   'pages/index/index.js': `
@@ -341,6 +346,12 @@ describe('modules', () => {
     assert.equal(app.require('./lib/util'), util)
     assert.equal(app.require('lib/nested/deep'), 'fake-sdk/2')
     assert.equal(app.require('fake-sdk'), util.sdk)
+    assert.equal(app.require('fake-sdk/platform/wechat/index.js'), 'sub!|common|leaf')
+    assert.equal(
+      app.require('miniprogram_npm/fake-sdk/platform/wechat/index.js'),
+      'sub!|common|leaf',
+      'by its root-relative path',
+    )
     assert.equal(await app.eval('getApp().globalData.launched'), 1)
     sim.close()
   })

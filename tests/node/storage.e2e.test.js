@@ -34,7 +34,7 @@ before(async () => {
 const { createClient } = require('supabase-wechat')
 const sb = createClient(${JSON.stringify(be.url + '/')}, 'anon')
 const out = sb.storage.from('avatars').getPublicUrl('folder/猫 #1.png', { download: 'my cat.png', transform: { width: 100, height: 0, resize: 'cover' } })
-module.exports = { loadedBefore: !!sb.auth._core, isPromise: typeof out.then === 'function', out, plain: sb.storage.from('avatars').getPublicUrl('a.png', { download: true }) }
+module.exports = { loadedBefore: !!sb._driver.core, isPromise: typeof out.then === 'function', out, plain: sb.storage.from('avatars').getPublicUrl('a.png', { download: true }) }
 `,
       // MemFire's template page (pages/filestorage), CommonJS: list, then upload a chosen message file.
       'pages/files/files.js': `

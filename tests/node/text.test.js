@@ -54,3 +54,123 @@ test('decode matches the host TextDecoder on valid and invalid byte sequences', 
   assert.equal(ours.decode(new Uint8Array([0xef, 0xbb, 0xbf, 0x61])), '\ufeffa', 'BOM kept (ignoreBOM)')
   assert.equal(ours.decode(), '')
 })
+
+// The fast paths (devices without a JIT): ASCII runs are read CHUNK bytes at a time as Latin-1 with
+// one String.fromCharCode call, and only the non-ASCII characters take the per-character decoder.
+const CHUNK = 8192
+const host = new TextDecoder('utf-8', { ignoreBOM: true })
+const ascii = (n) => Array.from({ length: n }, (_, i) => String.fromCharCode(32 + (i % 95))).join('')
+const bytesOf = (...parts) => {
+  const chunks = parts.map((p) => (typeof p === 'string' ? new TextEncoder().encode(p) : Uint8Array.from(p)))
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
+}
+
+// Calls of String.fromCharCode made while `fn` runs.
+function countFromCharCode(fn) {
+  const original = String.fromCharCode
+  let calls = 0
+  String.fromCharCode = (...args) => {
+    calls++
+    return original.apply(String, args)
+  }
+  try {
+    return { result: fn(), calls }
+  } finally {
+    String.fromCharCode = original
+  }
+}
+
+test('pure ASCII is decoded with one String.fromCharCode call per chunk and no per-character step', () => {
+  const ours = new FallbackTextDecoder()
+  for (const n of [0, 1, 100, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 17]) {
+    const bytes = bytesOf(ascii(n))
+    const { result, calls } = countFromCharCode(() => ours.decode(bytes))
+    assert.equal(result, ascii(n))
+    assert.equal(calls, Math.ceil(n / CHUNK), `${n} bytes`)
+  }
+  // Non-ASCII text costs one more call per run of non-ASCII characters, not one per character.
+  const mixed = bytesOf(ascii(5000), '微信小程序', ascii(5000), '😀')
+  const { result, calls } = countFromCharCode(() => ours.decode(mixed))
+  assert.equal(result, host.decode(mixed))
+  assert.ok(calls <= 5, `${calls} calls`)
+})
+
+test('decode: ASCII, non-ASCII and invalid bytes, alone and mixed, as the host decodes them', () => {
+  const ours = new FallbackTextDecoder()
+  const cases = [
+    bytesOf('plain ascii {"a":1}'),
+    bytesOf('中文', 'abc', 'ü', '😀', 'x'),
+    bytesOf([0x80]),
+    bytesOf([0xff, 0xfe, 0x61]),
+    bytesOf('a', [0xe4, 0xb8], 'b'), // truncated 3-byte sequence before ASCII
+    bytesOf('a', [0xf0, 0x9f, 0x98]), // truncated 4-byte sequence at the end
+    bytesOf([0xc0, 0x80, 0xed, 0xa0, 0x80, 0xf4, 0x90, 0x80, 0x80]), // overlong, surrogate, > U+10FFFF
+    bytesOf('x', [0xe2, 0x82, 0xac, 0x80, 0x80], 'y'), // stray continuation bytes after a valid char
+    bytesOf([0xef, 0xbb, 0xbf], 'bom kept'),
+  ]
+  for (const b of cases) assert.equal(ours.decode(b), host.decode(b), Array.from(b).join(','))
+  assert.equal(ours.decode(bytesOf('hi').buffer), 'hi', 'an ArrayBuffer')
+  assert.equal(ours.decode(new DataView(bytesOf('hi 你').buffer)), 'hi 你', 'a DataView')
+})
+
+test('decode: characters and invalid sequences across chunk boundaries and long runs', () => {
+  const ours = new FallbackTextDecoder()
+  const check = (b, what) => assert.equal(ours.decode(b), host.decode(b), what)
+  for (const ch of ['é', '中', '😀']) {
+    for (let pad = CHUNK - 4; pad <= CHUNK + 1; pad++) {
+      check(bytesOf(ascii(pad), ch, ascii(10)), `${ch} after ${pad} ASCII bytes`)
+      check(bytesOf(ascii(pad), ch), `${ch} last, after ${pad} ASCII bytes`)
+    }
+  }
+  for (let pad = CHUNK - 3; pad <= CHUNK + 1; pad++) {
+    check(bytesOf(ascii(pad), [0xe4, 0xb8], ascii(5)), `truncated sequence at ${pad}`)
+    check(bytesOf(ascii(pad), [0x80, 0xff], ascii(5)), `invalid bytes at ${pad}`)
+  }
+  // More than 4096 UTF-16 units of non-ASCII text in one run, then ASCII, then more.
+  check(bytesOf('中'.repeat(5000), ascii(CHUNK + 3), '😀'.repeat(3000), 'end'), 'long runs')
+  check(bytesOf('中'.repeat(3 * CHUNK)), 'non-ASCII only, several chunks')
+})
+
+test('random long texts with long ASCII runs and junk bytes decode and encode as the host does', () => {
+  const rand = lcg(23)
+  const enc = new FallbackTextEncoder()
+  const dec = new FallbackTextDecoder()
+  for (let i = 0; i < 40; i++) {
+    const parts = []
+    let len = 0
+    while (len < 3 * CHUNK) {
+      const r = rand()
+      const part =
+        r < 0.5
+          ? ascii(1 + Math.floor(rand() * CHUNK))
+          : r < 0.9
+            ? randomString(rand, 1 + Math.floor(rand() * 50))
+            : [Math.floor(rand() * 256)]
+      parts.push(part)
+      len += part.length
+    }
+    const b = bytesOf(...parts)
+    assert.equal(dec.decode(b), host.decode(b), `case ${i}`)
+    const s = parts.filter((p) => typeof p === 'string').join('')
+    assert.deepEqual(enc.encode(s), new TextEncoder().encode(s), `case ${i}`)
+  }
+})
+
+test('encodeInto stops at whole characters when the view is full, inside ASCII runs too', () => {
+  const ours = new FallbackTextEncoder()
+  const hostEnc = new TextEncoder()
+  for (const s of ['abcdef', 'ab€cd', '€abc', 'a😀b', ascii(100) + '中' + ascii(100), 'x\ud800y']) {
+    for (let size = 0; size <= s.length * 3 + 1; size++) {
+      const a = new Uint8Array(size)
+      const b = new Uint8Array(size)
+      assert.deepEqual(ours.encodeInto(s, a), hostEnc.encodeInto(s, b), `${JSON.stringify(s.slice(0, 12))} into ${size}`)
+      assert.deepEqual(a, b)
+    }
+  }
+})

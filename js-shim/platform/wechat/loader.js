@@ -3,7 +3,7 @@
 // code package (.wasm or .wasm.br), never bytes. After 构建 npm the package lives in
 // /miniprogram_npm/supabase-wechat/; pages that copy it elsewhere pass `options.wasmPath`.
 
-const glue = require('./supabase_wechat.js')
+const glue = require('../../supabase_wechat.js')
 
 const DEFAULT_WASM_PATH = '/miniprogram_npm/supabase-wechat/supabase_wechat_bg.wasm.br'
 

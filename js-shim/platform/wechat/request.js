@@ -1,6 +1,9 @@
 'use strict'
-// HTTP through wx.request (storage is in storage.js).
-// Each adapter reports exactly once, whatever wx does (a watchdog covers a lost callback).
+// HTTP through wx.request, wx.uploadFile and wx.downloadFile: the WeChat platform's `request`
+// (auth) and `transfer` (data path). Each reports exactly once, whatever wx does (a watchdog
+// covers a lost callback).
+const { readReply, statusOf, textOf } = require('../../reply.js')
+const { messageOf } = require('../../util.js')
 
 const WATCHDOG_GRACE_MS = 5000
 
@@ -37,25 +40,7 @@ function request(req, onResponse, onFail) {
       fail: (err) => settle(() => onFail((err && err.errMsg) || 'request:fail')),
     })
   } catch (e) {
-    settle(() => onFail('request:fail ' + ((e && e.message) || e)))
-  }
-}
-
-// The HTTP status as an integer (0 if wx gave none, which the core treats as a failed reply).
-function statusOf(res) {
-  const n = Number(res && res.statusCode)
-  return n >= 0 && n <= 65535 ? Math.floor(n) : 0
-}
-
-// The body as text: with dataType 'text' wx gives a string; anything else is normalised here.
-function textOf(data) {
-  if (typeof data === 'string') return data
-  if (data === undefined || data === null) return ''
-  try {
-    const s = JSON.stringify(data)
-    return s === undefined ? '' : s
-  } catch (e) {
-    return String(data)
+    settle(() => onFail('request:fail ' + messageOf(e)))
   }
 }
 
@@ -73,7 +58,7 @@ function transfer(req, payload, onResponse, onFail) {
   const respond = (status, header, raw, tempFilePath) =>
     settle(() => {
       const reply = readReply(req.read, status, raw, tempFilePath)
-      onResponse(status, headersOf(header), reply.facts, reply.text, reply.held)
+      onResponse(status, header && typeof header === 'object' ? header : {}, reply.facts, reply.text, reply.held)
     })
   const p = payload || {}
   try {
@@ -96,7 +81,12 @@ function transfer(req, payload, onResponse, onFail) {
         url: req.url,
         header: req.headers,
         timeout: req.timeout,
-        success: (res) => respond(statusOf(res), res.header, undefined, res.tempFilePath),
+        // An error reply was saved to a temp file too: its (small) body is read for the core.
+        success: (res) => {
+          const status = statusOf(res)
+          const ok = status >= 200 && status < 300
+          respond(status, res.header, ok ? undefined : fileText(res.tempFilePath), ok ? res.tempFilePath : undefined)
+        },
         fail,
       })
     } else {
@@ -113,7 +103,7 @@ function transfer(req, payload, onResponse, onFail) {
       })
     }
   } catch (e) {
-    settle(() => onFail(apiName(req) + ':fail ' + ((e && e.message) || e)))
+    settle(() => onFail(apiName(req) + ':fail ' + messageOf(e)))
   }
   return null
 }
@@ -121,50 +111,6 @@ function transfer(req, payload, onResponse, onFail) {
 function apiName(req) {
   const api = req.transport && req.transport.api
   return api === 'upload' ? 'uploadFile' : api === 'download' ? 'downloadFile' : 'request'
-}
-
-function headersOf(header) {
-  return header && typeof header === 'object' ? header : {}
-}
-
-// How a reply body is split between JS (kept) and the core (text that crosses).
-function readReply(read, status, raw, tempFilePath) {
-  const ok = status >= 200 && status < 300
-  if (!ok) {
-    const text = tempFilePath !== undefined ? fileText(tempFilePath) : anyText(raw)
-    return { facts: { len: text.length }, text, held: null }
-  }
-  if (tempFilePath !== undefined) return { facts: { len: 0 }, text: undefined, held: { tempFilePath } }
-  if (read === 'array_buffer') {
-    const body = raw instanceof ArrayBuffer ? raw : new ArrayBuffer(0)
-    return { facts: { len: body.byteLength }, text: undefined, held: { body } }
-  }
-  const text = anyText(raw)
-  if (read === 'core') return { facts: { len: text.length }, text, held: null }
-  if (read === 'text') return { facts: { len: text.length }, text: undefined, held: { body: text } }
-  if (read === 'json') {
-    if (text === '') return { facts: { len: 0, json: false }, text: '', held: { body: null } }
-    try {
-      const body = JSON.parse(text)
-      const facts = { len: text.length, json: true }
-      if (Array.isArray(body)) facts.array = body.length
-      return { facts, text: undefined, held: { body } }
-    } catch (e) {
-      return { facts: { len: text.length, json: false }, text, held: { body: null } }
-    }
-  }
-  return { facts: { len: text.length }, text: undefined, held: { body: null } }
-}
-
-// A body as text: strings as they are, ArrayBuffers decoded as UTF-8.
-function anyText(raw) {
-  if (raw instanceof ArrayBuffer) return decodeUtf8(raw)
-  return textOf(raw)
-}
-
-function decodeUtf8(buf) {
-  const { TextDecoder } = require('./text.js')
-  return new TextDecoder().decode(new Uint8Array(buf))
 }
 
 // The (small) error body wx.downloadFile saved to a temp file.
@@ -176,4 +122,4 @@ function fileText(tempFilePath) {
   }
 }
 
-module.exports = { request, transfer, readReply, statusOf }
+module.exports = { request, transfer }

@@ -1,0 +1,22 @@
+'use strict'
+// The public API of the package, for one platform's adapters: what index.js (WeChat) and
+// platform/browser/entry.js export. `createClient` is synchronous, like supabase-js; calls made
+// before the wasm core has loaded wait for it.
+const client = require('./client.js')
+const errors = require('./errors.js')
+const { RealtimeClient, RealtimeChannel } = require('./realtime.js')
+
+function forPlatform(platform) {
+  // `new SupabaseClient(url, key, options)` uses this platform's adapters.
+  class SupabaseClient extends client.SupabaseClient {
+    constructor(supabaseUrl, supabaseKey, options) {
+      super(supabaseUrl, supabaseKey, options, platform)
+    }
+  }
+  function createClient(supabaseUrl, supabaseKey, options) {
+    return new SupabaseClient(supabaseUrl, supabaseKey, options)
+  }
+  return Object.assign({ createClient, SupabaseClient }, errors.PUBLIC, { RealtimeClient, RealtimeChannel })
+}
+
+module.exports = { forPlatform }

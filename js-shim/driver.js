@@ -1,0 +1,336 @@
+'use strict'
+// The driver: one per client, shared by every API (auth, Database, Storage, Functions, Realtime).
+// It loads the wasm core, starts the core's operations, performs the core's outputs through the
+// platform adapters (platform/wechat or platform/browser), feeds the results back, and keeps the
+// core's one timer. The core decides everything; the driver has no `if` on what a server answered.
+//
+// Public interface (everything else, `_`-prefixed, is private to this file):
+//   new Driver({ url, key, options, wasmPath, platform })   starts loading the core
+//   url, key, options, wasmPath, platform                   the client's configuration
+//   store                        the session store ({ get, set, remove }) for options.auth
+//   core                         the glue's Core once loaded, else null
+//   broken                       the AuthUnknownError once the wasm instance died, else null
+//   initialized                  `{ error }` of the load's OAuth redirect handling, or null
+//   load() / ready()             (re)load the core / a Promise of the core (loading it if needed)
+//   read('session'|'verifier')   what storage holds for the core: a value or a Promise of one
+//   start(read, call, handlers)  once loaded: run() with `call(core, stored)`
+//   run(call, handlers)          start an operation now: `call(core)` returns its op id; the op
+//                                table calls exactly one handler, once: done(out) with its `done`
+//                                output, lost(error) if the instance dies first, fail(error) if
+//                                it never started; started(op) runs after the first drive
+//   data(api, method, args, payload)  a Database / Storage / Functions call → its result
+//   step(fn) / guard(fn, onJsError)   fn(core) then drive / run fn, telling a trap from a JS error
+//   control(fn)                  once loaded, step(fn) → `{ error }`
+//   drive()                      perform every pending output, then re-arm the core's timer
+//   on(type, handler)            perform the outputs of `type` (realtime.js: socket_open,
+//                                socket_send, socket_close, realtime, channel_status; auth.js: event)
+const { toError, toDataError } = require('./errors.js')
+const { toJson, messageOf, whenDone } = require('./util.js')
+const { assemble } = require('./reply.js')
+
+const unknown = (message) => toError({ name: 'AuthUnknownError', message })
+const loadFailed = (err) => unknown('supabase-wechat: the wasm core failed to load: ' + messageOf(err))
+
+class Driver {
+  constructor(config) {
+    this.url = config.url
+    this.key = config.key
+    this.options = config.options
+    this.wasmPath = config.wasmPath
+    this.platform = config.platform
+    this.store = this.platform.store(this.options && this.options.auth)
+    this.core = null
+    this.broken = null
+    this.initialized = null
+    this._storageKey = null
+    this._verifierKey = null
+    this._ready = null
+    this._ops = new Map() // op id -> handlers (+ payload, held, task for data ops)
+    this._handlers = Object.create(null)
+    this._driving = false
+    this._again = false
+    this._timer = null
+    this._timerAt = undefined
+    this.on('http', (out) => this._http(out))
+    this.on('fetch', (out) => this._fetch(out))
+    this.on('storage_set', (out) =>
+      whenDone(this.store.set(out.key, out.value), (err) =>
+        this.guard(() => {
+          this.core.handleStorageResult(err)
+          if (!this._driving) this.drive()
+        }),
+      ),
+    )
+    this.on('storage_remove', (out) => this.store.remove(out.key))
+    this.on('log', (out) => (console[out.level] || console.log).call(console, 'supabase-wechat: ' + out.message))
+    this.on('done', (out) => {
+      const h = this._ops.get(out.op)
+      this._ops.delete(out.op)
+      if (h) h.done(out)
+    })
+    this.load()
+  }
+
+  load() {
+    this._ready = this.platform.loadCore(this.wasmPath).then((glue) => {
+      const core = new glue.Core(String(this.url), String(this.key), toJson(this.options))
+      this._storageKey = core.persists() ? core.storageKey() : null
+      this._verifierKey = core.verifierKey()
+      return whenDone(this.read('session'), (stored) => {
+        this.core = core
+        core.restore(stored, Date.now())
+        // The app is in the foreground now; the tick follows wx.onAppShow / wx.onAppHide.
+        core.startAutoRefresh(false, Date.now())
+        this._watchApp()
+        this.drive()
+        return this._detectSessionInUrl(core)
+      })
+    })
+    // A failed load is retried by the next call; callers see the error per call meanwhile.
+    this._ready.catch(() => {
+      this._ready = null
+    })
+  }
+
+  ready() {
+    if (!this._ready) this.load()
+    return this._ready
+  }
+
+  // What storage holds for `what` ('session' or 'verifier'): a value or a Promise of one.
+  read(what) {
+    if (what === 'session') return this._storageKey === null ? undefined : this.store.get(this._storageKey)
+    if (what === 'verifier') return this.store.get(this._verifierKey)
+    return undefined
+  }
+
+  on(type, handler) {
+    this._handlers[type] = handler
+  }
+
+  start(read, call, handlers) {
+    this.ready().then(
+      () => whenDone(this.read(read), (stored) => this.run((core) => call(core, stored), handlers)),
+      (err) => handlers.fail(loadFailed(err)),
+    )
+  }
+
+  run(call, handlers) {
+    if (this.broken) return handlers.fail(this.broken)
+    let started = false
+    this.guard(
+      () => {
+        const op = call(this.core)
+        this._ops.set(op, handlers)
+        started = true
+        this.drive()
+        if (handlers.started) handlers.started(op)
+      },
+      (e) => {
+        if (!started) handlers.fail(unknown('supabase-wechat: ' + messageOf(e)))
+      },
+    )
+    if (this.broken && !started) handlers.fail(this.broken)
+    return undefined
+  }
+
+  // `args` are the method's JSON-able arguments, `payload` what never enters wasm (`{ body }`:
+  // JSON text, a string, an ArrayBuffer or a Blob; or `{ filePath }` for wx.uploadFile; and an
+  // AbortSignal-like `signal`). Resolves with the result object (`{ error, data, … }` as the core
+  // decided it), never rejects.
+  data(api, method, args, payload) {
+    return new Promise((resolve) => {
+      const failed = (err) => resolve({ error: toDataError({ name: 'Error', message: err.message }), data: null })
+      const op = {
+        payload,
+        held: null,
+        task: null,
+        done: (out) => resolve(assemble(out.data, op.held)),
+        lost: failed,
+        fail: failed,
+        started: (id) => this._watchSignal(id, payload && payload.signal),
+      }
+      this.start(undefined, (core) => core.data(api, method, toJson(args), Date.now()), op)
+    })
+  }
+
+  step(fn) {
+    this.guard(() => {
+      fn(this.core)
+      this.drive()
+    })
+  }
+
+  control(fn) {
+    return this.ready().then(
+      () => {
+        this.step(fn)
+        return { error: this.broken }
+      },
+      (err) => ({ error: loadFailed(err) }),
+    )
+  }
+
+  // Runs `fn`; if it throws, tells a dead wasm instance (a trap, which the core is built never to
+  // cause) from an error of the JS around it. A dead instance fails every pending and later call
+  // instead of leaving them hanging; otherwise `onJsError` handles the one failed step.
+  guard(fn, onJsError) {
+    try {
+      fn()
+    } catch (e) {
+      this._driving = false
+      let alive = true
+      try {
+        this.core.persists()
+      } catch (probe) {
+        alive = false
+      }
+      if (alive && onJsError) return onJsError(e)
+      console.error('supabase-wechat:', messageOf(e))
+      if (alive) return undefined
+      this.broken = unknown('supabase-wechat: internal error in the wasm core: ' + messageOf(e))
+      const pending = Array.from(this._ops.values())
+      this._ops.clear()
+      for (const h of pending) h.lost(this.broken)
+    }
+    return undefined
+  }
+
+  // Re-entrant calls (a listener that calls the client) are folded into the running loop.
+  drive() {
+    if (this._driving) {
+      this._again = true
+      return
+    }
+    this._driving = true
+    try {
+      do {
+        this._again = false
+        let raw
+        while ((raw = this.core.poll()) !== undefined) {
+          const out = JSON.parse(raw)
+          const handler = this._handlers[out.type]
+          if (handler) handler(out)
+        }
+      } while (this._again)
+    } finally {
+      this._driving = false
+    }
+    this._arm()
+  }
+
+  // One timer for the core: its next refresh retry, tick or realtime deadline.
+  _arm() {
+    const at = this.core.pollTimeout()
+    // Re-arm unless the same future deadline is already armed: a deadline already past (the
+    // device clock jumped, timers were suspended in the background) fires at once.
+    if (at === this._timerAt && this._timer !== null && at > Date.now()) return
+    if (this._timer !== null) clearTimeout(this._timer)
+    this._timer = null
+    this._timerAt = at
+    if (at === undefined) return
+    this._timer = setTimeout(() => {
+      this._timer = null
+      this._timerAt = undefined
+      this.step((core) => core.handleTimeout(Date.now()))
+    }, Math.max(0, at - Date.now()))
+  }
+
+  _http(out) {
+    this.platform.request(
+      out,
+      (status, body) => this._reply(out.id, (core) => core.handleResponse(out.id, status, body, Date.now())),
+      (errMsg) => this._reply(out.id, (core) => core.handleTransportError(out.id, errMsg, Date.now())),
+    )
+  }
+
+  _fetch(out) {
+    const op = this._ops.get(out.op)
+    const task = this.platform.transfer(
+      out,
+      op && op.payload,
+      (status, headers, facts, text, held) => {
+        if (op) op.held = held
+        this._reply(out.id, (core) =>
+          core.handleDataResponse(out.id, status, toJson(headers), JSON.stringify(facts), text, Date.now()),
+        )
+      },
+      (errMsg) => this._reply(out.id, (core) => core.handleTransportError(out.id, errMsg, Date.now())),
+    )
+    if (op) op.task = task
+  }
+
+  // A reply for request `id`; should handing it over fail in JS, the request counts as failed
+  // so the operation still resolves.
+  _reply(id, handOver) {
+    this.guard(
+      () => {
+        handOver(this.core)
+        this.drive()
+      },
+      (e) => this.step((core) => core.handleTransportError(id, 'request:fail ' + messageOf(e), Date.now())),
+    )
+  }
+
+  // An AbortSignal-like `signal` (WeChat has no AbortController; anything with `aborted` and
+  // `addEventListener` or `onabort` works) aborts data operation `id`: the core resolves it with
+  // an `aborted` error and the transfer's task, if any, is aborted.
+  _watchSignal(id, signal) {
+    if (!signal || typeof signal !== 'object') return
+    const abort = () =>
+      this.guard(() => {
+        const op = this._ops.get(id)
+        if (!op) return
+        this.core.cancel(id)
+        if (op.task && typeof op.task.abort === 'function') op.task.abort()
+        this.drive()
+      })
+    if (signal.aborted) return abort()
+    if (typeof signal.addEventListener === 'function') signal.addEventListener('abort', abort)
+    else signal.onabort = abort
+  }
+
+  _watchApp() {
+    // Realtime's heartbeat pauses in the background; showing the app reopens a socket that died.
+    this.platform.watchApp(
+      () =>
+        this.control((core) => {
+          core.startAutoRefresh(false, Date.now())
+          core.appVisible(true, Date.now())
+        }),
+      () =>
+        this.control((core) => {
+          core.stopAutoRefresh()
+          core.appVisible(false, Date.now())
+        }),
+    )
+  }
+
+  // Once, on load (browser, `auth.detectSessionInUrl` not false): hand the address to the core,
+  // which decides whether it is an OAuth redirect and what to do with it (exchange the code with
+  // the stored verifier, adopt implicit tokens, or report `?error=`); the client is ready once
+  // that finished, so `INITIAL_SESSION` and `getSession` see its session. A redirect's
+  // parameters are then removed from the address bar, so a reload does not replay them.
+  _detectSessionInUrl(core) {
+    const p = this.platform
+    const auth = (this.options && this.options.auth) || {}
+    if (typeof p.currentUrl !== 'function' || auth.detectSessionInUrl === false) return core
+    const url = p.currentUrl()
+    return whenDone(this.read('verifier'), (verifier) =>
+      new Promise((resolve) => {
+        const settle = (error, data) => {
+          if (data !== null || error) p.cleanUrl()
+          this.initialized = { error }
+          resolve(core)
+        }
+        this.run((c) => c.invoke('sessionFromUrl', toJson([url]), verifier, new Uint8Array(0), Date.now()), {
+          done: (out) => settle(toError(out.error), out.data),
+          lost: (err) => settle(err, null),
+          fail: (err) => settle(err, null),
+        })
+      }),
+    )
+  }
+}
+
+module.exports = { Driver }

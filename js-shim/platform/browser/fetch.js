@@ -1,0 +1,79 @@
+'use strict'
+// HTTP through fetch: the browser platform's `request` (auth) and `transfer` (data path), with
+// the core's timeout (an AbortController) and WeChat-worded `…:fail` messages, so the core reads
+// a failure the same on both platforms.
+const { readReply, statusOf } = require('../../reply.js')
+const { messageOf } = require('../../util.js')
+
+function headersOf(res) {
+  const out = {}
+  res.headers.forEach((v, k) => {
+    out[k] = v
+  })
+  return out
+}
+
+// fetch with the core's timeout; `why(e)` is the `onFail` message for a failure.
+function fetchWithTimeout(url, init, timeoutMs, api) {
+  const ctl = typeof AbortController === 'function' ? new AbortController() : null
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    if (ctl) ctl.abort()
+  }, timeoutMs)
+  const p = fetch(url, Object.assign({}, init, ctl ? { signal: ctl.signal } : {}))
+  const why = (e) => api + ':fail ' + (timedOut ? 'timeout' : messageOf(e))
+  return { promise: p, why, done: () => clearTimeout(timer), abort: () => ctl && ctl.abort() }
+}
+
+// Perform the core's `{ method, url, headers, body, timeout }` (auth requests).
+function request(req, onResponse, onFail) {
+  const f = fetchWithTimeout(req.url, { method: req.method, headers: req.headers, body: req.body === null ? undefined : req.body }, req.timeout, 'request')
+  f.promise
+    .then((res) => res.text().then((text) => [statusOf({ statusCode: res.status }), text]))
+    .then(
+      ([status, text]) => {
+        f.done()
+        onResponse(status, text)
+      },
+      (e) => {
+        f.done()
+        onFail(f.why(e))
+      },
+    )
+}
+
+// Perform a data-path request: the body the caller handed over (string, ArrayBuffer, Blob/File)
+// goes to fetch as it is; the reply is split between JS and the core as in WeChat (../../reply.js).
+// WeChat's file transports (temp file paths) have no browser equivalent.
+function transfer(req, payload, onResponse, onFail) {
+  const api = req.transport && req.transport.api
+  if (api === 'upload' || api === 'download') {
+    const name = api === 'upload' ? 'uploadFile' : 'downloadFile'
+    setTimeout(() => onFail(name + ':fail temp file paths do not exist in the browser: pass a Blob, File or ArrayBuffer'), 0)
+    return null
+  }
+  const p = payload || {}
+  const body = req.payload ? p.body : req.body === null ? undefined : req.body
+  const f = fetchWithTimeout(req.url, { method: req.method, headers: req.headers, body }, req.timeout, 'request')
+  f.promise
+    .then((res) => {
+      const ok = res.status >= 200 && res.status < 300
+      const read = ok && req.read === 'array_buffer' ? res.arrayBuffer() : res.text()
+      return read.then((raw) => [res.status, headersOf(res), raw])
+    })
+    .then(
+      ([status, headers, raw]) => {
+        f.done()
+        const reply = readReply(req.read, status, raw)
+        onResponse(status, headers, reply.facts, reply.text, reply.held)
+      },
+      (e) => {
+        f.done()
+        onFail(f.why(e))
+      },
+    )
+  return { abort: f.abort }
+}
+
+module.exports = { request, transfer }

@@ -1,0 +1,85 @@
+'use strict'
+// A data-path reply (Database / Storage / Functions), both ways and on every platform: how its
+// body is split between JS (kept) and the core (text that crosses), `readReply`, used by the
+// platforms' `transfer`; and how the call's result is put back together from the core's outcome
+// and the kept body, `assemble`, used by the driver. Payloads never enter wasm.
+const { toDataError } = require('./errors.js')
+const { utf8 } = require('./util.js')
+
+// The HTTP status as an integer (0 if none came, which the core treats as a failed reply).
+function statusOf(res) {
+  const n = Number(res && res.statusCode)
+  return n >= 0 && n <= 65535 ? Math.floor(n) : 0
+}
+
+// A body as text: strings as they are, ArrayBuffers decoded as UTF-8, anything else as JSON.
+function textOf(data) {
+  if (typeof data === 'string') return data
+  if (data instanceof ArrayBuffer) return utf8(data)
+  if (data === undefined || data === null) return ''
+  try {
+    const s = JSON.stringify(data)
+    return s === undefined ? '' : s
+  } catch (e) {
+    return String(data)
+  }
+}
+
+// `read` is how the core asked for the body (see src/data): `facts` is what the core is told
+// about what JS keeps, `text` what crosses into the core (a non-2xx body, a `core` read, or a 2xx
+// body that did not parse as the JSON it should be), `held` what stays in JS (`{ body }` or
+// `{ tempFilePath }`, a downloaded file).
+function readReply(read, status, raw, tempFilePath) {
+  const ok = status >= 200 && status < 300
+  if (!ok) {
+    const text = textOf(raw)
+    return { facts: { len: text.length }, text, held: null }
+  }
+  if (tempFilePath !== undefined) return { facts: { len: 0 }, text: undefined, held: { tempFilePath } }
+  if (read === 'array_buffer') {
+    const body = raw instanceof ArrayBuffer ? raw : new ArrayBuffer(0)
+    return { facts: { len: body.byteLength }, text: undefined, held: { body } }
+  }
+  const text = textOf(raw)
+  if (read === 'core') return { facts: { len: text.length }, text, held: null }
+  if (read === 'text') return { facts: { len: text.length }, text: undefined, held: { body: text } }
+  if (read === 'json') {
+    if (text === '') return { facts: { len: 0, json: false }, text: '', held: { body: null } }
+    try {
+      const body = JSON.parse(text)
+      const facts = { len: text.length, json: true }
+      if (Array.isArray(body)) facts.array = body.length
+      return { facts, text: undefined, held: { body } }
+    } catch (e) {
+      return { facts: { len: text.length, json: false }, text, held: { body: null } }
+    }
+  }
+  return { facts: { len: text.length }, text: undefined, held: { body: null } }
+}
+
+// The result of a data-path call from the core's outcome (`{ result, take, error }`, see
+// src/data) and what stayed in JS: `take` says where `data` comes from when the core did not
+// build it. Fields in supabase-js' order: error, data, then the rest.
+function assemble(outcome, held) {
+  const r = (outcome && outcome.result) || {}
+  let data = r.data === undefined ? null : r.data
+  const take = outcome && outcome.take
+  if (take === 'body') data = held ? held.body : null
+  else if (take === 'first') data = held && held.body ? held.body[0] : null
+  else if (take === 'file') data = held ? { tempFilePath: held.tempFilePath } : null
+  else if (take === 'utf8') data = held ? utf8(held.body) : null
+  else if (take === 'utf8_json') data = held ? jsonOrText(utf8(held.body)) : null
+  const out = { error: toDataError(outcome && outcome.error), data }
+  for (const k of Object.keys(r)) if (k !== 'data' && k !== 'error') out[k] = r[k]
+  return out
+}
+
+function jsonOrText(text) {
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    return text
+  }
+}
+
+module.exports = { readReply, assemble, statusOf, textOf }
