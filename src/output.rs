@@ -1,31 +1,167 @@
 //! What the core's machines emit, and the ids they share: the leaf of the module tree.
 //!
 //! Auth, data and realtime each push [`Output`]s; the router ([`crate::client::Client`]) hands
-//! them to the caller in order. This module imports none of them (quinn-proto's `shared.rs`).
+//! them to the caller in order. This module imports none of them (quinn-proto's `shared.rs`):
+//! what the machines tell each other (a wait for a fresh token and how it ended, the session's
+//! token for realtime) and the error an operation resolves with are types here too, and only
+//! the router passes them on.
 
 use crate::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::auth::error::AuthError;
-use crate::auth::session::Session;
-use crate::encoding::text::cat;
+use crate::encoding::text::{cat, decimal};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+
+/// The one allocator of operation and request ids: every machine draws from it, so an id names
+/// one operation or one request whatever machine owns it, and the router routes a reply by its
+/// id alone. Ids start at 1 and wrap.
+#[derive(Debug, Clone, Default)]
+pub struct Ids(u32);
+
+impl Ids {
+    pub fn new() -> Ids {
+        Ids(0)
+    }
+
+    /// A fresh id.
+    pub fn take(&mut self) -> u32 {
+        self.0 = self.0.wrapping_add(1);
+        self.0
+    }
+}
+
+/// A wait for a fresh access token, handed out by auth ([`Bearer::Wait`]) and settled when the
+/// refresh it waits on ends ([`Emit::Settled`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket(pub u32);
+
+/// What a request of another machine (the data path, a realtime join) carries, as auth says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bearer {
+    /// The session's access token, valid for a while yet.
+    Ready(String),
+    /// Signed out: the anon key.
+    Anon,
+    /// A refresh is needed first: the ticket is settled with a [`Grant`] once it ends.
+    Wait(Ticket),
+}
+
+/// How a [`Ticket`] was settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// The session's access token (fresh, or still valid after a failed refresh).
+    Token(String),
+    /// Signed out meanwhile (the refresh token was refused): the anon key is what the user is.
+    Anon,
+    /// The session is kept but its access token has expired and could not be refreshed:
+    /// `token` is that expired token, `why` the reason.
+    Stale { token: String, why: String },
+}
+
+/// What the auth machine hands the router, in order: work for the caller, or news for the
+/// machines that follow the session (the router passes it on; machines never call each other).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Emit {
+    Out(Output),
+    /// A wait for a fresh token ended.
+    Settled(Ticket, Grant),
+    /// The session changed: its access token, `None` when signed out (realtime follows it).
+    Session(Option<String>),
+}
+
+/// The error classes an auth operation can resolve with. `name()` is the JS `error.name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The server answered with an error body (4xx, or 5xx that is not retryable).
+    AuthApiError,
+    /// Network failure, timeout, or a gateway/5xx status: worth retrying, never a sign-out.
+    AuthRetryableFetchError,
+    /// The server answered something that is not a GoTrue error body (HTML, garbage).
+    AuthUnknownError,
+    /// The caller passed bad input; no request was sent.
+    AuthInvalidCredentialsError,
+    /// An operation needs a session and there is none (or the server says it is gone).
+    AuthSessionMissingError,
+    /// A 2xx reply that should carry a session but does not.
+    AuthInvalidTokenResponseError,
+    /// `exchangeCodeForSession` without a stored PKCE verifier.
+    AuthPKCEGrantCodeExchangeError,
+    /// The implicit-flow redirect URL carried `error` / `error_description` (the user denied).
+    AuthImplicitGrantRedirectError,
+}
+
+impl ErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::AuthApiError => "AuthApiError",
+            ErrorKind::AuthRetryableFetchError => "AuthRetryableFetchError",
+            ErrorKind::AuthUnknownError => "AuthUnknownError",
+            ErrorKind::AuthInvalidCredentialsError => "AuthInvalidCredentialsError",
+            ErrorKind::AuthSessionMissingError => "AuthSessionMissingError",
+            ErrorKind::AuthInvalidTokenResponseError => "AuthInvalidTokenResponseError",
+            ErrorKind::AuthPKCEGrantCodeExchangeError => "AuthPKCEGrantCodeExchangeError",
+            ErrorKind::AuthImplicitGrantRedirectError => "AuthImplicitGrantRedirectError",
+        }
+    }
+}
+
+/// One error as it crosses to JS in `Done.error`: `{ name, message, status, code }` (auth-js'
+/// `errors.ts`; the taxonomy and the HTTP table are in `crate::auth::error`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthError {
+    #[serde(serialize_with = "ser_kind")]
+    pub name: ErrorKind,
+    pub message: String,
+    /// HTTP status; 0 for transport failures; `None` where auth-js has `undefined`.
+    pub status: Option<u16>,
+    /// GoTrue `error_code` (or shape-B `code`, or shape-C `error`).
+    pub code: Option<String>,
+}
+
+fn ser_kind<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.name())
+}
+
+impl AuthError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>, status: Option<u16>, code: Option<&str>) -> Self {
+        AuthError { name: kind, message: message.into(), status, code: code.map(str::to_owned) }
+    }
+
+    /// Bad caller input: status 400, code `validation_failed`, nothing sent.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::AuthInvalidCredentialsError, message, Some(400), Some("validation_failed"))
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.name
+    }
+}
+
+/// The auth state events. `name()` is what `onAuthStateChange` listeners get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthEvent {
-    #[serde(rename = "INITIAL_SESSION")]
     InitialSession,
-    #[serde(rename = "SIGNED_IN")]
     SignedIn,
-    #[serde(rename = "SIGNED_OUT")]
     SignedOut,
-    #[serde(rename = "TOKEN_REFRESHED")]
     TokenRefreshed,
-    #[serde(rename = "USER_UPDATED")]
     UserUpdated,
-    #[serde(rename = "PASSWORD_RECOVERY")]
     PasswordRecovery,
+}
+
+impl AuthEvent {
+    /// The name `onAuthStateChange` listeners get.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthEvent::InitialSession => "INITIAL_SESSION",
+            AuthEvent::SignedIn => "SIGNED_IN",
+            AuthEvent::SignedOut => "SIGNED_OUT",
+            AuthEvent::TokenRefreshed => "TOKEN_REFRESHED",
+            AuthEvent::UserUpdated => "USER_UPDATED",
+            AuthEvent::PasswordRecovery => "PASSWORD_RECOVERY",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -76,10 +212,14 @@ pub enum Output {
         key: String,
     },
     /// Deliver to every listener, or only to subscription `target` (`INITIAL_SESSION`).
+    /// `session` is the session's JSON text (as stored), spliced in by [`Output::to_json`] like
+    /// `Done.data`: this module knows no session type.
     Event {
+        #[serde(skip)]
         event: AuthEvent,
-        session: Option<Session>,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(skip)]
+        session: Option<Json>,
+        #[serde(skip)]
         target: Option<u32>,
     },
     /// A line for the console. Never contains a token or a code.
@@ -165,13 +305,18 @@ impl Output {
                 let error = serde_json::to_string(error).unwrap_or_else(|_| "null".to_owned());
                 cat(&[
                     "{\"type\":\"done\",\"op\":",
-                    &crate::encoding::text::decimal(*op),
+                    &decimal(*op),
                     ",\"data\":",
                     data.text(),
                     ",\"error\":",
                     &error,
                     "}",
                 ])
+            }
+            Output::Event { event, session, target } => {
+                let session = session.as_ref().map_or("null", Json::text);
+                let target = target.map(|t| cat(&[",\"target\":", &decimal(t)])).unwrap_or_default();
+                cat(&["{\"type\":\"event\",\"event\":\"", event.name(), "\",\"session\":", session, &target, "}"])
             }
             other => serde_json::to_string(other).unwrap_or_default(),
         }

@@ -128,7 +128,9 @@ impl Driver {
                 json!([{"email": "a@b.c", "password": "pw", "options": {"captchaToken": "t", "emailRedirectTo": "https://x/y?z"}}])
             }
             ("signUp" | "signInWithPassword", _) => json!([{"phone": "123", "password": "pw"}]),
-            ("signInWithOtp" | "resend", _) => json!([{"email": "a@b.c", "type": "signup", "options": {"data": {"a": 1}}}]),
+            ("signInWithOtp" | "resend", _) => {
+                json!([{"email": "a@b.c", "type": "signup", "options": {"data": {"a": 1}}}])
+            }
             ("verifyOtp", 3) => json!([{"token_hash": "h", "type": "recovery"}]),
             ("verifyOtp", _) => json!([{"phone": "1", "token": "123", "type": "sms"}]),
             ("resetPasswordForEmail", _) => json!(["a@b.c", {"redirectTo": "https://r"}]),
@@ -160,7 +162,11 @@ impl Driver {
     fn data_call(&mut self) -> (String, String, String) {
         let calls: &[(&str, &str, Value)] = &[
             ("rest", "request", json!([{"start": ["from", "todos"], "ops": [["select", "*", false, null]]}])),
-            ("rest", "request", json!([{"start": ["from", "todos"], "ops": [["insert", {"kind": "json"}, {}], ["select", "*", false, null], ["single"]]}])),
+            (
+                "rest",
+                "request",
+                json!([{"start": ["from", "todos"], "ops": [["insert", {"kind": "json"}, {}], ["select", "*", false, null], ["single"]]}]),
+            ),
             ("rest", "request", json!([{"start": ["rpc", "f", {"a": 1}, {}], "ops": []}])),
             ("rest", "select", json!([])),
             ("storage", "list", json!(["bucket", "dir", {"limit": 3}])),
@@ -195,14 +201,49 @@ impl Driver {
 
     fn data_reply(&mut self) -> (u16, String, String, Option<String>) {
         match self.rng.below(8) {
-            0 => (200, json!({"content-type": "application/json"}).to_string(), json!({"len": 10, "json": true, "array": 2}).to_string(), None),
-            1 => (200, json!({"Content-Type": "application/json; charset=utf-8", "Content-Range": "0-1/2"}).to_string(), json!({"len": 3}).to_string(), Some("[1]".to_owned())),
-            2 => (201, json!({"content-type": "text/plain"}).to_string(), json!({"len": 3}).to_string(), Some(json!([{"name": "a"}]).to_string())),
-            3 => (400, "{}".to_owned(), json!({"len": 10}).to_string(), Some(json!({"message": "bad", "code": "PGRST1", "statusCode": "400"}).to_string())),
-            4 => (500, json!({"x-relay-error": "true"}).to_string(), json!({"len": 2}).to_string(), Some("oops".to_owned())),
+            0 => (
+                200,
+                json!({"content-type": "application/json"}).to_string(),
+                json!({"len": 10, "json": true, "array": 2}).to_string(),
+                None,
+            ),
+            1 => (
+                200,
+                json!({"Content-Type": "application/json; charset=utf-8", "Content-Range": "0-1/2"}).to_string(),
+                json!({"len": 3}).to_string(),
+                Some("[1]".to_owned()),
+            ),
+            2 => (
+                201,
+                json!({"content-type": "text/plain"}).to_string(),
+                json!({"len": 3}).to_string(),
+                Some(json!([{"name": "a"}]).to_string()),
+            ),
+            3 => (
+                400,
+                "{}".to_owned(),
+                json!({"len": 10}).to_string(),
+                Some(json!({"message": "bad", "code": "PGRST1", "statusCode": "400"}).to_string()),
+            ),
+            4 => (
+                500,
+                json!({"x-relay-error": "true"}).to_string(),
+                json!({"len": 2}).to_string(),
+                Some("oops".to_owned()),
+            ),
             5 => (204, "{}".to_owned(), "{}".to_owned(), None),
-            6 => (200, json!({"content-type": "application/octet-stream"}).to_string(), json!({"len": 4}).to_string(), None),
-            _ => (200, json!({"content-type": "application/json"}).to_string(), json!({"len": 4, "json": false}).to_string(), Some("nope".to_owned())),
+            6 => (
+                200,
+                json!({"content-type": "application/octet-stream"}).to_string(),
+                json!({"len": 4}).to_string(),
+                None,
+            ),
+            _ => (
+                200,
+                json!({"content-type": "application/json"}).to_string(),
+                json!({"len": 4, "json": false}).to_string(),
+                Some("nope".to_owned()),
+            ),
         }
     }
 
@@ -341,7 +382,8 @@ impl Driver {
             },
             23 => {
                 let ch = self.c.realtime_channel("room", r#"{"config":{"presence":{"key":"k"}}}"#);
-                let b = self.c.realtime_on(ch, "postgres_changes", r#"{"event":"*","schema":"public","table":"todos"}"#);
+                let b =
+                    self.c.realtime_on(ch, "postgres_changes", r#"{"event":"*","schema":"public","table":"todos"}"#);
                 let b2 = self.c.realtime_on(ch, "broadcast", r#"{"event":"m"}"#);
                 self.channels.push(ch);
                 self.log(format!("channel {ch} {b} {b2}"));
@@ -393,12 +435,7 @@ impl Driver {
                 }
             }
             _ => {
-                self.log(format!(
-                    "keys {} {} {}",
-                    self.c.storage_key(),
-                    self.c.verifier_key(),
-                    self.c.persists()
-                ));
+                self.log(format!("keys {} {} {}", self.c.storage_key(), self.c.verifier_key(), self.c.persists()));
             }
         }
         self.drain();

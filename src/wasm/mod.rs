@@ -175,4 +175,18 @@ impl WasmCore {
     pub fn poll(&mut self) -> Option<String> {
         self.inner.poll().map(|o| o.to_json())
     }
+
+    /// `storage.from(bucket).getPublicUrl(path, options)`: the JSON text of its result; see
+    /// `Client::public_url`. Pass `undefined` for a bucket or path that is not a string.
+    #[wasm_bindgen(js_name = publicUrl)]
+    pub fn public_url(&self, bucket: Option<String>, path: Option<String>, options_json: &str) -> String {
+        self.inner.public_url(bucket.as_deref(), path.as_deref(), options_json)
+    }
+
+    /// `url` without an OAuth redirect's parameters (for `history.replaceState`), or `undefined`
+    /// when it is not an absolute URL; see `auth::redirect::cleaned_url`.
+    #[wasm_bindgen(js_name = cleanedUrl)]
+    pub fn cleaned_url(&self, url: &str) -> Option<String> {
+        crate::auth::redirect::cleaned_url(url)
+    }
 }

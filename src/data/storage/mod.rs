@@ -23,13 +23,20 @@ use crate::encoding::text::cat;
 use crate::prelude::*;
 
 pub mod paths;
+mod public;
 mod reply;
+
+pub use public::public_url;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::data::{self, Body, Built, DataRequest, Endpoints, Read, Reply, Transport};
+use crate::data::types::{self, Body, Endpoints, Read, Transport};
+pub use reply::Ctx;
+use reply::Kind;
+
+type DataRequest = types::DataRequest<Ctx>;
 use paths::{
     bucket_id, download_param, encode_path, encode_segment, object_path, query, transform_params, wants_transform,
 };
@@ -37,36 +44,6 @@ use paths::{
 pub use reply::{failed, finish};
 
 const CLIENT_INFO: &str = concat!("supabase-wechat/", env!("CARGO_PKG_VERSION"));
-
-/// What the reply of a request means; kept until it arrives.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ctx {
-    kind: Kind,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Kind {
-    /// `data` is the reply's JSON as it is (buckets, `list`, `remove`, `move`, …).
-    Json,
-    /// `{ path, id, fullPath }`
-    Upload { path: String },
-    /// `{ path, fullPath }`
-    SignedUpload { path: String },
-    /// `{ signedUrl, path, token }`; `url` is the upload URL without its query.
-    SignedUploadUrl { url: String, path: String },
-    /// `{ signedUrl }`; `extra` is `&download=…` or empty.
-    SignedUrl { storage: String, bucket: String, path: String, extra: String },
-    /// `[{ error, path, signedURL, signedUrl }]`
-    SignedUrls { storage: String, bucket: String, extra: String },
-    /// `{ path }` from the reply's `Key`.
-    Copy,
-    /// The object's info with camelCase keys.
-    Info,
-    /// `true`, or `false` with the error.
-    Exists,
-    /// The bytes the shim kept: an ArrayBuffer, or `{ tempFilePath }` when `file`.
-    Download { file: bool },
-}
 
 /// The methods' positional arguments.
 struct Args<'a>(&'a [Value]);
@@ -92,7 +69,8 @@ impl<'a> Args<'a> {
 }
 
 /// Turn a storage method call into a request, or decide it at once (bad arguments).
-pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
+pub fn build<R: From<Ctx>>(method: &str, args: &[Value], ep: &Endpoints) -> types::Built<R> {
+    use types::Built;
     let a = Args(args);
     let s = ep.storage.as_str();
     let built = match method {
@@ -120,10 +98,10 @@ pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
         "remove" => remove(s, &a),
         "move" => move_or_copy(s, &a, "object/move", Kind::Json),
         "copy" => move_or_copy(s, &a, "object/copy", Kind::Copy),
-        _ => return Built::Done(data::unknown("storage", method)),
+        _ => return Built::Done(types::unknown("storage", method)),
     };
     match built {
-        Ok(req) => Built::Send(req),
+        Ok(req) => Built::Send(req.lift()),
         Err(message) => Built::Done(reply::input_error(&message, method == "exists")),
     }
 }
@@ -141,7 +119,7 @@ fn request(method: &'static str, url: String, kind: Kind) -> DataRequest {
         transport: Transport::Request,
         read: Read::Core,
         timeout: None,
-        reply: Reply::Storage(Ctx { kind }),
+        reply: Ctx { kind },
     }
 }
 

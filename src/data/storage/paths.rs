@@ -3,8 +3,8 @@
 //! The SDK we replace put object paths into URLs raw, and storage-js runs `encodeURI` over its
 //! URLs, which leaves `#`, `?` and `&` alone: a name with one of them addressed another object or
 //! none. Here every segment is percent-encoded like `encodeURIComponent` (the `/` separators
-//! stay), so any name reaches the server as it was given; `js-shim/storage-api.js`
-//! (`getPublicUrl`, which must answer synchronously) applies the same rules.
+//! stay), so any name reaches the server as it was given; `getPublicUrl` ([`super::public_url`])
+//! applies the same rules.
 
 use crate::encoding::text::cat;
 use crate::prelude::*;
@@ -41,7 +41,12 @@ pub fn encode_path(path: &str) -> String {
 /// refused: URL normalisation (WeChat's, a CDN's, the server's) would resolve them, even
 /// percent-encoded, and address another object.
 pub fn object_path(v: Option<&Value>) -> Result<String, String> {
-    let Some(s) = v.and_then(Value::as_str) else {
+    object_path_text(v.and_then(Value::as_str))
+}
+
+/// [`object_path`] of a string, or of no string (`None`).
+pub fn object_path_text(s: Option<&str>) -> Result<String, String> {
+    let Some(s) = s else {
         return Err("Invalid path: expected a string".into());
     };
     let mut clean = String::with_capacity(s.len());
@@ -64,7 +69,12 @@ pub fn object_path(v: Option<&Value>) -> Result<String, String> {
 
 /// A bucket id: one non-empty URL segment.
 pub fn bucket_id(v: Option<&Value>) -> Result<String, String> {
-    match v.and_then(Value::as_str) {
+    bucket_id_text(v.and_then(Value::as_str))
+}
+
+/// [`bucket_id`] of a string, or of no string (`None`).
+pub fn bucket_id_text(s: Option<&str>) -> Result<String, String> {
+    match s {
         Some(s) if !s.is_empty() && s != "." && s != ".." && !s.contains('/') => Ok(s.to_owned()),
         Some(s) => Err(cat(&["Invalid bucket id \"", s, "\""])),
         None => Err("Invalid bucket id: expected a string".into()),
