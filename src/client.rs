@@ -230,8 +230,9 @@ impl Client {
     /// returns (`{ data: { publicUrl } }`, or `{ data: null, error }` for a bad bucket or path;
     /// see [`crate::data::public_url`]). `bucket` and `path` are `None` when not strings.
     pub fn public_url(&self, bucket: Option<&str>, path: Option<&str>, options_json: &str) -> String {
+        let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
         let options: Value = serde_json::from_str(options_json).unwrap_or(Value::Null);
-        crate::data::public_url(&self.config.loose_storage_url(), bucket, path, &options)
+        crate::data::public_url(&self.config.loose_storage_url(), &[text(bucket), text(path), options])
     }
 
     // ---- replies -----------------------------------------------------------------------------
@@ -297,36 +298,37 @@ impl Client {
     /// the others: a settled wait for a fresh token, the session's new access token.
     fn pump(&mut self) {
         while let Some(e) = self.auth.poll() {
-            match e {
-                Emit::Out(o) => self.out.push_back(o),
-                Emit::Settled(ticket, grant) => {
-                    match self.realtime_tickets.iter().position(|t| *t == ticket) {
-                        Some(i) => {
-                            self.realtime_tickets.swap_remove(i);
-                            let token = match grant {
-                                Grant::Token(t) | Grant::Stale { token: t, .. } => t,
-                                Grant::Anon => self.config.key.clone(),
-                            };
-                            self.realtime.set_token(&token);
-                        }
-                        None => {
-                            self.data.settled(&mut self.ids, ticket, &grant);
-                            self.drain_data();
-                        }
-                    }
-                    // The rest of that refresh's waiters, now that the ticket's owner has acted.
-                    self.auth.resume(&mut self.ids);
+            let (token, settled) = match e {
+                Emit::Out(o) => {
+                    self.out.push_back(o);
+                    continue;
                 }
-                Emit::Session(token) => self.realtime.set_token(token.as_deref().unwrap_or(&self.config.key)),
+                Emit::Session(token) => (token, false),
+                Emit::Settled(ticket, grant) => match self.realtime_tickets.iter().position(|t| *t == ticket) {
+                    None => {
+                        self.data.settled(&mut self.ids, ticket, &grant);
+                        self.data.drain_into(&mut self.out);
+                        self.auth.resume(&mut self.ids);
+                        continue;
+                    }
+                    Some(i) => {
+                        self.realtime_tickets.swap_remove(i);
+                        let token = match grant {
+                            Grant::Token(t) | Grant::Stale { token: t, .. } => Some(t),
+                            Grant::Anon => None,
+                        };
+                        (token, true)
+                    }
+                },
+            };
+            // Realtime follows the session: its access token, the anon key when signed out.
+            self.realtime.set_token(token.as_deref().unwrap_or(&self.config.key));
+            if settled {
+                // The rest of that refresh's waiters, now that the ticket's owner has acted.
+                self.auth.resume(&mut self.ids);
             }
         }
-        self.drain_data();
-    }
-
-    fn drain_data(&mut self) {
-        while let Some(o) = self.data.poll() {
-            self.out.push_back(o);
-        }
+        self.data.drain_into(&mut self.out);
     }
 
     // ---- realtime (see `crate::realtime`) ----------------------------------------------------

@@ -320,15 +320,12 @@ impl Auth {
         match steps::read(step, body, now_ms) {
             Reading::Session(session, event) => self.commit(op, generation, session, event),
             Reading::User(user, save) => {
-                if save {
-                    if let Some(mut s) = self.session().cloned() {
-                        s.user = Some(user.clone());
-                        self.store.commit(generation, Some(s), &mut self.out);
-                        self.store.save(&mut self.out);
-                        self.store.emit(AuthEvent::UserUpdated, None, &mut self.out);
-                    }
+                let data = cat(&["{\"user\":", &steps::user_text(&user), "}"]);
+                if save && self.store.update_user(generation, user, &mut self.out) {
+                    self.store.save(&mut self.out);
+                    self.store.emit(AuthEvent::UserUpdated, None, &mut self.out);
                 }
-                self.finish(op, Json::raw(cat(&["{\"user\":", &steps::user_text(&user), "}"])), None);
+                self.finish(op, Json::raw(data), None);
             }
             Reading::Data(data) => self.finish(op, data, None),
             Reading::LoggedOut(scope) => {
@@ -513,31 +510,31 @@ impl Auth {
     /// Finish a waiter after a refresh: `err` is `None` on success.
     fn resolve(&mut self, ids: &mut Ids, w: Waiter, err: Option<&AuthError>, now_ms: f64) {
         // After a failed refresh a session that is still valid remains usable.
-        let usable = self.session().filter(|s| err.is_none() || expires_at_ms(s) > now_ms).cloned();
-        match (w, usable) {
-            (Waiter::Session(op), Some(_)) => self.finish_session(op),
-            (Waiter::Session(op), None) => self.finish(op, Json::raw(r#"{"session":null}"#.into()), err.cloned()),
-            (Waiter::Refreshed(op), Some(s)) if err.is_none() => {
-                let user = s.user.as_ref().map(steps::user_text).unwrap_or_else(|| "null".into());
+        let usable = self.session().is_some_and(|s| err.is_none() || expires_at_ms(s) > now_ms);
+        let token = || self.session().map(|s| s.access_token.clone()).unwrap_or_default();
+        let missing = || err.cloned().unwrap_or_else(steps::session_missing);
+        match w {
+            Waiter::Session(op) if usable => self.finish_session(op),
+            Waiter::Session(op) => self.finish(op, Json::raw(r#"{"session":null}"#.into()), err.cloned()),
+            Waiter::Refreshed(op) if usable && err.is_none() => {
+                let user = self.session().and_then(|s| s.user.as_ref()).map_or_else(|| "null".into(), steps::user_text);
                 let data = cat(&["{\"user\":", &user, ",\"session\":", self.store.json(), "}"]);
                 self.finish(op, Json::raw(data), None);
             }
-            (Waiter::Refreshed(op), _) => {
-                self.fail(op, AuthMethod::RefreshSession, err.cloned().unwrap_or_else(steps::session_missing))
-            }
-            (Waiter::Call(op, m, call), Some(s)) => {
-                let token = s.access_token.clone();
+            Waiter::Refreshed(op) => self.fail(op, AuthMethod::RefreshSession, missing()),
+            Waiter::Call(op, m, call) if usable => {
+                let token = token();
                 self.send(ids, op, m, call, Some(&token));
             }
-            (Waiter::Call(op, m, _), None) => self.fail(op, m, err.cloned().unwrap_or_else(steps::session_missing)),
-            (Waiter::Ticket(t), Some(s)) => self.out.push_back(Emit::Settled(t, Grant::Token(s.access_token))),
-            (Waiter::Ticket(t), None) => {
+            Waiter::Call(op, m, _) => self.fail(op, m, missing()),
+            Waiter::Ticket(t) => {
                 let grant = match self.session() {
+                    Some(_) if usable => Grant::Token(token()),
                     // Signed out meanwhile (the refresh token was refused): anon is what the user is.
                     None => Grant::Anon,
                     // The session is kept but its access token has expired and could not be refreshed.
-                    Some(s) => Grant::Stale {
-                        token: s.access_token.clone(),
+                    Some(_) => Grant::Stale {
+                        token: token(),
                         why: err.map_or_else(|| "no usable access token".to_owned(), |e| e.message.clone()),
                     },
                 };

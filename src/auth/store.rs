@@ -12,7 +12,7 @@ use crate::prelude::*;
 use alloc::collections::VecDeque;
 use serde_json::Value;
 
-use super::session::Session;
+use super::session::{Session, User};
 use crate::config::{BaseUrl, Config};
 use crate::encoding::text::cat;
 use crate::output::{AuthEvent, Emit, Json, Output};
@@ -87,6 +87,15 @@ impl Store {
         out.push_back(Emit::Session(session.as_ref().map(|s| s.access_token.clone())));
         self.session = session;
         current
+    }
+
+    /// The session's user replaced (a reply requested under `requested_in`), through
+    /// [`Store::commit`]; `false` when there is no session.
+    pub fn update_user(&mut self, requested_in: Generation, user: User, out: &mut VecDeque<Emit>) -> bool {
+        let Some(mut s) = self.session.take() else { return false };
+        s.user = Some(user);
+        self.commit(requested_in, Some(s), out);
+        true
     }
 
     /// Adopt what storage holds under the key now (see `Client::restore`). Anything unusable

@@ -134,9 +134,9 @@ impl Data {
         }
     }
 
-    /// Next output.
-    pub fn poll(&mut self) -> Option<Output> {
-        self.out.pop_front()
+    /// Move this machine's outputs, in order, to the end of `out`.
+    pub fn drain_into(&mut self, out: &mut VecDeque<Output>) {
+        out.append(&mut self.out);
     }
 
     /// Operation `op`, a call of `api`'s `method` (`args_json` a JSON array): the request to send
@@ -206,7 +206,7 @@ impl Data {
     /// ignored.
     pub fn settled(&mut self, ids: &mut Ids, ticket: Ticket, grant: &Grant) {
         let Some(i) = self.waiting.iter().position(|(t, _, _)| *t == ticket) else { return };
-        let (_, op, req) = self.waiting.remove(i);
+        let (_, op, req) = self.waiting.swap_remove(i);
         match grant {
             Grant::Token(token) => self.send(ids, op, req, Some(token)),
             // Signed out meanwhile (the refresh token was definitively refused): the request
@@ -231,7 +231,7 @@ impl Data {
             let (_, op, reply) = self.pending.swap_remove(i);
             self.finish(op, &reply.failed(message, "aborted"));
         } else if let Some(i) = self.waiting.iter().position(|(_, o, _)| *o == op) {
-            let (_, op, req) = self.waiting.remove(i);
+            let (_, op, req) = self.waiting.swap_remove(i);
             self.finish(op, &req.reply.failed(message, "aborted"));
         }
     }

@@ -55,54 +55,6 @@ pub fn is_js_space(c: char) -> bool {
     )
 }
 
-/// A JSON number as JavaScript's `String(n)` writes it (ECMA-262 `Number::toString`): the
-/// shortest digits (ryu's, through serde_json), then a decimal point or an exponent by JS' rules
-/// (`1e+21`, `0.000001`, `1e-7`, `100` for `1e2`).
-pub fn js_number(n: &serde_json::Number) -> String {
-    if !n.is_f64() {
-        return json(n);
-    }
-    let text = json(n);
-    let (negative, text) = match text.strip_prefix('-') {
-        Some(t) => (true, t),
-        None => (false, text.as_str()),
-    };
-    let (mantissa, exp) = match text.split_once(['e', 'E']) {
-        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
-        None => (text, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let all: String = cat(&[int, frac]);
-    let lead = all.len() - all.trim_start_matches('0').len();
-    let digits = all.trim_matches('0');
-    if digits.is_empty() {
-        return "0".to_owned();
-    }
-    // The value is 0.<digits> × 10^n.
-    let n = int.len() as i32 + exp - lead as i32;
-    let k = digits.len() as i32;
-    let zeros = |count: i32| "0".repeat(count.max(0) as usize);
-    let body = if k <= n && n <= 21 {
-        cat(&[digits, &zeros(n - k)])
-    } else if 0 < n && n <= 21 {
-        let (a, b) = digits.split_at(n as usize);
-        cat(&[a, ".", b])
-    } else if -6 < n && n <= 0 {
-        cat(&["0.", &zeros(-n), digits])
-    } else {
-        let e = n - 1;
-        let sign = if e < 0 { "-" } else { "+" };
-        let (first, rest) = digits.split_at(1);
-        let dot = if rest.is_empty() { "" } else { "." };
-        cat(&[first, dot, rest, "e", sign, &decimal(e.unsigned_abs())])
-    };
-    if negative {
-        cat(&["-", &body])
-    } else {
-        body
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,37 +68,6 @@ mod tests {
         assert_eq!(boolean(true), true.to_string());
         assert_eq!(boolean(false), false.to_string());
         assert_eq!(cat(&["a", "", "bc"]), "abc");
-    }
-
-    #[test]
-    fn js_number_is_javascripts_string() {
-        // (JSON text, String(JSON.parse(text))) as node prints them.
-        let cases = [
-            ("1", "1"),
-            ("-1", "-1"),
-            ("1.5", "1.5"),
-            ("1e2", "100"),
-            ("100.0", "100"),
-            ("0.1", "0.1"),
-            ("-0.0", "0"),
-            ("0.000001", "0.000001"),
-            ("1e-7", "1e-7"),
-            ("1.5e-7", "1.5e-7"),
-            ("1.5e20", "150000000000000000000"),
-            ("2.5e-6", "0.0000025"),
-            ("1e21", "1e+21"),
-            ("1.25e21", "1.25e+21"),
-            ("-1.25e-10", "-1.25e-10"),
-            ("18446744073709552000", "18446744073709552000"),
-            ("12345678.9", "12345678.9"),
-            ("0.000123", "0.000123"),
-            ("5e-324", "5e-324"),
-            ("1.7976931348623157e308", "1.7976931348623157e+308"),
-        ];
-        for (text, js) in cases {
-            let n: Number = serde_json::from_str(text).unwrap();
-            assert_eq!(js_number(&n), js, "{text}");
-        }
     }
 
     #[test]

@@ -23,13 +23,8 @@ use crate::encoding::text::cat;
 use crate::prelude::*;
 
 pub mod paths;
-mod public;
 mod reply;
 
-pub use public::public_url;
-
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::data::types::{self, Body, Endpoints, Read, Transport};
@@ -37,9 +32,7 @@ pub use reply::Ctx;
 use reply::Kind;
 
 type DataRequest = types::DataRequest<Ctx>;
-use paths::{
-    bucket_id, download_param, encode_path, encode_segment, object_path, query, transform_params, wants_transform,
-};
+use paths::{bucket_id, download_param, object_path, plain_text, query, transform_params, url, wants_transform};
 
 pub use reply::{failed, finish};
 
@@ -141,40 +134,12 @@ fn with_json(mut r: DataRequest, body: Value) -> DataRequest {
     r
 }
 
-/// `<storage>/<route>[/<bucket>[/<path>]]`, the bucket and the path percent-encoded.
-#[inline(never)]
-fn url(s: &str, route: &str, bucket: Option<&str>, path: Option<&str>) -> String {
-    let mut u = String::with_capacity(s.len() + route.len() + 64);
-    u.push_str(s);
-    u.push('/');
-    u.push_str(route);
-    if let Some(b) = bucket {
-        u.push('/');
-        u.push_str(&encode_segment(b));
-    }
-    if let Some(p) = path {
-        u.push('/');
-        u.push_str(&encode_path(p));
-    }
-    u
-}
-
 /// `<storage>/<route>/<bucket>/<path>` from arguments 0 and 1.
 #[inline(never)]
 fn object_url(s: &str, a: &Args, route: &str) -> Result<String, String> {
     let bucket = bucket_id(a.get(0))?;
     let path = object_path(a.get(1))?;
     Ok(url(s, route, Some(&bucket), Some(&path)))
-}
-
-/// A value as text the way `String(v)` writes strings, numbers and booleans.
-fn plain_text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(text::json(n)),
-        Value::Bool(b) => Some(text::boolean(*b)),
-        _ => None,
-    }
 }
 
 fn list_buckets(s: &str, opts: Opts) -> DataRequest {
@@ -336,7 +301,7 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
             r.headers.push(("cache-control".into(), cat(&["max-age=", &cache])));
             r.headers.push(("content-type".into(), guessed.into()));
             if let Some(m) = metadata {
-                r.headers.push(("x-metadata".into(), STANDARD.encode(m)));
+                r.headers.push(("x-metadata".into(), crate::encoding::base64::encode_standard(m.as_bytes())));
             }
         }
     }
@@ -389,6 +354,65 @@ fn download(s: &str, a: &Args) -> Result<DataRequest, String> {
         r.read = Read::ArrayBuffer;
     }
     Ok(r)
+}
+
+/// `getPublicUrl(path, { download, transform, cacheNonce })` of bucket `args[0]` (`args[1]` the
+/// path, `args[2]` the options): synchronous in storage-js, so no request and no operation, but
+/// the JSON text of what it returns: `{"data":{"publicUrl":…}}`, or for a bad bucket id or path
+/// `{"data":null,"error":…}` with the `StorageError` description of any bad argument. Ported
+/// 1:1 from what `js-shim/storage-api.js` computed in JS (the same rules as `download`); numbers
+/// in the query are written as JSON writes them, which is JavaScript's `String(n)` but for
+/// exponents (`1e21` for `1e+21`, `1e-6` for `0.000001`).
+pub fn public_url(storage: &str, args: &[Value]) -> String {
+    let a = Args(args);
+    let opts = a.opts(2);
+    let transform = opts.get("transform");
+    // `Object.keys(transform).length > 0`: arrays count by their elements.
+    let wants = wants_transform(transform) || transform.and_then(Value::as_array).is_some_and(|t| !t.is_empty());
+    let route = if wants { "render/image/public" } else { "object/public" };
+    let outcome = match object_url(storage, &a, route) {
+        Ok(mut u) => {
+            let mut q = Vec::new();
+            download_param(opts.get("download"), &mut q);
+            transform_params(transform, &mut q);
+            if let Some(v) = opts.get("cacheNonce").filter(|v| !v.is_null()) {
+                q.push(("cacheNonce", js_string(v)));
+            }
+            if !q.is_empty() {
+                u.push('?');
+                u.push_str(&query(&q));
+            }
+            let mut data = Map::new();
+            put(&mut data, "publicUrl", u.into());
+            reply::ok(Value::Object(data))
+        }
+        Err(message) => reply::input_error(&message, false),
+    };
+    let mut out = outcome.result;
+    if let Some(e) = outcome.error {
+        put(&mut out, "error", Value::Object(e));
+    }
+    text::json(&out)
+}
+
+/// JavaScript's `String(v)` of a JSON value (arrays joined with `,`, `null` elements empty).
+fn js_string(v: &Value) -> String {
+    match v {
+        Value::Object(_) => "[object Object]".to_owned(),
+        Value::Array(a) => {
+            let mut s = String::new();
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                if !x.is_null() {
+                    s.push_str(&js_string(x));
+                }
+            }
+            s
+        }
+        v => plain_text(Some(v)).unwrap_or_default(),
+    }
 }
 
 /// `&download=…&cacheNonce=…` for a signed URL (its query already has the token).

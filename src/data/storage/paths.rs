@@ -6,7 +6,7 @@
 //! stay), so any name reaches the server as it was given; `getPublicUrl` ([`super::public_url`])
 //! applies the same rules.
 
-use crate::encoding::text::cat;
+use crate::encoding::text::{self, cat};
 use crate::prelude::*;
 use serde_json::Value;
 
@@ -41,12 +41,7 @@ pub fn encode_path(path: &str) -> String {
 /// refused: URL normalisation (WeChat's, a CDN's, the server's) would resolve them, even
 /// percent-encoded, and address another object.
 pub fn object_path(v: Option<&Value>) -> Result<String, String> {
-    object_path_text(v.and_then(Value::as_str))
-}
-
-/// [`object_path`] of a string, or of no string (`None`).
-pub fn object_path_text(s: Option<&str>) -> Result<String, String> {
-    let Some(s) = s else {
+    let Some(s) = v.and_then(Value::as_str) else {
         return Err("Invalid path: expected a string".into());
     };
     let mut clean = String::with_capacity(s.len());
@@ -69,12 +64,7 @@ pub fn object_path_text(s: Option<&str>) -> Result<String, String> {
 
 /// A bucket id: one non-empty URL segment.
 pub fn bucket_id(v: Option<&Value>) -> Result<String, String> {
-    bucket_id_text(v.and_then(Value::as_str))
-}
-
-/// [`bucket_id`] of a string, or of no string (`None`).
-pub fn bucket_id_text(s: Option<&str>) -> Result<String, String> {
-    match s {
+    match v.and_then(Value::as_str) {
         Some(s) if !s.is_empty() && s != "." && s != ".." && !s.contains('/') => Ok(s.to_owned()),
         Some(s) => Err(cat(&["Invalid bucket id \"", s, "\""])),
         None => Err("Invalid bucket id: expected a string".into()),
@@ -127,6 +117,34 @@ pub fn transform_params(v: Option<&Value>, out: &mut Vec<(&'static str, String)>
 /// Whether `transform` is an object with at least one key (storage-js' `wantsTransformation`).
 pub fn wants_transform(v: Option<&Value>) -> bool {
     v.and_then(Value::as_object).is_some_and(|m| !m.is_empty())
+}
+
+/// `<storage>/<route>[/<bucket>[/<path>]]`, the bucket and the path percent-encoded.
+#[inline(never)]
+pub fn url(s: &str, route: &str, bucket: Option<&str>, path: Option<&str>) -> String {
+    let mut u = String::with_capacity(s.len() + route.len() + 64);
+    u.push_str(s);
+    u.push('/');
+    u.push_str(route);
+    if let Some(b) = bucket {
+        u.push('/');
+        u.push_str(&encode_segment(b));
+    }
+    if let Some(p) = path {
+        u.push('/');
+        u.push_str(&encode_path(p));
+    }
+    u
+}
+
+/// A value as text the way `String(v)` writes strings, numbers and booleans.
+pub fn plain_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(text::json(n)),
+        Value::Bool(b) => Some(text::boolean(*b)),
+        _ => None,
+    }
 }
 
 /// Content types by extension, for the files a mini-program uploads (photos, videos, voice,

@@ -83,7 +83,7 @@ fn result(data: Value) -> Map<String, Value> {
     m
 }
 
-fn ok(data: Value) -> Outcome {
+pub(super) fn ok(data: Value) -> Outcome {
     Outcome { result: result(data), take: None, error: None }
 }
 
