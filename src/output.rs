@@ -10,7 +10,7 @@ use crate::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::encoding::text::{cat, decimal};
+use crate::encoding::text::{cat, decimal, json};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -164,7 +164,7 @@ impl AuthEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct HttpRequest {
     pub id: u32,
     pub method: &'static str,
@@ -175,7 +175,7 @@ pub struct HttpRequest {
 }
 
 /// A request of the data path (Database, Storage, Functions) for the shim to perform.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FetchRequest {
     pub id: u32,
     /// The operation: its payload, held by the shim, is the body when `payload` is set.
@@ -194,9 +194,9 @@ pub struct FetchRequest {
     pub timeout: u32,
 }
 
-/// Work for the caller, in the order it must be done.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// Work for the caller, in the order it must be done. [`Output::to_json`] writes it as the
+/// shim reads it: `{"type":"<variant in snake_case>", <the fields in order>}`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     Http(HttpRequest),
     /// Perform, then report with [`Client::handle_data_response`] or
@@ -215,11 +215,8 @@ pub enum Output {
     /// `session` is the session's JSON text (as stored), spliced in by [`Output::to_json`] like
     /// `Done.data`: this module knows no session type.
     Event {
-        #[serde(skip)]
         event: AuthEvent,
-        #[serde(skip)]
         session: Option<Json>,
-        #[serde(skip)]
         target: Option<u32>,
     },
     /// A line for the console. Never contains a token or a code.
@@ -259,16 +256,10 @@ pub enum Output {
         status: &'static str,
         message: Option<String>,
     },
-    /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`], which
-    /// writes this variant itself. Through serde it is only its tag: `skip_serializing` on the
-    /// variant would make serializing it an error, and building a serde_json error links its
-    /// message parsing (a string search, slicing and integer parsing: ~8 KB of wasm).
+    /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`].
     Done {
-        #[serde(skip)]
         op: u32,
-        #[serde(skip)]
         data: Json,
-        #[serde(skip)]
         error: Option<AuthError>,
     },
 }
@@ -297,35 +288,108 @@ impl Json {
 }
 
 impl Output {
-    /// The output as JSON text for the shim. `Done.data` is spliced in as it is: a session's
-    /// JSON is built once when it changes, not re-serialized on every `getSession`.
+    /// The output as JSON text for the shim: hand-written, not derived (serde's internally
+    /// tagged enums cost ~3 KB of wasm here). `Done.data` and `Event.session` are spliced in as
+    /// they are: a session's JSON is built once when it changes, not on every `getSession`.
     pub fn to_json(&self) -> String {
         match self {
-            Output::Done { op, data, error } => {
-                let error = serde_json::to_string(error).unwrap_or_else(|_| "null".to_owned());
-                cat(&[
-                    "{\"type\":\"done\",\"op\":",
-                    &decimal(*op),
-                    ",\"data\":",
-                    data.text(),
-                    ",\"error\":",
-                    &error,
-                    "}",
-                ])
-            }
+            Output::Http(r) => Obj::new("http")
+                .num("id", r.id)
+                .str("method", r.method)
+                .str("url", &r.url)
+                .raw("headers", &json(&r.headers))
+                .raw("body", &json(&r.body))
+                .num("timeout", r.timeout)
+                .end(),
+            Output::Fetch(r) => Obj::new("fetch")
+                .num("id", r.id)
+                .num("op", r.op)
+                .str("method", r.method)
+                .str("url", &r.url)
+                .raw("headers", &json(&r.headers))
+                .raw("body", &json(&r.body))
+                .raw("payload", if r.payload { "true" } else { "false" })
+                .raw("transport", &r.transport.to_json())
+                .str("read", r.read.as_str())
+                .num("timeout", r.timeout)
+                .end(),
+            Output::StorageSet { key, value } => Obj::new("storage_set").str("key", key).str("value", value).end(),
+            Output::StorageRemove { key } => Obj::new("storage_remove").str("key", key).end(),
             Output::Event { event, session, target } => {
-                let session = session.as_ref().map_or("null", Json::text);
-                let target = target.map(|t| cat(&[",\"target\":", &decimal(t)])).unwrap_or_default();
-                cat(&["{\"type\":\"event\",\"event\":\"", event.name(), "\",\"session\":", session, &target, "}"])
+                let o = Obj::new("event")
+                    .str("event", event.name())
+                    .raw("session", session.as_ref().map_or("null", Json::text));
+                match target {
+                    Some(t) => o.num("target", *t).end(),
+                    None => o.end(),
+                }
             }
-            other => serde_json::to_string(other).unwrap_or_default(),
+            Output::Log { level, message } => Obj::new("log").str("level", level).str("message", message).end(),
+            Output::SocketOpen { socket, url, headers, protocols } => Obj::new("socket_open")
+                .num("socket", *socket)
+                .str("url", url)
+                .raw("headers", &json(headers))
+                .raw("protocols", &json(protocols))
+                .end(),
+            Output::SocketSend { socket, text } => {
+                Obj::new("socket_send").num("socket", *socket).str("text", text).end()
+            }
+            Output::SocketClose { socket, code, reason } => Obj::new("socket_close")
+                .num("socket", *socket)
+                .num("code", u32::from(*code))
+                .str("reason", reason)
+                .end(),
+            Output::Realtime { channel, bindings, payload } => Obj::new("realtime")
+                .num("channel", *channel)
+                .raw("bindings", &json(bindings))
+                .raw("payload", &json(payload))
+                .end(),
+            Output::ChannelStatus { channel, status, message } => Obj::new("channel_status")
+                .num("channel", *channel)
+                .str("status", status)
+                .raw("message", &json(message))
+                .end(),
+            Output::Done { op, data, error } => {
+                Obj::new("done").num("op", *op).raw("data", data.text()).raw("error", &json(error)).end()
+            }
         }
     }
 }
 
-/// Which wx API performs the request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "api", rename_all = "snake_case")]
+/// A JSON object being written: `{"type":…` then `,"key":value` pairs.
+struct Obj(String);
+
+impl Obj {
+    fn new(kind: &str) -> Obj {
+        Obj(cat(&["{\"type\":\"", kind, "\""]))
+    }
+
+    /// `value` is JSON text already.
+    #[inline(never)]
+    fn raw(mut self, key: &str, value: &str) -> Obj {
+        self.0.push_str(",\"");
+        self.0.push_str(key);
+        self.0.push_str("\":");
+        self.0.push_str(value);
+        self
+    }
+
+    fn str(self, key: &str, value: &str) -> Obj {
+        self.raw(key, &json(value))
+    }
+
+    fn num(self, key: &str, n: u32) -> Obj {
+        self.raw(key, &decimal(n))
+    }
+
+    fn end(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// Which wx API performs the request: `{"api":"request"|"upload"|"download", …}`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Transport {
     /// `wx.request`.
     Request,
@@ -336,9 +400,20 @@ pub enum Transport {
     Download,
 }
 
+impl Transport {
+    fn to_json(&self) -> String {
+        match self {
+            Transport::Request => r#"{"api":"request"}"#.to_owned(),
+            Transport::Upload { name, form } => {
+                cat(&[r#"{"api":"upload","name":"#, &json(name), r#","form":"#, &json(form), "}"])
+            }
+            Transport::Download => r#"{"api":"download"}"#.to_owned(),
+        }
+    }
+}
+
 /// How the shim reads a 2xx reply body (non-2xx bodies always come to the core as text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Read {
     /// Not at all (HEAD, or a body nobody needs).
     None,
@@ -350,4 +425,17 @@ pub enum Read {
     ArrayBuffer,
     /// The text is handed to the core, which builds `data` itself (small metadata replies).
     Core,
+}
+
+impl Read {
+    /// The name the shim reads (`read` of a `fetch` output).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Read::None => "none",
+            Read::Json => "json",
+            Read::Text => "text",
+            Read::ArrayBuffer => "array_buffer",
+            Read::Core => "core",
+        }
+    }
 }

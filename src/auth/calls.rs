@@ -183,73 +183,61 @@ fn with_params(m: AuthMethod, a: &Args, build: impl FnOnce(&Params) -> Result<Ca
 }
 
 // ---- the handlers, one per method -------------------------------------------------------------
-// Out of line: each is reached only through `AuthMethod::plan`, and inlined into it they would
-// make one large function that compiles (and ships) as a whole.
+// Not `#[inline(never)]`: each is reached only through `AuthMethod::plan`, and measured, letting
+// the compiler inline them there makes the module ~100 B (brotli) smaller.
 
-#[inline(never)]
 fn get_session(_: &Args, _: &Cx) -> Plan {
     Plan::Session
 }
 
 /// `signInWithWechat({ code })`: `GET /auth/v1/wechat_mini/login?code=<code from wx.login>`.
-#[inline(never)]
 fn sign_in_with_wechat(a: &Args, _: &Cx) -> Plan {
     let m = AuthMethod::SignInWithWechat;
     let step = Step::Session { recovery: false };
     with_params(m, a, |p| req::wechat_code(p, "login", m.name(), Identity::Anon, step))
 }
 
-#[inline(never)]
 fn wechat_bind_phone(a: &Args, _: &Cx) -> Plan {
     let m = AuthMethod::WechatBindPhone;
     with_params(m, a, |p| req::wechat_code(p, "bind_phone", m.name(), Identity::User, Step::User { save: true }))
 }
 
-#[inline(never)]
 fn wechat_bind_account(a: &Args, _: &Cx) -> Plan {
     let m = AuthMethod::WechatBindAccount;
     with_params(m, a, |p| req::wechat_code(p, "bind_account", m.name(), Identity::User, Step::User { save: true }))
 }
 
-#[inline(never)]
 fn get_unlimited_qrcode(a: &Args, _: &Cx) -> Plan {
     with_params(AuthMethod::GetUnlimitedQRCode, a, req::unlimited_qrcode)
 }
 
-#[inline(never)]
 fn sign_up(a: &Args, _: &Cx) -> Plan {
     with_params(AuthMethod::SignUp, a, req::sign_up)
 }
 
-#[inline(never)]
 fn sign_in_with_password(a: &Args, _: &Cx) -> Plan {
     with_params(AuthMethod::SignInWithPassword, a, req::sign_in_with_password)
 }
 
-#[inline(never)]
 fn sign_in_with_otp(a: &Args, _: &Cx) -> Plan {
     with_params(AuthMethod::SignInWithOtp, a, req::sign_in_with_otp)
 }
 
-#[inline(never)]
 fn verify_otp(a: &Args, _: &Cx) -> Plan {
     with_params(AuthMethod::VerifyOtp, a, req::verify_otp)
 }
 
-#[inline(never)]
 fn resend(a: &Args, _: &Cx) -> Plan {
     with_params(AuthMethod::Resend, a, req::resend)
 }
 
 /// `resetPasswordForEmail(email, { redirectTo, captchaToken })`.
-#[inline(never)]
 fn reset_password_for_email(a: &Args, _: &Cx) -> Plan {
     let opts = a.params(1, AuthMethod::ResetPasswordForEmail).unwrap_or_default();
     built(req::reset_password(a.text(0), &opts))
 }
 
 /// `updateUser(attributes, { emailRedirectTo })`.
-#[inline(never)]
 fn update_user(a: &Args, _: &Cx) -> Plan {
     let m = AuthMethod::UpdateUser;
     let opts = a.params(1, m).unwrap_or_default();
@@ -257,7 +245,6 @@ fn update_user(a: &Args, _: &Cx) -> Plan {
 }
 
 /// `getUser(jwt?)`: an explicit JWT is checked as it is, without touching the session.
-#[inline(never)]
 fn get_user(a: &Args, _: &Cx) -> Plan {
     match a.get(0).and_then(Value::as_str).filter(|t| !t.is_empty()) {
         Some(jwt) => Plan::CallAs(req::get_user(), jwt.to_owned()),
@@ -265,13 +252,11 @@ fn get_user(a: &Args, _: &Cx) -> Plan {
     }
 }
 
-#[inline(never)]
 fn reauthenticate(_: &Args, _: &Cx) -> Plan {
     Plan::Call(req::reauthenticate())
 }
 
 /// `refreshSession({ refresh_token }?)`: with the given token or the session's.
-#[inline(never)]
 fn refresh_session(a: &Args, _: &Cx) -> Plan {
     let given = a
         .params(0, AuthMethod::RefreshSession)
@@ -282,7 +267,6 @@ fn refresh_session(a: &Args, _: &Cx) -> Plan {
 }
 
 /// `setSession({ access_token, refresh_token })`.
-#[inline(never)]
 fn set_session(a: &Args, _: &Cx) -> Plan {
     let p = match a.params(0, AuthMethod::SetSession) {
         Ok(p) => p,
@@ -296,7 +280,6 @@ fn set_session(a: &Args, _: &Cx) -> Plan {
 }
 
 /// `signOut({ scope })`.
-#[inline(never)]
 fn sign_out(a: &Args, _: &Cx) -> Plan {
     match a.params(0, AuthMethod::SignOut).and_then(|p| req::sign_out(&p)) {
         Ok(scope) => Plan::SignOut(scope),
@@ -307,7 +290,6 @@ fn sign_out(a: &Args, _: &Cx) -> Plan {
 /// `signInWithOAuth({ provider, options })`: no request; `{ provider, url }`. With PKCE (the
 /// default) the verifier, made from the random bytes, is stored for `exchangeCodeForSession`.
 /// The current session is not touched.
-#[inline(never)]
 fn sign_in_with_oauth(a: &Args, cx: &Cx) -> Plan {
     if let Some(e) = cx.config_error {
         return Plan::Fail(e.clone());
@@ -331,7 +313,6 @@ fn sign_in_with_oauth(a: &Args, cx: &Cx) -> Plan {
 
 /// `exchangeCodeForSession(authCode)` with the stored PKCE verifier (a JSON string, as
 /// auth-js stores it).
-#[inline(never)]
 fn exchange_code_for_session(a: &Args, cx: &Cx) -> Plan {
     exchange(a.text(0), cx.stored)
 }
@@ -365,7 +346,6 @@ fn exchange(auth_code: &str, stored: Option<&str>) -> Plan {
 /// `#access_token=…&refresh_token=…`), or with the redirect's error (`?error=`: the user denied
 /// or the provider failed), the verifier then removed. The shim cleans the address bar
 /// ([`super::redirect::cleaned_url`]) whenever the data is not `null` or there is an error.
-#[inline(never)]
 fn session_from_url(a: &Args, cx: &Cx) -> Plan {
     let params = super::redirect::parse(a.text(0));
     if params.is_error() {

@@ -188,7 +188,7 @@ const FRAGMENT_PARAMS: [&str; 5] = ["access_token", "refresh_token", "error", "e
 /// The rest is kept as it is: `url` is expected to be serialized already, as `location.href` is.
 pub fn cleaned_url(url: &str) -> Option<String> {
     let colon = url.find(':')?;
-    let scheme = &url[..colon];
+    let scheme = url.get(..colon)?;
     let mut chars = scheme.chars();
     if !chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
@@ -205,8 +205,8 @@ pub fn cleaned_url(url: &str) -> Option<String> {
     };
     let mut out = String::with_capacity(url.len());
     out.push_str(base);
-    // A special URL with an empty path is serialized with `/` (`https://host` -> `https://host/`).
-    let special = ["http", "https", "ws", "wss", "ftp"].iter().any(|s| scheme.eq_ignore_ascii_case(s));
+    // An http(s) URL with an empty path is serialized with `/` (`https://host` -> `https://host/`).
+    let special = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
     if let Some(authority) = base.get(colon + 1..).and_then(|r| r.strip_prefix("//")) {
         if special && !authority.contains('/') {
             out.push('/');
@@ -235,7 +235,9 @@ fn is_redirect_fragment(fragment: &str) -> bool {
     let hash = crate::encoding::text::cat(&["#", fragment]);
     hash.char_indices().any(|(i, c)| {
         matches!(c, '#' | '&' | '?')
-            && FRAGMENT_PARAMS.iter().any(|p| hash[i + 1..].strip_prefix(p).is_some_and(|rest| rest.starts_with('=')))
+            && FRAGMENT_PARAMS
+                .iter()
+                .any(|p| hash.get(i + 1..).and_then(|r| r.strip_prefix(p)).is_some_and(|rest| rest.starts_with('=')))
     })
 }
 

@@ -136,7 +136,9 @@ impl Data {
 
     /// Move this machine's outputs, in order, to the end of `out`.
     pub fn drain_into(&mut self, out: &mut VecDeque<Output>) {
-        out.append(&mut self.out);
+        while let Some(o) = self.out.pop_front() {
+            out.push_back(o);
+        }
     }
 
     /// Operation `op`, a call of `api`'s `method` (`args_json` a JSON array): the request to send

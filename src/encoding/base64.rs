@@ -20,11 +20,14 @@ pub fn encode_url(bytes: &[u8]) -> String {
 
 fn encode(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
+    let mut start = 0;
+    while start < bytes.len() {
+        let chunk = bytes.get(start..(start + 3).min(bytes.len())).unwrap_or_default();
+        start += 3;
         let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(char::from(alphabet[((n >> (18 - 6 * i)) & 63) as usize]));
+                out.push(char::from(alphabet.get(((n >> (18 - 6 * i)) & 63) as usize).copied().unwrap_or(b'A')));
             } else if pad {
                 out.push('=');
             }
