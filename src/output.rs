@@ -164,7 +164,7 @@ impl AuthEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HttpRequest {
     pub id: u32,
     pub method: &'static str,
@@ -175,7 +175,7 @@ pub struct HttpRequest {
 }
 
 /// A request of the data path (Database, Storage, Functions) for the shim to perform.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FetchRequest {
     pub id: u32,
     /// The operation: its payload, held by the shim, is the body when `payload` is set.
@@ -388,8 +388,10 @@ impl Obj {
     }
 }
 
-/// Which wx API performs the request: `{"api":"request"|"upload"|"download", …}`.
-#[derive(Debug, Clone, PartialEq)]
+/// Which wx API performs the request: `{"api":"request"|"upload"|"download", …}`. (The
+/// `Serialize` derives here serve tests and hosts; the shim's JSON is [`Output::to_json`]'s.)
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "api", rename_all = "snake_case")]
 pub enum Transport {
     /// `wx.request`.
     Request,
@@ -413,7 +415,8 @@ impl Transport {
 }
 
 /// How the shim reads a 2xx reply body (non-2xx bodies always come to the core as text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Read {
     /// Not at all (HEAD, or a body nobody needs).
     None,
