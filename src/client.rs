@@ -231,8 +231,17 @@ impl Client {
     /// see [`crate::data::public_url`]). `bucket` and `path` are `None` when not strings.
     pub fn public_url(&self, bucket: Option<&str>, path: Option<&str>, options_json: &str) -> String {
         let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.to_owned()));
-        let options: Value = serde_json::from_str(options_json).unwrap_or(Value::Null);
+        let options = serde_json::from_str(options_json).unwrap_or(Value::Null);
         crate::data::public_url(&self.config.loose_storage_url(), &[text(bucket), text(path), options])
+    }
+
+    /// [`Client::public_url`] of the JS arguments as a JSON array `[bucket, path, options]`.
+    pub fn public_url_of(&self, args_json: &str) -> String {
+        let args = match serde_json::from_str::<Value>(args_json) {
+            Ok(Value::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        crate::data::public_url(&self.config.loose_storage_url(), &args)
     }
 
     // ---- replies -----------------------------------------------------------------------------

@@ -176,11 +176,12 @@ impl WasmCore {
         self.inner.poll().map(|o| o.to_json())
     }
 
-    /// `storage.from(bucket).getPublicUrl(path, options)`: the JSON text of its result; see
-    /// `Client::public_url`. Pass `undefined` for a bucket or path that is not a string.
+    /// `storage.from(bucket).getPublicUrl(path, options)`: the JSON text of its result, from
+    /// its arguments as a JSON array `[bucket, path, options]` (`JSON.stringify`, so a value that
+    /// is not a string is reported as storage-api.js did); see `Client::public_url`.
     #[wasm_bindgen(js_name = publicUrl)]
-    pub fn public_url(&self, bucket: Option<String>, path: Option<String>, options_json: &str) -> String {
-        self.inner.public_url(bucket.as_deref(), path.as_deref(), options_json)
+    pub fn public_url(&self, args_json: &str) -> String {
+        self.inner.public_url_of(args_json)
     }
 
     /// `url` without an OAuth redirect's parameters (for `history.replaceState`), or `undefined`
