@@ -166,7 +166,7 @@ impl Auth {
             config_error: self.config_error.as_ref(),
         };
         let plan = m.plan(args, &cx);
-        if plan == Plan::Session {
+        if matches!(plan, Plan::Session) {
             // Like the SDK we replace, `getSession` reads storage first.
             self.restore(stored);
         }
@@ -314,7 +314,7 @@ impl Auth {
 
     /// A 2xx reply to operation `op`.
     fn succeeded(&mut self, op: u32, of: AuthMethod, step: Step, generation: Generation, body: &str, now_ms: f64) {
-        if step == Step::PkceExchange {
+        if matches!(step, Step::PkceExchange) {
             self.push(Output::StorageRemove { key: self.verifier_key() });
         }
         match steps::read(step, body, now_ms) {
