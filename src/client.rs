@@ -108,16 +108,15 @@ impl Client {
         [self.auth.poll_timeout(), self.realtime.poll_timeout()].into_iter().flatten().reduce(f64::min)
     }
 
-    /// Timers: a refresh retry that is due goes out; a due tick refreshes a session close to
-    /// expiry; realtime's heartbeat, push and reconnect timers.
+    /// Timers: auth's refresh retry and tick, realtime's heartbeat, push and reconnect timers.
     pub fn handle_timeout(&mut self, now_ms: f64) {
         self.auth.handle_timeout(&mut self.ids, now_ms);
         self.pump();
         self.realtime.handle_timeout(now_ms);
     }
 
-    /// The app came to the foreground (`wx.onAppShow`), or `startAutoRefresh()`: tick now and
-    /// every 30 s. Ignored with `autoRefreshToken: false` unless `explicit`.
+    /// `wx.onAppShow` or `startAutoRefresh()`: tick now and every 30 s (`explicit`: even with
+    /// `autoRefreshToken: false`).
     pub fn start_auto_refresh(&mut self, explicit: bool, now_ms: f64) {
         self.auth.start_auto_refresh(&mut self.ids, explicit, now_ms);
         self.pump();
@@ -130,12 +129,8 @@ impl Client {
 
     // ---- auth --------------------------------------------------------------------------------
 
-    /// Adopt what storage holds under the key now. Called at start-up (the session of a previous
-    /// run, ours or the SDK we replace) and before every `getSession` and `INITIAL_SESSION`, like
-    /// the SDK we replace, which reads storage on each call: a session removed or replaced behind
-    /// the client's back (`wx.clearStorageSync()` on logout, another client) is seen. Anything
-    /// unusable (corrupt, oversized, another format, another project) is removed so it cannot
-    /// break later calls. Ignored with `persistSession: false`.
+    /// Adopt what storage holds under the key now: at start-up and before every `getSession` and
+    /// `INITIAL_SESSION`, like the SDK we replace (see [`crate::auth::store::Store::restore`]).
     pub fn restore(&mut self, stored: Option<&str>, _now_ms: f64) {
         self.auth.restore(stored);
         self.pump();
@@ -157,44 +152,39 @@ impl Client {
         op
     }
 
-    /// `getSession()`: the session, refreshed first when it is about to expire. `stored` is the
-    /// storage value now (see `restore`).
+    /// `getSession()`: the session, refreshed first when about to expire (`stored`: see `restore`).
     pub fn get_session(&mut self, stored: Option<&str>, now_ms: f64) -> u32 {
         self.call(AuthMethod::GetSession, &Args::default(), stored, now_ms)
     }
 
-    /// `signInWithWechat({ code })`: `GET /auth/v1/wechat_mini/login?code=<code from wx.login>`.
+    /// `signInWithWechat({ code })`.
     pub fn sign_in_with_wechat(&mut self, params_json: &str, now_ms: f64) -> u32 {
         self.call(AuthMethod::SignInWithWechat, &Args::one(params_json), None, now_ms)
     }
 
-    /// `signOut({ scope })`. The local session is removed whatever the server says (unless
-    /// `scope: 'others'`): the user asked to be signed out.
+    /// `signOut({ scope })`: the local session is removed whatever the server says (but `others`).
     pub fn sign_out(&mut self, params_json: &str, now_ms: f64) -> u32 {
         self.call(AuthMethod::SignOut, &Args::one(params_json), None, now_ms)
     }
 
-    /// `setSession({ access_token, refresh_token })`: adopt the tokens (refreshing them if the
-    /// access token has expired), after checking them with `GET /user`.
+    /// `setSession({ access_token, refresh_token })`.
     pub fn set_session(&mut self, params_json: &str, now_ms: f64) -> u32 {
         self.call(AuthMethod::SetSession, &Args::one(params_json), None, now_ms)
     }
 
-    /// `refreshSession({ refresh_token }?)`: a refresh now, with the given token or the session's.
+    /// `refreshSession({ refresh_token }?)`.
     pub fn refresh_session(&mut self, params_json: &str, now_ms: f64) -> u32 {
         self.call(AuthMethod::RefreshSession, &Args::one(params_json), None, now_ms)
     }
 
-    /// A new `onAuthStateChange` subscription `sub` gets `INITIAL_SESSION` with the current
-    /// session; `stored` is the storage value now (see `restore`).
+    /// `INITIAL_SESSION` for the new `onAuthStateChange` subscription `sub` (`stored`: see `restore`).
     pub fn initial_session(&mut self, sub: u32, stored: Option<&str>, _now_ms: f64) {
         self.auth.initial_session(sub, stored);
         self.pump();
     }
 
-    /// Result of the oldest `StorageSet`: `None` when it was written, else the wx error message.
-    /// A failed write (quota: 1 MB per key, 10 MB in all) is reported and the session kept in
-    /// memory: the user stays signed in for this run.
+    /// Result of the oldest `StorageSet`: `None` when written, else the wx error message (the
+    /// session is then kept in memory for this run).
     pub fn handle_storage_result(&mut self, error: Option<&str>) {
         self.auth.handle_storage_result(error);
         self.pump();
@@ -259,10 +249,9 @@ impl Client {
         self.pump();
     }
 
-    /// A data-path request (`Output::Fetch`) got an HTTP reply: `headers_json` is `res.header`
-    /// as JSON, `facts_json` what the shim measured about a body it kept (see [`Facts`]), `body`
-    /// the text when it crosses (read `core`, or a non-2xx status). A reply to another request
-    /// is taken as the plain reply it is.
+    /// An `Output::Fetch` got an HTTP reply: `headers_json` is `res.header` as JSON, `facts_json`
+    /// what the shim measured about a body it kept ([`Facts`]), `body` the text when it crosses.
+    /// A reply to another request is taken as the plain reply it is.
     pub fn handle_data_response(
         &mut self,
         id: u32,
@@ -370,8 +359,7 @@ impl Client {
         self.realtime.subscribe(chan, timeout_ms, now_ms)
     }
 
-    /// `send` / `track` / `untrack` (`args` is `{ type, event, payload }`): an op that ends with
-    /// `Done { data: "ok" | "timed out" | "error" }`.
+    /// `send` / `track` / `untrack` (`{ type, event, payload }`): an op ending `"ok" | "timed out" | "error"`.
     pub fn realtime_push(&mut self, chan: u32, args_json: &str, timeout_ms: Option<f64>, now_ms: f64) -> u32 {
         let op = self.ids.take();
         self.realtime.push(chan, op, args_json, timeout_ms, now_ms);
@@ -407,8 +395,7 @@ impl Client {
         self.realtime.socket_error(socket, now_ms)
     }
 
-    /// `wx.onAppShow` (`true`) / `wx.onAppHide`: the realtime heartbeat pauses in the background
-    /// and the socket is reopened on show if it died.
+    /// `wx.onAppShow` (`true`) / `wx.onAppHide`, for realtime.
     pub fn app_visible(&mut self, shown: bool, now_ms: f64) {
         self.realtime.set_shown(shown, now_ms)
     }

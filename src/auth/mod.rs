@@ -26,9 +26,8 @@ use crate::prelude::*;
 use alloc::collections::VecDeque;
 
 use crate::config::Config;
-use crate::encoding::headers::Headers;
 use crate::encoding::text::cat;
-use crate::output::{AuthEvent, Bearer, Emit, Grant, HttpRequest, Ids, Json, Output, Ticket, VERSION};
+use crate::output::{AuthEvent, Bearer, Emit, Grant, HttpRequest, Ids, Json, Output, Ticket};
 use calls::{Args, AuthMethod, Cx, Plan};
 use error::{AuthError, ErrorKind};
 use refresh::{expires_at_ms, expiring, is_definitive, Refresh, Ticker, Waiter};
@@ -443,7 +442,7 @@ impl Auth {
         let body = r.attempt(id);
         self.pending.push((id, Pending::Refresh));
         let url = cat(&[&self.auth_url, "/token?grant_type=refresh_token"]);
-        let headers = self.headers_with(None, true);
+        let headers = requests::headers(&self.key, &self.headers, None, true);
         self.push(Output::Http(HttpRequest {
             id,
             method: "POST",
@@ -548,32 +547,12 @@ impl Auth {
     fn send(&mut self, ids: &mut Ids, op: u32, of: AuthMethod, call: Call, bearer: Option<&str>) {
         let id = ids.take();
         let body = call.body.as_ref().map(|b| serde_json::to_string(b).unwrap_or_default());
-        let headers = self.headers_with(bearer, body.is_some());
+        let headers = requests::headers(&self.key, &self.headers, bearer, body.is_some());
         let url = cat(&[&self.auth_url, &call.path]);
         let generation = self.store.generation();
         self.pending.push((id, Pending::Op { op, of, step: call.step, generation }));
         let timeout = self.request_timeout;
         self.push(Output::Http(HttpRequest { id, method: call.method, url, headers, body, timeout }));
-    }
-
-    /// Headers for the Auth API: `apikey`, the bearer (the user's token, else the anon key), the
-    /// API version that makes GoTrue answer with string error codes, then the user's
-    /// `global.headers` (which win, except a global `Authorization` over the user's own token).
-    fn headers_with(&self, bearer: Option<&str>, has_body: bool) -> serde_json::Map<String, serde_json::Value> {
-        let mut h = Headers::new();
-        h.set("apikey", self.key.clone());
-        h.set("Authorization", cat(&["Bearer ", bearer.unwrap_or(&self.key)]));
-        h.set("X-Client-Info", cat(&["supabase-wechat/", VERSION]));
-        h.set("X-Supabase-Api-Version", "2024-01-01".into());
-        if has_body {
-            h.set("Content-Type", "application/json;charset=UTF-8".into());
-        }
-        if bearer.is_some() {
-            h.layer_except(&self.headers, "authorization");
-        } else {
-            h.layer(&self.headers);
-        }
-        h.into_map()
     }
 
     fn push(&mut self, o: Output) {

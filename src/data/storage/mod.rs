@@ -360,9 +360,9 @@ fn download(s: &str, a: &Args) -> Result<DataRequest, String> {
 /// path, `args[2]` the options): synchronous in storage-js, so no request and no operation, but
 /// the JSON text of what it returns: `{"data":{"publicUrl":…}}`, or for a bad bucket id or path
 /// `{"data":null,"error":…}` with the `StorageError` description of any bad argument. Ported
-/// 1:1 from what `js-shim/storage-api.js` computed in JS (the same rules as `download`); numbers
-/// in the query are written as JSON writes them, which is JavaScript's `String(n)` but for
-/// exponents (`1e21` for `1e+21`, `1e-6` for `0.000001`).
+/// 1:1 from what `js-shim/storage-api.js` computed in JS (the same rules as `download`; cases:
+/// tests/public_url.rs). Numbers in the query are written as serde_json writes them, which is
+/// JavaScript's `String(n)` except from 2^64 up and in [1e-6, 1e-5) (`1.5e+20`, `1e-6`).
 pub fn public_url(storage: &str, args: &[Value]) -> String {
     let a = Args(args);
     let opts = a.opts(2);
