@@ -26,8 +26,9 @@ use crate::prelude::*;
 use alloc::collections::VecDeque;
 
 use crate::config::Config;
+use crate::encoding::headers::Headers;
 use crate::encoding::text::cat;
-use crate::output::{AuthEvent, Bearer, Emit, Grant, HttpRequest, Ids, Json, Output, Ticket};
+use crate::output::{AuthEvent, Bearer, Emit, Grant, HttpRequest, Ids, Json, Output, Ticket, VERSION};
 use calls::{Args, AuthMethod, Cx, Plan};
 use error::{AuthError, ErrorKind};
 use refresh::{expires_at_ms, expiring, is_definitive, Refresh, Ticker, Waiter};
@@ -39,13 +40,8 @@ use store::{Generation, Store};
 /// What a pending Auth API request belongs to.
 #[derive(Debug, Clone)]
 enum Pending {
-    /// A call of `of` for operation `op`, sent under session generation `generation`.
-    Op {
-        op: u32,
-        of: AuthMethod,
-        step: Step,
-        generation: Generation,
-    },
+    /// A call of method `.1` for operation `.0`, sent under session generation `.3`.
+    Op(u32, AuthMethod, Step, Generation),
     Refresh,
 }
 
@@ -283,8 +279,8 @@ impl Auth {
                 None => self.refresh_failed(ids, steps::invalid_token_response(), now_ms),
             },
             Pending::Refresh => self.refresh_failed(ids, error::from_http(status, body), now_ms),
-            Pending::Op { op, of, step, generation } if ok => self.succeeded(op, of, step, generation, body, now_ms),
-            Pending::Op { op, of, step, .. } => self.failed(op, of, step, error::from_http(status, body)),
+            Pending::Op(op, of, step, generation) if ok => self.succeeded(op, of, step, generation, body, now_ms),
+            Pending::Op(op, of, step, _) => self.failed(op, of, step, error::from_http(status, body)),
         }
     }
 
@@ -292,7 +288,7 @@ impl Auth {
     pub fn handle_transport_error(&mut self, ids: &mut Ids, id: u32, err: AuthError, now_ms: f64) {
         match self.take_pending(id) {
             Some(Pending::Refresh) => self.refresh_failed(ids, err, now_ms),
-            Some(Pending::Op { op, of, step, .. }) => self.failed(op, of, step, err),
+            Some(Pending::Op(op, of, step, _)) => self.failed(op, of, step, err),
             None => {}
         }
     }
@@ -442,7 +438,7 @@ impl Auth {
         let body = r.attempt(id);
         self.pending.push((id, Pending::Refresh));
         let url = cat(&[&self.auth_url, "/token?grant_type=refresh_token"]);
-        let headers = requests::headers(&self.key, &self.headers, None, true);
+        let headers = self.headers_with(None, true);
         self.push(Output::Http(HttpRequest {
             id,
             method: "POST",
@@ -547,12 +543,32 @@ impl Auth {
     fn send(&mut self, ids: &mut Ids, op: u32, of: AuthMethod, call: Call, bearer: Option<&str>) {
         let id = ids.take();
         let body = call.body.as_ref().map(|b| serde_json::to_string(b).unwrap_or_default());
-        let headers = requests::headers(&self.key, &self.headers, bearer, body.is_some());
+        let headers = self.headers_with(bearer, body.is_some());
         let url = cat(&[&self.auth_url, &call.path]);
         let generation = self.store.generation();
-        self.pending.push((id, Pending::Op { op, of, step: call.step, generation }));
+        self.pending.push((id, Pending::Op(op, of, call.step, generation)));
         let timeout = self.request_timeout;
         self.push(Output::Http(HttpRequest { id, method: call.method, url, headers, body, timeout }));
+    }
+
+    /// Headers for the Auth API: `apikey`, the bearer (the user's token, else the anon key), the
+    /// API version that makes GoTrue answer with string error codes, then the user's
+    /// `global.headers` (which win, except a global `Authorization` over the user's own token).
+    fn headers_with(&self, bearer: Option<&str>, has_body: bool) -> serde_json::Map<String, serde_json::Value> {
+        let mut h = Headers::new();
+        h.set("apikey", self.key.clone());
+        h.set("Authorization", cat(&["Bearer ", bearer.unwrap_or(&self.key)]));
+        h.set("X-Client-Info", cat(&["supabase-wechat/", VERSION]));
+        h.set("X-Supabase-Api-Version", "2024-01-01".into());
+        if has_body {
+            h.set("Content-Type", "application/json;charset=UTF-8".into());
+        }
+        if bearer.is_some() {
+            h.layer_except(&self.headers, "authorization");
+        } else {
+            h.layer(&self.headers);
+        }
+        h.into_map()
     }
 
     fn push(&mut self, o: Output) {

@@ -10,9 +10,7 @@ use crate::prelude::*;
 use serde_json::{Map, Value};
 
 use crate::auth::error::AuthError;
-use crate::encoding::headers::Headers;
 use crate::encoding::query::encode_query_value;
-use crate::output::VERSION;
 
 /// Which bearer a call carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,26 +79,6 @@ impl Call {
 }
 
 pub type Params = Map<String, Value>;
-
-/// Headers for the Auth API: `apikey`, the bearer (the user's token, else the anon `key`), the
-/// API version that makes GoTrue answer with string error codes, then the user's
-/// `global.headers` (which win, except a global `Authorization` over the user's own token).
-pub fn headers(key: &str, global: &[(String, String)], bearer: Option<&str>, has_body: bool) -> Map<String, Value> {
-    let mut h = Headers::new();
-    h.set("apikey", key.to_owned());
-    h.set("Authorization", cat(&["Bearer ", bearer.unwrap_or(key)]));
-    h.set("X-Client-Info", cat(&["supabase-wechat/", VERSION]));
-    h.set("X-Supabase-Api-Version", "2024-01-01".into());
-    if has_body {
-        h.set("Content-Type", "application/json;charset=UTF-8".into());
-    }
-    if bearer.is_some() {
-        h.layer_except(global, "authorization");
-    } else {
-        h.layer(global);
-    }
-    h.into_map()
-}
 
 /// The caller's argument object (`{}` for `undefined`/`null`).
 pub fn params(v: Option<&Value>, method: &str) -> Result<Params, AuthError> {
