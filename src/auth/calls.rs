@@ -390,7 +390,9 @@ mod tests {
             assert_eq!(AuthMethod::parse(m.name()), Some(*m));
             assert!(serde_json::from_str::<Value>(m.empty_data()).is_ok(), "{}", m.name());
         }
-        assert_eq!(AuthMethod::ALL.len(), 20);
+        for (i, m) in AuthMethod::ALL.iter().enumerate() {
+            assert!(AuthMethod::ALL[..i].iter().all(|o| o.name() != m.name()), "{} twice", m.name());
+        }
         assert_eq!(AuthMethod::parse("nope"), None);
     }
 }
