@@ -1,7 +1,107 @@
-//! The client's configuration: the project URL (validated) and the storage key.
+//! The client's configuration: `createClient(url, key, options)` read once, the project URL
+//! validated, and the storage key. Every machine gets what it needs of it when it is made.
 
 use crate::encoding::text::cat;
+use crate::output::AuthError;
 use crate::prelude::*;
+use serde_json::Value;
+
+/// Auth requests time out after this long (`wx.request` would wait 60 s by default).
+pub const AUTH_REQUEST_TIMEOUT_MS: u32 = 30_000;
+
+/// `createClient`'s arguments as the core understands them.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `supabaseUrl` as given: `getPublicUrl` derives its URL from it as the shim always did,
+    /// even when it is not a valid project URL.
+    pub raw_url: String,
+    /// The validated project URL without a trailing slash (empty when invalid).
+    pub root: String,
+    /// Its host, lower-cased (empty when invalid).
+    pub host: String,
+    /// The anon key.
+    pub key: String,
+    /// `auth.storageKey`, else `sb-<first host label>-auth-token`.
+    pub storage_key: String,
+    /// `auth.persistSession` (default on).
+    pub persist: bool,
+    /// `auth.autoRefreshToken` (default on).
+    pub auto_refresh: bool,
+    /// PKCE unless `auth.flowType: 'implicit'`: a mini-program cannot receive an implicit redirect.
+    pub pkce: bool,
+    /// `global.headers`, string values, in their order.
+    pub headers: Vec<(String, String)>,
+    /// `requestTimeout` (ms), an option of ours: supabase-js has none, wx.request's is 60 s.
+    pub request_timeout: u32,
+    /// `db.schema` (default `public`, supabase-js' default and what the SDK we replace sent).
+    pub schema: String,
+    /// Set when the URL or the key is unusable: every operation then fails with it.
+    pub error: Option<AuthError>,
+}
+
+impl Config {
+    /// Never fails: a bad configuration is kept in `error`. `options` is the options object.
+    pub fn new(url: &str, key: &str, options: &Value) -> Config {
+        let auth = options.get("auth");
+        let flag = |key: &str, default: bool| auth.and_then(|a| a.get(key)).and_then(Value::as_bool).unwrap_or(default);
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+        let mut headers = Vec::new();
+        if let Some(m) = options.get("global").and_then(|g| g.get("headers")).and_then(Value::as_object) {
+            for (k, v) in m {
+                if let Some(s) = v.as_str() {
+                    headers.push((k.clone(), s.to_owned()));
+                }
+            }
+        }
+        let request_timeout = options
+            .get("requestTimeout")
+            .and_then(Value::as_f64)
+            .filter(|t| t.is_finite())
+            .map_or(AUTH_REQUEST_TIMEOUT_MS, |t| t.clamp(100.0, 120_000.0) as u32);
+        let (base, mut error) = match BaseUrl::parse(url) {
+            Ok(b) => (Some(b), None),
+            Err(msg) => (None, Some(AuthError::invalid_input(msg))),
+        };
+        if key.is_empty() && error.is_none() {
+            error = Some(AuthError::invalid_input("supabaseKey is required."));
+        }
+        let storage_key = text(auth.and_then(|a| a.get("storageKey")))
+            .or_else(|| base.as_ref().map(BaseUrl::default_storage_key))
+            .unwrap_or_else(|| "sb-auth-token".to_owned());
+        let (root, host) = base.map(|b| (b.url, b.host)).unwrap_or_default();
+        Config {
+            raw_url: url.to_owned(),
+            root,
+            host,
+            key: key.to_owned(),
+            storage_key,
+            persist: flag("persistSession", true),
+            auto_refresh: flag("autoRefreshToken", true),
+            pkce: auth.and_then(|a| a.get("flowType")).and_then(Value::as_str) != Some("implicit"),
+            headers,
+            request_timeout,
+            schema: text(options.get("db").and_then(|d| d.get("schema"))).unwrap_or_else(|| "public".to_owned()),
+            error,
+        }
+    }
+
+    /// `<url>/auth/v1` (empty when the URL is invalid).
+    pub fn auth_url(&self) -> String {
+        if self.root.is_empty() {
+            String::new()
+        } else {
+            cat(&[&self.root, "/auth/v1"])
+        }
+    }
+
+    /// `<supabaseUrl>/storage/v1` the way the shim's `getPublicUrl` derived it from the raw URL:
+    /// trimmed (JS whitespace), cut at `?` or `#`, trailing slashes removed.
+    pub fn loose_storage_url(&self) -> String {
+        let trimmed = self.raw_url.trim_matches(crate::encoding::text::is_js_space);
+        let base = trimmed.split(['?', '#']).next().unwrap_or("").trim_end_matches('/');
+        cat(&[base, "/storage/v1"])
+    }
+}
 
 /// A validated project URL: `http(s)://host[:port][/path]`, without a trailing slash.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,7 +16,8 @@ extern crate alloc;
 #[cfg(not(target_arch = "wasm32"))]
 extern crate std;
 
-/// What std's prelude would bring, for modules of a `no_std` crate.
+/// What std's prelude would bring, for modules of a `no_std` crate (not every module uses all).
+#[allow(unused_imports)]
 mod prelude {
     pub use alloc::borrow::ToOwned;
     pub use alloc::boxed::Box;

@@ -1,48 +1,167 @@
 //! What the core's machines emit, and the ids they share: the leaf of the module tree.
 //!
 //! Auth, data and realtime each push [`Output`]s; the router ([`crate::client::Client`]) hands
-//! them to the caller in order. This module imports none of them (quinn-proto's `shared.rs`).
+//! them to the caller in order. This module imports none of them (quinn-proto's `shared.rs`):
+//! what the machines tell each other (a wait for a fresh token and how it ended, the session's
+//! token for realtime) and the error an operation resolves with are types here too, and only
+//! the router passes them on.
 
 use crate::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::auth::error::AuthError;
-use crate::auth::session::Session;
-use crate::encoding::text::cat;
+use crate::encoding::text::{cat, decimal, json};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Ids of operations and requests, from one counter shared by the machines so that a reply's
-/// id names one request: 1, 2, 3, … (wrapping).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Ids {
-    next: u32,
-}
+/// The one allocator of operation and request ids: every machine draws from it, so an id names
+/// one operation or one request whatever machine owns it, and the router routes a reply by its
+/// id alone. Ids start at 1 and wrap.
+#[derive(Debug, Clone, Default)]
+pub struct Ids(u32);
 
 impl Ids {
-    /// The next id.
-    #[allow(clippy::should_implement_trait)] // not an iterator: it never ends
-    pub fn next(&mut self) -> u32 {
-        self.next = self.next.wrapping_add(1);
-        self.next
+    pub fn new() -> Ids {
+        Ids(0)
+    }
+
+    /// A fresh id.
+    pub fn take(&mut self) -> u32 {
+        self.0 = self.0.wrapping_add(1);
+        self.0
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A wait for a fresh access token, handed out by auth ([`Bearer::Wait`]) and settled when the
+/// refresh it waits on ends ([`Emit::Settled`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ticket(pub u32);
+
+/// What a request of another machine (the data path, a realtime join) carries, as auth says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bearer {
+    /// The session's access token, valid for a while yet.
+    Ready(String),
+    /// Signed out: the anon key.
+    Anon,
+    /// A refresh is needed first: the ticket is settled with a [`Grant`] once it ends.
+    Wait(Ticket),
+}
+
+/// How a [`Ticket`] was settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Grant {
+    /// The session's access token (fresh, or still valid after a failed refresh).
+    Token(String),
+    /// Signed out meanwhile (the refresh token was refused): the anon key is what the user is.
+    Anon,
+    /// The session is kept but its access token has expired and could not be refreshed:
+    /// `token` is that expired token, `why` the reason.
+    Stale { token: String, why: String },
+}
+
+/// What the auth machine hands the router, in order: work for the caller, or news for the
+/// machines that follow the session (the router passes it on; machines never call each other).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Emit {
+    Out(Output),
+    /// A wait for a fresh token ended.
+    Settled(Ticket, Grant),
+    /// The session changed: its access token, `None` when signed out (realtime follows it).
+    Session(Option<String>),
+}
+
+/// The error classes an auth operation can resolve with. `name()` is the JS `error.name`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The server answered with an error body (4xx, or 5xx that is not retryable).
+    AuthApiError,
+    /// Network failure, timeout, or a gateway/5xx status: worth retrying, never a sign-out.
+    AuthRetryableFetchError,
+    /// The server answered something that is not a GoTrue error body (HTML, garbage).
+    AuthUnknownError,
+    /// The caller passed bad input; no request was sent.
+    AuthInvalidCredentialsError,
+    /// An operation needs a session and there is none (or the server says it is gone).
+    AuthSessionMissingError,
+    /// A 2xx reply that should carry a session but does not.
+    AuthInvalidTokenResponseError,
+    /// `exchangeCodeForSession` without a stored PKCE verifier.
+    AuthPKCEGrantCodeExchangeError,
+    /// The implicit-flow redirect URL carried `error` / `error_description` (the user denied).
+    AuthImplicitGrantRedirectError,
+}
+
+impl ErrorKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::AuthApiError => "AuthApiError",
+            ErrorKind::AuthRetryableFetchError => "AuthRetryableFetchError",
+            ErrorKind::AuthUnknownError => "AuthUnknownError",
+            ErrorKind::AuthInvalidCredentialsError => "AuthInvalidCredentialsError",
+            ErrorKind::AuthSessionMissingError => "AuthSessionMissingError",
+            ErrorKind::AuthInvalidTokenResponseError => "AuthInvalidTokenResponseError",
+            ErrorKind::AuthPKCEGrantCodeExchangeError => "AuthPKCEGrantCodeExchangeError",
+            ErrorKind::AuthImplicitGrantRedirectError => "AuthImplicitGrantRedirectError",
+        }
+    }
+}
+
+/// One error as it crosses to JS in `Done.error`: `{ name, message, status, code }` (auth-js'
+/// `errors.ts`; the taxonomy and the HTTP table are in `crate::auth::error`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuthError {
+    #[serde(serialize_with = "ser_kind")]
+    pub name: ErrorKind,
+    pub message: String,
+    /// HTTP status; 0 for transport failures; `None` where auth-js has `undefined`.
+    pub status: Option<u16>,
+    /// GoTrue `error_code` (or shape-B `code`, or shape-C `error`).
+    pub code: Option<String>,
+}
+
+fn ser_kind<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.name())
+}
+
+impl AuthError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>, status: Option<u16>, code: Option<&str>) -> Self {
+        AuthError { name: kind, message: message.into(), status, code: code.map(str::to_owned) }
+    }
+
+    /// Bad caller input: status 400, code `validation_failed`, nothing sent.
+    pub fn invalid_input(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::AuthInvalidCredentialsError, message, Some(400), Some("validation_failed"))
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        self.name
+    }
+}
+
+/// The auth state events. `name()` is what `onAuthStateChange` listeners get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthEvent {
-    #[serde(rename = "INITIAL_SESSION")]
     InitialSession,
-    #[serde(rename = "SIGNED_IN")]
     SignedIn,
-    #[serde(rename = "SIGNED_OUT")]
     SignedOut,
-    #[serde(rename = "TOKEN_REFRESHED")]
     TokenRefreshed,
-    #[serde(rename = "USER_UPDATED")]
     UserUpdated,
-    #[serde(rename = "PASSWORD_RECOVERY")]
     PasswordRecovery,
+}
+
+impl AuthEvent {
+    /// The name `onAuthStateChange` listeners get.
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthEvent::InitialSession => "INITIAL_SESSION",
+            AuthEvent::SignedIn => "SIGNED_IN",
+            AuthEvent::SignedOut => "SIGNED_OUT",
+            AuthEvent::TokenRefreshed => "TOKEN_REFRESHED",
+            AuthEvent::UserUpdated => "USER_UPDATED",
+            AuthEvent::PasswordRecovery => "PASSWORD_RECOVERY",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,9 +194,9 @@ pub struct FetchRequest {
     pub timeout: u32,
 }
 
-/// Work for the caller, in the order it must be done.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+/// Work for the caller, in the order it must be done. [`Output::to_json`] writes it as the
+/// shim reads it: `{"type":"<variant in snake_case>", <the fields in order>}`.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     Http(HttpRequest),
     /// Perform, then report with [`Client::handle_data_response`] or
@@ -93,10 +212,11 @@ pub enum Output {
         key: String,
     },
     /// Deliver to every listener, or only to subscription `target` (`INITIAL_SESSION`).
+    /// `session` is the session's JSON text (as stored), spliced in by [`Output::to_json`] like
+    /// `Done.data`: this module knows no session type.
     Event {
         event: AuthEvent,
-        session: Option<Session>,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        session: Option<Json>,
         target: Option<u32>,
     },
     /// A line for the console. Never contains a token or a code.
@@ -136,16 +256,10 @@ pub enum Output {
         status: &'static str,
         message: Option<String>,
     },
-    /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`], which
-    /// writes this variant itself. Through serde it is only its tag: `skip_serializing` on the
-    /// variant would make serializing it an error, and building a serde_json error links its
-    /// message parsing (a string search, slicing and integer parsing: ~8 KB of wasm).
+    /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`].
     Done {
-        #[serde(skip)]
         op: u32,
-        #[serde(skip)]
         data: Json,
-        #[serde(skip)]
         error: Option<AuthError>,
     },
 }
@@ -174,28 +288,108 @@ impl Json {
 }
 
 impl Output {
-    /// The output as JSON text for the shim. `Done.data` is spliced in as it is: a session's
-    /// JSON is built once when it changes, not re-serialized on every `getSession`.
+    /// The output as JSON text for the shim: hand-written, not derived (serde's internally
+    /// tagged enums cost ~3 KB of wasm here). `Done.data` and `Event.session` are spliced in as
+    /// they are: a session's JSON is built once when it changes, not on every `getSession`.
     pub fn to_json(&self) -> String {
         match self {
-            Output::Done { op, data, error } => {
-                let error = serde_json::to_string(error).unwrap_or_else(|_| "null".to_owned());
-                cat(&[
-                    "{\"type\":\"done\",\"op\":",
-                    &crate::encoding::text::decimal(*op),
-                    ",\"data\":",
-                    data.text(),
-                    ",\"error\":",
-                    &error,
-                    "}",
-                ])
+            Output::Http(r) => Obj::new("http")
+                .num("id", r.id)
+                .str("method", r.method)
+                .str("url", &r.url)
+                .raw("headers", &json(&r.headers))
+                .raw("body", &json(&r.body))
+                .num("timeout", r.timeout)
+                .end(),
+            Output::Fetch(r) => Obj::new("fetch")
+                .num("id", r.id)
+                .num("op", r.op)
+                .str("method", r.method)
+                .str("url", &r.url)
+                .raw("headers", &json(&r.headers))
+                .raw("body", &json(&r.body))
+                .raw("payload", if r.payload { "true" } else { "false" })
+                .raw("transport", &r.transport.to_json())
+                .str("read", r.read.as_str())
+                .num("timeout", r.timeout)
+                .end(),
+            Output::StorageSet { key, value } => Obj::new("storage_set").str("key", key).str("value", value).end(),
+            Output::StorageRemove { key } => Obj::new("storage_remove").str("key", key).end(),
+            Output::Event { event, session, target } => {
+                let o = Obj::new("event")
+                    .str("event", event.name())
+                    .raw("session", session.as_ref().map_or("null", Json::text));
+                match target {
+                    Some(t) => o.num("target", *t).end(),
+                    None => o.end(),
+                }
             }
-            other => serde_json::to_string(other).unwrap_or_default(),
+            Output::Log { level, message } => Obj::new("log").str("level", level).str("message", message).end(),
+            Output::SocketOpen { socket, url, headers, protocols } => Obj::new("socket_open")
+                .num("socket", *socket)
+                .str("url", url)
+                .raw("headers", &json(headers))
+                .raw("protocols", &json(protocols))
+                .end(),
+            Output::SocketSend { socket, text } => {
+                Obj::new("socket_send").num("socket", *socket).str("text", text).end()
+            }
+            Output::SocketClose { socket, code, reason } => Obj::new("socket_close")
+                .num("socket", *socket)
+                .num("code", u32::from(*code))
+                .str("reason", reason)
+                .end(),
+            Output::Realtime { channel, bindings, payload } => Obj::new("realtime")
+                .num("channel", *channel)
+                .raw("bindings", &json(bindings))
+                .raw("payload", &json(payload))
+                .end(),
+            Output::ChannelStatus { channel, status, message } => Obj::new("channel_status")
+                .num("channel", *channel)
+                .str("status", status)
+                .raw("message", &json(message))
+                .end(),
+            Output::Done { op, data, error } => {
+                Obj::new("done").num("op", *op).raw("data", data.text()).raw("error", &json(error)).end()
+            }
         }
     }
 }
 
-/// Which wx API performs the request.
+/// A JSON object being written: `{"type":…` then `,"key":value` pairs.
+struct Obj(String);
+
+impl Obj {
+    fn new(kind: &str) -> Obj {
+        Obj(cat(&["{\"type\":\"", kind, "\""]))
+    }
+
+    /// `value` is JSON text already.
+    #[inline(never)]
+    fn raw(mut self, key: &str, value: &str) -> Obj {
+        self.0.push_str(",\"");
+        self.0.push_str(key);
+        self.0.push_str("\":");
+        self.0.push_str(value);
+        self
+    }
+
+    fn str(self, key: &str, value: &str) -> Obj {
+        self.raw(key, &json(value))
+    }
+
+    fn num(self, key: &str, n: u32) -> Obj {
+        self.raw(key, &decimal(n))
+    }
+
+    fn end(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+/// Which wx API performs the request: `{"api":"request"|"upload"|"download", …}`. (The
+/// `Serialize` derives here serve tests and hosts; the shim's JSON is [`Output::to_json`]'s.)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "api", rename_all = "snake_case")]
 pub enum Transport {
@@ -206,6 +400,18 @@ pub enum Transport {
     Upload { name: String, form: Vec<(String, String)> },
     /// `wx.downloadFile` to a temp file.
     Download,
+}
+
+impl Transport {
+    fn to_json(&self) -> String {
+        match self {
+            Transport::Request => r#"{"api":"request"}"#.to_owned(),
+            Transport::Upload { name, form } => {
+                cat(&[r#"{"api":"upload","name":"#, &json(name), r#","form":"#, &json(form), "}"])
+            }
+            Transport::Download => r#"{"api":"download"}"#.to_owned(),
+        }
+    }
 }
 
 /// How the shim reads a 2xx reply body (non-2xx bodies always come to the core as text).
@@ -222,4 +428,17 @@ pub enum Read {
     ArrayBuffer,
     /// The text is handed to the core, which builds `data` itself (small metadata replies).
     Core,
+}
+
+impl Read {
+    /// The name the shim reads (`read` of a `fetch` output).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Read::None => "none",
+            Read::Json => "json",
+            Read::Text => "text",
+            Read::ArrayBuffer => "array_buffer",
+            Read::Core => "core",
+        }
+    }
 }

@@ -429,7 +429,7 @@ fn initial_session_goes_to_the_new_subscription_only() {
     let [Output::Event { event: AuthEvent::InitialSession, session: Some(s), target: Some(8) }] = &outs[..] else {
         panic!("{outs:?}")
     };
-    assert_eq!(s.access_token, "at-1");
+    assert_eq!(s.value()["access_token"], "at-1");
     // SIGNED_IN is for every listener.
     let outs = sign_in(&mut w, "x", 200, &alice("at-2", "rt-2"), T0);
     assert!(outs.iter().any(|o| matches!(o, Output::Event { event: AuthEvent::SignedIn, target: None, .. })));

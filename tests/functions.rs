@@ -521,3 +521,34 @@ fn no_input_makes_functions_panic() {
         })
         .unwrap();
 }
+
+/// A JSON-typed 2xx reply whose parse the shim reports (`facts.json`): the core decides, and the
+/// shim only follows `take` (`utf8_json`) or shows the error; without the fact, the shim gets the
+/// error to use in `result.json_error` as before.
+#[test]
+fn json_replies_are_decided_by_the_core_when_the_shim_reports_the_parse() {
+    let r = req(json!(["echo", {}]));
+    let headers = json!({ "content-type": "application/json" }).as_object().cloned().unwrap();
+    let reply = |json_ok: Option<bool>, body: Option<&str>| {
+        let facts = Facts { len: 4, json_ok, array_len: None };
+        r.reply.finish(&Response { status: 200, headers: &headers, facts, body })
+    };
+
+    let ok = reply(Some(true), None);
+    assert_eq!(ok.take, Some("utf8_json"));
+    assert!(ok.error.is_none() && !ok.result.contains_key("json_error"), "{ok:?}");
+    assert_eq!(ok.result["response"]["status"], 200);
+
+    let bad = reply(Some(false), Some("nope"));
+    assert_eq!(bad.take, None);
+    let e = bad.error.expect("an error");
+    assert_eq!(e["name"], "FunctionsError");
+    assert_eq!(e["message"], "Edge Function returned a body that is not valid JSON (Content-Type: application/json)");
+    assert_eq!(e["context"]["body"], "nope");
+    assert_eq!(e["context"]["data"], "nope");
+    assert_eq!(bad.result["data"], Value::Null);
+
+    let unknown = reply(None, None);
+    assert_eq!(unknown.take, Some("utf8"));
+    assert_eq!(unknown.result["json_error"]["name"], "FunctionsError");
+}

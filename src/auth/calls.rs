@@ -1,321 +1,398 @@
-//! The Auth API calls: what each public method sends, read from the caller's arguments.
+//! Every public auth method, declared once: [`AuthMethod`] is the list (its supabase-js name,
+//! what it resolves with as `data` when it fails, and its handler), and each handler reads the
+//! method's arguments once and says what to do as a [`Plan`], which the machine
+//! ([`super::Auth`]) carries out. A handler is a plain function of the arguments and a
+//! read-only view of the client ([`Cx`]): nothing here touches state or sends anything.
 //!
-//! Argument parsing lives here so every method fails the same way on bad input: a clear
-//! `AuthInvalidCredentialsError` (status 400, code `validation_failed`) and no request sent.
+//! Adding a method: a line in the `methods!` table below, its handler here (usually a request
+//! builder in [`super::requests`]), and its name in `PASS_THROUGH` in `js-shim/auth.js`
+//! (`tests/auth_methods.rs` checks that every name there is in this table).
 
-use crate::encoding::json::put;
 use crate::encoding::text::cat;
 use crate::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::auth::error::AuthError;
-use crate::encoding::query::encode_query_value;
+use super::error::{AuthError, ErrorKind};
+use super::requests::{self as req, Call, Identity, Params, Scope, Step};
+use crate::output::Json;
 
-/// Which bearer a call carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Bearer {
-    /// The project's anon key.
-    Anon,
-    /// The current session's access token (refreshed first when it is about to expire).
-    User,
-}
+/// `data` of a failed call, by shape.
+const SESSION: &str = r#"{"user":null,"session":null}"#;
+const USER: &str = r#"{"user":null}"#;
+const MESSAGE: &str = r#"{"user":null,"session":null,"messageId":null}"#;
+const NULL: &str = "null";
 
-/// What a 2xx reply means, and so what the operation resolves with.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Step {
-    /// A token response: save the session, emit `SIGNED_IN` (or `PASSWORD_RECOVERY`).
-    Session { recovery: bool },
-    /// `signUp`: a session (autoconfirm) or a bare user (confirmation pending).
-    SessionOrUser,
-    /// A user object; with `save`, it replaces the session's user (emits `USER_UPDATED`).
-    User { save: bool },
-    /// `getUnlimitedQRCode`: `{ imgBase64 }`.
-    QrCode,
-    /// `signInWithOtp` / `resend`: `{ user: null, session: null, messageId }`.
-    Message,
-    /// `resetPasswordForEmail` and friends: `{}`.
-    Empty,
-    /// `signOut({ scope })`.
-    Logout { scope: Scope },
-    /// `setSession`: the user of the given tokens, then they become the session.
-    AdoptTokens { access_token: String, refresh_token: String },
-    /// `exchangeCodeForSession`: a token response; the stored PKCE verifier is removed.
-    PkceExchange,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    Global,
-    Local,
-    Others,
-}
-
-impl Scope {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::Global => "global",
-            Scope::Local => "local",
-            Scope::Others => "others",
+macro_rules! methods {
+    ($($variant:ident = $name:literal, $empty:expr, $handler:ident;)*) => {
+        /// A public auth method, by its supabase-js name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum AuthMethod {
+            $($variant,)*
         }
-    }
-}
 
-/// One request to the Auth API, before headers and the bearer are added.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Call {
-    pub method: &'static str,
-    /// Path and query under `/auth/v1`, already encoded.
-    pub path: String,
-    pub body: Option<Value>,
-    pub bearer: Bearer,
-    pub step: Step,
-}
+        impl AuthMethod {
+            /// Every method, in the table's order.
+            pub const ALL: &'static [AuthMethod] = &[$(AuthMethod::$variant,)*];
 
-impl Call {
-    fn new(method: &'static str, path: String, body: Option<Value>, bearer: Bearer, step: Step) -> Call {
-        Call { method, path, body, bearer, step }
-    }
-}
+            /// The supabase-js name (`signInWithWechat`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(AuthMethod::$variant => $name,)*
+                }
+            }
 
-pub type Params = Map<String, Value>;
+            /// What the method resolves with as `data` when it fails (JSON text).
+            pub fn empty_data(self) -> &'static str {
+                match self {
+                    $(AuthMethod::$variant => $empty,)*
+                }
+            }
 
-/// The caller's argument object (`{}` for `undefined`/`null`).
-pub fn params(json: &str, method: &str) -> Result<Params, AuthError> {
-    match serde_json::from_str::<Value>(json) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(Value::Null) => Ok(Map::new()),
-        Ok(_) => Err(AuthError::invalid_input(cat(&[method, ": expected an object argument"]))),
-        Err(_) => {
-            Err(AuthError::invalid_input(cat(&[method, ": the argument could not be read (unpaired surrogate?)"])))
+            /// What to do for this call of the method.
+            pub fn plan(self, args: &Args, cx: &Cx) -> Plan {
+                match self {
+                    $(AuthMethod::$variant => $handler(args, cx),)*
+                }
+            }
         }
-    }
-}
-
-fn opt_str<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
-    p.get(key).and_then(Value::as_str).filter(|s| !s.trim().is_empty())
-}
-
-fn options(p: &Params) -> Params {
-    p.get("options").and_then(Value::as_object).cloned().unwrap_or_default()
-}
-
-/// A required non-empty string argument.
-fn required(p: &Params, key: &str, method: &str, hint: &str) -> Result<String, AuthError> {
-    match p.get(key) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            Err(AuthError::invalid_input(cat(&[key, "是必填项: ", method, " needs ", hint])))
-        }
-        Some(_) => Err(AuthError::invalid_input(cat(&[method, ": ", key, " must be a string (", hint, ")"]))),
-    }
-}
-
-fn redirect_query(opts: &Params, key: &str) -> String {
-    opt_str(opts, key).map(|r| cat(&["?redirect_to=", &encode_query_value(r)])).unwrap_or_default()
-}
-
-fn security(opts: &Params) -> Option<Value> {
-    opt_str(opts, "captchaToken").map(|t| {
-        let mut m = Map::new();
-        put(&mut m, "captcha_token", t.into());
-        Value::Object(m)
-    })
-}
-
-/// A JSON object of the pairs whose value is present (not `json!`, which links a panic path).
-pub(crate) fn object(pairs: Vec<(&str, Option<Value>)>) -> Value {
-    let mut m = Map::new();
-    for (k, v) in pairs {
-        if let Some(v) = v {
-            m.insert(k.to_owned(), v);
-        }
-    }
-    Value::Object(m)
-}
-
-fn s(v: &str) -> Option<Value> {
-    Some(Value::String(v.to_owned()))
-}
-
-/// `email` or `phone`: exactly one of them, as a (key, value) pair.
-fn identifier(p: &Params, method: &str) -> Result<(&'static str, String), AuthError> {
-    match (opt_str(p, "email"), opt_str(p, "phone")) {
-        (Some(e), None) => Ok(("email", e.to_owned())),
-        (None, Some(ph)) => Ok(("phone", ph.to_owned())),
-        (Some(_), Some(_)) => Err(AuthError::invalid_input(cat(&[method, ": pass email or phone, not both"]))),
-        (None, None) => Err(AuthError::invalid_input(cat(&[method, ": an email or a phone number is required"]))),
-    }
-}
-
-/// The WeChat code calls: `wechat_mini/login|bind_phone|bind_account?code=`.
-pub fn wechat_code(p: &Params, endpoint: &str, method: &str, bearer: Bearer, step: Step) -> Result<Call, AuthError> {
-    let hint = if endpoint == "bind_phone" {
-        "{ code } from the getPhoneNumber button (e.detail.code)"
-    } else {
-        "{ code } from wx.login"
     };
-    let code = required(p, "code", method, hint)?;
-    Ok(Call::new("GET", cat(&["/wechat_mini/", endpoint, "?code=", &encode_query_value(&code)]), None, bearer, step))
 }
 
-/// `getUnlimitedQRCode({ scene, page, check_path, env_version, width, auto_color, line_color, is_hyaline })`.
-pub fn unlimited_qrcode(p: &Params) -> Result<Call, AuthError> {
-    required(p, "scene", "getUnlimitedQRCode", "{ scene } (at most 32 visible characters)")?;
-    let keys = ["page", "scene", "check_path", "env_version", "width", "auto_color", "line_color", "is_hyaline"];
-    let body = object(keys.iter().map(|k| (*k, p.get(*k).filter(|v| !v.is_null()).cloned())).collect());
-    Ok(Call::new("POST", "/wechat_mini/unlimited_qrcode".into(), Some(body), Bearer::Anon, Step::QrCode))
+methods! {
+    GetSession = "getSession", r#"{"session":null}"#, get_session;
+    SignInWithWechat = "signInWithWechat", SESSION, sign_in_with_wechat;
+    WechatBindPhone = "wechatBindPhone", USER, wechat_bind_phone;
+    WechatBindAccount = "wechatBindAccount", USER, wechat_bind_account;
+    GetUnlimitedQRCode = "getUnlimitedQRCode", r#"{"imgBase64":null}"#, get_unlimited_qrcode;
+    SignUp = "signUp", SESSION, sign_up;
+    SignInWithPassword = "signInWithPassword", SESSION, sign_in_with_password;
+    SignInWithOtp = "signInWithOtp", MESSAGE, sign_in_with_otp;
+    VerifyOtp = "verifyOtp", SESSION, verify_otp;
+    Resend = "resend", MESSAGE, resend;
+    ResetPasswordForEmail = "resetPasswordForEmail", NULL, reset_password_for_email;
+    UpdateUser = "updateUser", USER, update_user;
+    GetUser = "getUser", USER, get_user;
+    Reauthenticate = "reauthenticate", MESSAGE, reauthenticate;
+    RefreshSession = "refreshSession", SESSION, refresh_session;
+    SetSession = "setSession", SESSION, set_session;
+    SignOut = "signOut", NULL, sign_out;
+    SignInWithOAuth = "signInWithOAuth", r#"{"provider":null,"url":null}"#, sign_in_with_oauth;
+    ExchangeCodeForSession = "exchangeCodeForSession", SESSION, exchange_code_for_session;
+    SessionFromUrl = "sessionFromUrl", SESSION, session_from_url;
 }
 
-/// `signUp({ email | phone, password, options: { data, emailRedirectTo, captchaToken, channel } })`.
-pub fn sign_up(p: &Params) -> Result<Call, AuthError> {
-    let (kind, id) = identifier(p, "signUp")?;
-    let password = required(p, "password", "signUp", "{ email or phone, password }")?;
-    let opts = options(p);
-    let mut body = vec![
-        (kind, s(&id)),
-        ("password", s(&password)),
-        ("data", Some(opts.get("data").cloned().filter(Value::is_object).unwrap_or_else(|| Value::Object(Map::new())))),
-        ("gotrue_meta_security", security(&opts)),
-    ];
-    if kind == "phone" {
-        body.push(("channel", s(opt_str(&opts, "channel").unwrap_or("sms"))));
+impl AuthMethod {
+    /// The method called `name`, if there is one.
+    pub fn parse(name: &str) -> Option<AuthMethod> {
+        AuthMethod::ALL.iter().copied().find(|m| m.name() == name)
     }
-    let path = cat(&["/signup", &redirect_query(&opts, "emailRedirectTo")]);
-    Ok(Call::new("POST", path, Some(object(body)), Bearer::Anon, Step::SessionOrUser))
 }
 
-/// `signInWithPassword({ email | phone, password })`.
-pub fn sign_in_with_password(p: &Params) -> Result<Call, AuthError> {
-    let (kind, id) = identifier(p, "signInWithPassword")?;
-    let password = required(p, "password", "signInWithPassword", "{ email or phone, password }")?;
-    let opts = options(p);
-    let body = object(vec![(kind, s(&id)), ("password", s(&password)), ("gotrue_meta_security", security(&opts))]);
-    Ok(Call::new(
-        "POST",
-        "/token?grant_type=password".into(),
-        Some(body),
-        Bearer::Anon,
-        Step::Session { recovery: false },
-    ))
+/// A method's arguments, parsed once: the JS arguments as a JSON array.
+#[derive(Debug, Clone, Default)]
+pub struct Args {
+    values: Vec<Value>,
+    /// A single argument given as JSON text that did not parse.
+    unreadable: bool,
 }
 
-/// `signInWithOtp({ phone | email, options: { shouldCreateUser, data, channel, emailRedirectTo } })`.
-pub fn sign_in_with_otp(p: &Params) -> Result<Call, AuthError> {
-    let (kind, id) = identifier(p, "signInWithOtp")?;
-    let opts = options(p);
-    let create = opts.get("shouldCreateUser").and_then(Value::as_bool).unwrap_or(true);
-    let mut body = vec![
-        (kind, s(&id)),
-        ("create_user", Some(Value::Bool(create))),
-        ("data", opts.get("data").cloned().filter(Value::is_object)),
-        ("gotrue_meta_security", security(&opts)),
-    ];
-    if kind == "phone" {
-        body.push(("channel", s(opt_str(&opts, "channel").unwrap_or("sms"))));
+impl Args {
+    /// `invoke`'s arguments: a JSON array (anything else is no arguments).
+    pub fn parse(json: &str) -> Args {
+        match serde_json::from_str::<Value>(json) {
+            Ok(Value::Array(values)) => Args { values, unreadable: false },
+            _ => Args::default(),
+        }
     }
-    let path = cat(&["/otp", &redirect_query(&opts, "emailRedirectTo")]);
-    Ok(Call::new("POST", path, Some(object(body)), Bearer::Anon, Step::Message))
+
+    /// One argument as JSON text (the `Client` methods that take a params object).
+    pub fn one(json: &str) -> Args {
+        match serde_json::from_str::<Value>(json) {
+            Ok(v) => Args { values: vec![v], unreadable: false },
+            Err(_) => Args { values: Vec::new(), unreadable: true },
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<&Value> {
+        self.values.get(i)
+    }
+
+    /// Argument `i` as a params object (`{}` for none or `null`).
+    fn params(&self, i: usize, m: AuthMethod) -> Result<Params, AuthError> {
+        if self.unreadable {
+            return Err(req::unreadable(m.name()));
+        }
+        req::params(self.get(i), m.name())
+    }
+
+    /// Argument `i` as text (`""` unless a string).
+    fn text(&self, i: usize) -> &str {
+        self.get(i).and_then(Value::as_str).unwrap_or("")
+    }
 }
 
-/// `verifyOtp({ phone | email, token, type })` or `verifyOtp({ token_hash, type })`.
-pub fn verify_otp(p: &Params) -> Result<Call, AuthError> {
-    let kind = required(p, "type", "verifyOtp", "{ phone or email, token, type: 'sms' | 'email' | … }")?;
-    let opts = options(p);
-    let mut body = vec![("type", s(&kind)), ("gotrue_meta_security", security(&opts))];
-    if let Some(hash) = opt_str(p, "token_hash") {
-        body.push(("token_hash", s(hash)));
-    } else {
-        let (id_kind, id) = identifier(p, "verifyOtp")?;
-        let token = required(p, "token", "verifyOtp", "{ phone or email, token, type }")?;
-        body.push((id_kind, s(&id)));
-        body.push(("token", s(&token)));
-    }
-    let path = cat(&["/verify", &redirect_query(&opts, "redirectTo")]);
-    let recovery = kind == "recovery";
-    Ok(Call::new("POST", path, Some(object(body)), Bearer::Anon, Step::Session { recovery }))
+/// What a handler may know of the client and the call.
+pub struct Cx<'a> {
+    pub now_ms: f64,
+    /// What storage holds under the key the method reads (the session for `getSession`, the
+    /// PKCE verifier for `exchangeCodeForSession` and `sessionFromUrl`).
+    pub stored: Option<&'a str>,
+    /// Random bytes for a PKCE verifier.
+    pub random: &'a [u8],
+    pub pkce: bool,
+    pub auth_url: &'a str,
+    pub config_error: Option<&'a AuthError>,
 }
 
-/// `exchangeCodeForSession(authCode)` with the stored PKCE verifier.
-pub fn exchange_code(auth_code: &str, verifier: &str) -> Result<Call, AuthError> {
-    if auth_code.trim().is_empty() {
-        return Err(AuthError::invalid_input("exchangeCodeForSession needs the auth code from the redirect URL"));
-    }
-    let body = object(vec![("auth_code", s(auth_code)), ("code_verifier", s(verifier))]);
-    Ok(Call::new("POST", "/token?grant_type=pkce".into(), Some(body), Bearer::Anon, Step::PkceExchange))
+/// What a call of a method does; the machine carries it out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Plan {
+    /// Resolve at once with the method's empty `data` and this error (nothing sent).
+    Fail(AuthError),
+    /// Resolve at once with this `data`.
+    Done(Json),
+    /// Send this request: anon at once, or with the user's access token (after a refresh when
+    /// it is about to expire).
+    Call(Call),
+    /// Send this request with this bearer as it is (`getUser(jwt)`): the session is not touched.
+    CallAs(Call, String),
+    /// The session, refreshed first when it is about to expire (`getSession`).
+    Session,
+    /// Refresh now, with this refresh token or else the session's (`refreshSession`).
+    Refresh(Option<String>),
+    /// Check and adopt these tokens (`setSession`, an implicit redirect).
+    Adopt { access: String, refresh: String },
+    /// Sign out with this scope.
+    SignOut(Scope),
+    /// `signInWithOAuth`: store the PKCE verifier (if any), resolve with `{ provider, url }`.
+    OAuth { provider: String, url: String, verifier: Option<String> },
+    /// A redirect that carried an error: remove the stored verifier (when `remove`), then fail.
+    Denied { error: AuthError, remove: bool },
 }
 
-/// `updateUser({ email, phone, password, nonce, data }, { emailRedirectTo })`.
-pub fn update_user(p: &Params, opts_json: &str) -> Result<Call, AuthError> {
-    let keys = ["email", "phone", "password", "nonce", "data", "current_password"];
-    let body: Vec<(&str, Option<Value>)> =
-        keys.iter().map(|k| (*k, p.get(*k).filter(|v| !v.is_null()).cloned())).collect();
-    if body.iter().all(|(_, v)| v.is_none()) {
-        return Err(AuthError::invalid_input("updateUser: pass at least one of email, phone, password, data"));
+fn built(r: Result<Call, AuthError>) -> Plan {
+    match r {
+        Ok(call) => Plan::Call(call),
+        Err(e) => Plan::Fail(e),
     }
-    let opts = params(opts_json, "updateUser").unwrap_or_default();
-    let path = cat(&["/user", &redirect_query(&opts, "emailRedirectTo")]);
-    Ok(Call::new("PUT", path, Some(object(body)), Bearer::User, Step::User { save: true }))
+}
+
+/// A method whose only argument is a params object turned into one request.
+fn with_params(m: AuthMethod, a: &Args, build: impl FnOnce(&Params) -> Result<Call, AuthError>) -> Plan {
+    built(a.params(0, m).and_then(|p| build(&p)))
+}
+
+// ---- the handlers, one per method -------------------------------------------------------------
+// Not `#[inline(never)]`: each is reached only through `AuthMethod::plan`, and measured, letting
+// the compiler inline them there makes the module ~100 B (brotli) smaller.
+
+fn get_session(_: &Args, _: &Cx) -> Plan {
+    Plan::Session
+}
+
+/// `signInWithWechat({ code })`: `GET /auth/v1/wechat_mini/login?code=<code from wx.login>`.
+fn sign_in_with_wechat(a: &Args, _: &Cx) -> Plan {
+    let m = AuthMethod::SignInWithWechat;
+    let step = Step::Session { recovery: false };
+    with_params(m, a, |p| req::wechat_code(p, "login", m.name(), Identity::Anon, step))
+}
+
+fn wechat_bind_phone(a: &Args, _: &Cx) -> Plan {
+    let m = AuthMethod::WechatBindPhone;
+    with_params(m, a, |p| req::wechat_code(p, "bind_phone", m.name(), Identity::User, Step::User { save: true }))
+}
+
+fn wechat_bind_account(a: &Args, _: &Cx) -> Plan {
+    let m = AuthMethod::WechatBindAccount;
+    with_params(m, a, |p| req::wechat_code(p, "bind_account", m.name(), Identity::User, Step::User { save: true }))
+}
+
+fn get_unlimited_qrcode(a: &Args, _: &Cx) -> Plan {
+    with_params(AuthMethod::GetUnlimitedQRCode, a, req::unlimited_qrcode)
+}
+
+fn sign_up(a: &Args, _: &Cx) -> Plan {
+    with_params(AuthMethod::SignUp, a, req::sign_up)
+}
+
+fn sign_in_with_password(a: &Args, _: &Cx) -> Plan {
+    with_params(AuthMethod::SignInWithPassword, a, req::sign_in_with_password)
+}
+
+fn sign_in_with_otp(a: &Args, _: &Cx) -> Plan {
+    with_params(AuthMethod::SignInWithOtp, a, req::sign_in_with_otp)
+}
+
+fn verify_otp(a: &Args, _: &Cx) -> Plan {
+    with_params(AuthMethod::VerifyOtp, a, req::verify_otp)
+}
+
+fn resend(a: &Args, _: &Cx) -> Plan {
+    with_params(AuthMethod::Resend, a, req::resend)
 }
 
 /// `resetPasswordForEmail(email, { redirectTo, captchaToken })`.
-pub fn reset_password(email: &str, opts_json: &str) -> Result<Call, AuthError> {
-    if email.trim().is_empty() {
-        return Err(AuthError::invalid_input("email是必填项: resetPasswordForEmail needs the account's email"));
-    }
-    let opts = params(opts_json, "resetPasswordForEmail").unwrap_or_default();
-    let body = object(vec![("email", s(email)), ("gotrue_meta_security", security(&opts))]);
-    let path = cat(&["/recover", &redirect_query(&opts, "redirectTo")]);
-    Ok(Call::new("POST", path, Some(body), Bearer::Anon, Step::Empty))
+fn reset_password_for_email(a: &Args, _: &Cx) -> Plan {
+    let opts = a.params(1, AuthMethod::ResetPasswordForEmail).unwrap_or_default();
+    built(req::reset_password(a.text(0), &opts))
 }
 
-/// `resend({ type, email | phone, options })`.
-pub fn resend(p: &Params) -> Result<Call, AuthError> {
-    let kind = required(p, "type", "resend", "{ type: 'signup' | 'sms' | …, email or phone }")?;
-    let (id_kind, id) = identifier(p, "resend")?;
-    let opts = options(p);
-    let body = object(vec![("type", s(&kind)), (id_kind, s(&id)), ("gotrue_meta_security", security(&opts))]);
-    let path = cat(&["/resend", &redirect_query(&opts, "emailRedirectTo")]);
-    Ok(Call::new("POST", path, Some(body), Bearer::Anon, Step::Message))
+/// `updateUser(attributes, { emailRedirectTo })`.
+fn update_user(a: &Args, _: &Cx) -> Plan {
+    let m = AuthMethod::UpdateUser;
+    let opts = a.params(1, m).unwrap_or_default();
+    with_params(m, a, |p| req::update_user(p, &opts))
 }
 
-/// `signOut({ scope })`: `global` (default), `local` or `others`.
-pub fn sign_out(p: &Params) -> Result<Scope, AuthError> {
-    match opt_str(p, "scope").unwrap_or("global") {
-        "global" => Ok(Scope::Global),
-        "local" => Ok(Scope::Local),
-        "others" => Ok(Scope::Others),
-        other => Err(AuthError::invalid_input(cat(&[
-            "signOut: scope must be global, local or others (got \"",
-            other,
-            "\")",
-        ]))),
+/// `getUser(jwt?)`: an explicit JWT is checked as it is, without touching the session.
+fn get_user(a: &Args, _: &Cx) -> Plan {
+    match a.get(0).and_then(Value::as_str).filter(|t| !t.is_empty()) {
+        Some(jwt) => Plan::CallAs(req::get_user(), jwt.to_owned()),
+        None => Plan::Call(req::get_user()),
     }
 }
 
-pub fn logout(scope: Scope) -> Call {
-    Call::new("POST", cat(&["/logout?scope=", scope.as_str()]), None, Bearer::User, Step::Logout { scope })
+fn reauthenticate(_: &Args, _: &Cx) -> Plan {
+    Plan::Call(req::reauthenticate())
 }
 
-/// `signInWithOAuth({ provider, options: { redirectTo, scopes, queryParams } })`: the authorize URL.
-pub fn oauth_url(auth_url: &str, p: &Params, challenge: Option<&str>) -> Result<(String, String), AuthError> {
-    let provider = required(p, "provider", "signInWithOAuth", "{ provider: 'wechat_qr' }")?;
-    let opts = options(p);
-    let mut url = cat(&[auth_url, "/authorize?provider=", &encode_query_value(&provider)]);
-    if let Some(r) = opt_str(&opts, "redirectTo") {
-        url.push_str(&cat(&["&redirect_to=", &encode_query_value(r)]));
+/// `refreshSession({ refresh_token }?)`: with the given token or the session's.
+fn refresh_session(a: &Args, _: &Cx) -> Plan {
+    let given = a
+        .params(0, AuthMethod::RefreshSession)
+        .ok()
+        .and_then(|p| p.get("refresh_token").and_then(Value::as_str).map(str::to_owned))
+        .filter(|t| !t.is_empty());
+    Plan::Refresh(given)
+}
+
+/// `setSession({ access_token, refresh_token })`.
+fn set_session(a: &Args, _: &Cx) -> Plan {
+    let p = match a.params(0, AuthMethod::SetSession) {
+        Ok(p) => p,
+        Err(e) => return Plan::Fail(e),
+    };
+    let token = |k: &str| p.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
+    match (token("access_token"), token("refresh_token")) {
+        (Some(access), Some(refresh)) => Plan::Adopt { access, refresh },
+        _ => Plan::Fail(AuthError::invalid_input("setSession needs { access_token, refresh_token }")),
     }
-    if let Some(sc) = opt_str(&opts, "scopes") {
-        url.push_str(&cat(&["&scopes=", &encode_query_value(sc)]));
+}
+
+/// `signOut({ scope })`.
+fn sign_out(a: &Args, _: &Cx) -> Plan {
+    match a.params(0, AuthMethod::SignOut).and_then(|p| req::sign_out(&p)) {
+        Ok(scope) => Plan::SignOut(scope),
+        Err(e) => Plan::Fail(e),
     }
-    if let Some(c) = challenge {
-        url.push_str(&cat(&["&code_challenge=", &encode_query_value(c), "&code_challenge_method=s256"]));
+}
+
+/// `signInWithOAuth({ provider, options })`: no request; `{ provider, url }`. With PKCE (the
+/// default) the verifier, made from the random bytes, is stored for `exchangeCodeForSession`.
+/// The current session is not touched.
+fn sign_in_with_oauth(a: &Args, cx: &Cx) -> Plan {
+    if let Some(e) = cx.config_error {
+        return Plan::Fail(e.clone());
     }
-    if let Some(q) = opts.get("queryParams").and_then(Value::as_object) {
-        for (k, v) in q {
-            if let Some(v) = v.as_str() {
-                url.push_str(&cat(&["&", &encode_query_value(k), "=", &encode_query_value(v)]));
-            }
+    let p = match a.params(0, AuthMethod::SignInWithOAuth) {
+        Ok(p) => p,
+        Err(e) => return Plan::Fail(e),
+    };
+    let verifier = match cx.pkce.then(|| super::pkce::verifier(cx.random)) {
+        Some(None) => {
+            return Plan::Fail(AuthError::invalid_input("signInWithOAuth: not enough randomness for a PKCE verifier"))
         }
+        v => v.flatten(),
+    };
+    let challenge = verifier.as_deref().map(super::pkce::challenge_s256);
+    match req::oauth_url(cx.auth_url, &p, challenge.as_deref()) {
+        Ok((provider, url)) => Plan::OAuth { provider, url, verifier },
+        Err(e) => Plan::Fail(e),
     }
-    Ok((provider, url))
+}
+
+/// `exchangeCodeForSession(authCode)` with the stored PKCE verifier (a JSON string, as
+/// auth-js stores it).
+fn exchange_code_for_session(a: &Args, cx: &Cx) -> Plan {
+    exchange(a.text(0), cx.stored)
+}
+
+fn exchange(auth_code: &str, stored: Option<&str>) -> Plan {
+    let verifier = stored
+        .and_then(|v| serde_json::from_str::<Value>(v).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .map(|mut v| {
+            // `trim_end_matches("/recovery")`
+            while let Some(rest) = v.strip_suffix("/recovery") {
+                v = rest.to_owned();
+            }
+            v
+        });
+    built(match verifier {
+        Some(v) => req::exchange_code(auth_code, &v),
+        None => Err(AuthError::new(
+            ErrorKind::AuthPKCEGrantCodeExchangeError,
+            "exchangeCodeForSession: no PKCE code verifier is stored: call signInWithOAuth on this device first",
+            Some(400),
+            Some("pkce_verifier_missing"),
+        )),
+    })
+}
+
+/// The browser's address on load (`detectSessionInUrl`); `cx.stored` is the PKCE verifier.
+/// Resolves with `null` data and no error when the URL is not an auth redirect (a `?code=`
+/// counts only while a verifier is stored, as in auth-js, so an app's own `code` parameter is
+/// left alone); otherwise as `exchangeCodeForSession` (`?code=`), `setSession` (implicit
+/// `#access_token=…&refresh_token=…`), or with the redirect's error (`?error=`: the user denied
+/// or the provider failed), the verifier then removed. The shim cleans the address bar
+/// ([`super::redirect::cleaned_url`]) whenever the data is not `null` or there is an error.
+fn session_from_url(a: &Args, cx: &Cx) -> Plan {
+    let params = super::redirect::parse(a.text(0));
+    if params.is_error() {
+        let kind =
+            if cx.pkce { ErrorKind::AuthPKCEGrantCodeExchangeError } else { ErrorKind::AuthImplicitGrantRedirectError };
+        let message = params.error_description.as_deref().unwrap_or("Error in URL with unspecified error_description");
+        let code = params.error_code.as_deref().or(params.error.as_deref()).unwrap_or("unspecified_code");
+        return Plan::Denied { error: AuthError::new(kind, message, None, Some(code)), remove: cx.stored.is_some() };
+    }
+    if let (Some(code), Some(_)) = (params.code.as_deref(), cx.stored) {
+        return exchange(code, cx.stored);
+    }
+    match (params.access_token, params.refresh_token) {
+        (Some(access), Some(refresh)) => Plan::Adopt { access, refresh },
+        (Some(_), None) => {
+            Plan::Fail(AuthError::invalid_input("the redirect URL has an access_token but no refresh_token"))
+        }
+        (None, _) => Plan::Done(Json::raw(NULL.to_owned())),
+    }
+}
+
+/// `{ provider, url }`.
+pub fn oauth_data(provider: &str, url: &str) -> Json {
+    let mut m = Map::new();
+    m.insert("provider".to_owned(), Value::String(provider.to_owned()));
+    m.insert("url".to_owned(), Value::String(url.to_owned()));
+    Json::of(&Value::Object(m))
+}
+
+/// The error of a method name that is not in the table.
+pub fn unknown(name: &str) -> AuthError {
+    AuthError::invalid_input(cat(&["unknown auth method ", name]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_list_of_names() {
+        for m in AuthMethod::ALL {
+            assert_eq!(AuthMethod::parse(m.name()), Some(*m));
+            assert!(serde_json::from_str::<Value>(m.empty_data()).is_ok(), "{}", m.name());
+        }
+        for (i, m) in AuthMethod::ALL.iter().enumerate() {
+            assert!(AuthMethod::ALL[..i].iter().all(|o| o.name() != m.name()), "{} twice", m.name());
+        }
+        assert_eq!(AuthMethod::parse("nope"), None);
+    }
 }

@@ -6,71 +6,11 @@
 
 use crate::encoding::text::{cat, decimal};
 use crate::prelude::*;
-use serde::Serialize;
 use serde_json::Value;
 
-/// The error classes a caller can see. `name()` is the JS `error.name`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// The server answered with an error body (4xx, or 5xx that is not retryable).
-    AuthApiError,
-    /// Network failure, timeout, or a gateway/5xx status: worth retrying, never a sign-out.
-    AuthRetryableFetchError,
-    /// The server answered something that is not a GoTrue error body (HTML, garbage).
-    AuthUnknownError,
-    /// The caller passed bad input; no request was sent.
-    AuthInvalidCredentialsError,
-    /// An operation needs a session and there is none (or the server says it is gone).
-    AuthSessionMissingError,
-    /// A 2xx reply that should carry a session but does not.
-    AuthInvalidTokenResponseError,
-    /// `exchangeCodeForSession` without a stored PKCE verifier.
-    AuthPKCEGrantCodeExchangeError,
-    /// The implicit-flow redirect URL carried `error` / `error_description` (the user denied).
-    AuthImplicitGrantRedirectError,
-}
-
-impl ErrorKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ErrorKind::AuthApiError => "AuthApiError",
-            ErrorKind::AuthRetryableFetchError => "AuthRetryableFetchError",
-            ErrorKind::AuthUnknownError => "AuthUnknownError",
-            ErrorKind::AuthInvalidCredentialsError => "AuthInvalidCredentialsError",
-            ErrorKind::AuthSessionMissingError => "AuthSessionMissingError",
-            ErrorKind::AuthInvalidTokenResponseError => "AuthInvalidTokenResponseError",
-            ErrorKind::AuthPKCEGrantCodeExchangeError => "AuthPKCEGrantCodeExchangeError",
-            ErrorKind::AuthImplicitGrantRedirectError => "AuthImplicitGrantRedirectError",
-        }
-    }
-}
-
-/// One error as it crosses to JS: `{ name, message, status, code }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AuthError {
-    #[serde(serialize_with = "ser_kind")]
-    pub name: ErrorKind,
-    pub message: String,
-    /// HTTP status; 0 for transport failures; `None` where auth-js has `undefined`.
-    pub status: Option<u16>,
-    /// GoTrue `error_code` (or shape-B `code`, or shape-C `error`).
-    pub code: Option<String>,
-}
-
-fn ser_kind<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(k.name())
-}
+pub use crate::output::{AuthError, ErrorKind};
 
 impl AuthError {
-    pub fn new(kind: ErrorKind, message: impl Into<String>, status: Option<u16>, code: Option<&str>) -> Self {
-        AuthError { name: kind, message: message.into(), status, code: code.map(str::to_owned) }
-    }
-
-    /// Bad caller input: status 400, code `validation_failed`, nothing sent.
-    pub fn invalid_input(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::AuthInvalidCredentialsError, message, Some(400), Some("validation_failed"))
-    }
-
     /// `wx.request` failed (network down, timeout, abort): status 0, retryable.
     /// The message is a sentence; WeChat's errMsg follows in brackets for the developer.
     pub fn transport(err_msg: &str) -> Self {
@@ -86,10 +26,6 @@ impl AuthError {
             Some(0),
             Some("network_error"),
         )
-    }
-
-    pub fn kind(&self) -> ErrorKind {
-        self.name
     }
 }
 

@@ -8,22 +8,10 @@
 //! every function returns `None` for anything that is not such a token.
 
 use crate::prelude::*;
-use base64::alphabet;
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use crate::auth::session::value_to_i64;
-
-/// base64url, padding optional, non-zero trailing bits tolerated (they carry no data).
-const BASE64URL: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
+use crate::encoding::base64;
 
 /// The payload claims of `token`, or `None` unless it has exactly three `.`-separated parts and
 /// the middle one is base64url of a JSON object. Surrounding whitespace is ignored; the header
@@ -34,11 +22,8 @@ pub fn decode_claims(token: &str) -> Option<Map<String, Value>> {
     if parts.next().is_some() || payload.is_empty() {
         return None;
     }
-    let bytes = if payload.contains(['+', '/']) {
-        BASE64URL.decode(payload.replace('+', "-").replace('/', "_")).ok()?
-    } else {
-        BASE64URL.decode(payload).ok()?
-    };
+    // base64url, padding optional, non-zero trailing bits tolerated (they carry no data).
+    let bytes = base64::decode_url(payload)?;
     // Invalid UTF-8 is rejected, not replaced, so a claim is never silently altered. `from_str`
     // (not `from_slice`) reuses the JSON parser the rest of the core links.
     match serde_json::from_str(core::str::from_utf8(&bytes).ok()?).ok()? {
@@ -64,8 +49,9 @@ pub fn sub(token: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
+    use ::base64::Engine as _;
     use alloc::format;
-    use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
     use serde_json::json;
 
     const HEADER: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";

@@ -2,8 +2,6 @@
 //! S256 challenge. The core has no RNG of its own: the shim passes random bytes in.
 
 use crate::prelude::*;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use sha2::{Digest, Sha256};
 
 /// At least this many random bytes make a verifier (hex: 64+ characters, within 43..=128).
@@ -25,5 +23,5 @@ pub fn verifier(random: &[u8]) -> Option<String> {
 
 /// `BASE64URL-ENCODE(SHA256(ASCII(verifier)))`, without padding.
 pub fn challenge_s256(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    crate::encoding::base64::encode_url(&Sha256::digest(verifier.as_bytes()))
 }

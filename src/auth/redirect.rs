@@ -173,12 +173,128 @@ fn pairs(s: &str) -> impl Iterator<Item = (String, String)> + '_ {
     })
 }
 
+/// The query parameters of an OAuth redirect (`code`, `error*`), removed by [`cleaned_url`].
+const CALLBACK_PARAMS: [&str; 4] = ["code", "error", "error_code", "error_description"];
+/// The fragment names that make a fragment an implicit-flow redirect's (then it is dropped).
+const FRAGMENT_PARAMS: [&str; 5] = ["access_token", "refresh_token", "error", "error_description", "code"];
+
+/// `url` (the page's `location.href`) without an OAuth redirect's parameters, for
+/// `history.replaceState` after the core recognised one, so a reload does not replay it. Ported
+/// from the browser shim's `cleanUrl`: `code`, `error`, `error_code` and `error_description` are
+/// removed from the query, which is then written back as `URLSearchParams` writes it
+/// (`application/x-www-form-urlencoded`; no `?` when nothing is left), and the fragment is
+/// dropped when it holds `access_token=`, `refresh_token=`, `error=`, `error_description=` or
+/// `code=` at its start or after `#`, `&` or `?`. `None` when `url` is not an absolute URL.
+/// The rest is kept as it is: `url` is expected to be serialized already, as `location.href` is.
+pub fn cleaned_url(url: &str) -> Option<String> {
+    let colon = url.find(':')?;
+    let scheme = url.get(..colon)?;
+    let mut chars = scheme.chars();
+    if !chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
+        return None;
+    }
+    let (before_fragment, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let (base, query) = match before_fragment.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (before_fragment, None),
+    };
+    let mut out = String::with_capacity(url.len());
+    out.push_str(base);
+    // An http(s) URL with an empty path is serialized with `/` (`https://host` -> `https://host/`).
+    let special = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
+    if let Some(authority) = base.get(colon + 1..).and_then(|r| r.strip_prefix("//")) {
+        if special && !authority.contains('/') {
+            out.push('/');
+        }
+    }
+    if let Some(q) = query {
+        let mut kept = crate::encoding::query::parse_form(q);
+        kept.retain(|(k, _)| !CALLBACK_PARAMS.contains(&k.as_str()));
+        if !kept.is_empty() {
+            out.push('?');
+            out.push_str(&crate::encoding::query::serialize_form(&kept));
+        }
+    }
+    if let Some(f) = fragment.filter(|f| !is_redirect_fragment(f)) {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
+}
+
+/// `/(^|[#&?])(access_token|refresh_token|error|error_description|code)=/` on `#<fragment>`.
+fn is_redirect_fragment(fragment: &str) -> bool {
+    if fragment.is_empty() {
+        return false; // `url.hash` is "" then: nothing matches
+    }
+    let hash = crate::encoding::text::cat(&["#", fragment]);
+    hash.char_indices().any(|(i, c)| {
+        matches!(c, '#' | '&' | '?')
+            && FRAGMENT_PARAMS
+                .iter()
+                .any(|p| hash.get(i + 1..).and_then(|r| r.strip_prefix(p)).is_some_and(|rest| rest.starts_with('=')))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn other(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    /// `(location.href, what the browser shim's cleanUrl leaves)`, as `new URL` / `URLSearchParams`
+    /// in node compute them.
+    #[test]
+    fn cleaned_url_is_the_shims_clean_url() {
+        let cases = [
+            ("https://app.example.com/cb?code=abc", "https://app.example.com/cb"),
+            ("https://app.example.com/cb?code=abc&state=1", "https://app.example.com/cb?state=1"),
+            ("https://app.example.com/cb?a=1&code=abc&b=2#frag", "https://app.example.com/cb?a=1&b=2#frag"),
+            (
+                "https://app.example.com/cb?error=access_denied&error_code=403&error_description=no+way&x=y",
+                "https://app.example.com/cb?x=y",
+            ),
+            (
+                "https://app.example.com/cb#access_token=at&refresh_token=rt&expires_in=3600&token_type=bearer",
+                "https://app.example.com/cb",
+            ),
+            ("https://app.example.com/cb?keep=1#error=denied&error_description=x", "https://app.example.com/cb?keep=1"),
+            ("https://app.example.com/cb#/route?code=abc", "https://app.example.com/cb"),
+            ("https://app.example.com/cb#section", "https://app.example.com/cb#section"),
+            ("https://app.example.com/cb#xcode=1", "https://app.example.com/cb#xcode=1"),
+            ("https://app.example.com/cb#a=1&code=2", "https://app.example.com/cb"),
+            ("https://app.example.com/cb?", "https://app.example.com/cb"),
+            ("https://app.example.com/cb?#", "https://app.example.com/cb#"),
+            (
+                "https://app.example.com/cb?a=b%20c&d=%2B&e=%E4%B8%AD&f=1+2",
+                "https://app.example.com/cb?a=b+c&d=%2B&e=%E4%B8%AD&f=1+2",
+            ),
+            ("https://app.example.com/cb?flag&code", "https://app.example.com/cb?flag="),
+            ("https://app.example.com/cb?a=1&&b=2", "https://app.example.com/cb?a=1&b=2"),
+            ("https://app.example.com/cb?CODE=1&Code=2", "https://app.example.com/cb?CODE=1&Code=2"),
+            ("https://app.example.com/cb?a=%zz&b=%", "https://app.example.com/cb?a=%25zz&b=%25"),
+            ("https://app.example.com/cb?a=~!*()%27&b=%7E", "https://app.example.com/cb?a=%7E%21*%28%29%27&b=%7E"),
+            ("http://localhost:3000/?code=x#", "http://localhost:3000/#"),
+            ("https://app.example.com/cb?a=%E4%B8&code=1", "https://app.example.com/cb?a=%EF%BF%BD"),
+            ("https://app.example.com/p/a%20b/?q=1&error=x#access_token=1", "https://app.example.com/p/a%20b/?q=1"),
+            ("https://app.example.com", "https://app.example.com/"),
+            ("https://app.example.com/?code=1&code=2&x=%26", "https://app.example.com/?x=%26"),
+            ("https://app.example.com/cb?x=a=b=c", "https://app.example.com/cb?x=a%3Db%3Dc"),
+            ("https://app.example.com/cb?=v&code=1", "https://app.example.com/cb?=v"),
+        ];
+        for (href, cleaned) in cases {
+            assert_eq!(cleaned_url(href).as_deref(), Some(cleaned), "{href}");
+        }
+        for bad in ["", "no-scheme", "/relative?code=1", "1http://x/"] {
+            assert_eq!(cleaned_url(bad), None, "{bad}");
+        }
     }
 
     #[test]

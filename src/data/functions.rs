@@ -11,7 +11,9 @@
 //!   `FunctionsHttpError` whose `context` describes the response; no reply at all is a
 //!   `FunctionsFetchError`. A 2xx body is read as an ArrayBuffer (wx.request must choose before
 //!   the reply) and the `Content-Type` decides what `data` is: `application/json` parsed
-//!   (strictly: a body that is not JSON is a `FunctionsError`, as `response.json()` rejects),
+//!   (strictly: a body that is not JSON is a `FunctionsError`, as `response.json()` rejects;
+//!   the core decides it from `Facts::json_ok` when the shim reports it, else it hands the shim
+//!   the error to use in `result.json_error`),
 //!   `application/octet-stream` and `application/pdf` the ArrayBuffer, anything else text.
 
 use crate::encoding::json::put;
@@ -19,7 +21,10 @@ use crate::encoding::text::cat;
 use crate::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::data::{self, Body, Built, DataRequest, Endpoints, Outcome, Read, Reply, Response, Transport};
+use crate::data::error::DataErrorKind;
+use crate::data::types::{self, Body, Endpoints, Outcome, Read, Response, Transport};
+
+type DataRequest = types::DataRequest<Ctx>;
 use crate::encoding::percent;
 use crate::encoding::query::encode_query_value;
 use crate::encoding::text;
@@ -53,13 +58,13 @@ const TIMEOUT_MAX_MS: f64 = 600_000.0;
 
 /// `method` is the SDK method (only `invoke`); `args` are `[name, { method, headers, region,
 /// timeout, body }]` from the shim, `body` being the payload's kind.
-pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
+pub fn build<R: From<Ctx>>(method: &str, args: &[Value], ep: &Endpoints) -> types::Built<R> {
     if method != "invoke" {
-        return Built::Done(data::unknown("functions", method));
+        return types::Built::Done(types::unknown("functions", method));
     }
     match invoke(args, ep) {
-        Ok(req) => Built::Send(req),
-        Err(message) => Built::Done(input_error(&message)),
+        Ok(req) => types::Built::Send(req.lift()),
+        Err(message) => types::Built::Done(input_error(&message)),
     }
 }
 
@@ -111,7 +116,7 @@ fn invoke(args: &[Value], ep: &Endpoints) -> Result<DataRequest, String> {
         transport: Transport::Request,
         read: Read::ArrayBuffer,
         timeout: timeout_of(opts.get("timeout")),
-        reply: Reply::Functions(Ctx { url, method }),
+        reply: Ctx { url, method },
     })
 }
 
@@ -243,11 +248,12 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
     let response = describe(c, r);
     let relay = r.header("x-relay-error").is_some_and(|v| v.trim() == "true");
     if relay || !r.ok() {
-        let (name, message) =
-            if relay { ("FunctionsRelayError", RELAY_ERROR) } else { ("FunctionsHttpError", HTTP_ERROR) };
-        let mut error = Map::new();
-        put(&mut error, "name", name.into());
-        put(&mut error, "message", message.into());
+        let (kind, message) = if relay {
+            (DataErrorKind::FunctionsRelayError, RELAY_ERROR)
+        } else {
+            (DataErrorKind::FunctionsHttpError, HTTP_ERROR)
+        };
+        let mut error = kind.error(message);
         if let Some(body) = response.get("data") {
             put(&mut error, "body", body.clone());
         }
@@ -265,15 +271,24 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
     put(&mut result, "data", Value::Null);
     let take = match media.as_str() {
         _ if no_body => "utf8",
-        "application/json" => {
-            // The shim parses the text; if it is not JSON, the call fails with this error.
-            let mut error = Map::new();
-            put(&mut error, "name", "FunctionsError".into());
-            put(&mut error, "message", BAD_JSON.into());
-            put(&mut error, "context", Value::Object(response.clone()));
-            put(&mut result, "json_error", Value::Object(error));
-            "utf8"
-        }
+        // Strictly JSON, as `response.json()`: the core decides from what the shim measured.
+        "application/json" => match r.facts.json_ok {
+            Some(true) => "utf8_json",
+            Some(false) => {
+                let mut error = DataErrorKind::FunctionsError.error(BAD_JSON);
+                put(&mut error, "context", Value::Object(response.clone()));
+                put(&mut result, "response", Value::Object(response));
+                return Outcome { result, take: None, error: Some(error) };
+            }
+            // A shim that does not measure array_buffer bodies: it parses the text itself and
+            // fails with `json_error` if it is not JSON (the format the shim has always read).
+            None => {
+                let mut error = DataErrorKind::FunctionsError.error(BAD_JSON);
+                put(&mut error, "context", Value::Object(response.clone()));
+                put(&mut result, "json_error", Value::Object(error));
+                "utf8"
+            }
+        },
         "application/octet-stream" | "application/pdf" => "body",
         _ => "utf8",
     };
@@ -320,9 +335,7 @@ pub fn failed(_c: &Ctx, message: &str, code: &str) -> Outcome {
     put(&mut context, "errMsg", err_msg.into());
     put(&mut context, "code", code.into());
     put(&mut context, "message", message.into());
-    let mut error = Map::new();
-    put(&mut error, "name", "FunctionsFetchError".into());
-    put(&mut error, "message", FETCH_ERROR.into());
+    let mut error = DataErrorKind::FunctionsFetchError.error(FETCH_ERROR);
     put(&mut error, "context", Value::Object(context));
     let mut result = Map::new();
     put(&mut result, "data", Value::Null);
@@ -331,9 +344,7 @@ pub fn failed(_c: &Ctx, message: &str, code: &str) -> Outcome {
 
 /// Bad arguments: nothing is sent.
 fn input_error(message: &str) -> Outcome {
-    let mut error = Map::new();
-    put(&mut error, "name", "FunctionsError".into());
-    put(&mut error, "message", message.into());
+    let error = DataErrorKind::FunctionsError.error(message);
     let mut result = Map::new();
     put(&mut result, "data", Value::Null);
     Outcome { result, take: None, error: Some(error) }

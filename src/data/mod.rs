@@ -1,5 +1,5 @@
-//! The data path (Database, Storage, Functions): the types shared by the three API modules and
-//! the client.
+//! The data path (Database, Storage, Functions): the machine that sends its requests and the
+//! dispatcher that hands each reply to the module that built the request.
 //!
 //! One rule shapes it: **payloads never enter wasm**. Rows, file bytes and function bodies stay
 //! in the shim; the core decides the request (URL, headers, method, which wx API performs it, how
@@ -7,145 +7,71 @@
 //! measured about the body, what the call resolves with. Error bodies are small and do cross.
 //!
 //! A module (`rest`, `storage`, `functions`) turns the caller's arguments into a
-//! [`DataRequest`] (or an immediate [`Outcome`] for bad input); the client adds `apikey`, the
-//! bearer (the user's token through the single-flight refresh, else the anon key) and the
-//! user's `global.headers`, sends it, and hands the reply back to the module through [`Reply`].
+//! [`DataRequest`] (or an immediate [`Outcome`] for bad input); the [`Data`] machine adds
+//! `apikey`, the bearer and the user's `global.headers`, sends it, and hands the reply back to the
+//! module through [`Reply`]. Which bearer is not its business: the router asks auth (the user's
+//! token, through the single-flight refresh, else the anon key) and tells this machine
+//! ([`Data::send`], or [`Data::wait`] then [`Data::settled`]).
+//!
+//! Layers: `types` and `error` are leaves; the modules import them; this file imports the
+//! modules. Nothing here imports another machine.
 
+pub mod error;
 pub mod functions;
 pub mod rest;
 pub mod storage;
+pub mod types;
+
+use crate::prelude::*;
+use alloc::collections::VecDeque;
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::encoding::headers::Headers;
+use crate::encoding::text::cat;
+use crate::output::{FetchRequest, Grant, Ids, Output, Ticket};
 
 pub use crate::output::{Read, Transport};
+pub use types::{unknown, Body, Endpoints, Facts, Outcome, Response, FILE_TIMEOUT_MS};
 
-use crate::encoding::json::put;
-use crate::encoding::text::cat;
-use crate::prelude::*;
-use serde_json::{Map, Value};
-
-/// What the request body is.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Body {
-    None,
-    /// Built by the core (small JSON such as a storage `{ expiresIn }`).
-    Text(String),
-    /// The payload the shim holds for this operation (rows as JSON text, an ArrayBuffer, a
-    /// function body), sent as it is.
-    Payload,
-}
-
-/// One request of the data path, before `apikey`, `Authorization` and `global.headers`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DataRequest {
-    pub method: &'static str,
-    pub url: String,
-    /// In the order they are set; a later header replaces an earlier one of the same name
-    /// (case-insensitive) when the client merges them.
-    pub headers: Vec<(String, String)>,
-    pub body: Body,
-    pub transport: Transport,
-    pub read: Read,
-    /// Per-request timeout override (ms), e.g. longer for uploads; `None` uses the client's.
-    pub timeout: Option<u32>,
-    pub reply: Reply,
-}
-
-/// What the shim measured about a 2xx body it kept: its length in UTF-16 units (or bytes for an
-/// ArrayBuffer), whether `JSON.parse` succeeded (only with [`Read::Json`]), and the array length
-/// when it parsed to an array.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Facts {
-    pub len: usize,
-    pub json_ok: Option<bool>,
-    pub array_len: Option<usize>,
-}
-
-impl Facts {
-    /// From the shim's `{ len, json, array }` JSON (missing or malformed fields are absent).
-    pub fn from_json(text: &str) -> Facts {
-        let v: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-        let n = |k: &str| v.get(k).and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok());
-        Facts { len: n("len").unwrap_or(0), json_ok: v.get("json").and_then(Value::as_bool), array_len: n("array") }
-    }
-}
-
-/// A reply as the core sees it.
-#[derive(Debug, Clone, Copy)]
-pub struct Response<'a> {
-    pub status: u16,
-    /// Response headers as WeChat gave them (`res.header`; names in any case).
-    pub headers: &'a Map<String, Value>,
-    pub facts: Facts,
-    /// The body as text when it crosses: with [`Read::Core`], and for every non-2xx status.
-    pub body: Option<&'a str>,
-}
-
-impl Response<'_> {
-    pub fn ok(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-
-    /// A response header by name, case-insensitively (the first one if WeChat gave a list).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| match v {
-            Value::String(s) => Some(s.as_str()),
-            Value::Array(a) => a.first().and_then(Value::as_str),
-            _ => None,
-        })
-    }
-}
-
-/// What an operation resolves with, for the shim to assemble:
-/// - `result`: the result object's fields built by the core (`data`, `count`, `status`, …);
-/// - `take`: where `result.data` comes from instead when the payload stayed in the shim:
-///   `"body"` (the parsed JSON, text or ArrayBuffer as read), `"first"` (element 0 of the parsed
-///   array), `"file"` (`{ tempFilePath }` of a download), `"utf8"` (an ArrayBuffer body
-///   decoded as UTF-8 text), `"utf8_json"` (the same, then `JSON.parse`d; the text if it is not
-///   JSON);
-/// - `error`: `{ name, message, … }`, made into an Error of that class by the shim, with the
-///   other fields copied onto it; `error.body` (not enumerable in JS) is the server's error
-///   body, for code written against the SDK we replace, which read `error.data`.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Outcome {
-    pub result: Map<String, Value>,
-    pub take: Option<&'static str>,
-    pub error: Option<Map<String, Value>>,
-}
-
-impl Outcome {
-    pub fn to_json(&self) -> String {
-        let mut o = Map::new();
-        put(&mut o, "result", Value::Object(self.result.clone()));
-        put(&mut o, "take", self.take.map_or(Value::Null, |t| Value::String(t.into())));
-        put(&mut o, "error", self.error.clone().map_or(Value::Null, Value::Object));
-        serde_json::to_string(&Value::Object(o)).unwrap_or_else(|_| "null".into())
-    }
-}
-
-/// What a module's builder made of the caller's arguments.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Built {
-    /// A request to send.
-    Send(DataRequest),
-    /// The call is already decided: bad input (nothing is sent), or no request is needed
-    /// (`getPublicUrl`).
-    Done(Outcome),
-}
+/// A request of the data path as the machine holds it.
+pub type DataRequest = types::DataRequest<Reply>;
+/// What a module's builder made of the caller's arguments, as the machine holds it.
+pub type Built = types::Built<Reply>;
 
 /// Which module reads the reply, with what it needs to remember about the request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
-    Rest(crate::data::rest::Ctx),
-    Storage(crate::data::storage::Ctx),
-    Functions(crate::data::functions::Ctx),
+    Rest(rest::Ctx),
+    Storage(storage::Ctx),
+    Functions(functions::Ctx),
+}
+
+impl From<rest::Ctx> for Reply {
+    fn from(c: rest::Ctx) -> Reply {
+        Reply::Rest(c)
+    }
+}
+
+impl From<storage::Ctx> for Reply {
+    fn from(c: storage::Ctx) -> Reply {
+        Reply::Storage(c)
+    }
+}
+
+impl From<functions::Ctx> for Reply {
+    fn from(c: functions::Ctx) -> Reply {
+        Reply::Functions(c)
+    }
 }
 
 impl Reply {
     /// The server answered (any status).
     pub fn finish(&self, r: &Response) -> Outcome {
         match self {
-            Reply::Rest(c) => crate::data::rest::finish(c, r),
-            Reply::Storage(c) => crate::data::storage::finish(c, r),
-            Reply::Functions(c) => crate::data::functions::finish(c, r),
+            Reply::Rest(c) => rest::finish(c, r),
+            Reply::Storage(c) => storage::finish(c, r),
+            Reply::Functions(c) => functions::finish(c, r),
         }
     }
 
@@ -154,38 +80,190 @@ impl Reply {
     /// machine-readable reason.
     pub fn failed(&self, message: &str, code: &str) -> Outcome {
         match self {
-            Reply::Rest(c) => crate::data::rest::failed(c, message, code),
-            Reply::Storage(c) => crate::data::storage::failed(c, message, code),
-            Reply::Functions(c) => crate::data::functions::failed(c, message, code),
+            Reply::Rest(c) => rest::failed(c, message, code),
+            Reply::Storage(c) => storage::failed(c, message, code),
+            Reply::Functions(c) => functions::failed(c, message, code),
         }
     }
 }
 
-/// Where the client's APIs live and what every data request shares; given to the builders.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Endpoints {
-    /// `<url>/rest/v1`
-    pub rest: String,
-    /// `<url>/storage/v1`
-    pub storage: String,
-    /// `<url>/functions/v1`
-    pub functions: String,
-    /// `db.schema` of `createClient`'s options, if given.
-    pub schema: Option<String>,
-    /// `global.headers`: the client sends them anyway; a module sees them because some of its
-    /// headers combine with them (postgrest-js appends its `Prefer` entries to the caller's).
-    pub headers: Vec<(String, String)>,
+/// The request for `api`'s method `method` with the JSON-able `args`.
+pub fn build(api: &str, method: &str, args: &[Value], ep: &Endpoints) -> Built {
+    match api {
+        "rest" => rest::build(method, args, ep),
+        "storage" => storage::build(method, args, ep),
+        "functions" => functions::build(method, args, ep),
+        _ => Built::Done(unknown(api, method)),
+    }
 }
 
-/// The outcome of a call to an API or method that does not exist.
-pub fn unknown(api: &str, method: &str) -> Outcome {
-    let mut error = Map::new();
-    put(&mut error, "name", "Error".into());
-    put(&mut error, "message", cat(&["supabase-wechat: unknown method ", api, ".", method]).into());
-    let mut result = Map::new();
-    put(&mut result, "data", Value::Null);
-    Outcome { result, take: None, error: Some(error) }
+pub use storage::public_url;
+
+/// The data-path machine: requests in flight, requests waiting for a fresh token, and what each
+/// operation resolves with.
+pub struct Data {
+    endpoints: Endpoints,
+    /// The anon key.
+    key: String,
+    request_timeout: u32,
+    /// `createClient`'s URL or key was unusable: every call fails with this.
+    config_error: Option<String>,
+    /// Requests in flight: request id, operation, who reads the reply.
+    pending: Vec<(u32, u32, Reply)>,
+    /// Requests waiting for a refresh to end.
+    waiting: Vec<(Ticket, u32, DataRequest)>,
+    out: VecDeque<Output>,
 }
 
-/// Timeout of `wx.uploadFile` / `wx.downloadFile` unless the client's `requestTimeout` is longer.
-pub const FILE_TIMEOUT_MS: u32 = 120_000;
+impl Data {
+    pub fn new(config: &Config) -> Data {
+        Data {
+            endpoints: Endpoints {
+                rest: cat(&[&config.root, "/rest/v1"]),
+                storage: cat(&[&config.root, "/storage/v1"]),
+                functions: cat(&[&config.root, "/functions/v1"]),
+                schema: Some(config.schema.clone()),
+                headers: config.headers.clone(),
+            },
+            key: config.key.clone(),
+            request_timeout: config.request_timeout,
+            config_error: config.error.as_ref().map(|e| e.message.clone()),
+            pending: Vec::new(),
+            waiting: Vec::new(),
+            out: VecDeque::new(),
+        }
+    }
+
+    /// Move this machine's outputs, in order, to the end of `out`.
+    pub fn drain_into(&mut self, out: &mut VecDeque<Output>) {
+        while let Some(o) = self.out.pop_front() {
+            out.push_back(o);
+        }
+    }
+
+    /// Operation `op`, a call of `api`'s `method` (`args_json` a JSON array): the request to send
+    /// once the router knows its bearer, or `None` when the call is already decided (bad input,
+    /// an unknown method, an unusable configuration) and its `Done` queued.
+    pub fn start(&mut self, op: u32, api: &str, method: &str, args_json: &str) -> Option<DataRequest> {
+        let args: Vec<Value> = match serde_json::from_str::<Value>(args_json) {
+            Ok(Value::Array(a)) => a,
+            _ => Vec::new(),
+        };
+        let req = match build(api, method, &args, &self.endpoints) {
+            Built::Done(outcome) => {
+                self.finish(op, &outcome);
+                return None;
+            }
+            Built::Send(req) => req,
+        };
+        if let Some(message) = &self.config_error {
+            let outcome = req.reply.failed(message, "invalid_config");
+            self.finish(op, &outcome);
+            return None;
+        }
+        Some(req)
+    }
+
+    /// Send `op`'s request with `bearer` (the user's token) or the anon key. Headers, in order:
+    /// `global.headers`, then the module's (a later one replaces an earlier one of the same
+    /// name), then `apikey` and `Authorization` unless already there, as supabase-js'
+    /// `fetchWithAuth` does.
+    pub fn send(&mut self, ids: &mut Ids, op: u32, req: DataRequest, bearer: Option<&str>) {
+        let id = ids.take();
+        let mut headers = Headers::new();
+        headers.layer(&self.endpoints.headers).layer(&req.headers);
+        headers.set_default("apikey", self.key.clone());
+        headers.set_default("Authorization", cat(&["Bearer ", bearer.unwrap_or(&self.key)]));
+        let timeout = match (req.timeout, &req.transport) {
+            (Some(t), _) => t,
+            (None, Transport::Request) => self.request_timeout,
+            (None, _) => self.request_timeout.max(FILE_TIMEOUT_MS),
+        };
+        let (body, payload) = match req.body {
+            Body::None => (None, false),
+            Body::Text(t) => (Some(t), false),
+            Body::Payload => (None, true),
+        };
+        self.pending.push((id, op, req.reply));
+        self.out.push_back(Output::Fetch(FetchRequest {
+            id,
+            op,
+            method: req.method,
+            url: req.url,
+            headers: headers.into_map(),
+            body,
+            payload,
+            transport: req.transport,
+            read: req.read,
+            timeout,
+        }));
+    }
+
+    /// `op`'s request waits for a refresh: it goes out when `ticket` is settled.
+    pub fn wait(&mut self, ticket: Ticket, op: u32, req: DataRequest) {
+        self.waiting.push((ticket, op, req));
+    }
+
+    /// The refresh `ticket` waited on ended. Unknown tickets (their operation was aborted) are
+    /// ignored.
+    pub fn settled(&mut self, ids: &mut Ids, ticket: Ticket, grant: &Grant) {
+        let Some(i) = self.waiting.iter().position(|(t, _, _)| *t == ticket) else { return };
+        let (_, op, req) = self.waiting.swap_remove(i);
+        match grant {
+            Grant::Token(token) => self.send(ids, op, req, Some(token)),
+            // Signed out meanwhile (the refresh token was definitively refused): the request
+            // goes out as anon, which is what the user now is.
+            Grant::Anon => self.send(ids, op, req, None),
+            // The session is kept but its access token has expired and could not be refreshed:
+            // failing beats silently answering as anon (RLS would hide the user's rows).
+            Grant::Stale { why, .. } => {
+                let msg = cat(&["the session could not be refreshed, so the request was not sent: ", why]);
+                let outcome = req.reply.failed(&msg, "session_refresh_failed");
+                self.finish(op, &outcome);
+            }
+        }
+    }
+
+    /// Abort operation `op` (an `AbortSignal` fired): it resolves now with an `aborted` error,
+    /// whether its request is in flight (the shim aborts the wx task; a late reply is ignored)
+    /// or still waiting for a refresh. Unknown or finished ops are ignored.
+    pub fn cancel(&mut self, op: u32) {
+        let message = "The request was aborted";
+        if let Some(i) = self.pending.iter().position(|(_, o, _)| *o == op) {
+            let (_, op, reply) = self.pending.swap_remove(i);
+            self.finish(op, &reply.failed(message, "aborted"));
+        } else if let Some(i) = self.waiting.iter().position(|(_, o, _)| *o == op) {
+            let (_, op, req) = self.waiting.swap_remove(i);
+            self.finish(op, &req.reply.failed(message, "aborted"));
+        }
+    }
+
+    /// Whether request `id` is one of this machine's, in flight.
+    pub fn owns(&self, id: u32) -> bool {
+        self.pending.iter().any(|(req, _, _)| *req == id)
+    }
+
+    /// Request `id` got an HTTP reply (any status).
+    pub fn reply(&mut self, id: u32, r: &Response) {
+        if let Some((op, reply)) = self.take(id) {
+            self.finish(op, &reply.finish(r));
+        }
+    }
+
+    /// Request `id` got no HTTP status: `message` says why (`code` `network_error`).
+    pub fn failed(&mut self, id: u32, message: &str) {
+        if let Some((op, reply)) = self.take(id) {
+            self.finish(op, &reply.failed(message, "network_error"));
+        }
+    }
+
+    fn take(&mut self, id: u32) -> Option<(u32, Reply)> {
+        let i = self.pending.iter().position(|(req, _, _)| *req == id)?;
+        let (_, op, reply) = self.pending.swap_remove(i);
+        Some((op, reply))
+    }
+
+    fn finish(&mut self, op: u32, outcome: &Outcome) {
+        self.out.push_back(Output::Done { op, data: crate::output::Json::raw(outcome.to_json()), error: None });
+    }
+}

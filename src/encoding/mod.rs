@@ -1,5 +1,6 @@
 //! Text and number encodings the core needs, written without `core::fmt` (see `text`).
 
+pub mod base64;
 pub mod float;
 pub mod headers;
 pub mod json;

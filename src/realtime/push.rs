@@ -160,7 +160,7 @@ impl Realtime {
             .set("apikey", self.key.clone())
             .set("Authorization", cat(&["Bearer ", &self.token]))
             .set("Content-Type", "application/json".into());
-        let id = ids.next();
+        let id = ids.take();
         self.broadcasts.push((id, op));
         self.out.push_back(Output::Http(HttpRequest {
             id,

@@ -42,11 +42,11 @@ fn http_broadcast(rt: &mut Realtime, ids: &mut Ids, op: u32) -> (u32, Map<String
 #[test]
 fn an_http_broadcast_is_a_request_of_realtime_answered_by_id() {
     let mut rt = Realtime::new(BASE, "anon", &[], &Value::Null);
-    let mut ids = Ids::default();
-    let op = ids.next();
+    let mut ids = Ids::new();
+    let op = ids.take();
     let (id, _) = http_broadcast(&mut rt, &mut ids, op);
     assert_eq!(id, op + 1, "the request's id comes from the shared allocator");
-    assert_eq!(ids.next(), id + 1);
+    assert_eq!(ids.take(), id + 1);
     assert!(!rt.handle_response(id + 1, true), "not a request of realtime's");
     assert!(!rt.handle_transport_error(op), "an op is not a request");
     assert!(drain(&mut rt).is_empty());
@@ -54,11 +54,11 @@ fn an_http_broadcast_is_a_request_of_realtime_answered_by_id() {
     assert_eq!(done(&drain(&mut rt)), vec![(op, json!("ok"))]);
     assert!(!rt.handle_response(id, true), "answered once");
 
-    let op = ids.next();
+    let op = ids.take();
     let (id, _) = http_broadcast(&mut rt, &mut ids, op);
     assert!(rt.handle_response(id, false));
     assert_eq!(done(&drain(&mut rt)), vec![(op, json!("error"))]);
-    let op = ids.next();
+    let op = ids.take();
     let (id, _) = http_broadcast(&mut rt, &mut ids, op);
     assert!(rt.handle_transport_error(id));
     assert_eq!(done(&drain(&mut rt)), vec![(op, json!("error"))]);
@@ -74,7 +74,7 @@ fn request_headers_merge_the_global_ones_without_case() {
         ("X-Extra", "1"),
     ]);
     let mut rt = Realtime::new(BASE, "anon", &global, &Value::Null);
-    let mut ids = Ids::default();
+    let mut ids = Ids::new();
     // The HTTP broadcast: global, then apikey, Authorization, Content-Type.
     let (_, headers) = http_broadcast(&mut rt, &mut ids, 1);
     assert_eq!(

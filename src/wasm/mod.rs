@@ -175,4 +175,19 @@ impl WasmCore {
     pub fn poll(&mut self) -> Option<String> {
         self.inner.poll().map(|o| o.to_json())
     }
+
+    /// `storage.from(bucket).getPublicUrl(path, options)`: the JSON text of its result, from
+    /// its arguments as a JSON array `[bucket, path, options]` (`JSON.stringify`, so a value that
+    /// is not a string is reported as storage-api.js did); see `Client::public_url`.
+    #[wasm_bindgen(js_name = publicUrl)]
+    pub fn public_url(&self, args_json: &str) -> String {
+        self.inner.public_url_of(args_json)
+    }
+
+    /// `url` without an OAuth redirect's parameters (for `history.replaceState`), or `undefined`
+    /// when it is not an absolute URL; see `auth::redirect::cleaned_url`.
+    #[wasm_bindgen(js_name = cleanedUrl)]
+    pub fn cleaned_url(&self, url: &str) -> Option<String> {
+        crate::auth::redirect::cleaned_url(url)
+    }
 }

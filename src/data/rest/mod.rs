@@ -39,38 +39,32 @@
 //!        ["maxAffected", rows]  ["setHeader", name, value]
 //! ```
 
-use crate::encoding::json::put;
-pub(crate) use crate::encoding::text::cat;
+use crate::encoding::text::cat;
+use crate::encoding::text::is_js_space;
 use crate::prelude::*;
 
 mod reply;
 pub mod url;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::data::{self, Body, Built, DataRequest, Endpoints, Read, Reply, Transport};
-pub use reply::{failed, finish, lenient_json, status_text};
+use crate::data::types::{self, Body, Endpoints, Read, Transport};
+pub use reply::{failed, finish, lenient_json, status_text, Ctx};
+
+type Built = types::Built<Ctx>;
 use url::Url;
-
-/// What the reply needs to know about the request.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ctx {
-    /// HEAD: the body is not read.
-    head: bool,
-    /// JSON, or text (`text/csv`, a text plan).
-    read: Read,
-    maybe_single: bool,
-    /// `Prefer` asked for a count: `count` comes from `Content-Range`.
-    counted: bool,
-}
 
 const GET: &str = "GET";
 const HEAD: &str = "HEAD";
 
 /// The shim's builder chain -> the request, or an outcome when nothing is to be sent.
-pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
+pub fn build<R: From<Ctx>>(method: &str, args: &[Value], ep: &Endpoints) -> types::Built<R> {
+    build_ctx(method, args, ep).lift()
+}
+
+fn build_ctx(method: &str, args: &[Value], ep: &Endpoints) -> Built {
     if method != "request" {
-        return Built::Done(data::unknown("rest", method));
+        return Built::Done(types::unknown("rest", method));
     }
     let chain = args.first().unwrap_or(&Value::Null);
     match compile(chain, ep) {
@@ -406,7 +400,7 @@ fn finalize(mut req: Req, chain: &Value, schema: Option<String>) -> Result<Built
     let body =
         if !read_only && chain.get("body").and_then(Value::as_bool) == Some(true) { Body::Payload } else { Body::None };
     let ctx = Ctx { head, read, maybe_single: req.maybe_single, counted };
-    Ok(Built::Send(DataRequest {
+    Ok(Built::Send(types::DataRequest {
         method: req.method,
         url: req.url.href(),
         headers: req.headers.list,
@@ -414,7 +408,7 @@ fn finalize(mut req: Req, chain: &Value, schema: Option<String>) -> Result<Built
         transport: Transport::Request,
         read,
         timeout: None,
-        reply: Reply::Rest(ctx),
+        reply: ctx,
     }))
 }
 
@@ -432,15 +426,6 @@ fn clean_columns(columns: &str) -> String {
         out.push(c);
     }
     out
-}
-
-/// JavaScript's `\s` (WhiteSpace and LineTerminator), not Rust's `char::is_whitespace`.
-pub(crate) fn is_js_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
-            ..='\u{200a}' | '\u{2028}' | '\u{2029}' | '\u{202f}' | '\u{205f}' | '\u{3000}' | '\u{feff}'
-    )
 }
 
 /// A PostgREST list/array literal: `{a,b}` from items already converted to text.
@@ -527,15 +512,4 @@ fn opt_text(v: Option<&Value>) -> Result<Option<&str>, &'static str> {
         None | Some(Value::Null) => Ok(None),
         v => text(v).map(Some),
     }
-}
-
-/// The error of a call that could not be sent (bad input): `{ name, message, details, hint, code }`.
-pub(crate) fn error_map(message: String, details: &str, hint: &str) -> Map<String, Value> {
-    let mut e = Map::new();
-    put(&mut e, "name", "PostgrestError".into());
-    put(&mut e, "message", message.into());
-    put(&mut e, "details", details.into());
-    put(&mut e, "hint", hint.into());
-    put(&mut e, "code", "".into());
-    e
 }

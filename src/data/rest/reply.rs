@@ -9,8 +9,30 @@ use crate::encoding::json::put;
 use crate::prelude::*;
 use serde_json::{Map, Number, Value};
 
-use super::{cat, error_map, is_js_space, Ctx};
-use crate::data::{Outcome, Read, Response};
+use crate::data::error::DataErrorKind;
+use crate::data::types::{Outcome, Read, Response};
+use crate::encoding::text::{cat, is_js_space};
+
+/// What the reply needs to know about the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ctx {
+    /// HEAD: the body is not read.
+    pub(super) head: bool,
+    /// JSON, or text (`text/csv`, a text plan).
+    pub(super) read: Read,
+    pub(super) maybe_single: bool,
+    /// `Prefer` asked for a count: `count` comes from `Content-Range`.
+    pub(super) counted: bool,
+}
+
+/// The error of a call that could not be sent (bad input): `{ name, message, details, hint, code }`.
+pub(super) fn error_map(message: String, details: &str, hint: &str) -> Map<String, Value> {
+    let mut e = DataErrorKind::PostgrestError.error(&message);
+    put(&mut e, "details", details.into());
+    put(&mut e, "hint", hint.into());
+    put(&mut e, "code", "".into());
+    e
+}
 
 /// The server answered (any status).
 pub fn finish(c: &Ctx, r: &Response) -> Outcome {
@@ -55,7 +77,7 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
                     put(&mut e, "hint", Value::Null);
                     put(&mut e, "message", "JSON object requested, multiple (or no) rows returned".into());
                     let mut desc = e.clone();
-                    put(&mut desc, "name", "PostgrestError".into());
+                    DataErrorKind::PostgrestError.tag(&mut desc);
                     put(&mut desc, "body", Value::Object(e));
                     error = Some(desc);
                     count = Value::Null;
@@ -124,9 +146,7 @@ pub(crate) fn local_failure(message: String, details: &str, hint: &str) -> Outco
 
 /// `{ message: body }`, for a body that is not JSON.
 fn message_error(body: &str) -> Map<String, Value> {
-    let mut e = Map::new();
-    put(&mut e, "name", "PostgrestError".into());
-    put(&mut e, "message", body.into());
+    let mut e = DataErrorKind::PostgrestError.error(body);
     put(&mut e, "body", body.into());
     e
 }
@@ -150,7 +170,7 @@ fn body_error(v: Value, text: &str) -> Map<String, Value> {
             put(&mut e, "message", text.into());
         }
     }
-    put(&mut e, "name", "PostgrestError".into());
+    DataErrorKind::PostgrestError.tag(&mut e);
     put(&mut e, "body", v);
     e
 }

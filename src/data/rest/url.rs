@@ -27,7 +27,7 @@ pub struct Url {
 impl Url {
     /// `new URL(`${base}/${tail}`)`, for an absolute `base` such as `http://host/rest/v1`.
     pub fn join(base: &str, tail: &str) -> Url {
-        let input = super::cat(&[base, "/", tail]);
+        let input = crate::encoding::text::cat(&[base, "/", tail]);
         // The URL parser drops every ASCII tab and newline, then trims C0 controls and spaces.
         let cleaned: String = input.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
         let trimmed = cleaned.trim_matches(|c: char| c <= ' ');
@@ -49,7 +49,13 @@ impl Url {
             None => (before_fragment, None),
         };
         let params = query.as_deref().map(parse_form).unwrap_or_default();
-        Url { prefix: super::cat(&[origin, &serialize_path(path)]), raw_query: query, params, touched: false, fragment }
+        Url {
+            prefix: crate::encoding::text::cat(&[origin, &serialize_path(path)]),
+            raw_query: query,
+            params,
+            touched: false,
+            fragment,
+        }
     }
 
     /// `searchParams.append(name, value)`.
@@ -137,39 +143,4 @@ fn serialize_path(path: &str) -> String {
     })
 }
 
-/// The `application/x-www-form-urlencoded` byte serializer (`URLSearchParams.toString()`).
-pub fn form_encode(s: &str, out: &mut String) {
-    for &b in s.as_bytes() {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => out.push(char::from(b)),
-            b' ' => out.push('+'),
-            _ => percent::push_escape(out, b),
-        }
-    }
-}
-
-/// `name=value` pairs joined with `&`.
-pub fn serialize_form(params: &[(String, String)]) -> String {
-    let mut out = String::new();
-    for (i, (k, v)) in params.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        form_encode(k, &mut out);
-        out.push('=');
-        form_encode(v, &mut out);
-    }
-    out
-}
-
-/// The `application/x-www-form-urlencoded` parser (`new URLSearchParams(query)`).
-pub fn parse_form(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|s| !s.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (percent::form_decode(k), percent::form_decode(v))
-        })
-        .collect()
-}
+pub use crate::encoding::query::{form_encode, parse_form, serialize_form};

@@ -25,48 +25,18 @@ use crate::prelude::*;
 pub mod paths;
 mod reply;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use crate::data::{self, Body, Built, DataRequest, Endpoints, Read, Reply, Transport};
-use paths::{
-    bucket_id, download_param, encode_path, encode_segment, object_path, query, transform_params, wants_transform,
-};
+use crate::data::types::{self, Body, Endpoints, Read, Transport};
+pub use reply::Ctx;
+use reply::Kind;
+
+type DataRequest = types::DataRequest<Ctx>;
+use paths::{bucket_id, download_param, object_path, plain_text, query, transform_params, url, wants_transform};
 
 pub use reply::{failed, finish};
 
 const CLIENT_INFO: &str = concat!("supabase-wechat/", env!("CARGO_PKG_VERSION"));
-
-/// What the reply of a request means; kept until it arrives.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ctx {
-    kind: Kind,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Kind {
-    /// `data` is the reply's JSON as it is (buckets, `list`, `remove`, `move`, …).
-    Json,
-    /// `{ path, id, fullPath }`
-    Upload { path: String },
-    /// `{ path, fullPath }`
-    SignedUpload { path: String },
-    /// `{ signedUrl, path, token }`; `url` is the upload URL without its query.
-    SignedUploadUrl { url: String, path: String },
-    /// `{ signedUrl }`; `extra` is `&download=…` or empty.
-    SignedUrl { storage: String, bucket: String, path: String, extra: String },
-    /// `[{ error, path, signedURL, signedUrl }]`
-    SignedUrls { storage: String, bucket: String, extra: String },
-    /// `{ path }` from the reply's `Key`.
-    Copy,
-    /// The object's info with camelCase keys.
-    Info,
-    /// `true`, or `false` with the error.
-    Exists,
-    /// The bytes the shim kept: an ArrayBuffer, or `{ tempFilePath }` when `file`.
-    Download { file: bool },
-}
 
 /// The methods' positional arguments.
 struct Args<'a>(&'a [Value]);
@@ -92,7 +62,8 @@ impl<'a> Args<'a> {
 }
 
 /// Turn a storage method call into a request, or decide it at once (bad arguments).
-pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
+pub fn build<R: From<Ctx>>(method: &str, args: &[Value], ep: &Endpoints) -> types::Built<R> {
+    use types::Built;
     let a = Args(args);
     let s = ep.storage.as_str();
     let built = match method {
@@ -120,10 +91,10 @@ pub fn build(method: &str, args: &[Value], ep: &Endpoints) -> Built {
         "remove" => remove(s, &a),
         "move" => move_or_copy(s, &a, "object/move", Kind::Json),
         "copy" => move_or_copy(s, &a, "object/copy", Kind::Copy),
-        _ => return Built::Done(data::unknown("storage", method)),
+        _ => return Built::Done(types::unknown("storage", method)),
     };
     match built {
-        Ok(req) => Built::Send(req),
+        Ok(req) => Built::Send(req.lift()),
         Err(message) => Built::Done(reply::input_error(&message, method == "exists")),
     }
 }
@@ -141,7 +112,7 @@ fn request(method: &'static str, url: String, kind: Kind) -> DataRequest {
         transport: Transport::Request,
         read: Read::Core,
         timeout: None,
-        reply: Reply::Storage(Ctx { kind }),
+        reply: Ctx { kind },
     }
 }
 
@@ -163,40 +134,12 @@ fn with_json(mut r: DataRequest, body: Value) -> DataRequest {
     r
 }
 
-/// `<storage>/<route>[/<bucket>[/<path>]]`, the bucket and the path percent-encoded.
-#[inline(never)]
-fn url(s: &str, route: &str, bucket: Option<&str>, path: Option<&str>) -> String {
-    let mut u = String::with_capacity(s.len() + route.len() + 64);
-    u.push_str(s);
-    u.push('/');
-    u.push_str(route);
-    if let Some(b) = bucket {
-        u.push('/');
-        u.push_str(&encode_segment(b));
-    }
-    if let Some(p) = path {
-        u.push('/');
-        u.push_str(&encode_path(p));
-    }
-    u
-}
-
 /// `<storage>/<route>/<bucket>/<path>` from arguments 0 and 1.
 #[inline(never)]
 fn object_url(s: &str, a: &Args, route: &str) -> Result<String, String> {
     let bucket = bucket_id(a.get(0))?;
     let path = object_path(a.get(1))?;
     Ok(url(s, route, Some(&bucket), Some(&path)))
-}
-
-/// A value as text the way `String(v)` writes strings, numbers and booleans.
-fn plain_text(v: Option<&Value>) -> Option<String> {
-    match v? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(text::json(n)),
-        Value::Bool(b) => Some(text::boolean(*b)),
-        _ => None,
-    }
 }
 
 fn list_buckets(s: &str, opts: Opts) -> DataRequest {
@@ -358,7 +301,7 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
             r.headers.push(("cache-control".into(), cat(&["max-age=", &cache])));
             r.headers.push(("content-type".into(), guessed.into()));
             if let Some(m) = metadata {
-                r.headers.push(("x-metadata".into(), STANDARD.encode(m)));
+                r.headers.push(("x-metadata".into(), crate::encoding::base64::encode_standard(m.as_bytes())));
             }
         }
     }
@@ -411,6 +354,65 @@ fn download(s: &str, a: &Args) -> Result<DataRequest, String> {
         r.read = Read::ArrayBuffer;
     }
     Ok(r)
+}
+
+/// `getPublicUrl(path, { download, transform, cacheNonce })` of bucket `args[0]` (`args[1]` the
+/// path, `args[2]` the options): synchronous in storage-js, so no request and no operation, but
+/// the JSON text of what it returns: `{"data":{"publicUrl":…}}`, or for a bad bucket id or path
+/// `{"data":null,"error":…}` with the `StorageError` description of any bad argument. Ported
+/// 1:1 from what `js-shim/storage-api.js` computed in JS (the same rules as `download`; cases:
+/// tests/public_url.rs). Numbers in the query are written as serde_json writes them, which is
+/// JavaScript's `String(n)` except from 2^64 up and in [1e-6, 1e-5) (`1.5e+20`, `1e-6`).
+pub fn public_url(storage: &str, args: &[Value]) -> String {
+    let a = Args(args);
+    let opts = a.opts(2);
+    let transform = opts.get("transform");
+    // `Object.keys(transform).length > 0`: arrays count by their elements.
+    let wants = wants_transform(transform) || transform.and_then(Value::as_array).is_some_and(|t| !t.is_empty());
+    let route = if wants { "render/image/public" } else { "object/public" };
+    let outcome = match object_url(storage, &a, route) {
+        Ok(mut u) => {
+            let mut q = Vec::new();
+            download_param(opts.get("download"), &mut q);
+            transform_params(transform, &mut q);
+            if let Some(v) = opts.get("cacheNonce").filter(|v| !v.is_null()) {
+                q.push(("cacheNonce", js_string(v)));
+            }
+            if !q.is_empty() {
+                u.push('?');
+                u.push_str(&query(&q));
+            }
+            let mut data = Map::new();
+            put(&mut data, "publicUrl", u.into());
+            reply::ok(Value::Object(data))
+        }
+        Err(message) => reply::input_error(&message, false),
+    };
+    let mut out = outcome.result;
+    if let Some(e) = outcome.error {
+        put(&mut out, "error", Value::Object(e));
+    }
+    text::json(&out)
+}
+
+/// JavaScript's `String(v)` of a JSON value (arrays joined with `,`, `null` elements empty).
+fn js_string(v: &Value) -> String {
+    match v {
+        Value::Object(_) => "[object Object]".to_owned(),
+        Value::Array(a) => {
+            let mut s = String::new();
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                if !x.is_null() {
+                    s.push_str(&js_string(x));
+                }
+            }
+            s
+        }
+        v => plain_text(Some(v)).unwrap_or_default(),
+    }
 }
 
 /// `&download=…&cacheNonce=…` for a signed URL (its query already has the token).

@@ -3,10 +3,10 @@
 //! The SDK we replace put object paths into URLs raw, and storage-js runs `encodeURI` over its
 //! URLs, which leaves `#`, `?` and `&` alone: a name with one of them addressed another object or
 //! none. Here every segment is percent-encoded like `encodeURIComponent` (the `/` separators
-//! stay), so any name reaches the server as it was given; `js-shim/storage-api.js`
-//! (`getPublicUrl`, which must answer synchronously) applies the same rules.
+//! stay), so any name reaches the server as it was given; `getPublicUrl` ([`super::public_url`])
+//! applies the same rules.
 
-use crate::encoding::text::cat;
+use crate::encoding::text::{self, cat};
 use crate::prelude::*;
 use serde_json::Value;
 
@@ -117,6 +117,34 @@ pub fn transform_params(v: Option<&Value>, out: &mut Vec<(&'static str, String)>
 /// Whether `transform` is an object with at least one key (storage-js' `wantsTransformation`).
 pub fn wants_transform(v: Option<&Value>) -> bool {
     v.and_then(Value::as_object).is_some_and(|m| !m.is_empty())
+}
+
+/// `<storage>/<route>[/<bucket>[/<path>]]`, the bucket and the path percent-encoded.
+#[inline(never)]
+pub fn url(s: &str, route: &str, bucket: Option<&str>, path: Option<&str>) -> String {
+    let mut u = String::with_capacity(s.len() + route.len() + 64);
+    u.push_str(s);
+    u.push('/');
+    u.push_str(route);
+    if let Some(b) = bucket {
+        u.push('/');
+        u.push_str(&encode_segment(b));
+    }
+    if let Some(p) = path {
+        u.push('/');
+        u.push_str(&encode_path(p));
+    }
+    u
+}
+
+/// A value as text the way `String(v)` writes strings, numbers and booleans.
+pub fn plain_text(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(text::json(n)),
+        Value::Bool(b) => Some(text::boolean(*b)),
+        _ => None,
+    }
 }
 
 /// Content types by extension, for the files a mini-program uploads (photos, videos, voice,

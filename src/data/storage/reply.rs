@@ -15,8 +15,38 @@ use crate::prelude::*;
 use serde_json::{Map, Value};
 
 use super::paths::{encode_path, encode_segment, encode_uri, query};
-use super::{Ctx, Kind};
-use crate::data::{Outcome, Response};
+use crate::data::error::DataErrorKind;
+use crate::data::types::{Outcome, Response};
+
+/// What the reply of a request means; kept until it arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ctx {
+    pub(super) kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Kind {
+    /// `data` is the reply's JSON as it is (buckets, `list`, `remove`, `move`, …).
+    Json,
+    /// `{ path, id, fullPath }`
+    Upload { path: String },
+    /// `{ path, fullPath }`
+    SignedUpload { path: String },
+    /// `{ signedUrl, path, token }`; `url` is the upload URL without its query.
+    SignedUploadUrl { url: String, path: String },
+    /// `{ signedUrl }`; `extra` is `&download=…` or empty.
+    SignedUrl { storage: String, bucket: String, path: String, extra: String },
+    /// `[{ error, path, signedURL, signedUrl }]`
+    SignedUrls { storage: String, bucket: String, extra: String },
+    /// `{ path }` from the reply's `Key`.
+    Copy,
+    /// The object's info with camelCase keys.
+    Info,
+    /// `true`, or `false` with the error.
+    Exists,
+    /// The bytes the shim kept: an ArrayBuffer, or `{ tempFilePath }` when `file`.
+    Download { file: bool },
+}
 
 /// The server answered (any status).
 pub fn finish(c: &Ctx, r: &Response) -> Outcome {
@@ -42,9 +72,7 @@ pub fn failed(c: &Ctx, message: &str, code: &str) -> Outcome {
 
 /// Bad arguments: a `StorageError`, nothing sent.
 pub fn input_error(message: &str, exists: bool) -> Outcome {
-    let mut e = Map::new();
-    put(&mut e, "name", "StorageError".into());
-    put(&mut e, "message", message.into());
+    let mut e = DataErrorKind::StorageError.error(message);
     put(&mut e, "body", message_body(message, None));
     failure(e, exists)
 }
@@ -55,7 +83,7 @@ fn result(data: Value) -> Map<String, Value> {
     m
 }
 
-fn ok(data: Value) -> Outcome {
+pub(super) fn ok(data: Value) -> Outcome {
     Outcome { result: result(data), take: None, error: None }
 }
 
@@ -74,9 +102,7 @@ fn message_body(message: &str, code: Option<&str>) -> Value {
 }
 
 fn unknown(message: &str, code: Option<&str>, exists: bool) -> Outcome {
-    let mut e = Map::new();
-    put(&mut e, "name", "StorageUnknownError".into());
-    put(&mut e, "message", message.into());
+    let mut e = DataErrorKind::StorageUnknownError.error(message);
     put(&mut e, "originalError", message_body(message, code));
     put(&mut e, "body", message_body(message, code));
     failure(e, exists)
@@ -108,7 +134,7 @@ fn error_message(m: &Map<String, Value>) -> String {
 fn api_error(r: &Response, exists: bool) -> Outcome {
     let status = r.status;
     let mut e = Map::new();
-    put(&mut e, "name", "StorageApiError".into());
+    DataErrorKind::StorageApiError.tag(&mut e);
     let body = r.body.and_then(|b| serde_json::from_str::<Value>(b).ok());
     let (message, status_code, body) = match body {
         Some(Value::Object(m)) => {
@@ -173,9 +199,7 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
                 ok(object(vec![("signedUrl", signed.into()), ("path", path.as_str().into()), ("token", token.into())]))
             }
             None => {
-                let mut e = Map::new();
-                put(&mut e, "name", "StorageError".into());
-                put(&mut e, "message", "No token returned by API".into());
+                let mut e = DataErrorKind::StorageError.error("No token returned by API");
                 put(&mut e, "body", v);
                 failure(e, false)
             }

@@ -1,0 +1,140 @@
+//! Refresh policy (gotrue.md §3–§4, the lessons of auth-js), as state and decisions the machine
+//! ([`super::Auth`]) acts on:
+//! - the session is refreshed ahead of expiry (90 s margin on use, a 30 s tick while the app is
+//!   shown); exactly one refresh is in flight and every caller waits on it ([`Refresh::waiters`]);
+//! - network failures and 500–504/520–530 are retried with backoff (200 ms × 2ⁿ, within 30 s);
+//!   the session is kept until the access token has truly expired; 429/409 never wipe it;
+//! - only definitive answers ([`is_definitive`]) remove it (`SIGNED_OUT`);
+//! - expiry comes from `expires_in` and the local receipt time, so a wrong device clock does not
+//!   cause refresh storms or early sign-outs.
+
+use crate::prelude::*;
+use serde_json::{Map, Value};
+
+use super::calls::AuthMethod;
+use super::error::{AuthError, ErrorKind};
+use super::requests::Call;
+use super::session::Session;
+use super::store::Generation;
+use crate::encoding::float;
+use crate::output::Ticket;
+
+/// A session expiring within this margin is refreshed before it is handed out or used.
+pub const EXPIRY_MARGIN_MS: f64 = 90_000.0;
+/// The auto-refresh tick, and how close to expiry (in ticks) it refreshes.
+pub const TICK_MS: f64 = 30_000.0;
+pub const TICK_THRESHOLD: f64 = 3.0;
+/// Retries of one refresh stop when the next attempt would start this long after the first.
+pub const RETRY_BUDGET_MS: f64 = 30_000.0;
+pub const RETRY_BASE_MS: f64 = 200.0;
+
+/// The access token's expiry in ms.
+pub fn expires_at_ms(s: &Session) -> f64 {
+    s.expires_at.map_or(0.0, |e| (e as f64) * 1000.0)
+}
+
+/// Whether `s` must be refreshed before it is handed out or used.
+pub fn expiring(s: &Session, now_ms: f64) -> bool {
+    expires_at_ms(s) - now_ms < EXPIRY_MARGIN_MS
+}
+
+/// Answers after which a refresh token will never work again.
+pub fn is_definitive(e: &AuthError) -> bool {
+    matches!(
+        e.code.as_deref(),
+        Some(
+            "refresh_token_not_found"
+                | "refresh_token_already_used"
+                | "session_not_found"
+                | "session_expired"
+                | "invalid_grant"
+        )
+    ) || e.kind() == ErrorKind::AuthSessionMissingError
+}
+
+/// An operation waiting for a usable access token (a refresh in flight or about to start).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Waiter {
+    /// `getSession`: the session after the refresh (or the still-valid one).
+    Session(u32),
+    /// `refreshSession` / `setSession` with an expired token: `{ user, session }` of the refresh.
+    Refreshed(u32),
+    /// A call of `AuthMethod` that needs the user's bearer.
+    Call(u32, AuthMethod, Call),
+    /// Another machine's request (data path, realtime join): settled through the router.
+    Ticket(Ticket),
+}
+
+/// The one refresh in flight.
+#[derive(Debug, Clone)]
+pub struct Refresh {
+    pub token: String,
+    attempt: u32,
+    started_ms: f64,
+    /// The request in flight, if any (none while waiting to retry).
+    pub req: Option<u32>,
+    pub retry_at: Option<f64>,
+    pub waiters: Vec<Waiter>,
+    /// The session generation the refresh was started for (see [`super::store::Store::commit`]).
+    pub generation: Generation,
+}
+
+impl Refresh {
+    pub fn new(token: String, now_ms: f64, generation: Generation) -> Refresh {
+        Refresh { token, attempt: 0, started_ms: now_ms, req: None, retry_at: None, waiters: Vec::new(), generation }
+    }
+
+    /// The next attempt's body, sent as request `id`.
+    pub fn attempt(&mut self, id: u32) -> String {
+        self.attempt = self.attempt.saturating_add(1);
+        self.req = Some(id);
+        let mut m = Map::new();
+        m.insert("refresh_token".to_owned(), Value::String(self.token.clone()));
+        crate::encoding::text::json(&Value::Object(m))
+    }
+
+    /// An attempt failed with `err`: whether it is retried (then `retry_at` is set).
+    pub fn retry(&mut self, err: &AuthError, now_ms: f64) -> bool {
+        self.req = None;
+        let retryable = err.kind() == ErrorKind::AuthRetryableFetchError;
+        let delay = RETRY_BASE_MS * f64::from(1u32 << self.attempt.saturating_sub(1).min(16));
+        if retryable && now_ms + delay - self.started_ms < RETRY_BUDGET_MS {
+            self.retry_at = Some(now_ms + delay);
+            return true;
+        }
+        false
+    }
+}
+
+/// The auto-refresh tick: running (app shown, `autoRefreshToken`) and when it is next due.
+#[derive(Debug, Clone, Default)]
+pub struct Ticker {
+    ticking: bool,
+    next: Option<f64>,
+}
+
+impl Ticker {
+    pub fn start(&mut self) {
+        self.ticking = true;
+    }
+
+    pub fn stop(&mut self) {
+        self.ticking = false;
+        self.next = None;
+    }
+
+    pub fn due(&self) -> Option<f64> {
+        if self.ticking {
+            self.next
+        } else {
+            None
+        }
+    }
+
+    /// A tick at `now_ms`: the next is due a tick later. Whether `s` should be refreshed now
+    /// (at most [`TICK_THRESHOLD`] ticks left).
+    pub fn tick(&mut self, s: Option<&Session>, now_ms: f64) -> bool {
+        self.next = Some(now_ms + TICK_MS);
+        s.is_some_and(|s| float::floor((expires_at_ms(s) - now_ms) / TICK_MS) <= TICK_THRESHOLD)
+    }
+}
