@@ -2,7 +2,15 @@
 //!
 //! Everything crosses the boundary as strings (JSON text in, JSON text out): the shim's
 //! `JSON.parse` is several times faster than building JS objects from wasm, and it keeps the
-//! module free of serde-wasm-bindgen's size.
+//! module free of serde-wasm-bindgen's size (and of std, which it and gloo-utils need).
+//!
+//! WeChat devices have no `TextEncoder`/`TextDecoder`, so the glue's string crossings run a UTF-8
+//! coder written in JS, which iOS interprets (no JIT). The two big ones are avoided
+//! (bench/results/design-card-packages.md):
+//! - out: [`WasmCore::poll`] hands its JSON text over as UTF-16 code units, turned into a JS
+//!   string by `String.fromCharCode.apply` on a view of wasm memory (native code);
+//! - in: the stored session (1–2 KB, read from storage before every `getSession`) arrives as the
+//!   JS value itself and is copied into wasm only when it is not `===` the previous one.
 
 mod alloc;
 
@@ -11,9 +19,50 @@ use wasm_bindgen::prelude::*;
 use crate::client::Client;
 use crate::prelude::*;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `String.fromCharCode.apply(this, units)`: `units` is a `Uint16Array` view of wasm memory
+    /// (no copy), which `apply` takes as the argument list.
+    #[wasm_bindgen(js_namespace = ["String", "fromCharCode"], js_name = apply)]
+    fn from_char_codes(this: &JsValue, units: &[u16]) -> JsValue;
+}
+
+/// UTF-16 code units per `apply` call: engines cap the number of arguments of a call.
+const CHUNK: usize = 8192;
+
+/// `text` as a JS string, without the glue's UTF-8 decoder. A surrogate pair split between two
+/// chunks is whole again once the chunks are concatenated.
+fn js_string(text: &str) -> JsValue {
+    let mut units = Vec::with_capacity(text.len()); // UTF-16 units <= UTF-8 bytes
+    units.extend(text.encode_utf16());
+    let mut parts = units.chunks(CHUNK).map(|c| from_char_codes(&JsValue::NULL, c));
+    let first = parts.next().unwrap_or_else(|| from_char_codes(&JsValue::NULL, &[]));
+    parts.fold(first, |acc, part| &acc + &part)
+}
+
+/// The last stored value the shim handed in, as JS passed it and as text. Storage returns the
+/// same string on every read, so an unchanged value costs one `===` (native) instead of a
+/// UTF-8 encode in JS and a copy.
+struct Stored {
+    js: JsValue,
+    text: Option<String>,
+}
+
+impl Stored {
+    /// `value`: a string, or `undefined` / `null` when nothing is stored.
+    fn get(&mut self, value: JsValue) -> Option<&str> {
+        if value != self.js {
+            self.text = value.as_string();
+            self.js = value;
+        }
+        self.text.as_deref()
+    }
+}
+
 #[wasm_bindgen(js_name = Core)]
 pub struct WasmCore {
     inner: Client,
+    stored: Stored,
 }
 
 #[wasm_bindgen(js_class = Core)]
@@ -21,7 +70,7 @@ impl WasmCore {
     /// `createClient(url, key, options)`, options as JSON text.
     #[wasm_bindgen(constructor)]
     pub fn new(url: &str, key: &str, options_json: &str) -> WasmCore {
-        WasmCore { inner: Client::new(url, key, options_json) }
+        WasmCore { inner: Client::new(url, key, options_json), stored: Stored { js: JsValue::UNDEFINED, text: None } }
     }
 
     #[wasm_bindgen(js_name = storageKey)]
@@ -38,13 +87,14 @@ impl WasmCore {
         self.inner.persists()
     }
 
-    pub fn restore(&mut self, stored: Option<String>, now_ms: f64) {
-        self.inner.restore(stored.as_deref(), now_ms)
+    /// `stored`: what storage holds (a string, or `undefined`), as it is.
+    pub fn restore(&mut self, stored: JsValue, now_ms: f64) {
+        self.inner.restore(self.stored.get(stored), now_ms)
     }
 
     /// An auth method by name with its arguments as a JSON array; see `Client::invoke`.
-    pub fn invoke(&mut self, method: &str, args_json: &str, stored: Option<String>, random: &[u8], now_ms: f64) -> u32 {
-        self.inner.invoke(method, args_json, stored.as_deref(), random, now_ms)
+    pub fn invoke(&mut self, method: &str, args_json: &str, stored: JsValue, random: &[u8], now_ms: f64) -> u32 {
+        self.inner.invoke(method, args_json, self.stored.get(stored), random, now_ms)
     }
 
     /// A Database / Storage / Functions call; see `Client::data`.
@@ -72,8 +122,8 @@ impl WasmCore {
     }
 
     #[wasm_bindgen(js_name = initialSession)]
-    pub fn initial_session(&mut self, sub: u32, stored: Option<String>, now_ms: f64) {
-        self.inner.initial_session(sub, stored.as_deref(), now_ms)
+    pub fn initial_session(&mut self, sub: u32, stored: JsValue, now_ms: f64) {
+        self.inner.initial_session(sub, self.stored.get(stored), now_ms)
     }
 
     #[wasm_bindgen(js_name = startAutoRefresh)]
@@ -171,9 +221,12 @@ impl WasmCore {
         self.inner.app_visible(shown, now_ms)
     }
 
-    /// Next output as JSON text, or `undefined` when there is nothing to do.
-    pub fn poll(&mut self) -> Option<String> {
-        self.inner.poll().map(|o| o.to_json())
+    /// Next output as JSON text (a JS string), or `undefined` when there is nothing to do.
+    pub fn poll(&mut self) -> JsValue {
+        match self.inner.poll() {
+            Some(o) => js_string(&o.to_json()),
+            None => JsValue::UNDEFINED,
+        }
     }
 
     /// `storage.from(bucket).getPublicUrl(path, options)`: the JSON text of its result, from
