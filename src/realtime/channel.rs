@@ -90,7 +90,7 @@ impl Channel {
 
     /// `config.broadcast.ack`: broadcasts wait for the server's reply.
     pub(super) fn ack(&self) -> bool {
-        self.config.pointer("/broadcast/ack").and_then(Value::as_bool).unwrap_or(false)
+        self.config.get("broadcast").and_then(|b| b.get("ack")).and_then(Value::as_bool).unwrap_or(false)
     }
 
     /// `config.private`.
@@ -105,7 +105,7 @@ impl Channel {
         let pg: Vec<Value> =
             self.bindings.iter().filter(|b| b.kind == "postgres_changes").map(|b| b.filter.clone()).collect();
         let presence = self.bindings.iter().any(|b| b.kind == "presence")
-            || config.pointer("/presence/enabled").and_then(Value::as_bool) == Some(true);
+            || config.get("presence").and_then(|p| p.get("enabled")).and_then(Value::as_bool) == Some(true);
         if let Some(p) = config.get_mut("presence").and_then(Value::as_object_mut) {
             p.insert("enabled".into(), Value::Bool(presence));
         }
