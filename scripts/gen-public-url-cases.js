@@ -3,8 +3,8 @@
 // (run in node, the JS implementation the core's `Client::public_url` ports) for a table of
 // URLs, buckets, paths and options. tests/public_url.rs checks the core against it.
 'use strict'
-const fs = require('fs')
-const path = require('path')
+const fs = require('node:fs')
+const path = require('node:path')
 const { StorageFileApi } = require('../js-shim/storage-api.js')
 const driver = (url) => ({ _config: { url } })
 const U = 'https://abcdefghij.baseapi.memfiredb.com'
