@@ -83,6 +83,11 @@ impl Client {
         self.auth.session()
     }
 
+    /// The session's JSON text, for [`Output::Session`] (fetched by the shim once per generation).
+    pub fn session_json(&self) -> &str {
+        self.auth.session_json()
+    }
+
     /// Next piece of work for the caller.
     pub fn poll(&mut self) -> Option<Output> {
         if let Some(o) = self.out.pop_front() {

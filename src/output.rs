@@ -256,6 +256,14 @@ pub enum Output {
         status: &'static str,
         message: Option<String>,
     },
+    /// `getSession()`'s result: `{ session }`, the core's current session. Its JSON text does not
+    /// cross with every call: the shim keeps the text of the last `generation` it fetched
+    /// (`Client::session_json`) and fetches it again only when `generation` differs, so an
+    /// unchanged session is never re-encoded, copied out or decoded (the per-call cost on iOS).
+    Session {
+        op: u32,
+        generation: u32,
+    },
     /// The operation's result; `data` is JSON text, spliced in by [`Output::to_json`].
     Done {
         op: u32,
@@ -280,6 +288,12 @@ impl Json {
 
     pub(crate) fn raw(text: String) -> Json {
         Json(text)
+    }
+
+    /// `getSession`'s `data` as the shim builds it for an [`Output::Session`]: `{ session }` with
+    /// `session_json` (from [`crate::Client::session_json`]) spliced in.
+    pub fn session_data(session_json: &str) -> Json {
+        Json(cat(&["{\"session\":", session_json, "}"]))
     }
 
     pub(crate) fn of(v: &Value) -> Json {
@@ -349,6 +363,9 @@ impl Output {
                 .str("status", status)
                 .raw("message", &json(message))
                 .end(),
+            Output::Session { op, generation } => {
+                Obj::new("session").num("op", *op).num("generation", *generation).end()
+            }
             Output::Done { op, data, error } => {
                 Obj::new("done").num("op", *op).raw("data", data.text()).raw("error", &json(error)).end()
             }

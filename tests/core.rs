@@ -570,3 +570,37 @@ fn every_output_crosses_to_js_as_valid_json() {
         .collect();
     assert_eq!(kinds, ["storage_set", "event", "done", "done", "storage_remove", "event", "done"]);
 }
+
+/// `getSession` names the session's generation instead of carrying its text: an unchanged
+/// session is not re-encoded, copied out of wasm and decoded on every call (what the shim does
+/// with it is in `World::drain`: it fetches `session_json()` once per generation).
+#[test]
+fn get_session_names_the_generation_and_the_text_crosses_once_per_change() {
+    let mut w = World::new().at(T0);
+    let poll_session = |w: &mut World| {
+        let stored = w.stored();
+        let op = w.c.get_session(stored.as_deref(), w.now);
+        let outs: Vec<Output> = std::iter::from_fn(|| w.c.poll()).collect();
+        match outs.as_slice() {
+            [o @ Output::Session { op: got, generation }] => {
+                assert_eq!(*got, op);
+                let v: Value = serde_json::from_str(&o.to_json()).unwrap();
+                assert_eq!(v, json!({ "type": "session", "op": op, "generation": generation }));
+                *generation
+            }
+            other => panic!("expected one session output, got {other:?}"),
+        }
+    };
+    let signed_out = poll_session(&mut w);
+    assert_eq!(w.c.session_json(), "null");
+    assert_eq!(poll_session(&mut w), signed_out, "nothing changed: same generation");
+    sign_in(&mut w, "c1", 200, &alice("at-1", "rt-1"), T0);
+    let first = poll_session(&mut w);
+    assert_ne!(first, signed_out, "a sign-in is a new generation");
+    assert_eq!(poll_session(&mut w), first);
+    assert_eq!(Some(w.c.session_json().to_owned()), w.stored(), "the text getSession hands out is the stored session");
+    sign_in(&mut w, "c2", 200, &alice("at-2", "rt-2"), T0);
+    let second = poll_session(&mut w);
+    assert_ne!(second, first);
+    assert_eq!(serde_json::from_str::<Value>(w.c.session_json()).unwrap()["access_token"], "at-2");
+}

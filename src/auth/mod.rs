@@ -90,6 +90,11 @@ impl Auth {
         self.out.pop_front()
     }
 
+    /// The current session as the JSON text `getSession` resolves with (`null` when signed out).
+    pub fn session_json(&self) -> &str {
+        self.store.json()
+    }
+
     pub fn session(&self) -> Option<&Session> {
         self.store.session()
     }
@@ -584,8 +589,10 @@ impl Auth {
         self.finish(op, Json::raw(m.empty_data().to_owned()), Some(err));
     }
 
+    /// `getSession` resolves with the current session, which the shim holds as text per
+    /// generation (see [`Output::Session`]).
     fn finish_session(&mut self, op: u32) {
-        let data = cat(&["{\"session\":", self.store.json(), "}"]);
-        self.finish(op, Json::raw(data), None);
+        let generation = self.store.generation().0;
+        self.push(Output::Session { op, generation });
     }
 }

@@ -92,6 +92,18 @@ impl WasmCore {
         self.inner.restore(self.stored.get(stored), now_ms)
     }
 
+    /// `getSession()`: the op resolves through an `Output::Session`; see `Client::get_session`.
+    #[wasm_bindgen(js_name = getSession)]
+    pub fn get_session(&mut self, stored: JsValue, now_ms: f64) -> u32 {
+        self.inner.get_session(self.stored.get(stored), now_ms)
+    }
+
+    /// The current session's JSON text (`"null"` when signed out), as a JS string.
+    #[wasm_bindgen(js_name = sessionJson)]
+    pub fn session_json(&self) -> JsValue {
+        js_string(self.inner.session_json())
+    }
+
     /// An auth method by name with its arguments as a JSON array; see `Client::invoke`.
     pub fn invoke(&mut self, method: &str, args_json: &str, stored: JsValue, random: &[u8], now_ms: f64) -> u32 {
         self.inner.invoke(method, args_json, self.stored.get(stored), random, now_ms)

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
-use supabase_wechat::{Client, Output, Session};
+use supabase_wechat::{Client, Json, Output, Session};
 
 use super::outputs::Outputs;
 use super::token::token_body;
@@ -97,6 +97,14 @@ impl World {
         let mut outs = Vec::new();
         while let Some(o) = self.c.poll() {
             assert!(outs.len() + 1 < 10_000, "poll() never runs dry");
+            // `getSession`'s result names the session's generation; the shim resolves it with the
+            // session's text (fetched again only when the generation changed), as here.
+            let o = match o {
+                Output::Session { op, .. } => {
+                    Output::Done { op, data: Json::session_data(self.c.session_json()), error: None }
+                }
+                o => o,
+            };
             match &o {
                 Output::StorageSet { key, value } => match self.writes {
                     Writes::Ack => {
