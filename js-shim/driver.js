@@ -26,7 +26,7 @@
 //                                socket_send, socket_close, realtime, channel_status; auth.js: event)
 const { toError, toDataError } = require('./errors.js')
 const { toJson, messageOf, whenDone } = require('./util.js')
-const { assemble } = require('./reply.js')
+const { assemble, readJson } = require('./reply.js')
 
 const unknown = (message) => toError({ name: 'AuthUnknownError', message })
 const loadFailed = (err) => unknown('supabase-wechat: the wasm core failed to load: ' + messageOf(err))
@@ -137,15 +137,17 @@ class Driver {
   // `args` are the method's JSON-able arguments, `payload` what never enters wasm (`{ body }`:
   // JSON text, a string, an ArrayBuffer or a Blob; or `{ filePath }` for wx.uploadFile; and an
   // AbortSignal-like `signal`). Resolves with the result object (`{ error, data, … }` as the core
-  // decided it), never rejects.
-  data(api, method, args, payload) {
+  // decided it), never rejects; with `withHeld`, with `{ result, held }`, `held` being what the
+  // reply left in JS (`{ body }`, `{ tempFilePath }`, or null; functions.js' Response reads it).
+  data(api, method, args, payload, withHeld) {
     return new Promise((resolve) => {
-      const failed = (err) => resolve({ error: toDataError({ name: 'Error', message: err.message }), data: null })
+      const settle = (result, held) => resolve(withHeld ? { result, held } : result)
+      const failed = (err) => settle({ error: toDataError({ name: 'Error', message: err.message }), data: null }, null)
       const op = {
         payload,
         held: null,
         task: null,
-        done: (out) => resolve(assemble(out.data, op.held)),
+        done: (out) => settle(assemble(out.data, op.held), op.held),
         lost: failed,
         fail: failed,
         started: (id) => this._watchSignal(id, payload && payload.signal),
@@ -249,12 +251,14 @@ class Driver {
     const task = this.platform.transfer(
       out,
       op && op.payload,
-      (status, headers, facts, text, held) => {
-        if (op) op.held = held
-        this._reply(out.id, (core) =>
-          core.handleDataResponse(out.id, status, toJson(headers), JSON.stringify(facts), text, Date.now()),
-        )
-      },
+      (status, headers, facts, text, held) =>
+        this._reply(out.id, (core) => {
+          const h = toJson(headers)
+          // A kept ArrayBuffer is parsed as JSON when the core, from the status and headers, asks.
+          const r = held && out.read === 'array_buffer' && core.wantsJson(out.id, status, h) ? readJson(held.body) : null
+          if (op) op.held = r ? r.held : held
+          core.handleDataResponse(out.id, status, h, JSON.stringify(r ? r.facts : facts), r ? r.text : text, Date.now())
+        }),
       (errMsg) => this._reply(out.id, (core) => core.handleTransportError(out.id, errMsg, Date.now())),
     )
     if (op) op.task = task
@@ -310,7 +314,8 @@ class Driver {
   // which decides whether it is an OAuth redirect and what to do with it (exchange the code with
   // the stored verifier, adopt implicit tokens, or report `?error=`); the client is ready once
   // that finished, so `INITIAL_SESSION` and `getSession` see its session. A redirect's
-  // parameters are then removed from the address bar, so a reload does not replay them.
+  // parameters are then removed from the address bar (the core computes the cleaned address),
+  // so a reload does not replay them.
   _detectSessionInUrl(core) {
     const p = this.platform
     const auth = (this.options && this.options.auth) || {}
@@ -319,7 +324,7 @@ class Driver {
     return whenDone(this.read('verifier'), (verifier) =>
       new Promise((resolve) => {
         const settle = (error, data) => {
-          if (data !== null || error) p.cleanUrl()
+          if ((data !== null || error) && !this.broken) this.guard(() => p.cleanUrl(core.cleanedUrl(p.currentUrl())))
           this.initialized = { error }
           resolve(core)
         }
