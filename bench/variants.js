@@ -12,10 +12,10 @@
 // median ms from `require` of the client to the first getSession() resolved, wasm compiled anew
 // each time), and the paired ratio to the first variant (median over rounds).
 'use strict'
-const fs = require('fs')
-const os = require('os')
-const path = require('path')
-const { fork } = require('child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { fork } = require('node:child_process')
 const { median, dirBytes, storedSession } = require('./lib')
 
 const argv = process.argv.slice(2)
@@ -23,7 +23,11 @@ const arg = (name, dflt) => {
   const i = argv.indexOf(name)
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt
 }
-const list = (name, dflt) => String(arg(name, dflt)).split(',').map((s) => s.trim()).filter(Boolean)
+const list = (name, dflt) =>
+  String(arg(name, dflt))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 
 const FAKE_URL = 'https://abcdefghij.baseapi.memfiredb.com'
 const KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.x'
@@ -52,7 +56,8 @@ async function coldChild() {
       const client = app.require('lib/client')
       const { data, error } = await client.auth.getSession()
       const ms = Number(process.hrtime.bigint() - t0) / 1e6
-      if (error || !data.session || data.session.refresh_token !== 'abcdefghijkl') return { status: 'failed', reason: 'no session: ' + JSON.stringify(error) }
+      if (error || !data.session || data.session.refresh_token !== 'abcdefghijkl')
+        return { status: 'failed', reason: 'no session: ' + JSON.stringify(error) }
       if (i >= 2) times.push(ms)
     }
   } finally {
@@ -69,7 +74,9 @@ function run(script, args, execArgv) {
     cp.stdout.resume()
     cp.stderr.on('data', (c) => (stderr += c))
     cp.on('message', (m) => (msg = m))
-    cp.on('exit', (code) => resolve(msg || { status: 'failed', reason: `exit ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` }))
+    cp.on('exit', (code) =>
+      resolve(msg || { status: 'failed', reason: `exit ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` }),
+    )
   })
 }
 
@@ -92,7 +99,13 @@ module.exports = createClient(${JSON.stringify(FAKE_URL)}, ${JSON.stringify(KEY)
     const pkgDir = path.join(v.project.root, 'miniprogram_npm', 'supabase-wechat')
     const b = dirBytes(pkgDir)
     const f = (n) => b.perFile.find((x) => x.file === n) || { raw: 0, br: 0 }
-    v.bytes = { pkgRaw: b.raw, pkgBr: b.br, wasmBr: f('supabase_wechat_bg.wasm.br').raw, glue: f('supabase_wechat.js').raw, glueBr: f('supabase_wechat.js').br }
+    v.bytes = {
+      pkgRaw: b.raw,
+      pkgBr: b.br,
+      wasmBr: f('supabase_wechat_bg.wasm.br').raw,
+      glue: f('supabase_wechat.js').raw,
+      glueBr: f('supabase_wechat.js').br,
+    }
   }
   const load0 = os.loadavg()[0]
   const res = []
@@ -107,10 +120,30 @@ module.exports = createClient(${JSON.stringify(FAKE_URL)}, ${JSON.stringify(KEY)
           for (const v of round % 2 ? order.reverse() : order) {
             const r =
               scenario === 'cold'
-                ? await run(__filename, ['--cold-child', '--root', v.project.root, '--cold-runs', arg('--cold-runs', '20')], FLAGS[mode])
-                : await run(PERCALL, ['--child', '--scenario', scenario, '--root', v.project.root, '--warmup', String(CALLS[scenario].warmup), '--calls', String(CALLS[scenario][mode])], FLAGS[mode])
+                ? await run(
+                    __filename,
+                    ['--cold-child', '--root', v.project.root, '--cold-runs', arg('--cold-runs', '20')],
+                    FLAGS[mode],
+                  )
+                : await run(
+                    PERCALL,
+                    [
+                      '--child',
+                      '--scenario',
+                      scenario,
+                      '--root',
+                      v.project.root,
+                      '--warmup',
+                      String(CALLS[scenario].warmup),
+                      '--calls',
+                      String(CALLS[scenario][mode]),
+                    ],
+                    FLAGS[mode],
+                  )
             res.push({ variant: v.name, mode, scenario, round, status: r.status, us: r.medianUs, reason: r.reason })
-            process.stderr.write(`[${++n}/${total}] ${mode} ${scenario} ${v.name}: ${r.status === 'ok' ? r.medianUs.toFixed(1) + ' µs' : r.reason}\n`)
+            process.stderr.write(
+              `[${++n}/${total}] ${mode} ${scenario} ${v.name}: ${r.status === 'ok' ? r.medianUs.toFixed(1) + ' µs' : r.reason}\n`,
+            )
           }
         }
       }
@@ -119,11 +152,16 @@ module.exports = createClient(${JSON.stringify(FAKE_URL)}, ${JSON.stringify(KEY)
     for (const v of variants) v.project.cleanup()
   }
   const fmt = (x) => (x === undefined ? '—' : x >= 1000 ? (x / 1e3).toFixed(2) + ' ms' : x.toFixed(1))
-  console.log(`\nNode ${process.version}, load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}; ${procs} fresh processes per cell, variants rotating.`)
+  console.log(
+    `\nNode ${process.version}, load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}; ${procs} fresh processes per cell, variants rotating.`,
+  )
   console.log('\n| variant | wasm.br B | glue B (br) | package br B |')
   console.log('|---|---|---|---|')
-  for (const v of variants) console.log(`| ${v.name} | ${v.bytes.wasmBr} | ${v.bytes.glue} (${v.bytes.glueBr}) | ${v.bytes.pkgBr} |`)
-  console.log(`\nµs per call (cold: time to first getSession), median over processes; paired ratio to ${variants[0].name} (median over rounds)\n`)
+  for (const v of variants)
+    console.log(`| ${v.name} | ${v.bytes.wasmBr} | ${v.bytes.glue} (${v.bytes.glueBr}) | ${v.bytes.pkgBr} |`)
+  console.log(
+    `\nµs per call (cold: time to first getSession), median over processes; paired ratio to ${variants[0].name} (median over rounds)\n`,
+  )
   console.log('| mode | scenario | ' + variants.map((v) => v.name).join(' | ') + ' |')
   console.log('|---|---|' + variants.map(() => '---|').join(''))
   const summary = {}
@@ -134,8 +172,17 @@ module.exports = createClient(${JSON.stringify(FAKE_URL)}, ${JSON.stringify(KEY)
         const m = ok.length ? median(ok.map((r) => r.us)) : undefined
         const ratios = []
         for (let round = 0; round < procs; round++) {
-          const a = res.find((r) => r.round === round && r.variant === v.name && r.mode === mode && r.scenario === scenario && r.status === 'ok')
-          const b = res.find((r) => r.round === round && r.variant === variants[0].name && r.mode === mode && r.scenario === scenario && r.status === 'ok')
+          const a = res.find(
+            (r) => r.round === round && r.variant === v.name && r.mode === mode && r.scenario === scenario && r.status === 'ok',
+          )
+          const b = res.find(
+            (r) =>
+              r.round === round &&
+              r.variant === variants[0].name &&
+              r.mode === mode &&
+              r.scenario === scenario &&
+              r.status === 'ok',
+          )
           if (a && b) ratios.push(a.us / b.us)
         }
         const ratio = ratios.length ? median(ratios) : undefined
@@ -146,15 +193,40 @@ module.exports = createClient(${JSON.stringify(FAKE_URL)}, ${JSON.stringify(KEY)
     }
   }
   const out = arg('--json')
-  if (out) fs.writeFileSync(out, JSON.stringify({ when: new Date().toISOString(), variants: variants.map(({ name, dir, bytes }) => ({ name, dir, bytes })), procs, summary, res }, null, 2) + '\n')
+  if (out)
+    fs.writeFileSync(
+      out,
+      JSON.stringify(
+        {
+          when: new Date().toISOString(),
+          variants: variants.map(({ name, dir, bytes }) => ({ name, dir, bytes })),
+          procs,
+          summary,
+          res,
+        },
+        null,
+        2,
+      ) + '\n',
+    )
   const failed = res.filter((r) => r.status !== 'ok')
-  if (failed.length) console.log('\nfailures:', [...new Set(failed.map((r) => `${r.variant} ${r.mode} ${r.scenario}: ${r.reason}`))].join('\n'))
+  if (failed.length)
+    console.log('\nfailures:', [...new Set(failed.map((r) => `${r.variant} ${r.mode} ${r.scenario}: ${r.reason}`))].join('\n'))
 }
 
 if (argv.includes('--cold-child')) {
   coldChild().then(
     (out) => process.send(out, () => process.exit(0)),
-    (e) => process.send({ status: 'failed', reason: String((e && e.stack) || e).split('\n').slice(0, 3).join(' | ') }, () => process.exit(0)),
+    (e) =>
+      process.send(
+        {
+          status: 'failed',
+          reason: String((e && e.stack) || e)
+            .split('\n')
+            .slice(0, 3)
+            .join(' | '),
+        },
+        () => process.exit(0),
+      ),
   )
 } else {
   main().catch((e) => {

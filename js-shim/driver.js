@@ -27,6 +27,7 @@
 const { toError, toDataError } = require('./errors.js')
 const { toJson, messageOf, whenDone } = require('./util.js')
 const { assemble, readJson } = require('./reply.js')
+const { sessionFromUrl } = require('./redirect.js')
 
 const unknown = (message) => toError({ name: 'AuthUnknownError', message })
 const loadFailed = (err) => unknown('supabase-wechat: the wasm core failed to load: ' + messageOf(err))
@@ -83,7 +84,10 @@ class Driver {
         core.startAutoRefresh(false, Date.now())
         this._watchApp()
         this.drive()
-        return this._detectSessionInUrl(core)
+        return whenDone(sessionFromUrl(this, core), (initialized) => {
+          if (initialized !== undefined) this.initialized = initialized
+          return core
+        })
       })
     })
     // A failed load is retried by the next call; callers see the error per call meanwhile.
@@ -184,7 +188,7 @@ class Driver {
       let alive = true
       try {
         this.core.persists()
-      } catch (probe) {
+      } catch (_probe) {
         alive = false
       }
       if (alive && onJsError) return onJsError(e)
@@ -208,8 +212,7 @@ class Driver {
     try {
       do {
         this._again = false
-        let raw
-        while ((raw = this.core.poll()) !== undefined) {
+        for (let raw = this.core.poll(); raw !== undefined; raw = this.core.poll()) {
           const out = JSON.parse(raw)
           const handler = this._handlers[out.type]
           if (handler) handler(out)
@@ -231,11 +234,14 @@ class Driver {
     this._timer = null
     this._timerAt = at
     if (at === undefined) return
-    this._timer = setTimeout(() => {
-      this._timer = null
-      this._timerAt = undefined
-      this.step((core) => core.handleTimeout(Date.now()))
-    }, Math.max(0, at - Date.now()))
+    this._timer = setTimeout(
+      () => {
+        this._timer = null
+        this._timerAt = undefined
+        this.step((core) => core.handleTimeout(Date.now()))
+      },
+      Math.max(0, at - Date.now()),
+    )
   }
 
   _http(out) {
@@ -307,33 +313,6 @@ class Driver {
           core.stopAutoRefresh()
           core.appVisible(false, Date.now())
         }),
-    )
-  }
-
-  // Once, on load (browser, `auth.detectSessionInUrl` not false): hand the address to the core,
-  // which decides whether it is an OAuth redirect and what to do with it (exchange the code with
-  // the stored verifier, adopt implicit tokens, or report `?error=`); the client is ready once
-  // that finished, so `INITIAL_SESSION` and `getSession` see its session. A redirect's
-  // parameters are then removed from the address bar (the core computes the cleaned address),
-  // so a reload does not replay them.
-  _detectSessionInUrl(core) {
-    const p = this.platform
-    const auth = (this.options && this.options.auth) || {}
-    if (typeof p.currentUrl !== 'function' || auth.detectSessionInUrl === false) return core
-    const url = p.currentUrl()
-    return whenDone(this.read('verifier'), (verifier) =>
-      new Promise((resolve) => {
-        const settle = (error, data) => {
-          if ((data !== null || error) && !this.broken) this.guard(() => p.cleanUrl(core.cleanedUrl(p.currentUrl())))
-          this.initialized = { error }
-          resolve(core)
-        }
-        this.run((c) => c.invoke('sessionFromUrl', toJson([url]), verifier, new Uint8Array(0), Date.now()), {
-          done: (out) => settle(toError(out.error), out.data),
-          lost: (err) => settle(err, null),
-          fail: (err) => settle(err, null),
-        })
-      }),
     )
   }
 }

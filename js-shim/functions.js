@@ -56,7 +56,10 @@ class FunctionsClient {
     try {
       body = bodyOf(o.body)
     } catch (e) {
-      const error = toDataError({ name: 'FunctionsError', message: 'functions.invoke: the body cannot be sent as JSON: ' + messageOf(e) })
+      const error = toDataError({
+        name: 'FunctionsError',
+        message: 'functions.invoke: the body cannot be sent as JSON: ' + messageOf(e),
+      })
       return Promise.resolve({ data: null, error })
     }
     const opts = {

@@ -47,8 +47,8 @@ function cleanPath(path) {
     return { error: 'Invalid path "' + path + '": "." and ".." segments are not allowed' }
   }
   try {
-    segments.forEach((s) => encodeURIComponent(s))
-  } catch (e) {
+    for (const s of segments) encodeURIComponent(s)
+  } catch (_e) {
     return { error: 'Invalid path "' + path + '": not valid Unicode' }
   }
   return { path: segments.join('/') }

@@ -20,7 +20,7 @@ function textOf(data) {
   try {
     const s = JSON.stringify(data)
     return s === undefined ? '' : s
-  } catch (e) {
+  } catch (_e) {
     return String(data)
   }
 }
@@ -50,7 +50,7 @@ function readReply(read, status, raw, tempFilePath) {
       const facts = { len: text.length, json: true }
       if (Array.isArray(body)) facts.array = body.length
       return { facts, text: undefined, held: { body } }
-    } catch (e) {
+    } catch (_e) {
       return { facts: { len: text.length, json: false }, text, held: { body: null } }
     }
   }
@@ -65,7 +65,7 @@ function readJson(body) {
   const len = body.byteLength
   try {
     return { facts: { len, json: true }, text: undefined, held: { body, json: JSON.parse(text) } }
-  } catch (e) {
+  } catch (_e) {
     return { facts: { len, json: false }, text, held: { body } }
   }
 }

@@ -27,7 +27,8 @@ const isBuffer = (v) => Object.prototype.toString.call(v) === '[object ArrayBuff
 // wx.chooseImage), `{ path }` (wx.chooseMessageFile) or `{ filePath }`.
 function fileOf(file) {
   // A browser Blob / File: sent as the request body as it is (fetch reads it), never into wasm.
-  if (typeof Blob === 'function' && file instanceof Blob) return { desc: { kind: 'buffer', bytes: file.size }, payload: { body: file } }
+  if (typeof Blob === 'function' && file instanceof Blob)
+    return { desc: { kind: 'buffer', bytes: file.size }, payload: { body: file } }
   if (isBuffer(file)) return { desc: { kind: 'buffer', bytes: file.byteLength }, payload: { body: file } }
   if (ArrayBuffer.isView(file)) {
     const body = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength)
