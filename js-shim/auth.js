@@ -63,7 +63,9 @@ class AuthClient {
     const d = this._driver
     return d.ready().then(
       () => d.initialized || { error: null },
-      (err) => ({ error: toError({ name: 'AuthUnknownError', message: 'supabase-wechat: the wasm core failed to load: ' + messageOf(err) }) }),
+      (err) => ({
+        error: toError({ name: 'AuthUnknownError', message: 'supabase-wechat: the wasm core failed to load: ' + messageOf(err) }),
+      }),
     )
   }
   exchangeCodeForSession(authCode) {
@@ -118,11 +120,15 @@ class AuthClient {
   _invoke(name, args, read, random) {
     const empty = Object.prototype.hasOwnProperty.call(EMPTY, name) ? EMPTY[name] : EMPTY_SESSION
     return new Promise((resolve) =>
-      this._driver.start(read, (core, stored) => core.invoke(name, toJson(args), stored, random || new Uint8Array(0), Date.now()), {
-        done: (out) => resolve(result(out.data, toError(out.error))),
-        lost: (error) => resolve({ data: null, error }),
-        fail: (error) => resolve(result(empty, error)),
-      }),
+      this._driver.start(
+        read,
+        (core, stored) => core.invoke(name, toJson(args), stored, random || new Uint8Array(0), Date.now()),
+        {
+          done: (out) => resolve(result(out.data, toError(out.error))),
+          lost: (error) => resolve({ data: null, error }),
+          fail: (error) => resolve(result(empty, error)),
+        },
+      ),
     )
   }
 
@@ -131,7 +137,8 @@ class AuthClient {
     if (session) alias(session.user)
     try {
       const r = sub.callback(event, session)
-      if (r && typeof r.then === 'function') r.then(undefined, (e) => console.error('onAuthStateChange callback failed:', messageOf(e)))
+      if (r && typeof r.then === 'function')
+        r.then(undefined, (e) => console.error('onAuthStateChange callback failed:', messageOf(e)))
     } catch (e) {
       console.error('onAuthStateChange callback failed:', messageOf(e))
     }

@@ -26,7 +26,8 @@
 //                                socket_send, socket_close, realtime, channel_status; auth.js: event)
 const { toError, toDataError } = require('./errors.js')
 const { toJson, messageOf, whenDone } = require('./util.js')
-const { assemble } = require('./reply.js')
+const { assemble, readJson } = require('./reply.js')
+const { sessionFromUrl } = require('./redirect.js')
 
 const unknown = (message) => toError({ name: 'AuthUnknownError', message })
 const loadFailed = (err) => unknown('supabase-wechat: the wasm core failed to load: ' + messageOf(err))
@@ -83,7 +84,10 @@ class Driver {
         core.startAutoRefresh(false, Date.now())
         this._watchApp()
         this.drive()
-        return this._detectSessionInUrl(core)
+        return whenDone(sessionFromUrl(this, core), (initialized) => {
+          if (initialized !== undefined) this.initialized = initialized
+          return core
+        })
       })
     })
     // A failed load is retried by the next call; callers see the error per call meanwhile.
@@ -137,15 +141,17 @@ class Driver {
   // `args` are the method's JSON-able arguments, `payload` what never enters wasm (`{ body }`:
   // JSON text, a string, an ArrayBuffer or a Blob; or `{ filePath }` for wx.uploadFile; and an
   // AbortSignal-like `signal`). Resolves with the result object (`{ error, data, … }` as the core
-  // decided it), never rejects.
-  data(api, method, args, payload) {
+  // decided it), never rejects; with `withHeld`, with `{ result, held }`, `held` being what the
+  // reply left in JS (`{ body }`, `{ tempFilePath }`, or null; functions.js' Response reads it).
+  data(api, method, args, payload, withHeld) {
     return new Promise((resolve) => {
-      const failed = (err) => resolve({ error: toDataError({ name: 'Error', message: err.message }), data: null })
+      const settle = (result, held) => resolve(withHeld ? { result, held } : result)
+      const failed = (err) => settle({ error: toDataError({ name: 'Error', message: err.message }), data: null }, null)
       const op = {
         payload,
         held: null,
         task: null,
-        done: (out) => resolve(assemble(out.data, op.held)),
+        done: (out) => settle(assemble(out.data, op.held), op.held),
         lost: failed,
         fail: failed,
         started: (id) => this._watchSignal(id, payload && payload.signal),
@@ -182,7 +188,7 @@ class Driver {
       let alive = true
       try {
         this.core.persists()
-      } catch (probe) {
+      } catch (_probe) {
         alive = false
       }
       if (alive && onJsError) return onJsError(e)
@@ -206,8 +212,7 @@ class Driver {
     try {
       do {
         this._again = false
-        let raw
-        while ((raw = this.core.poll()) !== undefined) {
+        for (let raw = this.core.poll(); raw !== undefined; raw = this.core.poll()) {
           const out = JSON.parse(raw)
           const handler = this._handlers[out.type]
           if (handler) handler(out)
@@ -229,11 +234,14 @@ class Driver {
     this._timer = null
     this._timerAt = at
     if (at === undefined) return
-    this._timer = setTimeout(() => {
-      this._timer = null
-      this._timerAt = undefined
-      this.step((core) => core.handleTimeout(Date.now()))
-    }, Math.max(0, at - Date.now()))
+    this._timer = setTimeout(
+      () => {
+        this._timer = null
+        this._timerAt = undefined
+        this.step((core) => core.handleTimeout(Date.now()))
+      },
+      Math.max(0, at - Date.now()),
+    )
   }
 
   _http(out) {
@@ -249,12 +257,14 @@ class Driver {
     const task = this.platform.transfer(
       out,
       op && op.payload,
-      (status, headers, facts, text, held) => {
-        if (op) op.held = held
-        this._reply(out.id, (core) =>
-          core.handleDataResponse(out.id, status, toJson(headers), JSON.stringify(facts), text, Date.now()),
-        )
-      },
+      (status, headers, facts, text, held) =>
+        this._reply(out.id, (core) => {
+          const h = toJson(headers)
+          // A kept ArrayBuffer is parsed as JSON when the core, from the status and headers, asks.
+          const r = held && out.read === 'array_buffer' && core.wantsJson(out.id, status, h) ? readJson(held.body) : null
+          if (op) op.held = r ? r.held : held
+          core.handleDataResponse(out.id, status, h, JSON.stringify(r ? r.facts : facts), r ? r.text : text, Date.now())
+        }),
       (errMsg) => this._reply(out.id, (core) => core.handleTransportError(out.id, errMsg, Date.now())),
     )
     if (op) op.task = task
@@ -303,32 +313,6 @@ class Driver {
           core.stopAutoRefresh()
           core.appVisible(false, Date.now())
         }),
-    )
-  }
-
-  // Once, on load (browser, `auth.detectSessionInUrl` not false): hand the address to the core,
-  // which decides whether it is an OAuth redirect and what to do with it (exchange the code with
-  // the stored verifier, adopt implicit tokens, or report `?error=`); the client is ready once
-  // that finished, so `INITIAL_SESSION` and `getSession` see its session. A redirect's
-  // parameters are then removed from the address bar, so a reload does not replay them.
-  _detectSessionInUrl(core) {
-    const p = this.platform
-    const auth = (this.options && this.options.auth) || {}
-    if (typeof p.currentUrl !== 'function' || auth.detectSessionInUrl === false) return core
-    const url = p.currentUrl()
-    return whenDone(this.read('verifier'), (verifier) =>
-      new Promise((resolve) => {
-        const settle = (error, data) => {
-          if (data !== null || error) p.cleanUrl()
-          this.initialized = { error }
-          resolve(core)
-        }
-        this.run((c) => c.invoke('sessionFromUrl', toJson([url]), verifier, new Uint8Array(0), Date.now()), {
-          done: (out) => settle(toError(out.error), out.data),
-          lost: (err) => settle(err, null),
-          fail: (err) => settle(err, null),
-        })
-      }),
     )
   }
 }

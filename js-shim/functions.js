@@ -1,8 +1,9 @@
 'use strict'
 // `supabase.functions`: functions-js 2.x's FunctionsClient over the driver's data path. The core
-// (src/data/functions.rs) builds the request and classifies the reply; this file keeps the body in JS
-// (serialised as functions-js does), and shapes what the core decided into functions-js' result:
-// error classes, a fetch-like `Response` for `error.context` / `response`, and `data`.
+// (src/data/functions.rs) builds the request and classifies the reply (JSON, text or binary, and
+// whether a JSON reply parsed); this file keeps the body in JS (serialised as functions-js does),
+// and puts what the core decided into functions-js' result: `data`, the error, and a fetch-like
+// `Response` for `response`.
 
 const { toDataError } = require('./errors.js')
 const { FunctionsResponse } = require('./response.js')
@@ -55,7 +56,10 @@ class FunctionsClient {
     try {
       body = bodyOf(o.body)
     } catch (e) {
-      const error = toDataError({ name: 'FunctionsError', message: 'functions.invoke: the body cannot be sent as JSON: ' + messageOf(e) })
+      const error = toDataError({
+        name: 'FunctionsError',
+        message: 'functions.invoke: the body cannot be sent as JSON: ' + messageOf(e),
+      })
       return Promise.resolve({ data: null, error })
     }
     const opts = {
@@ -68,26 +72,20 @@ class FunctionsClient {
     // The body never enters wasm; an AbortSignal-like `signal` ends the call with a
     // FunctionsFetchError (context.code 'aborted'), as fetch's AbortError does in functions-js.
     const payload = { body: body.body, signal: o.signal }
-    return this._driver.data('functions', 'invoke', [functionName, opts], payload).then(shape)
+    return this._driver.data('functions', 'invoke', [functionName, opts], payload, true).then(shape)
   }
 }
 
-// The driver's `{ error, data, response?, json_error? }` -> functions-js' `{ data, error, response }`.
-function shape(r) {
-  let data = r.data === undefined ? null : r.data
-  let error = r.error || null
-  if (r.json_error && !error) {
-    try {
-      data = JSON.parse(data)
-    } catch (e) {
-      const context = Object.assign({}, r.json_error.context, { body: data, data })
-      error = toDataError(Object.assign({}, r.json_error, { context }))
-      data = null
-    }
-  }
+// The driver's `{ result: { error, data, response? }, held }` -> functions-js' `{ data, error, response }`:
+// the core decided all of it (a JSON reply's `data` is already parsed, by `take`); the response's
+// body is the reply as it was kept (an ArrayBuffer), read by text() / json() / arrayBuffer().
+function shape(reply) {
+  const r = reply.result
+  const error = r.error || null
   // The old SDK resolved with wx's response as `data` (body at `data.data`): a hidden alias.
-  const out = { data: error ? null : alias(data, true), error }
-  if (r.response) out.response = error ? error.context : new FunctionsResponse(r.response, r.data, data)
+  const data = error ? null : alias(r.data === undefined ? null : r.data, true)
+  const out = { data, error }
+  if (r.response) out.response = error ? error.context : new FunctionsResponse(r.response, reply.held && reply.held.body, data)
   return out
 }
 

@@ -135,31 +135,81 @@ class PostgrestFilterBuilder {
   }
 
   // ---- filters ----
-  eq(column, value) { return this._op(['eq', `${column}`, `${value}`]) }
-  neq(column, value) { return this._op(['neq', `${column}`, `${value}`]) }
-  gt(column, value) { return this._op(['gt', `${column}`, `${value}`]) }
-  gte(column, value) { return this._op(['gte', `${column}`, `${value}`]) }
-  lt(column, value) { return this._op(['lt', `${column}`, `${value}`]) }
-  lte(column, value) { return this._op(['lte', `${column}`, `${value}`]) }
-  like(column, pattern) { return this._op(['like', `${column}`, `${pattern}`]) }
-  ilike(column, pattern) { return this._op(['ilike', `${column}`, `${pattern}`]) }
-  likeAllOf(column, patterns) { return this._op(['likeAllOf', `${column}`, items(patterns)]) }
-  likeAnyOf(column, patterns) { return this._op(['likeAnyOf', `${column}`, items(patterns)]) }
-  ilikeAllOf(column, patterns) { return this._op(['ilikeAllOf', `${column}`, items(patterns)]) }
-  ilikeAnyOf(column, patterns) { return this._op(['ilikeAnyOf', `${column}`, items(patterns)]) }
-  regexMatch(column, pattern) { return this._op(['regexMatch', `${column}`, `${pattern}`]) }
-  regexIMatch(column, pattern) { return this._op(['regexIMatch', `${column}`, `${pattern}`]) }
-  is(column, value) { return this._op(['is', `${column}`, `${value}`]) }
-  isDistinct(column, value) { return this._op(['isDistinct', `${column}`, `${value}`]) }
-  in(column, values) { return this._op(['in', `${column}`, inList(values)]) }
-  notIn(column, values) { return this._op(['notIn', `${column}`, inList(values)]) }
-  contains(column, value) { return this._op(['contains', `${column}`, containment(value)]) }
-  containedBy(column, value) { return this._op(['containedBy', `${column}`, containment(value)]) }
-  rangeGt(column, range) { return this._op(['rangeGt', `${column}`, `${range}`]) }
-  rangeGte(column, range) { return this._op(['rangeGte', `${column}`, `${range}`]) }
-  rangeLt(column, range) { return this._op(['rangeLt', `${column}`, `${range}`]) }
-  rangeLte(column, range) { return this._op(['rangeLte', `${column}`, `${range}`]) }
-  rangeAdjacent(column, range) { return this._op(['rangeAdjacent', `${column}`, `${range}`]) }
+  eq(column, value) {
+    return this._op(['eq', `${column}`, `${value}`])
+  }
+  neq(column, value) {
+    return this._op(['neq', `${column}`, `${value}`])
+  }
+  gt(column, value) {
+    return this._op(['gt', `${column}`, `${value}`])
+  }
+  gte(column, value) {
+    return this._op(['gte', `${column}`, `${value}`])
+  }
+  lt(column, value) {
+    return this._op(['lt', `${column}`, `${value}`])
+  }
+  lte(column, value) {
+    return this._op(['lte', `${column}`, `${value}`])
+  }
+  like(column, pattern) {
+    return this._op(['like', `${column}`, `${pattern}`])
+  }
+  ilike(column, pattern) {
+    return this._op(['ilike', `${column}`, `${pattern}`])
+  }
+  likeAllOf(column, patterns) {
+    return this._op(['likeAllOf', `${column}`, items(patterns)])
+  }
+  likeAnyOf(column, patterns) {
+    return this._op(['likeAnyOf', `${column}`, items(patterns)])
+  }
+  ilikeAllOf(column, patterns) {
+    return this._op(['ilikeAllOf', `${column}`, items(patterns)])
+  }
+  ilikeAnyOf(column, patterns) {
+    return this._op(['ilikeAnyOf', `${column}`, items(patterns)])
+  }
+  regexMatch(column, pattern) {
+    return this._op(['regexMatch', `${column}`, `${pattern}`])
+  }
+  regexIMatch(column, pattern) {
+    return this._op(['regexIMatch', `${column}`, `${pattern}`])
+  }
+  is(column, value) {
+    return this._op(['is', `${column}`, `${value}`])
+  }
+  isDistinct(column, value) {
+    return this._op(['isDistinct', `${column}`, `${value}`])
+  }
+  in(column, values) {
+    return this._op(['in', `${column}`, inList(values)])
+  }
+  notIn(column, values) {
+    return this._op(['notIn', `${column}`, inList(values)])
+  }
+  contains(column, value) {
+    return this._op(['contains', `${column}`, containment(value)])
+  }
+  containedBy(column, value) {
+    return this._op(['containedBy', `${column}`, containment(value)])
+  }
+  rangeGt(column, range) {
+    return this._op(['rangeGt', `${column}`, `${range}`])
+  }
+  rangeGte(column, range) {
+    return this._op(['rangeGte', `${column}`, `${range}`])
+  }
+  rangeLt(column, range) {
+    return this._op(['rangeLt', `${column}`, `${range}`])
+  }
+  rangeLte(column, range) {
+    return this._op(['rangeLte', `${column}`, `${range}`])
+  }
+  rangeAdjacent(column, range) {
+    return this._op(['rangeAdjacent', `${column}`, `${range}`])
+  }
   overlaps(column, value) {
     return this._op(['overlaps', `${column}`, typeof value === 'string' ? value : items(value)])
   }
@@ -172,38 +222,70 @@ class PostgrestFilterBuilder {
       .map(([column, value]) => [column, `${value}`])
     return this._op(['match', pairs])
   }
-  not(column, operator, value) { return this._op(['not', `${column}`, `${operator}`, `${value}`]) }
+  not(column, operator, value) {
+    return this._op(['not', `${column}`, `${operator}`, `${value}`])
+  }
   or(filters, options = {}) {
     const table = tableOf(options)
     return this._op(['or', `${filters}`, table ? `${table}` : null])
   }
-  filter(column, operator, value) { return this._op(['filter', `${column}`, `${operator}`, `${value}`]) }
+  filter(column, operator, value) {
+    return this._op(['filter', `${column}`, `${operator}`, `${value}`])
+  }
 
   // ---- modifiers ----
-  select(columns) { return this._op(['select', columnsOf(columns)]) }
+  select(columns) {
+    return this._op(['select', columnsOf(columns)])
+  }
   order(column, options = {}) {
     const { ascending = true, nullsFirst } = options
     const table = tableOf(options)
     const nulls = nullsFirst === undefined ? null : !!nullsFirst
     return this._op(['order', `${column}`, !!ascending, nulls, table ? `${table}` : null])
   }
-  limit(rows, options = {}) { return this._op(['limit', `${rows}`, opt(tableOf(options))]) }
-  range(from, to, options = {}) { return this._op(['range', `${from}`, `${to - from + 1}`, opt(tableOf(options))]) }
-  single() { return this._op(['single']) }
-  maybeSingle() { return this._op(['maybeSingle']) }
-  csv() { return this._op(['csv']) }
-  geojson() { return this._op(['geojson']) }
+  limit(rows, options = {}) {
+    return this._op(['limit', `${rows}`, opt(tableOf(options))])
+  }
+  range(from, to, options = {}) {
+    return this._op(['range', `${from}`, `${to - from + 1}`, opt(tableOf(options))])
+  }
+  single() {
+    return this._op(['single'])
+  }
+  maybeSingle() {
+    return this._op(['maybeSingle'])
+  }
+  csv() {
+    return this._op(['csv'])
+  }
+  geojson() {
+    return this._op(['geojson'])
+  }
   explain({ analyze = false, verbose = false, settings = false, buffers = false, wal = false, format = 'text' } = {}) {
     return this._op(['explain', !!analyze, !!verbose, !!settings, !!buffers, !!wal, `${format}`])
   }
-  rollback() { return this._op(['rollback']) }
-  maxAffected(rows) { return this._op(['maxAffected', `${rows}`]) }
-  stripNulls() { return this._op(['stripNulls']) }
-  setHeader(name, value) { return this._op(['setHeader', `${name}`, `${value}`]) }
+  rollback() {
+    return this._op(['rollback'])
+  }
+  maxAffected(rows) {
+    return this._op(['maxAffected', `${rows}`])
+  }
+  stripNulls() {
+    return this._op(['stripNulls'])
+  }
+  setHeader(name, value) {
+    return this._op(['setHeader', `${name}`, `${value}`])
+  }
   // No retries here (postgrest-js 2.x retries GET/HEAD on 503/520 and network errors).
-  retry() { return this }
-  returns() { return this }
-  overrideTypes() { return this }
+  retry() {
+    return this
+  }
+  returns() {
+    return this
+  }
+  overrideTypes() {
+    return this
+  }
   /** Reject with the PostgrestError instead of resolving with `{ error }`. */
   throwOnError() {
     this._throw = true
@@ -220,6 +302,7 @@ class PostgrestFilterBuilder {
   }
 
   // One request per call, as postgrest-js does.
+  // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose: `await supabase.from(…).select()` sends the chain (postgrest-js' PostgrestBuilder)
   then(onfulfilled, onrejected) {
     const chain = { start: this._start, ops: this._ops }
     if (this._schema !== undefined) chain.schema = this._schema

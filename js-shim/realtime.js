@@ -104,7 +104,7 @@ class RealtimeChannel {
     if (this._id === null || !core) return {}
     try {
       return JSON.parse(core.realtimePresenceState(this._id))
-    } catch (e) {
+    } catch (_e) {
       return {}
     }
   }

@@ -20,7 +20,7 @@ function textOf(data) {
   try {
     const s = JSON.stringify(data)
     return s === undefined ? '' : s
-  } catch (e) {
+  } catch (_e) {
     return String(data)
   }
 }
@@ -50,11 +50,24 @@ function readReply(read, status, raw, tempFilePath) {
       const facts = { len: text.length, json: true }
       if (Array.isArray(body)) facts.array = body.length
       return { facts, text: undefined, held: { body } }
-    } catch (e) {
+    } catch (_e) {
       return { facts: { len: text.length, json: false }, text, held: { body: null } }
     }
   }
   return { facts: { len: text.length }, text: undefined, held: { body: null } }
+}
+
+// A 2xx ArrayBuffer body the core asked to have parsed (`wantsJson`, functions' JSON replies):
+// `facts.json` says whether its UTF-8 text parsed, the text crosses only when it did not, and
+// the buffer stays held with the parsed value beside it (`take: 'utf8_json'`).
+function readJson(body) {
+  const text = utf8(body)
+  const len = body.byteLength
+  try {
+    return { facts: { len, json: true }, text: undefined, held: { body, json: JSON.parse(text) } }
+  } catch (_e) {
+    return { facts: { len, json: false }, text, held: { body } }
+  }
 }
 
 // The result of a data-path call from the core's outcome (`{ result, take, error }`, see
@@ -68,18 +81,10 @@ function assemble(outcome, held) {
   else if (take === 'first') data = held && held.body ? held.body[0] : null
   else if (take === 'file') data = held ? { tempFilePath: held.tempFilePath } : null
   else if (take === 'utf8') data = held ? utf8(held.body) : null
-  else if (take === 'utf8_json') data = held ? jsonOrText(utf8(held.body)) : null
+  else if (take === 'utf8_json') data = held && held.json !== undefined ? held.json : null
   const out = { error: toDataError(outcome && outcome.error), data }
   for (const k of Object.keys(r)) if (k !== 'data' && k !== 'error') out[k] = r[k]
   return out
 }
 
-function jsonOrText(text) {
-  try {
-    return JSON.parse(text)
-  } catch (e) {
-    return text
-  }
-}
-
-module.exports = { readReply, assemble, statusOf, textOf }
+module.exports = { readReply, readJson, assemble, statusOf, textOf }

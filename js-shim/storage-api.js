@@ -2,10 +2,12 @@
 // supabase.storage: storage-js 2.x names and `{ data, error }` results. The core (src/data/storage)
 // builds every request and shapes every reply; this file only hands it the arguments, describes the
 // file without reading it (a temp file goes to wx.uploadFile), and adds the 2.2.0 compatibility aliases.
-// getPublicUrl is synchronous in storage-js, and the core may still be loading when it is called, so it
-// is computed here with the core's path rules (a test keeps the two in step).
+// getPublicUrl is synchronous in storage-js: the core answers it at once (`Core.publicUrl`), and while
+// the core is still loading ./public-url.js computes it by the same rules (a fallback, kept in step by
+// tests).
 const { toDataError } = require('./errors.js')
-const { alias, messageOf } = require('./util.js')
+const { alias, messageOf, toJson } = require('./util.js')
+const { publicUrl } = require('./public-url.js')
 
 function call(driver, method, args, payload) {
   return driver.data('storage', method, args, payload).then(withAlias)
@@ -25,7 +27,8 @@ const isBuffer = (v) => Object.prototype.toString.call(v) === '[object ArrayBuff
 // wx.chooseImage), `{ path }` (wx.chooseMessageFile) or `{ filePath }`.
 function fileOf(file) {
   // A browser Blob / File: sent as the request body as it is (fetch reads it), never into wasm.
-  if (typeof Blob === 'function' && file instanceof Blob) return { desc: { kind: 'buffer', bytes: file.size }, payload: { body: file } }
+  if (typeof Blob === 'function' && file instanceof Blob)
+    return { desc: { kind: 'buffer', bytes: file.size }, payload: { body: file } }
   if (isBuffer(file)) return { desc: { kind: 'buffer', bytes: file.byteLength }, payload: { body: file } }
   if (ArrayBuffer.isView(file)) {
     const body = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength)
@@ -136,70 +139,26 @@ class StorageFileApi {
     return this._call('copy', [fromPath, toPath, options])
   }
 
-  /** Synchronous, like storage-js: `{ data: { publicUrl } }` (or `{ data: null, error }` for a bad path). */
+  /**
+   * Synchronous, like storage-js: `{ data: { publicUrl } }` (or `{ data: null, error }` for a bad
+   * bucket id or path). The core computes it; before it has loaded, ./public-url.js does.
+   */
   getPublicUrl(path, options) {
-    const o = options || {}
-    const bucket = bucketError(this.bucketId)
-    const p = bucket === null ? cleanPath(path) : { error: bucket }
-    if (p.error) return withAlias({ data: null, error: inputError(p.error) })
-    const wants = o.transform !== null && typeof o.transform === 'object' && Object.keys(o.transform).length > 0
-    const q = []
-    if (o.download === true) q.push('download=')
-    else if (typeof o.download === 'string' && o.download) q.push('download=' + encodeValue(o.download))
-    if (o.transform && typeof o.transform === 'object') {
-      for (const k of ['width', 'height', 'resize', 'format', 'quality']) {
-        const v = o.transform[k]
-        if ((typeof v === 'string' && v) || (typeof v === 'number' && v)) q.push(k + '=' + encodeValue(String(v)))
-      }
+    const d = this._driver
+    let res = null
+    if (d.core && !d.broken) {
+      d.guard(() => {
+        const r = JSON.parse(d.core.publicUrl(toJson([this.bucketId, path, options])))
+        res = { data: r.data }
+        if (r.error) res.error = toDataError(r.error)
+      })
     }
-    if (o.cacheNonce !== undefined && o.cacheNonce !== null) q.push('cacheNonce=' + encodeValue(String(o.cacheNonce)))
-    const url =
-      storageUrl(this._driver) +
-      (wants ? '/render/image' : '/object') +
-      '/public/' +
-      encodeURIComponent(this.bucketId) +
-      '/' +
-      p.path.split('/').map(encodeURIComponent).join('/') +
-      (q.length ? '?' + q.join('&') : '')
-    return withAlias({ data: { publicUrl: url } })
+    if (res === null) {
+      res = publicUrl(d.url, this.bucketId, path, options)
+      if (res.error) res.error = toDataError(res.error)
+    }
+    return withAlias(res)
   }
-}
-
-// The core's rules (src/data/storage/paths.rs): the same cleaning, checks and messages.
-function cleanPath(path) {
-  if (typeof path !== 'string') return { error: 'Invalid path: expected a string' }
-  const segments = path.split('/').filter((s) => s !== '')
-  if (!segments.length) return { error: 'Invalid path "' + path + '": it names no object' }
-  if (segments.some((s) => s === '.' || s === '..')) {
-    return { error: 'Invalid path "' + path + '": "." and ".." segments are not allowed' }
-  }
-  try {
-    segments.forEach((s) => encodeURIComponent(s))
-  } catch (e) {
-    return { error: 'Invalid path "' + path + '": not valid Unicode' }
-  }
-  return { path: segments.join('/') }
-}
-
-function bucketError(id) {
-  if (typeof id !== 'string') return 'Invalid bucket id: expected a string'
-  if (!id || id === '.' || id === '..' || id.indexOf('/') !== -1) return 'Invalid bucket id "' + id + '"'
-  return null
-}
-
-function inputError(message) {
-  return toDataError({ name: 'StorageError', message, body: { message } })
-}
-
-// A query value: everything but A-Z a-z 0-9 - _ . ~ percent-encoded (src/encoding/percent.rs).
-function encodeValue(v) {
-  return encodeURIComponent(v).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
-}
-
-// `<supabaseUrl>/storage/v1` the way the core derives it (src/config.rs BaseUrl).
-function storageUrl(driver) {
-  const raw = String(driver.url || '').trim()
-  return raw.split(/[?#]/)[0].replace(/\/+$/, '') + '/storage/v1'
 }
 
 class StorageClient {

@@ -6,6 +6,7 @@
 // and decoded with String.fromCharCode over whole chunks, or encoded with a one-line loop.
 
 // The next non-ASCII UTF-16 unit (from `lastIndex`).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the class is every unit but ASCII, U+0000 included on purpose
 const NON_ASCII = /[^\x00-\x7f]/g
 
 function FallbackTextEncoder() {}
@@ -16,7 +17,7 @@ FallbackTextEncoder.prototype.encode = function (str) {
 }
 // Writes as many whole characters as fit into `view`; returns UTF-16 units read and bytes written.
 // ASCII runs are found with a regex and copied one unit a byte; other characters take the full path.
-FallbackTextEncoder.prototype.encodeInto = function (str, view) {
+FallbackTextEncoder.prototype.encodeInto = (str, view) => {
   const s = String(str)
   const n = s.length
   const cap = view.length
@@ -73,7 +74,7 @@ const HIGH = /[\x80-\xff]/g
 function FallbackTextDecoder() {}
 // WHATWG UTF-8 decode with replacement; the BOM is kept (the glue asks for ignoreBOM: true).
 // ASCII runs are copied from the Latin-1 chunk; only the non-ASCII characters are decoded in JS.
-FallbackTextDecoder.prototype.decode = function (input) {
+FallbackTextDecoder.prototype.decode = (input) => {
   if (input === undefined) return ''
   const bytes = input instanceof Uint8Array ? input : new Uint8Array(input.buffer || input)
   const n = bytes.length

@@ -7,7 +7,7 @@ const { TextDecoder } = require('./text.js')
 function toJson(value) {
   const seen = []
   try {
-    const s = JSON.stringify(value === undefined ? null : value, function (k, v) {
+    const s = JSON.stringify(value === undefined ? null : value, (_k, v) => {
       if (typeof v === 'bigint') return undefined
       if (typeof v === 'object' && v !== null) {
         if (seen.indexOf(v) !== -1) return undefined
@@ -16,7 +16,7 @@ function toJson(value) {
       return v
     })
     return s === undefined ? 'null' : s
-  } catch (e) {
+  } catch (_e) {
     return 'null' // a throwing toJSON: the core answers with a clear validation error
   }
 }

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// Regenerates tests/fixtures/public-url.json: what js-shim/storage-api.js' getPublicUrl returns
-// (run in node, the JS implementation the core's `Client::public_url` ports) for a table of
-// URLs, buckets, paths and options. tests/public_url.rs checks the core against it.
+// Regenerates tests/fixtures/public-url.json: what js-shim/public-url.js (getPublicUrl's JS
+// computation, the core's `Client::public_url` port of it, kept as the shim's fallback while the
+// core loads) returns for a table of URLs, buckets, paths and options. tests/public_url.rs checks
+// the core against it.
 'use strict'
 const fs = require('node:fs')
 const path = require('node:path')
-const { StorageFileApi } = require('../js-shim/storage-api.js')
-const driver = (url) => ({ _config: { url } })
+const { publicUrl } = require('../js-shim/public-url.js')
 const U = 'https://abcdefghij.baseapi.memfiredb.com'
 const cases = [
   [U, 'avatars', 'a.png', undefined],
@@ -48,10 +48,9 @@ const cases = [
 ]
 const rows = []
 for (const [url, bucket, path, options] of cases) {
-  const api = new StorageFileApi(driver(url), bucket)
-  const r = api.getPublicUrl(path, options)
+  const r = publicUrl(url, bucket, path, options)
   const out = { data: r.data }
-  if (r.error) out.error = { body: r.error.data, message: r.error.message, name: r.error.name }
+  if (r.error) out.error = { body: r.error.body, message: r.error.message, name: r.error.name }
   // Each row: the client URL, the core's arguments as the JS side passes them
   // (JSON.stringify([bucket, path, options])), and the result as JSON (the error as the core
   // describes it: toDataError makes `body` the hidden `data`).

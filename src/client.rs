@@ -265,6 +265,19 @@ impl Client {
         self.pump();
     }
 
+    /// Before [`Client::handle_data_response`] for a 2xx reply read as an ArrayBuffer: whether
+    /// the shim must `JSON.parse` its UTF-8 text and report it in `facts.json` (with the text
+    /// when it does not parse). `headers_json` as for `handle_data_response`. The core decides
+    /// from the reply's status and headers (a functions reply typed `application/json`), so the
+    /// shim reads no header itself.
+    pub fn wants_json(&self, id: u32, status: u16, headers_json: &str) -> bool {
+        let headers = match serde_json::from_str::<Value>(headers_json) {
+            Ok(Value::Object(m)) => m,
+            _ => Map::new(),
+        };
+        self.data.wants_json(id, &Response { status, headers: &headers, facts: Facts::default(), body: None })
+    }
+
     /// A `wx.request` for request `id` failed without an HTTP status (`fail` callback).
     pub fn handle_transport_error(&mut self, id: u32, err_msg: &str, now_ms: f64) {
         let err = AuthError::transport(err_msg);

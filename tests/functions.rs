@@ -255,19 +255,20 @@ fn replies_through_the_client() {
     let mut w = World::new();
     let (_, outs) = invoke(&mut w, json!(["hello"]));
     let id = outs.only_fetch().id;
-    w.c.handle_data_response(
-        id,
-        200,
-        r#"{"Content-Type":"application/json; charset=utf-8"}"#,
-        r#"{"len":20}"#,
-        None,
-        T0,
-    );
+    let headers = r#"{"Content-Type":"application/json; charset=utf-8"}"#;
+    // The shim asks before measuring the body: a JSON reply is parsed, others are not.
+    assert!(w.c.wants_json(id, 200, headers));
+    assert!(!w.c.wants_json(id, 200, r#"{"Content-Type":"text/plain"}"#));
+    assert!(!w.c.wants_json(id, 500, headers));
+    assert!(!w.c.wants_json(id + 1000, 200, headers), "not a request in flight");
+    assert!(!w.c.wants_json(id, 200, "not json"));
+    w.c.handle_data_response(id, 200, headers, r#"{"len":20,"json":true}"#, None, T0);
     let o = w.drain().first_done().1;
-    assert_eq!(o["take"], "utf8");
+    assert_eq!(o["take"], "utf8_json");
     assert_eq!(o["error"], Value::Null);
-    assert_eq!(o["result"]["json_error"]["name"], "FunctionsError");
+    assert!(o["result"].get("json_error").is_none());
     assert_eq!(o["result"]["response"]["headers"]["content-type"], "application/json; charset=utf-8");
+    assert!(!w.c.wants_json(id, 200, headers), "answered: no longer in flight");
 
     let (_, outs) = invoke(&mut w, json!(["hello"]));
     let id = outs.only_fetch().id;
@@ -308,20 +309,38 @@ fn replies_through_the_client() {
 // ---------------------------------------------------------------------------------------------
 // Reply classification
 
+/// The reply classified as the shim reports it: the JSON parse measured (here: successful)
+/// exactly when the core asked for it.
 fn finish(method: &str, status: u16, headers: Value, body: Option<&str>) -> Outcome {
+    let (o, _) = finish_asked(method, status, headers, body);
+    o
+}
+
+/// [`finish`] and whether the core asked for the parse (`wants_json`).
+fn finish_asked(method: &str, status: u16, headers: Value, body: Option<&str>) -> (Outcome, bool) {
     let r = req(json!(["echo", { "method": method }]));
     let headers = headers.as_object().cloned().unwrap_or_default();
-    r.reply.finish(&Response { status, headers: &headers, facts: Facts::default(), body })
+    let asked = r.reply.wants_json(&Response { status, headers: &headers, facts: Facts::default(), body: None });
+    let facts = Facts { len: 2, json_ok: asked.then_some(true), array_len: None };
+    (r.reply.finish(&Response { status, headers: &headers, facts, body }), asked)
 }
 
 #[test]
 fn reply_table() {
-    // (method, status, headers, non-2xx body) -> (error name, take, json_error?)
+    // (method, status, headers, non-2xx body) -> (error name, take, parse asked for?)
     let ct = |t: &str| json!({ "Content-Type": t });
     let cases = [
-        ("POST", 200, ct("application/json"), None, None, Some("utf8"), true),
-        ("POST", 200, ct("Application/JSON ; charset=utf-8"), None, None, Some("utf8"), true),
-        ("POST", 201, json!({ "content-type": ["application/json", "text/plain"] }), None, None, Some("utf8"), true),
+        ("POST", 200, ct("application/json"), None, None, Some("utf8_json"), true),
+        ("POST", 200, ct("Application/JSON ; charset=utf-8"), None, None, Some("utf8_json"), true),
+        (
+            "POST",
+            201,
+            json!({ "content-type": ["application/json", "text/plain"] }),
+            None,
+            None,
+            Some("utf8_json"),
+            true,
+        ),
         ("POST", 200, ct("application/octet-stream"), None, None, Some("body"), false),
         ("POST", 200, ct("application/pdf"), None, None, Some("body"), false),
         ("POST", 200, ct("text/plain; charset=utf-8"), None, None, Some("utf8"), false),
@@ -357,11 +376,11 @@ fn reply_table() {
         ),
         ("POST", 200, json!({ "x-relay-error": "false" }), None, None, Some("utf8"), false),
     ];
-    for (method, status, headers, body, error, take, json_error) in cases {
-        let o = finish(method, status, headers.clone(), body);
+    for (method, status, headers, body, error, take, asks) in cases {
+        let (o, asked) = finish_asked(method, status, headers.clone(), body);
         let name = o.error.as_ref().map(|e| e["name"].as_str().unwrap_or(""));
         assert_eq!((name, o.take), (error, take), "{method} {status} {headers}");
-        assert_eq!(o.result.contains_key("json_error"), json_error, "{method} {status} {headers}");
+        assert_eq!(asked, asks, "{method} {status} {headers}");
         assert_eq!(o.result.get("data"), Some(&Value::Null));
         assert_eq!(o.result["response"]["status"], status);
     }
@@ -490,6 +509,7 @@ fn no_input_makes_functions_panic() {
             // The module directly.
             if let Built::Send(r) = functions::build("invoke", &args, &ep()) {
                 let h = headers.as_object().cloned().unwrap_or_default();
+                r.reply.wants_json(&Response { status, headers: &h, facts: Facts::default(), body: None });
                 let o = r.reply.finish(&Response {
                     status,
                     headers: &h,
@@ -506,6 +526,8 @@ fn no_input_makes_functions_panic() {
             let (_, outs) = invoke(&mut w, Value::Array(args));
             for o in &outs {
                 if let Output::Fetch(f) = o {
+                    w.c.wants_json(f.id, status, &headers.to_string());
+                    w.c.wants_json(f.id, status, &err_msg);
                     w.c.handle_data_response(f.id, status, &headers.to_string(), &facts, body.as_deref(), T0);
                     w.c.handle_data_response(f.id, status, &err_msg, &err_msg, None, T0);
                     w.c.handle_transport_error(f.id, &err_msg, T0);
@@ -522,11 +544,11 @@ fn no_input_makes_functions_panic() {
         .unwrap();
 }
 
-/// A JSON-typed 2xx reply whose parse the shim reports (`facts.json`): the core decides, and the
-/// shim only follows `take` (`utf8_json`) or shows the error; without the fact, the shim gets the
-/// error to use in `result.json_error` as before.
+/// A JSON-typed 2xx reply: the shim parses it because the core asked (`wants_json`) and reports
+/// the parse (`facts.json`); the core decides: `take: "utf8_json"`, or a `FunctionsError` with
+/// the text (handed over because it did not parse) in `context`. A parse not reported is no JSON.
 #[test]
-fn json_replies_are_decided_by_the_core_when_the_shim_reports_the_parse() {
+fn json_replies_are_decided_by_the_core_from_the_reported_parse() {
     let r = req(json!(["echo", {}]));
     let headers = json!({ "content-type": "application/json" }).as_object().cloned().unwrap();
     let reply = |json_ok: Option<bool>, body: Option<&str>| {
@@ -547,8 +569,10 @@ fn json_replies_are_decided_by_the_core_when_the_shim_reports_the_parse() {
     assert_eq!(e["context"]["body"], "nope");
     assert_eq!(e["context"]["data"], "nope");
     assert_eq!(bad.result["data"], Value::Null);
+    assert_eq!(bad.result["response"]["status"], 200);
 
-    let unknown = reply(None, None);
-    assert_eq!(unknown.take, Some("utf8"));
-    assert_eq!(unknown.result["json_error"]["name"], "FunctionsError");
+    let unreported = reply(None, None);
+    assert_eq!(unreported.take, None);
+    assert_eq!(unreported.error.expect("an error")["name"], "FunctionsError");
+    assert!(!unreported.result.contains_key("json_error"));
 }

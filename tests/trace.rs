@@ -334,7 +334,8 @@ impl Driver {
                     }
                     _ => {
                         let (status, h, f, b) = self.data_reply();
-                        self.log(format!("data_response {id} {status} {h} {f} {b:?}"));
+                        let wants = self.c.wants_json(id, status, &h);
+                        self.log(format!("data_response {id} {status} {h} {f} {b:?} wants_json={wants}"));
                         self.c.handle_data_response(id, status, &h, &f, b.as_deref(), now);
                     }
                 }

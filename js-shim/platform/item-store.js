@@ -11,7 +11,7 @@ function asText(v) {
   if (typeof v === 'string') return v
   try {
     return JSON.stringify(v)
-  } catch (e) {
+  } catch (_e) {
     return undefined
   }
 }
@@ -27,7 +27,10 @@ function itemStore(adapter) {
   }
   return {
     get: (key) => {
-      const r = attempt(() => adapter.getItem(key), () => undefined)
+      const r = attempt(
+        () => adapter.getItem(key),
+        () => undefined,
+      )
       return r && typeof r.then === 'function' ? r.then(asText) : asText(r)
     },
     // undefined when written; the error's message when setItem threw or rejected.
@@ -36,7 +39,11 @@ function itemStore(adapter) {
         const w = adapter.setItem(key, value)
         return w && typeof w.then === 'function' ? w.then(() => undefined) : undefined
       }, messageOf),
-    remove: (key) => attempt(() => adapter.removeItem(key), () => undefined),
+    remove: (key) =>
+      attempt(
+        () => adapter.removeItem(key),
+        () => undefined,
+      ),
   }
 }
 

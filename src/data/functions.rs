@@ -12,9 +12,9 @@
 //!   `FunctionsFetchError`. A 2xx body is read as an ArrayBuffer (wx.request must choose before
 //!   the reply) and the `Content-Type` decides what `data` is: `application/json` parsed
 //!   (strictly: a body that is not JSON is a `FunctionsError`, as `response.json()` rejects;
-//!   the core decides it from `Facts::json_ok` when the shim reports it, else it hands the shim
-//!   the error to use in `result.json_error`),
-//!   `application/octet-stream` and `application/pdf` the ArrayBuffer, anything else text.
+//!   the shim asks [`wants_json`] once the headers are in, and reports the parse in
+//!   `Facts::json_ok`, with the text when it failed), `application/octet-stream` and
+//!   `application/pdf` the ArrayBuffer, anything else text.
 
 use crate::encoding::json::put;
 use crate::encoding::text::cat;
@@ -246,7 +246,7 @@ fn encode(s: &str, set: percent::Set) -> String {
 /// The server answered (any status).
 pub fn finish(c: &Ctx, r: &Response) -> Outcome {
     let response = describe(c, r);
-    let relay = r.header("x-relay-error").is_some_and(|v| v.trim() == "true");
+    let relay = is_relay(r);
     if relay || !r.ok() {
         let (kind, message) = if relay {
             (DataErrorKind::FunctionsRelayError, RELAY_ERROR)
@@ -264,36 +264,61 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
         return Outcome { result, take: None, error: Some(error) };
     }
 
-    let media =
-        r.header("content-type").unwrap_or("text/plain").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let no_body = c.method == "HEAD" || r.status == 204 || r.status == 205;
     let mut result = Map::new();
     put(&mut result, "data", Value::Null);
-    let take = match media.as_str() {
-        _ if no_body => "utf8",
-        // Strictly JSON, as `response.json()`: the core decides from what the shim measured.
-        "application/json" => match r.facts.json_ok {
-            Some(true) => "utf8_json",
-            Some(false) => {
+    let take = match media(c, r) {
+        Media::None => "utf8",
+        // Strictly JSON, as `response.json()`: decided from the parse the shim reported (it was
+        // asked to by `wants_json`); a parse not reported is no JSON either.
+        Media::Json => {
+            if r.facts.json_ok != Some(true) {
                 let mut error = DataErrorKind::FunctionsError.error(BAD_JSON);
                 put(&mut error, "context", Value::Object(response.clone()));
                 put(&mut result, "response", Value::Object(response));
                 return Outcome { result, take: None, error: Some(error) };
             }
-            // A shim that does not measure array_buffer bodies: it parses the text itself and
-            // fails with `json_error` if it is not JSON (the format the shim has always read).
-            None => {
-                let mut error = DataErrorKind::FunctionsError.error(BAD_JSON);
-                put(&mut error, "context", Value::Object(response.clone()));
-                put(&mut result, "json_error", Value::Object(error));
-                "utf8"
-            }
-        },
-        "application/octet-stream" | "application/pdf" => "body",
-        _ => "utf8",
+            "utf8_json"
+        }
+        Media::Binary => "body",
+        Media::Text => "utf8",
     };
     put(&mut result, "response", Value::Object(response));
     Outcome { result, take: Some(take), error: None }
+}
+
+/// Whether the shim must parse this reply's body (read as an ArrayBuffer) as JSON and report it
+/// in `Facts::json_ok`, handing over the text when it does not parse: a 2xx `application/json`
+/// reply that has a body. Asked with the status and headers before the body is measured, so the
+/// shim has no rule of its own about what a reply means.
+pub fn wants_json(c: &Ctx, r: &Response) -> bool {
+    r.ok() && !is_relay(r) && media(c, r) == Media::Json
+}
+
+fn is_relay(r: &Response) -> bool {
+    r.header("x-relay-error").is_some_and(|v| v.trim() == "true")
+}
+
+/// What a 2xx reply's body is, by its `Content-Type` (`text/plain` when absent).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Media {
+    /// HEAD, 204 or 205: there is none (an empty string).
+    None,
+    Json,
+    Binary,
+    Text,
+}
+
+fn media(c: &Ctx, r: &Response) -> Media {
+    if c.method == "HEAD" || r.status == 204 || r.status == 205 {
+        return Media::None;
+    }
+    let t =
+        r.header("content-type").unwrap_or("text/plain").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match t.as_str() {
+        "application/json" => Media::Json,
+        "application/octet-stream" | "application/pdf" => Media::Binary,
+        _ => Media::Text,
+    }
 }
 
 /// The response as the shim shows it (`error.context`, `response`): `url`, `status`, `ok`,

@@ -75,6 +75,15 @@ impl Reply {
         }
     }
 
+    /// Whether the shim must report the JSON parse of this reply's body (see
+    /// [`functions::wants_json`]); only functions' replies depend on their headers that way.
+    pub fn wants_json(&self, r: &Response) -> bool {
+        match self {
+            Reply::Functions(c) => functions::wants_json(c, r),
+            Reply::Rest(_) | Reply::Storage(_) => false,
+        }
+    }
+
     /// No HTTP status came back (network down, timeout) or the request could not be sent
     /// (no usable access token): `message` is a sentence for the developer, `code` a short
     /// machine-readable reason.
@@ -241,6 +250,12 @@ impl Data {
     /// Whether request `id` is one of this machine's, in flight.
     pub fn owns(&self, id: u32) -> bool {
         self.pending.iter().any(|(req, _, _)| *req == id)
+    }
+
+    /// Whether the body of request `id`'s reply must be measured as JSON ([`Reply::wants_json`]);
+    /// false for a request not in flight.
+    pub fn wants_json(&self, id: u32, r: &Response) -> bool {
+        self.pending.iter().find(|(req, _, _)| *req == id).is_some_and(|(_, _, reply)| reply.wants_json(r))
     }
 
     /// Request `id` got an HTTP reply (any status).

@@ -48,8 +48,8 @@ impl<C> DataRequest<C> {
 }
 
 /// What the shim measured about a 2xx body it kept: its length in UTF-16 units (or bytes for an
-/// ArrayBuffer), whether `JSON.parse` succeeded (only with [`Read::Json`]), and the array length
-/// when it parsed to an array.
+/// ArrayBuffer), whether `JSON.parse` succeeded (with [`Read::Json`], and for an ArrayBuffer the
+/// core asked about with `Client::wants_json`), and the array length when it parsed to an array.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Facts {
     pub len: usize,
@@ -97,8 +97,8 @@ impl Response<'_> {
 /// - `take`: where `result.data` comes from instead when the payload stayed in the shim:
 ///   `"body"` (the parsed JSON, text or ArrayBuffer as read), `"first"` (element 0 of the parsed
 ///   array), `"file"` (`{ tempFilePath }` of a download), `"utf8"` (an ArrayBuffer body
-///   decoded as UTF-8 text), `"utf8_json"` (the same, then `JSON.parse`d; the text if it is not
-///   JSON);
+///   decoded as UTF-8 text), `"utf8_json"` (the JSON the shim parsed from it when the core asked,
+///   `facts.json` true);
 /// - `error`: `{ name, message, … }`, made into an Error of that class by the shim, with the
 ///   other fields copied onto it; `error.body` (not enumerable in JS) is the server's error
 ///   body, for code written against the SDK we replace, which read `error.data`.

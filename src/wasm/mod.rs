@@ -133,6 +133,12 @@ impl WasmCore {
         self.inner.handle_data_response(id, status, headers_json, facts_json, body.as_deref(), now_ms)
     }
 
+    /// Whether a 2xx ArrayBuffer reply must be measured as JSON; see `Client::wants_json`.
+    #[wasm_bindgen(js_name = wantsJson)]
+    pub fn wants_json(&self, id: u32, status: u16, headers_json: &str) -> bool {
+        self.inner.wants_json(id, status, headers_json)
+    }
+
     #[wasm_bindgen(js_name = initialSession)]
     pub fn initial_session(&mut self, sub: u32, stored: JsValue, now_ms: f64) {
         self.inner.initial_session(sub, self.stored.get(stored), now_ms)

@@ -36,6 +36,23 @@ const sb = createClient(${JSON.stringify(be.url + '/')}, 'anon')
 const out = sb.storage.from('avatars').getPublicUrl('folder/猫 #1.png', { download: 'my cat.png', transform: { width: 100, height: 0, resize: 'cover' } })
 module.exports = { loadedBefore: !!sb._driver.core, isPromise: typeof out.then === 'function', out, plain: sb.storage.from('avatars').getPublicUrl('a.png', { download: true }) }
 `,
+      // getPublicUrl of a spread of inputs before the core has loaded (./public-url.js, the shim's
+      // fallback) and after (the core's Core.publicUrl): results described as plain JSON.
+      'lib/public-urls.js': `
+const sdk = require('supabase-wechat')
+const sb = sdk.createClient(${JSON.stringify(be.url + '/')}, 'anon')
+const cases = ${JSON.stringify(PUBLIC_URL_CASES)}.map(([b, p, o]) => [b === '<undefined>' ? undefined : b, p === '<undefined>' ? undefined : p, o === '<undefined>' ? undefined : o])
+const describe = (r) => ({
+  keys: Object.keys(r),
+  data: r.data,
+  alias: r.data !== null && r.data.data === r.data,
+  error: r.error && { name: r.error.name, message: r.error.message, keys: Object.keys(r.error), data: r.error.data,
+    storageError: r.error instanceof sdk.StorageError, isStorageError: sdk.isStorageError(r.error), error: r.error instanceof Error },
+})
+const run = () => cases.map(([b, p, o]) => describe(sb.storage.from(b).getPublicUrl(p, o)))
+const before = { loaded: !!sb._driver.core, results: run() }
+module.exports = { before, after: () => sb._driver.ready().then(() => ({ loaded: !!sb._driver.core, results: run() })) }
+`,
       // MemFire's template page (pages/filestorage), CommonJS: list, then upload a chosen message file.
       'pages/files/files.js': `
 const { supabase } = require('../../lib/supabase')
@@ -277,6 +294,87 @@ test('getPublicUrl is synchronous (even before the core has loaded) and builds s
     `${be.url}/storage/v1/render/image/public/avatars/folder/%E7%8C%AB%20%231.png?download=my%20cat.png&width=100&resize=cover`,
   )
   assert.equal(r.plain.data.publicUrl, `${be.url}/storage/v1/object/public/avatars/a.png?download=`)
+})
+
+// getPublicUrl's inputs for the before/after-load comparison (`'<undefined>'` is undefined).
+const PUBLIC_URL_CASES = [
+  ['avatars', 'a.png', '<undefined>'],
+  ['avatars', '/dir//sub/a b#?&.png/', null],
+  ['avatars', '中文/图片 #1.jpg', {}],
+  ['头像', '猫/🐱.png', { download: '我的 猫.png' }],
+  ['avatars', 'a.png', { download: true }],
+  ['avatars', 'a.png', { download: '' }],
+  ['avatars', 'a.png', { download: false }],
+  ['avatars', 'a.png', { download: 'x', transform: { width: 100, height: 0, resize: 'cover', format: 'origin', quality: 80 } }],
+  ['avatars', 'a.png', { transform: { width: '50', quality: 1.5, other: 1 } }],
+  ['avatars', 'a.png', { transform: {} }],
+  ['avatars', 'a.png', { transform: [1] }],
+  ['avatars', 'a.png', { transform: { other: 1 } }],
+  ['avatars', 'a.png', { cacheNonce: 1700000000000 }],
+  ['avatars', 'a.png', { cacheNonce: 'n 1', download: true }],
+  ['avatars', 'a.png', { cacheNonce: [1, null, 'x'] }],
+  ['avatars', 'a.png', { cacheNonce: null }],
+  ['avatars', 'a.png', 'not an object'],
+  ['my bucket', "it's (1)!*~.png", '<undefined>'],
+  ['avatars', '', '<undefined>'],
+  ['avatars', '<undefined>', '<undefined>'],
+  ['avatars', '<undefined>', { download: true }],
+  ['avatars', null, '<undefined>'],
+  ['avatars', 42, '<undefined>'],
+  ['avatars', '///', '<undefined>'],
+  ['avatars', 'a/../b', '<undefined>'],
+  ['avatars', './a', { transform: { width: 1 } }],
+  ['', 'a.png', '<undefined>'],
+  ['.', 'a.png', '<undefined>'],
+  ['..', 'a.png', '<undefined>'],
+  ['a/b', 'a.png', '<undefined>'],
+  [5, 'a.png', '<undefined>'],
+  [null, 'a.png', '<undefined>'],
+  ['<undefined>', 'a.png', '<undefined>'],
+  ['<undefined>', '<undefined>', '<undefined>'],
+]
+
+test('getPublicUrl gives the same results before the core has loaded (the JS fallback) and after (the core)', async () => {
+  const { app } = await e2e.launchUser(be, project, 'o_storage_public_urls', sims)
+  const m = app.require('lib/public-urls')
+  assert.equal(m.before.loaded, false, 'the first results came before the wasm core had loaded')
+  const after = await m.after()
+  assert.equal(after.loaded, true)
+  const before = plain(m.before.results)
+  const results = plain(after.results)
+  assert.equal(results.length, PUBLIC_URL_CASES.length)
+  for (let i = 0; i < PUBLIC_URL_CASES.length; i++) {
+    assert.deepEqual(results[i], before[i], JSON.stringify(PUBLIC_URL_CASES[i]))
+  }
+  // The spread covers both outcomes, with the class and the hidden alias of each.
+  assert.equal(results[0].data.publicUrl, `${be.url}/storage/v1/object/public/avatars/a.png`)
+  assert.deepEqual(results[0].keys, ['data'])
+  assert.equal(results[0].alias, true)
+  const bad = results[PUBLIC_URL_CASES.findIndex((c) => c[0] === 'a/b')]
+  assert.deepEqual(bad.keys, ['data', 'error'])
+  assert.equal(bad.data, null)
+  assert.deepEqual(bad.error, {
+    name: 'StorageError',
+    message: 'Invalid bucket id "a/b"',
+    keys: bad.error.keys,
+    data: { message: 'Invalid bucket id "a/b"' },
+    storageError: true,
+    isStorageError: true,
+    error: true,
+  })
+  assert.ok(results.filter((r) => r.error).length >= 10 && results.filter((r) => !r.error).length >= 15)
+})
+
+test('the fallback computes what tests/fixtures/public-url.json (which tests/public_url.rs holds the core to) says', () => {
+  const { publicUrl } = require('../../js-shim/public-url.js')
+  const rows = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'public-url.json'), 'utf8'))
+  assert.ok(rows.length >= 30)
+  for (const [url, args, expected] of rows) {
+    const r = publicUrl(url, ...JSON.parse(args))
+    const out = { data: r.data }
+    if (r.error) out.error = { body: r.error.body, message: r.error.message, name: r.error.name }
+    assert.equal(JSON.stringify(out), expected, `${url} ${args}`)
+  }
 })
 
 test('signed URLs work, carry the download name, and expire', async () => {

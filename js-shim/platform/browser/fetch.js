@@ -28,7 +28,12 @@ function fetchWithTimeout(url, init, timeoutMs, api) {
 
 // Perform the core's `{ method, url, headers, body, timeout }` (auth requests).
 function request(req, onResponse, onFail) {
-  const f = fetchWithTimeout(req.url, { method: req.method, headers: req.headers, body: req.body === null ? undefined : req.body }, req.timeout, 'request')
+  const f = fetchWithTimeout(
+    req.url,
+    { method: req.method, headers: req.headers, body: req.body === null ? undefined : req.body },
+    req.timeout,
+    'request',
+  )
   f.promise
     .then((res) => res.text().then((text) => [statusOf({ statusCode: res.status }), text]))
     .then(

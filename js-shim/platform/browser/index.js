@@ -47,14 +47,10 @@ function currentUrl() {
   return window.location.href
 }
 
-// Remove an OAuth redirect's parameters (PKCE `code`, errors in the query; the implicit
-// flow's fragment) from the address bar without a navigation.
-const CALLBACK_PARAMS = ['code', 'error', 'error_code', 'error_description']
-function cleanUrl() {
-  const url = new URL(window.location.href)
-  for (const k of CALLBACK_PARAMS) url.searchParams.delete(k)
-  if (/(^|[#&?])(access_token|refresh_token|error|error_description|code)=/.test(url.hash)) url.hash = ''
-  window.history.replaceState(window.history.state, '', url.toString())
+// Show `cleaned` in the address bar without a navigation: the address without an OAuth
+// redirect's parameters, as the core computed it (`Core.cleanedUrl`); undefined leaves it as it is.
+function cleanUrl(cleaned) {
+  if (cleaned !== undefined) window.history.replaceState(window.history.state, '', cleaned)
 }
 
 function redirect(url) {

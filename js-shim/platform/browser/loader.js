@@ -18,7 +18,10 @@ function loadCore(url) {
         if (!res.ok) throw new Error('GET ' + u + ': HTTP ' + res.status)
         return res
       })
-    const bytes = () => fetched().then((res) => res.arrayBuffer()).then((buf) => WebAssembly.instantiate(buf, glue.__imports()))
+    const bytes = () =>
+      fetched()
+        .then((res) => res.arrayBuffer())
+        .then((buf) => WebAssembly.instantiate(buf, glue.__imports()))
     // Streaming compiles while downloading but needs `Content-Type: application/wasm`; a server
     // without it gets the plain path.
     const streaming =

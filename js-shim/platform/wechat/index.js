@@ -11,7 +11,8 @@
 //   readFile(path)                         → an ArrayBuffer of a temp file (throws if unreadable)
 //   watchApp(onShow, onHide)               foreground / background
 //   connectSocket(opts)                    → a SocketTask, or a string saying why there is none
-//   currentUrl(), cleanUrl(), redirect(url)  the address bar (OAuth redirects), or null
+//   currentUrl(), cleanUrl(cleaned), redirect(url)  the address bar (OAuth redirects), or null;
+//                                          cleanUrl shows the core's cleaned address (`Core.cleanedUrl`)
 const { loadCore } = require('./loader.js')
 const { request, transfer } = require('./request.js')
 const { sessionStore } = require('./session-store.js')

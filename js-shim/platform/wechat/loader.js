@@ -14,26 +14,26 @@ let loading = null
 
 function loadCore(path) {
   if (!loading) {
-    loading = new Promise(function (resolve, reject) {
+    loading = new Promise((resolve, reject) => {
       if (typeof WXWebAssembly === 'undefined') {
         throw new Error('WXWebAssembly is not available (WeChat base library >= 2.14.0 is required)')
       }
       const file = path || DEFAULT_WASM_PATH
-      const timer = setTimeout(function () {
+      const timer = setTimeout(() => {
         reject(new Error('WXWebAssembly.instantiate(' + JSON.stringify(file) + ') did not finish in ' + LOAD_TIMEOUT_MS + ' ms'))
       }, LOAD_TIMEOUT_MS)
       WXWebAssembly.instantiate(file, glue.__imports())
-        .then(function (res) {
+        .then((res) => {
           glue.__init(res && res.instance ? res.instance : res)
           resolve(glue)
         })
         .catch(reject)
-        .then(function () {
+        .then(() => {
           clearTimeout(timer)
         })
     })
     // A failed load (e.g. a wrong wasmPath) is retried by the next client instead of sticking.
-    loading.catch(function () {
+    loading.catch(() => {
       loading = null
     })
   }

@@ -15,7 +15,7 @@ function randomBytes(n) {
         success: (res) => resolve(new Uint8Array(res.randomValues)),
         fail: fallback,
       })
-    } catch (e) {
+    } catch (_e) {
       fallback()
     }
     return undefined

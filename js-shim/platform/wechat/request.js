@@ -117,7 +117,7 @@ function apiName(req) {
 function fileText(tempFilePath) {
   try {
     return String(wx.getFileSystemManager().readFileSync(tempFilePath, 'utf8'))
-  } catch (e) {
+  } catch (_e) {
     return ''
   }
 }

@@ -9,7 +9,7 @@ const wxSync = {
   get(key) {
     try {
       return asText(wx.getStorageSync(key))
-    } catch (e) {
+    } catch (_e) {
       return undefined
     }
   },
@@ -24,7 +24,7 @@ const wxSync = {
   remove(key) {
     try {
       wx.removeStorageSync(key)
-    } catch (e) {
+    } catch (_e) {
       /* nothing stored */
     }
   },
