@@ -73,7 +73,7 @@ class AuthClient {
   }
   /** The current session (read from storage, like the SDK we replace), refreshed when about to expire. */
   getSession() {
-    return this._invoke('getSession', [], 'session')
+    return this._start('getSession', 'session', (core, stored) => core.getSession(stored, Date.now()))
   }
   /** `signOut({ scope: 'global' | 'local' | 'others' })` → `{ error }`. */
   signOut(options) {
@@ -118,17 +118,20 @@ class AuthClient {
   // Starts `name` once the core is ready (`read`: what storage value the core needs, see
   // Driver.read); resolves with `{ data, error }`, never rejects.
   _invoke(name, args, read, random) {
+    return this._start(name, read, (core, stored) =>
+      core.invoke(name, toJson(args), stored, random || new Uint8Array(0), Date.now()),
+    )
+  }
+
+  // `call(core, stored)` starts method `name` and returns its op id.
+  _start(name, read, call) {
     const empty = Object.prototype.hasOwnProperty.call(EMPTY, name) ? EMPTY[name] : EMPTY_SESSION
     return new Promise((resolve) =>
-      this._driver.start(
-        read,
-        (core, stored) => core.invoke(name, toJson(args), stored, random || new Uint8Array(0), Date.now()),
-        {
-          done: (out) => resolve(result(out.data, toError(out.error))),
-          lost: (error) => resolve({ data: null, error }),
-          fail: (error) => resolve(result(empty, error)),
-        },
-      ),
+      this._driver.start(read, call, {
+        done: (out) => resolve(result(out.data, toError(out.error))),
+        lost: (error) => resolve({ data: null, error }),
+        fail: (error) => resolve(result(empty, error)),
+      }),
     )
   }
 

@@ -69,6 +69,16 @@ class Driver {
       this._ops.delete(out.op)
       if (h) h.done(out)
     })
+    // getSession's result names the session's generation: its text is fetched from the core only
+    // when that changed, so an unchanged session never crosses the boundary again.
+    this._session = { generation: -1, text: 'null' }
+    this.on('session', (out) => {
+      const h = this._ops.get(out.op)
+      this._ops.delete(out.op)
+      if (out.generation !== this._session.generation)
+        this._session = { generation: out.generation, text: this.core.sessionJson() }
+      if (h) h.done({ type: 'done', op: out.op, data: { session: JSON.parse(this._session.text) }, error: null })
+    })
     this.load()
   }
 

@@ -57,6 +57,18 @@ function fakeCore(script = {}) {
       for (const out of (script[name] || (() => []))(op, JSON.parse(args))) queue.push(out)
       return op
     }
+    // getSession: like invoke, and the session's text is fetched through sessionJson().
+    getSession(stored) {
+      alive()
+      const op = ++next
+      this.calls.push({ name: 'getSession', stored })
+      for (const out of (script.getSession || (() => []))(op)) queue.push(out)
+      return op
+    }
+    sessionJson() {
+      this.sessionReads = (this.sessionReads || 0) + 1
+      return script.sessionJson ? script.sessionJson() : 'null'
+    }
     data(_api, _method, _args) {
       alive()
       const op = ++next
@@ -211,8 +223,11 @@ test('the auth facade: supabase-js results, errors from the core, the hidden use
               error: { name: 'AuthApiError', message: 'Invalid login credentials', status: 400, code: 'invalid_credentials' },
             },
           ],
-    getSession: (op) => [{ type: 'done', op, data: { session: null }, error: null }],
+    getSession: (op) => [{ type: 'session', op, generation: sessionGeneration }],
+    sessionJson: () =>
+      sessionGeneration === 0 ? 'null' : JSON.stringify({ access_token: 'at-' + sessionGeneration, user: { id: 'u1' } }),
   })
+  let sessionGeneration = 0
   const driver = newDriver(fakePlatform({ Core: fake.Core }))
   const auth = new AuthClient(driver)
   const events = []
@@ -236,9 +251,21 @@ test('the auth facade: supabase-js results, errors from the core, the hidden use
     code: 'invalid_credentials',
   })
   assert.deepEqual(await auth.getSession(), { data: { session: null }, error: null })
+  // The session's text crosses once per generation; each call gets its own object.
+  sessionGeneration = 1
+  const a = await auth.getSession()
+  const b = await auth.getSession()
+  assert.deepEqual(a.data.session, { access_token: 'at-1', user: { id: 'u1' } })
+  assert.deepEqual(b, a)
+  assert.notEqual(b.data.session, a.data.session, 'a fresh object per call')
+  assert.equal(a.data.session.user.data, a.data.session.user, 'the hidden user.data alias')
+  assert.equal(driver.core.sessionReads, 2, 'generations 0 and 1: two reads for three calls')
+  sessionGeneration = 2
+  assert.equal((await auth.getSession()).data.session.access_token, 'at-2')
+  assert.equal(driver.core.sessionReads, 3)
   assert.deepEqual(
     driver.core.calls.map((c) => c.name),
-    ['signInWithPassword', 'signInWithPassword', 'getSession'],
+    ['signInWithPassword', 'signInWithPassword', 'getSession', 'getSession', 'getSession', 'getSession'],
   )
   assert.deepEqual(driver.core.calls[0].args, [{ email: 'a@b.c', password: 'right' }])
 })
