@@ -4,7 +4,6 @@
 // before the wasm core has loaded wait for it.
 const client = require('./client.js')
 const errors = require('./errors.js')
-const { RealtimeClient, RealtimeChannel } = require('./realtime.js')
 
 function forPlatform(platform) {
   // `new SupabaseClient(url, key, options)` uses this platform's adapters.
@@ -16,7 +15,12 @@ function forPlatform(platform) {
   function createClient(supabaseUrl, supabaseKey, options) {
     return new SupabaseClient(supabaseUrl, supabaseKey, options)
   }
-  return Object.assign({ createClient, SupabaseClient }, errors.PUBLIC, { RealtimeClient, RealtimeChannel })
+  const api = Object.assign({ createClient, SupabaseClient }, errors.PUBLIC)
+  // realtime.js is loaded when first used (see client.js).
+  for (const name of ['RealtimeClient', 'RealtimeChannel']) {
+    Object.defineProperty(api, name, { enumerable: true, configurable: true, get: () => require('./realtime.js')[name] })
+  }
+  return api
 }
 
 module.exports = { forPlatform }

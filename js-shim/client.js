@@ -2,12 +2,11 @@
 // `createClient(url, key, options)`'s object: one driver (the wasm core, its session and
 // single-flight refresh) serves every API. The platform adapters (WeChat's or the browser's) come
 // from the entry (index.js, platform/browser/entry.js), or from `options.platform`.
+// Only the driver and auth are loaded with the client: each other API's module is required the
+// first time the page uses it, so a page that never calls channel() or storage pays nothing for
+// them at start-up (requires are relative and static, as WeChat's packager wants).
 const { Driver } = require('./driver.js')
 const { AuthClient } = require('./auth.js')
-const { PostgrestClient } = require('./postgrest.js')
-const { StorageClient } = require('./storage-api.js')
-const { FunctionsClient } = require('./functions.js')
-const { RealtimeClient } = require('./realtime.js')
 
 class SupabaseClient {
   /**
@@ -31,11 +30,22 @@ class SupabaseClient {
     const driver = new Driver({ url: supabaseUrl, key: supabaseKey, options: opts, wasmPath: opts.wasmPath, platform: io })
     this._driver = driver
     this.auth = new AuthClient(driver)
-    this.rest = new PostgrestClient(driver)
+    this._rest = null
     this._storage = null
     this._functions = null
-    // One socket (wx.connectSocket) for every channel; the protocol is in the core.
-    this.realtime = new RealtimeClient(driver)
+    this._realtime = null
+  }
+
+  /** The Database API (postgrest-js' PostgrestClient). */
+  get rest() {
+    if (!this._rest) this._rest = new (require('./postgrest.js').PostgrestClient)(this._driver)
+    return this._rest
+  }
+
+  /** One socket (wx.connectSocket) for every channel; the protocol is in the core. */
+  get realtime() {
+    if (!this._realtime) this._realtime = new (require('./realtime.js').RealtimeClient)(this._driver)
+    return this._realtime
   }
 
   /** `channel(name, { config })`: a RealtimeChannel (`on`, `subscribe`, `send`, `track`, …). */
@@ -73,13 +83,13 @@ class SupabaseClient {
 
   /** Storage: `storage.from('bucket').upload(path, { tempFilePath })`, buckets… */
   get storage() {
-    if (!this._storage) this._storage = new StorageClient(this._driver)
+    if (!this._storage) this._storage = new (require('./storage-api.js').StorageClient)(this._driver)
     return this._storage
   }
 
   /** Edge / cloud functions: `functions.invoke(name or full URL, { body, headers, method })`. */
   get functions() {
-    if (!this._functions) this._functions = new FunctionsClient(this._driver)
+    if (!this._functions) this._functions = new (require('./functions.js').FunctionsClient)(this._driver)
     return this._functions
   }
 }
