@@ -21,31 +21,30 @@ const vm = require('node:vm')
 const v8 = require('node:v8')
 const http = require('node:http')
 const crypto = require('node:crypto')
-const { fork, execFileSync } = require('node:child_process')
+const { execFileSync } = require('node:child_process')
 const { PerformanceObserver } = require('node:perf_hooks')
-const { dirBytes, median, p90, storedSession, USER_ID, todoRows, FAKE_REQUEST } = require('./lib')
+const {
+  dirBytes,
+  median,
+  p90,
+  storedSession,
+  USER_ID,
+  todoRows,
+  FAKE_REQUEST,
+  FAKE_URL,
+  KEY,
+  STORAGE_KEY,
+  SDKS,
+  cli,
+  failure,
+} = require('./lib')
+const lib = require('./lib')
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(name)
-  return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt
-}
+const { arg } = cli(process.argv.slice(2))
 const CALLS = Number(arg('--calls', 2000))
 const WARMUP = 300
 const UPLOAD_BYTES = 5 * 1024 * 1024
-const FAKE_URL = 'https://abcdefghij.baseapi.memfiredb.com'
-const KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.x'
-const STORAGE_KEY = 'sb-abcdefghij-auth-token'
 const RESULTS = path.join(__dirname, 'results', 'data.json')
-
-const SDKS = {
-  ours: { name: 'supabase-wechat (this repo)', pkgName: 'supabase-wechat', options: {} },
-  old: {
-    name: 'supabase-wechat-stable-v2@2.2.0',
-    pkgName: 'supabase-wechat-stable-v2',
-    // detectSessionInUrl:false: with the default options its init crashes on `window` (as in startup.js).
-    options: { auth: { detectSessionInUrl: false, autoRefreshToken: false } },
-  },
-}
 
 // ---------- the replies of the fake transport ----------
 
@@ -172,15 +171,7 @@ async function cpuCase(_sdk, root) {
         gcPauseUsPerCall: (gcs.ms * 1e3) / CALLS,
       }
     } catch (e) {
-      out[name] = {
-        status: 'failed',
-        reason:
-          'threw: ' +
-          String((e && e.stack) || e)
-            .split('\n')
-            .slice(0, 3)
-            .join(' | '),
-      }
+      out[name] = failure(e, 'threw: ')
     }
   }
   sim.close()
@@ -416,27 +407,8 @@ function gcPeak(stdout) {
 }
 
 function runChild(kind, root) {
-  return new Promise((resolve) => {
-    const cp = fork(__filename, ['--child', kind, '--root', root, '--calls', String(CALLS)], {
-      execArgv: ['--expose-gc'],
-      silent: true,
-    })
-    let stdout = ''
-    let stderr = ''
-    let msg = null
-    cp.stdout.on('data', (c) => (stdout += c))
-    cp.stderr.on('data', (c) => (stderr += c))
-    cp.on('message', (m) => (msg = m))
-    const limit = setTimeout(() => {
-      stderr += '\nkilled after 5 minutes'
-      cp.kill('SIGKILL')
-    }, 300e3)
-    cp.on('exit', (code) => {
-      clearTimeout(limit)
-      if (!msg) msg = { status: 'failed', reason: `child exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` }
-      resolve({ msg, stdout })
-    })
-  })
+  const args = ['--child', kind, '--root', root, '--calls', String(CALLS)]
+  return lib.runChild(__filename, args, { execArgv: ['--expose-gc'], timeoutMs: 300e3 })
 }
 
 const MiB = 1048576
@@ -623,18 +595,7 @@ function byGroup(perFile) {
 
 if (process.argv.includes('--child')) {
   child(arg('--child'), arg('--root')).catch((e) => {
-    process.send(
-      {
-        status: 'failed',
-        reason:
-          'child threw: ' +
-          String((e && e.stack) || e)
-            .split('\n')
-            .slice(0, 3)
-            .join(' | '),
-      },
-      () => process.exit(0),
-    )
+    process.send(failure(e, 'child threw: '), () => process.exit(0))
   })
 } else {
   main().catch((e) => {

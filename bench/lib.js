@@ -126,4 +126,85 @@ function p90(xs) {
   return s[Math.min(s.length - 1, Math.floor(s.length * 0.9))]
 }
 
-module.exports = { dirBytes, median, p90, storedSession, USER_ID, todoRows, FAKE_REQUEST }
+// The fake project every benchmark talks to (no server: the transports are fakes).
+const FAKE_URL = 'https://abcdefghij.baseapi.memfiredb.com'
+const KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.x'
+const STORAGE_KEY = 'sb-abcdefghij-auth-token'
+
+// The two SDKs side by side. The old one needs detectSessionInUrl:false (with the default options
+// its init crashes on `window`) and autoRefreshToken:false (no 30 s ticker; sessions are 1 h from expiry).
+const OLD_OPTIONS = { auth: { detectSessionInUrl: false, autoRefreshToken: false } }
+const SDKS = {
+  ours: { name: 'supabase-wechat (this repo, dist/)', pkgName: 'supabase-wechat', options: {} },
+  old: { name: 'supabase-wechat-stable-v2@2.2.0', pkgName: 'supabase-wechat-stable-v2', options: OLD_OPTIONS },
+}
+
+// `--name value` options of a command line: arg('--procs', 15), list('--modes', 'jit,interp').
+function cli(argv) {
+  const arg = (name, dflt) => {
+    const i = argv.indexOf(name)
+    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt
+  }
+  const list = (name, dflt) =>
+    String(arg(name, dflt))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  return { arg, list }
+}
+
+// A benchmark child's failure as the message it sends its parent (the first lines of the stack).
+function failure(e, prefix = '') {
+  return {
+    status: 'failed',
+    reason:
+      prefix +
+      String((e && e.stack) || e)
+        .split('\n')
+        .slice(0, 3)
+        .join(' | '),
+  }
+}
+
+// Runs `script args` in a fresh Node process with `execArgv`; resolves `{ msg, stdout }`: the one
+// message the child sends (its result), or a failure with the end of its stderr if it sent none or
+// ran past `timeoutMs`.
+function runChild(script, args, { execArgv = [], timeoutMs = 180e3 } = {}) {
+  const { fork } = require('node:child_process')
+  return new Promise((resolve) => {
+    const cp = fork(script, args, { execArgv, silent: true })
+    let stdout = ''
+    let stderr = ''
+    let msg = null
+    cp.stdout.on('data', (c) => (stdout += c))
+    cp.stderr.on('data', (c) => (stderr += c))
+    cp.on('message', (m) => (msg = m))
+    const limit = setTimeout(() => {
+      stderr += `\nkilled after ${timeoutMs / 1000} s`
+      cp.kill('SIGKILL')
+    }, timeoutMs)
+    cp.on('exit', (code) => {
+      clearTimeout(limit)
+      if (!msg) msg = { status: 'failed', reason: `child exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` }
+      resolve({ msg, stdout })
+    })
+  })
+}
+
+module.exports = {
+  runChild,
+  dirBytes,
+  median,
+  p90,
+  storedSession,
+  USER_ID,
+  todoRows,
+  FAKE_REQUEST,
+  FAKE_URL,
+  KEY,
+  STORAGE_KEY,
+  SDKS,
+  OLD_OPTIONS,
+  cli,
+  failure,
+}

@@ -40,36 +40,15 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const vm = require('node:vm')
-const { fork, execFileSync, spawnSync } = require('node:child_process')
-const { median, p90, storedSession, todoRows, FAKE_REQUEST } = require('./lib')
+const { execFileSync, spawnSync } = require('node:child_process')
+const { median, p90, storedSession, todoRows, FAKE_REQUEST, FAKE_URL, KEY, STORAGE_KEY, SDKS, cli, failure } = require('./lib')
+const lib = require('./lib')
 
 const argv = process.argv.slice(2)
-const arg = (name, dflt) => {
-  const i = argv.indexOf(name)
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt
-}
-const list = (name, dflt) =>
-  String(arg(name, dflt))
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
+const { arg, list } = cli(argv)
 
-const FAKE_URL = 'https://abcdefghij.baseapi.memfiredb.com'
-const KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.x'
-const STORAGE_KEY = 'sb-abcdefghij-auth-token'
 const RESULTS = path.join(__dirname, 'results', 'percall.json')
 const PROFILE_RESULTS = path.join(__dirname, 'results', 'percall-profile.json')
-
-const SDKS = {
-  ours: { name: 'supabase-wechat (this repo, dist/)', pkgName: 'supabase-wechat', options: {} },
-  old: {
-    name: 'supabase-wechat-stable-v2@2.2.0',
-    pkgName: 'supabase-wechat-stable-v2',
-    // detectSessionInUrl:false: with the default options its init crashes on `window` (as in startup.js).
-    // autoRefreshToken:false: no 30 s ticker (the session is 1 h from expiry anyway).
-    options: { auth: { detectSessionInUrl: false, autoRefreshToken: false } },
-  },
-}
 
 const MODES = {
   jit: { label: 'JIT (plain node)', flags: [] },
@@ -203,30 +182,10 @@ async function child() {
 // ---------- parent ----------
 
 function runChild({ sdk, mode, scenario, root, warmup, calls, extraFlags = [] }) {
-  return new Promise((resolve) => {
-    const cp = fork(
-      __filename,
-      ['--child', '--scenario', scenario, '--root', root, '--warmup', String(warmup), '--calls', String(calls)],
-      {
-        execArgv: [...MODES[mode].flags, ...extraFlags],
-        silent: true,
-      },
-    )
-    let stderr = ''
-    let msg = null
-    cp.stdout.resume()
-    cp.stderr.on('data', (c) => (stderr += c))
-    cp.on('message', (m) => (msg = m))
-    const limit = setTimeout(() => {
-      stderr += '\nkilled after 3 minutes'
-      cp.kill('SIGKILL')
-    }, 180e3)
-    cp.on('exit', (code) => {
-      clearTimeout(limit)
-      if (!msg) msg = { status: 'failed', reason: `child exited ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` }
-      resolve(Object.assign({ sdk, mode, scenario }, msg))
-    })
-  })
+  const args = ['--child', '--scenario', scenario, '--root', root, '--warmup', String(warmup), '--calls', String(calls)]
+  return lib
+    .runChild(__filename, args, { execArgv: [...MODES[mode].flags, ...extraFlags] })
+    .then(({ msg }) => Object.assign({ sdk, mode, scenario }, msg))
 }
 
 // Which tier V8 leaves a hot function in, under each mode's flags (so the run records that "interp" is).
@@ -621,19 +580,7 @@ function printProfile(p, calls) {
 if (argv.includes('--child')) {
   child().then(
     (out) => process.send(out, () => process.exit(0)),
-    (e) =>
-      process.send(
-        {
-          status: 'failed',
-          reason:
-            'child threw: ' +
-            String((e && e.stack) || e)
-              .split('\n')
-              .slice(0, 3)
-              .join(' | '),
-        },
-        () => process.exit(0),
-      ),
+    (e) => process.send(failure(e, 'child threw: '), () => process.exit(0)),
   )
 } else {
   ;(argv.includes('--profile') ? profile() : compare()).catch((e) => {

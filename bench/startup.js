@@ -9,12 +9,9 @@
 'use strict'
 const os = require('node:os')
 const { clientProject, OURS, ANCHOR } = require('../tests/node/lib/project')
-const { dirBytes, median, p90, storedSession } = require('./lib')
+const { dirBytes, median, p90, storedSession, FAKE_URL: URL, KEY, STORAGE_KEY, OLD_OPTIONS } = require('./lib')
 
 const RUNS = Number(process.argv.find((_a, i) => process.argv[i - 1] === '--runs') || 30)
-const URL = 'https://abcdefghij.baseapi.memfiredb.com'
-const KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.x'
-const STORAGE_KEY = 'sb-abcdefghij-auth-token'
 
 const SDKS = [
   {
@@ -25,8 +22,7 @@ const SDKS = [
   {
     name: 'supabase-wechat-stable-v2@2.2.0',
     pkg: ANCHOR,
-    // detectSessionInUrl:false: with the default options its init crashes on `window`.
-    client: { options: { auth: { detectSessionInUrl: false, autoRefreshToken: false } } },
+    client: { options: OLD_OPTIONS },
   },
 ]
 

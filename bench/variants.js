@@ -15,23 +15,12 @@
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { fork } = require('node:child_process')
-const { median, dirBytes, storedSession } = require('./lib')
+const { median, dirBytes, storedSession, FAKE_URL, KEY, STORAGE_KEY, cli, failure } = require('./lib')
+const lib = require('./lib')
 
 const argv = process.argv.slice(2)
-const arg = (name, dflt) => {
-  const i = argv.indexOf(name)
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt
-}
-const list = (name, dflt) =>
-  String(arg(name, dflt))
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
+const { arg, list } = cli(argv)
 
-const FAKE_URL = 'https://abcdefghij.baseapi.memfiredb.com'
-const KEY = 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.x'
-const STORAGE_KEY = 'sb-abcdefghij-auth-token'
 const PERCALL = path.join(__dirname, 'percall.js')
 const INTERP = ['--max-opt=0', '--no-sparkplug', '--no-maglev', '--regexp-interpret-all']
 // interp-liftoff: also keep the wasm in V8's baseline compiler (no TurboFan tier-up): V8 has no wasm
@@ -68,17 +57,7 @@ async function coldChild() {
 }
 
 function run(script, args, execArgv) {
-  return new Promise((resolve) => {
-    const cp = fork(script, args, { execArgv, silent: true })
-    let msg = null
-    let stderr = ''
-    cp.stdout.resume()
-    cp.stderr.on('data', (c) => (stderr += c))
-    cp.on('message', (m) => (msg = m))
-    cp.on('exit', (code) =>
-      resolve(msg || { status: 'failed', reason: `exit ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}` }),
-    )
-  })
+  return lib.runChild(script, args, { execArgv, timeoutMs: 600e3 }).then(({ msg }) => msg)
 }
 
 async function main() {
@@ -217,17 +196,7 @@ module.exports = createClient(${JSON.stringify(FAKE_URL)}, ${JSON.stringify(KEY)
 if (argv.includes('--cold-child')) {
   coldChild().then(
     (out) => process.send(out, () => process.exit(0)),
-    (e) =>
-      process.send(
-        {
-          status: 'failed',
-          reason: String((e && e.stack) || e)
-            .split('\n')
-            .slice(0, 3)
-            .join(' | '),
-        },
-        () => process.exit(0),
-      ),
+    (e) => process.send(failure(e), () => process.exit(0)),
   )
 } else {
   main().catch((e) => {
