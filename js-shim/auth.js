@@ -17,6 +17,7 @@ const EMPTY = {
   signInWithOAuth: { provider: null, url: null },
   signInWithOtp: { user: null, session: null, messageId: null },
   resend: { user: null, session: null, messageId: null },
+  reauthenticate: { user: null, session: null, messageId: null },
   resetPasswordForEmail: null,
   signOut: null,
 }

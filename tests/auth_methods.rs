@@ -78,3 +78,33 @@ fn the_shims_fallback_data_is_the_methods_empty_data() {
         assert_eq!(js_literal(value), core, "{}", m.name());
     }
 }
+
+/// A method missing from `EMPTY` falls back on `EMPTY_SESSION` in the shim: that must be its
+/// empty `data` too, for every method the shim hands the core.
+#[test]
+fn every_method_the_shim_calls_falls_back_on_its_own_empty_data() {
+    let js = auth_js();
+    let listed: Vec<String> = block(&js, "const EMPTY = {", "}")
+        .iter()
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim().to_owned()))
+        .collect();
+    let default_line = js.lines().find(|l| l.starts_with("const EMPTY_SESSION = ")).expect("EMPTY_SESSION");
+    let default = js_literal(&default_line["const EMPTY_SESSION = ".len()..]);
+    let mut names: Vec<&str> = block(&js, "const PASS_THROUGH = [", "]").into_iter().filter_map(quoted).collect();
+    for pattern in ["_invoke('", "_start('"] {
+        for (i, _) in js.match_indices(pattern) {
+            names.extend(quoted(&js[i + pattern.len() - 1..]));
+        }
+    }
+    assert!(names.len() >= 18, "{names:?}");
+    for name in names {
+        let m = AuthMethod::parse(name).unwrap_or_else(|| panic!("the shim calls {name}, which the core lacks"));
+        let core: Value = serde_json::from_str(m.empty_data()).unwrap();
+        if !listed.iter().any(|l| l == name) {
+            assert_eq!(
+                default, core,
+                "{name} falls back on EMPTY_SESSION, but its empty data is {core}: add it to EMPTY"
+            );
+        }
+    }
+}
