@@ -4,7 +4,18 @@ const { TextDecoder } = require('./text.js')
 
 // JSON text for the core. Functions (a custom storage adapter, global.fetch) are dropped as
 // JSON.stringify does; a cycle or a BigInt drops only the value concerned, not the whole object.
+// Plain JSON.stringify first: a replacer runs JS for every value, which iOS interprets (no JIT),
+// and the values that need it (a cycle, a BigInt) make JSON.stringify throw.
 function toJson(value) {
+  try {
+    const s = JSON.stringify(value === undefined ? null : value)
+    return s === undefined ? 'null' : s
+  } catch (_e) {
+    return toJsonCarefully(value)
+  }
+}
+
+function toJsonCarefully(value) {
   const seen = []
   try {
     const s = JSON.stringify(value === undefined ? null : value, (_k, v) => {
