@@ -27,7 +27,6 @@
 const { toError, toDataError } = require('./errors.js')
 const { toJson, messageOf, whenDone } = require('./util.js')
 const { assemble, readJson } = require('./reply.js')
-const { sessionFromUrl } = require('./redirect.js')
 
 const unknown = (message) => toError({ name: 'AuthUnknownError', message })
 const loadFailed = (err) => unknown('supabase-wechat: the wasm core failed to load: ' + messageOf(err))
@@ -94,7 +93,10 @@ class Driver {
         core.startAutoRefresh(false, Date.now())
         this._watchApp()
         this.drive()
-        return whenDone(sessionFromUrl(this, core), (initialized) => {
+        // Only a platform with an address bar has OAuth redirects to handle (the browser).
+        const redirect =
+          typeof this.platform.currentUrl === 'function' ? require('./redirect.js').sessionFromUrl(this, core) : undefined
+        return whenDone(redirect, (initialized) => {
           if (initialized !== undefined) this.initialized = initialized
           return core
         })

@@ -4,7 +4,6 @@
 // are made: `toError` (auth) and `toDataError` (Database / Storage / Functions) turn the core's
 // description `{ name, message, … }` into an instance through BUILD, one table keyed by class
 // name. Which class an error gets, and its fields, is decided by the core.
-const { FunctionsResponse } = require('./response.js')
 
 class AuthError extends Error {
   constructor(message, status, code) {
@@ -129,7 +128,8 @@ class FunctionsHttpError extends FunctionsError {
 const opt = (v) => (v === null ? undefined : v)
 // The core's `{ url, status, ok, headers, body?, data? }` → a Response (a non-2xx body crossed
 // as text into the core and comes back in `body`).
-const responseOf = (d) => (d ? new FunctionsResponse(d, d.body, d.data) : undefined)
+// functions' Response, loaded with the first Functions error (response.js).
+const responseOf = (d) => (d ? new (require('./response.js').FunctionsResponse)(d, d.body, d.data) : undefined)
 
 // Class name → the instance for the core's description `d`.
 const BUILD = {
