@@ -1,4 +1,4 @@
-//! Storage (src/storage_api): the request every method builds and what every reply resolves with,
+//! Storage (src/data/storage): the request every method builds and what every reply resolves with,
 //! as tables; the client end to end (headers, Fetch, Done); and no-panic properties over random
 //! arguments and replies (`FUZZ_CASES`, as in tests/fuzz.rs).
 
