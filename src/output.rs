@@ -93,6 +93,18 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, for the test that holds js-shim/errors.js to this list.
+    pub const ALL: [ErrorKind; 8] = [
+        ErrorKind::AuthApiError,
+        ErrorKind::AuthRetryableFetchError,
+        ErrorKind::AuthUnknownError,
+        ErrorKind::AuthInvalidCredentialsError,
+        ErrorKind::AuthSessionMissingError,
+        ErrorKind::AuthInvalidTokenResponseError,
+        ErrorKind::AuthPKCEGrantCodeExchangeError,
+        ErrorKind::AuthImplicitGrantRedirectError,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             ErrorKind::AuthApiError => "AuthApiError",

@@ -34,6 +34,19 @@ pub enum DataErrorKind {
 }
 
 impl DataErrorKind {
+    /// Every kind, for the test that holds js-shim/errors.js to this list.
+    pub const ALL: [DataErrorKind; 9] = [
+        DataErrorKind::Error,
+        DataErrorKind::PostgrestError,
+        DataErrorKind::StorageError,
+        DataErrorKind::StorageApiError,
+        DataErrorKind::StorageUnknownError,
+        DataErrorKind::FunctionsError,
+        DataErrorKind::FunctionsHttpError,
+        DataErrorKind::FunctionsRelayError,
+        DataErrorKind::FunctionsFetchError,
+    ];
+
     /// The class name: `error.name` in JS.
     pub fn name(self) -> &'static str {
         match self {
