@@ -1,7 +1,7 @@
 'use strict'
 // `supabase.auth`: auth-js' GoTrueClient names over the driver. Every method hands its arguments
-// to the core (`core.invoke(name, args, stored, random, now)`) and resolves with what the core
-// decided; this file keeps the onAuthStateChange listeners and adds the hidden `user.data` alias.
+// to the core (`core.invoke(name, args, stored, random, now)`; `core.getSession(stored, now)`,
+// the hot one, without a name or arguments to encode) and resolves with what the core decided; this file keeps the onAuthStateChange listeners and adds the hidden `user.data` alias.
 const { toError } = require('./errors.js')
 const { toJson, messageOf, alias, whenDone } = require('./util.js')
 

@@ -63,20 +63,14 @@ class Driver {
     )
     this.on('storage_remove', (out) => this.store.remove(out.key))
     this.on('log', (out) => (console[out.level] || console.log).call(console, 'supabase-wechat: ' + out.message))
-    this.on('done', (out) => {
-      const h = this._ops.get(out.op)
-      this._ops.delete(out.op)
-      if (h) h.done(out)
-    })
+    this.on('done', (out) => this._done(out))
     // getSession's result names the session's generation: its text is fetched from the core only
     // when that changed, so an unchanged session never crosses the boundary again.
     this._session = { generation: -1, text: 'null' }
     this.on('session', (out) => {
-      const h = this._ops.get(out.op)
-      this._ops.delete(out.op)
       if (out.generation !== this._session.generation)
         this._session = { generation: out.generation, text: this.core.sessionJson() }
-      if (h) h.done({ type: 'done', op: out.op, data: { session: JSON.parse(this._session.text) }, error: null })
+      this._done({ type: 'done', op: out.op, data: { session: JSON.parse(this._session.text) }, error: null })
     })
     this.load()
   }
@@ -254,6 +248,13 @@ class Driver {
       },
       Math.max(0, at - Date.now()),
     )
+  }
+
+  // Operation `out.op` ended: its handlers get the `done` output, once.
+  _done(out) {
+    const h = this._ops.get(out.op)
+    this._ops.delete(out.op)
+    if (h) h.done(out)
   }
 
   _http(out) {
