@@ -133,7 +133,6 @@ async function cpuCase(_sdk, root) {
       global.gc()
       const heap0 = process.memoryUsage().heapUsed
       const requests0 = seen.n
-      const times = new Float64Array(CALLS)
       const gcs = { n: 0, ms: 0 }
       const obs = new PerformanceObserver((list) => {
         for (const e of list.getEntries()) {
@@ -144,11 +143,7 @@ async function cpuCase(_sdk, root) {
       obs.observe({ entryTypes: ['gc'] })
       const cpu0 = process.cpuUsage()
       const t0 = process.hrtime.bigint()
-      for (let i = 0; i < CALLS; i++) {
-        const a = process.hrtime.bigint()
-        await op.run(client)
-        times[i] = Number(process.hrtime.bigint() - a) / 1e3
-      }
+      const times = await lib.timeCalls(CALLS, () => op.run(client))
       const wallUs = Number(process.hrtime.bigint() - t0) / 1e3
       const cpu = process.cpuUsage(cpu0)
       await new Promise((resolve) => setTimeout(resolve, 100)) // GC entries are delivered asynchronously

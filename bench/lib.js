@@ -191,8 +191,20 @@ function runChild(script, args, { execArgv = [], timeoutMs = 180e3 } = {}) {
   })
 }
 
+// µs of each of `n` calls of `fn`, one after another, each awaited.
+async function timeCalls(n, fn) {
+  const times = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const a = process.hrtime.bigint()
+    await fn()
+    times[i] = Number(process.hrtime.bigint() - a) / 1e3
+  }
+  return times
+}
+
 module.exports = {
   runChild,
+  timeCalls,
   dirBytes,
   median,
   p90,

@@ -133,15 +133,10 @@ async function child() {
       }
     for (let i = 0; i < warmup; i++) await scenario.run(client)
     const n0 = seen.n
-    const times = new Float64Array(calls)
     const cpu0 = process.cpuUsage()
     const windowStartUs = Number(process.hrtime.bigint()) / 1e3
     const t0 = process.hrtime.bigint()
-    for (let i = 0; i < calls; i++) {
-      const a = process.hrtime.bigint()
-      await scenario.run(client)
-      times[i] = Number(process.hrtime.bigint() - a) / 1e3
-    }
+    const times = await lib.timeCalls(calls, () => scenario.run(client))
     const totalUs = Number(process.hrtime.bigint() - t0) / 1e3
     const windowEndUs = Number(process.hrtime.bigint()) / 1e3
     const cpu = process.cpuUsage(cpu0)
@@ -153,12 +148,7 @@ async function child() {
     // The same loop around a call that does nothing but return a settled context-realm promise:
     // what the timing itself costs per call (hrtime, await), included in both SDKs' figures.
     const noop = vm.runInContext('(function () { return Promise.resolve(null) })', app.context)
-    const empty = new Float64Array(Math.min(calls, 1000))
-    for (let i = 0; i < empty.length; i++) {
-      const a = process.hrtime.bigint()
-      await noop()
-      empty[i] = Number(process.hrtime.bigint() - a) / 1e3
-    }
+    const empty = await lib.timeCalls(Math.min(calls, 1000), noop)
     return {
       status: 'ok',
       warmup,
