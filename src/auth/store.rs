@@ -157,10 +157,10 @@ impl Store {
     /// The session's user replaced (a reply requested on `basis`), through [`Store::commit`];
     /// `false` when there is no session or the reply was overtaken.
     pub fn update_user(&mut self, basis: Basis, user: User, out: &mut VecDeque<Emit>) -> bool {
-        if self.session.is_none() || !self.is_current(basis) {
+        if !self.is_current(basis) {
             return false;
         }
-        let Some(mut s) = self.session.clone() else { return false };
+        let Some(mut s) = self.session.take() else { return false };
         s.user = Some(user);
         self.commit(basis, Some(s), out)
     }
@@ -186,8 +186,9 @@ impl Store {
             (Some(a), Some(b)) if same_tokens(a, b) => Basis::Continues(self.line),
             _ => Basis::Local,
         };
-        // Nothing to replace: the same session, or none for none (unusable values are removed).
-        if session != self.session {
+        // Nothing to replace: the same session (compared as stored text: a derived `==` on the
+        // user's JSON costs wasm), or none for none (unusable values are removed).
+        if session.as_ref().map(Session::to_stored) != self.json {
             self.commit(basis, session, out);
         }
         self.stored_raw = self.session.as_ref().and(raw.map(str::to_owned));

@@ -35,7 +35,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::encoding::headers::Headers;
-use crate::encoding::text::cat;
+use crate::encoding::text::{cat, contains};
 use crate::output::{FetchRequest, Grant, Ids, Output, Ticket};
 
 pub use crate::output::{Read, Transport};
@@ -97,20 +97,14 @@ impl Reply {
     /// expired" or jose's `"exp" claim timestamp check failed` (src/http/plugins/jwt.ts); the
     /// functions gateway's 401 "Invalid JWT". Row-level security and API-key refusals are not.
     pub fn token_refused(&self, r: &Response) -> bool {
-        let Some(Value::Object(body)) = r.body.and_then(|b| serde_json::from_str::<Value>(b).ok()) else {
-            return false;
-        };
-        let field = |k: &str| body.get(k).and_then(Value::as_str).unwrap_or("");
+        // Matched as text: these error bodies are small, and a JSON parse here costs wasm.
+        let has = |needle: &str| r.body.is_some_and(|b| contains(b, needle));
         match self {
-            Reply::Rest(_) => r.status == 401 && matches!(field("code"), "PGRST301" | "PGRST303"),
+            Reply::Rest(_) => r.status == 401 && (has("\"PGRST301\"") || has("\"PGRST303\"")),
             Reply::Storage(_) => {
-                let status = matches!(r.status, 401 | 403) || (r.status == 400 && field("statusCode") == "403");
-                let message = field("message");
-                status && (message == "jwt expired" || message.starts_with("\"exp\" claim timestamp check failed"))
+                matches!(r.status, 400 | 401 | 403) && (has("\"jwt expired\"") || has("claim timestamp check failed"))
             }
-            Reply::Functions(_) => {
-                r.status == 401 && (field("msg") == "Invalid JWT" || field("message") == "Invalid JWT")
-            }
+            Reply::Functions(_) => r.status == 401 && has("\"Invalid JWT\""),
         }
     }
 
@@ -150,13 +144,13 @@ pub struct Retry {
 }
 
 /// A request in flight: its operation, who reads the reply, and, when sent with the session's
-/// token, the request and that token, kept for one retry.
+/// token, the request (its reader is `reply`) and that token, kept for one retry.
 #[derive(Debug, Clone)]
 struct InFlight {
     id: u32,
     op: u32,
     reply: Reply,
-    retry: Option<(DataRequest, String)>,
+    retry: Option<(types::DataRequest<()>, String)>,
 }
 
 /// The data-path machine: requests in flight, requests waiting for a fresh token, and what each
@@ -244,7 +238,17 @@ impl Data {
         let own_auth = |h: &[(String, String)]| h.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization"));
         let retry = match bearer {
             Some(token) if may_retry && !own_auth(&self.endpoints.headers) && !own_auth(&req.headers) => {
-                Some((req.clone(), token.to_owned()))
+                let kept = types::DataRequest {
+                    method: req.method,
+                    url: req.url.clone(),
+                    headers: req.headers.clone(),
+                    body: req.body.clone(),
+                    transport: req.transport.clone(),
+                    read: req.read,
+                    timeout: req.timeout,
+                    reply: (),
+                };
+                Some((kept, token.to_owned()))
             }
             _ => None,
         };
@@ -334,7 +338,11 @@ impl Data {
         let p = self.take(id)?;
         let outcome = p.reply.finish(r);
         match p.retry {
-            Some((req, token)) if p.reply.token_refused(r) => Some(Retry { op: p.op, req, token, outcome }),
+            Some((kept, token)) if p.reply.token_refused(r) => {
+                let types::DataRequest { method, url, headers, body, transport, read, timeout, .. } = kept;
+                let req = DataRequest { method, url, headers, body, transport, read, timeout, reply: p.reply };
+                Some(Retry { op: p.op, req, token, outcome })
+            }
             _ => {
                 self.finish(p.op, &outcome);
                 None
