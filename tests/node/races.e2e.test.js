@@ -77,7 +77,10 @@ async function slowRefreshInFlight(openid) {
   be.faults.add({ path: '/auth/v1/token', fault: 'latency', ms: 800 })
   const refreshesBefore = refreshes().length
   const restBefore = be.requests.length
-  const pending = A.sb.from('todos').select('id').then((r) => r) // a builder runs when awaited
+  const pending = A.sb
+    .from('todos')
+    .select('id')
+    .then((r) => r) // a builder runs when awaited
   await waitFor(() => refreshes().length === refreshesBefore + 1)
   return { ...A, events, pending, restBefore }
 }
