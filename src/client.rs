@@ -206,8 +206,8 @@ impl Client {
     }
 
     /// A server refused the token a data request carried: one refresh (unless the session's token
-    /// has changed since) and one more try with the session's token; signed out meanwhile, the
-    /// refusal is the answer. The second answer is the caller's, whatever it is.
+    /// has changed since) and one more try with the session's token; signed out meanwhile (or
+    /// signed in as someone else), the refusal is the answer. The second answer is the caller's.
     fn retry(&mut self, retry: Option<Retry>, now_ms: f64) {
         let Some(r) = retry else { return };
         match self.auth.renew(&mut self.ids, &r.token, now_ms) {

@@ -362,6 +362,39 @@ fn get_user_refused_with_bad_jwt_is_refreshed_and_retried_once() {
 }
 
 #[test]
+fn an_auth_call_refused_after_the_session_was_replaced_is_not_retried_for_the_new_one() {
+    let mut w = World::signed_in(3600);
+    let op = w.c.invoke("updateUser", r#"[{"password":"for-a"}]"#, None, &[], T0);
+    let put = w.drain().http().pop().unwrap();
+    w.c.sign_in_with_wechat(r#"{"code":"b"}"#, T0);
+    let login = w.drain().http().pop().unwrap();
+    w.reply(login.id, 200, &user_body(2, 2));
+    w.drain();
+    w.reply(put.id, 403, r#"{"code":"bad_jwt","message":"invalid JWT"}"#);
+    let outs = w.drain();
+    assert!(outs.http().is_empty(), "A's password change is not sent as B: {outs:?}");
+    let (_, _, error) = outs.dones().into_iter().find(|d| d.0 == op).unwrap();
+    assert_eq!(error.unwrap().kind().name(), DISCARDED);
+}
+
+#[test]
+fn a_data_call_refused_after_another_user_signed_in_keeps_its_refusal() {
+    let mut w = World::signed_in(3600);
+    let op = w.c.data("rest", "request", SELECT, T0);
+    let first = w.drain().fetches().pop().unwrap();
+    w.c.sign_in_with_wechat(r#"{"code":"b"}"#, T0);
+    let login = w.drain().http().pop().unwrap();
+    w.reply(login.id, 200, &user_body(2, 2));
+    w.drain();
+    let facts = json!({ "len": PGRST301.len() }).to_string();
+    w.c.handle_data_response(first.id, 401, "{}", &facts, Some(PGRST301), T0);
+    let outs = w.drain();
+    assert!(outs.fetches().is_empty() && outs.refreshes().is_empty(), "not sent again as B");
+    assert_eq!(outs.dones().into_iter().map(|d| d.0).collect::<Vec<_>>(), [op]);
+    assert_eq!(outs.json()[0]["data"]["error"]["code"], "PGRST301");
+}
+
+#[test]
 fn no_retry_for_a_callers_own_authorization_the_anon_key_or_other_refusals() {
     // The caller's Authorization header (a service key, a token of its own).
     let mut w =

@@ -57,11 +57,14 @@ impl Auth {
 
     /// A server refused `rejected`, the token another machine's request carried: its bearer for
     /// one retry. The session's token now (after a refresh when `rejected` is still it), or
-    /// [`Bearer::Anon`] when signed out meanwhile (the caller then keeps the refusal).
+    /// [`Bearer::Anon`] when signed out meanwhile or another user signed in (the caller then keeps
+    /// the refusal: a request made as one user is never sent again as another).
     pub fn renew(&mut self, ids: &mut Ids, rejected: &str, now_ms: f64) -> Bearer {
-        let Some(current) = self.session().map(|s| s.access_token == rejected) else { return Bearer::Anon };
-        if current {
-            self.refused = Some(rejected.to_owned());
+        let Some(token) = self.session().map(|s| s.access_token.clone()) else { return Bearer::Anon };
+        if token == rejected {
+            self.refused = Some(token);
+        } else if super::jwt::sub(&token) != super::jwt::sub(rejected) {
+            return Bearer::Anon;
         }
         self.bearer(ids, now_ms)
     }

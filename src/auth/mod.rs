@@ -360,6 +360,10 @@ impl Auth {
     fn failed(&mut self, ids: &mut Ids, sent: Sent, err: AuthError, now_ms: f64) {
         let Sent { op, of, call, basis, retry } = sent;
         if let Some(token) = retry.filter(|_| refresh::token_refused(&err)) {
+            // Made for a session that has since been replaced: not sent again for the new one.
+            if !self.store.is_current(basis) {
+                return self.fail(op, of, steps::discarded());
+            }
             return self.retry(ids, op, of, call, &token, err, now_ms);
         }
         match call.step {
