@@ -1,4 +1,5 @@
 'use strict'
+const { sizeOf } = require('./util.js')
 // `supabase.from(...)`, `rpc(...)`, `schema(...)`: builders with the API of postgrest-js 2.x that
 // record the caller's calls as a chain (see src/data/rest/mod.rs for its format). Each `await` hands
 // the chain to the wasm core, which builds method, URL and headers and decides the result from
@@ -304,11 +305,13 @@ class PostgrestFilterBuilder {
   // One request per call, as postgrest-js does.
   // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose: `await supabase.from(…).select()` sends the chain (postgrest-js' PostgrestBuilder)
   then(onfulfilled, onrejected) {
-    const chain = { start: this._start, ops: this._ops }
-    if (this._schema !== undefined) chain.schema = this._schema
+    // Past the bound only the chain's size goes to the core (nothing big is copied into wasm).
+    const size = sizeOf([this._schema, this._start, this._ops], MAX_REQUEST)
+    const chain = size > MAX_REQUEST ? { tooLarge: size } : { start: this._start, ops: this._ops }
+    if (this._schema !== undefined && chain.ops) chain.schema = this._schema
     let payload = null
     try {
-      const body = JSON.stringify(this._body, bigintAsString)
+      const body = chain.ops ? JSON.stringify(this._body, bigintAsString) : undefined
       if (body !== undefined) {
         chain.body = true
         payload = { body }
@@ -328,6 +331,9 @@ class PostgrestFilterBuilder {
     return res.then(onfulfilled, onrejected)
   }
 }
+
+// The core's MAX_URL (src/data/rest/limits.rs, docs/request-limits.md: what PostgREST accepts).
+const MAX_REQUEST = 48 * 1024
 
 // in() / notIn(): the distinct values (a Set, as postgrest-js), each `[text, isString]`.
 function inList(values) {

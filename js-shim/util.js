@@ -59,4 +59,13 @@ function whenDone(value, then) {
   return value && typeof value.then === 'function' ? value.then(then) : then(value)
 }
 
-module.exports = { toJson, messageOf, alias, utf8, whenDone }
+// The UTF-16 units of the strings in `v`, one more per array item (a separator), counted only
+// until past `max` (a huge argument costs no more than that).
+function sizeOf(v, max) {
+  if (!Array.isArray(v)) return typeof v === 'string' ? v.length : 0
+  let n = v.length
+  for (let i = 0; i < v.length && n <= max; i++) n += sizeOf(v[i], max)
+  return n
+}
+
+module.exports = { toJson, messageOf, alias, utf8, whenDone, sizeOf }
