@@ -2,7 +2,10 @@
 //!
 //! The method, URL and headers of every builder chain are byte-identical to what
 //! `@supabase/postgrest-js` 2.119.0 sends, and the result is what its `processResponse` makes of
-//! the reply (tests/node/postgrest-differential.test.js checks 317 chains against it).
+//! the reply (tests/node/postgrest-differential.test.js checks 317 chains against it), with two
+//! exceptions on purpose ([`limits`]): the table or function name is one percent-encoded path
+//! segment (postgrest-js lets `?`, `#`, `/`, `\` and `..` in it rewrite the URL), and a request
+//! past [`MAX_URL`] or a name with NUL, or named `.`/`..`, is refused without being sent.
 //!
 //! The shim's builders record the caller's calls as a **chain** (one JSON value, the only
 //! argument of the method `request`); the values in it are already converted to text the way
