@@ -1,5 +1,5 @@
 'use strict'
-const { sizeOf } = require('./util.js')
+const { sizeOf, boundedMap } = require('./util.js')
 // `supabase.from(...)`, `rpc(...)`, `schema(...)`: builders with the API of postgrest-js 2.x that
 // record the caller's calls as a chain (see src/data/rest/mod.rs for its format). Each `await` hands
 // the chain to the wasm core, which builds method, URL and headers and decides the result from
@@ -12,9 +12,11 @@ const { sizeOf } = require('./util.js')
 // An item of Array.prototype.join: null and undefined are empty, the rest `${item}`.
 const item = (v) => (v === null || v === undefined ? '' : `${v}`)
 // `list.join(',')`'s items (an array-like with its own join counts as one item).
-const items = (list) => (Array.isArray(list) ? Array.from(list, item) : [`${list.join(',')}`])
+const items = (list) => (Array.isArray(list) ? boundedMap(list, item, MAX_REQUEST) : [`${list.join(',')}`])
 // `${v}` unless v is undefined (the option is then absent).
 const opt = (v) => (v === undefined ? null : `${v}`)
+// match()'s [column, `${value}`], null for an undefined value (left out).
+const pairOf = (column, v) => (v === undefined ? null : [column, `${v}`])
 // A referenced table given as `referencedTable`, or the deprecated `foreignTable`.
 const tableOf = (o) => (o.referencedTable === undefined ? o.foreignTable : o.referencedTable)
 const isObject = (v) => v !== null && typeof v === 'object' && (!Array.isArray(v) || v.some(isObject))
@@ -64,7 +66,7 @@ class PostgrestClient {
     else if (head || get) {
       params = Object.entries(args)
         .filter(([, value]) => value !== undefined)
-        .map(([name, value]) => [name, Array.isArray(value) ? Array.from(value, item) : `${value}`])
+        .map(([name, value]) => [name, Array.isArray(value) ? items(value) : `${value}`])
     } else body = args
     const start = ['rpc', `${fn}`, !!head, !!get, count ? `${count}` : null, objectArg, params]
     return new PostgrestFilterBuilder(this._driver, this._schema, start, body)
@@ -218,10 +220,7 @@ class PostgrestFilterBuilder {
     return this._op(['textSearch', `${column}`, `${query}`, typeof type === 'string' ? type : null, opt(config)])
   }
   match(query) {
-    const pairs = Object.entries(query)
-      .filter(([, value]) => value !== undefined)
-      .map(([column, value]) => [column, `${value}`])
-    return this._op(['match', pairs])
+    return this._op(['match', boundedMap(Object.keys(query), (k) => pairOf(k, query[k]), MAX_REQUEST)])
   }
   not(column, operator, value) {
     return this._op(['not', `${column}`, `${operator}`, `${value}`])
@@ -337,7 +336,7 @@ const MAX_REQUEST = 48 * 1024
 
 // in() / notIn(): the distinct values (a Set, as postgrest-js), each `[text, isString]`.
 function inList(values) {
-  return Array.from(new Set(values), (v) => [`${v}`, typeof v === 'string'])
+  return boundedMap(new Set(values), (v) => [`${v}`, typeof v === 'string'], MAX_REQUEST)
 }
 
 // contains() / containedBy(): a string as it is, an array's items, anything else as JSON.

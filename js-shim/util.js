@@ -68,4 +68,19 @@ function sizeOf(v, max) {
   return n
 }
 
-module.exports = { toJson, messageOf, alias, utf8, whenDone, sizeOf }
+// `Array.from(list, fn)` less the items `fn` maps to null, stopping once the results' sizeOf passes
+// `max`: a call that large is refused, so a huge argument costs no more than the bound.
+function boundedMap(list, fn, max) {
+  const out = []
+  let n = 0
+  for (const x of list) {
+    const y = fn(x)
+    if (y === null) continue
+    out.push(y)
+    n += sizeOf(y, max) + 1
+    if (n > max) break
+  }
+  return out
+}
+
+module.exports = { toJson, messageOf, alias, utf8, whenDone, sizeOf, boundedMap }
