@@ -336,7 +336,8 @@ const MAX_REQUEST = 48 * 1024
 
 // in() / notIn(): the distinct values (a Set, as postgrest-js), each `[text, isString]`.
 function inList(values) {
-  return boundedMap(new Set(values), (v) => [`${v}`, typeof v === 'string'], MAX_REQUEST)
+  const seen = new Set() // de-duplicated as it goes: a huge list is cut off at the bound, not copied whole
+  return boundedMap(values, (v) => (seen.has(v) || !seen.add(v) ? null : [`${v}`, typeof v === 'string']), MAX_REQUEST)
 }
 
 // contains() / containedBy(): a string as it is, an array's items, anything else as JSON.

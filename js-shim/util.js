@@ -69,11 +69,12 @@ function sizeOf(v, max) {
 }
 
 // `Array.from(list, fn)` less the items `fn` maps to null, stopping once the results' sizeOf passes
-// `max`: a call that large is refused, so a huge argument costs no more than the bound.
+// `max`: a call that large is refused, so a huge argument costs no more than the bound. A null or
+// undefined list is empty (as `new Set(list)` takes it).
 function boundedMap(list, fn, max) {
   const out = []
   let n = 0
-  for (const x of list) {
+  for (const x of list === null || list === undefined ? out : list) {
     const y = fn(x)
     if (y === null) continue
     out.push(y)
