@@ -15,8 +15,9 @@ const item = (v) => (v === null || v === undefined ? '' : `${v}`)
 const items = (list) => (Array.isArray(list) ? boundedMap(list, item, MAX_REQUEST) : [`${list.join(',')}`])
 // `${v}` unless v is undefined (the option is then absent).
 const opt = (v) => (v === undefined ? null : `${v}`)
-// match()'s [column, `${value}`], null for an undefined value (left out).
+// match()'s [column, `${value}`] (null: undefined, left out) of its keys (a string's: indices, only the first MAX_REQUEST fit).
 const pairOf = (column, v) => (v === undefined ? null : [column, `${v}`])
+const matchKeys = (q) => Object.keys(typeof q === 'string' ? q.slice(0, MAX_REQUEST) : q)
 // A referenced table given as `referencedTable`, or the deprecated `foreignTable`.
 const tableOf = (o) => (o.referencedTable === undefined ? o.foreignTable : o.referencedTable)
 const isObject = (v) => v !== null && typeof v === 'object' && (!Array.isArray(v) || v.some(isObject))
@@ -220,7 +221,7 @@ class PostgrestFilterBuilder {
     return this._op(['textSearch', `${column}`, `${query}`, typeof type === 'string' ? type : null, opt(config)])
   }
   match(query) {
-    return this._op(['match', boundedMap(Object.keys(query), (k) => pairOf(k, query[k]), MAX_REQUEST)])
+    return this._op(['match', boundedMap(matchKeys(query), (k) => pairOf(k, query[k]), MAX_REQUEST)])
   }
   not(column, operator, value) {
     return this._op(['not', `${column}`, `${operator}`, `${value}`])
@@ -331,8 +332,7 @@ class PostgrestFilterBuilder {
   }
 }
 
-// The core's MAX_URL (src/data/rest/limits.rs, docs/request-limits.md: what PostgREST accepts).
-const MAX_REQUEST = 48 * 1024
+const MAX_REQUEST = 48 * 1024 // the core's MAX_URL (src/data/rest/limits.rs, docs/request-limits.md)
 
 // in() / notIn(): the distinct values (a Set, as postgrest-js), each `[text, isString]`.
 function inList(values) {
