@@ -67,27 +67,16 @@ impl Url {
     /// `searchParams.set(name, value)`: the first pair of that name takes the value in place,
     /// the others are removed; appended when there is none.
     pub fn set(&mut self, name: &str, value: &str) {
-        self.touched = true;
-        let mut found = false;
-        self.params.retain_mut(|(k, v)| {
-            if k != name {
-                return true;
-            }
-            if found {
-                return false;
-            }
-            found = true;
-            *v = value.to_owned();
-            true
-        });
-        if !found {
-            self.params.push((name.to_owned(), value.to_owned()));
-        }
+        self.put(name, None, value)
     }
 
     /// `set(name, get(name) + sep + tail)` when `name` has a non-empty value, else `set(name,
     /// tail)`, without copying the value already there (repeated `order()` stays linear).
     pub fn extend(&mut self, name: &str, sep: &str, tail: &str) {
+        self.put(name, Some(sep), tail)
+    }
+
+    fn put(&mut self, name: &str, sep: Option<&str>, value: &str) {
         self.touched = true;
         let mut found = false;
         self.params.retain_mut(|(k, v)| {
@@ -98,14 +87,16 @@ impl Url {
                 return false;
             }
             found = true;
-            if !v.is_empty() {
-                v.push_str(sep);
+            match sep {
+                Some(sep) if !v.is_empty() => v.push_str(sep),
+                Some(_) => {}
+                None => v.clear(),
             }
-            v.push_str(tail);
+            v.push_str(value);
             true
         });
         if !found {
-            self.params.push((name.to_owned(), tail.to_owned()));
+            self.params.push((name.to_owned(), value.to_owned()));
         }
     }
 
