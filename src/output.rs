@@ -260,7 +260,8 @@ pub enum Output {
     Realtime {
         channel: u32,
         bindings: Vec<u32>,
-        payload: Value,
+        /// JSON text: another client's payload may nest deeper than a `Value` can.
+        payload: Json,
     },
     /// The channel's `subscribe` callback: `SUBSCRIBED`, `TIMED_OUT`, `CLOSED`, `CHANNEL_ERROR`.
     ChannelStatus {
@@ -368,7 +369,7 @@ impl Output {
             Output::Realtime { channel, bindings, payload } => Obj::new("realtime")
                 .num("channel", *channel)
                 .raw("bindings", &json(bindings))
-                .raw("payload", &json(payload))
+                .raw("payload", payload.text())
                 .end(),
             Output::ChannelStatus { channel, status, message } => Obj::new("channel_status")
                 .num("channel", *channel)

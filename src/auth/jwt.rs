@@ -15,7 +15,7 @@ use crate::encoding::base64;
 
 /// The payload claims of `token`, or `None` unless it has exactly three `.`-separated parts and
 /// the middle one is base64url of a JSON object. Surrounding whitespace is ignored; the header
-/// and signature are not looked at.
+/// and signature are not looked at. Claims nested too deep for a `Value` are left out.
 pub fn decode_claims(token: &str) -> Option<Map<String, Value>> {
     let mut parts = token.trim().split('.');
     let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
@@ -24,12 +24,11 @@ pub fn decode_claims(token: &str) -> Option<Map<String, Value>> {
     }
     // base64url, padding optional, non-zero trailing bits tolerated (they carry no data).
     let bytes = base64::decode_url(payload)?;
-    // Invalid UTF-8 is rejected, not replaced, so a claim is never silently altered. `from_str`
-    // (not `from_slice`) reuses the JSON parser the rest of the core links.
-    match serde_json::from_str(core::str::from_utf8(&bytes).ok()?).ok()? {
-        Value::Object(claims) => Some(claims),
-        _ => None,
-    }
+    // Invalid UTF-8 is rejected, not replaced, so a claim is never silently altered. GoTrue puts
+    // the user's `user_metadata` in the claims, which may nest deeper than a `Value` can: the
+    // object is split without recursion and a claim too deep to read is left out (the core reads
+    // `exp`, `sub`, `iss`).
+    crate::encoding::json::shallow_object(core::str::from_utf8(&bytes).ok()?)
 }
 
 /// The `exp` claim (seconds since the epoch). Tolerant like the stored session's numbers: an

@@ -220,7 +220,7 @@ mod tests {
         assert_ne!(g0, g1);
         // A reply requested before that (overtaken): still committed today, but told apart.
         assert!(!store.commit(g0, Some(session(2)), &mut out));
-        assert_eq!(store.session().and_then(|s| s.extra.get("n")), Some(&json!(2)));
+        assert_eq!(store.session().and_then(|s| s.extra_value("n")), Some(json!(2)));
         let g2 = store.generation();
         assert_ne!(g1, g2);
         // Local replacements (a sign-out, a storage read) are generations too.

@@ -1,6 +1,18 @@
-//! Helpers for the JSON objects the core builds.
+//! Helpers for the JSON objects the core builds, and for reading outside JSON of any depth.
+//!
+//! Outside JSON (a server's reply, the stored session, a realtime frame, a JWT's claims) may nest
+//! as deep as its writer allowed: Go's `encoding/json` (GoTrue) accepts 10,000 levels, Postgres'
+//! `jsonb` more, JavaScript's `JSON` any. serde_json's `Value` parser stops at 128 levels (its
+//! recursion limit) and building, cloning, writing and dropping a `Value` all recurse, so a deep
+//! value must never become one: on the wasm stack (1 MiB, `wasm-ld`'s default) 10,000 levels of
+//! recursion trap. What the core does not read is therefore carried as its JSON text:
+//! [`is_json`] checks a text without recursion (serde_json's `ignore_value` keeps its open
+//! brackets in a heap `Vec`, with no depth limit), [`members`] splits an object into its members'
+//! texts without recursion, and only the members the core reads become `Value`s ([`value`]).
+//! Writing such a text back is a copy.
 
 use crate::prelude::*;
+use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 /// `m.insert(key.to_owned(), value)`, out of line: the core builds many small objects, and
@@ -9,4 +21,172 @@ use serde_json::{Map, Value};
 #[inline(never)]
 pub fn put(m: &mut Map<String, Value>, key: &str, value: Value) {
     m.insert(key.to_owned(), value);
+}
+
+/// Whether `text` is one JSON value (RFC 8259; whitespace around it allowed), at any depth,
+/// checked without recursion. Strings are checked as serde_json checks them (escapes, no
+/// control characters); a lone surrogate escape (`"\ud800"`) passes, as `JSON.parse` takes it.
+pub fn is_json(text: &str) -> bool {
+    // `IgnoredAny` goes to serde_json's iterative `ignore_value` and builds no error message.
+    serde_json::from_str::<IgnoredAny>(text).is_ok()
+}
+
+/// The value of a JSON text the core reads (a token, a number, a small object): `None` if it is
+/// not JSON or nests deeper than serde_json's limit (128), which no field the core reads does.
+/// Bounded recursion: at most 128 levels before it gives up.
+pub fn value(text: &str) -> Option<Value> {
+    serde_json::from_str(text).ok()
+}
+
+/// `text` without the JSON whitespace around it.
+pub fn trim(text: &str) -> &str {
+    let b = text.as_bytes();
+    let start = skip_space(b, 0);
+    let mut end = b.len();
+    while end > start && matches!(b.get(end - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        end -= 1;
+    }
+    text.get(start..end).unwrap_or("")
+}
+
+/// The string a JSON text holds, if it is a JSON string.
+pub fn string(text: &str) -> Option<String> {
+    match text.as_bytes().get(skip_space(text.as_bytes(), 0)) {
+        Some(b'"') => match value(text)? {
+            Value::String(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The members of the JSON object `text`, in their order, each value as its text (a slice of
+/// `text`, without surrounding whitespace); a repeated name appears twice. `None` unless `text`
+/// is one JSON object (checked with [`is_json`]). Any depth, no recursion.
+pub fn members(text: &str) -> Option<Vec<(String, &str)>> {
+    if !is_json(text) {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut i = skip_space(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut out = Vec::new();
+    // Valid JSON: `{` then either `}` or `"key" : value` pairs separated by `,`.
+    loop {
+        i = skip_space(b, i + 1);
+        if b.get(i) != Some(&b'"') {
+            return Some(out);
+        }
+        let end = value_end(b, i);
+        let key = string(text.get(i..end)?)?;
+        // The ':' after the key.
+        i = skip_space(b, skip_space(b, end) + 1);
+        let end = value_end(b, i);
+        out.push((key, text.get(i..end)?));
+        i = skip_space(b, end);
+    }
+}
+
+/// The object's members as a `Map` of the values the core can read: a member nested too deep
+/// for a `Value` is left out (a later repeat of a name replaces an earlier one, as serde_json's
+/// `Map` does). `None` unless `text` is a JSON object.
+pub fn shallow_object(text: &str) -> Option<Map<String, Value>> {
+    let mut m = Map::new();
+    for (k, v) in members(text)? {
+        if let Some(v) = value(v) {
+            m.insert(k, v);
+        }
+    }
+    Some(m)
+}
+
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the value starting at `i` in valid JSON `b`: strings skipped with their escapes,
+/// brackets counted (valid JSON balances them), anything else runs to a delimiter.
+fn value_end(b: &[u8], mut i: usize) -> usize {
+    let mut depth: usize = 0;
+    loop {
+        match b.get(i) {
+            None => return i,
+            Some(b'"') => {
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        None => return i,
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+                i += 1;
+                if depth == 0 {
+                    return i;
+                }
+                continue;
+            }
+            Some(b'{' | b'[') => depth += 1,
+            Some(b'}' | b']') if depth == 0 => return i,
+            Some(b'}' | b']') => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            Some(b',' | b' ' | b'\t' | b'\n' | b'\r' | b':') if depth == 0 => return i,
+            Some(_) => {}
+        }
+        i += 1;
+    }
+}
+
+/// `[`-nesting `depth` levels deep around `inner` (tests and fuzzing).
+pub fn nest(depth: usize, inner: &str) -> String {
+    let mut s = String::with_capacity(depth * 2 + inner.len());
+    s.extend(core::iter::repeat_n('[', depth));
+    s.push_str(inner);
+    s.extend(core::iter::repeat_n(']', depth));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn members_of_objects_at_any_depth() {
+        let deep = nest(10_000, "{\"a\":\"]}\\\"\"}");
+        let text = ["{ \"x\" : 1 ,\"d\":", &deep, ", \"s\":\"a\\\"}\", \"e\":{}, \"k\\u0041\":[ ] }"].concat();
+        let m = members(&text).unwrap();
+        let names: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["x", "d", "s", "e", "kA"]);
+        assert_eq!(m[0].1, "1");
+        assert_eq!(m[1].1, deep);
+        assert_eq!(m[2].1, "\"a\\\"}\"");
+        assert_eq!(m[3].1, "{}");
+        assert_eq!(m[4].1, "[ ]");
+        let shallow = shallow_object(&text).unwrap();
+        assert_eq!(Value::Object(shallow), json!({"x": 1, "s": "a\"}", "e": {}, "kA": []}));
+        assert_eq!(members(" { } "), Some(Vec::new()));
+        let m = members("{\"a\":[1, [2,[3]] ,\"]\"]}").unwrap();
+        assert_eq!(m[0].1, "[1, [2,[3]] ,\"]\"]");
+    }
+
+    #[test]
+    fn anything_else_is_none() {
+        for bad in ["", "[", "{", "{\"a\"}", "{\"a\":1,}", "[1]", "1", "\"x\"", "{\"a\":1}x", "{\"a\":\"\u{1}\"}"] {
+            assert_eq!(members(bad), None, "{bad:?}");
+        }
+        assert!(!is_json(&nest(10_000, "")[1..]));
+        assert!(!is_json(&[&nest(5_000, "1"), "]"].concat()));
+        assert!(is_json(&nest(100_000, "")));
+    }
 }
