@@ -239,3 +239,32 @@ fn realtime_payloads_nested_deep_reach_their_listeners() {
         });
     }
 }
+
+#[test]
+fn deep_data_in_the_callers_arguments_goes_out_as_it_came() {
+    for depth in DEPTHS {
+        on_wasm_stack(|| {
+            let mut w = World::signed_in(3600);
+            let data = format!(r#"{{"deep":{},"nickname":"卢卡饶"}}"#, deep(depth));
+            let op = w.c.invoke("updateUser", &format!(r#"[{{"data":{data}}}]"#), None, &[], w.now);
+            let req = w.drain().only_http().clone();
+            assert_eq!((req.method, req.url.ends_with("/auth/v1/user")), ("PUT", true));
+            assert_eq!(req.body.as_deref(), Some(format!(r#"{{"data":{data}}}"#).as_str()));
+            w.reply(req.id, 200, &user(depth));
+            assert!(done_text(&w.drain(), op).contains(&deep(depth)));
+
+            // signUp's options.data, and signInWithOtp's.
+            let mut w = World::new();
+            let args = format!(r#"[{{"email":"a@b.c","password":"pw-123456","options":{{"data":{data}}}}}]"#);
+            w.c.invoke("signUp", &args, None, &[], w.now);
+            let req = w.drain().only_http().clone();
+            assert!(req.url.ends_with("/auth/v1/signup"), "{}", req.url);
+            let body = req.body.expect("a body");
+            assert!(body.contains(&format!(r#""data":{data}"#)), "{}", &body[..80]);
+            let args = format!(r#"[{{"phone":"13800000000","options":{{"data":{data}}}}}]"#);
+            w.c.invoke("signInWithOtp", &args, None, &[], w.now);
+            let body = w.drain().only_http().body.clone().expect("a body");
+            assert!(body.contains(&format!(r#""data":{data}"#)), "{}", &body[..80]);
+        });
+    }
+}

@@ -89,6 +89,28 @@ pub fn members(text: &str) -> Option<Vec<(String, &str)>> {
     }
 }
 
+/// The elements of the JSON array `text`, as [`members`] gives an object's.
+pub fn items(text: &str) -> Option<Vec<&str>> {
+    if !is_json(text) {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut i = skip_space(b, 0);
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut out = Vec::new();
+    loop {
+        i = skip_space(b, i + 1);
+        if matches!(b.get(i), None | Some(b']')) {
+            return Some(out);
+        }
+        let end = value_end(b, i);
+        out.push(text.get(i..end)?);
+        i = skip_space(b, end);
+    }
+}
+
 /// The object's members as a `Map` of the values the core can read: a member nested too deep
 /// for a `Value` is left out (a later repeat of a name replaces an earlier one, as serde_json's
 /// `Map` does). `None` unless `text` is a JSON object.
@@ -100,6 +122,88 @@ pub fn shallow_object(text: &str) -> Option<Map<String, Value>> {
         }
     }
     Some(m)
+}
+
+/// How a part of the caller's arguments nested too deep for a `Value` is carried inside one: a
+/// string of this prefix and its JSON text, which [`to_text`] writes back as that text.
+const RAW: &str = "\u{0}raw:";
+
+/// How many levels of deep arguments become `Value`s; what lies below is carried as text.
+const SHALLOW: usize = 16;
+
+/// The caller's arguments (JSON text from the shim): a `Value`, at any depth. Parts nested
+/// deeper than serde_json can parse are kept as their text inside a marked string (below
+/// [`SHALLOW`] levels), for [`to_text`] to write back as they came; what the core reads (a
+/// method's options) is shallower than that. `None` if `text` is not JSON, or if a string of the
+/// caller's starts with the mark (a NUL, then `raw:`), which would then be ambiguous.
+pub fn parse_args(text: &str) -> Option<Value> {
+    match value(text) {
+        Some(v) => (!has_mark(&v)).then_some(v),
+        None => capped(text, SHALLOW),
+    }
+}
+
+/// `text` as a `Value` down to `budget` levels, the containers below as marked text.
+fn capped(text: &str, budget: usize) -> Option<Value> {
+    let b = text.as_bytes();
+    match b.get(skip_space(b, 0)) {
+        Some(b'{' | b'[') if budget == 0 => is_json(text).then(|| Value::String([RAW, trim(text)].concat())),
+        Some(b'{') => {
+            let mut m = Map::new();
+            for (k, v) in members(text)? {
+                if k.starts_with(RAW) {
+                    return None;
+                }
+                m.insert(k, capped(v, budget - 1)?);
+            }
+            Some(Value::Object(m))
+        }
+        Some(b'[') => {
+            items(text)?.into_iter().map(|v| capped(v, budget - 1)).collect::<Option<Vec<_>>>().map(Value::Array)
+        }
+        _ => value(text).filter(|v| !has_mark(v)),
+    }
+}
+
+/// Whether a string of `v` (a key or a value) starts with [`RAW`]. `v` is at most 128 levels
+/// deep (serde_json's limit), so the recursion is bounded.
+fn has_mark(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.starts_with(RAW),
+        Value::Array(a) => a.iter().any(has_mark),
+        Value::Object(m) => m.iter().any(|(k, v)| k.starts_with(RAW) || has_mark(v)),
+        _ => false,
+    }
+}
+
+/// `v` as JSON text, with the parts [`parse_args`] carried as text written back as they came.
+pub fn to_text(v: &Value) -> String {
+    let text = crate::encoding::text::json(v);
+    // serde_json writes the mark's NUL as `\u0000`.
+    const MARK: &str = "\"\\u0000raw:";
+    if crate::encoding::text::find(&text, MARK).is_none() {
+        return text;
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut from) = (0, 0);
+    while let Some(c) = b.get(i) {
+        if *c != b'"' {
+            i += 1;
+            continue;
+        }
+        // A string token (a key or a value): a marked one is replaced by its text.
+        let end = value_end(b, i);
+        let token = text.get(i..end).unwrap_or("");
+        if let Some(raw) = token.starts_with(MARK).then(|| string(token)).flatten() {
+            out.push_str(text.get(from..i).unwrap_or(""));
+            out.push_str(raw.get(RAW.len()..).unwrap_or("null"));
+            from = end;
+        }
+        i = end;
+    }
+    out.push_str(text.get(from..).unwrap_or(""));
+    out
 }
 
 fn skip_space(b: &[u8], mut i: usize) -> usize {
@@ -178,6 +282,25 @@ mod tests {
         assert_eq!(members(" { } "), Some(Vec::new()));
         let m = members("{\"a\":[1, [2,[3]] ,\"]\"]}").unwrap();
         assert_eq!(m[0].1, "[1, [2,[3]] ,\"]\"]");
+    }
+
+    #[test]
+    fn deep_arguments_are_carried_as_text_and_written_back() {
+        for depth in [0, 15, 16, 17, 127, 200, 10_000] {
+            // (Keys in order: a shallow part is a `Value`, whose map is sorted.)
+            let deep = nest(depth, "{\"e\":\"é\\\"\\u0000\",\"s\":\"raw:x\"}");
+            let args = ["[{\"data\":{\"a\":", &deep, ",\"b\":[1,{}]},\"email\":\"x@y\"}]"].concat();
+            let v = parse_args(&args).expect("read");
+            assert_eq!(v[0]["email"], "x@y", "{depth}");
+            assert!(v[0]["data"].is_object());
+            let body = to_text(&json!({"data": v[0]["data"].clone(), "n": 1}));
+            assert_eq!(body, ["{\"data\":{\"a\":", &deep, ",\"b\":[1,{}]},\"n\":1}"].concat(), "{depth}");
+        }
+        // A caller's own string with the mark would be ambiguous.
+        assert_eq!(parse_args(&["[\"\\u0000raw:1\",", &nest(200, ""), "]"].concat()), None);
+        assert_eq!(parse_args("[{\"\\u0000raw:1\":1}]"), None);
+        assert_eq!(parse_args("[\"\\u0000raw\",\"x\\u0000raw:\"]"), Some(json!(["\u{0}raw", "x\u{0}raw:"])));
+        assert_eq!(parse_args(&nest(200, "")[1..]), None);
     }
 
     #[test]
