@@ -268,3 +268,30 @@ fn deep_data_in_the_callers_arguments_goes_out_as_it_came() {
         });
     }
 }
+
+#[test]
+fn a_functions_error_body_nested_deep_comes_back_as_the_object() {
+    for depth in DEPTHS {
+        on_wasm_stack(|| {
+            let mut w = World::new();
+            let op = w.c.data("functions", "invoke", r#"["hello",{"body":"json"}]"#, w.now);
+            let id = w.drain().only_fetch().id;
+            let body = format!(r#"{{"error":"bad input","detail":{}}}"#, deep(depth));
+            let facts = format!(r#"{{"len":{}}}"#, body.len());
+            w.c.handle_data_response(id, 400, r#"{"Content-Type":"application/json"}"#, &facts, Some(&body), w.now);
+            let out = w.drain();
+            let data = out
+                .iter()
+                .find_map(|o| match o {
+                    Output::Done { op: got, data, .. } if *got == op => Some(data.text().to_owned()),
+                    _ => None,
+                })
+                .expect("done");
+            // `error.body` (and `context.data`, `response.data`) is the parsed body, not its text.
+            for at in [r#""body":"#, r#""data":"#] {
+                assert!(data.contains(&format!("{at}{body}")), "{at} ({depth})");
+            }
+            assert!(data.contains(r#""FunctionsHttpError""#));
+        });
+    }
+}

@@ -176,7 +176,15 @@ fn has_mark(v: &Value) -> bool {
     }
 }
 
-/// `v` as JSON text, with the parts [`parse_args`] carried as text written back as they came.
+/// The value of outside JSON text that the core passes on without reading it (an error body):
+/// a `Value`, or when it nests too deep for one, its text marked for [`to_text`]. `None` if it
+/// is not JSON.
+pub fn carried(text: &str) -> Option<Value> {
+    value(text).or_else(|| is_json(text).then(|| Value::String([RAW, trim(text)].concat())))
+}
+
+/// `v` as JSON text, with the parts [`parse_args`] and [`carried`] mark written back as they came
+/// (a marked string whose text is not JSON stays a string: the output is JSON whatever `v` holds).
 pub fn to_text(v: &Value) -> String {
     let text = crate::encoding::text::json(v);
     // serde_json writes the mark's NUL as `\u0000`.
@@ -195,9 +203,10 @@ pub fn to_text(v: &Value) -> String {
         // A string token (a key or a value): a marked one is replaced by its text.
         let end = value_end(b, i);
         let token = text.get(i..end).unwrap_or("");
-        if let Some(raw) = token.starts_with(MARK).then(|| string(token)).flatten() {
+        let raw = token.starts_with(MARK).then(|| string(token)).flatten();
+        if let Some(raw) = raw.as_deref().and_then(|r| r.get(RAW.len()..)).filter(|r| is_json(r)) {
             out.push_str(text.get(from..i).unwrap_or(""));
-            out.push_str(raw.get(RAW.len()..).unwrap_or("null"));
+            out.push_str(raw);
             from = end;
         }
         i = end;
@@ -301,6 +310,9 @@ mod tests {
         assert_eq!(parse_args("[{\"\\u0000raw:1\":1}]"), None);
         assert_eq!(parse_args("[\"\\u0000raw\",\"x\\u0000raw:\"]"), Some(json!(["\u{0}raw", "x\u{0}raw:"])));
         assert_eq!(parse_args(&nest(200, "")[1..]), None);
+        // Marked text that is not JSON stays a string.
+        assert_eq!(to_text(&json!(["\u{0}raw:{", "\u{0}raw: [1] "])), "[\"\\u0000raw:{\", [1] ]");
+        assert_eq!(to_text(&carried(&nest(300, "")).unwrap()), nest(300, ""));
     }
 
     #[test]
