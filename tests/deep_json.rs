@@ -295,3 +295,34 @@ fn a_functions_error_body_nested_deep_comes_back_as_the_object() {
         });
     }
 }
+
+#[test]
+fn a_broadcast_sent_nested_deep_goes_out_as_it_came() {
+    for depth in DEPTHS {
+        on_wasm_stack(|| {
+            let mut w = World::new();
+            let ch = w.c.realtime_channel("room", "{}");
+            let payload = format!(r#"{{"type":"broadcast","event":"msg","payload":{}}}"#, deep(depth));
+            // Not joined: over HTTP.
+            w.c.realtime_push(ch, &payload, None, w.now);
+            let body = w.drain().only_http().body.clone().expect("a body");
+            assert!(body.contains(&format!(r#""payload":{}"#, deep(depth))), "{}", &body[..60]);
+            // Joined: on the socket.
+            w.c.realtime_subscribe(ch, None, w.now);
+            w.drain();
+            w.open();
+            w.ack_joins();
+            w.c.realtime_push(ch, &payload, None, w.now);
+            let sent: Vec<String> = w
+                .drain()
+                .iter()
+                .filter_map(|o| match o {
+                    Output::SocketSend { text, .. } => Some(text.clone()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(sent.len(), 1);
+            assert!(sent[0].contains(&format!(r#""payload":{}"#, deep(depth))));
+        });
+    }
+}

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::encoding::json;
-use crate::encoding::text::{cat, decimal, json as json_text};
+use crate::encoding::text::{cat, decimal};
 use crate::prelude::*;
 
 /// Frames larger than this are dropped unread.
@@ -34,7 +34,8 @@ pub(super) fn encode(topic: &str, event: &str, payload: Value, reference: u64, j
         "ref": decimal(reference),
         "join_ref": join_ref.map(decimal),
     });
-    json_text(&frame)
+    // A caller's payload nested deeper than a `Value` is carried as text inside it (`push`).
+    json::to_text(&frame)
 }
 
 /// A frame received.
