@@ -11,6 +11,7 @@ const assert = require('node:assert/strict')
 
 const { startBackend } = require('../../backend')
 const { clientProject } = require('./lib/project')
+const { send } = require('./lib/http')
 const { launchUser, wxLoginCode, closeAll } = require('./lib/e2e')
 
 const STORAGE_KEY = 'sb-127-auth-token'
@@ -94,10 +95,15 @@ test('a user with user_metadata nested 1,500 deep signs in, refreshes, reads and
   assert.equal(updated.error, null)
   assertDeepUser(updated.data.user, 'updateUser')
   assert.equal(updated.data.user.user_metadata.more, 1)
+  // The page's own data, as deep: it goes out as it came and comes back.
+  const mine = await supabase.auth.updateUser({ data: { mine: deep(DEPTH) } })
+  assert.equal(mine.error, null)
+  assertDeepUser(mine.data.user, 'updateUser with deep data')
+  assert.deepEqual(walk(mine.data.user.user_metadata.mine), { depth: DEPTH, leaf: 'leaf "}]\\ é' })
 
   assert.deepEqual(
     events.map(([e]) => e),
-    ['INITIAL_SESSION', 'SIGNED_IN', 'TOKEN_REFRESHED', 'USER_UPDATED'],
+    ['INITIAL_SESSION', 'SIGNED_IN', 'TOKEN_REFRESHED', 'USER_UPDATED', 'USER_UPDATED'],
   )
   for (const [e, user] of events.slice(1)) assertDeepUser(user, e)
 
@@ -105,6 +111,7 @@ test('a user with user_metadata nested 1,500 deep signs in, refreshes, reads and
   const stored = JSON.parse(sim.storage.get(STORAGE_KEY))
   assertDeepUser(stored.user, 'stored')
   assert.equal(stored.user.user_metadata.more, 1)
+  assert.equal(walk(stored.user.user_metadata.mine).depth, DEPTH)
 
   // A cold restart keeps the user signed in, with the same session.
   const app2 = await sim.restart()
@@ -121,4 +128,37 @@ test('a user with user_metadata nested 1,500 deep signs in, refreshes, reads and
   const refreshedAgain = await sb2.auth.refreshSession()
   assert.equal(refreshedAgain.error, null)
   assertDeepUser(refreshedAgain.data.session.user, 'refresh after the restart')
+})
+
+// GoTrue decodes a request body with Go's encoding/json: 10,000 levels in all are taken (the body's own
+// object is one of them), one more is 400 bad_json "Could not parse request body as JSON: invalid character
+// '{' exceeded max depth" (src/encoding/json/scanner.go); json.Marshal writes any depth back.
+test('the emulated GoTrue takes and returns metadata as deep as GoTrue does, and refuses a body deeper than Go decodes', async () => {
+  const auth = (path, opts = {}) =>
+    send(`${be.url}/auth/v1${path}`, {
+      ...opts,
+      sized: true,
+      headers: { apikey: be.anonKey, 'content-type': 'application/json', ...(opts.headers || {}) },
+    })
+  const up = await auth('/signup', { method: 'POST', body: JSON.stringify({ email: 'deep@example.com', password: 'pw-123456' }) })
+  assert.equal(up.status, 200, up.text)
+  const bearer = { authorization: `Bearer ${up.json.access_token}` }
+  // `{"data":{"deep":` is two levels, `deep(n)` n more: 10,000 in all.
+  const text = (n) => {
+    let s = ''
+    for (let i = 0; i < n; i++) s += i % 2 === 0 ? '{"k":' : '[1,'
+    s += '"leaf"'
+    for (let i = n - 1; i >= 0; i--) s += i % 2 === 0 ? '}' : ']'
+    return `{"data":{"deep":${s}}}`
+  }
+  const ok = await auth('/user', { method: 'PUT', headers: bearer, body: text(9998) })
+  assert.equal(ok.status, 200, ok.text.slice(0, 200))
+  assert.equal(walk(ok.json.user_metadata.deep).depth, 9998)
+  const got = await auth('/user', { headers: bearer })
+  assert.equal(got.status, 200)
+  assert.equal(walk(got.json.user_metadata.deep).depth, 9998)
+  const tooDeep = await auth('/user', { method: 'PUT', headers: bearer, body: text(9999) })
+  assert.equal(tooDeep.status, 400)
+  assert.equal(tooDeep.json.error_code, 'bad_json')
+  assert.equal(tooDeep.json.msg, "Could not parse request body as JSON: invalid character '{' exceeded max depth")
 })
