@@ -309,8 +309,10 @@ impl Json {
         Json(cat(&["{\"session\":", session_json, "}"]))
     }
 
+    /// `v` as JSON text; parts of outside JSON carried as text inside it (`encoding::json::read`)
+    /// are written back as they came.
     pub(crate) fn of(v: &Value) -> Json {
-        Json(serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned()))
+        Json(crate::encoding::json::to_text(v))
     }
 }
 

@@ -29,7 +29,7 @@ use supabase_wechat::auth::error::{from_http, is_retryable_status};
 use supabase_wechat::auth::redirect::{self as callback, CallbackParams};
 use supabase_wechat::auth::session::{now_secs, value_to_i64};
 use supabase_wechat::config::BaseUrl;
-use supabase_wechat::encoding::json::{is_json, members, shallow_object};
+use supabase_wechat::encoding::json::{is_json, members, read};
 use supabase_wechat::encoding::query::encode_query_value;
 use supabase_wechat::{auth::jwt, Client, ErrorKind, Output, Session, User};
 
@@ -1009,7 +1009,7 @@ impl Seen {
             if let Err(e) = serde_json::from_str::<IgnoredAny>(&text) {
                 return Err(TestCaseError::fail(format!("to_json is not JSON ({e}): {text}")));
             }
-            let v = Value::Object(shallow_object(&text).unwrap_or_default());
+            let v = read(&text).unwrap_or_default();
             prop_assert!(v["type"].is_string(), "no type: {}", text);
             match o {
                 Output::Http(r) => {

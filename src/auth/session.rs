@@ -9,7 +9,7 @@
 use crate::prelude::*;
 use serde_json::Value;
 
-use crate::encoding::json::{self, is_json, members};
+use crate::encoding::json::{self, members};
 use crate::encoding::text::{decimal, json as json_text};
 
 /// A user object exactly as the server sent it, kept as its JSON text: its `user_metadata` may
@@ -21,8 +21,7 @@ pub struct User(String);
 impl User {
     /// `text` if it is a JSON object (at any depth).
     pub fn from_json(text: &str) -> Option<User> {
-        let text = json::trim(text);
-        (text.starts_with('{') && is_json(text)).then(|| User(text.to_owned()))
+        json::object(text).map(|o| User(o.to_owned()))
     }
 
     /// The object's JSON text.

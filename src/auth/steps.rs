@@ -65,7 +65,7 @@ pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
             None => Reading::Fail(invalid_user_response()),
         },
         Step::QrCode => {
-            let v = Value::Object(json::shallow_object(body).unwrap_or_default());
+            let v = json::read(body).unwrap_or(Value::Null);
             // MemFire's body is `{ data: { imgBase64 } }`; the old SDK read the top level.
             let img =
                 v.get("imgBase64").or_else(|| v.get("data").and_then(|d| d.get("imgBase64"))).and_then(Value::as_str);
@@ -84,7 +84,7 @@ pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
             }
         }
         Step::Message => {
-            let v = Value::Object(json::shallow_object(body).unwrap_or_default());
+            let v = json::read(body).unwrap_or(Value::Null);
             let mut m = Map::new();
             m.insert("user".to_owned(), Value::Null);
             m.insert("session".to_owned(), Value::Null);

@@ -343,7 +343,7 @@ fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
     if let Some(text) = r.body {
         put(&mut m, "body", text.into());
         // JSON at any depth: what nests too deep for a `Value` is carried as text (encoding::json).
-        let data = json::carried(text).unwrap_or_else(|| Value::String(text.to_owned()));
+        let data = json::read(text).unwrap_or_else(|| Value::String(text.to_owned()));
         put(&mut m, "data", data);
     }
     m

@@ -38,15 +38,11 @@ pub fn value(text: &str) -> Option<Value> {
     serde_json::from_str(text).ok()
 }
 
-/// `text` without the JSON whitespace around it.
-pub fn trim(text: &str) -> &str {
+/// The JSON object `text` (without the whitespace around it), if it is one.
+pub fn object(text: &str) -> Option<&str> {
     let b = text.as_bytes();
-    let start = skip_space(b, 0);
-    let mut end = b.len();
-    while end > start && matches!(b.get(end - 1), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-        end -= 1;
-    }
-    text.get(start..end).unwrap_or("")
+    let i = skip_space(b, 0);
+    (b.get(i) == Some(&b'{') && is_json(text)).then(|| text.get(i..value_end(b, i))).flatten()
 }
 
 /// The string a JSON text holds, if it is a JSON string.
@@ -64,126 +60,100 @@ pub fn string(text: &str) -> Option<String> {
 /// `text`, without surrounding whitespace); a repeated name appears twice. `None` unless `text`
 /// is one JSON object (checked with [`is_json`]). Any depth, no recursion.
 pub fn members(text: &str) -> Option<Vec<(String, &str)>> {
+    entries(text, b'{')
+}
+
+fn entries(text: &str, open: u8) -> Option<Vec<(String, &str)>> {
     if !is_json(text) {
         return None;
     }
     let b = text.as_bytes();
     let mut i = skip_space(b, 0);
-    if b.get(i) != Some(&b'{') {
+    if b.get(i) != Some(&open) {
         return None;
     }
     let mut out = Vec::new();
-    // Valid JSON: `{` then either `}` or `"key" : value` pairs separated by `,`.
+    // Valid JSON: the bracket, then either its closer or entries (`"name" : value` in an object)
+    // separated by `,`.
     loop {
         i = skip_space(b, i + 1);
-        if b.get(i) != Some(&b'"') {
+        if matches!(b.get(i), None | Some(b'}' | b']')) {
             return Some(out);
         }
-        let end = value_end(b, i);
-        let key = string(text.get(i..end)?)?;
-        // The ':' after the key.
-        i = skip_space(b, skip_space(b, end) + 1);
+        let mut key = String::new();
+        if open == b'{' {
+            let end = value_end(b, i);
+            key = string(text.get(i..end)?)?;
+            // The ':' after the name.
+            i = skip_space(b, skip_space(b, end) + 1);
+        }
         let end = value_end(b, i);
         out.push((key, text.get(i..end)?));
         i = skip_space(b, end);
     }
 }
 
-/// The elements of the JSON array `text`, as [`members`] gives an object's.
-pub fn items(text: &str) -> Option<Vec<&str>> {
+/// How JSON nested too deep for a `Value` is carried inside one: a string of this prefix and
+/// the JSON text, which [`to_text`] writes back as that text.
+const RAW: &str = "\u{0}raw:";
+
+/// How many levels become `Value`s in [`read`] and [`parse_args`]; the containers below are
+/// carried as text. What the core reads lies shallower.
+const SHALLOW: usize = 16;
+
+/// Outside JSON text (a reply, a frame, a JWT's claims) as a `Value`, at any depth: containers
+/// below [`SHALLOW`] levels become marked strings of their text (see [`RAW`]), which the core
+/// does not read and [`to_text`] writes back as they came. `None` if `text` is not JSON.
+pub fn read(text: &str) -> Option<Value> {
+    capped(text, false)
+}
+
+/// The caller's arguments (JSON text from the shim), as [`read`] reads outside JSON; `None` also
+/// if a string of the caller's (a name or a value) starts with the mark, which would then be
+/// ambiguous.
+pub fn parse_args(text: &str) -> Option<Value> {
+    capped(text, true)
+}
+
+/// `text` with every container that opens below [`SHALLOW`] levels replaced by a marked string
+/// of its text, parsed. One pass, no recursion; serde_json then parses at most `SHALLOW` levels.
+fn capped(text: &str, strict: bool) -> Option<Value> {
     if !is_json(text) {
         return None;
     }
     let b = text.as_bytes();
-    let mut i = skip_space(b, 0);
-    if b.get(i) != Some(&b'[') {
-        return None;
-    }
-    let mut out = Vec::new();
-    loop {
-        i = skip_space(b, i + 1);
-        if matches!(b.get(i), None | Some(b']')) {
-            return Some(out);
-        }
-        let end = value_end(b, i);
-        out.push(text.get(i..end)?);
-        i = skip_space(b, end);
-    }
-}
-
-/// The object's members as a `Map` of the values the core can read: a member nested too deep
-/// for a `Value` is left out (a later repeat of a name replaces an earlier one, as serde_json's
-/// `Map` does). `None` unless `text` is a JSON object.
-pub fn shallow_object(text: &str) -> Option<Map<String, Value>> {
-    let mut m = Map::new();
-    for (k, v) in members(text)? {
-        if let Some(v) = value(v) {
-            m.insert(k, v);
-        }
-    }
-    Some(m)
-}
-
-/// How a part of the caller's arguments nested too deep for a `Value` is carried inside one: a
-/// string of this prefix and its JSON text, which [`to_text`] writes back as that text.
-const RAW: &str = "\u{0}raw:";
-
-/// How many levels of deep arguments become `Value`s; what lies below is carried as text.
-const SHALLOW: usize = 16;
-
-/// The caller's arguments (JSON text from the shim): a `Value`, at any depth. Parts nested
-/// deeper than serde_json can parse are kept as their text inside a marked string (below
-/// [`SHALLOW`] levels), for [`to_text`] to write back as they came; what the core reads (a
-/// method's options) is shallower than that. `None` if `text` is not JSON, or if a string of the
-/// caller's starts with the mark (a NUL, then `raw:`), which would then be ambiguous.
-pub fn parse_args(text: &str) -> Option<Value> {
-    match value(text) {
-        Some(v) => (!has_mark(&v)).then_some(v),
-        None => capped(text, SHALLOW),
-    }
-}
-
-/// `text` as a `Value` down to `budget` levels, the containers below as marked text.
-fn capped(text: &str, budget: usize) -> Option<Value> {
-    let b = text.as_bytes();
-    match b.get(skip_space(b, 0)) {
-        Some(b'{' | b'[') if budget == 0 => is_json(text).then(|| Value::String([RAW, trim(text)].concat())),
-        Some(b'{') => {
-            let mut m = Map::new();
-            for (k, v) in members(text)? {
-                if k.starts_with(RAW) {
+    let mut out = String::new();
+    let (mut i, mut from, mut depth) = (0, 0, 0);
+    while let Some(c) = b.get(i) {
+        match c {
+            b'"' => {
+                let end = value_end(b, i);
+                // A string that starts with a NUL is written `"\u0000…`: only those can be marked.
+                let token = text.get(i..end)?;
+                if strict && token.starts_with("\"\\u0000") && string(token)?.starts_with(RAW) {
                     return None;
                 }
-                m.insert(k, capped(v, budget - 1)?);
+                i = end;
             }
-            Some(Value::Object(m))
+            b'{' | b'[' if depth == SHALLOW => {
+                let end = value_end(b, i);
+                out.push_str(text.get(from..i)?);
+                out.push_str(&crate::encoding::text::json(&[RAW, text.get(i..end)?].concat()));
+                (from, i) = (end, end);
+            }
+            b'{' | b'[' => (depth, i) = (depth + 1, i + 1),
+            b'}' | b']' => (depth, i) = (depth.saturating_sub(1), i + 1),
+            _ => i += 1,
         }
-        Some(b'[') => {
-            items(text)?.into_iter().map(|v| capped(v, budget - 1)).collect::<Option<Vec<_>>>().map(Value::Array)
-        }
-        _ => value(text).filter(|v| !has_mark(v)),
     }
-}
-
-/// Whether a string of `v` (a key or a value) starts with [`RAW`]. `v` is at most 128 levels
-/// deep (serde_json's limit), so the recursion is bounded.
-fn has_mark(v: &Value) -> bool {
-    match v {
-        Value::String(s) => s.starts_with(RAW),
-        Value::Array(a) => a.iter().any(has_mark),
-        Value::Object(m) => m.iter().any(|(k, v)| k.starts_with(RAW) || has_mark(v)),
-        _ => false,
+    if from == 0 {
+        return value(text);
     }
+    out.push_str(text.get(from..)?);
+    value(&out)
 }
 
-/// The value of outside JSON text that the core passes on without reading it (an error body):
-/// a `Value`, or when it nests too deep for one, its text marked for [`to_text`]. `None` if it
-/// is not JSON.
-pub fn carried(text: &str) -> Option<Value> {
-    value(text).or_else(|| is_json(text).then(|| Value::String([RAW, trim(text)].concat())))
-}
-
-/// `v` as JSON text, with the parts [`parse_args`] and [`carried`] mark written back as they came
+/// `v` as JSON text, with the parts [`read`] and [`parse_args`] mark written back as they came
 /// (a marked string whose text is not JSON stays a string: the output is JSON whatever `v` holds).
 pub fn to_text(v: &Value) -> String {
     let text = crate::encoding::text::json(v);
@@ -286,8 +256,10 @@ mod tests {
         assert_eq!(m[2].1, "\"a\\\"}\"");
         assert_eq!(m[3].1, "{}");
         assert_eq!(m[4].1, "[ ]");
-        let shallow = shallow_object(&text).unwrap();
-        assert_eq!(Value::Object(shallow), json!({"x": 1, "s": "a\"}", "e": {}, "kA": []}));
+        let v = read(&text).unwrap();
+        assert_eq!(v["s"], "a\"}");
+        assert_eq!((&v["x"], &v["kA"], &v["e"]), (&json!(1), &json!([]), &json!({})));
+        assert_eq!(to_text(&v["d"]), deep, "the deep part is written back as it came");
         assert_eq!(members(" { } "), Some(Vec::new()));
         let m = members("{\"a\":[1, [2,[3]] ,\"]\"]}").unwrap();
         assert_eq!(m[0].1, "[1, [2,[3]] ,\"]\"]");
@@ -312,7 +284,7 @@ mod tests {
         assert_eq!(parse_args(&nest(200, "")[1..]), None);
         // Marked text that is not JSON stays a string.
         assert_eq!(to_text(&json!(["\u{0}raw:{", "\u{0}raw: [1] "])), "[\"\\u0000raw:{\", [1] ]");
-        assert_eq!(to_text(&carried(&nest(300, "")).unwrap()), nest(300, ""));
+        assert_eq!(to_text(&read(&nest(300, "")).unwrap()), nest(300, ""));
     }
 
     #[test]

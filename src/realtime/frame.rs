@@ -42,8 +42,8 @@ pub(super) fn encode(topic: &str, event: &str, payload: Value, reference: u64, j
 pub(super) struct Inbound {
     pub(super) topic: String,
     pub(super) event: String,
-    /// The payload as a value; for a payload nested deeper than a `Value` can hold (another
-    /// client's broadcast, a `jsonb` column), the members that can be read.
+    /// The payload as a value (`encoding::json::read`: what another client or a `jsonb` column
+    /// nested deep is carried inside it as text, and written back as it came).
     pub(super) payload: Value,
     /// The payload's JSON text (`null` if none), whatever its depth: what listeners get.
     pub(super) text: String,
@@ -70,8 +70,7 @@ impl Inbound {
         let topic = json::string(topic?)?;
         let event = json::string(event?)?;
         let text = payload.unwrap_or("null");
-        let payload =
-            json::value(text).or_else(|| json::shallow_object(text).map(Value::Object)).unwrap_or(Value::Null);
+        let payload = json::read(text).unwrap_or(Value::Null);
         let reference = parse_ref(reference.and_then(json::value).as_ref());
         Some(Inbound { topic, event, payload, text: text.to_owned(), reference })
     }
