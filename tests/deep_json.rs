@@ -327,3 +327,37 @@ fn a_broadcast_sent_nested_deep_goes_out_as_it_came() {
         });
     }
 }
+
+#[test]
+fn a_presence_meta_nested_deep_reaches_listeners_and_the_presence_state() {
+    for depth in DEPTHS {
+        on_wasm_stack(|| {
+            let mut w = World::new();
+            let ch = w.c.realtime_channel("room", r#"{"config":{"presence":{"key":"me"}}}"#);
+            w.c.realtime_on(ch, "presence", r#"{"event":"join"}"#);
+            w.c.realtime_subscribe(ch, None, w.now);
+            w.drain();
+            w.open();
+            w.ack_joins();
+            let state = format!(
+                r#"{{"topic":"realtime:room","event":"presence_state","ref":null,"payload":{{"a":{{"metas":[{{"phx_ref":"A1","doc":{}}}]}}}}}}"#,
+                deep(depth)
+            );
+            w.c.socket_message(w.socket.expect("open"), &state, w.now);
+            let joins: Vec<String> = w
+                .drain()
+                .iter()
+                .filter_map(|o| match o {
+                    Output::Realtime { payload, .. } => Some(payload.text().to_owned()),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(joins.len(), 1);
+            assert!(joins[0].contains(&format!(r#""doc":{}"#, deep(depth))), "{depth}");
+            assert_eq!(
+                w.c.realtime_presence_state(ch),
+                format!(r#"{{"a":[{{"doc":{},"presence_ref":"A1"}}]}}"#, deep(depth))
+            );
+        });
+    }
+}
