@@ -361,3 +361,28 @@ fn a_presence_meta_nested_deep_reaches_listeners_and_the_presence_state() {
         });
     }
 }
+
+#[test]
+fn storage_metadata_nested_deep_goes_out_and_comes_back_as_it_came() {
+    for depth in DEPTHS {
+        on_wasm_stack(|| {
+            let mut w = World::new();
+            // Uploaded with the caller's metadata: the multipart field carries it whole.
+            let meta = format!(r#"{{"deep":{}}}"#, deep(depth));
+            let args = format!(r#"["b","x.png",{{"kind":"file","path":"wxfile://tmp_1"}},{{"metadata":{meta}}}]"#);
+            w.c.data("storage", "upload", &args, w.now);
+            let out = w.drain();
+            let f = out.only_fetch();
+            let supabase_wechat::data::Transport::Upload { form, .. } = &f.transport else { panic!("an upload") };
+            assert!(form.iter().any(|(k, v)| k == "metadata" && *v == meta), "{depth}");
+            // Another client's object, read back with info(): its metadata comes back whole.
+            let op = w.c.data("storage", "info", r#"["b","x.png"]"#, w.now);
+            let id = w.drain().only_fetch().id;
+            let body = format!(r#"{{"id":"i","name":"x.png","metadata":{meta},"size":3}}"#);
+            let facts = format!(r#"{{"len":{}}}"#, body.len());
+            w.c.handle_data_response(id, 200, r#"{"content-type":"application/json"}"#, &facts, Some(&body), w.now);
+            let data = done_text(&w.drain(), op);
+            assert!(data.contains(&format!(r#""metadata":{meta}"#)), "{depth}: {}", &data[..data.len().min(120)]);
+        });
+    }
+}

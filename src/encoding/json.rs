@@ -98,8 +98,9 @@ fn entries(text: &str, open: u8) -> Option<Vec<(String, &str)>> {
 const RAW: &str = "\u{0}raw:";
 
 /// How many levels become `Value`s in [`read`] and [`parse_args`]; the containers below are
-/// carried as text. What the core reads lies shallower.
-const SHALLOW: usize = 16;
+/// carried as text. serde_json parses 127 levels (its recursion limit, 128, counts the value
+/// past the last), so anything it could read before is read exactly as before.
+const SHALLOW: usize = 127;
 
 /// Outside JSON text (a reply, a frame, a JWT's claims) as a `Value`, at any depth: containers
 /// below [`SHALLOW`] levels become marked strings of their text (see [`RAW`]), which the core
@@ -277,6 +278,10 @@ mod tests {
             let body = to_text(&json!({"data": v[0]["data"].clone(), "n": 1}));
             assert_eq!(body, ["{\"data\":{\"a\":", &deep, ",\"b\":[1,{}]},\"n\":1}"].concat(), "{depth}");
         }
+        // serde_json reads 127 levels: up to there a `Value` as before, deeper the rest as text.
+        assert!(value(&nest(127, "")).is_some() && value(&nest(128, "")).is_none());
+        assert_eq!(read(&nest(127, "")), value(&nest(127, "")));
+        assert_eq!(to_text(&read(&nest(128, "1")).unwrap()), nest(128, "1"));
         // A caller's own string with the mark would be ambiguous.
         assert_eq!(parse_args(&["[\"\\u0000raw:1\",", &nest(200, ""), "]"].concat()), None);
         assert_eq!(parse_args("[{\"\\u0000raw:1\":1}]"), None);
