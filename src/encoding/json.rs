@@ -1,15 +1,24 @@
 //! Helpers for the JSON objects the core builds, and for reading outside JSON of any depth.
 //!
-//! Outside JSON (a server's reply, the stored session, a realtime frame, a JWT's claims) may nest
-//! as deep as its writer allowed: Go's `encoding/json` (GoTrue) accepts 10,000 levels, Postgres'
-//! `jsonb` more, JavaScript's `JSON` any. serde_json's `Value` parser stops at 128 levels (its
-//! recursion limit) and building, cloning, writing and dropping a `Value` all recurse, so a deep
-//! value must never become one: on the wasm stack (1 MiB, `wasm-ld`'s default) 10,000 levels of
-//! recursion trap. What the core does not read is therefore carried as its JSON text:
-//! [`is_json`] checks a text without recursion (serde_json's `ignore_value` keeps its open
-//! brackets in a heap `Vec`, with no depth limit), [`members`] splits an object into its members'
-//! texts without recursion, and only the members the core reads become `Value`s ([`value`]).
-//! Writing such a text back is a copy.
+//! Outside JSON (a server's reply, the stored session, a realtime frame, a JWT's claims, the
+//! caller's arguments) may nest as deep as its writer allowed: Go's `encoding/json` (GoTrue)
+//! takes 10,000 levels, Postgres' `jsonb` as many, JavaScript's `JSON.parse` any. serde_json's
+//! `Value` parser stops at 128 levels (its recursion limit), and building, cloning, writing and
+//! dropping a `Value` all recurse: on the wasm stack (1 MiB, `wasm-ld`'s default, the module's
+//! `__stack_pointer` starts at 1,048,576) 10,000 levels of that would trap. So deep JSON never
+//! becomes a `Value`:
+//!
+//! - [`is_json`] checks a text without recursion (serde_json's `ignore_value`, which keeps its
+//!   open brackets in a heap `Vec` and has no depth limit);
+//! - [`members`] splits an object into its members' texts without recursion: the session and its
+//!   user are kept as text (`auth::session`), only the scalars the core reads become `Value`s;
+//! - [`read`] (outside JSON) and [`parse_args`] (the caller's arguments) make a `Value` of the
+//!   127 levels serde_json reads and carry every container below as a marked string of its text
+//!   ([`RAW`]); [`to_text`] writes such a `Value` with the marked parts back as they came. Every
+//!   writer of what they read goes through it (`Output` data, data outcomes, auth request bodies,
+//!   realtime frames, presence state).
+//!
+//! Writing a deep part back is a copy of its text.
 
 use crate::prelude::*;
 use serde::de::IgnoredAny;
@@ -60,35 +69,27 @@ pub fn string(text: &str) -> Option<String> {
 /// `text`, without surrounding whitespace); a repeated name appears twice. `None` unless `text`
 /// is one JSON object (checked with [`is_json`]). Any depth, no recursion.
 pub fn members(text: &str) -> Option<Vec<(String, &str)>> {
-    entries(text, b'{')
-}
-
-fn entries(text: &str, open: u8) -> Option<Vec<(String, &str)>> {
     if !is_json(text) {
         return None;
     }
     let b = text.as_bytes();
     let mut i = skip_space(b, 0);
-    if b.get(i) != Some(&open) {
+    if b.get(i) != Some(&b'{') {
         return None;
     }
     let mut out = Vec::new();
-    // Valid JSON: the bracket, then either its closer or entries (`"name" : value` in an object)
-    // separated by `,`.
+    // Valid JSON: `{`, then `}` or `"name" : value` pairs separated by `,`.
     loop {
         i = skip_space(b, i + 1);
-        if matches!(b.get(i), None | Some(b'}' | b']')) {
+        if b.get(i) != Some(&b'"') {
             return Some(out);
         }
-        let mut key = String::new();
-        if open == b'{' {
-            let end = value_end(b, i);
-            key = string(text.get(i..end)?)?;
-            // The ':' after the name.
-            i = skip_space(b, skip_space(b, end) + 1);
-        }
         let end = value_end(b, i);
-        out.push((key, text.get(i..end)?));
+        let name = string(text.get(i..end)?)?;
+        // The ':' after the name.
+        i = skip_space(b, skip_space(b, end) + 1);
+        let end = value_end(b, i);
+        out.push((name, text.get(i..end)?));
         i = skip_space(b, end);
     }
 }
@@ -231,8 +232,9 @@ fn value_end(b: &[u8], mut i: usize) -> usize {
     }
 }
 
-/// `[`-nesting `depth` levels deep around `inner` (tests and fuzzing).
-pub fn nest(depth: usize, inner: &str) -> String {
+/// `[`-nesting `depth` levels deep around `inner`.
+#[cfg(test)]
+fn nest(depth: usize, inner: &str) -> String {
     let mut s = String::with_capacity(depth * 2 + inner.len());
     s.extend(core::iter::repeat_n('[', depth));
     s.push_str(inner);
