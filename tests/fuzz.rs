@@ -29,7 +29,7 @@ use supabase_wechat::auth::error::{from_http, is_retryable_status};
 use supabase_wechat::auth::redirect::{self as callback, CallbackParams};
 use supabase_wechat::auth::session::{now_secs, value_to_i64};
 use supabase_wechat::config::BaseUrl;
-use supabase_wechat::encoding::json::{is_json, members, read};
+use supabase_wechat::encoding::json::{is_json, members, parse_args, read, to_text};
 use supabase_wechat::encoding::query::encode_query_value;
 use supabase_wechat::{auth::jwt, Client, ErrorKind, Output, Session, User};
 
@@ -327,6 +327,18 @@ fn deep_json() -> impl Strategy<Value = (String, bool)> {
     )
 }
 
+/// How many brackets open before the first thing that is not `{"k":` or `[0,` (what `nested`
+/// wraps around its leaf).
+fn depth_of(text: &str) -> usize {
+    let mut rest = text;
+    let mut n = 0;
+    while let Some(r) = rest.strip_prefix("{\"k\":").or_else(|| rest.strip_prefix("[0,")) {
+        rest = r;
+        n += 1;
+    }
+    n
+}
+
 /// A user object as GoTrue sends it with `user_metadata` (and the rest) around deep JSON.
 fn deep_user(deep: &str) -> String {
     format!(r#"{{"id":"u-1","user_metadata":{{"deep":{deep}}},"app_metadata":{{"provider":"wechat_mini"}}}}"#)
@@ -491,6 +503,26 @@ fn deep_json_is_read_and_carried_at_any_depth_without_recursion() {
             if let Some(m) = m {
                 let parts: Vec<String> = m.iter().map(|(k, v)| format!("{}:{v}", Value::from(k.as_str()))).collect();
                 prop_assert_eq!(format!("{{{}}}", parts.join(",")), deep.clone());
+            }
+            // As a Value (127 levels, the rest as marked text) and written back: whole. Above the
+            // leaf every level is canonical (`{"k":` or `[0,`), so a leaf past 127 levels, carried
+            // as text, comes back byte for byte.
+            let v = read(&deep);
+            prop_assert_eq!(v.is_some(), valid);
+            prop_assert_eq!(parse_args(&deep).is_some(), valid);
+            if let Some(v) = v {
+                let back = to_text(&v);
+                prop_assert!(is_json(&back));
+                // (Floats aside: serde_json reads its own shortest float text back within an ulp.)
+                if deep.len() < 600 && !deep.contains(['.', 'e', 'E']) {
+                    prop_assert_eq!(
+                        serde_json::from_str::<Value>(&back).ok(),
+                        serde_json::from_str::<Value>(&deep).ok()
+                    );
+                }
+                if depth_of(&deep) > 127 {
+                    prop_assert_eq!(&back, &deep);
+                }
             }
             // A session whose user and an unknown member hold it: read iff valid, and stored,
             // read and stored again with the deep text unchanged.
