@@ -24,6 +24,11 @@ impl User {
         json::object(text).map(|o| User(o.to_owned()))
     }
 
+    /// A member's text from [`json::members`] (valid JSON already): the user if it is an object.
+    pub(crate) fn from_member(text: &str) -> Option<User> {
+        text.starts_with('{').then(|| User(text.to_owned()))
+    }
+
     /// The object's JSON text.
     pub fn text(&self) -> &str {
         &self.0
@@ -121,7 +126,7 @@ impl Session {
         let number = |v: Option<&str>| v.and_then(json::value).as_ref().and_then(value_to_i64);
         let expires_in = number(expires_in);
         let expires_at = number(expires_at);
-        let user = user.and_then(User::from_json);
+        let user = user.and_then(User::from_member);
         Some(Session { access_token, token_type, expires_in, refresh_token, user, expires_at, extra })
     }
 

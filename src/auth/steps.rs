@@ -103,7 +103,7 @@ fn parse_user(body: &str) -> Option<User> {
     if members.iter().any(|(k, _)| k == "id") {
         return User::from_json(body);
     }
-    members.into_iter().rfind(|(k, _)| k == "user").and_then(|(_, u)| User::from_json(u))
+    members.into_iter().rfind(|(k, _)| k == "user").and_then(|(_, u)| User::from_member(u))
 }
 
 pub fn user_text(u: &User) -> String {
