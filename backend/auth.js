@@ -6,7 +6,7 @@ const http = require('node:http')
 const jwt = require('./jwt')
 const { randomString } = require('./wechat')
 
-const { ApiError, bearerToken, parseJson, send, sendApiError } = require('./http-util')
+const { ApiError, bearerToken, parseJson, send, sendApiError, stringify } = require('./http-util')
 const { withTx } = require('./db')
 const { compileAllowList, resolveRedirect } = require('./redirect')
 
@@ -1039,7 +1039,12 @@ function createAuth(ctx) {
           if (v === null) delete meta[k]
           else meta[k] = v
         }
-        await db.query('update auth.users set raw_user_meta_data = $2, updated_at = $3 where id = $1', [u.id, meta, t])
+        // As text: node-postgres would JSON.stringify it, recursively (deep metadata overflows V8's stack).
+        await db.query('update auth.users set raw_user_meta_data = $2::jsonb, updated_at = $3 where id = $1', [
+          u.id,
+          stringify(meta),
+          t,
+        ])
       }
       if (email && email !== u.email) {
         const other = await findUserByEmail(db, email)

@@ -41,7 +41,7 @@ function send(res, status, body, headers = {}) {
     res.end()
     return
   }
-  const buf = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body))
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : stringify(body))
   if (!Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = 'application/json; charset=utf-8'
   h['content-length'] = buf.length
   res.writeHead(status, h)
@@ -105,10 +105,76 @@ function readBody(req, limit = 1 << 20) {
   })
 }
 
+// Go's encoding/json, which GoTrue decodes request bodies with (supabase/auth internal/api/helpers.go
+// `retrieveRequestParams`: json.Unmarshal, then 400 bad_json "Could not parse request body as JSON: %v"), refuses
+// input nested deeper than this (src/encoding/json/scanner.go `maxNestingDepth`) with a SyntaxError
+// "invalid character '{' exceeded max depth" at the first bracket past it.
+const GO_MAX_NESTING_DEPTH = 10000
+
+// The first `{` or `[` that opens level GO_MAX_NESTING_DEPTH + 1 of `text` (strings skipped), or null.
+function pastMaxDepth(text) {
+  let depth = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++
+    } else if (c === '{' || c === '[') {
+      if (++depth > GO_MAX_NESTING_DEPTH) return c
+    } else if (c === '}' || c === ']') depth--
+  }
+  return null
+}
+
+// JSON.stringify, which V8 runs recursively (a value nested ~5,000 deep overflows Node's stack), with an
+// iterative fallback for such values: Go's json.Marshal, which GoTrue answers with, has no depth limit.
+function stringify(v) {
+  try {
+    return JSON.stringify(v)
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e
+  }
+  const out = []
+  // Work items: a value to write, or a literal piece of text.
+  const work = [{ v }]
+  while (work.length) {
+    const item = work.pop()
+    if (item.text !== undefined) {
+      out.push(item.text)
+      continue
+    }
+    let x = item.v
+    if (x !== null && typeof x === 'object' && typeof x.toJSON === 'function') x = x.toJSON()
+    if (x === null || typeof x !== 'object') {
+      out.push(JSON.stringify(x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : x))
+      continue
+    }
+    const parts = []
+    if (Array.isArray(x)) {
+      x.forEach((el, i) => {
+        if (i) parts.push({ text: ',' })
+        parts.push({ v: el })
+      })
+      work.push({ text: ']' }, ...parts.reverse(), { text: '[' })
+    } else {
+      for (const k of Object.keys(x)) {
+        const el = x[k]
+        if (el === undefined || typeof el === 'function' || typeof el === 'symbol') continue
+        parts.push({ text: `${parts.length ? ',' : ''}${JSON.stringify(k)}:` }, { v: el })
+      }
+      work.push({ text: '}' }, ...parts.reverse(), { text: '{' })
+    }
+  }
+  return out.join('')
+}
+
 // A JSON request body; an empty body is {}. Anything but a JSON object (null, [], "x", 1) is 400 bad_json,
-// as GoTrue answers when the body does not decode into its request struct.
+// as GoTrue answers when the body does not decode into its request struct; so is one nested deeper than
+// Go's encoding/json allows.
 function parseJson(text) {
   if (!text || !text.trim()) return {}
+  const past = pastMaxDepth(text)
+  if (past)
+    throw new ApiError(400, 'bad_json', `Could not parse request body as JSON: invalid character '${past}' exceeded max depth`)
   let v
   try {
     v = JSON.parse(text)
@@ -137,6 +203,7 @@ module.exports = {
   sendApiError,
   readBody,
   parseJson,
+  stringify,
   tooLargeError,
   bearerToken,
 }

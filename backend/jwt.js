@@ -1,12 +1,14 @@
 'use strict'
 // Minimal HS256 JWT sign/verify on node:crypto.
 const crypto = require('node:crypto')
+const { stringify } = require('./http-util')
 
 const b64u = (buf) => Buffer.from(buf).toString('base64url')
 
 function sign(payload, secret) {
   const head = b64u(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))
-  const body = b64u(JSON.stringify(payload))
+  // Claims carry user_metadata, which may nest deeper than V8's recursive JSON.stringify reaches.
+  const body = b64u(stringify(payload))
   const sig = crypto.createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url')
   return `${head}.${body}.${sig}`
 }

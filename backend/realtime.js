@@ -62,7 +62,7 @@
 const crypto = require('node:crypto')
 const { Client } = require('pg')
 const { WebSocketServer } = require('ws')
-const { send, bearerToken } = require('./http-util')
+const { send, bearerToken, stringify } = require('./http-util')
 
 const PREFIX = '/realtime/v1'
 const NOTIFY_CHANNEL = 'sbwx_realtime'
@@ -243,9 +243,7 @@ function create(ctx) {
   function push(conn, { topic, event, payload, ref = null, joinRef = null }) {
     if (conn.closed || conn.ws.readyState !== 1) return
     const data =
-      conn.vsn === '2.0.0'
-        ? JSON.stringify([joinRef, ref, topic, event, payload])
-        : JSON.stringify({ topic, event, payload, ref })
+      conn.vsn === '2.0.0' ? stringify([joinRef, ref, topic, event, payload]) : stringify({ topic, event, payload, ref })
     conn.ws.send(data)
   }
   const chPush = (ch, event, payload, ref = ch.joinRef) =>

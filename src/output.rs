@@ -265,7 +265,8 @@ pub enum Output {
     Realtime {
         channel: u32,
         bindings: Vec<u32>,
-        payload: Value,
+        /// JSON text: another client's payload may nest deeper than a `Value` can.
+        payload: Json,
     },
     /// The channel's `subscribe` callback: `SUBSCRIBED`, `TIMED_OUT`, `CLOSED`, `CHANNEL_ERROR`.
     ChannelStatus {
@@ -313,8 +314,10 @@ impl Json {
         Json(cat(&["{\"session\":", session_json, "}"]))
     }
 
+    /// `v` as JSON text; parts of outside JSON carried as text inside it (`encoding::json::read`)
+    /// are written back as they came.
     pub(crate) fn of(v: &Value) -> Json {
-        Json(serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned()))
+        Json(crate::encoding::json::to_text(v))
     }
 }
 
@@ -373,7 +376,7 @@ impl Output {
             Output::Realtime { channel, bindings, payload } => Obj::new("realtime")
                 .num("channel", *channel)
                 .raw("bindings", &json(bindings))
-                .raw("payload", &json(payload))
+                .raw("payload", payload.text())
                 .end(),
             Output::ChannelStatus { channel, status, message } => Obj::new("channel_status")
                 .num("channel", *channel)

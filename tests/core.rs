@@ -298,7 +298,7 @@ fn tolerant_session_fields() {
         (s.expires_at, s.expires_in, s.user.is_none(), s.token_type.as_str()),
         (Some(1_700_000_000), Some(3600), true, "bearer")
     );
-    assert_eq!(s.extra["provider_token"], "p");
+    assert_eq!(s.extra_value("provider_token"), Some(json!("p")));
     assert!(s.to_stored().contains("\"provider_token\":\"p\""));
 }
 

@@ -22,12 +22,14 @@ use base64::Engine as _;
 use percent_encoding::percent_decode_str;
 use proptest::prelude::*;
 use proptest::test_runner::{TestCaseError, TestRunner};
+use serde::de::IgnoredAny;
 use serde_json::{json, Map, Value};
 
 use supabase_wechat::auth::error::{from_http, is_retryable_status};
 use supabase_wechat::auth::redirect::{self as callback, CallbackParams};
 use supabase_wechat::auth::session::{now_secs, value_to_i64};
 use supabase_wechat::config::BaseUrl;
+use supabase_wechat::encoding::json::{is_json, members, parse_args, read, to_text};
 use supabase_wechat::encoding::query::encode_query_value;
 use supabase_wechat::{auth::jwt, Client, ErrorKind, Output, Session, User};
 
@@ -204,7 +206,7 @@ fn valid_session() -> impl Strategy<Value = Session> {
         text(),
         prop::option::of(interesting_i64()),
         nonempty_text(),
-        prop::option::of(user_object().prop_map(User)),
+        prop::option::of(user_object().prop_map(user)),
         interesting_i64(),
         extra_fields(),
     )
@@ -215,8 +217,18 @@ fn valid_session() -> impl Strategy<Value = Session> {
             refresh_token,
             user,
             expires_at: Some(expires_at),
-            extra,
+            extra: extra.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
         })
+}
+
+/// The user whose JSON object is `m`.
+fn user(m: Map<String, Value>) -> User {
+    User::from_json(&Value::Object(m).to_string()).expect("an object")
+}
+
+/// The value of JSON text the core carries.
+fn parsed(text: &str) -> Value {
+    serde_json::from_str(text).expect("JSON text")
 }
 
 /// Edit JSON text: truncate, insert, delete or replace a character.
@@ -266,6 +278,79 @@ fn json_number_text() -> impl Strategy<Value = String> {
         ])
         .prop_map(str::to_owned),
     ]
+}
+
+/// JSON text nested `depth` levels around `leaf`: each level an object (`{"k":…}`) or an array
+/// (`[0,…]`) as `shape`'s bits say (all objects, all arrays, or mixed). `unbalance` 0 keeps it
+/// valid; 1 drops the last closer, 2 adds one, 3 closes a level with the wrong bracket, 4 drops
+/// a value (`{"k":}`).
+fn nested(depth: usize, shape: u64, leaf: &str, unbalance: u8) -> String {
+    let object = |i: usize| match shape % 3 {
+        0 => true,
+        1 => false,
+        _ => (shape >> (i % 61)) & 1 == 1,
+    };
+    let mut s = String::with_capacity(depth * 6 + leaf.len());
+    for i in 0..depth {
+        s.push_str(if object(i) { "{\"k\":" } else { "[0," });
+    }
+    if unbalance != 4 || depth == 0 {
+        s.push_str(leaf);
+    }
+    for i in (0..depth).rev() {
+        let close = if object(i) { '}' } else { ']' };
+        let wrong = if object(i) { ']' } else { '}' };
+        s.push(if unbalance == 3 && i == depth / 2 { wrong } else { close });
+    }
+    match unbalance {
+        1 if depth > 0 => {
+            s.pop();
+        }
+        2 => s.push(']'),
+        _ => {}
+    }
+    s
+}
+
+/// Nesting depths: around serde_json's limit (128), Go's (10,000), and beyond.
+fn depth() -> impl Strategy<Value = usize> {
+    prop_oneof![30 => 0usize..300, 10 => 120usize..140, 1 => 9_990usize..10_010, 1 => 10_010usize..20_000]
+}
+
+/// Deep JSON, valid (mostly) or unbalanced: `(text, valid)`.
+fn deep_json() -> impl Strategy<Value = (String, bool)> {
+    (depth(), any::<u64>(), json_leaf(), prop_oneof![6 => Just(0u8), 1 => 1u8..=4]).prop_map(
+        |(depth, shape, leaf, unbalance)| {
+            let valid = unbalance == 0 || depth == 0 && unbalance != 2;
+            (nested(depth, shape, &leaf.to_string(), unbalance), valid)
+        },
+    )
+}
+
+/// How many brackets open before the first thing that is not `{"k":` or `[0,` (what `nested`
+/// wraps around its leaf).
+fn depth_of(text: &str) -> usize {
+    let mut rest = text;
+    let mut n = 0;
+    while let Some(r) = rest.strip_prefix("{\"k\":").or_else(|| rest.strip_prefix("[0,")) {
+        rest = r;
+        n += 1;
+    }
+    n
+}
+
+/// A user object as GoTrue sends it with `user_metadata` (and the rest) around deep JSON.
+fn deep_user(deep: &str) -> String {
+    format!(r#"{{"id":"u-1","user_metadata":{{"deep":{deep}}},"app_metadata":{{"provider":"wechat_mini"}}}}"#)
+}
+
+/// Runs `f` on a thread with the wasm build's stack (1 MiB), where recursion over 10,000
+/// levels overflows.
+fn on_wasm_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        let t = std::thread::Builder::new().stack_size(1 << 20).spawn_scoped(s, f).expect("spawn");
+        t.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
 }
 
 fn session_text() -> BoxedStrategy<String> {
@@ -349,11 +434,12 @@ fn stored_session_structured_matches_the_model() {
             _ => "bearer".to_owned(),
         };
         prop_assert_eq!(&s.token_type, &want_type);
-        prop_assert_eq!(s.user.as_ref().map(|u| &u.0), m.get("user").and_then(Value::as_object));
+        prop_assert_eq!(s.user.as_ref().map(|u| parsed(u.text())), m.get("user").filter(|u| u.is_object()).cloned());
         // Nothing unknown is lost.
         let mut extra = m.clone();
         extra.retain(|k, _| !SESSION_KEYS.contains(&k.as_str()));
-        prop_assert_eq!(&s.extra, &extra);
+        let got: Map<String, Value> = s.extra.iter().map(|(k, v)| (k.clone(), parsed(v))).collect();
+        prop_assert_eq!(&got, &extra);
         // stored -> parsed -> stored is stable.
         let stored = s.to_stored();
         let again = Session::from_stored(&stored);
@@ -400,6 +486,94 @@ fn token_response_matches_the_model() {
             Ok(())
         },
     );
+}
+
+#[test]
+fn deep_json_is_read_and_carried_at_any_depth_without_recursion() {
+    check("deep_json", deep_json, |(deep, valid)| {
+        on_wasm_stack(|| {
+            // Checked without recursion, exactly as serde_json checks where it can.
+            prop_assert_eq!(is_json(&deep), valid, "{}", &deep[..deep.len().min(80)]);
+            if deep.len() < 600 {
+                prop_assert_eq!(serde_json::from_str::<IgnoredAny>(&deep).is_ok(), valid);
+            }
+            // An object splits into members that put it back together.
+            let m = members(&deep);
+            prop_assert_eq!(m.is_some(), valid && deep.starts_with('{'));
+            if let Some(m) = m {
+                let parts: Vec<String> = m.iter().map(|(k, v)| format!("{}:{v}", Value::from(k.as_str()))).collect();
+                prop_assert_eq!(format!("{{{}}}", parts.join(",")), deep.clone());
+            }
+            // As a Value (127 levels, the rest as marked text) and written back: whole. Above the
+            // leaf every level is canonical (`{"k":` or `[0,`), so a leaf past 127 levels, carried
+            // as text, comes back byte for byte.
+            let v = read(&deep);
+            prop_assert_eq!(v.is_some(), valid);
+            prop_assert_eq!(parse_args(&deep).is_some(), valid);
+            if let Some(v) = v {
+                let back = to_text(&v);
+                prop_assert!(is_json(&back));
+                // (Floats aside: serde_json reads its own shortest float text back within an ulp.)
+                if deep.len() < 600 && !deep.contains(['.', 'e', 'E']) {
+                    prop_assert_eq!(
+                        serde_json::from_str::<Value>(&back).ok(),
+                        serde_json::from_str::<Value>(&deep).ok()
+                    );
+                }
+                if depth_of(&deep) > 127 {
+                    prop_assert_eq!(&back, &deep);
+                }
+            }
+            // A session whose user and an unknown member hold it: read iff valid, and stored,
+            // read and stored again with the deep text unchanged.
+            let user = deep_user(&deep);
+            let text = format!(
+                r#"{{"access_token":"a","token_type":"bearer","refresh_token":"r","user":{user},"expires_at":5,"z":{deep}}}"#
+            );
+            let s = Session::from_stored(&text);
+            prop_assert_eq!(s.is_some(), valid);
+            if let Some(s) = s {
+                prop_assert_eq!(s.user.as_ref().map(User::text), Some(user.as_str()));
+                let stored = s.to_stored();
+                prop_assert_eq!(&stored, &text);
+                prop_assert_eq!(Session::from_stored(&stored), Some(s));
+            }
+            // A JWT whose claims hold it: the other claims are read iff the payload is JSON.
+            let claims = format!(r#"{{"exp":5,"sub":"u","user_metadata":{{"deep":{deep}}}}}"#);
+            let token = format!("h.{}.s", URL_SAFE_NO_PAD.encode(&claims));
+            prop_assert_eq!(jwt::exp(&token), valid.then_some(5));
+            prop_assert_eq!(jwt::sub(&token), valid.then(|| "u".to_owned()));
+            Ok(())
+        })
+    });
+}
+
+#[test]
+fn deep_realtime_payloads_reach_listeners_whole() {
+    check("deep_realtime", deep_json, |(deep, valid)| {
+        on_wasm_stack(|| {
+            let mut w = World::new();
+            let ch = w.c.realtime_channel("room", "{}");
+            w.c.realtime_on(ch, "broadcast", r#"{"event":"*"}"#);
+            w.c.realtime_subscribe(ch, None, w.now);
+            w.drain();
+            w.open();
+            w.ack_joins();
+            let payload = format!(r#"{{"type":"broadcast","event":"e","payload":{deep}}}"#);
+            let frame = format!(r#"{{"topic":"realtime:room","event":"broadcast","ref":null,"payload":{payload}}}"#);
+            w.c.socket_message(w.socket.expect("open"), &frame, w.now);
+            let got: Vec<String> = w
+                .drain()
+                .iter()
+                .filter_map(|o| match o {
+                    Output::Realtime { payload, .. } => Some(payload.text().to_owned()),
+                    _ => None,
+                })
+                .collect();
+            prop_assert_eq!(got, if valid { vec![payload] } else { Vec::new() });
+            Ok(())
+        })
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -753,6 +927,7 @@ fn stored() -> impl Strategy<Value = Stored> {
         1 => Just(Stored::None),
         2 => Just(Stored::LastWritten),
         2 => valid_session().prop_map(|s| Stored::Text(s.to_stored())),
+        1 => good_token_body().prop_map(Stored::Text),
         1 => raw_around(session_text()).prop_map(Stored::Text),
         1 => Just(Stored::Text(String::new())),
     ]
@@ -769,9 +944,15 @@ fn sign_in_params() -> impl Strategy<Value = String> {
 
 /// A 2xx sign-in reply as GoTrue sends it (the session with a user), with random extras.
 fn good_token_body() -> impl Strategy<Value = String> {
-    (valid_session(), 1i64..100_000_000, user_object()).prop_map(|(mut s, expires_in, user)| {
+    let user = prop_oneof![
+        3 => user_object().prop_map(self::user),
+        1 => deep_json().prop_filter_map("valid", |(d, valid)| valid.then(|| deep_user(&d))).prop_map(|u| {
+            User::from_json(&u).expect("an object")
+        }),
+    ];
+    (valid_session(), 1i64..100_000_000, user).prop_map(|(mut s, expires_in, user)| {
         s.expires_in = Some(expires_in);
-        s.user = Some(User(user));
+        s.user = Some(user);
         s.to_stored()
     })
 }
@@ -785,6 +966,8 @@ fn reply() -> impl Strategy<Value = (u16, String)> {
 
 fn reply_body() -> impl Strategy<Value = String> {
     prop_oneof![
+        1 => deep_json().prop_map(|(d, _)| deep_user(&d)),
+        1 => (deep_json(), good_token_body()).prop_map(|((d, _), body)| body.replacen("\"user\":", &format!("\"x\":{d},\"user\":"), 1)),
         3 => session_text(),
         2 => error_body(),
         1 => raw_around(session_text()),
@@ -854,10 +1037,11 @@ impl Seen {
         let outs = w.drain();
         for o in &outs {
             let text = o.to_json();
-            let v: Value = match serde_json::from_str(&text) {
-                Ok(v) => v,
-                Err(e) => return Err(TestCaseError::fail(format!("to_json is not JSON ({e}): {text}"))),
-            };
+            // JSON at any depth (a deep user comes back whole); its own fields are shallow.
+            if let Err(e) = serde_json::from_str::<IgnoredAny>(&text) {
+                return Err(TestCaseError::fail(format!("to_json is not JSON ({e}): {text}")));
+            }
+            let v = read(&text).unwrap_or_default();
             prop_assert!(v["type"].is_string(), "no type: {}", text);
             match o {
                 Output::Http(r) => {
@@ -877,7 +1061,7 @@ impl Seen {
                     self.last_written = Some(value.clone());
                 }
                 Output::Done { op, data, .. } => {
-                    prop_assert!(serde_json::from_str::<Value>(data.text()).is_ok(), "data: {}", data.text());
+                    prop_assert!(serde_json::from_str::<IgnoredAny>(data.text()).is_ok(), "data: {}", data.text());
                     prop_assert_eq!(v["op"].as_u64(), Some(u64::from(*op)));
                     *self.done.entry(*op).or_default() += 1;
                     prop_assert!(self.ops.contains(op), "Done for an op never started: {}", op);

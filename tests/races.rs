@@ -149,7 +149,7 @@ fn an_overtaken_user_update_resolves_but_leaves_the_new_session_alone() {
     let outs = w.drain();
     assert_eq!(outs.done(op).unwrap()["user"]["id"], "u-1", "the server did update A");
     assert!(outs.events().is_empty() && !outs.iter().any(|o| matches!(o, Output::StorageSet { .. })));
-    assert_eq!(w.c.session().unwrap().user.as_ref().unwrap().id(), Some("u-2"));
+    assert_eq!(w.c.session().unwrap().user.as_ref().unwrap().id(), Some("u-2".to_owned()));
 }
 
 #[test]

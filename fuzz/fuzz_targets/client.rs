@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
+use serde::de::IgnoredAny;
+use supabase_wechat::encoding::json::read;
 use supabase_wechat::{Client, Output};
 
 #[derive(Debug, Arbitrary)]
@@ -15,6 +17,9 @@ enum Step {
     SignIn(String, f64),
     /// Reply to the n-th request sent so far.
     Respond(u8, u16, String, f64),
+    /// Reply to the n-th request with a session whose user's metadata nests this deep (mixed
+    /// objects and arrays; unbalanced when the flag says).
+    RespondDeep(u8, u16, bool, f64),
     TransportError(u8, String, f64),
     StorageResult(Option<String>),
 }
@@ -33,8 +38,10 @@ fuzz_target!(|script: Script| {
     let mut done: BTreeMap<u32, u32> = BTreeMap::new();
     let mut drain = |c: &mut Client, sent: &mut Vec<u32>| {
         while let Some(o) = c.poll() {
-            let v: serde_json::Value = serde_json::from_str(&o.to_json()).expect("output is JSON");
-            assert!(v["type"].is_string());
+            // JSON at any depth (a deep user comes back whole); its own fields are shallow.
+            let text = o.to_json();
+            serde_json::from_str::<IgnoredAny>(&text).expect("output is JSON");
+            assert!(read(&text).is_some_and(|v| v["type"].is_string()));
             match o {
                 Output::Http(r) => sent.push(r.id),
                 Output::Done { op, .. } => {
@@ -58,6 +65,17 @@ fuzz_target!(|script: Script| {
             Step::Respond(i, status, body, t) => {
                 let id = sent.get(usize::from(i) % sent.len().max(1)).copied().unwrap_or(0);
                 c.handle_response(id, status, &body, t);
+            }
+            Step::RespondDeep(i, depth, unbalanced, t) => {
+                let id = sent.get(usize::from(i) % sent.len().max(1)).copied().unwrap_or(0);
+                let depth = usize::from(depth);
+                let mut deep: String = (0..depth).map(|d| if d % 3 == 0 { "[1," } else { "{\"k\":" }).collect();
+                deep.push_str("\"leaf\"");
+                deep.extend((0..depth).rev().map(|d| if d % 3 == 0 { ']' } else { '}' }).skip(usize::from(unbalanced)));
+                let body = format!(
+                    r#"{{"access_token":"a","token_type":"bearer","expires_in":3600,"refresh_token":"r","user":{{"id":"u","user_metadata":{{"d":{deep}}}}}}}"#
+                );
+                c.handle_response(id, 200, &body, t);
             }
             Step::TransportError(i, msg, t) => {
                 let id = sent.get(usize::from(i) % sent.len().max(1)).copied().unwrap_or(0);

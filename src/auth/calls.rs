@@ -97,19 +97,20 @@ pub struct Args {
 }
 
 impl Args {
-    /// `invoke`'s arguments: a JSON array (anything else is no arguments).
+    /// `invoke`'s arguments: a JSON array (anything else is no arguments). At any depth:
+    /// `user_metadata` nested deep is carried as text (`encoding::json::parse_args`).
     pub fn parse(json: &str) -> Args {
-        match serde_json::from_str::<Value>(json) {
-            Ok(Value::Array(values)) => Args { values, unreadable: false },
+        match crate::encoding::json::parse_args(json) {
+            Some(Value::Array(values)) => Args { values, unreadable: false },
             _ => Args::default(),
         }
     }
 
     /// One argument as JSON text (the `Client` methods that take a params object).
     pub fn one(json: &str) -> Args {
-        match serde_json::from_str::<Value>(json) {
-            Ok(v) => Args { values: vec![v], unreadable: false },
-            Err(_) => Args { values: Vec::new(), unreadable: true },
+        match crate::encoding::json::parse_args(json) {
+            Some(v) => Args { values: vec![v], unreadable: false },
+            None => Args { values: Vec::new(), unreadable: true },
         }
     }
 

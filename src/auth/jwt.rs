@@ -15,7 +15,8 @@ use crate::encoding::base64;
 
 /// The payload claims of `token`, or `None` unless it has exactly three `.`-separated parts and
 /// the middle one is base64url of a JSON object. Surrounding whitespace is ignored; the header
-/// and signature are not looked at.
+/// and signature are not looked at. Parts nested deeper than `encoding::json::read` makes
+/// `Value`s are carried as marked text.
 pub fn decode_claims(token: &str) -> Option<Map<String, Value>> {
     let mut parts = token.trim().split('.');
     let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
@@ -24,9 +25,11 @@ pub fn decode_claims(token: &str) -> Option<Map<String, Value>> {
     }
     // base64url, padding optional, non-zero trailing bits tolerated (they carry no data).
     let bytes = base64::decode_url(payload)?;
-    // Invalid UTF-8 is rejected, not replaced, so a claim is never silently altered. `from_str`
-    // (not `from_slice`) reuses the JSON parser the rest of the core links.
-    match serde_json::from_str(core::str::from_utf8(&bytes).ok()?).ok()? {
+    // Invalid UTF-8 is rejected, not replaced, so a claim is never silently altered. GoTrue puts
+    // the user's `user_metadata` in the claims, which may nest deeper than a `Value` can: read
+    // with `encoding::json::read`, which carries what lies deep as text (the core reads `exp`,
+    // `sub`, `iss`).
+    match crate::encoding::json::read(core::str::from_utf8(&bytes).ok()?)? {
         Value::Object(claims) => Some(claims),
         _ => None,
     }

@@ -404,7 +404,8 @@ impl Auth {
 
     fn send(&mut self, ids: &mut Ids, op: u32, of: AuthMethod, call: Call, bearer: Option<&str>, basis: Basis) {
         let id = ids.take();
-        let body = call.body.as_ref().map(|b| serde_json::to_string(b).unwrap_or_default());
+        // Written by `encoding::json` so that deep parts of the caller's data go out as they came.
+        let body = call.body.as_ref().map(crate::encoding::json::to_text);
         let headers = self.headers_with(bearer, body.is_some());
         let url = cat(&[&self.auth_url, &call.path]);
         let method = call.method;

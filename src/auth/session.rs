@@ -7,49 +7,72 @@
 //! optional fields are tolerated; wrong types in optional fields never reject a session.
 
 use crate::prelude::*;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// A user object exactly as the server sent it. The core reads a few fields through accessors
-/// that tolerate any shape; everything else is carried through untouched.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct User(pub Map<String, Value>);
+use crate::encoding::json::{self, members};
+use crate::encoding::text::{decimal, json as json_text};
+
+/// A user object exactly as the server sent it, kept as its JSON text: its `user_metadata` may
+/// nest deeper than a `serde_json::Value` can (see `encoding::json`). The core reads a few
+/// fields through accessors that tolerate any shape; everything else is carried through as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User(String);
 
 impl User {
-    fn str_field(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(Value::as_str)
+    /// `text` if it is a JSON object (at any depth).
+    pub fn from_json(text: &str) -> Option<User> {
+        json::object(text).map(|o| User(o.to_owned()))
     }
-    pub fn id(&self) -> Option<&str> {
+
+    /// A member's text from [`json::members`] (valid JSON already): the user if it is an object.
+    pub(crate) fn from_member(text: &str) -> Option<User> {
+        text.starts_with('{').then(|| User(text.to_owned()))
+    }
+
+    /// The object's JSON text.
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+
+    /// A member's value (`None` if absent or nested too deep to read).
+    pub fn field(&self, key: &str) -> Option<Value> {
+        members(&self.0)?.into_iter().rfind(|(k, _)| k == key).and_then(|(_, v)| json::value(v))
+    }
+
+    fn str_field(&self, key: &str) -> Option<String> {
+        match self.field(key)? {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn id(&self) -> Option<String> {
         self.str_field("id").filter(|s| !s.is_empty())
     }
-    pub fn email(&self) -> Option<&str> {
+    pub fn email(&self) -> Option<String> {
         self.str_field("email")
     }
-    pub fn phone(&self) -> Option<&str> {
+    pub fn phone(&self) -> Option<String> {
         self.str_field("phone")
     }
     /// MemFire's field for the WeChat openid.
-    pub fn wechat_id(&self) -> Option<&str> {
+    pub fn wechat_id(&self) -> Option<String> {
         self.str_field("wechat_id")
     }
 }
 
 /// A signed-in session. Field order is the stored order of the SDK we replace.
-/// Read with [`Session::from_json`], not a serde derive: see there.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Read with [`Session::from_json`] and written with [`Session::to_stored`]: see there.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub access_token: String,
     pub token_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_in: Option<i64>,
     pub refresh_token: String,
     pub user: Option<User>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
-    /// `provider_token`, `weak_password`, and whatever a newer server adds.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    /// `provider_token`, `weak_password`, and whatever a newer server adds: each member's name
+    /// and JSON text, in their order (a repeated name once, its last value).
+    pub extra: Vec<(String, String)>,
 }
 
 /// Numbers may arrive as integers, floats or integer strings; anything else is "absent".
@@ -79,40 +102,31 @@ pub fn now_secs(now_ms: f64) -> i64 {
 impl Session {
     /// A JSON object with string `access_token` and `refresh_token`; the other fields are
     /// lenient: `token_type` defaults to `"bearer"`, `user` is `None` unless it is an object,
-    /// numbers may be integers, floats or integer strings. Parsed as a `Value` and picked apart
-    /// by hand: a serde derive (with `flatten`) links serde's typed-error formatting, float
-    /// `Display` included, which is ~20 KB of wasm.
+    /// numbers may be integers, floats or integer strings. Split into its members' texts
+    /// (`encoding::json::members`: any depth, no recursion) and only the scalars read as
+    /// values; `user` and unknown members are kept as their text. Not a serde derive: that
+    /// links serde's typed-error formatting, float `Display` included (~20 KB of wasm).
     fn from_json(raw: &str) -> Option<Session> {
-        let Ok(Value::Object(m)) = serde_json::from_str(raw) else {
-            return None;
-        };
-        // The known fields are taken out and the rest kept, in one pass over the map (rather
-        // than `Map::remove`, which links the B-tree's rebalancing, ~3 KB of wasm).
         const KNOWN: [&str; 6] = ["access_token", "refresh_token", "token_type", "expires_in", "expires_at", "user"];
-        let mut known: [Option<Value>; 6] = Default::default();
-        let mut extra = Map::new();
-        for (k, v) in m {
+        let mut known: [Option<&str>; 6] = Default::default();
+        let mut extra: Vec<(String, String)> = Vec::new();
+        for (k, v) in members(raw)? {
             match KNOWN.iter().position(|n| *n == k) {
                 Some(i) => known[i] = Some(v),
-                None => {
-                    extra.insert(k, v);
-                }
+                None => match extra.iter_mut().find(|(name, _)| *name == k) {
+                    Some(e) => e.1 = v.to_owned(),
+                    None => extra.push((k, v.to_owned())),
+                },
             }
         }
         let [access_token, refresh_token, token_type, expires_in, expires_at, user] = known;
-        let string = |v: Option<Value>| match v {
-            Some(Value::String(s)) => Some(s),
-            _ => None,
-        };
-        let access_token = string(access_token)?;
-        let refresh_token = string(refresh_token)?;
-        let token_type = string(token_type).unwrap_or_else(|| "bearer".to_owned());
-        let expires_in = expires_in.as_ref().and_then(value_to_i64);
-        let expires_at = expires_at.as_ref().and_then(value_to_i64);
-        let user = match user {
-            Some(Value::Object(u)) => Some(User(u)),
-            _ => None,
-        };
+        let access_token = json::string(access_token?)?;
+        let refresh_token = json::string(refresh_token?)?;
+        let token_type = token_type.and_then(json::string).unwrap_or_else(|| "bearer".to_owned());
+        let number = |v: Option<&str>| v.and_then(json::value).as_ref().and_then(value_to_i64);
+        let expires_in = number(expires_in);
+        let expires_at = number(expires_at);
+        let user = user.and_then(User::from_member);
         Some(Session { access_token, token_type, expires_in, refresh_token, user, expires_at, extra })
     }
 
@@ -137,9 +151,37 @@ impl Session {
         Some(s)
     }
 
-    /// The stored JSON string.
+    /// An unknown member's value (`None` if absent or nested too deep to read).
+    pub fn extra_value(&self, key: &str) -> Option<Value> {
+        self.extra.iter().find(|(k, _)| k == key).and_then(|(_, v)| json::value(v))
+    }
+
+    /// The stored JSON string: the known fields in the stored order, then the others as they
+    /// came (their text copied, whatever its depth).
     pub fn to_stored(&self) -> String {
-        // Serializing a struct of Strings, integers and JSON values cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        let mut out = String::with_capacity(
+            self.access_token.len() + self.refresh_token.len() + self.user.as_ref().map_or(0, |u| u.0.len()) + 160,
+        );
+        let mut raw = |key: &str, value: &str| {
+            out.push_str(if out.is_empty() { "{" } else { "," });
+            out.push_str(key);
+            out.push(':');
+            out.push_str(value);
+        };
+        raw("\"access_token\"", &json_text(&self.access_token));
+        raw("\"token_type\"", &json_text(&self.token_type));
+        if let Some(n) = self.expires_in {
+            raw("\"expires_in\"", &decimal(n));
+        }
+        raw("\"refresh_token\"", &json_text(&self.refresh_token));
+        raw("\"user\"", self.user.as_ref().map_or("null", User::text));
+        if let Some(n) = self.expires_at {
+            raw("\"expires_at\"", &decimal(n));
+        }
+        for (k, v) in &self.extra {
+            raw(&json_text(k), v);
+        }
+        out.push('}');
+        out
     }
 }

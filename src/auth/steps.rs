@@ -1,6 +1,7 @@
 //! What a 2xx reply of the Auth API means, by [`Step`]: read, not acted on (the machine commits
 //! sessions and resolves operations).
 
+use crate::encoding::json;
 use crate::encoding::text::cat;
 use crate::prelude::*;
 use serde_json::{Map, Value};
@@ -57,14 +58,14 @@ pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
                     user: Some(user),
                     // The token's own expiry, corrected by nothing: it came from the caller.
                     expires_at: Some(exp),
-                    extra: Map::new(),
+                    extra: Vec::new(),
                 };
                 Reading::Session(session, AuthEvent::SignedIn)
             }
             None => Reading::Fail(invalid_user_response()),
         },
         Step::QrCode => {
-            let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+            let v = json::read(body).unwrap_or(Value::Null);
             // MemFire's body is `{ data: { imgBase64 } }`; the old SDK read the top level.
             let img =
                 v.get("imgBase64").or_else(|| v.get("data").and_then(|d| d.get("imgBase64"))).and_then(Value::as_str);
@@ -83,7 +84,7 @@ pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
             }
         }
         Step::Message => {
-            let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+            let v = json::read(body).unwrap_or(Value::Null);
             let mut m = Map::new();
             m.insert("user".to_owned(), Value::Null);
             m.insert("session".to_owned(), Value::Null);
@@ -95,20 +96,18 @@ pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
     }
 }
 
+/// The user a reply carries: the body itself, or its `user` member when it has no `id` (some
+/// replies wrap it: `{ user: {...} }`). Read as text, at any depth (`encoding::json`).
 fn parse_user(body: &str) -> Option<User> {
-    match serde_json::from_str::<Value>(body).ok()? {
-        // Some replies wrap it: `{ user: {...} }`.
-        Value::Object(m) if m.get("id").is_none() => match m.get("user") {
-            Some(Value::Object(u)) => Some(User(u.clone())),
-            _ => None,
-        },
-        Value::Object(m) => Some(User(m)),
-        _ => None,
+    let members = json::members(body)?;
+    if members.iter().any(|(k, _)| k == "id") {
+        return User::from_json(body);
     }
+    members.into_iter().rfind(|(k, _)| k == "user").and_then(|(_, u)| User::from_member(u))
 }
 
 pub fn user_text(u: &User) -> String {
-    serde_json::to_string(u).unwrap_or_else(|_| "null".into())
+    u.text().to_owned()
 }
 
 pub fn session_missing() -> AuthError {

@@ -307,14 +307,14 @@ mod tests {
         // A refresh requested before that sign-in is refused: nothing changes.
         let n = out.len();
         assert!(!store.commit(refresh, Some(session(2)), &mut out));
-        assert_eq!(store.session().and_then(|s| s.extra.get("n")), Some(&json!(1)));
+        assert_eq!(store.session().and_then(|s| s.extra_value("n")), Some(json!(1)));
         assert_eq!((store.generation(), out.len()), (g1, n));
         // A sign-in asked for later still lands; a refresh of the session then current too.
         assert!(store.commit(later, Some(session(3)), &mut out));
         assert!(!store.commit(sign_in, Some(session(4)), &mut out), "requested before the current line");
         let refresh = store.continues();
         assert!(store.commit(refresh, Some(session(5)), &mut out));
-        assert!(store.update_user(refresh, User::default(), &mut out), "the same line");
+        assert!(store.update_user(refresh, User::from_json("{}").unwrap(), &mut out), "the same line");
         // Local replacements (a sign-out, a storage read) always commit and start a line.
         let g2 = store.generation();
         assert!(store.clear(Basis::Local, true, &mut out));

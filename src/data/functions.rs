@@ -16,7 +16,7 @@
 //!   `Facts::json_ok`, with the text when it failed), `application/octet-stream` and
 //!   `application/pdf` the ArrayBuffer, anything else text.
 
-use crate::encoding::json::put;
+use crate::encoding::json::{self, put};
 use crate::encoding::text::cat;
 use crate::prelude::*;
 use serde_json::{Map, Value};
@@ -342,7 +342,8 @@ fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
     put(&mut m, "headers", Value::Object(headers));
     if let Some(text) = r.body {
         put(&mut m, "body", text.into());
-        let data = serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+        // JSON at any depth: what nests too deep for a `Value` is carried as text (encoding::json).
+        let data = json::read(text).unwrap_or_else(|| Value::String(text.to_owned()));
         put(&mut m, "data", data);
     }
     m

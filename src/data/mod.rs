@@ -199,8 +199,9 @@ impl Data {
     /// once the router knows its bearer, or `None` when the call is already decided (bad input,
     /// an unknown method, an unusable configuration) and its `Done` queued.
     pub fn start(&mut self, op: u32, api: &str, method: &str, args_json: &str) -> Option<DataRequest> {
-        let args: Vec<Value> = match serde_json::from_str::<Value>(args_json) {
-            Ok(Value::Array(a)) => a,
+        // At any depth (encoding::json::parse_args): what nests deep is carried as text.
+        let args: Vec<Value> = match crate::encoding::json::parse_args(args_json) {
+            Some(Value::Array(a)) => a,
             _ => Vec::new(),
         };
         let req = match build(api, method, &args, &self.endpoints) {

@@ -115,7 +115,8 @@ impl Outcome {
         put(&mut o, "result", Value::Object(self.result.clone()));
         put(&mut o, "take", self.take.map_or(Value::Null, |t| Value::String(t.into())));
         put(&mut o, "error", self.error.clone().map_or(Value::Null, Value::Object));
-        serde_json::to_string(&Value::Object(o)).unwrap_or_else(|_| "null".into())
+        // Written by `encoding::json`: a reply's JSON nested too deep for a `Value` goes out as it came.
+        crate::encoding::json::to_text(&Value::Object(o))
     }
 }
 

@@ -1,6 +1,27 @@
-//! Helpers for the JSON objects the core builds.
+//! Helpers for the JSON objects the core builds, and for reading outside JSON of any depth.
+//!
+//! Outside JSON (a server's reply, the stored session, a realtime frame, a JWT's claims, the
+//! caller's arguments) may nest as deep as its writer allowed: Go's `encoding/json` (GoTrue)
+//! takes 10,000 levels, Postgres' `jsonb` as many, JavaScript's `JSON.parse` any. serde_json's
+//! `Value` parser stops at 128 levels (its recursion limit), and building, cloning, writing and
+//! dropping a `Value` all recurse: on the wasm stack (1 MiB, `wasm-ld`'s default, the module's
+//! `__stack_pointer` starts at 1,048,576) 10,000 levels of that would trap. So deep JSON never
+//! becomes a `Value`:
+//!
+//! - [`is_json`] checks a text without recursion (serde_json's `ignore_value`, which keeps its
+//!   open brackets in a heap `Vec` and has no depth limit);
+//! - [`members`] splits an object into its members' texts without recursion: the session and its
+//!   user are kept as text (`auth::session`), only the scalars the core reads become `Value`s;
+//! - [`read`] (outside JSON) and [`parse_args`] (the caller's arguments) make a `Value` of the
+//!   127 levels serde_json reads and carry every container below as a marked string of its text
+//!   ([`RAW`]); [`to_text`] writes such a `Value` with the marked parts back as they came. Every
+//!   writer of what they read goes through it (`Output` data, data outcomes, auth request bodies,
+//!   realtime frames, presence state).
+//!
+//! Writing a deep part back is a copy of its text.
 
 use crate::prelude::*;
+use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 /// `m.insert(key.to_owned(), value)`, out of line: the core builds many small objects, and
@@ -9,4 +30,277 @@ use serde_json::{Map, Value};
 #[inline(never)]
 pub fn put(m: &mut Map<String, Value>, key: &str, value: Value) {
     m.insert(key.to_owned(), value);
+}
+
+/// Whether `text` is one JSON value (RFC 8259; whitespace around it allowed), at any depth,
+/// checked without recursion. Strings are checked as serde_json checks them (escapes, no
+/// control characters); a lone surrogate escape (`"\ud800"`) passes, as `JSON.parse` takes it.
+pub fn is_json(text: &str) -> bool {
+    // `IgnoredAny` goes to serde_json's iterative `ignore_value` and builds no error message.
+    serde_json::from_str::<IgnoredAny>(text).is_ok()
+}
+
+/// The value of a JSON text the core reads (a token, a number, a small object): `None` if it is
+/// not JSON or nests deeper than serde_json's limit (128), which no field the core reads does.
+/// Bounded recursion: at most 128 levels before it gives up.
+pub fn value(text: &str) -> Option<Value> {
+    serde_json::from_str(text).ok()
+}
+
+/// The JSON object `text` (without the whitespace around it), if it is one.
+pub fn object(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    let i = skip_space(b, 0);
+    (b.get(i) == Some(&b'{') && is_json(text)).then(|| text.get(i..value_end(b, i))).flatten()
+}
+
+/// The string a JSON text holds, if it is a JSON string.
+pub fn string(text: &str) -> Option<String> {
+    match text.as_bytes().get(skip_space(text.as_bytes(), 0)) {
+        Some(b'"') => match value(text)? {
+            Value::String(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The members of the JSON object `text`, in their order, each value as its text (a slice of
+/// `text`, without surrounding whitespace); a repeated name appears twice. `None` unless `text`
+/// is one JSON object (checked with [`is_json`]). Any depth, no recursion.
+pub fn members(text: &str) -> Option<Vec<(String, &str)>> {
+    if !is_json(text) {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut i = skip_space(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut out = Vec::new();
+    // Valid JSON: `{`, then `}` or `"name" : value` pairs separated by `,`.
+    loop {
+        i = skip_space(b, i + 1);
+        if b.get(i) != Some(&b'"') {
+            return Some(out);
+        }
+        let end = value_end(b, i);
+        let name = string(text.get(i..end)?)?;
+        // The ':' after the name.
+        i = skip_space(b, skip_space(b, end) + 1);
+        let end = value_end(b, i);
+        out.push((name, text.get(i..end)?));
+        i = skip_space(b, end);
+    }
+}
+
+/// How JSON nested too deep for a `Value` is carried inside one: a string of this prefix and
+/// the JSON text, which [`to_text`] writes back as that text.
+const RAW: &str = "\u{0}raw:";
+
+/// How many levels become `Value`s in [`read`] and [`parse_args`]; the containers below are
+/// carried as text. serde_json parses 127 levels (its recursion limit, 128, counts the value
+/// past the last), so anything it could read before is read exactly as before.
+const SHALLOW: usize = 127;
+
+/// Outside JSON text (a reply, a frame, a JWT's claims) as a `Value`, at any depth: containers
+/// below [`SHALLOW`] levels become marked strings of their text (see [`RAW`]), which the core
+/// does not read and [`to_text`] writes back as they came. `None` if `text` is not JSON.
+pub fn read(text: &str) -> Option<Value> {
+    capped(text, false)
+}
+
+/// The caller's arguments (JSON text from the shim), as [`read`] reads outside JSON; `None` also
+/// if a string of the caller's (a name or a value) starts with the mark, which would then be
+/// ambiguous.
+pub fn parse_args(text: &str) -> Option<Value> {
+    capped(text, true)
+}
+
+/// `text` with every container that opens below [`SHALLOW`] levels replaced by a marked string
+/// of its text, parsed. One pass, no recursion; serde_json then parses at most `SHALLOW` levels.
+fn capped(text: &str, strict: bool) -> Option<Value> {
+    if !is_json(text) {
+        return None;
+    }
+    let b = text.as_bytes();
+    let mut out = String::new();
+    let (mut i, mut from, mut depth) = (0, 0, 0);
+    while let Some(c) = b.get(i) {
+        match c {
+            b'"' => {
+                let end = value_end(b, i);
+                // A string that starts with a NUL is written `"\u0000…`: only those can be marked.
+                let token = text.get(i..end)?;
+                if strict && token.starts_with("\"\\u0000") && string(token)?.starts_with(RAW) {
+                    return None;
+                }
+                i = end;
+            }
+            b'{' | b'[' if depth == SHALLOW => {
+                let end = value_end(b, i);
+                out.push_str(text.get(from..i)?);
+                out.push_str(&crate::encoding::text::json(&[RAW, text.get(i..end)?].concat()));
+                (from, i) = (end, end);
+            }
+            b'{' | b'[' => (depth, i) = (depth + 1, i + 1),
+            b'}' | b']' => (depth, i) = (depth.saturating_sub(1), i + 1),
+            _ => i += 1,
+        }
+    }
+    if from == 0 {
+        return value(text);
+    }
+    out.push_str(text.get(from..)?);
+    value(&out)
+}
+
+/// `v` as JSON text, with the parts [`read`] and [`parse_args`] mark written back as they came
+/// (a marked string whose text is not JSON stays a string: the output is JSON whatever `v` holds).
+pub fn to_text(v: &Value) -> String {
+    let text = crate::encoding::text::json(v);
+    // serde_json writes the mark's NUL as `\u0000`.
+    const MARK: &str = "\"\\u0000raw:";
+    if crate::encoding::text::find(&text, MARK).is_none() {
+        return text;
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut i, mut from) = (0, 0);
+    while let Some(c) = b.get(i) {
+        if *c != b'"' {
+            i += 1;
+            continue;
+        }
+        // A string token (a key or a value): a marked one is replaced by its text.
+        let end = value_end(b, i);
+        let token = text.get(i..end).unwrap_or("");
+        let raw = token.starts_with(MARK).then(|| string(token)).flatten();
+        if let Some(raw) = raw.as_deref().and_then(|r| r.get(RAW.len()..)).filter(|r| is_json(r)) {
+            out.push_str(text.get(from..i).unwrap_or(""));
+            out.push_str(raw);
+            from = end;
+        }
+        i = end;
+    }
+    out.push_str(text.get(from..).unwrap_or(""));
+    out
+}
+
+fn skip_space(b: &[u8], mut i: usize) -> usize {
+    while matches!(b.get(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the value starting at `i` in valid JSON `b`: strings skipped with their escapes,
+/// brackets counted (valid JSON balances them), anything else runs to a delimiter.
+fn value_end(b: &[u8], mut i: usize) -> usize {
+    let mut depth: usize = 0;
+    loop {
+        match b.get(i) {
+            None => return i,
+            Some(b'"') => {
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        None => return i,
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => break,
+                        Some(_) => i += 1,
+                    }
+                }
+                i += 1;
+                if depth == 0 {
+                    return i;
+                }
+                continue;
+            }
+            Some(b'{' | b'[') => depth += 1,
+            Some(b'}' | b']') if depth == 0 => return i,
+            Some(b'}' | b']') => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            Some(b',' | b' ' | b'\t' | b'\n' | b'\r' | b':') if depth == 0 => return i,
+            Some(_) => {}
+        }
+        i += 1;
+    }
+}
+
+/// `[`-nesting `depth` levels deep around `inner`.
+#[cfg(test)]
+fn nest(depth: usize, inner: &str) -> String {
+    let mut s = String::with_capacity(depth * 2 + inner.len());
+    s.extend(core::iter::repeat_n('[', depth));
+    s.push_str(inner);
+    s.extend(core::iter::repeat_n(']', depth));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn members_of_objects_at_any_depth() {
+        let deep = nest(10_000, "{\"a\":\"]}\\\"\"}");
+        let text = ["{ \"x\" : 1 ,\"d\":", &deep, ", \"s\":\"a\\\"}\", \"e\":{}, \"k\\u0041\":[ ] }"].concat();
+        let m = members(&text).unwrap();
+        let names: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["x", "d", "s", "e", "kA"]);
+        assert_eq!(m[0].1, "1");
+        assert_eq!(m[1].1, deep);
+        assert_eq!(m[2].1, "\"a\\\"}\"");
+        assert_eq!(m[3].1, "{}");
+        assert_eq!(m[4].1, "[ ]");
+        let v = read(&text).unwrap();
+        assert_eq!(v["s"], "a\"}");
+        assert_eq!((&v["x"], &v["kA"], &v["e"]), (&json!(1), &json!([]), &json!({})));
+        assert_eq!(to_text(&v["d"]), deep, "the deep part is written back as it came");
+        assert_eq!(members(" { } "), Some(Vec::new()));
+        let m = members("{\"a\":[1, [2,[3]] ,\"]\"]}").unwrap();
+        assert_eq!(m[0].1, "[1, [2,[3]] ,\"]\"]");
+    }
+
+    #[test]
+    fn deep_arguments_are_carried_as_text_and_written_back() {
+        for depth in [0, 15, 16, 17, 127, 200, 10_000] {
+            // (Keys in order: a shallow part is a `Value`, whose map is sorted.)
+            let deep = nest(depth, "{\"e\":\"é\\\"\\u0000\",\"s\":\"raw:x\"}");
+            let args = ["[{\"data\":{\"a\":", &deep, ",\"b\":[1,{}]},\"email\":\"x@y\"}]"].concat();
+            let v = parse_args(&args).expect("read");
+            assert_eq!(v[0]["email"], "x@y", "{depth}");
+            assert!(v[0]["data"].is_object());
+            let body = to_text(&json!({"data": v[0]["data"].clone(), "n": 1}));
+            assert_eq!(body, ["{\"data\":{\"a\":", &deep, ",\"b\":[1,{}]},\"n\":1}"].concat(), "{depth}");
+        }
+        // serde_json reads 127 levels: up to there a `Value` as before, deeper the rest as text.
+        assert!(value(&nest(127, "")).is_some() && value(&nest(128, "")).is_none());
+        assert_eq!(read(&nest(127, "")), value(&nest(127, "")));
+        assert_eq!(to_text(&read(&nest(128, "1")).unwrap()), nest(128, "1"));
+        // A caller's own string with the mark would be ambiguous.
+        assert_eq!(parse_args(&["[\"\\u0000raw:1\",", &nest(200, ""), "]"].concat()), None);
+        assert_eq!(parse_args("[{\"\\u0000raw:1\":1}]"), None);
+        assert_eq!(parse_args("[\"\\u0000raw\",\"x\\u0000raw:\"]"), Some(json!(["\u{0}raw", "x\u{0}raw:"])));
+        assert_eq!(parse_args(&nest(200, "")[1..]), None);
+        // Marked text that is not JSON stays a string.
+        assert_eq!(to_text(&json!(["\u{0}raw:{", "\u{0}raw: [1] "])), "[\"\\u0000raw:{\", [1] ]");
+        assert_eq!(to_text(&read(&nest(300, "")).unwrap()), nest(300, ""));
+    }
+
+    #[test]
+    fn anything_else_is_none() {
+        for bad in ["", "[", "{", "{\"a\"}", "{\"a\":1,}", "[1]", "1", "\"x\"", "{\"a\":1}x", "{\"a\":\"\u{1}\"}"] {
+            assert_eq!(members(bad), None, "{bad:?}");
+        }
+        assert!(!is_json(&nest(10_000, "")[1..]));
+        assert!(!is_json(&[&nest(5_000, "1"), "]"].concat()));
+        assert!(is_json(&nest(100_000, "")));
+    }
 }

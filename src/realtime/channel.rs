@@ -8,7 +8,9 @@ use super::frame::{self, Inbound};
 use super::presence::{self, Presence};
 use super::push::Push;
 use super::Realtime;
-use crate::output::Output;
+use crate::encoding::json;
+use crate::encoding::text::{cat, json as json_text};
+use crate::output::{Json, Output};
 use crate::prelude::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,7 +195,8 @@ impl Realtime {
     /// A frame on the topic of `self.channels[idx]`.
     pub(super) fn channel_event(&mut self, idx: usize, frame: Inbound, now_ms: f64) {
         let chan = self.channels[idx].id;
-        let Inbound { event, payload, reference, .. } = frame;
+        // Listeners get the payload's text as it came, whatever its depth (see `frame`).
+        let Inbound { event, payload, text, reference, .. } = frame;
         match event.as_str() {
             "phx_reply" => self.reply(chan, reference, &payload, now_ms),
             "phx_error" => self.chan_error(chan, None, now_ms),
@@ -211,24 +214,30 @@ impl Realtime {
                     self.presence_events(chan, ev);
                 }
             }
-            "postgres_changes" => self.postgres_change(chan, &payload),
+            "postgres_changes" => self.postgres_change(chan, &payload, &text),
             "broadcast" => {
                 let ev = payload.get("event").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
                 let ids = self.matching(chan, "broadcast", |b| b.event == "*" || b.event.to_ascii_lowercase() == ev);
-                self.deliver(chan, ids, payload);
+                self.deliver(chan, ids, Json::raw(text));
             }
             "system" => {
                 let ids = self.matching(chan, "system", |_| true);
-                self.deliver(chan, ids, payload);
+                self.deliver(chan, ids, Json::raw(text));
             }
             _ => {}
         }
     }
 
-    fn postgres_change(&mut self, chan: u32, payload: &Value) {
+    /// `text` is the payload's: a row's `jsonb` may nest deeper than `payload` can hold, so the
+    /// event is built from the texts of `data`'s members.
+    fn postgres_change(&mut self, chan: u32, payload: &Value, text: &str) {
         let Some(ids) = payload.get("ids").and_then(Value::as_array) else { return };
-        let Some(data) = payload.get("data").and_then(Value::as_object) else { return };
-        let kind = data.get("type").and_then(Value::as_str).unwrap_or("").to_owned();
+        let Some(payload) = json::members(text) else { return };
+        let Some(data) = payload.iter().rfind(|(k, _)| k == "data").and_then(|(_, d)| json::members(d)) else {
+            return;
+        };
+        let get = |k: &str| data.iter().rfind(|(name, _)| name == k).map(|(_, v)| *v);
+        let kind = get("type").and_then(json::string).unwrap_or_default();
         let bindings = self.matching(chan, "postgres_changes", |b| {
             b.server_id.as_ref().is_some_and(|id| ids.contains(id))
                 && (b.event == "*" || b.event.eq_ignore_ascii_case(&kind))
@@ -236,23 +245,27 @@ impl Realtime {
         if bindings.is_empty() {
             return;
         }
-        let get = |k: &str| data.get(k).cloned().unwrap_or(Value::Null);
-        let record = |k: &str| match data.get(k) {
-            Some(Value::Object(m)) => Value::Object(m.clone()),
-            _ => Value::Object(Map::new()),
-        };
-        let new = if kind == "INSERT" || kind == "UPDATE" { record("record") } else { Value::Object(Map::new()) };
-        let old = if kind == "UPDATE" || kind == "DELETE" { record("old_record") } else { Value::Object(Map::new()) };
-        let out = json!({
-            "schema": get("schema"),
-            "table": get("table"),
-            "commit_timestamp": get("commit_timestamp"),
-            "eventType": kind,
-            "new": new,
-            "old": old,
-            "errors": get("errors"),
-        });
-        self.deliver(chan, bindings, out);
+        let record = |k: &str, on: bool| get(k).filter(|v| on && v.starts_with('{')).unwrap_or("{}");
+        let new = record("record", kind == "INSERT" || kind == "UPDATE");
+        let old = record("old_record", kind == "UPDATE" || kind == "DELETE");
+        let out = cat(&[
+            "{\"commit_timestamp\":",
+            get("commit_timestamp").unwrap_or("null"),
+            ",\"errors\":",
+            get("errors").unwrap_or("null"),
+            ",\"eventType\":",
+            &json_text(&kind),
+            ",\"new\":",
+            new,
+            ",\"old\":",
+            old,
+            ",\"schema\":",
+            get("schema").unwrap_or("null"),
+            ",\"table\":",
+            get("table").unwrap_or("null"),
+            "}",
+        ]);
+        self.deliver(chan, bindings, Json::raw(out));
     }
 
     fn presence_events(&mut self, chan: u32, events: Vec<presence::Event>) {
@@ -263,7 +276,7 @@ impl Realtime {
                 presence::Event::Sync => ("sync", None),
             };
             let ids = self.matching(chan, "presence", |b| b.event == "*" || b.event.eq_ignore_ascii_case(event));
-            self.deliver(chan, ids, payload.unwrap_or(Value::Null));
+            self.deliver(chan, ids, payload.map_or_else(|| Json::raw("null".into()), |p| Json::of(&p)));
         }
     }
 
@@ -271,7 +284,7 @@ impl Realtime {
         self.chan(chan).map_or_else(Vec::new, |c| c.matching(kind, f))
     }
 
-    fn deliver(&mut self, chan: u32, bindings: Vec<u32>, payload: Value) {
+    fn deliver(&mut self, chan: u32, bindings: Vec<u32>, payload: Json) {
         if !bindings.is_empty() {
             self.out.push_back(Output::Realtime { channel: chan, bindings, payload });
         }

@@ -5,7 +5,8 @@
 
 use serde_json::{json, Value};
 
-use crate::encoding::text::{cat, decimal, json as json_text};
+use crate::encoding::json;
+use crate::encoding::text::{cat, decimal};
 use crate::prelude::*;
 
 /// Frames larger than this are dropped unread.
@@ -33,35 +34,45 @@ pub(super) fn encode(topic: &str, event: &str, payload: Value, reference: u64, j
         "ref": decimal(reference),
         "join_ref": join_ref.map(decimal),
     });
-    json_text(&frame)
+    // A caller's payload nested deeper than a `Value` is carried as text inside it (`push`).
+    json::to_text(&frame)
 }
 
 /// A frame received.
 pub(super) struct Inbound {
     pub(super) topic: String,
     pub(super) event: String,
+    /// The payload as a value (`encoding::json::read`: what another client or a `jsonb` column
+    /// nested deep is carried inside it as text, and written back as it came).
     pub(super) payload: Value,
+    /// The payload's JSON text (`null` if none), whatever its depth: what listeners get.
+    pub(super) text: String,
     pub(super) reference: Option<u64>,
 }
 
 impl Inbound {
     /// The frame in `text`; `None` if it is too large, not JSON, or has no string topic and event.
+    /// Split into its members without recursion, so a payload of any depth reaches its listener.
     pub(super) fn parse(text: &str) -> Option<Inbound> {
         if text.len() > MAX_FRAME {
             return None;
         }
-        let Ok(Value::Object(mut m)) = serde_json::from_str::<Value>(text) else { return None };
-        let topic = match m.get("topic") {
-            Some(Value::String(t)) => t.clone(),
-            _ => return None,
-        };
-        let event = match m.get("event") {
-            Some(Value::String(e)) => e.clone(),
-            _ => return None,
-        };
-        let payload = m.remove("payload").unwrap_or(Value::Null);
-        let reference = parse_ref(m.get("ref"));
-        Some(Inbound { topic, event, payload, reference })
+        let (mut topic, mut event, mut payload, mut reference) = (None, None, None, None);
+        for (k, v) in json::members(text)? {
+            match k.as_str() {
+                "topic" => topic = Some(v),
+                "event" => event = Some(v),
+                "payload" => payload = Some(v),
+                "ref" => reference = Some(v),
+                _ => {}
+            }
+        }
+        let topic = json::string(topic?)?;
+        let event = json::string(event?)?;
+        let text = payload.unwrap_or("null");
+        let payload = json::read(text).unwrap_or(Value::Null);
+        let reference = parse_ref(reference.and_then(json::value).as_ref());
+        Some(Inbound { topic, event, payload, text: text.to_owned(), reference })
     }
 }
 

@@ -59,7 +59,8 @@ impl Presence {
     }
 
     pub fn state_json(&self) -> String {
-        crate::encoding::text::json(&Value::Object(self.state.clone()))
+        // A meta nested deep (another client's) is carried as text (`encoding::json::read`).
+        crate::encoding::json::to_text(&Value::Object(self.state.clone()))
     }
 
     /// `presence_state`: the events, or `None` if the payload is not a state.

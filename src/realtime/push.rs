@@ -10,7 +10,7 @@ use super::channel::State;
 use super::frame;
 use super::Realtime;
 use crate::encoding::headers::Headers;
-use crate::encoding::text::{cat, json as json_text};
+use crate::encoding::text::cat;
 use crate::output::{HttpRequest, Ids, Output};
 use crate::prelude::*;
 
@@ -34,7 +34,8 @@ impl Realtime {
     /// request's id from `ids`.
     pub fn push(&mut self, ids: &mut Ids, chan: u32, op: u32, args_json: &str, timeout_ms: Option<f64>, now_ms: f64) {
         self.now = now_ms;
-        let args: Value = serde_json::from_str(args_json).unwrap_or(Value::Null);
+        // At any depth: a payload nested deeper than a `Value` goes out as it came (encoding::json).
+        let args: Value = crate::encoding::json::parse_args(args_json).unwrap_or(Value::Null);
         let kind = args.get("type").and_then(Value::as_str).unwrap_or("").to_owned();
         let timeout = timeout_ms.filter(|t| t.is_finite() && *t > 0.0).unwrap_or(self.timeout_ms);
         let Some(c) = self.chan(chan) else { return self.done(op, "error") };
@@ -167,7 +168,7 @@ impl Realtime {
             method: "POST",
             url: self.broadcast_url.clone(),
             headers: headers.into_map(),
-            body: Some(json_text(&body)),
+            body: Some(crate::encoding::json::to_text(&body)),
             timeout: timeout.clamp(100.0, 600_000.0) as u32,
         }));
     }

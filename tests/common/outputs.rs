@@ -119,7 +119,7 @@ pub trait Outputs {
     /// The channels' `.on` callbacks: (channel, bindings, payload).
     fn calls(&self) -> Vec<(u32, Vec<u32>, Value)> {
         self.pick(|o| match o {
-            Output::Realtime { channel, bindings, payload } => Some((*channel, bindings.clone(), payload.clone())),
+            Output::Realtime { channel, bindings, payload } => Some((*channel, bindings.clone(), payload.value())),
             _ => None,
         })
     }

@@ -120,7 +120,8 @@ impl World {
                 Output::SocketOpen { socket, .. } => self.socket = Some(*socket),
                 Output::SocketSend { socket, text } => {
                     assert_eq!(Some(*socket), self.socket, "frame on a socket that is not the current one");
-                    serde_json::from_str::<Value>(text).expect("frames are JSON");
+                    // JSON at any depth (a payload may nest deeper than a `Value`).
+                    serde_json::from_str::<serde::de::IgnoredAny>(text).expect("frames are JSON");
                 }
                 Output::SocketClose { socket, .. } if self.socket == Some(*socket) => self.socket = None,
                 _ => {}

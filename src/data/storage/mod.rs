@@ -267,7 +267,7 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
     }
     let cache = plain_text(opts.get("cacheControl")).filter(|c| !c.is_empty()).unwrap_or_else(|| "3600".into());
     let given_type = opts.get("contentType").and_then(Value::as_str).filter(|t| !t.is_empty());
-    let metadata = opts.get("metadata").filter(|m| m.is_object()).map(text::json);
+    let metadata = opts.get("metadata").filter(|m| m.is_object()).map(crate::encoding::json::to_text);
     r.body = Body::Payload;
     match src {
         Source::File(temp) => {

@@ -58,9 +58,10 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
         Kind::Download { file } => {
             Outcome { result: result(Value::Null), take: Some(if *file { "file" } else { "body" }), error: None }
         }
-        kind => match serde_json::from_str::<Value>(r.body.unwrap_or("")) {
-            Ok(v) => shape(kind, v),
-            Err(_) => unknown("The storage server's reply is not valid JSON", None, exists),
+        // At any depth: an object's metadata may nest deep (encoding::json::read).
+        kind => match crate::encoding::json::read(r.body.unwrap_or("")) {
+            Some(v) => shape(kind, v),
+            None => unknown("The storage server's reply is not valid JSON", None, exists),
         },
     }
 }
@@ -135,7 +136,7 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
     let status = r.status;
     let mut e = Map::new();
     DataErrorKind::StorageApiError.tag(&mut e);
-    let body = r.body.and_then(|b| serde_json::from_str::<Value>(b).ok());
+    let body = r.body.and_then(crate::encoding::json::read);
     let (message, status_code, body) = match body {
         Some(Value::Object(m)) => {
             let status_code =
