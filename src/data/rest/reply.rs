@@ -97,10 +97,17 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
             }
             // `JSON.parse('null')`: no error object at all.
             Some(Value::Null) => {}
-            Some(v) => error = Some(body_error(v, body)),
+            Some(v) => error = Some(body_error(v, body, status)),
             None if status == 404 && body.is_empty() => {
                 status = 204;
                 status_text = "No Content";
+            }
+            // No body at all (a proxy's 431 or 414): postgrest-js would say `''`; say the status.
+            // (the shape of postgrest-js' own PostgrestError for a body that is not JSON).
+            None if body.trim_matches(is_js_space).is_empty() => {
+                let mut e = error_map(empty_reply(status), "", "");
+                put(&mut e, "body", "".into());
+                error = Some(e);
             }
             None => error = Some(message_error(body)),
         }
@@ -152,8 +159,9 @@ fn message_error(body: &str) -> Map<String, Value> {
 }
 
 /// The parsed error body: its fields (PostgREST's `code`, `details`, `hint`, `message`, or
-/// whatever a gateway sent) on the error, and the whole body as its hidden `data`.
-fn body_error(v: Value, text: &str) -> Map<String, Value> {
+/// whatever a gateway sent) on the error, and the whole body as its hidden `data`. A body with no
+/// message of its own (`{}`, `""`) gets one from its other fields or the status.
+fn body_error(v: Value, text: &str, status: u16) -> Map<String, Value> {
     let mut e = Map::new();
     match &v {
         Value::Object(m) => {
@@ -169,6 +177,12 @@ fn body_error(v: Value, text: &str) -> Map<String, Value> {
         _ => {
             put(&mut e, "message", text.into());
         }
+    }
+    let said = |k: &str| e.get(k).and_then(Value::as_str).filter(|m| !m.trim_matches(is_js_space).is_empty());
+    if said("message").is_none() {
+        // A gateway's `{ error }` or GoTrue-style `{ msg }` says it under another name.
+        let other = ["msg", "error_description", "error"].iter().find_map(|k| said(k)).map(str::to_owned);
+        put(&mut e, "message", other.unwrap_or_else(|| empty_reply(status)).into());
     }
     DataErrorKind::PostgrestError.tag(&mut e);
     put(&mut e, "body", v);
@@ -222,6 +236,19 @@ fn replace_lone_surrogate_escapes(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The message of an error reply that says nothing itself: the status and its reason phrase, and
+/// for the statuses a request too big causes, what to change.
+pub fn empty_reply(status: u16) -> String {
+    let advice = match status {
+        413 => ": the request body is too large",
+        414 | 431 => ": the request's URL or headers are too long",
+        _ => " (the reply had no error message)",
+    };
+    let reason = status_text(status);
+    let sep = if reason.is_empty() { "" } else { " " };
+    cat(&["HTTP ", &crate::encoding::text::decimal(status), sep, reason, advice])
 }
 
 /// JavaScript's `parseInt(s)` as a JSON number (`NaN` cannot cross as JSON: `null`).
