@@ -557,7 +557,10 @@ fn result_table() {
                 json!(502),
                 json!("Bad Gateway"),
                 null.clone(),
-                Some(json!({ "name": "PostgrestError", "msg": "x", "body": { "msg": "x", "name": "n", "body": 1 } })),
+                // No `message` of its own: the body's `msg` says it (issue 13: no empty messages).
+                Some(
+                    json!({ "name": "PostgrestError", "msg": "x", "message": "x", "body": { "msg": "x", "name": "n", "body": 1 } }),
+                ),
             ),
         ),
         (
@@ -585,7 +588,15 @@ fn result_table() {
                 json!(599),
                 json!(""),
                 null.clone(),
-                Some(json!({ "name": "PostgrestError", "message": "", "body": "" })),
+                // postgrest-js says `''`; the status says more (issue 13: no empty messages).
+                Some(json!({
+                    "name": "PostgrestError",
+                    "message": "HTTP 599 (the reply had no error message)",
+                    "details": "",
+                    "hint": "",
+                    "code": "",
+                    "body": ""
+                })),
             ),
         ),
     ];

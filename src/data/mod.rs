@@ -185,6 +185,9 @@ impl Data {
         headers.set_default("Authorization", cat(&["Bearer ", bearer.unwrap_or(&self.key)]));
         let timeout = match (req.timeout, &req.transport) {
             (Some(t), _) => t,
+            (None, Transport::Request) if matches!(req.reply, Reply::Functions(_)) => {
+                self.request_timeout.max(crate::config::FUNCTIONS_TIMEOUT_MS)
+            }
             (None, Transport::Request) => self.request_timeout,
             (None, _) => self.request_timeout.max(FILE_TIMEOUT_MS),
         };
