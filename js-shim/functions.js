@@ -47,7 +47,8 @@ class FunctionsClient {
 
   /**
    * `invoke(name or full http(s):// URL, { body, headers, method = 'POST', region, timeout, signal })`
-   * → `{ data, error, response? }`; never rejects. `data` by the reply's Content-Type: JSON
+   * → `{ data, error, response? }`; never rejects. `timeout` (ms) by default the client's
+   * `requestTimeout`, at least 30 s. `data` by the reply's Content-Type: JSON
    * parsed, `application/octet-stream` / `application/pdf` an ArrayBuffer, otherwise text.
    */
   invoke(functionName, options) {
@@ -70,8 +71,9 @@ class FunctionsClient {
       body: body.kind,
     }
     // The body never enters wasm; an AbortSignal-like `signal` ends the call with a
-    // FunctionsFetchError (context.code 'aborted'), as fetch's AbortError does in functions-js.
-    const payload = { body: body.body, signal: o.signal }
+    // FunctionsFetchError (context.code 'aborted'), as fetch's AbortError does in functions-js;
+    // `timeout` counts from now (WeChat's queue included), then a FunctionsFetchError (timeout).
+    const payload = { body: body.body, signal: o.signal, timeout: o.timeout }
     return this._driver.data('functions', 'invoke', [functionName, opts], payload, true).then(shape)
   }
 }

@@ -300,6 +300,11 @@ class PostgrestFilterBuilder {
     this._signal = signal
     return this
   }
+  /** Ours: this call's time limit (ms, WeChat's queue included; default `db.timeout`), then a timeout error. */
+  timeout(ms) {
+    this._timeout = ms
+    return this
+  }
 
   // One request per call, as postgrest-js does.
   // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose: `await supabase.from(…).select()` sends the chain (postgrest-js' PostgrestBuilder)
@@ -318,6 +323,7 @@ class PostgrestFilterBuilder {
     }
     if (this._signal && this._signal.aborted) chain.aborted = true
     else if (this._signal) payload = Object.assign({}, payload, { signal: this._signal })
+    if (this._timeout !== undefined) payload = Object.assign({}, payload, { timeout: this._timeout })
     let res = this._driver.data('rest', 'request', [sanitize(chain)], payload)
     if (this._throw) {
       res = res.then((r) => {
