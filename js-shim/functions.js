@@ -47,8 +47,8 @@ class FunctionsClient {
 
   /**
    * `invoke(name or full http(s):// URL, { body, headers, method = 'POST', region, timeout, signal })`
-   * → `{ data, error, response? }`; never rejects. `timeout` (ms) by default the client's
-   * `requestTimeout`, at least 30 s. `data` by the reply's Content-Type: JSON
+   * → `{ data, error, response? }`; never rejects. `timeout` (ms): 30 s by default, or the
+   * client's `requestTimeout` when set. `data` by the reply's Content-Type: JSON
    * parsed, `application/octet-stream` / `application/pdf` an ArrayBuffer, otherwise text.
    */
   invoke(functionName, options) {

@@ -115,6 +115,7 @@ pub struct Data {
     /// The anon key.
     key: String,
     request_timeout: u32,
+    functions_timeout: u32,
     /// `createClient`'s URL or key was unusable: every call fails with this.
     config_error: Option<String>,
     /// Requests in flight: request id, operation, who reads the reply.
@@ -136,6 +137,7 @@ impl Data {
             },
             key: config.key.clone(),
             request_timeout: config.request_timeout,
+            functions_timeout: config.functions_timeout,
             config_error: config.error.as_ref().map(|e| e.message.clone()),
             pending: Vec::new(),
             waiting: Vec::new(),
@@ -185,9 +187,7 @@ impl Data {
         headers.set_default("Authorization", cat(&["Bearer ", bearer.unwrap_or(&self.key)]));
         let timeout = match (req.timeout, &req.transport) {
             (Some(t), _) => t,
-            (None, Transport::Request) if matches!(req.reply, Reply::Functions(_)) => {
-                self.request_timeout.max(crate::config::FUNCTIONS_TIMEOUT_MS)
-            }
+            (None, Transport::Request) if matches!(req.reply, Reply::Functions(_)) => self.functions_timeout,
             (None, Transport::Request) => self.request_timeout,
             (None, _) => self.request_timeout.max(FILE_TIMEOUT_MS),
         };
