@@ -40,11 +40,11 @@ class Lanes {
   }
 }
 
-// Whether request `out` of a call of `api` is a long one: an upload, a download (wx.uploadFile,
-// wx.downloadFile) or an Edge Function call.
+// Whether request `out` of a call of `api` is a long one: an Edge Function call, or storage's
+// upload or download (wx.uploadFile, wx.downloadFile, or an ArrayBuffer through wx.request).
 function isLong(out, api) {
   const wx = out.transport && out.transport.api
-  return (wx !== undefined && wx !== 'request') || api === 'functions'
+  return api === 'functions' || (api === 'storage' && (wx !== 'request' || out.payload === true || out.read === 'array_buffer'))
 }
 
 // A call's own time limit: a positive finite number of ms, else `fallback` (the same), else 0.

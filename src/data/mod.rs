@@ -185,10 +185,13 @@ impl Data {
         headers.layer(&self.endpoints.headers).layer(&req.headers);
         headers.set_default("apikey", self.key.clone());
         headers.set_default("Authorization", cat(&["Bearer ", bearer.unwrap_or(&self.key)]));
+        // Storage moves a file's bytes through wx.request too (an ArrayBuffer up or down): a file's time.
+        let bytes = matches!(req.reply, Reply::Storage(_))
+            && (matches!(req.body, Body::Payload) || matches!(req.read, Read::ArrayBuffer));
         let timeout = match (req.timeout, &req.transport) {
             (Some(t), _) => t,
             (None, Transport::Request) if matches!(req.reply, Reply::Functions(_)) => self.functions_timeout,
-            (None, Transport::Request) => self.request_timeout,
+            (None, Transport::Request) if !bytes => self.request_timeout,
             (None, _) => self.request_timeout.max(FILE_TIMEOUT_MS),
         };
         let (body, payload) = match req.body {

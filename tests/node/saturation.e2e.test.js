@@ -23,7 +23,11 @@ const sims = []
 
 before(async () => {
   be = await startBackend({ port: 0 })
-  project = await clientProject({ url: be.url, key: be.anonKey, clients: { supabase: { options: {} } } })
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    clients: { supabase: { options: {} }, dbTimeout: { options: { db: { timeout: 1500 } } } },
+  })
 })
 
 afterEach(() => be.faults.clear())
@@ -78,15 +82,17 @@ test('15 of 60 database calls hang: the 45 healthy ones resolve, every hung one 
 })
 
 test("a call's own timeout counts WeChat's queue: behind 10 hung requests, each API's short-timeout call ends first", async () => {
-  const { sb } = await launch()
+  const { app, sb } = await launch()
+  const withDbTimeout = app.require('lib/dbTimeout') // another client of the same app: db.timeout 1500
   hang('/rest/v1/hang_here', 10)
-  hang('/rest/v1/hang_short', 1)
+  hang('/rest/v1/hang_short', 2)
   hang('/storage/v1/object/list/hang-bucket', 1)
   hang('/functions/v1/hang', 1)
   const hung = []
   for (let i = 0; i < 10; i++) hung.push([`hung ${i}`, () => sb.from('hang_here').select('id')])
   const short = [
     ['rest .timeout()', () => sb.from('hang_short').select('id').timeout(1500)],
+    ['rest db.timeout', () => withDbTimeout.from('hang_short').select('id')],
     ['storage list { timeout }', () => sb.storage.from('hang-bucket').list('', {}, { timeout: 1500 })],
     ['functions { timeout }', () => sb.functions.invoke('hang', { timeout: 1500 })],
   ]
@@ -97,6 +103,7 @@ test("a call's own timeout counts WeChat's queue: behind 10 hung requests, each 
   for (const { label, r } of order) assert.ok(isTimeout(r.error), `${label}: ${r.error && r.error.message}`)
   const by = Object.fromEntries(order.map((o) => [o.label, o.r.error]))
   assert.equal(by['rest .timeout()'].name, 'PostgrestError')
+  assert.equal(by['rest db.timeout'].name, 'PostgrestError')
   assert.equal(by['storage list { timeout }'].name, 'StorageUnknownError')
   assert.equal(by['functions { timeout }'].name, 'FunctionsFetchError')
   assert.equal(by['functions { timeout }'].context.errMsg, 'request:fail timeout')
@@ -104,9 +111,12 @@ test("a call's own timeout counts WeChat's queue: behind 10 hung requests, each 
 
 test('hung uploads, downloads and function calls hold at most 5 slots: database calls still go through', async () => {
   const { sb } = await launch()
-  hang('/functions/v1/hang', 10)
+  hang('/functions/v1/hang', 6)
+  hang('/storage/v1/object/*', 4)
   const slow = []
-  for (let i = 0; i < 10; i++) slow.push([`function ${i}`, () => sb.functions.invoke('hang', { timeout: 4000 })])
+  for (let i = 0; i < 6; i++) slow.push([`function ${i}`, () => sb.functions.invoke('hang', { timeout: 4000 })])
+  for (let i = 0; i < 4; i++)
+    slow.push([`download ${i}`, () => sb.storage.from('hang-bucket').download(`f${i}.png`, {}, { timeout: 4000 })])
   const quick = []
   for (let i = 0; i < 3; i++) quick.push([`select ${i}`, () => sb.from('todos').select('id')])
   const order = await settleOrder(slow.concat(quick))
@@ -118,9 +128,14 @@ test('hung uploads, downloads and function calls hold at most 5 slots: database 
     ['select 0', 'select 1', 'select 2'],
   )
   for (const { label, r } of order.slice(0, 3)) assert.equal(r.error, null, label)
-  // Every function call ends at its own deadline, held back in the driver's lane or not.
+  // Every long call ends at its own deadline, held back in the driver's lane or not.
   for (const { label, r } of order.slice(3)) {
-    assert.equal(r.error.name, 'FunctionsFetchError', label)
-    assert.equal(r.error.context.errMsg, 'request:fail timeout', label)
+    if (label.startsWith('function')) {
+      assert.equal(r.error.name, 'FunctionsFetchError', label)
+      assert.equal(r.error.context.errMsg, 'request:fail timeout', label)
+    } else {
+      assert.equal(r.error.name, 'StorageUnknownError', label)
+      assert.match(r.error.message, /request:fail timeout/, label) // an ArrayBuffer download: wx.request
+    }
   }
 })
