@@ -41,12 +41,12 @@ fn rest_error_replies_without_a_message_say_the_status() {
         (431, "", "HTTP 431 Request Header Fields Too Large: the request's URL or headers are too long"),
         (414, "  ", "HTTP 414 URI Too Long: the request's URL or headers are too long"),
         (413, "", "HTTP 413 Payload Too Large: the request body is too large"),
-        (400, "{}", "HTTP 400 Bad Request (the reply had no error message)"),
+        (400, "{}", "HTTP 400 Bad Request"),
         (400, r#"{"message":""}"#, "HTTP 400 Bad Request"),
         (400, r#""""#, "HTTP 400 Bad Request"),
-        (499, "", "HTTP 499 (the reply had no error message)"),
-        // A gateway's `{ error }` says it under another name.
-        (403, r#"{"error":"blocked by the WAF"}"#, "blocked by the WAF"),
+        (499, "", "HTTP 499"),
+        // A message under another name stays on the error as that field.
+        (403, r#"{"msg":"blocked by the WAF"}"#, "HTTP 403 Forbidden"),
     ];
     for (status, body, want) in cases {
         let o = answer(select(), status, body);

@@ -557,10 +557,13 @@ fn result_table() {
                 json!(502),
                 json!("Bad Gateway"),
                 null.clone(),
-                // No `message` of its own: the body's `msg` says it (issue 13: no empty messages).
-                Some(
-                    json!({ "name": "PostgrestError", "msg": "x", "message": "x", "body": { "msg": "x", "name": "n", "body": 1 } }),
-                ),
+                // No `message` of its own: the status says it (issue 13: no empty messages).
+                Some(json!({
+                    "name": "PostgrestError",
+                    "msg": "x",
+                    "message": "HTTP 502 Bad Gateway",
+                    "body": { "msg": "x", "name": "n", "body": 1 }
+                })),
             ),
         ),
         (
@@ -591,7 +594,7 @@ fn result_table() {
                 // postgrest-js says `''`; the status says more (issue 13: no empty messages).
                 Some(json!({
                     "name": "PostgrestError",
-                    "message": "HTTP 599 (the reply had no error message)",
+                    "message": "HTTP 599",
                     "details": "",
                     "hint": "",
                     "code": "",

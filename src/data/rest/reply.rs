@@ -104,7 +104,7 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
             }
             // No body at all (a proxy's 431 or 414): postgrest-js would say `''`; say the status.
             // (the shape of postgrest-js' own PostgrestError for a body that is not JSON).
-            None if body.trim_matches(is_js_space).is_empty() => {
+            None if body.bytes().all(|b| b.is_ascii_whitespace()) => {
                 let mut e = error_map(empty_reply(status), "", "");
                 put(&mut e, "body", "".into());
                 error = Some(e);
@@ -160,7 +160,7 @@ fn message_error(body: &str) -> Map<String, Value> {
 
 /// The parsed error body: its fields (PostgREST's `code`, `details`, `hint`, `message`, or
 /// whatever a gateway sent) on the error, and the whole body as its hidden `data`. A body with no
-/// message of its own (`{}`, `""`) gets one from its other fields or the status.
+/// message (`{}`, `""`, a gateway's `{ msg }`) gets one from the status.
 fn body_error(v: Value, text: &str, status: u16) -> Map<String, Value> {
     let mut e = Map::new();
     match &v {
@@ -178,11 +178,8 @@ fn body_error(v: Value, text: &str, status: u16) -> Map<String, Value> {
             put(&mut e, "message", text.into());
         }
     }
-    let said = |k: &str| e.get(k).and_then(Value::as_str).filter(|m| !m.trim_matches(is_js_space).is_empty());
-    if said("message").is_none() {
-        // A gateway's `{ error }` or GoTrue-style `{ msg }` says it under another name.
-        let other = ["msg", "error_description", "error"].iter().find_map(|k| said(k)).map(str::to_owned);
-        put(&mut e, "message", other.unwrap_or_else(|| empty_reply(status)).into());
+    if !matches!(e.get("message"), Some(Value::String(m)) if !m.is_empty()) {
+        put(&mut e, "message", empty_reply(status).into());
     }
     DataErrorKind::PostgrestError.tag(&mut e);
     put(&mut e, "body", v);
@@ -244,11 +241,9 @@ pub fn empty_reply(status: u16) -> String {
     let advice = match status {
         413 => ": the request body is too large",
         414 | 431 => ": the request's URL or headers are too long",
-        _ => " (the reply had no error message)",
+        _ => "",
     };
-    let reason = status_text(status);
-    let sep = if reason.is_empty() { "" } else { " " };
-    cat(&["HTTP ", &crate::encoding::text::decimal(status), sep, reason, advice])
+    cat(&["HTTP ", &crate::encoding::text::decimal(status), " ", status_text(status), advice]).trim_end().into()
 }
 
 /// JavaScript's `parseInt(s)` as a JSON number (`NaN` cannot cross as JSON: `null`).

@@ -144,8 +144,9 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
                 put(&mut e, "code", code.as_str().into());
             }
             // storage-js would say `''` for `{ message: '' }`: say the status instead.
-            let message =
-                Some(error_message(&m)).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| empty_reply(status));
+            let message = Some(error_message(&m))
+                .filter(|s| !s.bytes().all(|b| b.is_ascii_whitespace()))
+                .unwrap_or_else(|| empty_reply(status));
             let mut m = m;
             // `error.data.message` is what pages written for the SDK we replace read.
             if !m.get("message").is_some_and(Value::is_string) {
@@ -153,7 +154,9 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
             }
             (message, status_code, Value::Object(m))
         }
-        Some(Value::String(s)) if !s.trim().is_empty() => (s, text::decimal(status), Value::Null),
+        Some(Value::String(s)) if !s.bytes().all(|b| b.is_ascii_whitespace()) => {
+            (s, text::decimal(status), Value::Null)
+        }
         // storage-js: the status text, else `HTTP <status> error`.
         _ => (empty_reply(status), text::decimal(status), Value::Null),
     };
