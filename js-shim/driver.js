@@ -14,9 +14,9 @@
 //   load() / ready()             (re)load the core / a Promise of the core (loading it if needed)
 //   read('session'|'verifier')   what storage holds for the core: a value or a Promise of one
 //   start(read, call, handlers)  once loaded: run() with `call(core, stored)`
-//   run(call, handlers)          start an operation now (`call(core)` returns its op id); the op table
-//                                calls one handler, once: done(out) with its `done` output, lost(error)
-//                                if the instance dies first, fail(error) if it never started; started(op) after the first drive
+//   run(call, handlers)          start an operation now (`call(core)` returns its op id); one handler, once:
+//                                done(out), lost(error) if the instance dies first, fail(error) if it
+//                                never started; started(op) runs after the first drive
 //   data(api, method, args, payload)  a Database / Storage / Functions call → its result
 //   step(fn) / guard(fn, onJsError)   fn(core) then drive / run fn, telling a trap from a JS error
 //   control(fn)                  once loaded, step(fn) → `{ error }`
@@ -30,6 +30,7 @@ const { Lanes, isLong, timeLimit, dbTimeout, withTimeLeft, failTimeout, onAbort 
 
 const unknown = (message) => toError({ name: 'AuthUnknownError', message })
 const loadFailed = (err) => unknown('supabase-wechat: the wasm core failed to load: ' + messageOf(err))
+const lanes = new Lanes() // long requests' share of WeChat's 10 slots, which are the app's: one for all clients
 
 class Driver {
   constructor(config) {
@@ -51,7 +52,6 @@ class Driver {
     this._again = false
     this._timer = null
     this._timerAt = undefined
-    this._lanes = new Lanes() // long requests' share of WeChat's 10 slots (./lanes.js)
     this.on('http', (out) => this._http(out))
     this.on('fetch', (out) => this._fetch(out))
     this.on('storage_set', (out) =>
@@ -168,7 +168,7 @@ class Driver {
         fail: failed,
         started: (id) => {
           onAbort(payload && payload.signal, () => this._end(id, false))
-          if (op.deadline) op.timer = setTimeout(() => this._end(id, true), Math.max(0, op.deadline - Date.now()))
+          if (op.deadline && this._ops.has(id)) op.timer = setTimeout(() => this._end(id, true), op.deadline - Date.now())
         },
       }
       this.start(undefined, (core) => core.data(api, method, toJson(args), Date.now()), op)
@@ -278,7 +278,7 @@ class Driver {
   _fetch(out) {
     const first = this._ops.get(out.op)
     if (first) Object.assign(first, { request: out.id, transport: out.transport })
-    this._lanes.run(isLong(out, first && first.api), (release) => {
+    lanes.run(isLong(out, first && first.api), (release) => {
       const op = this._ops.get(out.op)
       // Resolved while it waited here (aborted, timed out): the core has let go of it.
       if (first && !op) return release()

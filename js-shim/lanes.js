@@ -5,9 +5,10 @@
 // for a slot, and a hung request holds its slot until its timeout. So:
 //
 // - Long requests (uploads, downloads, Edge Function calls, which may take minutes and time out
-//   after 30–120 s) wait here while LONG_SLOTS of them are in flight: slow or hung ones can hold
-//   at most half of WeChat's slots, and JSON requests (auth, database, storage's JSON calls,
-//   10 s by default) always have the other half.
+//   after 30–120 s) wait here while LONG_SLOTS of them are in flight (all clients of the app
+//   together: the slots are the app's): slow or hung ones can hold at most half of WeChat's
+//   slots, and JSON requests (auth, database, storage's JSON calls, 10 s by default) always have
+//   the other half (less what the page's own wx.request calls take).
 // - A call's own `timeout` (ms) is a deadline from the call: it counts the wait here, in WeChat's
 //   queue and behind a token refresh, and the wx call gets only the time left.
 
