@@ -153,7 +153,7 @@ class Driver {
     const limit = timeLimit(payload && payload.timeout, api === 'rest' ? dbTimeout(this.options) : 0)
     return new Promise((resolve) => {
       const settle = (result, held) => {
-        clearTimeout(op.timer)
+        if (op.timer) clearTimeout(op.timer)
         resolve(withHeld ? { result, held } : result)
       }
       const failed = (err) => settle({ error: toDataError({ name: 'Error', message: err.message }), data: null }, null)

@@ -13,6 +13,7 @@
 //   queue and behind a token refresh, and the wx call gets only the time left.
 
 const LONG_SLOTS = 5
+const NOTHING = () => {}
 
 class Lanes {
   constructor() {
@@ -23,7 +24,7 @@ class Lanes {
   // Calls `start(release)` now, or for a long request once one of LONG_SLOTS is free; `release()`
   // (any number of times) says the request is over.
   run(long, start) {
-    if (!long) return start(() => {})
+    if (!long) return start(NOTHING)
     if (this._long >= LONG_SLOTS) this._waiting.push(start)
     else this._start(start)
     return undefined
