@@ -280,10 +280,13 @@ async function sweepInContext(sb, sdk) {
         try {
           r = await call(args)
         } catch (e) {
-          // Only postgrest-js' own synchronous TypeErrors (a destructured null) are allowed to throw.
+          // Only the database builders throw synchronously, where postgrest-js' do (select(0):
+          // `split is not a function`, in(col, 1): not iterable, order(col, null), match(null));
+          // every other API resolves with the error, as supabase-js' async methods do.
           threw++
           const message = e && typeof e.message === 'string' ? e.message : ''
           if (!(e instanceof Error) || message.trim() === '') problems.push({ where, label, problem: 'threw without a message' })
+          else if (!where.startsWith('rest.')) problems.push({ where, label, problem: `threw synchronously: ${message}` })
           return
         }
         const problem = check(where, r)
