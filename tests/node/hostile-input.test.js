@@ -362,7 +362,7 @@ test('lone surrogates are cleaned once, at the edge: the right argument is blame
   assert.equal(dl.error.name, 'StorageApiError')
   assert.doesNotMatch(dl.error.message, /bucket/i)
   const url = sim.requests.at(-1).url
-  assert.ok(url.endsWith('/object/authenticated/hostile-bucket/a%EF%BF%BD') || url.endsWith('/hostile-bucket/a%EF%BF%BD'), url)
+  assert.ok(url.endsWith('/hostile-bucket/a%EF%BF%BD'), url)
   // The code goes to the server, which refuses it (it was "code是必填项": the code is required).
   const si = await sb.auth.signInWithWechat({ code: '\ud800' })
   assert.ok(si.error)
