@@ -358,11 +358,13 @@ test('lone surrogates are cleaned once, at the edge: the right argument is blame
   const fn = await sb.functions.invoke('echo', { headers: { 'x-a': 'a\ud800' } })
   assert.doesNotMatch(String(fn.error && fn.error.message), /first argument/)
   // A path with U+FFFD: no such object (it was "Invalid bucket id").
-  const dl = await sb.storage.from('hostile-bucket').download('a\ud800')
+  const bucket = `surrogates-${nextUser}`
+  assert.equal((await sb.storage.createBucket(bucket)).error, null)
+  const dl = await sb.storage.from(bucket).download('a\ud800')
   assert.equal(dl.error.name, 'StorageApiError')
-  assert.doesNotMatch(dl.error.message, /bucket/i)
+  assert.equal(dl.error.message, 'Object not found')
   const url = sim.requests.at(-1).url
-  assert.ok(url.endsWith('/hostile-bucket/a%EF%BF%BD'), url)
+  assert.ok(url.endsWith(`/${bucket}/a%EF%BF%BD`), url)
   // The code goes to the server, which refuses it (it was "code是必填项": the code is required).
   const si = await sb.auth.signInWithWechat({ code: '\ud800' })
   assert.ok(si.error)
