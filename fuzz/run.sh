@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 secs="${1:-60}"
-for t in parsers client; do
+for t in parsers client rest; do
   mkdir -p "corpus/$t"
   log="$(mktemp)"
   set +e

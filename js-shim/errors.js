@@ -51,6 +51,7 @@ const AUTH = {
   AuthInvalidTokenResponseError: subclass('AuthInvalidTokenResponseError', CustomAuthError),
   AuthPKCEGrantCodeExchangeError: subclass('AuthPKCEGrantCodeExchangeError', CustomAuthError),
   AuthImplicitGrantRedirectError: subclass('AuthImplicitGrantRedirectError', CustomAuthError),
+  AuthRefreshDiscardedError: subclass('AuthRefreshDiscardedError', CustomAuthError),
 }
 
 class PostgrestError extends Error {

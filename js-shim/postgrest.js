@@ -1,4 +1,5 @@
 'use strict'
+const { sizeOf, boundedMap } = require('./util.js')
 // `supabase.from(...)`, `rpc(...)`, `schema(...)`: builders with the API of postgrest-js 2.x that
 // record the caller's calls as a chain (see src/data/rest/mod.rs for its format). Each `await` hands
 // the chain to the wasm core, which builds method, URL and headers and decides the result from
@@ -11,9 +12,12 @@
 // An item of Array.prototype.join: null and undefined are empty, the rest `${item}`.
 const item = (v) => (v === null || v === undefined ? '' : `${v}`)
 // `list.join(',')`'s items (an array-like with its own join counts as one item).
-const items = (list) => (Array.isArray(list) ? Array.from(list, item) : [`${list.join(',')}`])
+const items = (list) => (Array.isArray(list) ? boundedMap(list, item, MAX_REQUEST) : [`${list.join(',')}`])
 // `${v}` unless v is undefined (the option is then absent).
 const opt = (v) => (v === undefined ? null : `${v}`)
+// match()'s [column, `${value}`] (null: undefined, left out) of its keys (a string's: indices, only the first MAX_REQUEST fit).
+const pairOf = (column, v) => (v === undefined ? null : [column, `${v}`])
+const matchKeys = (q) => Object.keys(typeof q === 'string' ? q.slice(0, MAX_REQUEST) : q)
 // A referenced table given as `referencedTable`, or the deprecated `foreignTable`.
 const tableOf = (o) => (o.referencedTable === undefined ? o.foreignTable : o.referencedTable)
 const isObject = (v) => v !== null && typeof v === 'object' && (!Array.isArray(v) || v.some(isObject))
@@ -63,7 +67,7 @@ class PostgrestClient {
     else if (head || get) {
       params = Object.entries(args)
         .filter(([, value]) => value !== undefined)
-        .map(([name, value]) => [name, Array.isArray(value) ? Array.from(value, item) : `${value}`])
+        .map(([name, value]) => [name, Array.isArray(value) ? items(value) : `${value}`])
     } else body = args
     const start = ['rpc', `${fn}`, !!head, !!get, count ? `${count}` : null, objectArg, params]
     return new PostgrestFilterBuilder(this._driver, this._schema, start, body)
@@ -217,10 +221,7 @@ class PostgrestFilterBuilder {
     return this._op(['textSearch', `${column}`, `${query}`, typeof type === 'string' ? type : null, opt(config)])
   }
   match(query) {
-    const pairs = Object.entries(query)
-      .filter(([, value]) => value !== undefined)
-      .map(([column, value]) => [column, `${value}`])
-    return this._op(['match', pairs])
+    return this._op(['match', boundedMap(matchKeys(query), (k) => pairOf(k, query[k]), MAX_REQUEST)])
   }
   not(column, operator, value) {
     return this._op(['not', `${column}`, `${operator}`, `${value}`])
@@ -309,11 +310,13 @@ class PostgrestFilterBuilder {
   // One request per call, as postgrest-js does.
   // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose: `await supabase.from(…).select()` sends the chain (postgrest-js' PostgrestBuilder)
   then(onfulfilled, onrejected) {
-    const chain = { start: this._start, ops: this._ops }
-    if (this._schema !== undefined) chain.schema = this._schema
+    // Past the bound only the chain's size goes to the core (nothing big is copied into wasm).
+    const size = sizeOf([this._schema, this._start, this._ops], MAX_REQUEST)
+    const chain = size > MAX_REQUEST ? { tooLarge: size } : { start: this._start, ops: this._ops }
+    if (this._schema !== undefined && chain.ops) chain.schema = this._schema
     let payload = null
     try {
-      const body = JSON.stringify(this._body, bigintAsString)
+      const body = chain.ops ? JSON.stringify(this._body, bigintAsString) : undefined
       if (body !== undefined) {
         chain.body = true
         payload = { body }
@@ -335,9 +338,12 @@ class PostgrestFilterBuilder {
   }
 }
 
+const MAX_REQUEST = 48 * 1024 // the core's MAX_URL (src/data/rest/limits.rs, docs/request-limits.md)
+
 // in() / notIn(): the distinct values (a Set, as postgrest-js), each `[text, isString]`.
 function inList(values) {
-  return Array.from(new Set(values), (v) => [`${v}`, typeof v === 'string'])
+  const seen = new Set() // de-duplicated as it goes: a huge list is cut off at the bound, not copied whole
+  return boundedMap(values, (v) => (seen.has(v) || !seen.add(v) ? null : [`${v}`, typeof v === 'string']), MAX_REQUEST)
 }
 
 // contains() / containedBy(): a string as it is, an array's items, anything else as JSON.

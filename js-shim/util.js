@@ -95,4 +95,29 @@ function whenDone(value, then) {
   return value && typeof value.then === 'function' ? value.then(then) : then(value)
 }
 
-module.exports = { toJson, messageOf, alias, utf8, whenDone }
+// The UTF-16 units of the strings in `v`, one more per array item (a separator), counted only
+// until past `max` (a huge argument costs no more than that).
+function sizeOf(v, max) {
+  if (!Array.isArray(v)) return typeof v === 'string' ? v.length : 0
+  let n = v.length
+  for (let i = 0; i < v.length && n <= max; i++) n += sizeOf(v[i], max)
+  return n
+}
+
+// `Array.from(list, fn)` less the items `fn` maps to null, stopping once the results' sizeOf passes
+// `max`: a call that large is refused, so a huge argument costs no more than the bound. A null or
+// undefined list is empty (as `new Set(list)` takes it).
+function boundedMap(list, fn, max) {
+  const out = []
+  let n = 0
+  for (const x of list === null || list === undefined ? out : list) {
+    const y = fn(x)
+    if (y === null) continue
+    out.push(y)
+    n += sizeOf(y, max) + 1
+    if (n > max) break
+  }
+  return out
+}
+
+module.exports = { toJson, messageOf, alias, utf8, whenDone, sizeOf, boundedMap }

@@ -17,6 +17,8 @@
 //! waited on ends, auth emits the settled ticket and the router hands it to its owner; when the
 //! session changes, the router gives realtime the new token. The machines' outputs are merged in
 //! the order they were produced (each call ends by moving them to one queue), realtime's last.
+//! When a server refuses the token a data request carried, the router asks auth for a fresh one
+//! ([`Auth::renew`]) and has data send that request once more (`Client::retry`).
 
 use crate::prelude::*;
 use alloc::collections::VecDeque;
@@ -25,7 +27,7 @@ use serde_json::{Map, Value};
 use crate::auth::calls::{Args, AuthMethod};
 use crate::auth::Auth;
 use crate::config::Config;
-use crate::data::{Data, Facts, Response};
+use crate::data::{Data, Facts, Response, Retry};
 use crate::realtime::Realtime;
 
 use crate::auth::error::AuthError;
@@ -124,8 +126,8 @@ impl Client {
 
     /// Adopt what storage holds under the key now: at start-up and before every `getSession` and
     /// `INITIAL_SESSION`, like the SDK we replace (see [`crate::auth::store::Store::restore`]).
-    pub fn restore(&mut self, stored: Option<&str>, _now_ms: f64) {
-        self.auth.restore(stored);
+    pub fn restore(&mut self, stored: Option<&str>, now_ms: f64) {
+        self.auth.restore(&mut self.ids, stored, now_ms);
         self.pump();
     }
 
@@ -171,8 +173,8 @@ impl Client {
     }
 
     /// `INITIAL_SESSION` for the new `onAuthStateChange` subscription `sub` (`stored`: see `restore`).
-    pub fn initial_session(&mut self, sub: u32, stored: Option<&str>, _now_ms: f64) {
-        self.auth.initial_session(sub, stored);
+    pub fn initial_session(&mut self, sub: u32, stored: Option<&str>, now_ms: f64) {
+        self.auth.initial_session(&mut self.ids, sub, stored, now_ms);
         self.pump();
     }
 
@@ -196,11 +198,23 @@ impl Client {
             match self.auth.bearer(&mut self.ids, now_ms) {
                 Bearer::Ready(token) => self.data.send(&mut self.ids, op, req, Some(&token)),
                 Bearer::Anon => self.data.send(&mut self.ids, op, req, None),
-                Bearer::Wait(ticket) => self.data.wait(ticket, op, req),
+                Bearer::Wait(ticket) => self.data.wait(ticket, op, req, false),
             }
         }
         self.pump();
         op
+    }
+
+    /// A server refused the token a data request carried: one refresh (unless the session's token
+    /// has changed since) and one more try with the session's token; signed out meanwhile (or
+    /// signed in as someone else), the refusal is the answer. The second answer is the caller's.
+    fn retry(&mut self, retry: Option<Retry>, now_ms: f64) {
+        let Some(r) = retry else { return };
+        match self.auth.renew(&mut self.ids, &r.token, now_ms) {
+            Bearer::Ready(token) => self.data.resend(&mut self.ids, r.op, r.req, Some(&token)),
+            Bearer::Anon => self.data.refused(r),
+            Bearer::Wait(ticket) => self.data.wait(ticket, r.op, r.req, true),
+        }
     }
 
     /// Abort data-path operation `op` (an `AbortSignal` fired); see [`Data::cancel`].
@@ -235,7 +249,9 @@ impl Client {
             self.auth.handle_response(&mut self.ids, id, status, body, now_ms);
         } else if self.data.owns(id) {
             let empty = Map::new();
-            self.data.reply(id, &Response { status, headers: &empty, facts: Facts::default(), body: Some(body) });
+            let retry =
+                self.data.reply(id, &Response { status, headers: &empty, facts: Facts::default(), body: Some(body) });
+            self.retry(retry, now_ms);
         } else {
             self.realtime.handle_response(id, (200..300).contains(&status));
         }
@@ -261,7 +277,9 @@ impl Client {
             Ok(Value::Object(m)) => m,
             _ => Map::new(),
         };
-        self.data.reply(id, &Response { status, headers: &headers, facts: Facts::from_json(facts_json), body });
+        let retry =
+            self.data.reply(id, &Response { status, headers: &headers, facts: Facts::from_json(facts_json), body });
+        self.retry(retry, now_ms);
         self.pump();
     }
 

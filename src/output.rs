@@ -90,11 +90,14 @@ pub enum ErrorKind {
     AuthPKCEGrantCodeExchangeError,
     /// The implicit-flow redirect URL carried `error` / `error_description` (the user denied).
     AuthImplicitGrantRedirectError,
+    /// The reply came for a session that has since been replaced (a sign-in, a sign-out, a
+    /// storage change overtook it): it was dropped (auth-js' name, status 409).
+    AuthRefreshDiscardedError,
 }
 
 impl ErrorKind {
     /// Every kind, for the test that holds js-shim/errors.js to this list.
-    pub const ALL: [ErrorKind; 8] = [
+    pub const ALL: [ErrorKind; 9] = [
         ErrorKind::AuthApiError,
         ErrorKind::AuthRetryableFetchError,
         ErrorKind::AuthUnknownError,
@@ -103,6 +106,7 @@ impl ErrorKind {
         ErrorKind::AuthInvalidTokenResponseError,
         ErrorKind::AuthPKCEGrantCodeExchangeError,
         ErrorKind::AuthImplicitGrantRedirectError,
+        ErrorKind::AuthRefreshDiscardedError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -115,6 +119,7 @@ impl ErrorKind {
             ErrorKind::AuthInvalidTokenResponseError => "AuthInvalidTokenResponseError",
             ErrorKind::AuthPKCEGrantCodeExchangeError => "AuthPKCEGrantCodeExchangeError",
             ErrorKind::AuthImplicitGrantRedirectError => "AuthImplicitGrantRedirectError",
+            ErrorKind::AuthRefreshDiscardedError => "AuthRefreshDiscardedError",
         }
     }
 }

@@ -1028,3 +1028,153 @@ fn corpus_inputs() {
     }
     assert!(n >= 10, "the corpus has {n} files");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Huge inputs (issue 13 item 5): Database chains with long strings and many filters. Building a
+// request never panics; a request is sent iff its URL and headers fit in rest::MAX_URL, and what
+// is sent carries the table name as one path segment that decodes back to it.
+
+use supabase_wechat::data::rest as rest_api;
+use supabase_wechat::data::{Built as RestBuilt, Endpoints};
+
+/// A long string made cheaply: a short piece (reserved URL characters, multi-byte, NUL, spaces
+/// among them) repeated up to 80,000 times.
+fn huge_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("a".to_owned()),
+        Just("é".to_owned()),
+        Just("表".to_owned()),
+        Just("👍".to_owned()),
+        Just("%,()&=#?/\\. \"".to_owned()),
+        Just("\u{0}".to_owned()),
+        "[a-z0-9 ,.]{1,8}",
+        text(),
+    ];
+    (piece, prop_oneof![0usize..64, 1_000usize..80_000]).prop_map(|(p, n)| p.repeat(n))
+}
+
+fn huge_filter() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        huge_text().prop_map(|v| json!(["eq", "task", v])),
+        (huge_text(), huge_text()).prop_map(|(k, v)| json!(["match", [[k, v]]])),
+        (0usize..20_000).prop_map(|n| json!([
+            "in",
+            "id",
+            (0..n).map(|i| json!([i.to_string(), false])).collect::<Vec<_>>()
+        ])),
+        (0usize..3_000).prop_map(|n| json!(["match", (0..n).map(|i| json!([i.to_string(), "x"])).collect::<Vec<_>>()])),
+        huge_text().prop_map(|v| json!(["setHeader", "x-h", v])),
+    ]
+}
+
+/// [start, ops]: a table or function name (possibly huge or odd) and up to 3,000 filters.
+fn huge_chain() -> impl Strategy<Value = Value> {
+    let name = prop_oneof![Just("todos".to_owned()), Just(".".to_owned()), Just("..".to_owned()), huge_text(), text()];
+    let many_small = (1usize..3_000)
+        .prop_map(|n| (0..n).map(|i| json!(["order", i.to_string(), i % 2 == 0, null, null])).collect::<Vec<_>>());
+    let few_big = prop::collection::vec(huge_filter(), 0..4);
+    (name, any::<bool>(), prop_oneof![many_small, few_big]).prop_map(|(name, rpc, mut ops)| {
+        if rpc {
+            json!({ "start": ["rpc", name, false, true, null, false, [["q", "1"]]], "ops": ops })
+        } else {
+            ops.insert(0, json!(["select", "id", false, null]));
+            json!({ "start": ["from", name], "ops": ops })
+        }
+    })
+}
+
+/// The length of `s` as a path segment: RFC 3986's unreserved bytes as they are, others `%XX`.
+fn name_len(s: &str) -> usize {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { 1 } else { 3 }).sum()
+}
+
+#[test]
+fn huge_database_chains_are_sent_iff_they_fit() {
+    let ep = Endpoints {
+        rest: "https://abcdefghij.baseapi.memfiredb.com/rest/v1".into(),
+        storage: String::new(),
+        functions: String::new(),
+        schema: None,
+        headers: vec![("apikey".into(), "anon-key".into())],
+    };
+    let mut config = fuzz_config();
+    config.cases = (config.cases / 20).max(50);
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&huge_chain(), |chain| {
+        let name = chain["start"][1].as_str().unwrap_or_default().to_owned();
+        let rpc = chain["start"][0] == "rpc";
+        match rest_api::build("request", std::slice::from_ref(&chain), &ep) {
+            RestBuilt::Send(r) => {
+                let headers: usize = r.headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+                prop_assert!(r.url.len() + headers <= rest_api::MAX_URL, "{} + {headers}", r.url.len());
+                let path = r.url.split('?').next().unwrap_or_default();
+                let segment = path.rsplit('/').next().unwrap_or_default();
+                prop_assert!(!name.contains('\0') && name != "." && name != "..");
+                let decoded = percent_decode_str(segment).decode_utf8().map(|d| d.into_owned()).ok();
+                prop_assert_eq!(decoded.as_deref(), Some(name.as_str()));
+                let prefix = if rpc {
+                    "https://abcdefghij.baseapi.memfiredb.com/rest/v1/rpc/"
+                } else {
+                    "https://abcdefghij.baseapi.memfiredb.com/rest/v1/"
+                };
+                prop_assert_eq!(path.len(), prefix.len() + segment.len());
+                prop_assert!(!r.url.contains('#'));
+            }
+            RestBuilt::Done(o) => {
+                let e = o.error.expect("a refusal is an error");
+                let code = e.get("code").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let message = e.get("message").and_then(Value::as_str).unwrap_or_default().to_owned();
+                prop_assert!(!message.is_empty());
+                if name.contains('\0') || name == "." || name == ".." {
+                    prop_assert_eq!(code, "invalid_name");
+                } else {
+                    // Refused only for its size (or a header value fetch's Headers would refuse); the
+                    // name alone may be too long: its segment is at least as long as its bytes.
+                    prop_assert!(
+                        code == "request_too_large" || message.starts_with("TypeError: Headers.set"),
+                        "{code}: {message}"
+                    );
+                    if code == "request_too_large" && chain["ops"].as_array().is_some_and(|o| o.len() == 1) && !rpc {
+                        // from(name).select('id') alone: refused iff its URL is past the bound.
+                        let url = "https://abcdefghij.baseapi.memfiredb.com/rest/v1/?select=id".len() + name_len(&name);
+                        prop_assert!(url + "apikey".len() + "anon-key".len() + 4 > rest_api::MAX_URL);
+                    }
+                }
+            }
+        }
+        Ok(())
+    });
+    eprintln!("fuzz-inputs huge_database_chains_are_sent_iff_they_fit {}", runner.config().cases);
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn huge_chains_through_the_client_keep_memory_proportional() {
+    // Through Client::data as the shim calls it: every output is JSON, one Done per refused call,
+    // and a refused chain of any size leaves the same outputs as a small one (nothing of it kept).
+    let mut c = Client::new("https://abcdefghij.baseapi.memfiredb.com", "anon-key", "{}");
+    for (n, expect_sent) in [(10usize, true), (5_000, true), (100_000, false)] {
+        let ids: Vec<Value> = (0..n).map(|i| json!([i.to_string(), false])).collect();
+        let chain = json!({ "start": ["from", "todos"], "ops": [["select", "id", false, null], ["in", "id", ids]] });
+        let op = c.data("rest", "request", &json!([chain]).to_string(), 1.7e12);
+        let mut sent = false;
+        let mut done = 0;
+        while let Some(o) = c.poll() {
+            let v: Value = serde_json::from_str(&o.to_json()).expect("output is JSON");
+            if v["type"] == "fetch" {
+                sent = true;
+                assert!(v["url"].as_str().unwrap_or_default().len() <= rest_api::MAX_URL);
+            }
+            if matches!(o, Output::Done { op: d, .. } if d == op) {
+                done += 1;
+                assert_eq!(v["data"]["error"]["code"], "request_too_large", "{n}");
+            }
+        }
+        assert_eq!((sent, done), (expect_sent, usize::from(!expect_sent)), "{n} ids");
+    }
+    let op = c.data("rest", "request", &json!([{ "tooLarge": 123_456_789 }]).to_string(), 1.7e12);
+    let outs: Vec<Output> = std::iter::from_fn(|| c.poll()).collect();
+    assert!(outs.iter().any(|o| matches!(o, Output::Done { op: d, .. } if *d == op)));
+}

@@ -177,6 +177,117 @@ fn filter_urls() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Names and size (issue 13): from(table) and rpc(fn) are one path segment; NUL, "." and ".."
+// are refused; a request past rest::MAX_URL is refused before anything is sent.
+
+fn code(o: &Outcome) -> Option<&str> {
+    o.error.as_ref().and_then(|e| e.get("code")).and_then(Value::as_str)
+}
+
+fn error_text(o: &Outcome, field: &str) -> String {
+    o.error.as_ref().and_then(|e| e.get(field)).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+#[test]
+fn names_are_one_path_segment() {
+    const REST: &str = "http://127.0.0.1:54321/rest/v1/";
+    let from = |name: &str| send(json!({ "start": ["from", name], "ops": [["select", "id", false, null]] })).url;
+    let rpc = |name: &str| send(json!({ "start": ["rpc", name, false, false, null, false, null] })).url;
+    for (name, segment) in [
+        ("todos", "todos"),
+        ("x?q=1", "x%3Fq%3D1"),
+        ("x#frag", "x%23frag"),
+        ("../../rest/v1/todos", "..%2F..%2Frest%2Fv1%2Ftodos"),
+        ("a\\b", "a%5Cb"),
+        ("a/b", "a%2Fb"),
+        ("%2E%2E", "%252E%252E"),
+        ("%zz", "%25zz"),
+        ("my table", "my%20table"),
+        ("待办", "%E5%BE%85%E5%8A%9E"),
+        ("a\tb\nc", "a%09b%0Ac"),
+        (" a ", "%20a%20"),
+        ("a^b|c'd[e]!*()", "a%5Eb%7Cc%27d%5Be%5D%21%2A%28%29"),
+        ("a.b-c_d~e", "a.b-c_d~e"),
+        ("...", "..."),
+        (".x", ".x"),
+        ("\u{fffd}", "%EF%BF%BD"),
+    ] {
+        assert_eq!(from(name), [REST, segment, "?select=id"].concat(), "from({name:?})");
+        assert_eq!(rpc(name), [REST, "rpc/", segment].concat(), "rpc({name:?})");
+    }
+    // Query parameters of rpc GET still follow the name.
+    let r = send(json!({ "start": ["rpc", "f?x", false, true, null, false, [["a", "1"]]] }));
+    assert_eq!(r.url, [REST, "rpc/f%3Fx?a=1"].concat());
+}
+
+#[test]
+fn nul_dot_and_dotdot_names_are_refused() {
+    for start in [
+        json!(["from", "todos\u{0}x"]),
+        json!(["rpc", "\u{0}", false, false, null, false, null]),
+        json!(["from", "."]),
+        json!(["from", ".."]),
+        json!(["rpc", "..", false, true, null, false, null]),
+    ] {
+        let o = done(json!({ "start": start.clone(), "ops": [["select", "*", false, null]] }));
+        assert_eq!(code(&o), Some("invalid_name"), "{start}");
+        assert_eq!(error_text(&o, "name"), "PostgrestError");
+        let message = error_text(&o, "message");
+        let what = if start[0] == "from" { "Invalid relation name: " } else { "Invalid function name: " };
+        assert!(message.starts_with(what), "{message}");
+        assert!(!message.contains('\0'), "the NUL is shown escaped: {message:?}");
+        assert!(
+            message.contains(if start[1].as_str().unwrap_or("").contains('\0') { "NUL" } else { "URL" }),
+            "{message}"
+        );
+        assert!(!error_text(&o, "hint").is_empty());
+        assert_eq!((o.result.get("status"), o.result.get("data")), (Some(&json!(0)), Some(&Value::Null)));
+    }
+}
+
+#[test]
+fn requests_past_the_bound_are_refused() {
+    assert_eq!(rest::MAX_URL, 48 * 1024);
+    // The shim measured the chain and kept it: only its size came.
+    let o = done(json!({ "tooLarge": 1_048_618 }));
+    assert_eq!(code(&o), Some("request_too_large"));
+    let message = error_text(&o, "message");
+    assert!(message.contains("1048618 characters") && message.contains("49152 bytes"), "{message}");
+    assert!(error_text(&o, "hint").contains("rpc()"));
+    assert_eq!(o.result.get("status"), Some(&json!(0)));
+    // Under the shim's count but not once encoded: 20,000 'é' are 120,000 bytes of URL.
+    let o = done(select(json!([["eq", "task", "é".repeat(20_000)]])));
+    assert_eq!(code(&o), Some("request_too_large"), "{o:?}");
+    assert!(error_text(&o, "message").contains("URL and headers would take"));
+    // Headers count too.
+    let o = done(select(json!([["setHeader", "x-big", "a".repeat(rest::MAX_URL)]])));
+    assert_eq!(code(&o), Some("request_too_large"));
+    // 1,000 UUIDs (about 39 KB of URL) go out, as do requests right up to the bound.
+    let uuids: Vec<Value> = (0..1000).map(|i| json!([format!("2411981d-0000-4000-8000-{i:012x}"), true])).collect();
+    let r = send(select(json!([["in", "id", uuids]])));
+    assert!(r.url.len() > 38_000 && r.url.len() < rest::MAX_URL, "{}", r.url.len());
+    let base = send(select(json!([["eq", "t", ""]])));
+    let headers: usize = base.headers.iter().map(|(k, v)| k.len() + v.len() + 4).sum();
+    let room = rest::MAX_URL - base.url.len() - headers;
+    let r = send(select(json!([["eq", "t", "a".repeat(room)]])));
+    assert_eq!(r.url.len() + headers, rest::MAX_URL);
+    assert_eq!(code(&done(select(json!([["eq", "t", "a".repeat(room + 1)]])))), Some("request_too_large"));
+}
+
+#[test]
+fn repeated_order_extends_one_parameter() {
+    let mut ops = Vec::new();
+    for c in ["a", "b", "c"] {
+        ops.push(json!(["order", c, c != "b", null, null]));
+    }
+    ops.push(json!(["filter", "order", "x", "y"]));
+    ops.push(json!(["order", "d", true, null, null]));
+    let r = send(select(Value::Array(ops)));
+    // set() semantics: the first `order` takes the value, a later one of that name goes.
+    assert_eq!(r.url, "http://127.0.0.1:54321/rest/v1/todos?select=*&order=a.asc%2Cb.desc%2Cc.asc%2Cd.asc");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Requests: method, headers, body
 
 #[test]

@@ -38,6 +38,14 @@ pub fn exp(token: &str) -> Option<i64> {
     decode_claims(token)?.get("exp").and_then(value_to_i64)
 }
 
+/// How long the token was issued for, in seconds: `exp - iat` (the server's clock on both), if
+/// the token has both claims.
+pub fn lifetime(token: &str) -> Option<i64> {
+    let claims = decode_claims(token)?;
+    let at = |k: &str| claims.get(k).and_then(value_to_i64);
+    at("exp")?.checked_sub(at("iat")?)
+}
+
 /// The `sub` claim (the user id), if it is a non-empty string.
 pub fn sub(token: &str) -> Option<String> {
     match decode_claims(token)?.get("sub") {
@@ -118,6 +126,9 @@ mod tests {
             assert_eq!(exp(&token_with(&json!({ "exp": v }))), want, "{v}");
         }
         assert_eq!(exp(&token_with(&json!({}))), None);
+        assert_eq!(lifetime(&token_with(&json!({"iat": 1_700_000_000, "exp": 1_700_003_600}))), Some(3600));
+        assert_eq!(lifetime(&token_with(&json!({"exp": 1_700_003_600}))), None);
+        assert_eq!(lifetime(&token_with(&json!({"iat": i64::MIN, "exp": i64::MAX}))), None);
         assert_eq!(sub(&token_with(&json!({"sub": 42}))), None);
         assert_eq!(sub(&token_with(&json!({"sub": ""}))), None);
     }

@@ -6,13 +6,16 @@
 //! The machine is sans-IO like the rest of the core: it is called with the caller's arguments,
 //! the replies and the time, and queues [`Emit`]s for the router: outputs for the caller, the
 //! session's access token whenever it changes (realtime follows it), and the settlement of
-//! other machines' waits for a fresh token ([`Bearer::Wait`]). It imports no other machine.
+//! other machines' waits for a fresh token ([`crate::output::Bearer::Wait`]). It imports no other machine.
 //!
 //! Every operation ends with exactly one `Done`, whatever the server or the network did; a
-//! failed sign-in leaves the current session alone.
+//! failed sign-in leaves the current session alone, and a reply for a session that has since been
+//! replaced changes nothing ([`store::Basis`]). The refresh in flight and its waiters are driven
+//! in `flight.rs`.
 
 pub mod calls;
 pub mod error;
+mod flight;
 pub mod jwt;
 pub mod pkce;
 pub mod redirect;
@@ -28,20 +31,32 @@ use alloc::collections::VecDeque;
 use crate::config::Config;
 use crate::encoding::headers::Headers;
 use crate::encoding::text::cat;
-use crate::output::{AuthEvent, Bearer, Emit, Grant, HttpRequest, Ids, Json, Output, Ticket, VERSION};
+use crate::output::{AuthEvent, Emit, HttpRequest, Ids, Json, Output, VERSION};
 use calls::{Args, AuthMethod, Cx, Plan};
 use error::{AuthError, ErrorKind};
-use refresh::{expires_at_ms, expiring, is_definitive, Refresh, Ticker, Waiter};
+use refresh::{Refresh, Ticker, Waiter};
 use requests::{Call, Identity, Scope, Step};
 use session::Session;
 use steps::Reading;
-use store::{Generation, Store};
+use store::{Basis, Generation, Store};
+
+/// A call of method `of` for operation `op`, in flight.
+#[derive(Debug, Clone)]
+struct Sent {
+    op: u32,
+    of: AuthMethod,
+    call: Call,
+    /// What its reply may replace (see [`store::Basis`]).
+    basis: Basis,
+    /// The session's access token it carries, when a refusal of it makes one refresh and one
+    /// retry ([`Call::retry`]).
+    retry: Option<String>,
+}
 
 /// What a pending Auth API request belongs to.
 #[derive(Debug, Clone)]
 enum Pending {
-    /// A call of method `.1` for operation `.0`, sent under session generation `.3`.
-    Op(u32, AuthMethod, Step, Generation),
+    Op(Sent),
     Refresh,
 }
 
@@ -60,8 +75,13 @@ pub struct Auth {
     refresh: Option<Refresh>,
     ticker: Ticker,
     next_ticket: u32,
-    /// The rest of a refresh's waiters, paused at another machine's ticket (see [`Auth::resume`]).
-    resuming: Option<(Vec<Waiter>, Option<AuthError>, f64)>,
+    /// Waiters of ended refreshes still to be finished, in order, each with its refresh's error
+    /// and time; `paused` at another machine's ticket until the router calls [`Auth::resume`].
+    resuming: VecDeque<(Waiter, Option<AuthError>, f64)>,
+    paused: bool,
+    /// An access token a server refused (`bad_jwt`, `JWT expired`): not handed out again while it
+    /// is the session's, whatever the local clock says.
+    refused: Option<String>,
     out: VecDeque<Emit>,
 }
 
@@ -80,7 +100,9 @@ impl Auth {
             refresh: None,
             ticker: Ticker::default(),
             next_ticket: 0,
-            resuming: None,
+            resuming: VecDeque::new(),
+            paused: false,
+            refused: None,
             out: VecDeque::new(),
         }
     }
@@ -116,14 +138,16 @@ impl Auth {
         self.store.persists()
     }
 
-    /// Adopt what storage holds under the key now (see `Client::restore`).
-    pub fn restore(&mut self, stored: Option<&str>) {
+    /// Adopt what storage holds under the key now (see `Client::restore`): a local change, which
+    /// always commits; a refresh it overtook is dropped.
+    pub fn restore(&mut self, ids: &mut Ids, stored: Option<&str>, now_ms: f64) {
         self.store.restore(stored, &mut self.out);
+        self.reconcile(ids, now_ms);
     }
 
     /// `INITIAL_SESSION` for subscription `sub`, with the session storage holds now.
-    pub fn initial_session(&mut self, sub: u32, stored: Option<&str>) {
-        self.restore(stored);
+    pub fn initial_session(&mut self, ids: &mut Ids, sub: u32, stored: Option<&str>, now_ms: f64) {
+        self.restore(ids, stored, now_ms);
         self.store.emit(AuthEvent::InitialSession, Some(sub), &mut self.out);
     }
 
@@ -168,16 +192,21 @@ impl Auth {
         let plan = m.plan(args, &cx);
         if matches!(plan, Plan::Session) {
             // Like the SDK we replace, `getSession` reads storage first.
-            self.restore(stored);
+            self.store.restore(stored, &mut self.out);
+            self.reconcile(ids, now_ms);
         }
         let op = ids.take();
         match plan {
             Plan::Fail(e) => self.fail(op, m, e),
             Plan::Done(data) => self.finish(op, data, None),
             Plan::Call(call) => self.start(ids, op, m, call, now_ms),
-            Plan::CallAs(call, bearer) => self.send(ids, op, m, call, Some(&bearer)),
+            Plan::CallAs(mut call, bearer) => {
+                call.retry = false; // the caller's own token: not the session's to refresh
+                let basis = self.store.continues();
+                self.send(ids, op, m, call, Some(&bearer), basis);
+            }
             Plan::Session => match self.session() {
-                Some(s) if expiring(s, now_ms) => {
+                Some(s) if self.stale(now_ms) => {
                     let token = s.refresh_token.clone();
                     self.wait_for_refresh(ids, token, Waiter::Session(op), now_ms);
                 }
@@ -190,7 +219,7 @@ impl Auth {
             Plan::Adopt { access, refresh } => self.adopt(ids, op, m, access, refresh, now_ms),
             Plan::SignOut(scope) if self.session().is_none() => {
                 if scope != Scope::Others {
-                    self.store.clear(true, &mut self.out);
+                    self.store.clear(Basis::Local, true, &mut self.out);
                 }
                 self.finish(op, Json::raw("null".into()), None);
             }
@@ -209,6 +238,7 @@ impl Auth {
                 self.fail(op, m, error);
             }
         }
+        self.reconcile(ids, now_ms);
         op
     }
 
@@ -218,7 +248,8 @@ impl Auth {
         match jwt::exp(&access) {
             Some(exp) if (exp as f64) * 1000.0 > now_ms => {
                 let bearer = access.clone();
-                self.send(ids, op, m, requests::adopt(access, refresh), Some(&bearer));
+                let basis = self.store.replaces();
+                self.send(ids, op, m, requests::adopt(access, refresh), Some(&bearer), basis);
             }
             Some(_) => self.wait_for_refresh(ids, refresh, Waiter::Refreshed(op), now_ms),
             None => {
@@ -227,44 +258,25 @@ impl Auth {
         }
     }
 
-    /// Start a call: anon at once, with the user's bearer once it is usable.
+    /// Start a call: anon at once, with the user's bearer once it is usable. A call whose reply
+    /// would start a new session line is numbered now, in the order the page asked.
     fn start(&mut self, ids: &mut Ids, op: u32, m: AuthMethod, call: Call, now_ms: f64) {
         if let Some(e) = self.config_error.clone() {
             return self.fail(op, m, e);
         }
+        let basis = if call.step.replaces() { self.store.replaces() } else { self.store.continues() };
         match (call.bearer, self.session()) {
-            (Identity::Anon, _) => self.send(ids, op, m, call, None),
+            (Identity::Anon, _) => self.send(ids, op, m, call, None, basis),
             (Identity::User, None) => self.fail(op, m, steps::session_missing()),
-            (Identity::User, Some(s)) if expiring(s, now_ms) => {
+            (Identity::User, Some(s)) if self.stale(now_ms) => {
                 let token = s.refresh_token.clone();
-                self.wait_for_refresh(ids, token, Waiter::Call(op, m, call), now_ms);
+                self.wait_for_refresh(ids, token, Waiter::Call(op, m, call, basis), now_ms);
             }
             (Identity::User, Some(s)) => {
                 let token = s.access_token.clone();
-                self.send(ids, op, m, call, Some(&token));
+                self.send(ids, op, m, call, Some(&token), basis);
             }
         }
-    }
-
-    /// What another machine's request carries: the user's access token (after a refresh when
-    /// it is about to expire), or the anon key when signed out.
-    pub fn bearer(&mut self, ids: &mut Ids, now_ms: f64) -> Bearer {
-        match self.session() {
-            None => Bearer::Anon,
-            Some(s) if expiring(s, now_ms) => {
-                let token = s.refresh_token.clone();
-                self.next_ticket = self.next_ticket.wrapping_add(1);
-                let ticket = Ticket(self.next_ticket);
-                self.wait_for_refresh(ids, token, Waiter::Ticket(ticket), now_ms);
-                Bearer::Wait(ticket)
-            }
-            Some(s) => Bearer::Ready(s.access_token.clone()),
-        }
-    }
-
-    /// Whether there is a session about to expire (its token would be refused).
-    pub fn expiring(&self, now_ms: f64) -> bool {
-        self.session().is_some_and(|s| expiring(s, now_ms))
     }
 
     // ---- replies ------------------------------------------------------------------------------
@@ -284,18 +296,20 @@ impl Auth {
                 None => self.refresh_failed(ids, steps::invalid_token_response(), now_ms),
             },
             Pending::Refresh => self.refresh_failed(ids, error::from_http(status, body), now_ms),
-            Pending::Op(op, of, step, generation) if ok => self.succeeded(op, of, step, generation, body, now_ms),
-            Pending::Op(op, of, step, _) => self.failed(op, of, step, error::from_http(status, body)),
+            Pending::Op(sent) if ok => self.succeeded(sent, body, now_ms),
+            Pending::Op(sent) => self.failed(ids, sent, error::from_http(status, body), now_ms),
         }
+        self.reconcile(ids, now_ms);
     }
 
     /// Request `id` got no HTTP status: `err` is the transport error.
     pub fn handle_transport_error(&mut self, ids: &mut Ids, id: u32, err: AuthError, now_ms: f64) {
         match self.take_pending(id) {
             Some(Pending::Refresh) => self.refresh_failed(ids, err, now_ms),
-            Some(Pending::Op(op, of, step, _)) => self.failed(op, of, step, err),
+            Some(Pending::Op(sent)) => self.failed(ids, sent, err, now_ms),
             None => {}
         }
+        self.reconcile(ids, now_ms);
     }
 
     /// The result of the oldest storage write (see `Client::handle_storage_result`).
@@ -313,15 +327,18 @@ impl Auth {
     }
 
     /// A 2xx reply to operation `op`.
-    fn succeeded(&mut self, op: u32, of: AuthMethod, step: Step, generation: Generation, body: &str, now_ms: f64) {
-        if matches!(step, Step::PkceExchange) {
+    fn succeeded(&mut self, sent: Sent, body: &str, now_ms: f64) {
+        let Sent { op, of, call, basis, .. } = sent;
+        if matches!(call.step, Step::PkceExchange) {
             self.push(Output::StorageRemove { key: self.verifier_key() });
         }
-        match steps::read(step, body, now_ms) {
-            Reading::Session(session, event) => self.commit(op, generation, session, event),
+        match steps::read(call.step, body, now_ms) {
+            Reading::Session(session, event) => self.commit(op, of, basis, session, event),
+            // An overtaken user update resolves with the user the server returned, and leaves the
+            // session that replaced it alone (no event, no write).
             Reading::User(user, save) => {
                 let data = cat(&["{\"user\":", &steps::user_text(&user), "}"]);
-                if save && self.store.update_user(generation, user, &mut self.out) {
+                if save && self.store.update_user(basis, user, &mut self.out) {
                     self.store.save(&mut self.out);
                     self.store.emit(AuthEvent::UserUpdated, None, &mut self.out);
                 }
@@ -330,7 +347,7 @@ impl Auth {
             Reading::Data(data) => self.finish(op, data, None),
             Reading::LoggedOut(scope) => {
                 if scope != Scope::Others {
-                    self.store.clear(true, &mut self.out);
+                    self.store.clear(basis, true, &mut self.out);
                 }
                 self.finish(op, Json::raw("null".into()), None);
             }
@@ -338,13 +355,22 @@ impl Auth {
         }
     }
 
-    /// A failed request of operation `op`.
-    fn failed(&mut self, op: u32, of: AuthMethod, step: Step, err: AuthError) {
-        match step {
+    /// A failed request of operation `op`. The session's token refused (`bad_jwt`, whatever the
+    /// local clock says): one refresh, then the same call once more with the new token.
+    fn failed(&mut self, ids: &mut Ids, sent: Sent, err: AuthError, now_ms: f64) {
+        let Sent { op, of, call, basis, retry } = sent;
+        if let Some(token) = retry.filter(|_| refresh::token_refused(&err)) {
+            // Made for a session that has since been replaced: not sent again for the new one.
+            if !self.store.is_current(basis) {
+                return self.fail(op, of, steps::discarded());
+            }
+            return self.retry(ids, op, of, call, &token, err, now_ms);
+        }
+        match call.step {
             // The user asked to sign out: done locally whatever the server says.
             Step::Logout { scope } => {
                 if scope != Scope::Others {
-                    self.store.clear(true, &mut self.out);
+                    self.store.clear(basis, true, &mut self.out);
                 }
                 let ignored =
                     matches!(err.status, Some(401 | 403 | 404)) || err.kind() == ErrorKind::AuthSessionMissingError;
@@ -353,207 +379,40 @@ impl Auth {
             step => {
                 if err.kind() == ErrorKind::AuthSessionMissingError && matches!(step, Step::User { .. }) {
                     // The server no longer knows this session (signed out elsewhere).
-                    self.store.clear(true, &mut self.out);
+                    self.store.clear(basis, true, &mut self.out);
                 }
                 self.fail(op, of, err);
             }
         }
     }
 
-    /// A new session from a reply requested under `generation`: saved, made current, announced,
-    /// returned as `{ user, session }`.
-    fn commit(&mut self, op: u32, generation: Generation, session: Session, event: AuthEvent) {
+    /// A new session from a reply requested on `basis`: saved, made current, announced, returned
+    /// as `{ user, session }`. Overtaken (a later sign-in or a sign-out came first), it changes
+    /// nothing and the call resolves with `AuthRefreshDiscardedError`.
+    fn commit(&mut self, op: u32, of: AuthMethod, basis: Basis, session: Session, event: AuthEvent) {
         let user = session.user.as_ref().map(steps::user_text).unwrap_or_else(|| "null".into());
-        self.store.commit(generation, Some(session), &mut self.out);
+        if !self.store.commit(basis, Some(session), &mut self.out) {
+            return self.fail(op, of, steps::discarded());
+        }
         self.store.save(&mut self.out);
         self.store.emit(event, None, &mut self.out);
         let data = cat(&["{\"user\":", &user, ",\"session\":", self.store.json(), "}"]);
         self.finish(op, Json::raw(data), None);
     }
 
-    // ---- refresh ------------------------------------------------------------------------------
-
-    /// When [`Auth::handle_timeout`] is next due: a refresh retry or the tick.
-    pub fn poll_timeout(&self) -> Option<f64> {
-        let retry = self.refresh.as_ref().and_then(|r| r.retry_at);
-        [retry, self.ticker.due()].into_iter().flatten().reduce(f64::min)
-    }
-
-    pub fn handle_timeout(&mut self, ids: &mut Ids, now_ms: f64) {
-        if let Some(r) = self.refresh.as_mut() {
-            if r.retry_at.is_some_and(|t| t <= now_ms) {
-                r.retry_at = None;
-                self.send_refresh(ids);
-            }
-        }
-        if self.ticker.due().is_some_and(|t| t <= now_ms) {
-            self.tick(ids, now_ms);
-        }
-    }
-
-    /// The app came to the foreground, or `startAutoRefresh()`: tick now and every 30 s.
-    /// Ignored with `autoRefreshToken: false` unless `explicit`.
-    pub fn start_auto_refresh(&mut self, ids: &mut Ids, explicit: bool, now_ms: f64) {
-        if self.auto_refresh || explicit {
-            self.ticker.start();
-            self.tick(ids, now_ms);
-        }
-    }
-
-    pub fn stop_auto_refresh(&mut self) {
-        self.ticker.stop();
-    }
-
-    fn tick(&mut self, ids: &mut Ids, now_ms: f64) {
-        let due = self.ticker.tick(self.store.session(), now_ms);
-        if due && self.refresh.is_none() {
-            if let Some(token) = self.session().map(|s| s.refresh_token.clone()) {
-                self.start_refresh(ids, token, now_ms);
-            }
-        }
-    }
-
-    /// Join the refresh in flight (whatever token it uses), or start one with `token`.
-    fn wait_for_refresh(&mut self, ids: &mut Ids, token: String, waiter: Waiter, now_ms: f64) {
-        if self.refresh.is_none() {
-            self.start_refresh(ids, token, now_ms);
-        }
-        match self.refresh.as_mut() {
-            Some(r) => r.waiters.push(waiter),
-            None => self.resolve(ids, waiter, None, now_ms),
-        }
-    }
-
-    fn start_refresh(&mut self, ids: &mut Ids, token: String, now_ms: f64) {
-        if let Some(e) = &self.config_error {
-            let message = cat(&["cannot refresh the session: ", &e.message]);
-            self.push(Output::Log { level: "warn", message });
-            return;
-        }
-        self.refresh = Some(Refresh::new(token, now_ms, self.store.generation()));
-        self.send_refresh(ids);
-    }
-
-    fn send_refresh(&mut self, ids: &mut Ids) {
-        if self.refresh.is_none() {
-            return;
-        }
-        let id = ids.take();
-        let Some(r) = self.refresh.as_mut() else { return };
-        let body = r.attempt(id);
-        self.pending.push((id, Pending::Refresh));
-        let url = cat(&[&self.auth_url, "/token?grant_type=refresh_token"]);
-        let headers = self.headers_with(None, true);
-        self.push(Output::Http(HttpRequest {
-            id,
-            method: "POST",
-            url,
-            headers,
-            body: Some(body),
-            timeout: self.request_timeout,
-        }));
-    }
-
-    fn refresh_succeeded(&mut self, ids: &mut Ids, session: Session) {
-        let Some(r) = self.refresh.take() else { return };
-        self.store.commit(r.generation, Some(session), &mut self.out);
-        self.store.save(&mut self.out);
-        self.store.emit(AuthEvent::TokenRefreshed, None, &mut self.out);
-        self.settle(ids, r.waiters, None, 0.0);
-    }
-
-    fn refresh_failed(&mut self, ids: &mut Ids, err: AuthError, now_ms: f64) {
-        let Some(r) = self.refresh.as_mut() else { return };
-        if r.retry(&err, now_ms) {
-            return;
-        }
-        let Some(r) = self.refresh.take() else { return };
-        if is_definitive(&err) && self.session().is_some_and(|s| s.refresh_token == r.token) {
-            let code = err.code.as_deref().unwrap_or("");
-            self.push(Output::Log {
-                level: "warn",
-                message: cat(&["the session has ended (", code, "); signing out"]),
-            });
-            self.store.clear(true, &mut self.out);
-        } else {
-            let message = cat(&["refreshing the session failed (", &err.message, "); the session is kept"]);
-            self.push(Output::Log { level: "warn", message });
-        }
-        self.settle(ids, r.waiters, Some(err), now_ms);
-    }
-
-    /// Finish the waiters of a refresh, in order. Another machine's ticket pauses it: the router
-    /// delivers [`Emit::Settled`] (its owner sends its request, taking the next id) and then
-    /// calls [`Auth::resume`], so ids and outputs follow the waiters' order.
-    fn settle(&mut self, ids: &mut Ids, waiters: Vec<Waiter>, err: Option<AuthError>, now_ms: f64) {
-        let mut rest = waiters.into_iter();
-        while let Some(w) = rest.next() {
-            let foreign = matches!(w, Waiter::Ticket(_));
-            self.resolve(ids, w, err.as_ref(), now_ms);
-            if foreign {
-                let rest: Vec<Waiter> = rest.collect();
-                if !rest.is_empty() {
-                    self.resuming = Some((rest, err, now_ms));
-                }
-                return;
-            }
-        }
-    }
-
-    /// Continue finishing a refresh's waiters after a settled ticket was delivered.
-    pub fn resume(&mut self, ids: &mut Ids) {
-        if let Some((waiters, err, now_ms)) = self.resuming.take() {
-            self.settle(ids, waiters, err, now_ms);
-        }
-    }
-
-    /// Finish a waiter after a refresh: `err` is `None` on success.
-    fn resolve(&mut self, ids: &mut Ids, w: Waiter, err: Option<&AuthError>, now_ms: f64) {
-        // After a failed refresh a session that is still valid remains usable.
-        let usable = self.session().is_some_and(|s| err.is_none() || expires_at_ms(s) > now_ms);
-        let token = || self.session().map(|s| s.access_token.clone()).unwrap_or_default();
-        let missing = || err.cloned().unwrap_or_else(steps::session_missing);
-        match w {
-            Waiter::Session(op) if usable => self.finish_session(op),
-            Waiter::Session(op) => self.finish(op, Json::raw(r#"{"session":null}"#.into()), err.cloned()),
-            Waiter::Refreshed(op) if usable && err.is_none() => {
-                let user = self.session().and_then(|s| s.user.as_ref()).map_or_else(|| "null".into(), steps::user_text);
-                let data = cat(&["{\"user\":", &user, ",\"session\":", self.store.json(), "}"]);
-                self.finish(op, Json::raw(data), None);
-            }
-            Waiter::Refreshed(op) => self.fail(op, AuthMethod::RefreshSession, missing()),
-            Waiter::Call(op, m, call) if usable => {
-                let token = token();
-                self.send(ids, op, m, call, Some(&token));
-            }
-            Waiter::Call(op, m, _) => self.fail(op, m, missing()),
-            Waiter::Ticket(t) => {
-                let grant = match self.session() {
-                    Some(_) if usable => Grant::Token(token()),
-                    // Signed out meanwhile (the refresh token was refused): anon is what the user is.
-                    None => Grant::Anon,
-                    // The session is kept but its access token has expired and could not be refreshed.
-                    Some(_) => Grant::Stale {
-                        token: token(),
-                        why: err.map_or_else(|| "no usable access token".to_owned(), |e| e.message.clone()),
-                    },
-                };
-                self.out.push_back(Emit::Settled(t, grant));
-            }
-        }
-    }
-
     // ---- output -------------------------------------------------------------------------------
 
-    fn send(&mut self, ids: &mut Ids, op: u32, of: AuthMethod, call: Call, bearer: Option<&str>) {
+    fn send(&mut self, ids: &mut Ids, op: u32, of: AuthMethod, call: Call, bearer: Option<&str>, basis: Basis) {
         let id = ids.take();
         let body = call.body.as_ref().map(|b| serde_json::to_string(b).unwrap_or_default());
         let headers = self.headers_with(bearer, body.is_some());
         let url = cat(&[&self.auth_url, &call.path]);
-        let generation = self.store.generation();
-        self.pending.push((id, Pending::Op(op, of, call.step, generation)));
+        let method = call.method;
+        let session_token = self.session().map(|s| s.access_token.as_str());
+        let retry = bearer.filter(|b| call.retry && session_token == Some(*b)).map(str::to_owned);
+        self.pending.push((id, Pending::Op(Sent { op, of, call, basis, retry })));
         let timeout = self.request_timeout;
-        self.push(Output::Http(HttpRequest { id, method: call.method, url, headers, body, timeout }));
+        self.push(Output::Http(HttpRequest { id, method, url, headers, body, timeout }));
     }
 
     /// Headers for the Auth API: `apikey`, the bearer (the user's token, else the anon key), the

@@ -6,7 +6,12 @@
 //!   the session is kept until the access token has truly expired; 429/409 never wipe it;
 //! - only definitive answers ([`is_definitive`]) remove it (`SIGNED_OUT`);
 //! - expiry comes from `expires_in` and the local receipt time, so a wrong device clock does not
-//!   cause refresh storms or early sign-outs.
+//!   cause refresh storms or early sign-outs;
+//! - but a clock *moved back* since the token was received (a phone corrected after running
+//!   ahead) is noticed: the token's own lifetime (`exp - iat`) puts its receipt at `expires_at -
+//!   lifetime` on the local clock, and a local clock reading earlier than that is proof it moved
+//!   ([`clock_moved_back`]); the session is then refreshed. A clock that is wrong the whole time
+//!   never reads earlier than its own receipt time.
 
 use crate::prelude::*;
 use serde_json::{Map, Value};
@@ -15,7 +20,7 @@ use super::calls::AuthMethod;
 use super::error::{AuthError, ErrorKind};
 use super::requests::Call;
 use super::session::Session;
-use super::store::Generation;
+use super::store::Basis;
 use crate::encoding::float;
 use crate::output::Ticket;
 
@@ -38,6 +43,21 @@ pub fn expiring(s: &Session, now_ms: f64) -> bool {
     expires_at_ms(s) - now_ms < EXPIRY_MARGIN_MS
 }
 
+/// When `s`'s access token was received, by the local clock: its `expires_at` (set from the local
+/// clock and `expires_in` at receipt) less the lifetime the token states itself (`exp - iat`, the
+/// server's word), else less `expires_in`. `None` when neither is known.
+pub fn received_at_ms(s: &Session) -> Option<f64> {
+    let lifetime = super::jwt::lifetime(&s.access_token).or(s.expires_in).filter(|l| *l > 0)?;
+    Some((s.expires_at?.saturating_sub(lifetime) as f64) * 1000.0)
+}
+
+/// Whether the local clock now reads earlier than when the token was received, by more than the
+/// expiry margin: it has been moved back since, so `expires_at` (written by that clock)
+/// overstates what is left by at least that much. A smaller move is within the margin.
+pub fn clock_moved_back(received_ms: Option<f64>, now_ms: f64) -> bool {
+    received_ms.is_some_and(|r| r - now_ms > EXPIRY_MARGIN_MS)
+}
+
 /// Answers after which a refresh token will never work again.
 pub fn is_definitive(e: &AuthError) -> bool {
     matches!(
@@ -52,6 +72,13 @@ pub fn is_definitive(e: &AuthError) -> bool {
     ) || e.kind() == ErrorKind::AuthSessionMissingError
 }
 
+/// Whether the Auth server refused the session's access token itself: GoTrue's `bad_jwt`
+/// (403 from `requireAuthentication` for a token expired by its clock or not its signature;
+/// supabase/auth `internal/api/auth.go`), which a refresh can fix.
+pub fn token_refused(e: &AuthError) -> bool {
+    matches!(e.status, Some(401 | 403)) && e.code.as_deref() == Some("bad_jwt")
+}
+
 /// An operation waiting for a usable access token (a refresh in flight or about to start).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Waiter {
@@ -59,8 +86,9 @@ pub enum Waiter {
     Session(u32),
     /// `refreshSession` / `setSession` with an expired token: `{ user, session }` of the refresh.
     Refreshed(u32),
-    /// A call of `AuthMethod` that needs the user's bearer.
-    Call(u32, AuthMethod, Call),
+    /// A call of `AuthMethod` that needs the user's bearer, made on `Basis` (the session it was
+    /// made for; a sign-out's own line): never sent for a session that replaced that one.
+    Call(u32, AuthMethod, Call, Basis),
     /// Another machine's request (data path, realtime join): settled through the router.
     Ticket(Ticket),
 }
@@ -75,13 +103,13 @@ pub struct Refresh {
     pub req: Option<u32>,
     pub retry_at: Option<f64>,
     pub waiters: Vec<Waiter>,
-    /// The session generation the refresh was started for (see [`super::store::Store::commit`]).
-    pub generation: Generation,
+    /// The session the refresh continues (see [`super::store::Store::commit`]).
+    pub basis: Basis,
 }
 
 impl Refresh {
-    pub fn new(token: String, now_ms: f64, generation: Generation) -> Refresh {
-        Refresh { token, attempt: 0, started_ms: now_ms, req: None, retry_at: None, waiters: Vec::new(), generation }
+    pub fn new(token: String, now_ms: f64, basis: Basis) -> Refresh {
+        Refresh { token, attempt: 0, started_ms: now_ms, req: None, retry_at: None, waiters: Vec::new(), basis }
     }
 
     /// The next attempt's body, sent as request `id`.
@@ -132,7 +160,8 @@ impl Ticker {
     }
 
     /// A tick at `now_ms`: the next is due a tick later. Whether `s` should be refreshed now
-    /// (at most [`TICK_THRESHOLD`] ticks left).
+    /// (at most [`TICK_THRESHOLD`] ticks left by the local clock; the machine adds its other
+    /// reasons, see `Auth::stale`).
     pub fn tick(&mut self, s: Option<&Session>, now_ms: f64) -> bool {
         self.next = Some(now_ms + TICK_MS);
         s.is_some_and(|s| float::floor((expires_at_ms(s) - now_ms) / TICK_MS) <= TICK_THRESHOLD)

@@ -44,6 +44,21 @@ pub enum Step {
     PkceExchange,
 }
 
+impl Step {
+    /// Whether the reply starts a new session line (a sign-in, `setSession`, a sign-out) rather
+    /// than continuing the current session (see [`super::store::Basis`]).
+    pub fn replaces(&self) -> bool {
+        matches!(
+            self,
+            Step::Session { .. }
+                | Step::SessionOrUser
+                | Step::AdoptTokens { .. }
+                | Step::PkceExchange
+                | Step::Logout { .. }
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
     Global,
@@ -70,11 +85,16 @@ pub struct Call {
     pub body: Option<Value>,
     pub bearer: Identity,
     pub step: Step,
+    /// Whether a refusal of the session's token (`bad_jwt`) makes one refresh and one retry: a
+    /// call with the user's bearer, but not a sign-out (done locally whatever the server says),
+    /// a call with a token the caller gave, or the retry itself.
+    pub retry: bool,
 }
 
 impl Call {
     fn new(method: &'static str, path: String, body: Option<Value>, bearer: Identity, step: Step) -> Call {
-        Call { method, path, body, bearer, step }
+        let retry = bearer == Identity::User && !matches!(step, Step::Logout { .. } | Step::AdoptTokens { .. });
+        Call { method, path, body, bearer, step, retry }
     }
 }
 

@@ -115,6 +115,17 @@ pub fn session_missing() -> AuthError {
     AuthError::new(ErrorKind::AuthSessionMissingError, "Auth session missing!", Some(400), Some("session_missing"))
 }
 
+/// A reply (or a wait) for a session that has since been replaced: dropped (auth-js'
+/// `AuthRefreshDiscardedError`, status 409).
+pub fn discarded() -> AuthError {
+    AuthError::new(
+        ErrorKind::AuthRefreshDiscardedError,
+        "Result discarded: the session changed while this call was in flight (a later sign-in, a sign-out or a storage change came first)",
+        Some(409),
+        None,
+    )
+}
+
 pub fn invalid_token_response() -> AuthError {
     AuthError::new(ErrorKind::AuthInvalidTokenResponseError, "Auth session or user missing", Some(500), None)
 }

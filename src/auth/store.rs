@@ -1,12 +1,14 @@
 //! The session and its persistence: what is current, what wx storage holds, the writes awaiting
-//! their result, and the session generation.
+//! their result, and the guard against replies that were overtaken.
 //!
-//! Every replacement of the session goes through [`Store::commit`], which bumps the generation.
-//! A request whose reply would replace the session (a refresh, a sign-in, `setSession`, …)
-//! records the generation it was sent under; `commit` receives it, so it can tell a reply for
-//! the session that is still current from one overtaken by a sign-out or another sign-in.
-//! Today that check changes nothing: the reply is committed either way (issue 13 will drop
-//! overtaken replies there, in one place).
+//! Every replacement of the session goes through [`Store::commit`], which bumps the
+//! [`Generation`] (what the shim keys `getSession`'s text on). A request whose reply would replace
+//! the session or its user records a [`Basis`] when it is made, and `commit` refuses the reply
+//! unless that basis is still current: the session's *line* (a sign-in, `setSession`, a storage
+//! read or a sign-out, and the refreshes and user updates that continue it) is the one the
+//! request continues, or, for a reply that starts a new line, no line asked for after it has
+//! started meanwhile. A refused reply changes nothing: no session, no event, no storage write.
+//! Local changes (a storage read, `signOut` without a session) always commit.
 
 use crate::prelude::*;
 use alloc::collections::VecDeque;
@@ -20,9 +22,28 @@ use crate::output::{AuthEvent, Emit, Json, Output};
 /// Stored values larger than this are not a session (wx storage allows 1 MB per key).
 pub const MAX_STORED_BYTES: usize = 1024 * 1024;
 
-/// Which session a request was made for: bumped on every replacement of the session.
+/// Bumped on every replacement of the session (the shim fetches the session's text again only
+/// when it changed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Generation(pub u32);
+
+/// A line of sessions, numbered in the order the actions that start one were asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Line(u64);
+
+/// What a reply that would replace the session (or its user) was requested for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// It continues the session current when it was requested (a refresh, a user update, a
+    /// "session gone" answer): current while that line is.
+    Continues(Line),
+    /// It starts a new line (a sign-in, `setSession`, a sign-out), numbered when requested:
+    /// current unless a line asked for after it has started meanwhile (the page's later call
+    /// wins, whichever reply comes first).
+    Replaces(Line),
+    /// A local change (a storage read, `signOut` without a session): always current.
+    Local,
+}
 
 pub struct Store {
     persist: bool,
@@ -38,6 +59,12 @@ pub struct Store {
     /// `None` for another key (the PKCE verifier).
     saving: VecDeque<Option<String>>,
     generation: Generation,
+    /// The current session's line, and the last line number handed out.
+    line: Line,
+    drawn: Line,
+    /// When the current access token was received, by the local clock (see
+    /// [`super::refresh::received_at_ms`]).
+    received_ms: Option<f64>,
 }
 
 impl Store {
@@ -51,6 +78,9 @@ impl Store {
             stored_raw: None,
             saving: VecDeque::new(),
             generation: Generation::default(),
+            line: Line::default(),
+            drawn: Line::default(),
+            received_ms: None,
         }
     }
 
@@ -75,27 +105,64 @@ impl Store {
         self.persist
     }
 
-    /// The one place the session is replaced (`None`: signed out). `requested_in` is the
-    /// generation the reply was requested under, or the current one for local changes (a
-    /// storage read, a sign-out). Returns whether that generation was still current; the
-    /// session is replaced either way (issue 13 will refuse an overtaken reply here). Realtime
-    /// follows: the new access token (or none) is announced.
-    pub fn commit(&mut self, requested_in: Generation, session: Option<Session>, out: &mut VecDeque<Emit>) -> bool {
-        let current = requested_in == self.generation;
-        self.generation = Generation(self.generation.0.wrapping_add(1));
-        self.json = session.as_ref().map(Session::to_stored);
-        out.push_back(Emit::Session(session.as_ref().map(|s| s.access_token.clone())));
-        self.session = session;
-        current
+    /// When the current access token was received, by the local clock, if known.
+    pub fn received_ms(&self) -> Option<f64> {
+        self.received_ms
     }
 
-    /// The session's user replaced (a reply requested under `requested_in`), through
-    /// [`Store::commit`]; `false` when there is no session.
-    pub fn update_user(&mut self, requested_in: Generation, user: User, out: &mut VecDeque<Emit>) -> bool {
+    /// The basis of a request that continues the current session.
+    pub fn continues(&self) -> Basis {
+        Basis::Continues(self.line)
+    }
+
+    /// The basis of a request that would start a new line (numbered now).
+    pub fn replaces(&mut self) -> Basis {
+        Basis::Replaces(self.draw())
+    }
+
+    fn draw(&mut self) -> Line {
+        self.drawn = Line(self.drawn.0.saturating_add(1));
+        self.drawn
+    }
+
+    /// Whether a reply requested on `basis` may still replace the session.
+    pub fn is_current(&self, basis: Basis) -> bool {
+        match basis {
+            Basis::Continues(line) => line == self.line,
+            Basis::Replaces(line) => line > self.line,
+            Basis::Local => true,
+        }
+    }
+
+    /// The one place the session is replaced (`None`: signed out), by a reply requested on
+    /// `basis` or a local change ([`Basis::Local`]). Returns `false`, and changes nothing, when
+    /// the reply was overtaken ([`Store::is_current`]). Realtime follows: the new access token (or
+    /// none) is announced. The caller saves and announces only what was committed.
+    pub fn commit(&mut self, basis: Basis, session: Option<Session>, out: &mut VecDeque<Emit>) -> bool {
+        if !self.is_current(basis) {
+            return false;
+        }
+        self.line = match basis {
+            Basis::Continues(line) | Basis::Replaces(line) => line,
+            Basis::Local => self.draw(),
+        };
+        self.generation = Generation(self.generation.0.wrapping_add(1));
+        self.json = session.as_ref().map(Session::to_stored);
+        self.received_ms = session.as_ref().and_then(super::refresh::received_at_ms);
+        out.push_back(Emit::Session(session.as_ref().map(|s| s.access_token.clone())));
+        self.session = session;
+        true
+    }
+
+    /// The session's user replaced (a reply requested on `basis`), through [`Store::commit`];
+    /// `false` when there is no session or the reply was overtaken.
+    pub fn update_user(&mut self, basis: Basis, user: User, out: &mut VecDeque<Emit>) -> bool {
+        if !self.is_current(basis) {
+            return false;
+        }
         let Some(mut s) = self.session.take() else { return false };
         s.user = Some(user);
-        self.commit(requested_in, Some(s), out);
-        true
+        self.commit(basis, Some(s), out)
     }
 
     /// Adopt what storage holds under the key now (see `Client::restore`). Anything unusable
@@ -111,7 +178,19 @@ impl Store {
         }
         let session = raw.filter(|r| r.len() <= MAX_STORED_BYTES).and_then(Session::from_stored);
         let session = session.filter(|s| !self.is_foreign(s));
-        self.commit(self.generation, session, out);
+        // The session in memory, as an async store reads it back before acknowledging the write
+        // (or another client sharing the key rewrote it with the same tokens): not a new line.
+        let same_tokens =
+            |a: &Session, b: &Session| a.access_token == b.access_token && a.refresh_token == b.refresh_token;
+        let basis = match (&session, &self.session) {
+            (Some(a), Some(b)) if same_tokens(a, b) => Basis::Continues(self.line),
+            _ => Basis::Local,
+        };
+        // Nothing to replace: the same session (compared as stored text: a derived `==` on the
+        // user's JSON costs wasm), or none for none (unusable values are removed).
+        if session.as_ref().map(Session::to_stored) != self.json {
+            self.commit(basis, session, out);
+        }
         self.stored_raw = self.session.as_ref().and(raw.map(str::to_owned));
         if raw.is_some() && self.session.is_none() {
             self.remove_stored(out);
@@ -155,14 +234,18 @@ impl Store {
         }
     }
 
-    /// Forget the session (storage too); `SIGNED_OUT` when there was one and `announce`.
-    pub fn clear(&mut self, announce: bool, out: &mut VecDeque<Emit>) {
+    /// Forget the session (storage too), on `basis` (see [`Store::commit`]); `SIGNED_OUT` when
+    /// there was one and `announce`. `false` when overtaken: nothing changes.
+    pub fn clear(&mut self, basis: Basis, announce: bool, out: &mut VecDeque<Emit>) -> bool {
         let had = self.session.is_some();
-        self.commit(self.generation, None, out);
+        if !self.commit(basis, None, out) {
+            return false;
+        }
         self.remove_stored(out);
         if had && announce {
             self.emit(AuthEvent::SignedOut, None, out);
         }
+        true
     }
 
     /// An event with the current session (none for `SIGNED_OUT`), to every listener or `target`.
@@ -209,25 +292,36 @@ mod tests {
     }
 
     #[test]
-    fn every_replacement_of_the_session_bumps_the_generation() {
+    fn every_replacement_of_the_session_bumps_the_generation_and_overtaken_replies_are_refused() {
         let config = Config::new("https://abcdefghij.baseapi.memfiredb.com", "anon", &Value::Null);
         let mut store = Store::new(&config);
         let mut out = VecDeque::new();
         let g0 = store.generation();
-        // A reply requested under the current generation.
-        assert!(store.commit(g0, Some(session(1)), &mut out));
+        let sign_in = store.replaces();
+        let refresh = store.continues();
+        let later = store.replaces();
+        // A sign-in requested first lands first.
+        assert!(store.commit(sign_in, Some(session(1)), &mut out));
         let g1 = store.generation();
         assert_ne!(g0, g1);
-        // A reply requested before that (overtaken): still committed today, but told apart.
-        assert!(!store.commit(g0, Some(session(2)), &mut out));
-        assert_eq!(store.session().and_then(|s| s.extra.get("n")), Some(&json!(2)));
+        // A refresh requested before that sign-in is refused: nothing changes.
+        let n = out.len();
+        assert!(!store.commit(refresh, Some(session(2)), &mut out));
+        assert_eq!(store.session().and_then(|s| s.extra.get("n")), Some(&json!(1)));
+        assert_eq!((store.generation(), out.len()), (g1, n));
+        // A sign-in asked for later still lands; a refresh of the session then current too.
+        assert!(store.commit(later, Some(session(3)), &mut out));
+        assert!(!store.commit(sign_in, Some(session(4)), &mut out), "requested before the current line");
+        let refresh = store.continues();
+        assert!(store.commit(refresh, Some(session(5)), &mut out));
+        assert!(store.update_user(refresh, User::default(), &mut out), "the same line");
+        // Local replacements (a sign-out, a storage read) always commit and start a line.
         let g2 = store.generation();
-        assert_ne!(g1, g2);
-        // Local replacements (a sign-out, a storage read) are generations too.
-        store.clear(true, &mut out);
+        assert!(store.clear(Basis::Local, true, &mut out));
         assert_ne!(store.generation(), g2);
+        assert!(!store.commit(refresh, Some(session(6)), &mut out));
         let g3 = store.generation();
-        store.restore(Some(&session(3).to_stored()), &mut out);
+        store.restore(Some(&session(7).to_stored()), &mut out);
         assert_ne!(store.generation(), g3);
     }
 }

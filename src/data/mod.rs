@@ -13,6 +13,13 @@
 //! token, through the single-flight refresh, else the anon key) and tells this machine
 //! ([`Data::send`], or [`Data::wait`] then [`Data::settled`]).
 //!
+//! A request sent with the session's token that a server refuses as expired ([`Reply::token_refused`])
+//! is not resolved: [`Data::reply`] hands it back to the router ([`Retry`]), which asks auth for a
+//! fresh token and sends it once more ([`Data::resend`]); the second answer is the caller's. The
+//! request is kept for that (its payload stays in the shim until the operation ends). A request
+//! with the caller's own `Authorization` header (a service key, a token of its own) or the anon
+//! key is never retried.
+//!
 //! Layers: `types` and `error` are leaves; the modules import them; this file imports the
 //! modules. Nothing here imports another machine.
 
@@ -28,7 +35,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::encoding::headers::Headers;
-use crate::encoding::text::cat;
+use crate::encoding::text::{cat, contains};
 use crate::output::{FetchRequest, Grant, Ids, Output, Ticket};
 
 pub use crate::output::{Read, Transport};
@@ -84,6 +91,23 @@ impl Reply {
         }
     }
 
+    /// Whether the server refused the request's token as expired (or not its signature), which
+    /// one refresh can fix: PostgREST's 401 `PGRST301` (12) / `PGRST303` (13) "JWT expired";
+    /// storage-api's `AccessDenied` (HTTP 400, `statusCode` "403") with jsonwebtoken's "jwt
+    /// expired" or jose's `"exp" claim timestamp check failed` (src/http/plugins/jwt.ts); the
+    /// functions gateway's 401 "Invalid JWT". Row-level security and API-key refusals are not.
+    pub fn token_refused(&self, r: &Response) -> bool {
+        // Matched as text: these error bodies are small, and a JSON parse here costs wasm.
+        let has = |needle: &str| r.body.is_some_and(|b| contains(b, needle));
+        match self {
+            Reply::Rest(_) => r.status == 401 && (has("\"PGRST301\"") || has("\"PGRST303\"")),
+            Reply::Storage(_) => {
+                matches!(r.status, 400 | 401 | 403) && (has("\"jwt expired\"") || has("claim timestamp check failed"))
+            }
+            Reply::Functions(_) => r.status == 401 && has("\"Invalid JWT\""),
+        }
+    }
+
     /// No HTTP status came back (network down, timeout) or the request could not be sent
     /// (no usable access token): `message` is a sentence for the developer, `code` a short
     /// machine-readable reason.
@@ -108,6 +132,27 @@ pub fn build(api: &str, method: &str, args: &[Value], ep: &Endpoints) -> Built {
 
 pub use storage::public_url;
 
+/// A request whose token a server refused ([`Reply::token_refused`]), handed back to the router:
+/// send `req` once more with a fresh token, or resolve `op` with `outcome` (the refusal).
+#[derive(Debug, Clone)]
+pub struct Retry {
+    pub op: u32,
+    pub req: DataRequest,
+    /// The token that was refused.
+    pub token: String,
+    pub outcome: Outcome,
+}
+
+/// A request in flight: its operation, who reads the reply, and, when sent with the session's
+/// token, the request (its reader is `reply`) and that token, kept for one retry.
+#[derive(Debug, Clone)]
+struct InFlight {
+    id: u32,
+    op: u32,
+    reply: Reply,
+    retry: Option<(types::DataRequest<()>, String)>,
+}
+
 /// The data-path machine: requests in flight, requests waiting for a fresh token, and what each
 /// operation resolves with.
 pub struct Data {
@@ -118,10 +163,10 @@ pub struct Data {
     functions_timeout: u32,
     /// `createClient`'s URL or key was unusable: every call fails with this.
     config_error: Option<String>,
-    /// Requests in flight: request id, operation, who reads the reply.
-    pending: Vec<(u32, u32, Reply)>,
-    /// Requests waiting for a refresh to end.
-    waiting: Vec<(Ticket, u32, DataRequest)>,
+    /// Requests in flight.
+    pending: Vec<InFlight>,
+    /// Requests waiting for a refresh to end; `true` for a retry.
+    waiting: Vec<(Ticket, u32, DataRequest, bool)>,
     out: VecDeque<Output>,
 }
 
@@ -180,7 +225,35 @@ impl Data {
     /// name), then `apikey` and `Authorization` unless already there, as supabase-js'
     /// `fetchWithAuth` does.
     pub fn send(&mut self, ids: &mut Ids, op: u32, req: DataRequest, bearer: Option<&str>) {
+        self.dispatch(ids, op, req, bearer, true);
+    }
+
+    /// [`Data::send`] of a retry: its answer is the caller's, whatever it is.
+    pub fn resend(&mut self, ids: &mut Ids, op: u32, req: DataRequest, bearer: Option<&str>) {
+        self.dispatch(ids, op, req, bearer, false);
+    }
+
+    fn dispatch(&mut self, ids: &mut Ids, op: u32, req: DataRequest, bearer: Option<&str>, may_retry: bool) {
         let id = ids.take();
+        // Kept for one retry only when it carries the session's token: not with the caller's own
+        // Authorization header, which wins over ours.
+        let own_auth = |h: &[(String, String)]| h.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization"));
+        let retry = match bearer {
+            Some(token) if may_retry && !own_auth(&self.endpoints.headers) && !own_auth(&req.headers) => {
+                let kept = types::DataRequest {
+                    method: req.method,
+                    url: req.url.clone(),
+                    headers: req.headers.clone(),
+                    body: req.body.clone(),
+                    transport: req.transport.clone(),
+                    read: req.read,
+                    timeout: req.timeout,
+                    reply: (),
+                };
+                Some((kept, token.to_owned()))
+            }
+            _ => None,
+        };
         let mut headers = Headers::new();
         headers.layer(&self.endpoints.headers).layer(&req.headers);
         headers.set_default("apikey", self.key.clone());
@@ -199,7 +272,7 @@ impl Data {
             Body::Text(t) => (Some(t), false),
             Body::Payload => (None, true),
         };
-        self.pending.push((id, op, req.reply));
+        self.pending.push(InFlight { id, op, reply: req.reply, retry });
         self.out.push_back(Output::Fetch(FetchRequest {
             id,
             op,
@@ -214,21 +287,22 @@ impl Data {
         }));
     }
 
-    /// `op`'s request waits for a refresh: it goes out when `ticket` is settled.
-    pub fn wait(&mut self, ticket: Ticket, op: u32, req: DataRequest) {
-        self.waiting.push((ticket, op, req));
+    /// `op`'s request (a retry when `retried`) waits for a refresh: it goes out when `ticket` is
+    /// settled.
+    pub fn wait(&mut self, ticket: Ticket, op: u32, req: DataRequest, retried: bool) {
+        self.waiting.push((ticket, op, req, retried));
     }
 
     /// The refresh `ticket` waited on ended. Unknown tickets (their operation was aborted) are
     /// ignored.
     pub fn settled(&mut self, ids: &mut Ids, ticket: Ticket, grant: &Grant) {
-        let Some(i) = self.waiting.iter().position(|(t, _, _)| *t == ticket) else { return };
-        let (_, op, req) = self.waiting.swap_remove(i);
+        let Some(i) = self.waiting.iter().position(|(t, _, _, _)| *t == ticket) else { return };
+        let (_, op, req, retried) = self.waiting.swap_remove(i);
         match grant {
-            Grant::Token(token) => self.send(ids, op, req, Some(token)),
+            Grant::Token(token) => self.dispatch(ids, op, req, Some(token), !retried),
             // Signed out meanwhile (the refresh token was definitively refused): the request
             // goes out as anon, which is what the user now is.
-            Grant::Anon => self.send(ids, op, req, None),
+            Grant::Anon => self.dispatch(ids, op, req, None, !retried),
             // The session is kept but its access token has expired and could not be refreshed:
             // failing beats silently answering as anon (RLS would hide the user's rows).
             Grant::Stale { why, .. } => {
@@ -244,44 +318,59 @@ impl Data {
     /// or still waiting for a refresh. Unknown or finished ops are ignored.
     pub fn cancel(&mut self, op: u32) {
         let message = "The request was aborted";
-        if let Some(i) = self.pending.iter().position(|(_, o, _)| *o == op) {
-            let (_, op, reply) = self.pending.swap_remove(i);
-            self.finish(op, &reply.failed(message, "aborted"));
-        } else if let Some(i) = self.waiting.iter().position(|(_, o, _)| *o == op) {
-            let (_, op, req) = self.waiting.swap_remove(i);
+        if let Some(i) = self.pending.iter().position(|p| p.op == op) {
+            let p = self.pending.swap_remove(i);
+            self.finish(p.op, &p.reply.failed(message, "aborted"));
+        } else if let Some(i) = self.waiting.iter().position(|(_, o, _, _)| *o == op) {
+            let (_, op, req, _) = self.waiting.swap_remove(i);
             self.finish(op, &req.reply.failed(message, "aborted"));
         }
     }
 
     /// Whether request `id` is one of this machine's, in flight.
     pub fn owns(&self, id: u32) -> bool {
-        self.pending.iter().any(|(req, _, _)| *req == id)
+        self.pending.iter().any(|p| p.id == id)
     }
 
     /// Whether the body of request `id`'s reply must be measured as JSON ([`Reply::wants_json`]);
     /// false for a request not in flight.
     pub fn wants_json(&self, id: u32, r: &Response) -> bool {
-        self.pending.iter().find(|(req, _, _)| *req == id).is_some_and(|(_, _, reply)| reply.wants_json(r))
+        self.pending.iter().find(|p| p.id == id).is_some_and(|p| p.reply.wants_json(r))
     }
 
-    /// Request `id` got an HTTP reply (any status).
-    pub fn reply(&mut self, id: u32, r: &Response) {
-        if let Some((op, reply)) = self.take(id) {
-            self.finish(op, &reply.finish(r));
+    /// Request `id` got an HTTP reply (any status). A refusal of the session's token is handed
+    /// back for one retry instead of resolving the operation.
+    pub fn reply(&mut self, id: u32, r: &Response) -> Option<Retry> {
+        let p = self.take(id)?;
+        let outcome = p.reply.finish(r);
+        match p.retry {
+            Some((kept, token)) if p.reply.token_refused(r) => {
+                let types::DataRequest { method, url, headers, body, transport, read, timeout, .. } = kept;
+                let req = DataRequest { method, url, headers, body, transport, read, timeout, reply: p.reply };
+                Some(Retry { op: p.op, req, token, outcome })
+            }
+            _ => {
+                self.finish(p.op, &outcome);
+                None
+            }
         }
+    }
+
+    /// Resolve a retry that will not be sent (signed out meanwhile) with its refusal.
+    pub fn refused(&mut self, retry: Retry) {
+        self.finish(retry.op, &retry.outcome);
     }
 
     /// Request `id` got no HTTP status: `message` says why (`code` `network_error`).
     pub fn failed(&mut self, id: u32, message: &str) {
-        if let Some((op, reply)) = self.take(id) {
-            self.finish(op, &reply.failed(message, "network_error"));
+        if let Some(p) = self.take(id) {
+            self.finish(p.op, &p.reply.failed(message, "network_error"));
         }
     }
 
-    fn take(&mut self, id: u32) -> Option<(u32, Reply)> {
-        let i = self.pending.iter().position(|(req, _, _)| *req == id)?;
-        let (_, op, reply) = self.pending.swap_remove(i);
-        Some((op, reply))
+    fn take(&mut self, id: u32) -> Option<InFlight> {
+        let i = self.pending.iter().position(|p| p.id == id)?;
+        Some(self.pending.swap_remove(i))
     }
 
     fn finish(&mut self, op: u32, outcome: &Outcome) {

@@ -2,7 +2,10 @@
 //!
 //! The method, URL and headers of every builder chain are byte-identical to what
 //! `@supabase/postgrest-js` 2.119.0 sends, and the result is what its `processResponse` makes of
-//! the reply (tests/node/postgrest-differential.test.js checks 317 chains against it).
+//! the reply (tests/node/postgrest-differential.test.js checks 317 chains against it), with two
+//! exceptions on purpose ([`limits`]): the table or function name is one percent-encoded path
+//! segment (postgrest-js lets `?`, `#`, `/`, `\` and `..` in it rewrite the URL), and a request
+//! past [`MAX_URL`] or a name with NUL, or named `.`/`..`, is refused without being sent.
 //!
 //! The shim's builders record the caller's calls as a **chain** (one JSON value, the only
 //! argument of the method `request`); the values in it are already converted to text the way
@@ -20,6 +23,9 @@
 //!   schema string (schema(name)), null (schema(undefined): no profile), absent (db.schema)
 //!   body   true when the shim holds a JSON body (JSON.stringify gave a string)
 //!   aborted    true: the abortSignal was already aborted; nothing is sent
+//!   tooLarge   n: the shim measured the chain's strings at n units, more than [`MAX_URL`]; the
+//!              chain is then sent without its start and ops (nothing of it is copied in) and
+//!              the call fails with `request_too_large`
 //!   bodyError  "TypeError: …": JSON.stringify of the body threw; nothing is sent
 //! verbs  ["select", columns, head, count|null]       ["update", count|null]
 //!        ["insert", count|null, defaultToNull, keys|null]   ["delete", count|null]
@@ -43,12 +49,15 @@ use crate::encoding::text::cat;
 use crate::encoding::text::is_js_space;
 use crate::prelude::*;
 
+mod limits;
 mod reply;
 pub mod url;
 
 use serde_json::Value;
 
 use crate::data::types::{self, Body, Endpoints, Read, Transport};
+pub use limits::MAX_URL;
+use limits::{name_segment, too_large};
 pub use reply::{failed, finish, lenient_json, status_text, Ctx};
 
 type Built = types::Built<Ctx>;
@@ -83,6 +92,9 @@ struct Req {
 }
 
 fn compile(chain: &Value, ep: &Endpoints) -> Result<Built, String> {
+    if let Some(n) = chain.get("tooLarge").and_then(Value::as_u64) {
+        return Ok(too_large("its names, filters and arguments hold at least", n, " characters"));
+    }
     let start = arr(chain.get("start")).ok_or("supabase-wechat: a Database call without from() or rpc()")?;
     let ops = match chain.get("ops") {
         None | Some(Value::Null) => &[][..],
@@ -99,14 +111,21 @@ fn compile(chain: &Value, ep: &Endpoints) -> Result<Built, String> {
     }
     let (mut req, rest) = match start.first().and_then(Value::as_str) {
         Some("from") => {
-            let url = Url::join(&ep.rest, text(start.get(1))?);
+            let segment = match name_segment("relation", text(start.get(1))?) {
+                Ok(s) => s,
+                Err(refused) => return Ok(Built::Done(refused)),
+            };
+            let url = Url::join(&ep.rest, &segment);
             let (verb, rest) =
                 ops.split_first().ok_or("supabase-wechat: from() needs select, insert, upsert, update or delete")?;
             let mut req = Req { method: GET, url, headers, maybe_single: false, strip_nulls: false };
             apply_verb(&mut req, arr(Some(verb)).unwrap_or(&[]))?;
             (req, rest)
         }
-        Some("rpc") => (rpc(start, ep, headers)?, ops),
+        Some("rpc") => match rpc(start, ep, headers)? {
+            Ok(req) => (req, ops),
+            Err(refused) => return Ok(Built::Done(refused)),
+        },
         _ => return Err("supabase-wechat: a Database call without from() or rpc()".into()),
     };
     for op in rest {
@@ -115,15 +134,18 @@ fn compile(chain: &Value, ep: &Endpoints) -> Result<Built, String> {
     finalize(req, chain, schema)
 }
 
-/// `rpc(fn, args, { head, get, count })`.
-fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Req, String> {
-    let name = text(start.get(1))?;
+/// `rpc(fn, args, { head, get, count })`: the request, or the refusal of a name no URL can carry.
+fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Result<Req, types::Outcome>, String> {
+    let name = match name_segment("function", text(start.get(1))?) {
+        Ok(s) => s,
+        Err(refused) => return Ok(Err(refused)),
+    };
     let (head, get) = (flag(start.get(2)), flag(start.get(3)));
     let count = opt_text(start.get(4))?;
     // Some argument is an object (or an array holding one): it cannot go in a query string, so
     // a `head` call is POSTed with `return=minimal`.
     let object_arg = flag(start.get(5));
-    let mut url = Url::join(&ep.rest, &cat(&["rpc/", name]));
+    let mut url = Url::join(&ep.rest, &cat(&["rpc/", &name]));
     let method = match (object_arg, head, get) {
         (true, _, _) | (false, false, false) => "POST",
         (false, true, _) => HEAD,
@@ -145,7 +167,7 @@ fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Req, Str
     } else if let Some(c) = count {
         headers.set("Prefer", &cat(&["count=", c]));
     }
-    Ok(Req { method, url, headers, maybe_single: false, strip_nulls: false })
+    Ok(Ok(Req { method, url, headers, maybe_single: false, strip_nulls: false }))
 }
 
 /// The query builder's verb (postgrest-js `PostgrestQueryBuilder`).
@@ -279,7 +301,6 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
         }
         "order" => {
             let key = opt_text(op.get(4))?.map_or_else(|| "order".into(), |table| cat(&[table, ".order"]));
-            let before = req.url.get(&key).filter(|e| !e.is_empty()).map(|e| cat(&[e, ","])).unwrap_or_default();
             let direction = if flag(op.get(2)) { "asc" } else { "desc" };
             let nulls = match op.get(3) {
                 Some(Value::Bool(true)) => ".nullsfirst",
@@ -287,7 +308,8 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 _ => "",
             };
             let column = t(1)?;
-            req.url.set(&key, &cat(&[&before, column, ".", direction, nulls]));
+            // `set(key, existing + "," + term)`, without copying what is already there.
+            req.url.extend(&key, ",", &cat(&[column, ".", direction, nulls]));
         }
         "limit" => {
             let key = opt_text(op.get(2))?.map_or_else(|| "limit".into(), |table| cat(&[table, ".limit"]));
@@ -400,6 +422,11 @@ fn finalize(mut req: Req, chain: &Value, schema: Option<String>) -> Result<Built
     let body =
         if !read_only && chain.get("body").and_then(Value::as_bool) == Some(true) { Body::Payload } else { Body::None };
     let ctx = Ctx { head, read, maybe_single: req.maybe_single, counted };
+    let headers = req.headers.list.iter().map(|(k, v)| k.len().saturating_add(v.len()).saturating_add(4));
+    let size = headers.fold(req.url.encoded_len(), usize::saturating_add);
+    if size > MAX_URL {
+        return Ok(too_large("its URL and headers would take", size as u64, " bytes"));
+    }
     Ok(Built::Send(types::DataRequest {
         method: req.method,
         url: req.url.href(),

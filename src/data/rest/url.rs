@@ -67,6 +67,16 @@ impl Url {
     /// `searchParams.set(name, value)`: the first pair of that name takes the value in place,
     /// the others are removed; appended when there is none.
     pub fn set(&mut self, name: &str, value: &str) {
+        self.put(name, None, value)
+    }
+
+    /// `set(name, get(name) + sep + tail)` when `name` has a non-empty value, else `set(name,
+    /// tail)`, without copying the value already there (repeated `order()` stays linear).
+    pub fn extend(&mut self, name: &str, sep: &str, tail: &str) {
+        self.put(name, Some(sep), tail)
+    }
+
+    fn put(&mut self, name: &str, sep: Option<&str>, value: &str) {
         self.touched = true;
         let mut found = false;
         self.params.retain_mut(|(k, v)| {
@@ -77,12 +87,29 @@ impl Url {
                 return false;
             }
             found = true;
-            *v = value.to_owned();
+            match sep {
+                Some(sep) if !v.is_empty() => v.push_str(sep),
+                Some(_) => {}
+                None => v.clear(),
+            }
+            v.push_str(value);
             true
         });
         if !found {
             self.params.push((name.to_owned(), value.to_owned()));
         }
+    }
+
+    /// `href().len()`, counted without building it.
+    pub fn encoded_len(&self) -> usize {
+        let query = if self.touched {
+            let pairs = self.params.iter().map(|(k, v)| form_len(k).saturating_add(form_len(v)).saturating_add(2));
+            pairs.fold(0, usize::saturating_add)
+        } else {
+            self.raw_query.as_ref().map_or(0, |q| q.len().saturating_add(1))
+        };
+        let fragment = self.fragment.as_ref().map_or(0, |f| f.len().saturating_add(1));
+        self.prefix.len().saturating_add(query).saturating_add(fragment)
     }
 
     /// `searchParams.get(name)`: the first value of that name.
@@ -141,6 +168,12 @@ fn serialize_path(path: &str) -> String {
         acc.push_str(s);
         acc
     })
+}
+
+/// The length of `form_encode(s)`.
+fn form_len(s: &str) -> usize {
+    let encoded = |b: &u8| !(b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_' | b' '));
+    s.len().saturating_add(s.as_bytes().iter().filter(|b| encoded(b)).count().saturating_mul(2))
 }
 
 pub use crate::encoding::query::{form_encode, parse_form, serialize_form};
