@@ -78,7 +78,10 @@ class AuthClient {
   }
   /** `signOut({ scope: 'global' | 'local' | 'others' })` → `{ error }`. */
   signOut(options) {
-    return this._invoke('signOut', [options]).then((r) => ({ error: r.error }))
+    // auth-js reads `{ scope }` out of whatever it is given: 0, true, '' or [] have no scope
+    // (the default, global), as an object without one has.
+    const o = options !== null && typeof options === 'object' && !Array.isArray(options) ? options : undefined
+    return this._invoke('signOut', [o]).then((r) => ({ error: r.error }))
   }
   startAutoRefresh() {
     return this._driver.control((core) => core.startAutoRefresh(true, Date.now()))

@@ -15,7 +15,8 @@ class SupabaseClient {
    * @param {object} [options] supabase-js options (auth.storageKey, auth.persistSession,
    *   db.schema, global.headers, …) plus `wasmPath`, the package path of
    *   supabase_wechat_bg.wasm.br when the package is not in /miniprogram_npm/supabase-wechat/,
-   *   and `requestTimeout` (ms, default 30000)
+   *   and `requestTimeout` (ms, default 10000: JSON requests; Edge Functions 30 s unless it is set,
+   *   uploads and downloads at least 120 s; README "Timeouts" says why)
    * @param {object} platform the I/O adapters when `options.platform` is not given
    */
   constructor(supabaseUrl, supabaseKey, options, platform) {

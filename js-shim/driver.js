@@ -14,10 +14,9 @@
 //   load() / ready()             (re)load the core / a Promise of the core (loading it if needed)
 //   read('session'|'verifier')   what storage holds for the core: a value or a Promise of one
 //   start(read, call, handlers)  once loaded: run() with `call(core, stored)`
-//   run(call, handlers)          start an operation now: `call(core)` returns its op id; the op
-//                                table calls exactly one handler, once: done(out) with its `done`
-//                                output, lost(error) if the instance dies first, fail(error) if
-//                                it never started; started(op) runs after the first drive
+//   run(call, handlers)          start an operation now (`call(core)` returns its op id); one handler, once:
+//                                done(out), lost(error) if the instance dies first, fail(error) if it
+//                                never started; started(op) runs after the first drive
 //   data(api, method, args, payload)  a Database / Storage / Functions call → its result
 //   step(fn) / guard(fn, onJsError)   fn(core) then drive / run fn, telling a trap from a JS error
 //   control(fn)                  once loaded, step(fn) → `{ error }`
@@ -27,9 +26,11 @@
 const { toError, toDataError } = require('./errors.js')
 const { toJson, messageOf, whenDone } = require('./util.js')
 const { assemble, readJson } = require('./reply.js')
+const { Lanes, isLong, timeLimit, dbTimeout, withTimeLeft, failTimeout, onAbort } = require('./lanes.js')
 
 const unknown = (message) => toError({ name: 'AuthUnknownError', message })
 const loadFailed = (err) => unknown('supabase-wechat: the wasm core failed to load: ' + messageOf(err))
+const lanes = new Lanes() // long requests' share of WeChat's 10 slots, which are the app's: one for all clients
 
 class Driver {
   constructor(config) {
@@ -45,7 +46,7 @@ class Driver {
     this._storageKey = null
     this._verifierKey = null
     this._ready = null
-    this._ops = new Map() // op id -> handlers (+ payload, held, task for data ops)
+    this._ops = new Map() // op id -> handlers (+ payload, held, task, … for data ops: see data())
     this._handlers = Object.create(null)
     this._driving = false
     this._again = false
@@ -64,8 +65,7 @@ class Driver {
     this.on('storage_remove', (out) => this.store.remove(out.key))
     this.on('log', (out) => (console[out.level] || console.log).call(console, 'supabase-wechat: ' + out.message))
     this.on('done', (out) => this._done(out))
-    // getSession's result names the session's generation: its text is fetched from the core only
-    // when that changed, so an unchanged session never crosses the boundary again.
+    // getSession's result names the session's generation: its text crosses only when that changed.
     this._session = { generation: -1, text: 'null' }
     this.on('session', (out) => {
       if (out.generation !== this._session.generation)
@@ -144,23 +144,32 @@ class Driver {
     return undefined
   }
 
-  // `args` are the method's JSON-able arguments, `payload` what never enters wasm (`{ body }`:
-  // JSON text, a string, an ArrayBuffer or a Blob; or `{ filePath }` for wx.uploadFile; and an
-  // AbortSignal-like `signal`). Resolves with the result object (`{ error, data, … }` as the core
-  // decided it), never rejects; with `withHeld`, with `{ result, held }`, `held` being what the
-  // reply left in JS (`{ body }`, `{ tempFilePath }`, or null; functions.js' Response reads it).
+  // `args`: the method's JSON-able arguments; `payload`: what never enters wasm (`{ body }`: JSON
+  // text, a string, an ArrayBuffer or a Blob; or `{ filePath }` for wx.uploadFile), an AbortSignal-
+  // like `signal` and the call's `timeout` (ms from now; the database's default: `db.timeout`).
+  // Resolves with the result (`{ error, data, … }` as the core decided it), never rejects; with
+  // `withHeld`, with `{ result, held }`, `held` what the reply left in JS (functions' Response).
   data(api, method, args, payload, withHeld) {
+    const limit = timeLimit(payload && payload.timeout, api === 'rest' ? dbTimeout(this.options) : 0)
     return new Promise((resolve) => {
-      const settle = (result, held) => resolve(withHeld ? { result, held } : result)
+      const settle = (result, held) => {
+        if (op.timer) clearTimeout(op.timer)
+        resolve(withHeld ? { result, held } : result)
+      }
       const failed = (err) => settle({ error: toDataError({ name: 'Error', message: err.message }), data: null }, null)
       const op = {
+        api,
         payload,
         held: null,
         task: null,
+        deadline: limit && Date.now() + limit, // 0: none; `timer` ends it, `request` is its request's id
         done: (out) => settle(assemble(out.data, op.held), op.held),
         lost: failed,
         fail: failed,
-        started: (id) => this._watchSignal(id, payload && payload.signal),
+        started: (id) => {
+          onAbort(payload && payload.signal, () => this._end(id, false))
+          if (op.deadline && this._ops.has(id)) op.timer = setTimeout(() => this._end(id, true), op.deadline - Date.now())
+        },
       }
       this.start(undefined, (core) => core.data(api, method, toJson(args), Date.now()), op)
     })
@@ -265,27 +274,39 @@ class Driver {
     )
   }
 
+  // A data-path request: now, or (an upload, a download, an Edge Function call) once a long slot is free.
   _fetch(out) {
-    const op = this._ops.get(out.op)
-    const task = this.platform.transfer(
-      out,
-      op && op.payload,
-      (status, headers, facts, text, held) =>
-        this._reply(out.id, (core) => {
-          const h = toJson(headers)
-          // A kept ArrayBuffer is parsed as JSON when the core, from the status and headers, asks.
-          const r = held && out.read === 'array_buffer' && core.wantsJson(out.id, status, h) ? readJson(held.body) : null
-          if (op) op.held = r ? r.held : held
-          core.handleDataResponse(out.id, status, h, JSON.stringify(r ? r.facts : facts), r ? r.text : text, Date.now())
-        }),
-      (errMsg) => this._reply(out.id, (core) => core.handleTransportError(out.id, errMsg, Date.now())),
-    )
-    if (op) op.task = task
+    const first = this._ops.get(out.op)
+    if (first) Object.assign(first, { request: out.id, transport: out.transport })
+    lanes.run(isLong(out, first && first.api), (release) => {
+      const op = this._ops.get(out.op)
+      // Resolved while it waited here (aborted, timed out): the core has let go of it.
+      if (first && !op) return release()
+      const task = this.platform.transfer(
+        withTimeLeft(out, op && op.deadline, Date.now()),
+        op && op.payload,
+        (status, headers, facts, text, held) =>
+          this._reply(
+            out.id,
+            (core) => {
+              const h = toJson(headers)
+              // A kept ArrayBuffer is parsed as JSON when the core, from the status and headers, asks.
+              const r = held && out.read === 'array_buffer' && core.wantsJson(out.id, status, h) ? readJson(held.body) : null
+              if (op) op.held = r ? r.held : held
+              core.handleDataResponse(out.id, status, h, JSON.stringify(r ? r.facts : facts), r ? r.text : text, Date.now())
+            },
+            release,
+          ),
+        (errMsg) => this._reply(out.id, (core) => core.handleTransportError(out.id, errMsg, Date.now()), release),
+      )
+      if (op) op.task = task
+    })
   }
 
-  // A reply for request `id`; should handing it over fail in JS, the request counts as failed
-  // so the operation still resolves.
-  _reply(id, handOver) {
+  // A reply for request `id` (its lane's slot `release`d first); should handing it over fail in
+  // JS, the request counts as failed so the operation still resolves.
+  _reply(id, handOver, release) {
+    if (release) release()
     this.guard(
       () => {
         handOver(this.core)
@@ -295,22 +316,18 @@ class Driver {
     )
   }
 
-  // An AbortSignal-like `signal` (WeChat has no AbortController; anything with `aborted` and
-  // `addEventListener` or `onabort` works) aborts data operation `id`: the core resolves it with
-  // an `aborted` error and the transfer's task, if any, is aborted.
-  _watchSignal(id, signal) {
-    if (!signal || typeof signal !== 'object') return
-    const abort = () =>
-      this.guard(() => {
-        const op = this._ops.get(id)
-        if (!op) return
-        this.core.cancel(id)
-        if (op.task && typeof op.task.abort === 'function') op.task.abort()
-        this.drive()
-      })
-    if (signal.aborted) return abort()
-    if (typeof signal.addEventListener === 'function') signal.addEventListener('abort', abort)
-    else signal.onabort = abort
+  // Ends data operation `id` early: its AbortSignal fired (an `aborted` error), or its own time limit
+  // passed: a request sent (or held in a lane) fails as wx's own timeout would, one waiting for a token
+  // refresh is aborted (as postgrest-js' `timeout` aborts its fetch). Its wx task is aborted, if any.
+  _end(id, timedOut) {
+    this.guard(() => {
+      const op = this._ops.get(id)
+      if (!op) return
+      if (!timedOut || op.request === undefined) this.core.cancel(id)
+      else this.core.handleTransportError(op.request, failTimeout(op.transport), Date.now())
+      if (op.task && typeof op.task.abort === 'function') op.task.abort()
+      this.drive()
+    })
   }
 
   _watchApp() {

@@ -47,31 +47,36 @@ class FunctionsClient {
 
   /**
    * `invoke(name or full http(s):// URL, { body, headers, method = 'POST', region, timeout, signal })`
-   * → `{ data, error, response? }`; never rejects. `data` by the reply's Content-Type: JSON
+   * → `{ data, error, response? }`; never rejects. `timeout` (ms): 30 s by default, or the
+   * client's `requestTimeout` when set. `data` by the reply's Content-Type: JSON
    * parsed, `application/octet-stream` / `application/pdf` an ArrayBuffer, otherwise text.
    */
   invoke(functionName, options) {
-    const o = options || {}
-    let body
+    let opts
+    let payload
+    // Reading the options may throw (a getter, a cycle in the body): functions-js resolves with
+    // the error then, as here.
+    let what = 'the options cannot be read: '
     try {
-      body = bodyOf(o.body)
+      const o = options || {}
+      what = 'the body cannot be sent as JSON: '
+      const body = bodyOf(o.body)
+      what = 'the options cannot be read: '
+      opts = {
+        method: o.method,
+        headers: merge(this._headers, o.headers),
+        region: o.region || this._region,
+        timeout: o.timeout,
+        body: body.kind,
+      }
+      // The body never enters wasm; an AbortSignal-like `signal` ends the call with a
+      // FunctionsFetchError (context.code 'aborted'), as fetch's AbortError does in functions-js;
+      // `timeout` counts from now (WeChat's queue included), then a FunctionsFetchError (timeout).
+      payload = { body: body.body, signal: o.signal, timeout: o.timeout }
     } catch (e) {
-      const error = toDataError({
-        name: 'FunctionsError',
-        message: 'functions.invoke: the body cannot be sent as JSON: ' + messageOf(e),
-      })
+      const error = toDataError({ name: 'FunctionsError', message: 'functions.invoke: ' + what + messageOf(e) })
       return Promise.resolve({ data: null, error })
     }
-    const opts = {
-      method: o.method,
-      headers: merge(this._headers, o.headers),
-      region: o.region || this._region,
-      timeout: o.timeout,
-      body: body.kind,
-    }
-    // The body never enters wasm; an AbortSignal-like `signal` ends the call with a
-    // FunctionsFetchError (context.code 'aborted'), as fetch's AbortError does in functions-js.
-    const payload = { body: body.body, signal: o.signal }
     return this._driver.data('functions', 'invoke', [functionName, opts], payload, true).then(shape)
   }
 }

@@ -23,21 +23,6 @@ const tableOf = (o) => (o.referencedTable === undefined ? o.foreignTable : o.ref
 const isObject = (v) => v !== null && typeof v === 'object' && (!Array.isArray(v) || v.some(isObject))
 const bigintAsString = (_, value) => (typeof value === 'bigint' ? value.toString() : value)
 
-// The URL query and Headers read strings as USVStrings: lone surrogates become U+FFFD. Doing
-// it here keeps the chain valid JSON for the core (serde_json rejects lone-surrogate escapes).
-const LONE = /[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]/g
-const wellFormed = (s) => s.replace(LONE, (m) => (m.length === 2 ? m : '\ufffd'))
-function sanitize(v) {
-  if (typeof v === 'string') return wellFormed(v)
-  if (Array.isArray(v)) return v.map(sanitize)
-  if (v !== null && typeof v === 'object') {
-    const o = {}
-    for (const k of Object.keys(v)) o[k] = sanitize(v[k])
-    return o
-  }
-  return v
-}
-
 class PostgrestClient {
   // `schema`: undefined (the client's db.schema), null (schema(undefined): none) or a string.
   constructor(driver, schema) {
@@ -301,6 +286,11 @@ class PostgrestFilterBuilder {
     this._signal = signal
     return this
   }
+  /** Ours: this call's time limit (ms, WeChat's queue included; default `db.timeout`), then a timeout error. */
+  timeout(ms) {
+    this._timeout = ms
+    return this
+  }
 
   // One request per call, as postgrest-js does.
   // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose: `await supabase.from(…).select()` sends the chain (postgrest-js' PostgrestBuilder)
@@ -320,8 +310,9 @@ class PostgrestFilterBuilder {
       chain.bodyError = `${(e && e.name) || 'FetchError'}: ${e && e.message}`
     }
     if (this._signal && this._signal.aborted) chain.aborted = true
-    else if (this._signal) payload = Object.assign({}, payload, { signal: this._signal })
-    let res = this._driver.data('rest', 'request', [sanitize(chain)], payload)
+    else if (this._signal || this._timeout) payload = Object.assign({}, payload, { signal: this._signal, timeout: this._timeout })
+    // Lone surrogates become U+FFFD (as the URL query and Headers read USVStrings) in toJson, for every API.
+    let res = this._driver.data('rest', 'request', [chain], payload)
     if (this._throw) {
       res = res.then((r) => {
         if (r.error) throw r.error

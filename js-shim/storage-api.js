@@ -62,9 +62,23 @@ function bytesOf(platform, file) {
   }
 }
 
-// storage-js' `parameters` argument: `{ signal }` for the driver to watch.
-function signalOf(parameters) {
-  return parameters && parameters.signal ? { signal: parameters.signal } : undefined
+// storage-js' `parameters` argument (`{ signal }`; every method takes it here, and `timeout`, the
+// call's time limit in ms, WeChat's queue included), or an upload's options: what the driver
+// watches, added to `payload`; `options.timeout` is the default (download's). A getter that
+// throws counts as no value.
+function withParameters(parameters, payload, options) {
+  const read = (o, k) => {
+    try {
+      return o !== null && typeof o === 'object' ? o[k] : undefined
+    } catch (_e) {
+      return undefined
+    }
+  }
+  const signal = read(parameters, 'signal')
+  const own = read(parameters, 'timeout')
+  const timeout = own === undefined ? read(options, 'timeout') : own
+  if (!signal && timeout === undefined) return payload
+  return Object.assign({}, payload, { signal, timeout })
 }
 
 class StorageFileApi {
@@ -77,66 +91,71 @@ class StorageFileApi {
     return call(this._driver, method, [this.bucketId].concat(args), payload)
   }
 
-  /** `upload(path, res.tempFiles[0] | ArrayBuffer, { upsert, cacheControl, contentType, timeout })`. */
+  /**
+   * `upload(path, res.tempFiles[0] | ArrayBuffer, { upsert, cacheControl, contentType, timeout, signal })`:
+   * `timeout` (ms) by default the client's `requestTimeout`, at least 120 s; `signal` aborts it.
+   */
   upload(path, file, options) {
     const f = fileOf(file)
-    return this._call('upload', [path, f.desc, options], f.payload)
+    return this._call('upload', [path, f.desc, options], withParameters(options, f.payload))
   }
 
-  /** Replaces an existing object (PUT). */
+  /** Replaces an existing object (PUT); options as upload's. */
   update(path, file, options) {
     const f = bytesOf(this._driver.platform, file)
-    return this._call('update', [path, f.desc, options], f.payload)
+    return this._call('update', [path, f.desc, options], withParameters(options, f.payload))
   }
 
   /** `{ data: { signedUrl, path, token } }`: a URL anyone holding it may upload to once. */
-  createSignedUploadUrl(path, options) {
-    return this._call('createSignedUploadUrl', [path, options])
+  createSignedUploadUrl(path, options, parameters) {
+    return this._call('createSignedUploadUrl', [path, options], withParameters(parameters))
   }
 
   uploadToSignedUrl(path, token, file, options) {
     const f = bytesOf(this._driver.platform, file)
-    return this._call('uploadToSignedUrl', [path, token, f.desc, options], f.payload)
+    return this._call('uploadToSignedUrl', [path, token, f.desc, options], withParameters(options, f.payload))
   }
 
   /**
    * `data` is an ArrayBuffer, or `{ tempFilePath }` with `{ toTempFile: true }` (wx.downloadFile).
-   * `parameters.signal` (AbortSignal-like) aborts it, as in storage-js.
+   * `parameters`: `{ signal, timeout }` (AbortSignal-like `signal` as in storage-js; `timeout` in
+   * ms, by default `options.timeout`, else the client's `requestTimeout`, at least 120 s).
+   * Every other method takes the same `parameters` last (JSON calls: `requestTimeout`, 10 s).
    */
   download(path, options, parameters) {
-    return this._call('download', [path, options], signalOf(parameters))
+    return this._call('download', [path, options], withParameters(parameters, undefined, options))
   }
 
-  info(path) {
-    return this._call('info', [path])
+  info(path, parameters) {
+    return this._call('info', [path], withParameters(parameters))
   }
 
-  exists(path) {
-    return this._call('exists', [path])
+  exists(path, parameters) {
+    return this._call('exists', [path], withParameters(parameters))
   }
 
-  createSignedUrl(path, expiresIn, options) {
-    return this._call('createSignedUrl', [path, expiresIn, options])
+  createSignedUrl(path, expiresIn, options, parameters) {
+    return this._call('createSignedUrl', [path, expiresIn, options], withParameters(parameters))
   }
 
-  createSignedUrls(paths, expiresIn, options) {
-    return this._call('createSignedUrls', [paths, expiresIn, options])
+  createSignedUrls(paths, expiresIn, options, parameters) {
+    return this._call('createSignedUrls', [paths, expiresIn, options], withParameters(parameters))
   }
 
   list(prefix, options, parameters) {
-    return this._call('list', [prefix, options], signalOf(parameters))
+    return this._call('list', [prefix, options], withParameters(parameters))
   }
 
-  remove(paths) {
-    return this._call('remove', [paths])
+  remove(paths, parameters) {
+    return this._call('remove', [paths], withParameters(parameters))
   }
 
-  move(fromPath, toPath, options) {
-    return this._call('move', [fromPath, toPath, options])
+  move(fromPath, toPath, options, parameters) {
+    return this._call('move', [fromPath, toPath, options], withParameters(parameters))
   }
 
-  copy(fromPath, toPath, options) {
-    return this._call('copy', [fromPath, toPath, options])
+  copy(fromPath, toPath, options, parameters) {
+    return this._call('copy', [fromPath, toPath, options], withParameters(parameters))
   }
 
   /**
@@ -171,29 +190,30 @@ class StorageClient {
     return new StorageFileApi(this._driver, id)
   }
 
-  listBuckets(options) {
-    return call(this._driver, 'listBuckets', [options])
+  // Each takes `parameters` (`{ signal, timeout }`) last, as the file API's methods do.
+  listBuckets(options, parameters) {
+    return call(this._driver, 'listBuckets', [options], withParameters(parameters))
   }
 
-  getBucket(id) {
-    return call(this._driver, 'getBucket', [id])
+  getBucket(id, parameters) {
+    return call(this._driver, 'getBucket', [id], withParameters(parameters))
   }
 
   /** `createBucket(id, { public, fileSizeLimit, allowedMimeTypes })`. */
-  createBucket(id, options) {
-    return call(this._driver, 'createBucket', [id, options])
+  createBucket(id, options, parameters) {
+    return call(this._driver, 'createBucket', [id, options], withParameters(parameters))
   }
 
-  updateBucket(id, options) {
-    return call(this._driver, 'updateBucket', [id, options])
+  updateBucket(id, options, parameters) {
+    return call(this._driver, 'updateBucket', [id, options], withParameters(parameters))
   }
 
-  emptyBucket(id) {
-    return call(this._driver, 'emptyBucket', [id])
+  emptyBucket(id, parameters) {
+    return call(this._driver, 'emptyBucket', [id], withParameters(parameters))
   }
 
-  deleteBucket(id) {
-    return call(this._driver, 'deleteBucket', [id])
+  deleteBucket(id, parameters) {
+    return call(this._driver, 'deleteBucket', [id], withParameters(parameters))
   }
 }
 

@@ -2,33 +2,69 @@
 // The shim's small helpers, one copy each (every module and both platforms use these).
 const { TextDecoder } = require('./text.js')
 
-// JSON text for the core. Functions (a custom storage adapter, global.fetch) are dropped as
-// JSON.stringify does; a cycle or a BigInt drops only the value concerned, not the whole object.
-// Plain JSON.stringify first: a replacer runs JS for every value, which iOS interprets (no JIT),
-// and the values that need it (a cycle, a BigInt) make JSON.stringify throw.
+// JSON text for the core, the one place every API's arguments cross. Functions (a custom storage
+// adapter, global.fetch) are dropped as JSON.stringify does; a cycle or a BigInt drops only the
+// value concerned, not the whole object. Plain JSON.stringify first: a replacer runs JS for every
+// value, which iOS interprets (no JIT), and the values that need it (a cycle, a BigInt) make
+// JSON.stringify throw. Lone surrogates become U+FFFD, as a USVString conversion (URL, Headers,
+// fetch bodies) does: JSON.stringify writes them as `\udXXX` escapes, which serde_json refuses,
+// and a refused argument list would blame the wrong argument.
+//
+// `\udXXX` (a high or low surrogate) after an odd number of backslashes: an escape that
+// JSON.stringify only writes for a lone surrogate (a pair is written as the characters).
+const LONE_ESCAPE = /(\\+)ud[89a-f][0-9a-f]{2}/g
+const wellFormed = (m, slashes) => (slashes.length % 2 === 1 ? slashes.slice(1) + '\ufffd' : m)
+
+/** `value` as JSON text for the core (never throws). */
 function toJson(value) {
+  let s
   try {
-    const s = JSON.stringify(value === undefined ? null : value)
-    return s === undefined ? 'null' : s
+    s = JSON.stringify(value === undefined ? null : value)
   } catch (_e) {
-    return toJsonCarefully(value)
+    s = toJsonCarefully(value)
   }
+  if (s === undefined) return 'null'
+  // indexOf is native and cheap; the rewrite runs only for a text that has such an escape.
+  return s.indexOf('\\ud') === -1 ? s : s.replace(LONE_ESCAPE, wellFormed)
 }
 
+// JSON.stringify threw: a cycle, a BigInt, a throwing getter or toJSON. Copies what can be read
+// (each property read on its own, a value that throws or cannot be JSON left out) and stringifies
+// the copy, so one bad property does not take the other arguments with it.
 function toJsonCarefully(value) {
   const seen = []
-  try {
-    const s = JSON.stringify(value === undefined ? null : value, (_k, v) => {
-      if (typeof v === 'bigint') return undefined
-      if (typeof v === 'object' && v !== null) {
-        if (seen.indexOf(v) !== -1) return undefined
-        seen.push(v)
+  const read = (o, k) => {
+    try {
+      return plain(o[k])
+    } catch (_e) {
+      return undefined
+    }
+  }
+  const plain = (v) => {
+    if (v !== null && typeof v === 'object' && typeof v.toJSON === 'function') v = v.toJSON()
+    if (typeof v === 'bigint') return undefined
+    if (v === null || typeof v !== 'object') return v
+    if (v instanceof String || v instanceof Number || v instanceof Boolean) return v.valueOf()
+    if (seen.indexOf(v) !== -1) return undefined
+    seen.push(v)
+    let out
+    if (Array.isArray(v)) {
+      out = []
+      for (let i = 0; i < v.length; i++) out.push(read(v, i))
+    } else {
+      out = {}
+      for (const k of Object.keys(v)) {
+        const x = read(v, k)
+        if (x !== undefined) out[k] = x
       }
-      return v
-    })
-    return s === undefined ? 'null' : s
+    }
+    seen.pop()
+    return out
+  }
+  try {
+    return JSON.stringify(plain(value === undefined ? null : value))
   } catch (_e) {
-    return 'null' // a throwing toJSON: the core answers with a clear validation error
+    return 'null' // unreadable through and through (a throwing Proxy): the core says what is missing
   }
 }
 

@@ -6,8 +6,24 @@ use crate::output::AuthError;
 use crate::prelude::*;
 use serde_json::Value;
 
-/// Auth requests time out after this long (`wx.request` would wait 60 s by default).
-pub const AUTH_REQUEST_TIMEOUT_MS: u32 = 30_000;
+/// JSON requests (auth, database, storage's JSON calls) time out after this long unless
+/// `requestTimeout` says otherwise (`wx.request` would wait 60 s).
+///
+/// Why 10 s: WeChat runs at most 10 `wx.request`/`uploadFile`/`downloadFile` at once and queues
+/// the rest, so every hung request holds one of 10 slots until it times out; with 10 hung, every
+/// other request of the page waits that long. A healthy JSON reply comes well within 10 s:
+/// Supabase stops an API statement after 8 s (authenticated; anon 3 s) and GoTrue answers
+/// sign-ins in well under a second, so 10 s leaves 2 s of mobile latency over the longest
+/// healthy answer and bounds the stall at 10 s instead of 30. Longer work has its own limits:
+/// uploads and downloads at least [`crate::data::FILE_TIMEOUT_MS`], Edge Functions
+/// [`FUNCTIONS_TIMEOUT_MS`] unless `requestTimeout` is set, and every data call takes a per-call `timeout`; the shim's driver
+/// also keeps those long requests to half of WeChat's slots (js-shim/driver.js, `LONG_SLOTS`).
+pub const REQUEST_TIMEOUT_MS: u32 = 10_000;
+/// The auth machine's name for [`REQUEST_TIMEOUT_MS`].
+pub const AUTH_REQUEST_TIMEOUT_MS: u32 = REQUEST_TIMEOUT_MS;
+/// Edge Functions compute (an AI call often takes 10–30 s): they get this long unless
+/// `requestTimeout` or the call's `timeout` says otherwise.
+pub const FUNCTIONS_TIMEOUT_MS: u32 = 30_000;
 
 /// `createClient`'s arguments as the core understands them.
 #[derive(Debug, Clone)]
@@ -31,8 +47,11 @@ pub struct Config {
     pub pkce: bool,
     /// `global.headers`, string values, in their order.
     pub headers: Vec<(String, String)>,
-    /// `requestTimeout` (ms), an option of ours: supabase-js has none, wx.request's is 60 s.
+    /// `requestTimeout` (ms, default [`REQUEST_TIMEOUT_MS`]), an option of ours: supabase-js has
+    /// none, wx.request's is 60 s.
     pub request_timeout: u32,
+    /// Edge Functions' timeout (ms): `requestTimeout` when given, else [`FUNCTIONS_TIMEOUT_MS`].
+    pub functions_timeout: u32,
     /// `db.schema` (default `public`, supabase-js' default and what the SDK we replace sent).
     pub schema: String,
     /// Set when the URL or the key is unusable: every operation then fails with it.
@@ -53,11 +72,13 @@ impl Config {
                 }
             }
         }
-        let request_timeout = options
+        let given = options
             .get("requestTimeout")
             .and_then(Value::as_f64)
             .filter(|t| t.is_finite())
-            .map_or(AUTH_REQUEST_TIMEOUT_MS, |t| t.clamp(100.0, 120_000.0) as u32);
+            .map(|t| t.clamp(100.0, 120_000.0) as u32);
+        let request_timeout = given.unwrap_or(REQUEST_TIMEOUT_MS);
+        let functions_timeout = given.unwrap_or(FUNCTIONS_TIMEOUT_MS);
         let (base, mut error) = match BaseUrl::parse(url) {
             Ok(b) => (Some(b), None),
             Err(msg) => (None, Some(AuthError::invalid_input(msg))),
@@ -80,6 +101,7 @@ impl Config {
             pkce: auth.and_then(|a| a.get("flowType")).and_then(Value::as_str) != Some("implicit"),
             headers,
             request_timeout,
+            functions_timeout,
             schema: text(options.get("db").and_then(|d| d.get("schema"))).unwrap_or_else(|| "public".to_owned()),
             error,
         }

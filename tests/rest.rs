@@ -668,7 +668,13 @@ fn result_table() {
                 json!(502),
                 json!("Bad Gateway"),
                 null.clone(),
-                Some(json!({ "name": "PostgrestError", "msg": "x", "body": { "msg": "x", "name": "n", "body": 1 } })),
+                // No `message` of its own: the status says it (issue 13: no empty messages).
+                Some(json!({
+                    "name": "PostgrestError",
+                    "msg": "x",
+                    "message": "HTTP 502 Bad Gateway",
+                    "body": { "msg": "x", "name": "n", "body": 1 }
+                })),
             ),
         ),
         (
@@ -696,7 +702,15 @@ fn result_table() {
                 json!(599),
                 json!(""),
                 null.clone(),
-                Some(json!({ "name": "PostgrestError", "message": "", "body": "" })),
+                // postgrest-js says `''`; the status says more (issue 13: no empty messages).
+                Some(json!({
+                    "name": "PostgrestError",
+                    "message": "HTTP 599",
+                    "details": "",
+                    "hint": "",
+                    "code": "",
+                    "body": ""
+                })),
             ),
         ),
     ];

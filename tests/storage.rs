@@ -640,7 +640,7 @@ fn through_the_client_storage_requests_carry_apikey_and_bearer_and_resolve_once(
     w.c.data("storage", "list", r#"["b"]"#, 3.0);
     let outs = w.drain();
     let Some(Output::Fetch(f)) = outs.first() else { panic!("{outs:?}") };
-    assert_eq!(f.timeout, 30_000);
+    assert_eq!(f.timeout, 10_000);
     w.c.handle_transport_error(f.id, "request:fail timeout", 4.0);
     let outs = w.drain();
     let [Output::Done { data, .. }] = outs.as_slice() else { panic!("{outs:?}") };

@@ -67,15 +67,21 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
     // Not JSON at all (an HTML error page, garbage): auth-js' AuthUnknownError. JSON without a
     // message field: AuthApiError whose message is the body, as auth-js' `_getErrorMessage`.
     if parsed.is_none() {
-        let snippet: String = body.chars().take(120).collect();
+        let snippet: String = body.trim().chars().take(120).collect();
+        let what = if snippet.is_empty() { ", no body)" } else { "): " };
         return AuthError::new(
             ErrorKind::AuthUnknownError,
-            cat(&["unexpected reply from the Auth server (HTTP ", &decimal(status), "): ", &snippet]),
+            cat(&["unexpected reply from the Auth server (HTTP ", &decimal(status), what, &snippet]),
             Some(status),
             None,
         );
     }
-    let message = message.unwrap_or_else(|| body.trim().to_owned());
+    // JSON that says nothing (`""`, `"  "`): the status says it.
+    let message = message.or_else(|| match &parsed {
+        Some(Value::String(s)) if s.trim().is_empty() => None,
+        _ => Some(body.trim().to_owned()),
+    });
+    let message = message.unwrap_or_else(|| cat(&["HTTP ", &decimal(status), " from the Auth server"]));
     let kind = if code.as_deref() == Some("session_not_found") {
         ErrorKind::AuthSessionMissingError
     } else {

@@ -160,6 +160,7 @@ pub struct Data {
     /// The anon key.
     key: String,
     request_timeout: u32,
+    functions_timeout: u32,
     /// `createClient`'s URL or key was unusable: every call fails with this.
     config_error: Option<String>,
     /// Requests in flight.
@@ -181,6 +182,7 @@ impl Data {
             },
             key: config.key.clone(),
             request_timeout: config.request_timeout,
+            functions_timeout: config.functions_timeout,
             config_error: config.error.as_ref().map(|e| e.message.clone()),
             pending: Vec::new(),
             waiting: Vec::new(),
@@ -257,9 +259,13 @@ impl Data {
         headers.layer(&self.endpoints.headers).layer(&req.headers);
         headers.set_default("apikey", self.key.clone());
         headers.set_default("Authorization", cat(&["Bearer ", bearer.unwrap_or(&self.key)]));
+        // Storage moves a file's bytes through wx.request too (an ArrayBuffer up or down): a file's time.
+        let bytes = matches!(req.reply, Reply::Storage(_))
+            && (matches!(req.body, Body::Payload) || matches!(req.read, Read::ArrayBuffer));
         let timeout = match (req.timeout, &req.transport) {
             (Some(t), _) => t,
-            (None, Transport::Request) => self.request_timeout,
+            (None, Transport::Request) if matches!(req.reply, Reply::Functions(_)) => self.functions_timeout,
+            (None, Transport::Request) if !bytes => self.request_timeout,
             (None, _) => self.request_timeout.max(FILE_TIMEOUT_MS),
         };
         let (body, payload) = match req.body {

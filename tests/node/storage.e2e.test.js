@@ -611,7 +611,7 @@ test("MemFire's template: const { data: { data } } = await list(), error.data.me
 
 test('every storage call resolves with a StorageError under injected faults: HTTP 500, connection reset, a hang past the timeout, a malformed body', async () => {
   const sb = A.app.require('lib/short').supabase // requestTimeout: 400 ms for wx.request
-  const t = { timeout: 400 } // wx.uploadFile / wx.downloadFile wait at least 120 s unless told
+  const t = { timeout: 400 } // uploads and downloads (a file's bytes) wait at least 120 s unless told
   const S = sb.storage.from(bucket)
   const spare = 'faults-' + crypto.randomBytes(3).toString('hex')
   assert.equal((await A.sb.storage.createBucket(spare)).error, null)
@@ -625,8 +625,8 @@ test('every storage call resolves with a StorageError under injected faults: HTT
     emptyBucket: () => sb.storage.emptyBucket(spare),
     deleteBucket: () => sb.storage.deleteBucket(spare),
     'upload (temp file)': async () => S.upload('faults/x.bin', file(), t),
-    'upload (ArrayBuffer)': async () => S.upload('faults/x.bin', await ab()),
-    update: async () => S.update('faults/none.bin', await ab()),
+    'upload (ArrayBuffer)': async () => S.upload('faults/x.bin', await ab(), t),
+    update: async () => S.update('faults/none.bin', await ab(), t),
     'download (ArrayBuffer)': () => S.download('round/trip.bin', t),
     'download (temp file)': () => S.download('round/trip.bin', { toTempFile: true, ...t }),
     info: () => S.info('round/trip.bin'),
@@ -634,7 +634,7 @@ test('every storage call resolves with a StorageError under injected faults: HTT
     createSignedUrl: () => S.createSignedUrl('round/trip.bin', 60),
     createSignedUrls: () => S.createSignedUrls(['round/trip.bin'], 60),
     createSignedUploadUrl: () => S.createSignedUploadUrl('faults/y.bin'),
-    uploadToSignedUrl: async () => S.uploadToSignedUrl('faults/y.bin', 'token', await ab()),
+    uploadToSignedUrl: async () => S.uploadToSignedUrl('faults/y.bin', 'token', await ab(), t),
     list: () => S.list('round'),
     remove: () => S.remove(['faults/none.bin']),
     move: () => S.move('faults/none.bin', 'faults/none2.bin'),

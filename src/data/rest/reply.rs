@@ -97,10 +97,17 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
             }
             // `JSON.parse('null')`: no error object at all.
             Some(Value::Null) => {}
-            Some(v) => error = Some(body_error(v, body)),
+            Some(v) => error = Some(body_error(v, body, status)),
             None if status == 404 && body.is_empty() => {
                 status = 204;
                 status_text = "No Content";
+            }
+            // No body at all (a proxy's 431 or 414): postgrest-js would say `''`; say the status.
+            // (the shape of postgrest-js' own PostgrestError for a body that is not JSON).
+            None if body.bytes().all(|b| b.is_ascii_whitespace()) => {
+                let mut e = error_map(empty_reply(status), "", "");
+                put(&mut e, "body", "".into());
+                error = Some(e);
             }
             None => error = Some(message_error(body)),
         }
@@ -152,8 +159,9 @@ fn message_error(body: &str) -> Map<String, Value> {
 }
 
 /// The parsed error body: its fields (PostgREST's `code`, `details`, `hint`, `message`, or
-/// whatever a gateway sent) on the error, and the whole body as its hidden `data`.
-fn body_error(v: Value, text: &str) -> Map<String, Value> {
+/// whatever a gateway sent) on the error, and the whole body as its hidden `data`. A body with no
+/// message (`{}`, `""`, a gateway's `{ msg }`) gets one from the status.
+fn body_error(v: Value, text: &str, status: u16) -> Map<String, Value> {
     let mut e = Map::new();
     match &v {
         Value::Object(m) => {
@@ -169,6 +177,9 @@ fn body_error(v: Value, text: &str) -> Map<String, Value> {
         _ => {
             put(&mut e, "message", text.into());
         }
+    }
+    if !matches!(e.get("message"), Some(Value::String(m)) if !m.is_empty()) {
+        put(&mut e, "message", empty_reply(status).into());
     }
     DataErrorKind::PostgrestError.tag(&mut e);
     put(&mut e, "body", v);
@@ -222,6 +233,17 @@ fn replace_lone_surrogate_escapes(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The message of an error reply that says nothing itself: the status and its reason phrase, and
+/// for the statuses a request too big causes, what to change.
+pub fn empty_reply(status: u16) -> String {
+    let advice = match status {
+        413 => ": the request body is too large",
+        414 | 431 => ": the request's URL or headers are too long",
+        _ => "",
+    };
+    cat(&["HTTP ", &crate::encoding::text::decimal(status), " ", status_text(status), advice]).trim_end().into()
 }
 
 /// JavaScript's `parseInt(s)` as a JSON number (`NaN` cannot cross as JSON: `null`).

@@ -144,7 +144,10 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
             if let Some(Value::String(code)) = m.get("code") {
                 put(&mut e, "code", code.as_str().into());
             }
-            let message = error_message(&m);
+            // storage-js would say `''` for `{ message: '' }`: say the status instead.
+            let message = Some(error_message(&m))
+                .filter(|s| !s.bytes().all(|b| b.is_ascii_whitespace()))
+                .unwrap_or_else(|| empty_reply(status));
             let mut m = m;
             // `error.data.message` is what pages written for the SDK we replace read.
             if !m.get("message").is_some_and(Value::is_string) {
@@ -152,8 +155,11 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
             }
             (message, status_code, Value::Object(m))
         }
-        Some(Value::String(s)) if !s.is_empty() => (s, text::decimal(status), Value::Null),
-        _ => (cat(&["HTTP ", &text::decimal(status), " error"]), text::decimal(status), Value::Null),
+        Some(Value::String(s)) if !s.bytes().all(|b| b.is_ascii_whitespace()) => {
+            (s, text::decimal(status), Value::Null)
+        }
+        // storage-js: the status text, else `HTTP <status> error`.
+        _ => (empty_reply(status), text::decimal(status), Value::Null),
     };
     // A body that is not a JSON object (a gateway's HTML page): what storage-api would have said.
     let body = if body.is_null() {
@@ -170,6 +176,12 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
     put(&mut e, "statusCode", status_code.into());
     put(&mut e, "body", body);
     failure(e, exists)
+}
+
+/// What storage-js says of a reply without a usable body when fetch has no status text (HTTP/2,
+/// and WeChat never gives one): `HTTP <status> error`.
+fn empty_reply(status: u16) -> String {
+    cat(&["HTTP ", &text::decimal(status), " error"])
 }
 
 fn field(v: &Value, k: &str) -> Value {
