@@ -60,11 +60,15 @@ before(async () => {
     return { sim, app, replay, box, clients }
   }
   anon = await start(null)
-  const farFuture = Math.floor(Date.now() / 1000) + 10 * 365 * 24 * 3600
+  // A session received now that lasts ten years: no refresh during the run. (`expires_in` is
+  // the token's lifetime: with 3600 and a far `expires_at`, it would read as received in the
+  // future, i.e. a clock moved back since, and be refreshed first.)
+  const tenYears = 10 * 365 * 24 * 3600
+  const farFuture = Math.floor(Date.now() / 1000) + tenYears
   signedIn = await start({
     access_token: TOKEN,
     token_type: 'bearer',
-    expires_in: 3600,
+    expires_in: tenYears,
     refresh_token: 'refresh-token',
     user: { id: '00000000-0000-0000-0000-000000000001', aud: 'authenticated', role: 'authenticated' },
     expires_at: farFuture,
