@@ -9,6 +9,7 @@ const { randomString } = require('./wechat')
 const { ApiError, bearerToken, parseJson, send, sendApiError, stringify } = require('./http-util')
 const { withTx } = require('./db')
 const { compileAllowList, resolveRedirect } = require('./redirect')
+const { createMfa } = require('./auth-mfa')
 
 const RT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 const newRefreshToken = () => randomString(12, RT_ALPHABET)
@@ -201,11 +202,14 @@ function createAuth(ctx) {
     throw new ApiError(429, code, `For security purposes, you can only request this after ${Math.floor(leftMs / 1000)} seconds.`)
   }
 
+  // auth.mfa: /factors (backend/auth-mfa.js); users carry their `factors`.
+  const mfa = createMfa({ pool, cfg, now: ctx.now, authenticate, sessionBody, insertRefreshToken, capture, siteUrl })
+
   async function loadUser(db, userId) {
     const u = (await db.query('select * from auth.users where id = $1', [userId])).rows[0]
     if (!u) return null
     const ids = (await db.query('select * from auth.identities where user_id = $1 order by created_at, id', [userId])).rows
-    return { row: u, json: userJson(u, ids) }
+    return { row: u, json: await mfa.attachFactors(db, userJson(u, ids)) }
   }
 
   const isBanned = (u) => u.banned_until && new Date(u.banned_until).getTime() > ctx.now()
@@ -240,12 +244,14 @@ function createAuth(ctx) {
   }
 
   async function accessTokenFor(db, user, sessionId) {
+    // models.Session.CalculateAALAndAMR: the session's aal; its claims most recent first, each at its updated_at.
     const amrRows = (
       await db.query(
-        'select authentication_method, created_at from auth.mfa_amr_claims where session_id = $1 order by created_at',
+        'select authentication_method, updated_at from auth.mfa_amr_claims where session_id = $1 order by updated_at desc, created_at desc',
         [sessionId],
       )
     ).rows
+    const sessionRow = (await db.query('select aal from auth.sessions where id = $1', [sessionId])).rows[0]
     const iat = nowSec()
     const exp = iat + cfg.jwtExpiry
     const claims = {
@@ -259,10 +265,10 @@ function createAuth(ctx) {
       app_metadata: user.raw_app_meta_data || {},
       user_metadata: user.raw_user_meta_data || {},
       role: user.role || 'authenticated',
-      aal: 'aal1',
+      aal: (sessionRow && sessionRow.aal) || 'aal1',
       amr: amrRows.map((r) => ({
         method: r.authentication_method,
-        timestamp: Math.floor(new Date(r.created_at).getTime() / 1000),
+        timestamp: Math.floor(new Date(r.updated_at).getTime() / 1000),
       })),
       session_id: sessionId,
       is_anonymous: !!user.is_anonymous,
@@ -1357,6 +1363,7 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
   }
 
   const services = [
+    mfa.service,
     openService('/auth/v1/authorize', ['GET'], authorize),
     openService('/auth/v1/callback', ['GET', 'POST'], callback),
     controlService,

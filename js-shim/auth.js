@@ -83,6 +83,11 @@ class AuthClient {
     const o = options !== null && typeof options === 'object' && !Array.isArray(options) ? options : undefined
     return this._invoke('signOut', [o]).then((r) => ({ error: r.error }))
   }
+  /** `auth.mfa`: enroll, challenge, verify, challengeAndVerify, unenroll, listFactors, getAuthenticatorAssuranceLevel. */
+  get mfa() {
+    if (!this._mfa) this._mfa = new (require('./auth-mfa.js').MFAApi)(this)
+    return this._mfa
+  }
   startAutoRefresh() {
     return this._driver.control((core) => core.startAutoRefresh(true, Date.now()))
   }
@@ -121,15 +126,19 @@ class AuthClient {
 
   // Starts `name` once the core is ready (`read`: what storage value the core needs, see
   // Driver.read); resolves with `{ data, error }`, never rejects.
-  _invoke(name, args, read, random) {
-    return this._start(name, read, (core, stored) =>
-      core.invoke(name, toJson(args), stored, random || new Uint8Array(0), Date.now()),
+  _invoke(name, args, read, random, empty) {
+    return this._start(
+      name,
+      read,
+      (core, stored) => core.invoke(name, toJson(args), stored, random || new Uint8Array(0), Date.now()),
+      empty,
     )
   }
 
-  // `call(core, stored)` starts method `name` and returns its op id.
-  _start(name, read, call) {
-    const empty = Object.prototype.hasOwnProperty.call(EMPTY, name) ? EMPTY[name] : EMPTY_SESSION
+  // `call(core, stored)` starts method `name` and returns its op id; `given`: its empty `data`.
+  _start(name, read, call, given) {
+    const own = Object.prototype.hasOwnProperty.call(EMPTY, name)
+    const empty = given !== undefined ? given : own ? EMPTY[name] : EMPTY_SESSION
     return new Promise((resolve) =>
       this._driver.start(read, call, {
         done: (out) => resolve(result(out.data, toError(out.error))),

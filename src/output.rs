@@ -165,6 +165,7 @@ pub enum AuthEvent {
     TokenRefreshed,
     UserUpdated,
     PasswordRecovery,
+    MfaChallengeVerified,
 }
 
 impl AuthEvent {
@@ -177,6 +178,7 @@ impl AuthEvent {
             AuthEvent::TokenRefreshed => "TOKEN_REFRESHED",
             AuthEvent::UserUpdated => "USER_UPDATED",
             AuthEvent::PasswordRecovery => "PASSWORD_RECOVERY",
+            AuthEvent::MfaChallengeVerified => "MFA_CHALLENGE_VERIFIED",
         }
     }
 }

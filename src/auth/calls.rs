@@ -13,6 +13,10 @@ use crate::prelude::*;
 use serde_json::{Map, Value};
 
 use super::error::{AuthError, ErrorKind};
+use super::mfa::{
+    challenge as mfa_challenge, challenge_and_verify as mfa_challenge_and_verify, enroll as mfa_enroll,
+    get_aal as mfa_get_aal, list_factors as mfa_list_factors, unenroll as mfa_unenroll, verify as mfa_verify,
+};
 use super::requests::{self as req, Call, Identity, Params, Scope, Step};
 use crate::output::Json;
 
@@ -79,6 +83,14 @@ methods! {
     SignInWithOAuth = "signInWithOAuth", r#"{"provider":null,"url":null}"#, sign_in_with_oauth;
     ExchangeCodeForSession = "exchangeCodeForSession", SESSION, exchange_code_for_session;
     SessionFromUrl = "sessionFromUrl", SESSION, session_from_url;
+    // ---- auth.mfa (src/auth/mfa.rs): `data` is null on failure, as in auth-js ----
+    MfaEnroll = "mfa.enroll", NULL, mfa_enroll;
+    MfaChallenge = "mfa.challenge", NULL, mfa_challenge;
+    MfaVerify = "mfa.verify", NULL, mfa_verify;
+    MfaChallengeAndVerify = "mfa.challengeAndVerify", NULL, mfa_challenge_and_verify;
+    MfaUnenroll = "mfa.unenroll", NULL, mfa_unenroll;
+    MfaListFactors = "mfa.listFactors", NULL, mfa_list_factors;
+    MfaGetAuthenticatorAssuranceLevel = "mfa.getAuthenticatorAssuranceLevel", NULL, mfa_get_aal;
 }
 
 impl AuthMethod {
@@ -114,12 +126,12 @@ impl Args {
         }
     }
 
-    fn get(&self, i: usize) -> Option<&Value> {
+    pub(super) fn get(&self, i: usize) -> Option<&Value> {
         self.values.get(i)
     }
 
     /// Argument `i` as a params object (`{}` for none or `null`).
-    fn params(&self, i: usize, m: AuthMethod) -> Result<Params, AuthError> {
+    pub(super) fn params(&self, i: usize, m: AuthMethod) -> Result<Params, AuthError> {
         if self.unreadable {
             return Err(req::unreadable(m.name()));
         }
@@ -165,6 +177,8 @@ pub enum Plan {
     Adopt { access: String, refresh: String },
     /// Sign out with this scope.
     SignOut(Scope),
+    /// `mfa.getAuthenticatorAssuranceLevel()`: the current session's levels (storage read first).
+    Aal,
     /// `signInWithOAuth`: store the PKCE verifier (if any), resolve with `{ provider, url }`.
     OAuth { provider: String, url: String, verifier: Option<String> },
     /// A redirect that carried an error: remove the stored verifier (when `remove`), then fail.

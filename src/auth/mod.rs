@@ -17,6 +17,7 @@ pub mod calls;
 pub mod error;
 mod flight;
 pub mod jwt;
+pub mod mfa;
 pub mod pkce;
 pub mod redirect;
 pub mod refresh;
@@ -190,7 +191,7 @@ impl Auth {
             config_error: self.config_error.as_ref(),
         };
         let plan = m.plan(args, &cx);
-        if matches!(plan, Plan::Session) {
+        if matches!(plan, Plan::Session | Plan::Aal) {
             // Like the SDK we replace, `getSession` reads storage first.
             self.store.restore(stored, &mut self.out);
             self.reconcile(ids, now_ms);
@@ -212,6 +213,7 @@ impl Auth {
                 }
                 _ => self.finish_session(op),
             },
+            Plan::Aal => self.finish(op, mfa::session_levels(self.session()), None),
             Plan::Refresh(given) => match given.or_else(|| self.session().map(|s| s.refresh_token.clone())) {
                 Some(token) => self.wait_for_refresh(ids, token, Waiter::Refreshed(op), now_ms),
                 None => self.fail(op, m, steps::session_missing()),
@@ -296,7 +298,7 @@ impl Auth {
                 None => self.refresh_failed(ids, steps::invalid_token_response(), now_ms),
             },
             Pending::Refresh => self.refresh_failed(ids, error::from_http(status, body), now_ms),
-            Pending::Op(sent) if ok => self.succeeded(sent, body, now_ms),
+            Pending::Op(sent) if ok => self.succeeded(ids, sent, body, now_ms),
             Pending::Op(sent) => self.failed(ids, sent, error::from_http(status, body), now_ms),
         }
         self.reconcile(ids, now_ms);
@@ -327,7 +329,7 @@ impl Auth {
     }
 
     /// A 2xx reply to operation `op`.
-    fn succeeded(&mut self, sent: Sent, body: &str, now_ms: f64) {
+    fn succeeded(&mut self, ids: &mut Ids, sent: Sent, body: &str, now_ms: f64) {
         let Sent { op, of, call, basis, .. } = sent;
         if matches!(call.step, Step::PkceExchange) {
             self.push(Output::StorageRemove { key: self.verifier_key() });
@@ -352,6 +354,7 @@ impl Auth {
                 self.finish(op, Json::raw("null".into()), None);
             }
             Reading::Fail(e) => self.fail(op, of, e),
+            Reading::Then(call) => self.start(ids, op, of, call, now_ms),
         }
     }
 
@@ -396,7 +399,11 @@ impl Auth {
         }
         self.store.save(&mut self.out);
         self.store.emit(event, None, &mut self.out);
-        let data = cat(&["{\"user\":", &user, ",\"session\":", self.store.json(), "}"]);
+        let data = match event {
+            // auth-js' `mfa.verify` resolves with the token response itself.
+            AuthEvent::MfaChallengeVerified => self.store.json().to_owned(),
+            _ => cat(&["{\"user\":", &user, ",\"session\":", self.store.json(), "}"]),
+        };
         self.finish(op, Json::raw(data), None);
     }
 

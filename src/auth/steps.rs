@@ -25,6 +25,8 @@ pub enum Reading {
     LoggedOut(Scope),
     /// Not what the step needs: the call fails with the method's empty `data`.
     Fail(AuthError),
+    /// The same operation continues with this call (`mfa.challengeAndVerify`).
+    Then(super::requests::Call),
 }
 
 pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
@@ -93,6 +95,7 @@ pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
         }
         Step::Empty => Reading::Data(Json::raw("{}".into())),
         Step::Logout { scope } => Reading::LoggedOut(scope),
+        Step::Mfa(r) => super::mfa::read(r, body, now_ms),
     }
 }
 

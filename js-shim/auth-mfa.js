@@ -1,0 +1,36 @@
+'use strict'
+// `supabase.auth.mfa`: auth-js' GoTrueMFAApi over the core (src/auth/mfa.rs): enroll, challenge,
+// verify (the new aal2 session is saved and announced with MFA_CHALLENGE_VERIFIED),
+// challengeAndVerify, unenroll, listFactors, getAuthenticatorAssuranceLevel (local, from the
+// session's token). Each resolves with `{ data, error }`; `data` is null on failure.
+// Loaded the first time a page reads `auth.mfa`.
+
+const METHODS = [
+  'enroll',
+  'challenge',
+  'verify',
+  'challengeAndVerify',
+  'unenroll',
+  'listFactors',
+  'getAuthenticatorAssuranceLevel',
+]
+
+class MFAApi {
+  constructor(auth) {
+    this._auth = auth
+  }
+}
+
+for (const name of METHODS) {
+  Object.defineProperty(MFAApi.prototype, name, {
+    value: function (...args) {
+      // getAuthenticatorAssuranceLevel() reads the session from storage first, as getSession does.
+      const read = name === 'getAuthenticatorAssuranceLevel' && !args[0] ? 'session' : null
+      return this._auth._invoke('mfa.' + name, args, read, undefined, null)
+    },
+    writable: true,
+    configurable: true,
+  })
+}
+
+module.exports = { MFAApi, METHODS }
