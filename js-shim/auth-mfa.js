@@ -16,8 +16,9 @@ const METHODS = [
 ]
 
 class MFAApi {
-  constructor(auth) {
-    this._auth = auth
+  // `invoke(name, args, read)`: the auth client's call of a core method (data null on failure).
+  constructor(invoke) {
+    this._invoke = invoke
   }
 }
 
@@ -26,7 +27,7 @@ for (const name of METHODS) {
     value: function (...args) {
       // getAuthenticatorAssuranceLevel() reads the session from storage first, as getSession does.
       const read = name === 'getAuthenticatorAssuranceLevel' && !args[0] ? 'session' : null
-      return this._auth._invoke('mfa.' + name, args, read, undefined, null)
+      return this._invoke('mfa.' + name, args, read)
     },
     writable: true,
     configurable: true,

@@ -85,7 +85,9 @@ class AuthClient {
   }
   /** `auth.mfa`: enroll, challenge, verify, challengeAndVerify, unenroll, listFactors, getAuthenticatorAssuranceLevel. */
   get mfa() {
-    if (!this._mfa) this._mfa = new (require('./auth-mfa.js').MFAApi)(this)
+    if (!this._mfa) {
+      this._mfa = new (require('./auth-mfa.js').MFAApi)((name, args, read) => this._invoke(name, args, read, undefined, null))
+    }
     return this._mfa
   }
   startAutoRefresh() {
@@ -98,7 +100,7 @@ class AuthClient {
   /**
    * Subscribe to auth events. The callback first receives `INITIAL_SESSION` with the current
    * session (or null), then `SIGNED_IN`, `SIGNED_OUT`, `TOKEN_REFRESHED`, `USER_UPDATED`,
-   * `PASSWORD_RECOVERY`.
+   * `PASSWORD_RECOVERY`, `MFA_CHALLENGE_VERIFIED`.
    */
   onAuthStateChange(callback) {
     const d = this._driver
