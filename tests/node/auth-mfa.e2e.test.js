@@ -368,3 +368,26 @@ test('signed out: every MFA call fails with AuthSessionMissingError and data nul
   assert.equal(noId.data, null)
   assert.match(noId.error.message, /factorId/)
 })
+
+test("GoTrue's factor rules: name conflict, a second factor needs aal2, a challenge expires after 300 s", async () => {
+  const { supabase } = await signedIn()
+  const { data: f } = await supabase.auth.mfa.enroll({ factorType: 'totp', friendlyName: 'one' })
+  const twin = await supabase.auth.mfa.enroll({ factorType: 'totp', friendlyName: 'one' })
+  assert.equal(twin.error.status, 422)
+  assert.equal(twin.error.code, 'mfa_factor_name_conflict')
+  midStep()
+  await supabase.auth.mfa.challengeAndVerify({ factorId: f.id, code: code(f.totp.secret) })
+  const email = (await supabase.auth.getUser()).data.user.email
+  await supabase.auth.signInWithPassword({ email, password: 'secret-123' })
+  const second = await supabase.auth.mfa.enroll({ factorType: 'totp', friendlyName: 'two' })
+  assert.equal(second.error.status, 403)
+  assert.equal(second.error.code, 'insufficient_aal')
+  const { data: ch } = await supabase.auth.mfa.challenge({ factorId: f.id })
+  be.advanceTime(301 * 1000) // MFA_CHALLENGE_EXPIRY_DURATION: 300 s
+  midStep()
+  const late = await supabase.auth.mfa.verify({ factorId: f.id, challengeId: ch.id, code: code(f.totp.secret) })
+  assert.equal(late.error.status, 422)
+  assert.equal(late.error.code, 'mfa_challenge_expired')
+  const gone = await supabase.auth.mfa.verify({ factorId: f.id, challengeId: ch.id, code: code(f.totp.secret) })
+  assert.equal(gone.error.code, 'mfa_factor_not_found', 'the expired challenge was deleted')
+})
