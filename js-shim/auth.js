@@ -83,6 +83,11 @@ class AuthClient {
     const o = options !== null && typeof options === 'object' && !Array.isArray(options) ? options : undefined
     return this._invoke('signOut', [o]).then((r) => ({ error: r.error }))
   }
+  /** `auth.admin` (GoTrueAdminApi; a service-role client): js-shim/auth-admin.js, loaded on first use. */
+  get admin() {
+    if (!this._admin) this._admin = new (require('./auth-admin.js').AuthAdminApi)(this._driver)
+    return this._admin
+  }
   startAutoRefresh() {
     return this._driver.control((core) => core.startAutoRefresh(true, Date.now()))
   }

@@ -13,6 +13,9 @@ use crate::prelude::*;
 use serde_json::{Map, Value};
 
 use super::error::{AuthError, ErrorKind};
+#[rustfmt::skip]
+use super::admin::{admin_create_user, admin_delete_factor, admin_delete_user, admin_generate_link, admin_get_user_by_id,
+    admin_invite_user_by_email, admin_list_factors, admin_list_users, admin_sign_out, admin_update_user_by_id};
 use super::requests::{self as req, Call, Identity, Params, Scope, Step};
 use crate::output::Json;
 
@@ -79,6 +82,17 @@ methods! {
     SignInWithOAuth = "signInWithOAuth", r#"{"provider":null,"url":null}"#, sign_in_with_oauth;
     ExchangeCodeForSession = "exchangeCodeForSession", SESSION, exchange_code_for_session;
     SessionFromUrl = "sessionFromUrl", SESSION, session_from_url;
+    // ---- auth.admin, auth.admin.mfa (src/auth/admin.rs; js-shim/auth-admin.js) ----
+    AdminCreateUser = "admin.createUser", USER, admin_create_user;
+    AdminDeleteUser = "admin.deleteUser", USER, admin_delete_user;
+    AdminGenerateLink = "admin.generateLink", r#"{"properties":null,"user":null}"#, admin_generate_link;
+    AdminGetUserById = "admin.getUserById", USER, admin_get_user_by_id;
+    AdminInviteUserByEmail = "admin.inviteUserByEmail", USER, admin_invite_user_by_email;
+    AdminListUsers = "admin.listUsers", r#"{"users":[]}"#, admin_list_users;
+    AdminUpdateUserById = "admin.updateUserById", USER, admin_update_user_by_id;
+    AdminSignOut = "admin.signOut", NULL, admin_sign_out;
+    AdminListFactors = "admin.mfa.listFactors", NULL, admin_list_factors;
+    AdminDeleteFactor = "admin.mfa.deleteFactor", NULL, admin_delete_factor;
 }
 
 impl AuthMethod {
@@ -114,7 +128,7 @@ impl Args {
         }
     }
 
-    fn get(&self, i: usize) -> Option<&Value> {
+    pub(crate) fn get(&self, i: usize) -> Option<&Value> {
         self.values.get(i)
     }
 

@@ -42,6 +42,8 @@ pub enum Step {
     AdoptTokens { access_token: String, refresh_token: String },
     /// `exchangeCodeForSession`: a token response; the stored PKCE verifier is removed.
     PkceExchange,
+    /// `auth.admin.*`: read by [`super::admin::read`]; the session is not touched.
+    Admin(super::admin::Read),
 }
 
 impl Step {
