@@ -12,7 +12,7 @@
 
 use crate::encoding::json;
 use crate::encoding::query::encode_query_value;
-use crate::encoding::text::{cat, decimal};
+use crate::encoding::text::{self, cat, decimal};
 use crate::prelude::*;
 use serde_json::{Map, Value};
 
@@ -37,7 +37,7 @@ pub enum Read {
     /// `null` (`signOut`).
     Null,
     /// `deleteUser`'s first step: the user was read; now delete it.
-    Fetched { id: String, soft: bool },
+    Fetched { path: String, soft: bool },
     /// `deleteUser`'s `DELETE` succeeded: `{ user }` with the user read before.
     Deleted(String),
 }
@@ -51,6 +51,7 @@ pub enum Next {
 
 const UUID: &str = "@supabase/auth-js: Expected parameter to be UUID but is not";
 
+#[inline(never)]
 fn call(method: &'static str, path: String, body: Option<Value>, read: Read) -> Call {
     Call { method, path, body, bearer: Identity::Anon, step: Step::Admin(read), retry: false }
 }
@@ -67,6 +68,12 @@ fn uuid(v: Option<&Value>) -> Result<String, AuthError> {
     } else {
         Err(AuthError::invalid_input(UUID))
     }
+}
+
+/// `/admin/users/{uuid v}{rest}`.
+#[inline(never)]
+fn user_path(v: Option<&Value>, rest: &str) -> Result<String, AuthError> {
+    uuid(v).map(|id| cat(&["/admin/users/", &id, rest]))
 }
 
 fn plan(r: Result<Call, AuthError>) -> Plan {
@@ -87,21 +94,21 @@ pub fn admin_create_user(a: &Args, _: &Cx) -> Plan {
 
 /// `getUserById(uid)`.
 pub fn admin_get_user_by_id(a: &Args, _: &Cx) -> Plan {
-    plan(uuid(a.get(0)).map(|id| call("GET", cat(&["/admin/users/", &id]), None, Read::User)))
+    plan(user_path(a.get(0), "").map(|path| call("GET", path, None, Read::User)))
 }
 
 /// `updateUserById(uid, attributes)`: `PUT /admin/users/{uid}`.
 pub fn admin_update_user_by_id(a: &Args, _: &Cx) -> Plan {
-    plan(uuid(a.get(0)).and_then(|id| {
+    plan(user_path(a.get(0), "").and_then(|path| {
         let p = object(a, 1, "updateUserById")?;
-        Ok(call("PUT", cat(&["/admin/users/", &id]), Some(Value::Object(p)), Read::User))
+        Ok(call("PUT", path, Some(Value::Object(p)), Read::User))
     }))
 }
 
 /// `deleteUser(id, shouldSoftDelete = false)`: `GET` the user, then `DELETE` it.
 pub fn admin_delete_user(a: &Args, _: &Cx) -> Plan {
     let soft = a.get(1).and_then(Value::as_bool).unwrap_or(false);
-    plan(uuid(a.get(0)).map(|id| call("GET", cat(&["/admin/users/", &id]), None, Read::Fetched { id, soft })))
+    plan(user_path(a.get(0), "").map(|path| call("GET", path.clone(), None, Read::Fetched { path, soft })))
 }
 
 /// `?redirect_to=` from `options.redirectTo`.
@@ -189,9 +196,9 @@ pub fn admin_list_factors(a: &Args, _: &Cx) -> Plan {
 /// `mfa.deleteFactor({ userId, id })`.
 pub fn admin_delete_factor(a: &Args, _: &Cx) -> Plan {
     let p = a.get(0);
-    plan(uuid(p.and_then(|p| p.get("userId"))).and_then(|u| {
-        let f = uuid(p.and_then(|p| p.get("id")))?;
-        Ok(call("DELETE", cat(&["/admin/users/", &u, "/factors/", &f]), None, Read::Body))
+    plan(uuid(p.and_then(|p| p.get("id"))).and_then(|f| {
+        let path = user_path(p.and_then(|p| p.get("userId")), &cat(&["/factors/", &f]))?;
+        Ok(call("DELETE", path, None, Read::Body))
     }))
 }
 
@@ -213,16 +220,26 @@ fn user_of(body: &str) -> Option<&str> {
     Some(wrapped.unwrap_or_else(|| body.trim()))
 }
 
-/// `{"k":v,…}` of members written back as they came.
-fn write(members: &[(String, &str)]) -> String {
+const PROPS: &[&str] = &["action_link", "email_otp", "hashed_token", "redirect_to", "verification_type"];
+const PAGES: &[&str] = &["nextPage", "lastPage", "total"];
+
+/// `{"k":v,…}` of the members whose name is in `names` (`among`) or not in it (`!among`), written
+/// back as they came, then `more` (members already written, or nothing).
+#[inline(never)]
+fn write(members: &[(String, &str)], names: &[&str], among: bool, more: &str) -> String {
     let mut out = String::from("{");
     for (k, v) in members {
-        if out.len() > 1 {
-            out.push(',');
+        if names.contains(&k.as_str()) != among {
+            continue;
         }
         out.push_str(&crate::encoding::text::json(k.as_str()));
         out.push(':');
         out.push_str(v);
+        out.push(',');
+    }
+    out.push_str(more);
+    if out.ends_with(',') {
+        out.pop();
     }
     out.push('}');
     out
@@ -233,46 +250,43 @@ fn header(headers: &str, name: &str) -> Option<String> {
     json::members(headers)?.into_iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| json::string(v))
 }
 
-/// The `page` parameter of one `<url>; rel="x"` part of a `Link` header.
-fn link_page(part: &str) -> Option<(u64, &str)> {
-    let (url, rel) = part.split_once(';')?;
-    let query = url.split_once('?')?.1.trim().trim_end_matches('>');
-    let page = query.split('&').find_map(|kv| kv.strip_prefix("page="))?.parse().ok()?;
-    let rel = rel.split_once('=')?.1.trim().trim_matches('"');
-    Some((page, rel))
+/// The number `s` starts with.
+fn digits(s: &str) -> Option<u64> {
+    let mut n: Option<u64> = None;
+    for b in s.bytes().take_while(u8::is_ascii_digit) {
+        n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(u64::from(b - b'0')));
+    }
+    n
+}
+
+/// The `page` of the `rel="<rel>"` part of a `Link` header.
+fn link_page(link: &str, rel: &str) -> Option<u64> {
+    let part = link.split(',').find(|p| text::contains(p, rel))?;
+    ["?page=", "&page="].iter().find_map(|k| text::find(part, k).and_then(|i| part.get(i + 6..)).and_then(digits))
 }
 
 /// `listUsers`' data: the reply's members, then `nextPage`, `lastPage`, `total` as auth-js reads
 /// them from `Link` and `X-Total-Count` (total only when there is a `Link`). auth-js reads only
 /// the first digit of a page number (`substring(0, 1)`); this reads the whole number.
 fn users(body: &str, headers: &str) -> Option<String> {
-    let mut members: Vec<(String, &str)> = json::members(body)?;
-    members.retain(|(k, _)| !matches!(k.as_str(), "nextPage" | "lastPage" | "total"));
-    let (mut next, mut last, mut total) = (None, 0, 0);
-    if let Some(link) = header(headers, "link").filter(|l| !l.is_empty()) {
-        for (page, rel) in link.split(',').filter_map(link_page) {
-            match rel {
-                "next" => next = Some(page),
-                "last" => last = page,
-                _ => {}
-            }
-        }
-        total = header(headers, "x-total-count").and_then(|t| t.trim().parse::<u64>().ok()).unwrap_or(0);
-    }
-    let next = next.map(decimal).unwrap_or_else(|| "null".into());
-    let (last, total) = (decimal(last), decimal(total));
-    members.push(("nextPage".into(), &next));
-    members.push(("lastPage".into(), &last));
-    members.push(("total".into(), &total));
-    Some(write(&members))
+    let members = json::members(body)?;
+    let link = header(headers, "link").unwrap_or_default();
+    let page = |rel| link_page(&link, rel);
+    let next = page("rel=\"next\"").map(decimal).unwrap_or_else(|| "null".into());
+    let last = decimal(page("rel=\"last\"").unwrap_or(0));
+    let total = match link.is_empty() {
+        true => 0,
+        false => header(headers, "x-total-count").and_then(|t| digits(t.trim())).unwrap_or(0),
+    };
+    let more = cat(&["\"nextPage\":", &next, ",\"lastPage\":", &last, ",\"total\":", &decimal(total)]);
+    Some(write(&members, PAGES, false, &more))
 }
 
 /// `generateLink`'s data: the five link properties apart, the rest is the user.
 fn link(body: &str) -> Option<String> {
-    const PROPS: [&str; 5] = ["action_link", "email_otp", "hashed_token", "redirect_to", "verification_type"];
     let members = json::members(body)?;
-    let (props, user): (Vec<_>, Vec<_>) = members.into_iter().partition(|(k, _)| PROPS.contains(&k.as_str()));
-    Some(cat(&["{\"properties\":", &write(&props), ",\"user\":", &write(&user), "}"]))
+    let props = write(&members, PROPS, true, "");
+    Some(cat(&["{\"properties\":", &props, ",\"user\":", &write(&members, PROPS, false, ""), "}"]))
 }
 
 /// What a 2xx reply to an admin call resolves with (`headers`: the reply's, as JSON).
@@ -284,11 +298,11 @@ pub fn read(r: &Read, body: &str, headers: &str) -> Next {
         Read::Factors => json::is_json(body).then(|| cat(&["{\"factors\":", body.trim(), "}"])),
         Read::Body => json::is_json(body).then(|| body.trim().to_owned()),
         Read::Null => Some("null".into()),
-        Read::Fetched { id, soft } => {
+        Read::Fetched { path, soft } => {
             return match user_of(body) {
                 Some(u) => {
                     let b = req::object(vec![("should_soft_delete", Some(Value::Bool(*soft)))]);
-                    Next::Send(call("DELETE", cat(&["/admin/users/", id]), Some(b), Read::Deleted(u.to_owned())))
+                    Next::Send(call("DELETE", path.clone(), Some(b), Read::Deleted(u.to_owned())))
                 }
                 None => Next::Fail(unreadable()),
             }
