@@ -335,6 +335,12 @@ test('only the service role: a user token gets 403 not_admin, the anon key too',
   assert.equal(up.error, null)
   const i = await supabase.auth.admin.inviteUserByEmail('other@example.com')
   assert.equal(i.error.code, 'not_admin')
+  // The user's own access token, straight to GoTrue: requireAdmin refuses its role (authenticated) too.
+  const res = await fetch(`${be.url}/auth/v1/admin/users`, {
+    headers: { apikey: be.anonKey, authorization: `Bearer ${up.data.session.access_token}` },
+  })
+  assert.equal(res.status, 403)
+  assert.deepEqual(await res.json(), { code: 403, error_code: 'not_admin', msg: 'User not allowed' })
 })
 
 test('arguments: UUIDs checked before sending, scopes, soft delete, signOut(jwt) of another user', async () => {
