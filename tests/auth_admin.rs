@@ -188,3 +188,18 @@ fn sign_out_sends_the_given_jwt_and_factors_wrap() {
         Some(json!({ "factors": [{ "id": "f1", "factor_type": "totp", "status": "verified" }] }))
     );
 }
+
+/// js-shim/auth-admin.js invokes every `admin.*` method of the core's table, and only those.
+#[test]
+fn the_shim_invokes_every_admin_method_by_its_table_name() {
+    use supabase_wechat::auth::calls::AuthMethod;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("js-shim/auth-admin.js");
+    let js = std::fs::read_to_string(path).expect("js-shim/auth-admin.js");
+    let mut invoked: Vec<&str> = js.split('\'').filter(|s| s.starts_with("admin.")).collect();
+    invoked.sort_unstable();
+    invoked.dedup();
+    let mut table: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.name()).filter(|n| n.starts_with("admin.")).collect();
+    table.sort_unstable();
+    assert_eq!(invoked, table);
+    assert_eq!(table.len(), 10);
+}

@@ -99,6 +99,13 @@ module.exports = {
     )
     return { user, error }
   },
+  async banUser(id) {
+    const { data: user, error } = await supabase.auth.admin.updateUserById(
+      id,
+      { ban_duration: '24h' }
+    )
+    return { user, error }
+  },
   async inviteUserByEmail() {
     const { data, error } = await supabase.auth.admin.inviteUserByEmail('email@example.com')
     return { data, error }
@@ -219,6 +226,11 @@ test("MemFire's auth.admin examples run as written with a service-role client", 
   const { supabase } = app.require('lib/supabase')
   const si = await supabase.auth.signInWithPassword({ email: 'new@email.com', password: 'new_password' })
   assert.equal(si.error, null, si.error && si.error.message)
+
+  // A ban (GoTrue's ban_duration, a Go duration): banned_until is set a day ahead.
+  const ban = await ex.banUser(c.data.user.id)
+  assert.equal(ban.error, null, ban.error && ban.error.message)
+  assert.ok(Date.parse(ban.user.user.banned_until) > Date.now())
 
   const inv = await ex.inviteUserByEmail()
   assert.equal(inv.error, null, inv.error && inv.error.message)
