@@ -1362,8 +1362,13 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
     },
   }
 
+  // GoTrue's admin API (service role only): backend/auth-admin.js.
+  const shared = { pool, cfg, ctx, loadUser, createContactUser, issueOtp, tokenHash, validateEmail, validatePhone }
+  const admin = require('./auth-admin').createAdmin({ ...shared, checkPasswordStrength, capture, nowDate, siteUrl })
+
   const services = [
     mfa.service,
+    admin.service,
     openService('/auth/v1/authorize', ['GET'], authorize),
     openService('/auth/v1/callback', ['GET', 'POST'], callback),
     controlService,
@@ -1385,6 +1390,7 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
     'POST /logout': (req, params) => logout(req, params),
     'GET /health': async () => ({ version: 'sbwx-local', name: 'GoTrue', description: 'supabase-wechat local auth emulator' }),
     'GET /settings': async () => settings(),
+    ...admin.routes,
   }
 
   return {

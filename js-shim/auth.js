@@ -90,6 +90,12 @@ class AuthClient {
     }
     return this._mfa
   }
+
+  /** `auth.admin` (GoTrueAdminApi; a service-role client): js-shim/auth-admin.js, loaded on first use. */
+  get admin() {
+    if (!this._admin) this._admin = new (require('./auth-admin.js').AuthAdminApi)(this._driver)
+    return this._admin
+  }
   startAutoRefresh() {
     return this._driver.control((core) => core.startAutoRefresh(true, Date.now()))
   }

@@ -269,7 +269,7 @@ class Driver {
   _http(out) {
     this.platform.request(
       out,
-      (status, body) => this._reply(out.id, (core) => core.handleResponse(out.id, status, body, Date.now())),
+      (status, body, h) => this._reply(out.id, (core) => core.handleResponse(out.id, status, body, Date.now(), toJson(h || {}))),
       (errMsg) => this._reply(out.id, (core) => core.handleTransportError(out.id, errMsg, Date.now())),
     )
   }

@@ -245,8 +245,14 @@ impl Client {
 
     /// A `wx.request` for request `id` completed with an HTTP status (any status).
     pub fn handle_response(&mut self, id: u32, status: u16, body: &str, now_ms: f64) {
+        self.handle_response_with_headers(id, status, body, "{}", now_ms)
+    }
+
+    /// [`Client::handle_response`] with the reply's headers as JSON (`res.header`), which
+    /// `auth.admin.listUsers` reads its pagination from.
+    pub fn handle_response_with_headers(&mut self, id: u32, status: u16, body: &str, headers: &str, now_ms: f64) {
         if self.auth.owns(id) {
-            self.auth.handle_response(&mut self.ids, id, status, body, now_ms);
+            self.auth.handle_response(&mut self.ids, id, status, body, headers, now_ms);
         } else if self.data.owns(id) {
             let empty = Map::new();
             let retry =

@@ -17,6 +17,9 @@ use super::mfa::{
     challenge as mfa_challenge, challenge_and_verify as mfa_challenge_and_verify, enroll as mfa_enroll,
     get_aal as mfa_get_aal, list_factors as mfa_list_factors, unenroll as mfa_unenroll, verify as mfa_verify,
 };
+#[rustfmt::skip]
+use super::admin::{admin_create_user, admin_delete_factor, admin_delete_user, admin_generate_link, admin_get_user_by_id,
+    admin_invite_user_by_email, admin_list_factors, admin_list_users, admin_sign_out, admin_update_user_by_id};
 use super::requests::{self as req, Call, Identity, Params, Scope, Step};
 use crate::output::Json;
 
@@ -91,6 +94,17 @@ methods! {
     MfaUnenroll = "mfa.unenroll", NULL, mfa_unenroll;
     MfaListFactors = "mfa.listFactors", NULL, mfa_list_factors;
     MfaGetAuthenticatorAssuranceLevel = "mfa.getAuthenticatorAssuranceLevel", NULL, mfa_get_aal;
+    // ---- auth.admin, auth.admin.mfa (src/auth/admin.rs; js-shim/auth-admin.js) ----
+    AdminCreateUser = "admin.createUser", USER, admin_create_user;
+    AdminDeleteUser = "admin.deleteUser", USER, admin_delete_user;
+    AdminGenerateLink = "admin.generateLink", r#"{"properties":null,"user":null}"#, admin_generate_link;
+    AdminGetUserById = "admin.getUserById", USER, admin_get_user_by_id;
+    AdminInviteUserByEmail = "admin.inviteUserByEmail", USER, admin_invite_user_by_email;
+    AdminListUsers = "admin.listUsers", r#"{"users":[]}"#, admin_list_users;
+    AdminUpdateUserById = "admin.updateUserById", USER, admin_update_user_by_id;
+    AdminSignOut = "admin.signOut", NULL, admin_sign_out;
+    AdminListFactors = "admin.mfa.listFactors", NULL, admin_list_factors;
+    AdminDeleteFactor = "admin.mfa.deleteFactor", NULL, admin_delete_factor;
 }
 
 impl AuthMethod {
@@ -126,7 +140,7 @@ impl Args {
         }
     }
 
-    pub(super) fn get(&self, i: usize) -> Option<&Value> {
+    pub(crate) fn get(&self, i: usize) -> Option<&Value> {
         self.values.get(i)
     }
 

@@ -13,6 +13,7 @@
 //! replaced changes nothing ([`store::Basis`]). The refresh in flight and its waiters are driven
 //! in `flight.rs`.
 
+pub mod admin;
 pub mod calls;
 pub mod error;
 mod flight;
@@ -288,8 +289,8 @@ impl Auth {
         self.pending.iter().any(|(req, _)| *req == id)
     }
 
-    /// A reply to request `id` with an HTTP status (any status).
-    pub fn handle_response(&mut self, ids: &mut Ids, id: u32, status: u16, body: &str, now_ms: f64) {
+    /// A reply to request `id` with an HTTP status (any status); `headers` as JSON (`{}` if unknown).
+    pub fn handle_response(&mut self, ids: &mut Ids, id: u32, status: u16, body: &str, headers: &str, now_ms: f64) {
         let Some(pending) = self.take_pending(id) else { return };
         let ok = (200..300).contains(&status);
         match pending {
@@ -298,7 +299,7 @@ impl Auth {
                 None => self.refresh_failed(ids, steps::invalid_token_response(), now_ms),
             },
             Pending::Refresh => self.refresh_failed(ids, error::from_http(status, body), now_ms),
-            Pending::Op(sent) if ok => self.succeeded(ids, sent, body, now_ms),
+            Pending::Op(sent) if ok => self.succeeded(ids, sent, body, headers, now_ms),
             Pending::Op(sent) => self.failed(ids, sent, error::from_http(status, body), now_ms),
         }
         self.reconcile(ids, now_ms);
@@ -329,8 +330,15 @@ impl Auth {
     }
 
     /// A 2xx reply to operation `op`.
-    fn succeeded(&mut self, ids: &mut Ids, sent: Sent, body: &str, now_ms: f64) {
+    fn succeeded(&mut self, ids: &mut Ids, sent: Sent, body: &str, headers: &str, now_ms: f64) {
         let Sent { op, of, call, basis, .. } = sent;
+        if let Step::Admin(read) = &call.step {
+            return match admin::read(read, body, headers) {
+                admin::Next::Data(data) => self.finish(op, data, None),
+                admin::Next::Send(next) => self.send(ids, op, of, next, None, basis),
+                admin::Next::Fail(e) => self.fail(op, of, e),
+            };
+        }
         if matches!(call.step, Step::PkceExchange) {
             self.push(Output::StorageRemove { key: self.verifier_key() });
         }

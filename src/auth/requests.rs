@@ -44,6 +44,8 @@ pub enum Step {
     PkceExchange,
     /// `auth.mfa.*` (`super::mfa`); `verify`'s session continues the current line.
     Mfa(super::mfa::Read),
+    /// `auth.admin.*`: read by [`super::admin::read`]; the session is not touched.
+    Admin(super::admin::Read),
 }
 
 impl Step {

@@ -96,6 +96,8 @@ pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
         Step::Empty => Reading::Data(Json::raw("{}".into())),
         Step::Logout { scope } => Reading::LoggedOut(scope),
         Step::Mfa(r) => super::mfa::read(r, body, now_ms),
+        // Read by `admin::read` before this is reached.
+        Step::Admin(_) => Reading::Fail(invalid_user_response()),
     }
 }
 

@@ -166,8 +166,8 @@ impl WasmCore {
     }
 
     #[wasm_bindgen(js_name = handleResponse)]
-    pub fn handle_response(&mut self, id: u32, status: u16, body: &str, now_ms: f64) {
-        self.inner.handle_response(id, status, body, now_ms)
+    pub fn handle_response(&mut self, id: u32, status: u16, body: &str, now_ms: f64, headers: Option<String>) {
+        self.inner.handle_response_with_headers(id, status, body, headers.as_deref().unwrap_or("{}"), now_ms)
     }
 
     #[wasm_bindgen(js_name = handleTransportError)]

@@ -35,11 +35,11 @@ function request(req, onResponse, onFail) {
     'request',
   )
   f.promise
-    .then((res) => res.text().then((text) => [statusOf({ statusCode: res.status }), text]))
+    .then((res) => res.text().then((text) => [statusOf({ statusCode: res.status }), text, headersOf(res)]))
     .then(
-      ([status, text]) => {
+      ([status, text, header]) => {
         f.done()
-        onResponse(status, text)
+        onResponse(status, text, header)
       },
       (e) => {
         f.done()

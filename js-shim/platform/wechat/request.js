@@ -22,7 +22,7 @@ function onceWithWatchdog(timeoutMs, onLost) {
   return settle
 }
 
-// Perform the core's `{ method, url, headers, body, timeout }`; `onResponse(status, bodyText)`
+// Perform the core's `{ method, url, headers, body, timeout }`; `onResponse(status, bodyText, header)`
 // for any HTTP status, `onFail(errMsg)` when no HTTP status came back.
 function request(req, onResponse, onFail) {
   const settle = onceWithWatchdog(req.timeout, () => onFail('request:fail timeout'))
@@ -36,7 +36,7 @@ function request(req, onResponse, onFail) {
       dataType: 'text',
       responseType: 'text',
       timeout: req.timeout,
-      success: (res) => settle(() => onResponse(statusOf(res), textOf(res && res.data))),
+      success: (res) => settle(() => onResponse(statusOf(res), textOf(res && res.data), res && res.header)),
       fail: (err) => settle(() => onFail((err && err.errMsg) || 'request:fail')),
     })
   } catch (e) {
