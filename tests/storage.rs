@@ -507,7 +507,11 @@ fn object_management_bodies_are_storage_js_bodies() {
     let r = req("remove", json!(["b", ["/a.png", "d/e f.png"]]));
     assert_eq!((r.method, r.url.as_str()), ("DELETE", "https://p.test/storage/v1/object/b"));
     assert_eq!(body(&r), json!({"prefixes": ["a.png", "d/e f.png"]}));
-    assert_eq!(err(&done("remove", json!(["b", "a.png"])))["message"], "Invalid paths: expected an array of paths");
+    // One path as a string (the SDK we replace took it; issue 14).
+    let r = req("remove", json!(["b", "/one/path.png"]));
+    assert_eq!(body(&r), json!({"prefixes": ["one/path.png"]}));
+    assert_eq!(err(&done("remove", json!(["b", 5])))["message"], "Invalid paths: expected an array of paths");
+    assert!(err(&done("remove", json!(["b", "a/../b"])))["message"].as_str().unwrap().contains("\"..\""));
 
     let r = req("move", json!(["b", "/a", "c/d", {"destinationBucket": "other"}]));
     assert_eq!((r.method, r.url.as_str()), ("POST", "https://p.test/storage/v1/object/move"));

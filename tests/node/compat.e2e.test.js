@@ -1,0 +1,158 @@
+'use strict'
+// Compatibility with the SDK we replace and supabase-js 2.x found by running real pages (issue 14): the built
+// package in the strict simulator against the local backend (backend/).
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const crypto = require('node:crypto')
+
+const { startBackend } = require('../../backend')
+const { clientProject } = require('./lib/project')
+const e2e = require('./lib/e2e')
+
+let be
+let project
+const sims = []
+
+before(async () => {
+  be = await startBackend({ port: 0 })
+  project = await clientProject({
+    url: be.url,
+    key: be.anonKey,
+    clients: { supabase: {} },
+    files: {
+      // getPublicUrl('' | undefined | null) at module load, before the wasm core has loaded (js-shim/public-url.js),
+      // and after (the core): MemFire's chat template reads `data.publicUrl` unguarded for a user without an avatar.
+      'lib/avatars.js': `
+const sb = require('./supabase')
+const urls = () => ['', undefined, null].map((p) => sb.storage.from('avatars').getPublicUrl(p))
+module.exports = { loaded: !!sb._driver.core, before: urls(), after: () => sb._driver.ready().then(() => ({ loaded: !!sb._driver.core, urls: urls() })) }
+`,
+    },
+  })
+})
+
+after(() => e2e.closeAll({ sims, project, be }))
+
+const plain = (v) => JSON.parse(JSON.stringify(v))
+let nextUser = 0
+async function signedIn() {
+  const { sim, app } = await e2e.launchUser(be, project, `o_compat_${++nextUser}`, sims)
+  const sb = app.require('lib/supabase')
+  const { data, error } = await sb.auth.signInWithWechat({ code: await e2e.wxLoginCode(app) })
+  assert.equal(error, null)
+  return { sim, app, sb, id: data.user.id }
+}
+
+test("getPublicUrl('' | undefined | null) answers { data: { publicUrl } } before and after the core has loaded", async () => {
+  const { app } = await e2e.launchUser(be, project, 'o_compat_avatars', sims)
+  const m = app.require('lib/avatars')
+  assert.equal(m.loaded, false, 'the first results came from the JS fallback')
+  const after = await m.after()
+  assert.equal(after.loaded, true)
+  // storage-js 2.119 getPublicUrl(''): encodeURI(`${url}/object/public/${bucket}/`), never an error.
+  const want = { data: { publicUrl: `${be.url}/storage/v1/object/public/avatars/` } }
+  for (const r of [...m.before, ...after.urls]) assert.deepEqual(plain(r), want)
+})
+
+test('channel(name) twice with subscribe() on each: one channel, no throw, both callbacks, both events delivered', async () => {
+  const a = await signedIn()
+  const b = await signedIn()
+  const got = []
+  const statuses = []
+  // As in MemFire's release notes: two parts of a page each take the same channel and subscribe.
+  const one = a.sb
+    .channel('compat-room')
+    .on('broadcast', { event: 'x' }, (m) => got.push(['x', m.payload.n]))
+    .subscribe((s) => statuses.push('one:' + s))
+  const two = a.sb
+    .channel('compat-room')
+    .on('broadcast', { event: 'y' }, (m) => got.push(['y', m.payload.n]))
+    .on('postgres_changes', { event: 'INSERT', schema: 'public', table: 'profiles' }, (p) => got.push(['db', p.new.username]))
+    .subscribe((s) => statuses.push('two:' + s))
+  assert.equal(one, two, 'realtime-js 2.x: the same topic gives the existing channel')
+  assert.equal(a.sb.getChannels().length, 1)
+  await e2e.waitFor(() => statuses.length === 2, 8000)
+  assert.deepEqual(statuses.sort(), ['one:SUBSCRIBED', 'two:SUBSCRIBED'])
+  // One join, with the postgres_changes binding of the second part.
+  const joins = a.sim.sockets.log.filter((e) => e.op === 'send' && /"phx_join"/.test(e.data))
+  assert.equal(joins.length, 1)
+  // A third subscribe after the join: its callback hears SUBSCRIBED too.
+  one.subscribe((s) => statuses.push('three:' + s))
+  await e2e.waitFor(() => statuses.includes('three:SUBSCRIBED'))
+
+  const sender = b.sb.channel('compat-room')
+  let joined = false
+  sender.subscribe((s) => {
+    joined = joined || s === 'SUBSCRIBED'
+  })
+  await e2e.waitFor(() => joined, 8000)
+  assert.equal(await sender.send({ type: 'broadcast', event: 'x', payload: { n: 1 } }), 'ok')
+  assert.equal(await sender.send({ type: 'broadcast', event: 'y', payload: { n: 2 } }), 'ok')
+  const name = 'compat-' + crypto.randomBytes(3).toString('hex')
+  assert.equal((await b.sb.from('profiles').insert({ id: b.id, username: name })).error, null)
+  await be.realtime.flush()
+  await e2e.waitFor(() => got.length >= 3, 8000)
+  assert.deepEqual(
+    got.sort((p, q) => String(p[0]).localeCompare(q[0])),
+    [
+      ['db', name],
+      ['x', 1],
+      ['y', 2],
+    ],
+  )
+  assert.equal(a.sim.sockets.live(), 1)
+})
+
+test("storage.from(b).remove('one/path') takes a single path as a string", async () => {
+  const a = await signedIn()
+  const bucket = 'compat-' + crypto.randomBytes(3).toString('hex')
+  assert.equal((await a.sb.storage.createBucket(bucket)).error, null)
+  const S = a.sb.storage.from(bucket)
+  const body = await a.app.eval('new Uint8Array([1, 2, 3]).buffer')
+  assert.equal((await S.upload('one/path.bin', body)).error, null)
+  assert.equal((await S.upload('two.bin', body)).error, null)
+  const r = await S.remove('one/path.bin')
+  assert.equal(r.error, null)
+  assert.deepEqual(plain(r.data.map((o) => o.name)), ['one/path.bin'])
+  assert.equal((await S.exists('one/path.bin')).data, false)
+  assert.equal((await S.exists('two.bin')).data, true, 'only the path given')
+})
+
+test('database results have the hidden data.data alias the migration guide promises (pages written for 2.0.x)', async () => {
+  const a = await signedIn()
+  assert.equal((await a.sb.from('todos').insert({ task: 'alias' })).error, null)
+  const rows = await a.sb.from('todos').select('task').eq('task', 'alias')
+  assert.equal(rows.error, null)
+  assert.equal(rows.data.data, rows.data, 'const { data: { data } } = await supabase.from(t).select()')
+  assert.equal(Array.isArray(rows.data), true)
+  assert.deepEqual(Object.keys(rows.data), ['0'])
+  assert.equal(JSON.stringify(rows.data), '[{"task":"alias"}]', 'hidden from JSON.stringify')
+  const one = await a.sb.from('todos').select('task').eq('task', 'alias').single()
+  assert.equal(one.data.data, one.data)
+  assert.deepEqual(Object.keys(one.data), ['task'])
+  // A row's own `data` column wins; no rows: null stays null.
+  const none = await a.sb.from('todos').select('task').eq('task', 'none').maybeSingle()
+  assert.equal(none.data, null)
+})
+
+test('every error has a message: empty bodies of PostgREST errors; a 404 with an empty body is postgrest-js 204', async () => {
+  const a = await signedIn()
+  // postgrest-js 2.x (PostgrestBuilder.ts, the workaround for postgrest-js#295): a 404 with an empty body is
+  // `{ error: null, data: null, status: 204, statusText: 'No Content' }`, and so it is here.
+  be.faults.add({ method: 'GET', path: '/rest/v1/*', fault: 'status', status: 404, body: '' })
+  const gone = await a.sb.from('todos').select()
+  assert.deepEqual(plain(gone), { error: null, data: null, count: null, status: 204, statusText: 'No Content', success: true })
+  // Any other empty error body: postgrest-js' message would be '' (`{ message: body }`); ours never is.
+  for (const status of [400, 401, 403, 409, 500, 502]) {
+    be.faults.add({ method: 'GET', path: '/rest/v1/*', fault: 'status', status, body: '' })
+    const r = await a.sb.from('todos').select()
+    assert.equal(r.data, null)
+    assert.equal(r.status, status)
+    assert.equal(r.error.name, 'PostgrestError')
+    assert.equal(typeof r.error.message, 'string')
+    assert.ok(r.error.message.length > 0, status + ': ' + JSON.stringify(r.error.message))
+  }
+  be.faults.add({ method: 'POST', path: '/rest/v1/*', fault: 'status', status: 404, body: '' })
+  const rpc = await a.sb.rpc('no_such_function')
+  assert.ok(rpc.error === null || rpc.error.message.length > 0)
+})
