@@ -190,6 +190,29 @@ class RealtimeClient {
     return Promise.all(this._channels.slice().map((c) => c.unsubscribe()))
   }
 
+  /** `setAuth(token)`: this token for joins and an `access_token` push to joined channels, until the session changes; `setAuth()`: the session's again. */
+  setAuth(token) {
+    const t = typeof token === 'string' && token ? token : undefined
+    return this._driver.control((core) => core.realtimeSetAuth(t)).then(() => undefined)
+  }
+
+  /** Open the socket now if a subscribed channel wants it (after `disconnect()`): its channels rejoin. */
+  connect() {
+    this._driver.control((core) => core.realtimeConnect(Date.now()))
+  }
+
+  /** Close the socket (code 1000 unless given); channels wait, and nothing reopens it until `connect()` or a `subscribe()`. */
+  disconnect(code, reason) {
+    const c = typeof code === 'number' ? code : undefined
+    const r = typeof reason === 'string' ? reason : ''
+    return this._driver.control((core) => core.realtimeDisconnect(c, r, Date.now())).then(() => 'ok')
+  }
+
+  isConnected() {
+    const core = this._driver.core
+    return !!core && core.realtimeIsConnected()
+  }
+
   _forget(ch) {
     const i = this._channels.indexOf(ch)
     if (i !== -1) this._channels.splice(i, 1)

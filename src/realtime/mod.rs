@@ -66,6 +66,8 @@ pub struct Realtime {
     heartbeat_ms: f64,
     timeout_ms: f64,
     token: String,
+    /// The session's token (the anon key when signed out): what `setAuth()` without one goes back to.
+    session_token: String,
     /// Joins wait while the session's token is being refreshed (a stale token would be refused).
     token_pending: bool,
     sock: Sock,
@@ -106,6 +108,7 @@ impl Realtime {
             heartbeat_ms: num("heartbeatIntervalMs", HEARTBEAT_MS, 1_000.0, 600_000.0),
             timeout_ms: num("timeout", TIMEOUT_MS, 100.0, 600_000.0),
             token: key.to_owned(),
+            session_token: key.to_owned(),
             token_pending: false,
             sock: Sock::Idle,
             next_socket: 0,

@@ -156,3 +156,75 @@ test('every error has a message: empty bodies of PostgREST errors; a 404 with an
   const rpc = await a.sb.rpc('no_such_function')
   assert.ok(rpc.error === null || rpc.error.message.length > 0)
 })
+
+test('the REALTIME_* constants and RealtimePresence the SDK we replace exported, as realtime-js 2.119 has them', async () => {
+  const { app } = await e2e.launchUser(be, project, 'o_compat_constants', sims)
+  const sdk = app.require('supabase-wechat')
+  const rt = require('@supabase/realtime-js')
+  for (const name of [
+    'REALTIME_LISTEN_TYPES',
+    'REALTIME_POSTGRES_CHANGES_LISTEN_EVENT',
+    'REALTIME_PRESENCE_LISTEN_EVENTS',
+    'REALTIME_SUBSCRIBE_STATES',
+    'REALTIME_CHANNEL_STATES',
+  ]) {
+    assert.deepEqual(plain(sdk[name]), plain(rt[name]), name)
+  }
+  assert.equal(typeof sdk.RealtimePresence, 'function')
+  assert.equal(typeof sdk.RealtimeClient, 'function')
+  assert.equal(typeof sdk.RealtimeChannel, 'function')
+})
+
+test('realtime.setAuth, disconnect, isConnected and connect', async () => {
+  const a = await signedIn()
+  const b = await signedIn()
+  const statuses = []
+  const got = []
+  const ch = a.sb
+    .channel('compat-conn')
+    .on('broadcast', { event: 'm' }, (m) => got.push(m.payload.n))
+    .on('presence', { event: 'sync' }, () => undefined)
+    .subscribe((s) => statuses.push(s))
+  assert.equal(a.sb.realtime.isConnected(), false)
+  await e2e.waitFor(() => statuses.includes('SUBSCRIBED'), 8000)
+  assert.equal(a.sb.realtime.isConnected(), true)
+  const presence = new (a.app.require('supabase-wechat').RealtimePresence)(ch)
+  assert.equal(await ch.track({ who: 'a' }), 'ok')
+  await e2e.waitFor(() => Object.keys(plain(presence.state)).length === 1, 8000)
+
+  // setAuth(token): an access_token push to the joined channel with that token; setAuth(): the session's again.
+  const sentFrames = () =>
+    a.sim.sockets.log.filter((e) => e.op === 'send' && typeof e.data === 'string').map((e) => JSON.parse(e.data))
+  const { data } = await a.sb.auth.getSession()
+  const other = (await b.sb.auth.getSession()).data.session.access_token
+  assert.equal(await a.sb.realtime.setAuth(other), undefined)
+  let pushes = sentFrames().filter((f) => f.event === 'access_token')
+  assert.equal(pushes.at(-1).payload.access_token, other)
+  await a.sb.realtime.setAuth()
+  pushes = sentFrames().filter((f) => f.event === 'access_token')
+  assert.equal(pushes.at(-1).payload.access_token, data.session.access_token)
+
+  // disconnect(): the socket closes with that code, nothing reopens it; connect() rejoins and events flow again.
+  assert.equal(await a.sb.realtime.disconnect(4001, 'page hidden'), 'ok')
+  await e2e.waitFor(() => a.sim.sockets.live() === 0)
+  assert.equal(a.sb.realtime.isConnected(), false)
+  assert.ok(
+    a.sim.sockets.log.some((e) => e.op === 'close' && e.code === 4001),
+    JSON.stringify(a.sim.sockets.log.filter((e) => e.op === 'close')),
+  )
+  assert.equal(statuses.at(-1), 'CHANNEL_ERROR')
+  await new Promise((r) => setTimeout(r, 1500)) // past the first reconnect delay (1 s): nothing reconnects
+  assert.equal(a.sim.sockets.live(), 0)
+  const opened = statuses.filter((s) => s === 'SUBSCRIBED').length
+  a.sb.realtime.connect()
+  await e2e.waitFor(() => statuses.filter((s) => s === 'SUBSCRIBED').length === opened + 1, 8000)
+  assert.equal(a.sb.realtime.isConnected(), true)
+  const sender = b.sb.channel('compat-conn')
+  let joined = false
+  sender.subscribe((s) => {
+    joined = joined || s === 'SUBSCRIBED'
+  })
+  await e2e.waitFor(() => joined, 8000)
+  assert.equal(await sender.send({ type: 'broadcast', event: 'm', payload: { n: 7 } }), 'ok')
+  await e2e.waitFor(() => got.includes(7), 8000)
+})
