@@ -228,3 +228,56 @@ test('realtime.setAuth, disconnect, isConnected and connect', async () => {
   assert.equal(await sender.send({ type: 'broadcast', event: 'm', payload: { n: 7 } }), 'ok')
   await e2e.waitFor(() => got.includes(7), 8000)
 })
+
+// supabase/storage src/http/routes/object/listObjectsV2.ts and src/storage/object.ts (backend/storage-list-v2.js).
+test('storage listV2: pages with nextCursor, folders with with_delimiter, sortBy', async () => {
+  const a = await signedIn()
+  const bucket = 'lv2-' + crypto.randomBytes(3).toString('hex')
+  assert.equal((await a.sb.storage.createBucket(bucket)).error, null)
+  const S = a.sb.storage.from(bucket)
+  const body = await a.app.eval('new Uint8Array([1]).buffer')
+  for (const p of ['lv/a.txt', 'lv/b.txt', 'lv/c.txt', 'lv/sub/d.txt', 'lv/sub/e.txt', 'other.txt']) {
+    assert.equal((await S.upload(p, body)).error, null, p)
+  }
+  const names = (d) => plain(d.objects.map((o) => o.name))
+  // Without the delimiter: every object under the prefix, by name, two a page.
+  const p1 = await S.listV2({ prefix: 'lv/', limit: 2 })
+  assert.equal(p1.error, null)
+  assert.deepEqual(names(p1.data), ['lv/a.txt', 'lv/b.txt'])
+  assert.deepEqual(plain(p1.data.folders), [])
+  assert.equal(p1.data.hasNext, true)
+  assert.equal(typeof p1.data.nextCursor, 'string')
+  assert.equal(typeof p1.data.objects[0].id, 'string')
+  assert.equal(typeof p1.data.objects[0].created_at, 'string')
+  const p2 = await S.listV2({ prefix: 'lv/', limit: 2, cursor: p1.data.nextCursor })
+  assert.deepEqual(names(p2.data), ['lv/c.txt', 'lv/sub/d.txt'])
+  const p3 = await S.listV2({ prefix: 'lv/', limit: 2, cursor: p2.data.nextCursor })
+  assert.deepEqual(names(p3.data), ['lv/sub/e.txt'])
+  assert.equal(p3.data.hasNext, false)
+  assert.equal(p3.data.nextCursor, undefined)
+  // With the delimiter: the folder once, the objects directly under the prefix with their key.
+  const d = await S.listV2({ prefix: 'lv/', with_delimiter: true })
+  assert.deepEqual(plain(d.data.folders), [{ id: null, name: 'lv/sub/' }])
+  assert.deepEqual(names(d.data), ['lv/a.txt', 'lv/b.txt', 'lv/c.txt'])
+  assert.deepEqual(plain(d.data.objects.map((o) => o.key)), ['a.txt', 'b.txt', 'c.txt'])
+  const top = await S.listV2({ with_delimiter: true })
+  assert.deepEqual(plain(top.data.folders), [{ id: null, name: 'lv/' }])
+  assert.deepEqual(names(top.data), ['other.txt'])
+  // sortBy, and no options at all.
+  const desc = await S.listV2({ prefix: 'lv/', sortBy: { column: 'name', order: 'desc' }, limit: 1 })
+  assert.deepEqual(names(desc.data), ['lv/sub/e.txt'])
+  const next = await S.listV2({
+    prefix: 'lv/',
+    sortBy: { column: 'name', order: 'desc' },
+    limit: 1,
+    cursor: desc.data.nextCursor,
+  })
+  assert.deepEqual(names(next.data), ['lv/sub/d.txt'])
+  assert.equal((await S.listV2()).data.objects.length, 6)
+  // A server error is a StorageApiError; a bad bucket id fails before any request.
+  const bad = await S.listV2({ cursor: '!!!' })
+  assert.equal(bad.data, null)
+  assert.equal(bad.error.name, 'StorageApiError')
+  assert.match(bad.error.message, /continuation token/)
+  assert.equal((await a.sb.storage.from('a/b').listV2()).error.name, 'StorageError')
+})

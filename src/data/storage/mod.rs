@@ -88,6 +88,7 @@ pub fn build<R: From<Ctx>>(method: &str, args: &[Value], ep: &Endpoints) -> type
         "createSignedUrl" => create_signed_url(s, &a),
         "createSignedUrls" => create_signed_urls(s, &a),
         "list" => list(s, &a),
+        "listV2" => list_v2(s, &a),
         "remove" => remove(s, &a),
         "move" => move_or_copy(s, &a, "object/move", Kind::Json),
         "copy" => move_or_copy(s, &a, "object/copy", Kind::Copy),
@@ -502,6 +503,15 @@ fn list(s: &str, a: &Args) -> Result<DataRequest, String> {
     let prefix = a.get(1).and_then(Value::as_str).unwrap_or("");
     put(&mut body, "prefix", prefix.into());
     Ok(with_json(post(url(s, "object/list", Some(&bucket), None), Kind::Json), Value::Object(body)))
+}
+
+/// `listV2({ prefix, limit, cursor, with_delimiter, sortBy })`: storage-js 2.119 posts the
+/// options as they are to `/object/list-v2/<bucket>` (supabase/storage's
+/// src/http/routes/object/listObjectsV2.ts), which answers `{ hasNext, nextCursor?, folders, objects }`.
+fn list_v2(s: &str, a: &Args) -> Result<DataRequest, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let body = a.get(1).filter(|v| v.is_object()).cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    Ok(with_json(post(url(s, "object/list-v2", Some(&bucket), None), Kind::Json), body))
 }
 
 fn remove(s: &str, a: &Args) -> Result<DataRequest, String> {
