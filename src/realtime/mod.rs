@@ -20,7 +20,11 @@
 //!   and sent once it is; `send()` of a broadcast on a channel never subscribed goes over HTTP
 //!   (`POST /realtime/v1/api/broadcast`, as realtime-js), resolving `ok` on 202, else `error`;
 //! - the join carries the current session's access token (the anon key when signed out), and
-//!   every change of it is pushed to joined channels as `access_token`;
+//!   every change of it is pushed to joined channels as `access_token`; `realtime.setAuth(token)`
+//!   uses that token instead until the session changes, `setAuth()` the session's again;
+//! - `realtime.disconnect(code, reason)` closes the socket as Phoenix does (channels error and
+//!   wait) and nothing reopens it until `connect()` or a `subscribe()`, which rejoin them;
+//!   `connect()` opens nothing while no channel is subscribed;
 //! - postgres_changes records are passed on as the server typed them (realtime-js'
 //!   `convertChangeData` is an identity on typed JSON); presence follows RealtimePresence
 //!   (`presence_state`/`presence_diff` → `join`/`leave`/`sync`, `phx_ref` shown as
