@@ -955,6 +955,8 @@ function create(ctx) {
   // [method(s), regex on the raw path after /storage/v1, needs apikey, handler(req, res, r, m) -> body | undefined]
   const json = (fn) => async (req, res, r, m) => send(res, 200, await fn(req, r, m))
   const dec = decodeSegment
+  // storage-js' listV2 (supabase/storage src/http/routes/object/listObjectsV2.ts): ./storage-list-v2.js.
+  const listObjectsV2 = require('./storage-list-v2').make({ pool, authenticate, readJson, getBucket, canRead, E, iso })
   const routes = [
     [['GET'], /^\/bucket\/?$/, true, json((req) => listBuckets(req))],
     [['POST'], /^\/bucket\/?$/, true, json((req, r) => createBucket(req, r))],
@@ -964,6 +966,7 @@ function create(ctx) {
     [['DELETE'], /^\/bucket\/([^/]+)\/?$/, true, json((req, r, m) => deleteBucket(req, r, dec(m[1])))],
 
     [['POST'], /^\/object\/list\/([^/]+)\/?$/, true, json((req, r, m) => listObjects(req, r, dec(m[1])))],
+    [['POST'], /^\/object\/list-v2\/([^/]+)\/?$/, true, json((req, r, m) => listObjectsV2(req, r, dec(m[1])))],
     [['POST'], /^\/object\/move\/?$/, true, json((req, r) => moveObject(req, r))],
     [['POST'], /^\/object\/copy\/?$/, true, json((req, r) => copyObject(req, r))],
 

@@ -20,6 +20,14 @@ function forPlatform(platform) {
   for (const name of ['RealtimeClient', 'RealtimeChannel']) {
     Object.defineProperty(api, name, { enumerable: true, configurable: true, get: () => require('./realtime.js')[name] })
   }
+  // realtime-js' constants and RealtimePresence, which the SDK we replace exported too.
+  for (const name of Object.keys(require('./realtime-constants.js'))) {
+    Object.defineProperty(api, name, {
+      enumerable: true,
+      configurable: true,
+      get: () => require('./realtime-constants.js')[name],
+    })
+  }
   return api
 }
 

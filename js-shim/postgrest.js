@@ -1,5 +1,5 @@
 'use strict'
-const { sizeOf, boundedMap } = require('./util.js')
+const { alias, sizeOf, boundedMap } = require('./util.js')
 // `supabase.from(...)`, `rpc(...)`, `schema(...)`: builders with the API of postgrest-js 2.x that
 // record the caller's calls as a chain (see src/data/rest/mod.rs for its format). Each `await` hands
 // the chain to the wasm core, which builds method, URL and headers and decides the result from
@@ -312,7 +312,8 @@ class PostgrestFilterBuilder {
     if (this._signal && this._signal.aborted) chain.aborted = true
     else if (this._signal || this._timeout) payload = Object.assign({}, payload, { signal: this._signal, timeout: this._timeout })
     // Lone surrogates become U+FFFD (as the URL query and Headers read USVStrings) in toJson, for every API.
-    let res = this._driver.data('rest', 'request', [chain], payload)
+    // A hidden `data.data` alias of the rows: 2.0.3, the SDK we replace, resolved with WeChat's response (docs/migration.md).
+    let res = this._driver.data('rest', 'request', [chain], payload).then(aliased)
     if (this._throw) {
       res = res.then((r) => {
         if (r.error) throw r.error
@@ -321,6 +322,11 @@ class PostgrestFilterBuilder {
     }
     return res.then(onfulfilled, onrejected)
   }
+}
+
+const aliased = (r) => {
+  alias(r.data, true)
+  return r
 }
 
 const MAX_REQUEST = 48 * 1024 // the core's MAX_URL (src/data/rest/limits.rs, docs/request-limits.md)

@@ -38,11 +38,13 @@ function publicUrl(supabaseUrl, bucketId, path, options) {
   return { data: { publicUrl: url } }
 }
 
-// The core's rules (src/data/storage/paths.rs): the same cleaning, checks and messages.
+// The core's rules (src/data/storage/paths.rs, mod.rs `public_path`): the same cleaning, checks
+// and messages; '', undefined, null and '/' name the bucket itself (storage-js: `…/<bucket>/`).
 function cleanPath(path) {
+  if (path === undefined || path === null) return { path: '' }
   if (typeof path !== 'string') return { error: 'Invalid path: expected a string' }
   const segments = path.split('/').filter((s) => s !== '')
-  if (!segments.length) return { error: 'Invalid path "' + path + '": it names no object' }
+  if (!segments.length) return { path: '' }
   if (segments.some((s) => s === '.' || s === '..')) {
     return { error: 'Invalid path "' + path + '": "." and ".." segments are not allowed' }
   }

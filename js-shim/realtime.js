@@ -23,7 +23,7 @@ class RealtimeChannel {
     this._driver = client._driver
     this._id = null
     this._bindings = []
-    this._onStatus = null
+    this._onStatus = []
     this._subscribed = false
     // Every call into the core goes through this chain, in call order, once the core has loaded.
     this._chain = this._driver.ready().then((core) => {
@@ -71,13 +71,20 @@ class RealtimeChannel {
     return this
   }
 
-  /** `subscribe((status, err) => …, timeout)`: status `SUBSCRIBED`, `TIMED_OUT`, `CLOSED` or `CHANNEL_ERROR`. */
+  /**
+   * `subscribe((status, err) => …, timeout)`: status `SUBSCRIBED`, `TIMED_OUT`, `CLOSED` or `CHANNEL_ERROR`.
+   * Again on the same channel (`channel(name)` twice gives one channel, as realtime-js 2.x): no
+   * throw and no second join; the callback also gets the channel's later statuses, and
+   * `SUBSCRIBED` at once if it is joined (the SDK we replace joined each `channel()` anew).
+   */
   subscribe(callback, timeout) {
+    const cb = typeof callback === 'function' ? callback : null
+    if (cb) this._onStatus.push(cb)
     if (this._subscribed) {
-      throw new Error(`tried to subscribe multiple times. 'subscribe' can only be called a single time per channel instance`)
+      if (cb && this.state === 'joined') setTimeout(() => this._tell(cb, 'SUBSCRIBED'), 0)
+      return this
     }
     this._subscribed = true
-    this._onStatus = typeof callback === 'function' ? callback : null
     this.state = 'joining'
     this._do((core) => core.realtimeSubscribe(this._id, typeof timeout === 'number' ? timeout : undefined, Date.now()))
     this._chain.catch(() => this._status('CHANNEL_ERROR', 'the wasm core failed to load'))
@@ -123,10 +130,13 @@ class RealtimeChannel {
   _status(status, message) {
     this.state = { SUBSCRIBED: 'joined', CLOSED: 'closed', CHANNEL_ERROR: 'errored', TIMED_OUT: 'errored' }[status] || this.state
     if (status === 'CLOSED') this._client._forget(this)
-    if (!this._onStatus) return
+    for (const cb of this._onStatus.slice()) this._tell(cb, status, message)
+  }
+
+  _tell(cb, status, message) {
     try {
-      if (message === undefined || message === null) this._onStatus(status)
-      else this._onStatus(status, channelError(message))
+      if (message === undefined || message === null) cb(status)
+      else cb(status, channelError(message))
     } catch (e) {
       report('subscribe', e)
     }
@@ -178,6 +188,29 @@ class RealtimeClient {
 
   removeAllChannels() {
     return Promise.all(this._channels.slice().map((c) => c.unsubscribe()))
+  }
+
+  /** `setAuth(token)`: this token for joins and an `access_token` push to joined channels, until the session changes; `setAuth()`: the session's again. */
+  setAuth(token) {
+    const t = typeof token === 'string' && token ? token : undefined
+    return this._driver.control((core) => core.realtimeSetAuth(t)).then(() => undefined)
+  }
+
+  /** Open the socket now if a subscribed channel wants it (after `disconnect()`): its channels rejoin. */
+  connect() {
+    this._driver.control((core) => core.realtimeConnect(Date.now()))
+  }
+
+  /** Close the socket (code 1000 unless given); channels wait, and nothing reopens it until `connect()` or a `subscribe()`. */
+  disconnect(code, reason) {
+    const c = typeof code === 'number' ? code : undefined
+    const r = typeof reason === 'string' ? reason : ''
+    return this._driver.control((core) => core.realtimeDisconnect(c, r, Date.now())).then(() => 'ok')
+  }
+
+  isConnected() {
+    const core = this._driver.core
+    return !!core && core.realtimeIsConnected()
   }
 
   _forget(ch) {

@@ -146,6 +146,11 @@ class StorageFileApi {
     return this._call('list', [prefix, options], withParameters(parameters))
   }
 
+  /** `listV2({ prefix, limit, cursor, with_delimiter, sortBy })` → `{ hasNext, nextCursor, folders, objects }` (storage-js 2.119). */
+  listV2(options, parameters) {
+    return this._call('listV2', [options], withParameters(parameters))
+  }
+
   remove(paths, parameters) {
     return this._call('remove', [paths], withParameters(parameters))
   }

@@ -19,4 +19,22 @@ const pkg = {
   files: ['miniprogram_dist', 'browser'],
   keywords: ['supabase', 'memfire', 'wechat', 'miniprogram', 'weapp', 'webassembly'],
 }
+// The package as users get it (issue 14). `miniprogram` stays what 构建 npm reads; `exports` gives
+// Node and bundlers the mini-program entry as `supabase-wechat` and the browser bundle as
+// `supabase-wechat/browser`, each with its typings once `types` is set (the typings step sets it:
+// `types/index.d.ts`, and `types/browser.d.ts` for the browser entry). Only the browser bundle has a
+// side effect (a <script> sets `window.supabaseWechat`); the modules of the mini-program entry
+// define things and touch nothing global. Node ≥ 18 for the browser entry under Node (fetch).
+const typed = (types, file) => (pkg.types ? { types: './' + types, default: './' + file } : './' + file)
+pkg.exports = {
+  '.': typed(pkg.types, pkg.main),
+  './browser': typed('types/browser.d.ts', 'browser/supabase-wechat.js'),
+  './package.json': './package.json',
+}
+pkg.browser = 'browser/supabase-wechat.js'
+pkg.sideEffects = ['./browser/supabase-wechat.js']
+pkg.engines = { node: '>=18' }
 fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
+// npm puts README* and LICENSE* of the package root into every tarball, whatever `files` says.
+fs.copyFileSync(path.join(__dirname, '..', 'docs', 'package-readme.md'), path.join(dir, 'README.md'))
+fs.copyFileSync(path.join(__dirname, '..', 'LICENSE'), path.join(dir, 'LICENSE'))

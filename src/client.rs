@@ -418,6 +418,27 @@ impl Client {
         self.realtime.socket_error(socket, now_ms)
     }
 
+    /// `realtime.setAuth(token?)`: see [`Realtime::set_auth`].
+    pub fn realtime_set_auth(&mut self, token: Option<&str>) {
+        self.realtime.set_auth(token)
+    }
+
+    /// `realtime.connect()` (a session about to expire is refreshed before the joins).
+    pub fn realtime_connect(&mut self, now_ms: f64) {
+        self.realtime_fresh_token(now_ms);
+        self.realtime.connect_now(now_ms)
+    }
+
+    /// `realtime.disconnect(code?, reason?)`.
+    pub fn realtime_disconnect(&mut self, code: Option<f64>, reason: &str, now_ms: f64) {
+        self.realtime.disconnect_now(code, reason, now_ms)
+    }
+
+    /// `realtime.isConnected()`.
+    pub fn realtime_is_connected(&self) -> bool {
+        self.realtime.is_connected()
+    }
+
     /// `wx.onAppShow` (`true`) / `wx.onAppHide`, for realtime.
     pub fn app_visible(&mut self, shown: bool, now_ms: f64) {
         self.realtime.set_shown(shown, now_ms)

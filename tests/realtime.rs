@@ -392,6 +392,82 @@ fn remove_while_disconnected_resolves_at_once_and_leave_times_out() {
 }
 
 #[test]
+fn set_auth_pushes_its_token_and_without_one_goes_back_to_the_sessions() {
+    // realtime-js 2.119 `setAuth(token)`: the token for joins and an `access_token` push to
+    // joined channels; supabase-js gives realtime the session's token on every auth event.
+    let mut w = World::new();
+    subscribed(&mut w, "a");
+    w.open();
+    w.ack_joins();
+    w.c.realtime_set_auth(Some("my-jwt"));
+    w.drain();
+    let pushes = w.sent_events("access_token");
+    assert_eq!(pushes.len(), 1);
+    assert_eq!(pushes[0]["payload"], json!({"access_token": "my-jwt"}));
+    w.c.realtime_set_auth(Some("my-jwt"));
+    w.drain();
+    assert_eq!(w.sent_events("access_token").len(), 1, "the same token is not pushed again");
+    // A later join carries it.
+    subscribed(&mut w, "b");
+    assert_eq!(w.sent_events("phx_join").last().expect("join")["payload"]["access_token"], "my-jwt");
+    // setAuth(): the session's token again (signed out: the anon key).
+    w.c.realtime_set_auth(None);
+    w.drain();
+    let pushes = w.sent_events("access_token");
+    assert_eq!(pushes.last().expect("push")["payload"], json!({"access_token": KEY}));
+}
+
+#[test]
+fn disconnect_closes_the_socket_and_nothing_reopens_it_until_connect_rejoins() {
+    let mut w = World::new();
+    let a = subscribed(&mut w, "a");
+    assert!(!w.c.realtime_is_connected());
+    w.open();
+    w.ack_joins();
+    assert!(w.c.realtime_is_connected());
+    let s = w.socket.expect("socket");
+    w.c.realtime_disconnect(Some(4000.0), "bye", w.now);
+    w.drain();
+    assert_eq!(w.closes(), vec![(s, 4000, "bye".to_owned())]);
+    assert!(!w.c.realtime_is_connected());
+    assert_eq!(w.statuses().last(), Some(&(a, "CHANNEL_ERROR".to_owned())));
+    // Its onClose, a minute, app hide/show: no new socket.
+    w.c.socket_closed(s, 4000, "bye", w.now);
+    w.c.app_visible(false, w.now);
+    w.c.app_visible(true, w.now);
+    w.advance(60_000.0);
+    assert_eq!(w.opens().len(), 1);
+    // A code outside 1000 and 3000–4999 is 1000; disconnect while closed sends nothing.
+    w.c.realtime_disconnect(Some(1006.0), "", w.now);
+    w.drain();
+    assert_eq!(w.closes().len(), 1);
+    // connect(): a new socket, the channel rejoins once.
+    w.c.realtime_connect(w.now);
+    w.drain();
+    assert_eq!(w.opens().len(), 2);
+    w.c.realtime_connect(w.now);
+    w.drain();
+    assert_eq!(w.opens().len(), 2, "connect while connecting does nothing");
+    w.open();
+    assert_eq!(w.sent_events("phx_join").len(), 2);
+    w.ack_joins();
+    assert_eq!(w.statuses().last(), Some(&(a, "SUBSCRIBED".to_owned())));
+    assert!(w.c.realtime_is_connected());
+    w.c.realtime_disconnect(None, "", w.now);
+    w.drain();
+    assert_eq!(w.closes().last().map(|c| c.1), Some(1000));
+}
+
+#[test]
+fn connect_without_a_subscribed_channel_opens_nothing() {
+    let mut w = World::new();
+    w.c.realtime_connect(w.now);
+    w.drain();
+    assert!(w.opens().is_empty());
+    assert!(!w.c.realtime_is_connected());
+}
+
+#[test]
 fn hidden_app_pauses_heartbeat_and_reconnects_on_show() {
     let mut w = World::new();
     subscribed(&mut w, "a");

@@ -507,7 +507,27 @@ fn object_management_bodies_are_storage_js_bodies() {
     let r = req("remove", json!(["b", ["/a.png", "d/e f.png"]]));
     assert_eq!((r.method, r.url.as_str()), ("DELETE", "https://p.test/storage/v1/object/b"));
     assert_eq!(body(&r), json!({"prefixes": ["a.png", "d/e f.png"]}));
-    assert_eq!(err(&done("remove", json!(["b", "a.png"])))["message"], "Invalid paths: expected an array of paths");
+    // listV2: storage-js 2.119 posts its options as they are (supabase/storage listObjectsV2.ts).
+    let r = req(
+        "listV2",
+        json!(["b", {"prefix": "dir/", "limit": 2, "cursor": "bDph", "with_delimiter": true, "sortBy": {"column": "name", "order": "desc"}}]),
+    );
+    assert_eq!((r.method, r.url.as_str()), ("POST", "https://p.test/storage/v1/object/list-v2/b"));
+    assert_eq!(
+        body(&r),
+        json!({"prefix": "dir/", "limit": 2, "cursor": "bDph", "with_delimiter": true, "sortBy": {"column": "name", "order": "desc"}})
+    );
+    let page = json!({"hasNext": false, "folders": [{"id": null, "name": "dir/a/"}], "objects": []});
+    assert_eq!(data(&reply(&r, 200, &page.to_string())), page);
+    assert_eq!(body(&req("listV2", json!(["b"]))), json!({}));
+    assert_eq!(body(&req("listV2", json!(["b", null]))), json!({}));
+    assert_eq!(err(&done("listV2", json!(["a/b", {}])))["message"], "Invalid bucket id \"a/b\"");
+
+    // One path as a string (the SDK we replace took it; issue 14).
+    let r = req("remove", json!(["b", "/one/path.png"]));
+    assert_eq!(body(&r), json!({"prefixes": ["one/path.png"]}));
+    assert_eq!(err(&done("remove", json!(["b", 5])))["message"], "Invalid paths: expected an array of paths");
+    assert!(err(&done("remove", json!(["b", "a/../b"])))["message"].as_str().unwrap().contains("\"..\""));
 
     let r = req("move", json!(["b", "/a", "c/d", {"destinationBucket": "other"}]));
     assert_eq!((r.method, r.url.as_str()), ("POST", "https://p.test/storage/v1/object/move"));

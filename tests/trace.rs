@@ -402,8 +402,18 @@ impl Driver {
                 let ch = *self.rng.pick(&self.channels.clone());
                 let op = if self.rng.chance(70) {
                     self.c.realtime_push(ch, r#"{"type":"broadcast","event":"m","payload":{"a":1}}"#, None, now)
-                } else {
+                } else if self.rng.chance(60) {
                     self.c.realtime_leave(ch, now)
+                } else {
+                    // realtime.setAuth / disconnect / connect / isConnected (issue 14)
+                    match self.rng.below(4) {
+                        0 => self.c.realtime_set_auth(Some("manual-token")),
+                        1 => self.c.realtime_set_auth(None),
+                        2 => self.c.realtime_disconnect(Some(self.rng.below(5000) as f64), "bye", now),
+                        _ => self.c.realtime_connect(now),
+                    }
+                    self.log(format!("realtime control {ch} connected={}", self.c.realtime_is_connected()));
+                    return;
                 };
                 self.ops.push(op);
                 let p = self.c.realtime_presence_state(ch);

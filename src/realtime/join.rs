@@ -65,6 +65,19 @@ impl Realtime {
 
     /// A new access token (session change). Joined channels get an `access_token` push.
     pub fn set_token(&mut self, token: &str) {
+        self.session_token = token.to_owned();
+        self.use_token(token);
+    }
+
+    /// `realtime.setAuth(token)`: this token for joins and joined channels (an `access_token`
+    /// push), as realtime-js; until the session changes (supabase-js sets the session's token on
+    /// every auth event too). `setAuth()` without one: the session's token again.
+    pub fn set_auth(&mut self, token: Option<&str>) {
+        let token = token.filter(|t| !t.is_empty()).map_or_else(|| self.session_token.clone(), str::to_owned);
+        self.use_token(&token);
+    }
+
+    fn use_token(&mut self, token: &str) {
         let now_ms = self.now;
         let changed = token != self.token;
         self.token = token.to_owned();

@@ -20,7 +20,11 @@
 //!   and sent once it is; `send()` of a broadcast on a channel never subscribed goes over HTTP
 //!   (`POST /realtime/v1/api/broadcast`, as realtime-js), resolving `ok` on 202, else `error`;
 //! - the join carries the current session's access token (the anon key when signed out), and
-//!   every change of it is pushed to joined channels as `access_token`;
+//!   every change of it is pushed to joined channels as `access_token`; `realtime.setAuth(token)`
+//!   uses that token instead until the session changes, `setAuth()` the session's again;
+//! - `realtime.disconnect(code, reason)` closes the socket as Phoenix does (channels error and
+//!   wait) and nothing reopens it until `connect()` or a `subscribe()`, which rejoin them;
+//!   `connect()` opens nothing while no channel is subscribed;
 //! - postgres_changes records are passed on as the server typed them (realtime-js'
 //!   `convertChangeData` is an identity on typed JSON); presence follows RealtimePresence
 //!   (`presence_state`/`presence_diff` → `join`/`leave`/`sync`, `phx_ref` shown as
@@ -66,6 +70,8 @@ pub struct Realtime {
     heartbeat_ms: f64,
     timeout_ms: f64,
     token: String,
+    /// The session's token (the anon key when signed out): what `setAuth()` without one goes back to.
+    session_token: String,
     /// Joins wait while the session's token is being refreshed (a stale token would be refused).
     token_pending: bool,
     sock: Sock,
@@ -106,6 +112,7 @@ impl Realtime {
             heartbeat_ms: num("heartbeatIntervalMs", HEARTBEAT_MS, 1_000.0, 600_000.0),
             timeout_ms: num("timeout", TIMEOUT_MS, 100.0, 600_000.0),
             token: key.to_owned(),
+            session_token: key.to_owned(),
             token_pending: false,
             sock: Sock::Idle,
             next_socket: 0,

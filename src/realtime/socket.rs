@@ -174,6 +174,37 @@ impl Realtime {
         });
     }
 
+    /// `realtime.connect()`: open the socket now if a channel wants it and it is not open or
+    /// opening (after `disconnect()`, or while waiting to reconnect). The socket exists only while
+    /// a channel is subscribed: without one there is nothing to connect.
+    pub fn connect_now(&mut self, now_ms: f64) {
+        self.now = now_ms;
+        if matches!(self.sock, Sock::Idle | Sock::Waiting { .. }) {
+            self.reconnect_tries = 0;
+            self.connect();
+        }
+    }
+
+    /// `realtime.disconnect(code, reason)` (Phoenix's `disconnect`): close the socket (code 1000
+    /// unless 1000 or 3000–4999 is given); joined channels error (`CHANNEL_ERROR`) and wait, and
+    /// nothing reopens it until `connect()` or a `subscribe()`, which rejoin them.
+    pub fn disconnect_now(&mut self, code: Option<f64>, reason: &str, now_ms: f64) {
+        self.now = now_ms;
+        let code = code.filter(|c| *c == 1000.0 || (3000.0..=4999.0).contains(c)).map_or(1000, |c| c as u16);
+        let live = matches!(self.sock, Sock::Open(_) | Sock::Connecting(_));
+        self.disconnect(code, reason);
+        if live {
+            self.dropped(now_ms);
+        }
+        self.sock = Sock::Idle;
+        self.reconnect_tries = 0;
+    }
+
+    /// `realtime.isConnected()`.
+    pub fn is_connected(&self) -> bool {
+        self.is_open()
+    }
+
     /// Close the socket on purpose: nothing reconnects.
     pub(super) fn disconnect(&mut self, code: u16, reason: &str) {
         if let Sock::Open(socket) | Sock::Connecting(socket) = self.sock {

@@ -233,6 +233,26 @@ impl WasmCore {
         self.inner.socket_error(socket, err_msg, now_ms)
     }
 
+    #[wasm_bindgen(js_name = realtimeSetAuth)]
+    pub fn realtime_set_auth(&mut self, token: Option<String>) {
+        self.inner.realtime_set_auth(token.as_deref())
+    }
+
+    #[wasm_bindgen(js_name = realtimeConnect)]
+    pub fn realtime_connect(&mut self, now_ms: f64) {
+        self.inner.realtime_connect(now_ms)
+    }
+
+    #[wasm_bindgen(js_name = realtimeDisconnect)]
+    pub fn realtime_disconnect(&mut self, code: Option<f64>, reason: &str, now_ms: f64) {
+        self.inner.realtime_disconnect(code, reason, now_ms)
+    }
+
+    #[wasm_bindgen(js_name = realtimeIsConnected)]
+    pub fn realtime_is_connected(&self) -> bool {
+        self.inner.realtime_is_connected()
+    }
+
     /// `wx.onAppShow` / `wx.onAppHide`.
     #[wasm_bindgen(js_name = appVisible)]
     pub fn app_visible(&mut self, shown: bool, now_ms: f64) {

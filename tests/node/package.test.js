@@ -113,3 +113,75 @@ test('the mini-program package has no browser code; the browser bundle no WeChat
     [],
   )
 })
+
+// The tarball users install (`npm pack` of dist/supabase-wechat): its files, README and LICENSE, and every
+// entry package.json names (main, miniprogram, browser, exports, types) inside it (issue 14).
+test('npm pack: the tarball holds the two entries, README and LICENSE, and every path package.json names', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8'))
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-pack-'))
+  try {
+    const out = execFileSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: PKG, encoding: 'utf8' })
+    const tgz = path.join(dir, JSON.parse(out)[0].filename)
+    const listed = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l && !l.endsWith('/'))
+      .map((l) => l.replace(/^package\//, ''))
+      .sort()
+    const expected = [
+      'LICENSE',
+      'README.md',
+      'browser/supabase-wechat.js',
+      'browser/supabase_wechat_bg.wasm',
+      'package.json',
+      ...filesUnder(path.join(PKG, 'miniprogram_dist')).map((f) => 'miniprogram_dist/' + f),
+      ...(pkg.types ? filesUnder(path.join(PKG, 'types')).map((f) => 'types/' + f) : []),
+    ].sort()
+    assert.deepEqual(listed, expected)
+    assert.ok(!listed.some((f) => /\.(map|rs|ts)$/.test(f) && !f.endsWith('.d.ts')), 'no sources or source maps')
+    const license = execFileSync('tar', ['-xOzf', tgz, 'package/LICENSE'], { encoding: 'utf8' })
+    assert.match(license, /^MIT License/)
+    assert.equal(pkg.license, 'MIT')
+    const readme = execFileSync('tar', ['-xOzf', tgz, 'package/README.md'], { encoding: 'utf8' })
+    assert.match(readme, /构建 npm/)
+    assert.match(readme, /supabase-wechat\/browser/)
+
+    // Every path package.json names is in the tarball.
+    const named = [pkg.main, pkg.miniprogram + '/index.js', pkg.browser]
+    const walk = (v) => (typeof v === 'string' ? named.push(v) : Object.values(v).forEach(walk))
+    walk(pkg.exports)
+    if (pkg.types) named.push(pkg.types)
+    for (const p of named) assert.ok(listed.includes(p.replace(/^\.\//, '')), `${p} is in the tarball`)
+    // The entries: the mini-program one as `supabase-wechat`, the browser bundle as `supabase-wechat/browser`.
+    const entry = (e) => (typeof e === 'string' ? e : e.default)
+    assert.equal(entry(pkg.exports['.']), './miniprogram_dist/index.js')
+    assert.equal(entry(pkg.exports['./browser']), './browser/supabase-wechat.js')
+    assert.equal(pkg.browser, 'browser/supabase-wechat.js')
+    if (pkg.types) {
+      assert.equal(Object.keys(pkg.exports['.'])[0], 'types', 'types first, as TypeScript reads conditions in order')
+      assert.equal(Object.keys(pkg.exports['./browser'])[0], 'types')
+    }
+    // Only the browser bundle (a <script> sets window.supabaseWechat) has a side effect.
+    assert.deepEqual(pkg.sideEffects, ['./browser/supabase-wechat.js'])
+    assert.equal(pkg.engines.node, '>=18')
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})
+
+test('Node resolves supabase-wechat and supabase-wechat/browser through exports to the built files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-resolve-'))
+  try {
+    fs.mkdirSync(path.join(dir, 'node_modules'))
+    fs.symlinkSync(PKG, path.join(dir, 'node_modules', 'supabase-wechat'), 'dir')
+    const resolve = (id) =>
+      execFileSync('node', ['-p', `require.resolve(${JSON.stringify(id)})`], { cwd: dir, encoding: 'utf8', stdio: 'pipe' }).trim()
+    assert.equal(fs.realpathSync(resolve('supabase-wechat')), path.join(PKG, 'miniprogram_dist', 'index.js'))
+    assert.equal(fs.realpathSync(resolve('supabase-wechat/browser')), path.join(PKG, 'browser', 'supabase-wechat.js'))
+    assert.throws(
+      () => resolve('supabase-wechat/miniprogram_dist/driver.js'),
+      /ERR_PACKAGE_PATH_NOT_EXPORTED|not defined by "exports"/,
+    )
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+})

@@ -88,6 +88,7 @@ pub fn build<R: From<Ctx>>(method: &str, args: &[Value], ep: &Endpoints) -> type
         "createSignedUrl" => create_signed_url(s, &a),
         "createSignedUrls" => create_signed_urls(s, &a),
         "list" => list(s, &a),
+        "listV2" => list_v2(s, &a),
         "remove" => remove(s, &a),
         "move" => move_or_copy(s, &a, "object/move", Kind::Json),
         "copy" => move_or_copy(s, &a, "object/copy", Kind::Copy),
@@ -370,7 +371,8 @@ pub fn public_url(storage: &str, args: &[Value]) -> String {
     // `Object.keys(transform).length > 0`: arrays count by their elements.
     let wants = wants_transform(transform) || transform.and_then(Value::as_array).is_some_and(|t| !t.is_empty());
     let route = if wants { "render/image/public" } else { "object/public" };
-    let outcome = match object_url(storage, &a, route) {
+    let at = bucket_id(a.get(0)).and_then(|b| Ok((b, public_path(a.get(1))?)));
+    let outcome = match at.map(|(b, p)| url(storage, route, Some(&b), Some(&p))) {
         Ok(mut u) => {
             let mut q = Vec::new();
             download_param(opts.get("download"), &mut q);
@@ -393,6 +395,19 @@ pub fn public_url(storage: &str, args: &[Value]) -> String {
         put(&mut out, "error", Value::Object(e));
     }
     text::json(&out)
+}
+
+/// `getPublicUrl`'s path: as [`object_path`], except that `''`, `undefined`, `null` and a path of
+/// only `/` name the bucket itself: storage-js 2.119 builds `…/object/public/<bucket>/` for `''`
+/// (`_getFinalPath`), and pages written for the SDK we replace read `data.publicUrl` unguarded
+/// for a user without an avatar (it built `…/<bucket>/undefined`; storage-js 2.119 throws a
+/// TypeError for `undefined` and `null`). `.` and `..` segments stay refused.
+fn public_path(v: Option<&Value>) -> Result<String, String> {
+    match v {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) if s.split('/').all(str::is_empty) => Ok(String::new()),
+        _ => object_path(v),
+    }
 }
 
 /// JavaScript's `String(v)` of a JSON value (arrays joined with `,`, `null` elements empty).
@@ -490,10 +505,24 @@ fn list(s: &str, a: &Args) -> Result<DataRequest, String> {
     Ok(with_json(post(url(s, "object/list", Some(&bucket), None), Kind::Json), Value::Object(body)))
 }
 
+/// `listV2({ prefix, limit, cursor, with_delimiter, sortBy })`: storage-js 2.119 posts the
+/// options as they are to `/object/list-v2/<bucket>` (supabase/storage's
+/// src/http/routes/object/listObjectsV2.ts), which answers `{ hasNext, nextCursor?, folders, objects }`.
+fn list_v2(s: &str, a: &Args) -> Result<DataRequest, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let body = a.get(1).filter(|v| v.is_object()).cloned().unwrap_or_else(|| Value::Object(Map::new()));
+    Ok(with_json(post(url(s, "object/list-v2", Some(&bucket), None), Kind::Json), body))
+}
+
 fn remove(s: &str, a: &Args) -> Result<DataRequest, String> {
     let bucket = bucket_id(a.get(0))?;
     let mut body = Map::new();
-    put(&mut body, "prefixes", Value::Array(path_list(a.get(1))?));
+    // One path as a string too, as the SDK we replace sent it (`{ prefixes: 'a.png' }`).
+    let paths = match a.get(1) {
+        Some(one @ Value::String(_)) => vec![Value::String(object_path(Some(one))?)],
+        v => path_list(v)?,
+    };
+    put(&mut body, "prefixes", Value::Array(paths));
     let r = request("DELETE", url(s, "object", Some(&bucket), None), Kind::Json);
     Ok(with_json(r, Value::Object(body)))
 }
