@@ -20,6 +20,11 @@ const EMPTY = {
   reauthenticate: { user: null, session: null, messageId: null },
   resetPasswordForEmail: null,
   signOut: null,
+  signInWithSSO: null,
+  getUserIdentities: null,
+  unlinkIdentity: null,
+  getClaims: null,
+  linkIdentity: { provider: null, url: null },
 }
 
 // Pages written for the 2.1.x SDK (MemFire's guide, seed 002) read `user.data.phone`.
@@ -67,6 +72,28 @@ class AuthClient {
       (err) => ({
         error: toError({ name: 'AuthUnknownError', message: 'supabase-wechat: the wasm core failed to load: ' + messageOf(err) }),
       }),
+    )
+  }
+  /** OAuth: `{ data: { provider, url } }` to open (no redirect here); `{ provider, token }`: the id_token link. */
+  linkIdentity(credentials) {
+    if (credentials && typeof credentials === 'object' && 'token' in credentials)
+      return this._invoke('linkIdentityIdToken', [credentials])
+    return this._random('linkIdentity', [credentials])
+  }
+  /** `{ data: { url } }` of the identity provider (`{ providerId }` or `{ domain }`); PKCE as signInWithOAuth. */
+  signInWithSSO(params) {
+    return this._random('signInWithSSO', [params])
+  }
+  /** `{ data: { claims, header, signature } }`, checked by the server (`GET /user`): no WebCrypto here. */
+  getClaims(jwt, options) {
+    const claims = (token) =>
+      this._invoke('getClaims', [token, options]).then((r) => {
+        if (r.data && r.data.signature) r.data.signature = new Uint8Array(r.data.signature)
+        return r
+      })
+    if (jwt) return claims(jwt)
+    return this.getSession().then((r) =>
+      r.error || !r.data.session ? { data: null, error: r.error } : claims(r.data.session.access_token),
     )
   }
   exchangeCodeForSession(authCode) {
@@ -127,6 +154,11 @@ class AuthClient {
     )
   }
 
+  // A method that may need a PKCE verifier: random bytes for it first.
+  _random(name, args) {
+    return this._driver.platform.randomBytes(48).then((bytes) => this._invoke(name, args, null, bytes))
+  }
+
   // `call(core, stored)` starts method `name` and returns its op id.
   _start(name, read, call) {
     const empty = Object.prototype.hasOwnProperty.call(EMPTY, name) ? EMPTY[name] : EMPTY_SESSION
@@ -161,6 +193,7 @@ class AuthClient {
 //   getUnlimitedQRCode({ scene, page, … })  小程序码 → { data: { imgBase64 } }
 //   signUp, signInWithPassword, signInWithOtp, verifyOtp, resend, resetPasswordForEmail(email, options),
 //   reauthenticate(), getUser(jwt?), updateUser(attributes, options), setSession(tokens), refreshSession(current?)
+//   signInAnonymously … unlinkIdentity (the last block): identities and other ways in, src/auth/identity.rs
 const PASS_THROUGH = [
   'signInWithWechat',
   'wechatBindPhone',
@@ -177,6 +210,10 @@ const PASS_THROUGH = [
   'updateUser',
   'setSession',
   'refreshSession',
+  'signInAnonymously',
+  'signInWithIdToken',
+  'getUserIdentities',
+  'unlinkIdentity',
 ]
 for (const name of PASS_THROUGH) {
   Object.defineProperty(AuthClient.prototype, name, {

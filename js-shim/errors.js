@@ -52,6 +52,7 @@ const AUTH = {
   AuthPKCEGrantCodeExchangeError: subclass('AuthPKCEGrantCodeExchangeError', CustomAuthError),
   AuthImplicitGrantRedirectError: subclass('AuthImplicitGrantRedirectError', CustomAuthError),
   AuthRefreshDiscardedError: subclass('AuthRefreshDiscardedError', CustomAuthError),
+  AuthInvalidJwtError: subclass('AuthInvalidJwtError', CustomAuthError),
 }
 
 class PostgrestError extends Error {

@@ -93,11 +93,13 @@ pub enum ErrorKind {
     /// The reply came for a session that has since been replaced (a sign-in, a sign-out, a
     /// storage change overtook it): it was dropped (auth-js' name, status 409).
     AuthRefreshDiscardedError,
+    /// `getClaims`: the token is not a JWT, has no `exp` or has expired (auth-js' name).
+    AuthInvalidJwtError,
 }
 
 impl ErrorKind {
     /// Every kind, for the test that holds js-shim/errors.js to this list.
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::AuthApiError,
         ErrorKind::AuthRetryableFetchError,
         ErrorKind::AuthUnknownError,
@@ -107,6 +109,7 @@ impl ErrorKind {
         ErrorKind::AuthPKCEGrantCodeExchangeError,
         ErrorKind::AuthImplicitGrantRedirectError,
         ErrorKind::AuthRefreshDiscardedError,
+        ErrorKind::AuthInvalidJwtError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -120,6 +123,7 @@ impl ErrorKind {
             ErrorKind::AuthPKCEGrantCodeExchangeError => "AuthPKCEGrantCodeExchangeError",
             ErrorKind::AuthImplicitGrantRedirectError => "AuthImplicitGrantRedirectError",
             ErrorKind::AuthRefreshDiscardedError => "AuthRefreshDiscardedError",
+            ErrorKind::AuthInvalidJwtError => "AuthInvalidJwtError",
         }
     }
 }

@@ -13,6 +13,10 @@ use crate::prelude::*;
 use serde_json::{Map, Value};
 
 use super::error::{AuthError, ErrorKind};
+use super::identity::{
+    get_claims, get_user_identities, link_identity, link_identity_id_token, sign_in_anonymously, sign_in_with_id_token,
+    sign_in_with_sso, unlink_identity,
+};
 use super::requests::{self as req, Call, Identity, Params, Scope, Step};
 use crate::output::Json;
 
@@ -79,6 +83,15 @@ methods! {
     SignInWithOAuth = "signInWithOAuth", r#"{"provider":null,"url":null}"#, sign_in_with_oauth;
     ExchangeCodeForSession = "exchangeCodeForSession", SESSION, exchange_code_for_session;
     SessionFromUrl = "sessionFromUrl", SESSION, session_from_url;
+    // ---- identities and other ways in (issue 14, src/auth/identity.rs) ----
+    SignInAnonymously = "signInAnonymously", SESSION, sign_in_anonymously;
+    SignInWithIdToken = "signInWithIdToken", SESSION, sign_in_with_id_token;
+    SignInWithSSO = "signInWithSSO", NULL, sign_in_with_sso;
+    GetUserIdentities = "getUserIdentities", NULL, get_user_identities;
+    LinkIdentity = "linkIdentity", r#"{"provider":null,"url":null}"#, link_identity;
+    LinkIdentityIdToken = "linkIdentityIdToken", SESSION, link_identity_id_token;
+    UnlinkIdentity = "unlinkIdentity", NULL, unlink_identity;
+    GetClaims = "getClaims", NULL, get_claims;
 }
 
 impl AuthMethod {
@@ -114,12 +127,12 @@ impl Args {
         }
     }
 
-    fn get(&self, i: usize) -> Option<&Value> {
+    pub(super) fn get(&self, i: usize) -> Option<&Value> {
         self.values.get(i)
     }
 
     /// Argument `i` as a params object (`{}` for none or `null`).
-    fn params(&self, i: usize, m: AuthMethod) -> Result<Params, AuthError> {
+    pub(super) fn params(&self, i: usize, m: AuthMethod) -> Result<Params, AuthError> {
         if self.unreadable {
             return Err(req::unreadable(m.name()));
         }
@@ -167,6 +180,9 @@ pub enum Plan {
     SignOut(Scope),
     /// `signInWithOAuth`: store the PKCE verifier (if any), resolve with `{ provider, url }`.
     OAuth { provider: String, url: String, verifier: Option<String> },
+    /// Store this PKCE verifier (if any) for `exchangeCodeForSession`, then send the call
+    /// (`linkIdentity`, `signInWithSSO`).
+    Stash(Option<String>, Call),
     /// A redirect that carried an error: remove the stored verifier (when `remove`), then fail.
     Denied { error: AuthError, remove: bool },
 }

@@ -16,6 +16,7 @@
 pub mod calls;
 pub mod error;
 mod flight;
+pub mod identity;
 pub mod jwt;
 pub mod pkce;
 pub mod redirect;
@@ -230,6 +231,12 @@ impl Auth {
                     self.store.save_other(self.verifier_key(), value, &mut self.out);
                 }
                 self.finish(op, calls::oauth_data(&provider, &url), None);
+            }
+            Plan::Stash(verifier, call) => {
+                if let Some(v) = verifier {
+                    self.store.save_other(self.verifier_key(), crate::encoding::text::json(&v), &mut self.out);
+                }
+                self.start(ids, op, m, call, now_ms);
             }
             Plan::Denied { error, remove } => {
                 if remove {

@@ -42,6 +42,8 @@ pub enum Step {
     AdoptTokens { access_token: String, refresh_token: String },
     /// `exchangeCodeForSession`: a token response; the stored PKCE verifier is removed.
     PkceExchange,
+    /// Identities and claims (`src/auth/identity.rs`).
+    Ident(super::identity::Reply),
 }
 
 impl Step {
@@ -92,7 +94,7 @@ pub struct Call {
 }
 
 impl Call {
-    fn new(method: &'static str, path: String, body: Option<Value>, bearer: Identity, step: Step) -> Call {
+    pub(crate) fn new(method: &'static str, path: String, body: Option<Value>, bearer: Identity, step: Step) -> Call {
         let retry = bearer == Identity::User && !matches!(step, Step::Logout { .. } | Step::AdoptTokens { .. });
         Call { method, path, body, bearer, step, retry }
     }

@@ -93,6 +93,7 @@ pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
         }
         Step::Empty => Reading::Data(Json::raw("{}".into())),
         Step::Logout { scope } => Reading::LoggedOut(scope),
+        Step::Ident(reply) => reply.read(body, now_ms),
     }
 }
 
