@@ -95,11 +95,13 @@ pub enum ErrorKind {
     AuthRefreshDiscardedError,
     /// `getClaims`: the token is not a JWT, has no `exp` or has expired (auth-js' name).
     AuthInvalidJwtError,
+    /// GoTrue refused a password as too weak (`weak_password`, with its `reasons`).
+    AuthWeakPasswordError,
 }
 
 impl ErrorKind {
     /// Every kind, for the test that holds js-shim/errors.js to this list.
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::AuthApiError,
         ErrorKind::AuthRetryableFetchError,
         ErrorKind::AuthUnknownError,
@@ -110,6 +112,7 @@ impl ErrorKind {
         ErrorKind::AuthImplicitGrantRedirectError,
         ErrorKind::AuthRefreshDiscardedError,
         ErrorKind::AuthInvalidJwtError,
+        ErrorKind::AuthWeakPasswordError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -124,6 +127,7 @@ impl ErrorKind {
             ErrorKind::AuthImplicitGrantRedirectError => "AuthImplicitGrantRedirectError",
             ErrorKind::AuthRefreshDiscardedError => "AuthRefreshDiscardedError",
             ErrorKind::AuthInvalidJwtError => "AuthInvalidJwtError",
+            ErrorKind::AuthWeakPasswordError => "AuthWeakPasswordError",
         }
     }
 }
@@ -139,6 +143,8 @@ pub struct AuthError {
     pub status: Option<u16>,
     /// GoTrue `error_code` (or shape-B `code`, or shape-C `error`).
     pub code: Option<String>,
+    /// `AuthWeakPasswordError`'s `reasons` (`weak_password.reasons`: `length`, `characters`, `pwned`).
+    pub reasons: Option<Vec<String>>,
 }
 
 fn ser_kind<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Error> {
@@ -147,7 +153,7 @@ fn ser_kind<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Error
 
 impl AuthError {
     pub fn new(kind: ErrorKind, message: impl Into<String>, status: Option<u16>, code: Option<&str>) -> Self {
-        AuthError { name: kind, message: message.into(), status, code: code.map(str::to_owned) }
+        AuthError { name: kind, message: message.into(), status, code: code.map(str::to_owned), reasons: None }
     }
 
     /// Bad caller input: status 400, code `validation_failed`, nothing sent.
