@@ -4,6 +4,7 @@
 // the hot one, without a name or arguments to encode) and resolves with what the core decided; this file keeps the onAuthStateChange listeners and adds the hidden `user.data` alias.
 const { toError } = require('./errors.js')
 const { toJson, messageOf, alias, whenDone } = require('./util.js')
+const { debugLogger } = require('./options.js')
 
 // What each method resolves with as `data` when the core itself is unavailable.
 const EMPTY_SESSION = { user: null, session: null }
@@ -42,7 +43,12 @@ class AuthClient {
   constructor(driver) {
     this._driver = driver
     this._listeners = new Map()
+    const o = (driver.options && driver.options.auth) || {}
+    // `auth.debug`: steps and outcomes only, never arguments, tokens or codes (options.js).
+    this._log = debugLogger(o.debug)
+    if (this._log && o.lock !== undefined) this._log('auth.lock is not used: the core refreshes once for every caller')
     driver.on('event', (out) => {
+      if (this._log) this._log('event ' + out.event + (out.session ? ' (with a session)' : ' (no session)'))
       for (const [n, sub] of Array.from(this._listeners)) {
         if (out.target === undefined || out.target === n) this._call(sub, out.event, out.session)
       }
@@ -162,11 +168,17 @@ class AuthClient {
   // `call(core, stored)` starts method `name` and returns its op id.
   _start(name, read, call) {
     const empty = Object.prototype.hasOwnProperty.call(EMPTY, name) ? EMPTY[name] : EMPTY_SESSION
+    const log = this._log
+    if (log) log('#' + name + '() begin')
+    const end = (r) => {
+      if (log) log('#' + name + '() end' + (r.error ? ': ' + r.error.name + ' ' + r.error.code + ' ' + r.error.status : ''))
+      return r
+    }
     return new Promise((resolve) =>
       this._driver.start(read, call, {
-        done: (out) => resolve(result(out.data, toError(out.error))),
-        lost: (error) => resolve({ data: null, error }),
-        fail: (error) => resolve(result(empty, error)),
+        done: (out) => resolve(end(result(out.data, toError(out.error)))),
+        lost: (error) => resolve(end({ data: null, error })),
+        fail: (error) => resolve(end(result(empty, error))),
       }),
     )
   }
