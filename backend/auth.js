@@ -10,6 +10,7 @@ const { ApiError, bearerToken, parseJson, send, sendApiError, stringify } = requ
 const { withTx } = require('./db')
 const { compileAllowList, resolveRedirect } = require('./redirect')
 const { createMfa } = require('./auth-mfa')
+const { createIdentity } = require('./auth-identity')
 
 const RT_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789'
 const newRefreshToken = () => randomString(12, RT_ALPHABET)
@@ -588,6 +589,7 @@ function createAuth(ctx) {
     const grant = params.grant_type
     if (grant === 'password') return passwordGrant(req, parseJson(body))
     if (grant === 'pkce') return pkceGrant(req, parseJson(body))
+    if (grant === 'id_token') return identity.idTokenGrant(req, parseJson(body))
     if (grant !== 'refresh_token') throw new ApiError(400, 'invalid_credentials', 'unsupported_grant_type')
     const data = parseJson(body)
     const rtString = data && typeof data.refresh_token === 'string' ? data.refresh_token : ''
@@ -1119,7 +1121,9 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
     return sendApiError(req, res, new ApiError(400, 'validation_failed', msg))
   }
 
-  async function authorize(req, res, params) {
+  // The provider's authorize URL and its state; with linkUserId its callback links the identity to that user
+  // (identity.go LinkIdentity). `rejected`: a redirect_to outside the allow list.
+  function oauthStart(req, params, linkUserId) {
     const provider = str(params.provider)
     if (!OAUTH_PROVIDERS.includes(provider)) {
       throw new ApiError(400, 'validation_failed', `Unsupported provider: provider ${provider || '(missing)'} could not be found`)
@@ -1131,13 +1135,12 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
       redirectTo: str(req.headers.redirect_to) || str(params.redirect_to),
       referer: str(req.headers.referer),
     })
-    if (target.rejected && cfg.strictRedirects) return redirectNotAllowed(req, res, target.rejected)
     const redirectTo = target.url
     const extraHeaders = target.rejected ? { 'x-sbwx-redirect-rejected': encodeURI(target.rejected) } : {}
     const t = ctx.now()
     for (const [k, v] of oauthStates) if (v.createdAt + OAUTH_STATE_TTL_MS < t) oauthStates.delete(k)
     const state = crypto.randomBytes(16).toString('hex')
-    oauthStates.set(state, { provider, redirectTo, pkce, createdAt: t })
+    oauthStates.set(state, { provider, redirectTo, pkce, createdAt: t, linkUserId })
     const web = wechatWeb()
     const q = new URLSearchParams({
       appid: web.appid,
@@ -1147,6 +1150,13 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
       state,
     })
     const url = `${ctx.baseUrl()}/wechat/connect/qrconnect?${q}#wechat_redirect`
+    return { url, extraHeaders, rejected: target.rejected }
+  }
+  const oauthLink = (req, params, userId) => oauthStart(req, params, userId).url
+
+  async function authorize(req, res, params) {
+    const { url, extraHeaders, rejected } = oauthStart(req, params, null)
+    if (rejected && cfg.strictRedirects) return redirectNotAllowed(req, res, rejected)
     if (params.skip_http_redirect === 'true') return send(res, 200, { url }, extraHeaders)
     return send(res, 302, null, { location: url, ...extraHeaders })
   }
@@ -1282,7 +1292,9 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
       }
       const identityData = wechatIdentityData(wx, info)
       const out = await withTx(pool, async (db) => {
-        const userId = await wechatQrUser(db, identityData)
+        const userId = st.linkUserId
+          ? await identity.linkToUser(db, st.linkUserId, 'wechat_qr', identityData.openid, identityData)
+          : await wechatQrUser(db, identityData)
         if (st.pkce) {
           const authCode = await createFlowState(db, {
             userId,
@@ -1366,7 +1378,9 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
   const shared = { pool, cfg, ctx, loadUser, createContactUser, issueOtp, tokenHash, validateEmail, validatePhone }
   const admin = require('./auth-admin').createAdmin({ ...shared, checkPasswordStrength, capture, nowDate, siteUrl })
 
+  const identity = createIdentity({ pool, cfg, ctx, authenticate, loadUser, signIn, addProvider, nowDate, oauthLink })
   const services = [
+    ...identity.services,
     mfa.service,
     admin.service,
     openService('/auth/v1/authorize', ['GET'], authorize),
@@ -1391,6 +1405,7 @@ nor in the redirect allow list <code>${esc(list)}</code>.</p>
     'GET /health': async () => ({ version: 'sbwx-local', name: 'GoTrue', description: 'supabase-wechat local auth emulator' }),
     'GET /settings': async () => settings(),
     ...admin.routes,
+    ...identity.routes,
   }
 
   return {

@@ -87,6 +87,11 @@ async function startBackend(opts = {}) {
     // Accept wx.login / getPhoneNumber codes the fake WeChat never minted (WeChat DevTools, a phone) as
     // DEVTOOLS_USER; off by default (unknown codes are 40029, as on WeChat).
     acceptForeignCodes: !!opts.acceptForeignCodes,
+    // GoTrue's GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED and GOTRUE_SECURITY_MANUAL_LINKING_ENABLED (both off by
+    // default); SAML SSO providers [{ id, domains, idp }] for POST /sso (auth-identity.js).
+    anonymousUsers: !!opts.anonymousUsers,
+    manualLinking: !!opts.manualLinking,
+    ssoProviders: opts.ssoProviders || [],
     // Who gets a postgres_changes DELETE: 'rls' (subscribers whose JWT could select the deleted row) or 'all'
     // (Supabase: every subscriber whose role may select from the table). See realtime.js.
     realtimeDeletes: opts.realtimeDeletes === undefined ? 'rls' : opts.realtimeDeletes,

@@ -4,6 +4,7 @@
 // before the wasm core has loaded wait for it.
 const client = require('./client.js')
 const errors = require('./errors.js')
+const { processLock } = require('./options.js')
 
 function forPlatform(platform) {
   // `new SupabaseClient(url, key, options)` uses this platform's adapters.
@@ -15,7 +16,7 @@ function forPlatform(platform) {
   function createClient(supabaseUrl, supabaseKey, options) {
     return new SupabaseClient(supabaseUrl, supabaseKey, options)
   }
-  const api = Object.assign({ createClient, SupabaseClient }, errors.PUBLIC)
+  const api = Object.assign({ createClient, SupabaseClient, processLock, navigatorLock: processLock }, errors.PUBLIC)
   // realtime.js is loaded when first used (see client.js).
   for (const name of ['RealtimeClient', 'RealtimeChannel']) {
     Object.defineProperty(api, name, { enumerable: true, configurable: true, get: () => require('./realtime.js')[name] })

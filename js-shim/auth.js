@@ -4,6 +4,7 @@
 // the hot one, without a name or arguments to encode) and resolves with what the core decided; this file keeps the onAuthStateChange listeners and adds the hidden `user.data` alias.
 const { toError } = require('./errors.js')
 const { toJson, messageOf, alias, whenDone } = require('./util.js')
+const { debugLogger } = require('./options.js')
 
 // What each method resolves with as `data` when the core itself is unavailable.
 const EMPTY_SESSION = { user: null, session: null }
@@ -20,6 +21,11 @@ const EMPTY = {
   reauthenticate: { user: null, session: null, messageId: null },
   resetPasswordForEmail: null,
   signOut: null,
+  signInWithSSO: null,
+  getUserIdentities: null,
+  unlinkIdentity: null,
+  getClaims: null,
+  linkIdentity: { provider: null, url: null },
 }
 
 // Pages written for the 2.1.x SDK (MemFire's guide, seed 002) read `user.data.phone`.
@@ -37,7 +43,12 @@ class AuthClient {
   constructor(driver) {
     this._driver = driver
     this._listeners = new Map()
+    const o = (driver.options && driver.options.auth) || {}
+    // `auth.debug`: steps and outcomes only, never arguments, tokens or codes (options.js).
+    this._log = debugLogger(o.debug)
+    if (this._log && o.lock !== undefined) this._log('auth.lock is not used: the core refreshes once for every caller')
     driver.on('event', (out) => {
+      if (this._log) this._log('event ' + out.event + (out.session ? ' (with a session)' : ' (no session)'))
       for (const [n, sub] of Array.from(this._listeners)) {
         if (out.target === undefined || out.target === n) this._call(sub, out.event, out.session)
       }
@@ -67,6 +78,28 @@ class AuthClient {
       (err) => ({
         error: toError({ name: 'AuthUnknownError', message: 'supabase-wechat: the wasm core failed to load: ' + messageOf(err) }),
       }),
+    )
+  }
+  /** OAuth: `{ data: { provider, url } }` to open (no redirect here); `{ provider, token }`: the id_token link. */
+  linkIdentity(credentials) {
+    if (credentials && typeof credentials === 'object' && 'token' in credentials)
+      return this._invoke('linkIdentityIdToken', [credentials])
+    return this._random('linkIdentity', [credentials])
+  }
+  /** `{ data: { url } }` of the identity provider (`{ providerId }` or `{ domain }`); PKCE as signInWithOAuth. */
+  signInWithSSO(params) {
+    return this._random('signInWithSSO', [params])
+  }
+  /** `{ data: { claims, header, signature } }`, checked by the server (`GET /user`): no WebCrypto here. */
+  getClaims(jwt, options) {
+    const claims = (token) =>
+      this._invoke('getClaims', [token, options]).then((r) => {
+        if (r.data && r.data.signature) r.data.signature = new Uint8Array(r.data.signature)
+        return r
+      })
+    if (jwt) return claims(jwt)
+    return this.getSession().then((r) =>
+      r.error || !r.data.session ? { data: null, error: r.error } : claims(r.data.session.access_token),
     )
   }
   exchangeCodeForSession(authCode) {
@@ -143,15 +176,26 @@ class AuthClient {
     )
   }
 
+  // A method that may need a PKCE verifier: random bytes for it first.
+  _random(name, args) {
+    return this._driver.platform.randomBytes(48).then((bytes) => this._invoke(name, args, null, bytes))
+  }
+
   // `call(core, stored)` starts method `name` and returns its op id; `given`: its empty `data`.
   _start(name, read, call, given) {
     const own = Object.prototype.hasOwnProperty.call(EMPTY, name)
     const empty = given !== undefined ? given : own ? EMPTY[name] : EMPTY_SESSION
+    const log = this._log
+    if (log) log('#' + name + '() begin')
+    const end = (r) => {
+      if (log) log('#' + name + '() end' + (r.error ? ': ' + r.error.name + ' ' + r.error.code + ' ' + r.error.status : ''))
+      return r
+    }
     return new Promise((resolve) =>
       this._driver.start(read, call, {
-        done: (out) => resolve(result(out.data, toError(out.error))),
-        lost: (error) => resolve({ data: null, error }),
-        fail: (error) => resolve(result(empty, error)),
+        done: (out) => resolve(end(result(out.data, toError(out.error)))),
+        lost: (error) => resolve(end({ data: null, error })),
+        fail: (error) => resolve(end(result(empty, error))),
       }),
     )
   }
@@ -178,6 +222,7 @@ class AuthClient {
 //   getUnlimitedQRCode({ scene, page, … })  小程序码 → { data: { imgBase64 } }
 //   signUp, signInWithPassword, signInWithOtp, verifyOtp, resend, resetPasswordForEmail(email, options),
 //   reauthenticate(), getUser(jwt?), updateUser(attributes, options), setSession(tokens), refreshSession(current?)
+//   signInAnonymously … unlinkIdentity (the last block): identities and other ways in, src/auth/identity.rs
 const PASS_THROUGH = [
   'signInWithWechat',
   'wechatBindPhone',
@@ -194,6 +239,10 @@ const PASS_THROUGH = [
   'updateUser',
   'setSession',
   'refreshSession',
+  'signInAnonymously',
+  'signInWithIdToken',
+  'getUserIdentities',
+  'unlinkIdentity',
 ]
 for (const name of PASS_THROUGH) {
   Object.defineProperty(AuthClient.prototype, name, {

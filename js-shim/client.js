@@ -7,6 +7,7 @@
 // them at start-up (requires are relative and static, as WeChat's packager wants).
 const { Driver } = require('./driver.js')
 const { AuthClient } = require('./auth.js')
+const { adapt, authUnavailable } = require('./options.js')
 
 class SupabaseClient {
   /**
@@ -16,7 +17,8 @@ class SupabaseClient {
    *   db.schema, global.headers, …) plus `wasmPath`, the package path of
    *   supabase_wechat_bg.wasm.br when the package is not in /miniprogram_npm/supabase-wechat/,
    *   and `requestTimeout` (ms, default 10000: JSON requests; Edge Functions 30 s unless it is set,
-   *   uploads and downloads at least 120 s; README "Timeouts" says why)
+   *   uploads and downloads at least 120 s; README "Timeouts" says why); `accessToken`, `auth.debug`,
+   *   `auth.lock` and `global.fetch` as options.js says
    * @param {object} platform the I/O adapters when `options.platform` is not given
    */
   constructor(supabaseUrl, supabaseKey, options, platform) {
@@ -24,13 +26,16 @@ class SupabaseClient {
     if (!supabaseKey) throw new Error('supabaseKey is required.')
     this.supabaseUrl = supabaseUrl
     this.supabaseKey = supabaseKey
-    const opts = Object.assign({}, options)
+    const given = Object.assign({}, options)
     // The I/O adapters are not options the core reads.
-    const io = opts.platform || platform
-    delete opts.platform
-    const driver = new Driver({ url: supabaseUrl, key: supabaseKey, options: opts, wasmPath: opts.wasmPath, platform: io })
+    const io = given.platform || platform
+    delete given.platform
+    const { options: opts, platform: p, accessToken } = adapt(given, io, supabaseKey)
+    const driver = new Driver({ url: supabaseUrl, key: supabaseKey, options: opts, wasmPath: opts.wasmPath, platform: p })
     this._driver = driver
-    this.auth = new AuthClient(driver)
+    const auth = new AuthClient(driver)
+    this.auth = accessToken ? authUnavailable() : auth
+    this._accessToken = accessToken
     this._rest = null
     this._storage = null
     this._functions = null
@@ -45,7 +50,20 @@ class SupabaseClient {
 
   /** One socket (wx.connectSocket) for every channel; the protocol is in the core. */
   get realtime() {
-    if (!this._realtime) this._realtime = new (require('./realtime.js').RealtimeClient)(this._driver)
+    if (!this._realtime) {
+      const rt = new (require('./realtime.js').RealtimeClient)(this._driver)
+      this._realtime = rt
+      // Third-party auth: realtime gets the token too (supabase-js: realtime.setAuth at start-up).
+      const token = this._accessToken
+      if (token && typeof rt.setAuth === 'function') {
+        Promise.resolve()
+          .then(() => token())
+          .then(
+            (t) => rt.setAuth(t),
+            (e) => console.warn('Failed to set initial Realtime auth token:', e && e.message),
+          )
+      }
+    }
     return this._realtime
   }
 

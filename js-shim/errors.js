@@ -26,34 +26,96 @@ class AuthError extends Error {
   }
 }
 
-function subclass(name, Base) {
-  const C = class extends Base {
-    constructor(message, status, code) {
-      super(message, status, code)
-      this.name = name
-    }
-  }
-  Object.defineProperty(C, 'name', { value: name })
-  return C
+const named = (C, name) => Object.defineProperty(C, 'name', { value: name })
+const has = (o, k) => o !== undefined && Object.prototype.hasOwnProperty.call(o, k)
+
+// auth-js' classes with auth-js' constructors (a page may make its own, e.g. in a test double);
+// `fixed`: the status and code auth-js gives them, and the message when none is given.
+function subclass(name, Base, fixed) {
+  return named(
+    class extends Base {
+      constructor(message, status, code) {
+        const m = message === undefined && has(fixed, 'message') ? fixed.message : message
+        super(m, name, has(fixed, 'status') ? fixed.status : status, has(fixed, 'code') ? fixed.code : code)
+      }
+    },
+    name,
+  )
 }
 
-const AuthApiError = subclass('AuthApiError', AuthError)
-const AuthUnknownError = subclass('AuthUnknownError', AuthError)
-const CustomAuthError = subclass('CustomAuthError', AuthError)
+class AuthApiError extends AuthError {
+  constructor(message, status, code) {
+    super(message, status, code)
+    this.name = 'AuthApiError'
+  }
+}
+class AuthUnknownError extends AuthError {
+  constructor(message, originalError) {
+    super(message)
+    this.name = 'AuthUnknownError'
+    this.originalError = originalError
+  }
+}
+class CustomAuthError extends AuthError {
+  constructor(message, name, status, code) {
+    super(message, status, code)
+    this.name = name
+  }
+}
+// `details` ({ error, code } of a redirect's error, or null) is part of their JSON.
+const withDetails = (name) =>
+  named(
+    class extends CustomAuthError {
+      constructor(message, details) {
+        super(message, name, 500, undefined)
+        this.details = details === undefined ? null : details
+      }
+      toJSON() {
+        return Object.assign(super.toJSON(), { details: this.details })
+      }
+    },
+    name,
+  )
+class AuthWeakPasswordError extends CustomAuthError {
+  constructor(message, status, reasons) {
+    super(message, 'AuthWeakPasswordError', status, 'weak_password')
+    this.reasons = reasons
+  }
+  toJSON() {
+    return Object.assign(super.toJSON(), { reasons: this.reasons })
+  }
+}
+const PKCE_MISSING =
+  'PKCE code verifier not found in storage. This can happen if the auth flow was initiated in a different browser or device, or if the storage was cleared.'
 const AUTH = {
   AuthError,
   AuthApiError,
   AuthUnknownError,
   CustomAuthError,
   AuthRetryableFetchError: subclass('AuthRetryableFetchError', CustomAuthError),
-  AuthInvalidCredentialsError: subclass('AuthInvalidCredentialsError', CustomAuthError),
-  AuthSessionMissingError: subclass('AuthSessionMissingError', CustomAuthError),
-  AuthInvalidTokenResponseError: subclass('AuthInvalidTokenResponseError', CustomAuthError),
-  AuthPKCEGrantCodeExchangeError: subclass('AuthPKCEGrantCodeExchangeError', CustomAuthError),
-  AuthImplicitGrantRedirectError: subclass('AuthImplicitGrantRedirectError', CustomAuthError),
-  AuthRefreshDiscardedError: subclass('AuthRefreshDiscardedError', CustomAuthError),
+  AuthInvalidCredentialsError: subclass('AuthInvalidCredentialsError', CustomAuthError, { status: 400 }),
+  AuthSessionMissingError: subclass('AuthSessionMissingError', CustomAuthError, {
+    message: 'Auth session missing!',
+    status: 400,
+  }),
+  AuthInvalidTokenResponseError: subclass('AuthInvalidTokenResponseError', CustomAuthError, {
+    message: 'Auth session or user missing',
+    status: 500,
+  }),
+  AuthPKCEGrantCodeExchangeError: withDetails('AuthPKCEGrantCodeExchangeError'),
+  AuthImplicitGrantRedirectError: withDetails('AuthImplicitGrantRedirectError'),
+  AuthPKCECodeVerifierMissingError: subclass('AuthPKCECodeVerifierMissingError', CustomAuthError, {
+    message: PKCE_MISSING,
+    status: 400,
+    code: 'pkce_code_verifier_not_found',
+  }),
+  AuthRefreshDiscardedError: subclass('AuthRefreshDiscardedError', CustomAuthError, {
+    message: 'Refresh result discarded: session state changed mid-flight (e.g., concurrent signOut)',
+    status: 409,
+  }),
+  AuthInvalidJwtError: subclass('AuthInvalidJwtError', CustomAuthError, { status: 400, code: 'invalid_jwt' }),
+  AuthWeakPasswordError,
 }
-
 class PostgrestError extends Error {
   constructor(context) {
     super(context.message)
@@ -143,7 +205,24 @@ const BUILD = {
   FunctionsRelayError: (d) => new FunctionsRelayError(responseOf(d.context)),
   FunctionsFetchError: (d) => new FunctionsFetchError(d.context),
 }
-for (const name of Object.keys(AUTH)) BUILD[name] = (d) => new AUTH[name](d.message, opt(d.status), opt(d.code))
+// The constructor arguments of the classes whose signature is not (message, status, code).
+const ARGS = {
+  CustomAuthError: (d) => [d.message, 'CustomAuthError', opt(d.status), opt(d.code)],
+  AuthUnknownError: (d) => [d.message, undefined],
+  AuthPKCEGrantCodeExchangeError: (d) => [d.message, opt(d.details) || null],
+  AuthImplicitGrantRedirectError: (d) => [d.message, opt(d.details) || null],
+  AuthWeakPasswordError: (d) => [d.message, opt(d.status), Array.isArray(d.reasons) ? d.reasons : []],
+}
+// The core's description wins over a class's fixed message, status and code.
+for (const name of Object.keys(AUTH)) {
+  BUILD[name] = (d) => {
+    const e = new AUTH[name](...(ARGS[name] ? ARGS[name](d) : [d.message, opt(d.status), opt(d.code)]))
+    e.message = d.message
+    if (d.status != null) e.status = d.status
+    if (d.code != null) e.code = d.code
+    return e
+  }
+}
 
 const own = (o, k) => typeof k === 'string' && Object.prototype.hasOwnProperty.call(o, k)
 
@@ -177,8 +256,22 @@ function channelError(message) {
   return new Error(message)
 }
 
+// auth-js' guards: anything with `__isAuthError` is an AuthError (another copy of auth-js' too),
+// the others by name.
 function isAuthError(e) {
-  return typeof e === 'object' && e !== null && e.__isAuthError === true
+  return typeof e === 'object' && e !== null && '__isAuthError' in e
+}
+const GUARDS = { isAuthError }
+for (const n of [
+  'AuthApiError',
+  'AuthSessionMissingError',
+  'AuthImplicitGrantRedirectError',
+  'AuthPKCECodeVerifierMissingError',
+  'AuthRetryableFetchError',
+  'AuthRefreshDiscardedError',
+  'AuthWeakPasswordError',
+]) {
+  GUARDS['is' + n] = (e) => isAuthError(e) && e.name === n
 }
 
 function isStorageError(e) {
@@ -186,7 +279,7 @@ function isStorageError(e) {
 }
 
 // The package's error API, in the order index.js exports it.
-const PUBLIC = Object.assign({ isAuthError }, AUTH, {
+const PUBLIC = Object.assign({}, GUARDS, AUTH, {
   isStorageError,
   StorageError,
   StorageApiError,

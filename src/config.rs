@@ -1,6 +1,7 @@
 //! The client's configuration: `createClient(url, key, options)` read once, the project URL
 //! validated, and the storage key. Every machine gets what it needs of it when it is made.
 
+use crate::encoding::query::encode_query_value;
 use crate::encoding::text::cat;
 use crate::output::AuthError;
 use crate::prelude::*;
@@ -123,6 +124,34 @@ impl Config {
         let base = trimmed.split(['?', '#']).next().unwrap_or("").trim_end_matches('/');
         cat(&[base, "/storage/v1"])
     }
+}
+
+/// `realtime.params` (and `realtime.logLevel` as `log_level`) as the socket URL's extra query, as
+/// realtime-js appends its `params` to the endpoint (`&eventsPerSecond=10…`): strings, numbers and
+/// booleans; `apikey` and `vsn` stay the client's own.
+pub fn realtime_query(options: &Value) -> String {
+    let rt = options.get("realtime");
+    let mut out = String::new();
+    let mut add = |k: &str, v: &Value| {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => (if *b { "true" } else { "false" }).to_owned(),
+            Value::Number(n) => crate::encoding::json::to_text(&Value::Number(n.clone())),
+            _ => return,
+        };
+        if k != "apikey" && k != "vsn" {
+            out.push_str(&cat(&["&", &encode_query_value(k), "=", &encode_query_value(&text)]));
+        }
+    };
+    if let Some(m) = rt.and_then(|r| r.get("params")).and_then(Value::as_object) {
+        for (k, v) in m {
+            add(k, v);
+        }
+    }
+    if let Some(level) = rt.and_then(|r| r.get("logLevel").or_else(|| r.get("log_level"))) {
+        add("log_level", level);
+    }
+    out
 }
 
 /// A validated project URL: `http(s)://host[:port][/path]`, without a trailing slash.

@@ -93,11 +93,15 @@ pub enum ErrorKind {
     /// The reply came for a session that has since been replaced (a sign-in, a sign-out, a
     /// storage change overtook it): it was dropped (auth-js' name, status 409).
     AuthRefreshDiscardedError,
+    /// `getClaims`: the token is not a JWT, has no `exp` or has expired (auth-js' name).
+    AuthInvalidJwtError,
+    /// GoTrue refused a password as too weak (`weak_password`, with its `reasons`).
+    AuthWeakPasswordError,
 }
 
 impl ErrorKind {
     /// Every kind, for the test that holds js-shim/errors.js to this list.
-    pub const ALL: [ErrorKind; 9] = [
+    pub const ALL: [ErrorKind; 11] = [
         ErrorKind::AuthApiError,
         ErrorKind::AuthRetryableFetchError,
         ErrorKind::AuthUnknownError,
@@ -107,6 +111,8 @@ impl ErrorKind {
         ErrorKind::AuthPKCEGrantCodeExchangeError,
         ErrorKind::AuthImplicitGrantRedirectError,
         ErrorKind::AuthRefreshDiscardedError,
+        ErrorKind::AuthInvalidJwtError,
+        ErrorKind::AuthWeakPasswordError,
     ];
 
     pub fn name(self) -> &'static str {
@@ -120,6 +126,8 @@ impl ErrorKind {
             ErrorKind::AuthPKCEGrantCodeExchangeError => "AuthPKCEGrantCodeExchangeError",
             ErrorKind::AuthImplicitGrantRedirectError => "AuthImplicitGrantRedirectError",
             ErrorKind::AuthRefreshDiscardedError => "AuthRefreshDiscardedError",
+            ErrorKind::AuthInvalidJwtError => "AuthInvalidJwtError",
+            ErrorKind::AuthWeakPasswordError => "AuthWeakPasswordError",
         }
     }
 }
@@ -135,6 +143,8 @@ pub struct AuthError {
     pub status: Option<u16>,
     /// GoTrue `error_code` (or shape-B `code`, or shape-C `error`).
     pub code: Option<String>,
+    /// `AuthWeakPasswordError`'s `reasons` (`weak_password.reasons`: `length`, `characters`, `pwned`).
+    pub reasons: Option<Vec<String>>,
 }
 
 fn ser_kind<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Error> {
@@ -143,7 +153,7 @@ fn ser_kind<S: serde::Serializer>(k: &ErrorKind, s: S) -> Result<S::Ok, S::Error
 
 impl AuthError {
     pub fn new(kind: ErrorKind, message: impl Into<String>, status: Option<u16>, code: Option<&str>) -> Self {
-        AuthError { name: kind, message: message.into(), status, code: code.map(str::to_owned) }
+        AuthError { name: kind, message: message.into(), status, code: code.map(str::to_owned), reasons: None }
     }
 
     /// Bad caller input: status 400, code `validation_failed`, nothing sent.

@@ -175,7 +175,7 @@ fn error_table_follows_auth_js_handle_error() {
         Case(
             422,
             r#"{"code":"weak_password","message":"weak"}"#,
-            ErrorKind::AuthApiError,
+            ErrorKind::AuthWeakPasswordError,
             Some("weak_password"),
             "weak",
         ),

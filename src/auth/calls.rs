@@ -20,6 +20,10 @@ use super::mfa::{
 #[rustfmt::skip]
 use super::admin::{admin_create_user, admin_delete_factor, admin_delete_user, admin_generate_link, admin_get_user_by_id,
     admin_invite_user_by_email, admin_list_factors, admin_list_users, admin_sign_out, admin_update_user_by_id};
+use super::identity::{
+    get_claims, get_user_identities, link_identity, link_identity_id_token, sign_in_anonymously, sign_in_with_id_token,
+    sign_in_with_sso, unlink_identity,
+};
 use super::requests::{self as req, Call, Identity, Params, Scope, Step};
 use crate::output::Json;
 
@@ -105,6 +109,15 @@ methods! {
     AdminSignOut = "admin.signOut", NULL, admin_sign_out;
     AdminListFactors = "admin.mfa.listFactors", NULL, admin_list_factors;
     AdminDeleteFactor = "admin.mfa.deleteFactor", NULL, admin_delete_factor;
+    // ---- identities and other ways in (issue 14, src/auth/identity.rs) ----
+    SignInAnonymously = "signInAnonymously", SESSION, sign_in_anonymously;
+    SignInWithIdToken = "signInWithIdToken", SESSION, sign_in_with_id_token;
+    SignInWithSSO = "signInWithSSO", NULL, sign_in_with_sso;
+    GetUserIdentities = "getUserIdentities", NULL, get_user_identities;
+    LinkIdentity = "linkIdentity", r#"{"provider":null,"url":null}"#, link_identity;
+    LinkIdentityIdToken = "linkIdentityIdToken", SESSION, link_identity_id_token;
+    UnlinkIdentity = "unlinkIdentity", NULL, unlink_identity;
+    GetClaims = "getClaims", NULL, get_claims;
 }
 
 impl AuthMethod {
@@ -195,6 +208,9 @@ pub enum Plan {
     Aal,
     /// `signInWithOAuth`: store the PKCE verifier (if any), resolve with `{ provider, url }`.
     OAuth { provider: String, url: String, verifier: Option<String> },
+    /// Store this PKCE verifier (if any) for `exchangeCodeForSession`, then send the call
+    /// (`linkIdentity`, `signInWithSSO`).
+    Stash(Option<String>, Call),
     /// A redirect that carried an error: remove the stored verifier (when `remove`), then fail.
     Denied { error: AuthError, remove: bool },
 }

@@ -62,7 +62,7 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
 
     if is_retryable_status(status) {
         let msg = message.unwrap_or_else(|| cat(&["HTTP ", &decimal(status), " from the Auth server"]));
-        return AuthError { name: ErrorKind::AuthRetryableFetchError, message: msg, status: Some(status), code };
+        return AuthError::new(ErrorKind::AuthRetryableFetchError, msg, Some(status), code.as_deref());
     }
     // Not JSON at all (an HTML error page, garbage): auth-js' AuthUnknownError. JSON without a
     // message field: AuthApiError whose message is the body, as auth-js' `_getErrorMessage`.
@@ -82,10 +82,22 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
         _ => Some(body.trim().to_owned()),
     });
     let message = message.unwrap_or_else(|| cat(&["HTTP ", &decimal(status), " from the Auth server"]));
+    // auth-js' handleError: a `weak_password` body with string `reasons`, or the code alone.
+    let reasons = obj
+        .and_then(|o| o.get("weak_password"))
+        .and_then(|w| w.get("reasons"))
+        .and_then(Value::as_array)
+        .filter(|r| !r.is_empty() && r.iter().all(Value::is_string))
+        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>());
+    if reasons.is_some() || code.as_deref() == Some("weak_password") {
+        let mut e = AuthError::new(ErrorKind::AuthWeakPasswordError, message, Some(status), Some("weak_password"));
+        e.reasons = Some(reasons.unwrap_or_default());
+        return e;
+    }
     let kind = if code.as_deref() == Some("session_not_found") {
         ErrorKind::AuthSessionMissingError
     } else {
         ErrorKind::AuthApiError
     };
-    AuthError { name: kind, message, status: Some(status), code }
+    AuthError::new(kind, message, Some(status), code.as_deref())
 }

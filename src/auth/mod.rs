@@ -17,6 +17,7 @@ pub mod admin;
 pub mod calls;
 pub mod error;
 mod flight;
+pub mod identity;
 pub mod jwt;
 pub mod mfa;
 pub mod pkce;
@@ -233,6 +234,12 @@ impl Auth {
                     self.store.save_other(self.verifier_key(), value, &mut self.out);
                 }
                 self.finish(op, calls::oauth_data(&provider, &url), None);
+            }
+            Plan::Stash(verifier, call) => {
+                if let Some(v) = verifier {
+                    self.store.save_other(self.verifier_key(), crate::encoding::text::json(&v), &mut self.out);
+                }
+                self.start(ids, op, m, call, now_ms);
             }
             Plan::Denied { error, remove } => {
                 if remove {

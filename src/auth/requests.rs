@@ -46,6 +46,8 @@ pub enum Step {
     Mfa(super::mfa::Read),
     /// `auth.admin.*`: read by [`super::admin::read`]; the session is not touched.
     Admin(super::admin::Read),
+    /// Identities and claims (`src/auth/identity.rs`).
+    Ident(super::identity::Reply),
 }
 
 impl Step {
@@ -96,7 +98,7 @@ pub struct Call {
 }
 
 impl Call {
-    pub(super) fn new(method: &'static str, path: String, body: Option<Value>, bearer: Identity, step: Step) -> Call {
+    pub(crate) fn new(method: &'static str, path: String, body: Option<Value>, bearer: Identity, step: Step) -> Call {
         let retry = bearer == Identity::User && !matches!(step, Step::Logout { .. } | Step::AdoptTokens { .. });
         Call { method, path, body, bearer, step, retry }
     }

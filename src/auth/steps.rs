@@ -98,6 +98,7 @@ pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
         Step::Mfa(r) => super::mfa::read(r, body, now_ms),
         // Read by `admin::read` before this is reached.
         Step::Admin(_) => Reading::Fail(invalid_user_response()),
+        Step::Ident(reply) => reply.read(body, now_ms),
     }
 }
 

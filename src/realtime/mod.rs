@@ -105,7 +105,13 @@ impl Realtime {
             rt.and_then(|r| r.get(k)).and_then(Value::as_f64).filter(|v| v.is_finite()).map_or(d, |v| v.clamp(lo, hi))
         };
         Realtime {
-            ws_url: cat(&[&ws_base, "/realtime/v1/websocket?apikey=", &encode_query_value(key), "&vsn=1.0.0"]),
+            ws_url: cat(&[
+                &ws_base,
+                "/realtime/v1/websocket?apikey=",
+                &encode_query_value(key),
+                "&vsn=1.0.0",
+                &crate::config::realtime_query(options),
+            ]),
             broadcast_url: cat(&[base, "/realtime/v1/api/broadcast"]),
             key: key.to_owned(),
             headers: headers.to_vec(),
