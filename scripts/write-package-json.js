@@ -16,7 +16,9 @@ const pkg = {
   license: 'MIT',
   main: 'miniprogram_dist/index.js',
   miniprogram: 'miniprogram_dist',
-  files: ['miniprogram_dist', 'browser'],
+  // Typings for both entries (scripts/build-types.js); outside `miniprogram`, so 构建 npm skips them.
+  types: 'types/index.d.ts',
+  files: ['miniprogram_dist', 'browser', 'types'],
   keywords: ['supabase', 'memfire', 'wechat', 'miniprogram', 'weapp', 'webassembly'],
 }
 fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')
