@@ -46,7 +46,7 @@ interface AbortSignal {
 // Ours: a call's time limit. Every builder inherits it from PostgrestBuilder.
 edit(
   '  stripNulls(): this;\n',
-  '  stripNulls(): this;\n  /** supabase-wechat: this call\'s time limit in ms (WeChat\'s queue included; default `db.timeout`). */\n  timeout(ms: number): this;\n',
+  "  stripNulls(): this;\n  /** supabase-wechat: this call's time limit in ms (WeChat's queue included; default `db.timeout`). */\n  timeout(ms: number): this;\n",
 )
 const header = `// @supabase/postgrest-js ${pg.version}'s dist/index.d.cts (MIT, Supabase), as supabase-wechat's
 // scripts/build-types.js adapts it: local stand-ins for the DOM types, and \`timeout(ms)\`.
