@@ -701,3 +701,5 @@ export interface JWK {
 }
 declare const SIGN_OUT_SCOPES: readonly ["global", "local", "others"];
 export type SignOutScope = (typeof SIGN_OUT_SCOPES)[number];
+
+export {}

@@ -115,7 +115,7 @@ export interface AuthAdminApi {
   deleteUser(id: string, shouldSoftDelete?: boolean): Promise<UserResponse>
 }
 
-export declare class AuthClient {
+export interface AuthClient {
   readonly admin: AuthAdminApi
   readonly mfa: AuthMFAApi
 
@@ -175,3 +175,5 @@ export declare class AuthClient {
   startAutoRefresh(): Promise<void>
   stopAutoRefresh(): Promise<void>
 }
+
+export {}

@@ -108,3 +108,5 @@ export declare class FunctionsHttpError extends FunctionsError {
   context: FunctionsResponseObject
   constructor(context: any)
 }
+
+export {}

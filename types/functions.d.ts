@@ -59,9 +59,11 @@ export type FunctionInvokeOptions = {
   timeout?: number
 }
 
-export declare class FunctionsClient {
+export interface FunctionsClient {
   /** Sends `Authorization: Bearer <token>` on this client's calls instead of the session's. */
   setAuth(token: string): void
   /** `invoke(name or full http(s):// URL, options)`: never rejects. */
   invoke<T = any>(functionName: string, options?: FunctionInvokeOptions): Promise<FunctionsResponse<T>>
 }
+
+export {}

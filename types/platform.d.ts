@@ -36,3 +36,5 @@ export interface SupportedStorageLike {
   setItem(key: string, value: string): void | Promise<void>
   removeItem(key: string): void | Promise<void>
 }
+
+export {}

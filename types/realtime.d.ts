@@ -96,6 +96,8 @@ type PostgresChanges = `${REALTIME_LISTEN_TYPES.POSTGRES_CHANGES}`
 type PresenceType = `${REALTIME_LISTEN_TYPES.PRESENCE}`
 
 export declare class RealtimeChannel {
+  /** Made by `supabase.channel(name, opts)`. */
+  private constructor()
   topic: string
   subTopic: string
   params: RealtimeChannelOptions
@@ -167,6 +169,8 @@ export declare class RealtimePresence {
 }
 
 export declare class RealtimeClient {
+  /** `supabase.realtime`: one per client, over its core. */
+  private constructor()
   channel(topic: string, params?: RealtimeChannelOptions): RealtimeChannel
   getChannels(): RealtimeChannel[]
   removeChannel(channel: RealtimeChannel): Promise<RealtimeRemoveChannelResponse>
@@ -178,3 +182,5 @@ export declare class RealtimeClient {
   /** Sends `token` (or the session's, when null/omitted) to every joined channel. */
   setAuth(token?: string | null): Promise<void>
 }
+
+export {}

@@ -141,7 +141,7 @@ export interface DownloadOptions {
   timeout?: number
 }
 
-export declare class StorageFileApi {
+export interface StorageFileApi {
   readonly bucketId: string
   upload(path: string, fileBody: WechatFileBody, fileOptions?: FileOptions): Promise<StorageResult<{ id: string; path: string; fullPath: string }>>
   update(path: string, fileBody: WechatFileBody, fileOptions?: FileOptions): Promise<StorageResult<{ id: string; path: string; fullPath: string }>>
@@ -182,7 +182,7 @@ export declare class StorageFileApi {
   copy(fromPath: string, toPath: string, options?: DestinationOptions, parameters?: FetchParameters): Promise<StorageResult<{ path: string }>>
 }
 
-export declare class StorageClient {
+export interface StorageClient {
   /** `from('avatars')`: the file API of one bucket. */
   from(id: string): StorageFileApi
   listBuckets(options?: ListBucketOptions, parameters?: FetchParameters): Promise<StorageResult<Bucket[]>>
@@ -200,3 +200,5 @@ export declare class StorageClient {
   emptyBucket(id: string, parameters?: FetchParameters): Promise<StorageResult<{ message: string }>>
   deleteBucket(id: string, parameters?: FetchParameters): Promise<StorageResult<{ message: string }>>
 }
+
+export {}

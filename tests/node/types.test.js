@@ -155,3 +155,89 @@ test('every @ts-expect-error marks an error, the same lines under supabase-wecha
     theirs.output,
   )
 })
+
+// ---- the typings name what the package has at runtime ----
+
+// The declared exports and members of the packed typings, through TypeScript's checker.
+function declared() {
+  const ts = require(path.join(REPO, 'node_modules', 'typescript'))
+  const types = path.join(root, 'node_modules', 'supabase-wechat', 'types')
+  const entries = ['index.d.ts', 'browser.d.ts'].map((f) => path.join(types, f))
+  const program = ts.createProgram(entries, { strict: true, noEmit: true, lib: ['lib.es2020.d.ts'], types: [] })
+  const checker = program.getTypeChecker()
+  const resolve = (s) => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s)
+  const exportsOf = (file) => checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(file)))
+  // `export type { … }` re-exports only the type, even of a class.
+  const typeOnly = (s) =>
+    (s.declarations || []).some((d) => ts.isExportSpecifier(d) && (d.isTypeOnly || d.parent.parent.isTypeOnly))
+  const values = (file) =>
+    exportsOf(file)
+      .filter((s) => !typeOnly(s) && resolve(s).flags & ts.SymbolFlags.Value)
+      .map((s) => s.name)
+      .sort()
+  const index = new Map(exportsOf(entries[0]).map((s) => [s.name, resolve(s)]))
+  // A class's or interface's public members: { methods (callable or accessors), all }.
+  const members = (name) => {
+    const type = checker.getDeclaredTypeOfSymbol(index.get(name))
+    const methods = []
+    const all = []
+    for (const p of checker.getPropertiesOfType(type)) {
+      const decl = p.valueDeclaration || (p.declarations || [])[0]
+      if (decl && ts.getCombinedModifierFlags(decl) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) continue
+      all.push(p.name)
+      const callable = checker.getSignaturesOfType(checker.getTypeOfSymbolAtLocation(p, decl), ts.SignatureKind.Call).length > 0
+      if (callable || p.flags & ts.SymbolFlags.GetAccessor) methods.push(p.name)
+    }
+    return { methods: methods.sort(), all: all.sort() }
+  }
+  return { main: values(entries[0]), browser: values(entries[1]), members }
+}
+
+// The public names an object has at runtime (its own and its prototypes'), without calling getters.
+function runtimeNames(obj) {
+  const names = new Set()
+  for (let o = obj; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const k of Object.getOwnPropertyNames(o)) if (k !== 'constructor' && !k.startsWith('_')) names.add(k)
+  }
+  return Array.from(names).sort()
+}
+
+test('the typings declare exactly the runtime exports and methods of the package', () => {
+  const d = declared()
+  const dist = path.join(tarball, 'miniprogram_dist')
+  const problems = []
+  const compare = (what, typed, runtime, all = typed) => {
+    const missing = typed.filter((m) => !runtime.includes(m))
+    const untyped = runtime.filter((m) => !all.includes(m))
+    if (missing.length) problems.push(`${what}: typed but missing at runtime: ${missing.join(', ')}`)
+    if (untyped.length) problems.push(`${what}: at runtime but not typed: ${untyped.join(', ')}`)
+  }
+  compare('mini-program entry', d.main, Object.keys(require(path.join(dist, 'index.js'))))
+  compare('browser entry', d.browser, Object.keys(require(path.join(tarball, 'browser', 'supabase-wechat.js'))))
+
+  // Objects made over a driver that does nothing (only what the constructors touch).
+  const driver = new Proxy({}, { get: () => () => undefined })
+  const auth = new (require(path.join(dist, 'auth.js')).AuthClient)(driver)
+  const storage = require(path.join(dist, 'storage-api.js'))
+  const realtime = require(path.join(dist, 'realtime.js'))
+  const postgrest = require(path.join(dist, 'postgrest.js'))
+  const objects = {
+    SupabaseClient: require(path.join(dist, 'client.js')).SupabaseClient.prototype,
+    AuthClient: auth,
+    AuthAdminApi: auth.admin,
+    AuthAdminMFAApi: auth.admin && auth.admin.mfa,
+    AuthMFAApi: auth.mfa,
+    StorageClient: new storage.StorageClient(driver),
+    StorageFileApi: new storage.StorageFileApi(driver, 'bucket'),
+    FunctionsClient: new (require(path.join(dist, 'functions.js')).FunctionsClient)(driver),
+    RealtimeClient: new realtime.RealtimeClient(driver),
+    RealtimeChannel: realtime.RealtimeChannel.prototype,
+    PostgrestQueryBuilder: postgrest.PostgrestQueryBuilder.prototype,
+    PostgrestFilterBuilder: postgrest.PostgrestFilterBuilder.prototype,
+  }
+  for (const [name, obj] of Object.entries(objects)) {
+    const { methods, all } = d.members(name)
+    compare(name, methods, obj ? runtimeNames(obj) : [], all)
+  }
+  assert.deepEqual(problems, [])
+})
