@@ -48,8 +48,13 @@ edit(
   '  stripNulls(): this;\n',
   "  stripNulls(): this;\n  /** supabase-wechat: this call's time limit in ms (WeChat's queue included; default `db.timeout`). */\n  timeout(ms: number): this;\n",
 )
+// Not implemented (the OpenAPI document of the schema): not declared.
+edit(
+  '  getOpenApiSpec(): Promise<PostgrestSingleResponse<PostgrestOpenApiSpec>>;\n',
+  '  // (supabase-wechat has no getOpenApiSpec)\n',
+)
 const header = `// @supabase/postgrest-js ${pg.version}'s dist/index.d.cts (MIT, Supabase), as supabase-wechat's
-// scripts/build-types.js adapts it: local stand-ins for the DOM types, and \`timeout(ms)\`.
+// scripts/build-types.js adapts it: local stand-ins for the DOM types, \`timeout(ms)\`, no getOpenApiSpec.
 `
 const tail = '\nexport type { ClientServerOptions, GenericSchema, GenericTable, GenericView, GenericFunction };\n'
 fs.writeFileSync(path.join(out, 'postgrest.d.ts'), header + src.replace(/\n\/\/# sourceMappingURL=.*\n?$/, '\n') + tail)

@@ -25,6 +25,7 @@ export * from './realtime'
 export type { AbortSignalLike, BlobLike, SupportedStorageLike, WechatFileBody } from './platform'
 export type {
   PostgrestBuilder,
+  PostgrestClient,
   PostgrestFilterBuilder,
   PostgrestMaybeSingleResponse,
   PostgrestQueryBuilder,

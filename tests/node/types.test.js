@@ -232,6 +232,7 @@ test('the typings declare exactly the runtime exports and methods of the package
     FunctionsClient: new (require(path.join(dist, 'functions.js')).FunctionsClient)(driver),
     RealtimeClient: new realtime.RealtimeClient(driver),
     RealtimeChannel: realtime.RealtimeChannel.prototype,
+    PostgrestClient: postgrest.PostgrestClient.prototype,
     PostgrestQueryBuilder: postgrest.PostgrestQueryBuilder.prototype,
     PostgrestFilterBuilder: postgrest.PostgrestFilterBuilder.prototype,
   }
