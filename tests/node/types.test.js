@@ -3,7 +3,8 @@
 // installed into a project, 构建 npm (miniprogram-ci packNpm) run, then tsc 5.9 --strict on
 // tests/types/*.ts with tests/types/tsconfig.*.json:
 //   wechat      miniprogram-api-typings, no DOM lib: usage.ts + wechat.ts (our extras)
-//   browser     the DOM lib, the browser entry's typings: usage.ts (no clash with the DOM's types)
+//   browser     the DOM lib, the browser entry's typings: usage.ts + browser.ts (no clash with the
+//               DOM's types; DOM objects accepted where WeChat's are)
 //   supabase-js the same usage.ts against @supabase/supabase-js 2.119 (devDependency)
 // Each compiles with 0 errors, and with the `@ts-expect-error` directives removed, the errors are
 // exactly on the lines they marked: every directive is used, for the same lines under ours and
