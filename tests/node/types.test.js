@@ -5,6 +5,7 @@
 //   wechat      miniprogram-api-typings, no DOM lib: usage.ts + wechat.ts (our extras)
 //   browser     the DOM lib, the browser entry's typings: usage.ts + browser.ts (no clash with the
 //               DOM's types; DOM objects accepted where WeChat's are)
+//   bundler     usage.ts on moduleResolution "bundler" (the package's `exports` types conditions)
 //   supabase-js the same usage.ts against @supabase/supabase-js 2.119 (devDependency)
 // Each compiles with 0 errors, and with the `@ts-expect-error` directives removed, the errors are
 // exactly on the lines they marked: every directive is used, for the same lines under ours and
@@ -19,7 +20,7 @@ const { installPackages, PKG, REPO } = require('./lib/project')
 
 const TYPES_TESTS = path.join(REPO, 'tests', 'types')
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc')
-const CONFIGS = ['wechat', 'browser', 'supabase-js']
+const CONFIGS = ['wechat', 'bundler', 'browser', 'supabase-js']
 
 let tmp
 let root // the mini-program project
