@@ -48,6 +48,7 @@ node scripts/patch-glue.js "$OUT/supabase_wechat.js" "$PKG/miniprogram_dist/supa
 cp -r js-shim/. "$PKG/miniprogram_dist/"
 rm -r "$PKG/miniprogram_dist/platform/browser"
 node scripts/write-package-json.js "$PKG"
+node scripts/build-types.js "$PKG"
 # The browser entry (same core, browser adapters): one <script> and the raw .wasm beside it
 # (browsers decompress with Content-Encoding themselves; WebAssembly.instantiateStreaming reads it).
 mkdir -p "$PKG/browser"

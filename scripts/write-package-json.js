@@ -16,7 +16,9 @@ const pkg = {
   license: 'MIT',
   main: 'miniprogram_dist/index.js',
   miniprogram: 'miniprogram_dist',
-  files: ['miniprogram_dist', 'browser'],
+  // Typings for both entries (scripts/build-types.js); outside `miniprogram`, so 构建 npm skips them.
+  types: 'types/index.d.ts',
+  files: ['miniprogram_dist', 'browser', 'types'],
   keywords: ['supabase', 'memfire', 'wechat', 'miniprogram', 'weapp', 'webassembly'],
 }
 // The package as users get it (issue 14). `miniprogram` stays what 构建 npm reads; `exports` gives
