@@ -33,7 +33,9 @@ pkg.exports = {
   './browser': typed('types/browser.d.ts', 'browser/supabase-wechat.js'),
   './package.json': './package.json',
 }
-pkg.browser = 'browser/supabase-wechat.js'
+// No top-level `browser` field: bundlers that build mini-programs (Taro's webpack, uni-app's
+// Vite) read `browser` before `main`, and would put the browser bundle, which cannot run in
+// WeChat, into the mini-program. The browser entry is `supabase-wechat/browser` (`exports`).
 pkg.sideEffects = ['./browser/supabase-wechat.js']
 pkg.engines = { node: '>=18' }
 fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')

@@ -146,7 +146,7 @@ test('npm pack: the tarball holds the two entries, README and LICENSE, and every
     assert.match(readme, /supabase-wechat\/browser/)
 
     // Every path package.json names is in the tarball.
-    const named = [pkg.main, pkg.miniprogram + '/index.js', pkg.browser]
+    const named = [pkg.main, pkg.miniprogram + '/index.js']
     const walk = (v) => (typeof v === 'string' ? named.push(v) : Object.values(v).forEach(walk))
     walk(pkg.exports)
     if (pkg.types) named.push(pkg.types)
@@ -155,7 +155,8 @@ test('npm pack: the tarball holds the two entries, README and LICENSE, and every
     const entry = (e) => (typeof e === 'string' ? e : e.default)
     assert.equal(entry(pkg.exports['.']), './miniprogram_dist/index.js')
     assert.equal(entry(pkg.exports['./browser']), './browser/supabase-wechat.js')
-    assert.equal(pkg.browser, 'browser/supabase-wechat.js')
+    // No `browser` field: mini-program bundlers (Taro, uni-app) would pick the browser bundle.
+    assert.equal(pkg.browser, undefined)
     if (pkg.types) {
       assert.equal(Object.keys(pkg.exports['.'])[0], 'types', 'types first, as TypeScript reads conditions in order')
       assert.equal(Object.keys(pkg.exports['./browser'])[0], 'types')
