@@ -140,6 +140,10 @@ export declare class SupabaseClient<
   removeAllChannels(): Promise<RealtimeRemoveChannelResponse[]>
 }
 
+/** auth-js' lock functions, for pages that pass one as `auth.lock`: here they just run `fn` (one JS thread, one refresh). */
+export declare function processLock<R>(name: string, acquireTimeout: number, fn: () => Promise<R>): Promise<R>
+export declare function navigatorLock<R>(name: string, acquireTimeout: number, fn: () => Promise<R>): Promise<R>
+
 export declare const createClient: <
   Database = any,
   SchemaNameOrClientOptions extends (string & keyof PublicDb<Database>) | { PostgrestVersion: string } = DefaultSchemaName<Database>,
