@@ -36,6 +36,11 @@ pkg.exports = {
 // No top-level `browser` field: bundlers that build mini-programs (Taro's webpack, uni-app's
 // Vite) read `browser` before `main`, and would put the browser bundle, which cannot run in
 // WeChat, into the mini-program. The browser entry is `supabase-wechat/browser` (`exports`).
+// Taro plugin (issue 15): `supabase-wechat/taro`. The root taro.js is what Taro's plugin resolution
+// (the `resolve` package, no `exports`) finds; Node and bundlers go through `exports`.
+if (!pkg.files.includes('integrations')) pkg.files.push('integrations')
+pkg.files.push('taro.js')
+pkg.exports['./taro'] = './integrations/taro.js'
 pkg.sideEffects = ['./browser/supabase-wechat.js']
 pkg.engines = { node: '>=18' }
 fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n')

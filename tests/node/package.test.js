@@ -133,6 +133,9 @@ test('npm pack: the tarball holds the two entries, README and LICENSE, and every
       'browser/supabase-wechat.js',
       'browser/supabase_wechat_bg.wasm',
       'package.json',
+      // The Taro plugin (issue 15): its file, and the root taro.js Taro's plugin resolution finds.
+      'integrations/taro.js',
+      'taro.js',
       ...filesUnder(path.join(PKG, 'miniprogram_dist')).map((f) => 'miniprogram_dist/' + f),
       ...(pkg.types ? filesUnder(path.join(PKG, 'types')).map((f) => 'types/' + f) : []),
     ].sort()
@@ -155,6 +158,7 @@ test('npm pack: the tarball holds the two entries, README and LICENSE, and every
     const entry = (e) => (typeof e === 'string' ? e : e.default)
     assert.equal(entry(pkg.exports['.']), './miniprogram_dist/index.js')
     assert.equal(entry(pkg.exports['./browser']), './browser/supabase-wechat.js')
+    assert.equal(entry(pkg.exports['./taro']), './integrations/taro.js')
     // No `browser` field: mini-program bundlers (Taro, uni-app) would pick the browser bundle.
     assert.equal(pkg.browser, undefined)
     if (pkg.types) {
@@ -178,6 +182,7 @@ test('Node resolves supabase-wechat and supabase-wechat/browser through exports 
       execFileSync('node', ['-p', `require.resolve(${JSON.stringify(id)})`], { cwd: dir, encoding: 'utf8', stdio: 'pipe' }).trim()
     assert.equal(fs.realpathSync(resolve('supabase-wechat')), path.join(PKG, 'miniprogram_dist', 'index.js'))
     assert.equal(fs.realpathSync(resolve('supabase-wechat/browser')), path.join(PKG, 'browser', 'supabase-wechat.js'))
+    assert.equal(fs.realpathSync(resolve('supabase-wechat/taro')), path.join(PKG, 'integrations', 'taro.js'))
     assert.throws(
       () => resolve('supabase-wechat/miniprogram_dist/driver.js'),
       /ERR_PACKAGE_PATH_NOT_EXPORTED|not defined by "exports"/,
