@@ -47,6 +47,8 @@ node scripts/patch-glue.js "$OUT/supabase_wechat.js" "$PKG/miniprogram_dist/supa
 # the browser adapters and entry, which only the browser bundle has.
 cp -r js-shim/. "$PKG/miniprogram_dist/"
 rm -r "$PKG/miniprogram_dist/platform/browser"
+# Build-tool integrations (Node code, outside `miniprogram`): supabase-wechat/vite, …
+cp -r integrations "$PKG/"
 node scripts/write-package-json.js "$PKG"
 node scripts/build-types.js "$PKG"
 # The browser entry (same core, browser adapters): one <script> and the raw .wasm beside it
