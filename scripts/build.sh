@@ -47,10 +47,10 @@ node scripts/patch-glue.js "$OUT/supabase_wechat.js" "$PKG/miniprogram_dist/supa
 # the browser adapters and entry, which only the browser bundle has.
 cp -r js-shim/. "$PKG/miniprogram_dist/"
 rm -r "$PKG/miniprogram_dist/platform/browser"
-# Taro plugin (issue 15): integrations/taro.js, and a root taro.js so `supabase-wechat/taro` resolves
-# with the `resolve` package Taro loads plugins with (it ignores `exports`).
-mkdir -p "$PKG/integrations"
-cp integrations/taro.js "$PKG/integrations/taro.js"
+# Build-tool integrations (Node code, outside `miniprogram`): supabase-wechat/vite, …
+cp -r integrations "$PKG/"
+# Taro resolves plugin names with the `resolve` package, which ignores `exports`: a root taro.js makes
+# `supabase-wechat/taro` resolve there too (issue 15).
 printf "'use strict'\nmodule.exports = require('./integrations/taro.js')\n" >"$PKG/taro.js"
 node scripts/write-package-json.js "$PKG"
 node scripts/build-types.js "$PKG"

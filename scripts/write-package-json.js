@@ -18,7 +18,7 @@ const pkg = {
   miniprogram: 'miniprogram_dist',
   // Typings for both entries (scripts/build-types.js); outside `miniprogram`, so 构建 npm skips them.
   types: 'types/index.d.ts',
-  files: ['miniprogram_dist', 'browser', 'types'],
+  files: ['miniprogram_dist', 'browser', 'types', 'integrations'],
   keywords: ['supabase', 'memfire', 'wechat', 'miniprogram', 'weapp', 'webassembly'],
 }
 // The package as users get it (issue 14). `miniprogram` stays what 构建 npm reads; `exports` gives
@@ -31,6 +31,8 @@ const typed = (types, file) => (pkg.types ? { types: './' + types, default: './'
 pkg.exports = {
   '.': typed(pkg.types, pkg.main),
   './browser': typed('types/browser.d.ts', 'browser/supabase-wechat.js'),
+  // Build-tool integrations that copy the wasm into framework builds (integrations/): uni-app's Vite.
+  './vite': './integrations/vite.js',
   './package.json': './package.json',
 }
 // No top-level `browser` field: bundlers that build mini-programs (Taro's webpack, uni-app's

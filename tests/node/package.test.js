@@ -36,7 +36,8 @@ test('packNpm installs the package as a mini-program npm package with the .wasm.
     assert.deepEqual(files, filesUnder(path.join(PKG, 'miniprogram_dist')))
     // The loader's default path is where packNpm put the wasm.
     const loader = fs.readFileSync(path.join(dir, 'platform', 'wechat', 'loader.js'), 'utf8')
-    assert.match(loader, /'\/miniprogram_npm\/supabase-wechat\/supabase_wechat_bg\.wasm\.br'/)
+    assert.match(loader, /const WASM_FILE = 'supabase_wechat_bg\.wasm\.br'/)
+    assert.match(loader, /const DEFAULT_WASM_PATH = '\/miniprogram_npm\/supabase-wechat\/' \+ WASM_FILE/)
   } finally {
     cleanup()
   }
@@ -133,12 +134,13 @@ test('npm pack: the tarball holds the two entries, README and LICENSE, and every
       'browser/supabase-wechat.js',
       'browser/supabase_wechat_bg.wasm',
       'package.json',
-      // The Taro plugin (issue 15): its file, and the root taro.js Taro's plugin resolution finds.
-      'integrations/taro.js',
+      // The root taro.js Taro's plugin resolution finds (issue 15).
       'taro.js',
       ...filesUnder(path.join(PKG, 'miniprogram_dist')).map((f) => 'miniprogram_dist/' + f),
       ...(pkg.types ? filesUnder(path.join(PKG, 'types')).map((f) => 'types/' + f) : []),
+      ...filesUnder(path.join(PKG, 'integrations')).map((f) => 'integrations/' + f),
     ].sort()
+    assert.ok(listed.includes('integrations/vite.js'), 'supabase-wechat/vite is packed')
     assert.deepEqual(listed, expected)
     assert.ok(!listed.some((f) => /\.(map|rs|ts)$/.test(f) && !f.endsWith('.d.ts')), 'no sources or source maps')
     const license = execFileSync('tar', ['-xOzf', tgz, 'package/LICENSE'], { encoding: 'utf8' })
@@ -159,6 +161,7 @@ test('npm pack: the tarball holds the two entries, README and LICENSE, and every
     assert.equal(entry(pkg.exports['.']), './miniprogram_dist/index.js')
     assert.equal(entry(pkg.exports['./browser']), './browser/supabase-wechat.js')
     assert.equal(entry(pkg.exports['./taro']), './integrations/taro.js')
+    assert.equal(entry(pkg.exports['./vite']), './integrations/vite.js')
     // No `browser` field: mini-program bundlers (Taro, uni-app) would pick the browser bundle.
     assert.equal(pkg.browser, undefined)
     if (pkg.types) {
@@ -183,6 +186,7 @@ test('Node resolves supabase-wechat and supabase-wechat/browser through exports 
     assert.equal(fs.realpathSync(resolve('supabase-wechat')), path.join(PKG, 'miniprogram_dist', 'index.js'))
     assert.equal(fs.realpathSync(resolve('supabase-wechat/browser')), path.join(PKG, 'browser', 'supabase-wechat.js'))
     assert.equal(fs.realpathSync(resolve('supabase-wechat/taro')), path.join(PKG, 'integrations', 'taro.js'))
+    assert.equal(fs.realpathSync(resolve('supabase-wechat/vite')), path.join(PKG, 'integrations', 'vite.js'))
     assert.throws(
       () => resolve('supabase-wechat/miniprogram_dist/driver.js'),
       /ERR_PACKAGE_PATH_NOT_EXPORTED|not defined by "exports"/,
