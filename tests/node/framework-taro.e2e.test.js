@@ -1,0 +1,163 @@
+'use strict'
+// The Taro fixture app (tests/frameworks/taro: Taro 3.6, React, webpack5, installed by scripts/install-tools.sh)
+// built with the real `taro build --type weapp` and its output's logic layer run in the strict simulator against
+// the local backend (issue 15): once on the SDK we replace (supabase-wechat-stable-v2 2.2.0, no plugin), once on
+// ours after the swap docs/migration.md describes (package name + `plugins: ['supabase-wechat/taro']`). Same
+// flows for both: sign in with WeChat, insert/select todos under RLS, upload, a realtime subscription; and a
+// session the old build stored is restored by ours.
+const { test, before, after } = require('node:test')
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { execFileSync } = require('node:child_process')
+
+const { startBackend } = require('../../backend')
+const { createSimulator } = require('../sim')
+const { PKG, REPO } = require('./lib/project')
+const e2e = require('./lib/e2e')
+
+const FIXTURE = path.join(REPO, 'tests', 'frameworks', 'taro')
+const MODULES = path.join(FIXTURE, 'node_modules')
+
+let be
+let tmp
+const sims = []
+const builds = {}
+
+// The fixture as a user's project, with the SDK `sdk` (`ours`: as committed; `old`: the package name and the plugin
+// line swapped back), built by Taro for weapp into <tmp>/<sdk>/dist. Returns the output folder.
+function build(sdk) {
+  const app = path.join(tmp, sdk)
+  fs.cpSync(FIXTURE, app, {
+    recursive: true,
+    filter: (src) => !['node_modules', 'dist', '.swc', 'README.md'].includes(path.basename(src)),
+  })
+  fs.symlinkSync(MODULES, path.join(app, 'node_modules'), 'dir')
+  if (sdk === 'old') {
+    const edit = (rel, from, to) => {
+      const file = path.join(app, rel)
+      const src = fs.readFileSync(file, 'utf8')
+      assert.ok(src.includes(from), `${rel} has ${from}`)
+      fs.writeFileSync(file, src.replace(from, to))
+    }
+    edit('src/lib/flow.js', "from 'supabase-wechat'", "from 'supabase-wechat-stable-v2'")
+    edit('config/index.js', "  plugins: ['supabase-wechat/taro'],\n", '')
+  }
+  const env = { ...process.env, SUPABASE_URL: be.url, SUPABASE_ANON_KEY: be.anonKey, NODE_ENV: 'production' }
+  execFileSync(path.join(MODULES, '.bin', 'taro'), ['build', '--type', 'weapp'], { cwd: app, env, stdio: 'pipe' })
+  return path.join(app, 'dist')
+}
+
+function sim(sdk, openid) {
+  const s = createSimulator({
+    root: builds[sdk],
+    wechatUrl: be.url + '/wechat',
+    appid: be.wechat.appid,
+    user: { openid, unionid: '' },
+  })
+  sims.push(s)
+  return s
+}
+
+// Launches the build and opens its page; the page hands its flows over as getApp().$flow.
+async function openApp(s) {
+  const app = await s.launch()
+  const page = await app.openPage('pages/index/index')
+  await until(() => app.eval('!!getApp().$flow'))
+  return { app, page }
+}
+const run = async (app, call) => JSON.parse(JSON.stringify(await app.eval('getApp().$flow.' + call)))
+// Polls the async `pred` until it answers true (8 s at most).
+async function until(pred, ms = 8000) {
+  const end = Date.now() + ms
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+before(async () => {
+  be = await startBackend({ port: 0 })
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-taro-app-'))
+  // Ours as `npm install supabase-wechat` would put it (the built package).
+  const link = path.join(MODULES, 'supabase-wechat')
+  fs.rmSync(link, { force: true, recursive: true })
+  fs.symlinkSync(PKG, link, 'dir')
+  builds.old = build('old')
+  builds.ours = build('ours')
+})
+
+after(async () => {
+  await e2e.closeAll({ sims, be })
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
+})
+
+test('the builds: ours has the wasm at /supabase-wechat/, byte for byte; the old SDK build has none and needs none', () => {
+  const wasm = fs.readdirSync(path.join(PKG, 'miniprogram_dist')).filter((f) => f.endsWith('.wasm.br'))
+  assert.deepEqual(wasm, ['supabase_wechat_bg.wasm.br'])
+  assert.deepEqual(
+    fs.readFileSync(path.join(builds.ours, 'supabase-wechat', wasm[0])),
+    fs.readFileSync(path.join(PKG, 'miniprogram_dist', wasm[0])),
+  )
+  assert.ok(!fs.existsSync(path.join(builds.old, 'supabase-wechat')))
+  // Taro's webpack bundled the mini-program entry (`main`), not the browser bundle.
+  const js = (dir) =>
+    fs
+      .readdirSync(dir, { recursive: true })
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
+      .join('\n')
+  const out = js(builds.ours)
+  assert.match(out, /WXWebAssembly\.instantiate/)
+  assert.doesNotMatch(out, /instantiateStreaming/)
+})
+
+for (const sdk of ['old', 'ours']) {
+  test(`${sdk}: sign in with WeChat, todos under RLS, an upload, a realtime INSERT`, async () => {
+    const a = await openApp(sim(sdk, `o_taro_${sdk}_a`))
+    const b = await openApp(sim(sdk, `o_taro_${sdk}_b`))
+    const signedA = await run(a.app, 'signIn()')
+    const signedB = await run(b.app, 'signIn()')
+    assert.equal(signedA.error, null)
+    assert.equal(signedB.error, null)
+    assert.notEqual(signedA.userId, signedB.userId)
+
+    await a.app.eval('getApp().$flow.watchTodos()')
+    await until(async () => (await run(a.app, 'statuses')).includes('SUBSCRIBED'))
+
+    assert.deepEqual(await run(a.app, `addTodo('${sdk} a1')`), { error: null })
+    assert.deepEqual(await run(b.app, `addTodo('${sdk} b1')`), { error: null })
+    assert.deepEqual(await run(a.app, 'todos()'), { tasks: [`${sdk} a1`], error: null })
+    assert.deepEqual(await run(b.app, 'todos()'), { tasks: [`${sdk} b1`], error: null })
+    const { rows } = await be.db.query('select user_id::text from todos where task = $1', [`${sdk} a1`])
+    assert.deepEqual(rows, [{ user_id: signedA.userId }])
+
+    // a sees its own INSERT, not b's (RLS); b's came first, so a's arriving means b's was not sent.
+    await until(async () => (await run(a.app, 'events')).length > 0)
+    assert.deepEqual(await run(a.app, 'events'), [`${sdk} a1`])
+
+    const name = `taro-${sdk}-${Date.now()}.png`
+    const up = await run(a.app, `upload('${name}')`)
+    assert.equal(up.error, null)
+    assert.equal(up.publicUrl, `${be.url}/storage/v1/object/public/avatar/${name}`)
+    const res = await fetch(up.publicUrl)
+    assert.equal(res.status, 200)
+    assert.equal(res.headers.get('content-type'), 'image/png')
+  })
+}
+
+test("a session the old SDK's build stored is restored by ours after the swap", async () => {
+  const oldSim = sim('old', 'o_taro_upgrade')
+  const { app } = await openApp(oldSim)
+  const signed = await run(app, 'signIn()')
+  assert.equal(signed.error, null)
+  // The same device after the update: WeChat keeps the app's storage.
+  const newSim = sim('ours', 'o_taro_upgrade')
+  for (const [k, v] of oldSim.storage) newSim.storage.set(k, v)
+  oldSim.close()
+  const upgraded = await openApp(newSim)
+  assert.equal(await run(upgraded.app, 'currentUser()'), signed.userId)
+  assert.deepEqual(await run(upgraded.app, `addTodo('after upgrade')`), { error: null })
+  assert.deepEqual((await run(upgraded.app, 'todos()')).tasks, ['after upgrade'])
+})
