@@ -26,7 +26,8 @@ const sims = []
 const builds = {}
 
 // The fixture as a user's project, with the SDK `sdk` (`ours`: as committed; `old`: the package name and the plugin
-// line swapped back), built by Taro for weapp into <tmp>/<sdk>/dist. Returns the output folder.
+// line swapped back; `noPlugin`: ours with the plugin line forgotten), built by Taro for weapp into
+// <tmp>/<sdk>/dist. Returns the output folder.
 function build(sdk) {
   const app = path.join(tmp, sdk)
   fs.cpSync(FIXTURE, app, {
@@ -34,16 +35,14 @@ function build(sdk) {
     filter: (src) => !['node_modules', 'dist', '.swc', 'README.md'].includes(path.basename(src)),
   })
   fs.symlinkSync(MODULES, path.join(app, 'node_modules'), 'dir')
-  if (sdk === 'old') {
-    const edit = (rel, from, to) => {
-      const file = path.join(app, rel)
-      const src = fs.readFileSync(file, 'utf8')
-      assert.ok(src.includes(from), `${rel} has ${from}`)
-      fs.writeFileSync(file, src.replace(from, to))
-    }
-    edit('src/lib/flow.js', "from 'supabase-wechat'", "from 'supabase-wechat-stable-v2'")
-    edit('config/index.js', "  plugins: ['supabase-wechat/taro'],\n", '')
+  const edit = (rel, from, to) => {
+    const file = path.join(app, rel)
+    const src = fs.readFileSync(file, 'utf8')
+    assert.ok(src.includes(from), `${rel} has ${from}`)
+    fs.writeFileSync(file, src.replace(from, to))
   }
+  if (sdk === 'old') edit('src/lib/flow.js', "from 'supabase-wechat'", "from 'supabase-wechat-stable-v2'")
+  if (sdk !== 'ours') edit('config/index.js', "  plugins: ['supabase-wechat/taro'],\n", '')
   const env = { ...process.env, SUPABASE_URL: be.url, SUPABASE_ANON_KEY: be.anonKey, NODE_ENV: 'production' }
   execFileSync(path.join(MODULES, '.bin', 'taro'), ['build', '--type', 'weapp'], { cwd: app, env, stdio: 'pipe' })
   return path.join(app, 'dist')
@@ -86,6 +85,7 @@ before(async () => {
   fs.symlinkSync(PKG, link, 'dir')
   builds.old = build('old')
   builds.ours = build('ours')
+  builds.noPlugin = build('noPlugin')
 })
 
 after(async () => {
@@ -111,6 +111,16 @@ test('the builds: ours has the wasm at /supabase-wechat/, byte for byte; the old
   const out = js(builds.ours)
   assert.match(out, /WXWebAssembly\.instantiate/)
   assert.doesNotMatch(out, /instantiateStreaming/)
+})
+
+test('ours without the plugin line: no wasm in the output, and every call says what to add (zh and en)', async () => {
+  assert.ok(!fs.existsSync(path.join(builds.noPlugin, 'supabase-wechat')))
+  const { app } = await openApp(sim('noPlugin', 'o_taro_noplugin'))
+  const { userId, error } = await run(app, 'signIn()')
+  assert.equal(userId, null)
+  assert.match(error, /Taro：在 config\/index\.js 的 plugins 里加 'supabase-wechat\/taro'/)
+  assert.match(error, /Taro: add 'supabase-wechat\/taro' to plugins in config\/index\.js/)
+  assert.match(error, /\/supabase-wechat\/supabase_wechat_bg\.wasm\.br/, 'it names the path it tried')
 })
 
 for (const sdk of ['old', 'ours']) {
