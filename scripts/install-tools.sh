@@ -52,13 +52,14 @@ if [ ! -f node_modules/.package-lock.json ] || [ package.json -nt node_modules/.
   log "npm install"
   npm install --no-audit --no-fund --loglevel=error
 fi
-# Framework fixture apps (issue 15), each with its own manifest and lock: Taro 3.6 (webpack5) for
-# tests/node/framework-taro.e2e.test.js. --ignore-scripts: the build needs none of their postinstalls
-# (binaries come as per-platform packages), and some would try to download.
-TARO=tests/frameworks/taro
-if [ ! -f $TARO/node_modules/.package-lock.json ] || [ $TARO/package.json -nt $TARO/node_modules/.package-lock.json ] \
-   || [ $TARO/package-lock.json -nt $TARO/node_modules/.package-lock.json ]; then
-  log "npm install in $TARO (Taro 3.6 fixture app)"
-  (cd $TARO && npm install --no-audit --no-fund --ignore-scripts --loglevel=error)
-fi
+# Framework fixture apps (issue 15), each with its own manifest and lock: Taro 3.6 (webpack5) and Taro 4
+# (vite) toolchains for tests/node/framework-taro.e2e.test.js. --ignore-scripts: the builds need none of
+# their postinstalls (binaries come as per-platform packages), and some would try to download.
+for dir in tests/frameworks/taro tests/frameworks/taro4-vite; do
+  if [ ! -f $dir/node_modules/.package-lock.json ] || [ $dir/package.json -nt $dir/node_modules/.package-lock.json ] \
+     || [ $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]; then
+    log "npm install in $dir"
+    (cd $dir && npm install --no-audit --no-fund --ignore-scripts --loglevel=error)
+  fi
+done
 log "ok"

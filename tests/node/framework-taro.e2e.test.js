@@ -1,6 +1,6 @@
 'use strict'
 // The Taro fixture app (tests/frameworks/taro: Taro 3.6, React, webpack5, installed by scripts/install-tools.sh)
-// built with the real `taro build --type weapp` and its output's logic layer run in the strict simulator against
+// built with the real `taro build --type weapp` (and once by Taro 4's vite runner, tests/frameworks/taro4-vite) and its output's logic layer run in the strict simulator against
 // the local backend (issue 15): once on the SDK we replace (supabase-wechat-stable-v2 2.2.0, no plugin), once on
 // ours after the swap docs/migration.md describes (package name + `plugins: ['supabase-wechat/taro']`). Same
 // flows for both: sign in with WeChat, insert/select todos under RLS, upload, a realtime subscription; and a
@@ -19,6 +19,8 @@ const e2e = require('./lib/e2e')
 
 const FIXTURE = path.join(REPO, 'tests', 'frameworks', 'taro')
 const MODULES = path.join(FIXTURE, 'node_modules')
+// Taro 4 with its vite runner: the same app built with `compiler: 'vite'` by this toolchain.
+const VITE_MODULES = path.join(REPO, 'tests', 'frameworks', 'taro4-vite', 'node_modules')
 
 let be
 let tmp
@@ -26,15 +28,16 @@ const sims = []
 const builds = {}
 
 // The fixture as a user's project, with the SDK `sdk` (`ours`: as committed; `old`: the package name and the plugin
-// line swapped back; `noPlugin`: ours with the plugin line forgotten), built by Taro for weapp into
-// <tmp>/<sdk>/dist. Returns the output folder.
+// line swapped back; `noPlugin`: ours with the plugin line forgotten; `vite`: ours built by Taro 4's vite
+// runner), built by Taro for weapp into <tmp>/<sdk>/dist. Returns the output folder.
 function build(sdk) {
   const app = path.join(tmp, sdk)
+  const modules = sdk === 'vite' ? VITE_MODULES : MODULES
   fs.cpSync(FIXTURE, app, {
     recursive: true,
     filter: (src) => !['node_modules', 'dist', '.swc', 'README.md'].includes(path.basename(src)),
   })
-  fs.symlinkSync(MODULES, path.join(app, 'node_modules'), 'dir')
+  fs.symlinkSync(modules, path.join(app, 'node_modules'), 'dir')
   const edit = (rel, from, to) => {
     const file = path.join(app, rel)
     const src = fs.readFileSync(file, 'utf8')
@@ -42,9 +45,10 @@ function build(sdk) {
     fs.writeFileSync(file, src.replace(from, to))
   }
   if (sdk === 'old') edit('src/lib/flow.js', "from 'supabase-wechat'", "from 'supabase-wechat-stable-v2'")
-  if (sdk !== 'ours') edit('config/index.js', "  plugins: ['supabase-wechat/taro'],\n", '')
+  if (sdk === 'old' || sdk === 'noPlugin') edit('config/index.js', "  plugins: ['supabase-wechat/taro'],\n", '')
+  if (sdk === 'vite') edit('config/index.js', "compiler: 'webpack5'", "compiler: 'vite'")
   const env = { ...process.env, SUPABASE_URL: be.url, SUPABASE_ANON_KEY: be.anonKey, NODE_ENV: 'production' }
-  execFileSync(path.join(MODULES, '.bin', 'taro'), ['build', '--type', 'weapp'], { cwd: app, env, stdio: 'pipe' })
+  execFileSync(path.join(modules, '.bin', 'taro'), ['build', '--type', 'weapp'], { cwd: app, env, stdio: 'pipe' })
   return path.join(app, 'dist')
 }
 
@@ -79,13 +83,17 @@ async function until(pred, ms = 8000) {
 before(async () => {
   be = await startBackend({ port: 0 })
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-taro-app-'))
-  // Ours as `npm install supabase-wechat` would put it (the built package).
-  const link = path.join(MODULES, 'supabase-wechat')
-  fs.rmSync(link, { force: true, recursive: true })
-  fs.symlinkSync(PKG, link, 'dir')
+  // Ours as `npm install <tarball>` puts it: a copy of the built package in each toolchain's node_modules (a
+  // link would not do for vite, whose CommonJS plugin only converts modules under node_modules).
+  for (const dir of [MODULES, VITE_MODULES]) {
+    const to = path.join(dir, 'supabase-wechat')
+    fs.rmSync(to, { force: true, recursive: true })
+    fs.cpSync(PKG, to, { recursive: true, dereference: true })
+  }
   builds.old = build('old')
   builds.ours = build('ours')
   builds.noPlugin = build('noPlugin')
+  builds.vite = build('vite')
 })
 
 after(async () => {
@@ -93,13 +101,15 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true })
 })
 
-test('the builds: ours has the wasm at /supabase-wechat/, byte for byte; the old SDK build has none and needs none', () => {
+test('the builds: ours (webpack5 and vite) have the wasm at /supabase-wechat/, byte for byte; the old SDK build has none and needs none', () => {
   const wasm = fs.readdirSync(path.join(PKG, 'miniprogram_dist')).filter((f) => f.endsWith('.wasm.br'))
   assert.deepEqual(wasm, ['supabase_wechat_bg.wasm.br'])
-  assert.deepEqual(
-    fs.readFileSync(path.join(builds.ours, 'supabase-wechat', wasm[0])),
-    fs.readFileSync(path.join(PKG, 'miniprogram_dist', wasm[0])),
-  )
+  for (const out of [builds.ours, builds.vite]) {
+    assert.deepEqual(
+      fs.readFileSync(path.join(out, 'supabase-wechat', wasm[0])),
+      fs.readFileSync(path.join(PKG, 'miniprogram_dist', wasm[0])),
+    )
+  }
   assert.ok(!fs.existsSync(path.join(builds.old, 'supabase-wechat')))
   // Taro's webpack bundled the mini-program entry (`main`), not the browser bundle.
   const js = (dir) =>
@@ -108,9 +118,10 @@ test('the builds: ours has the wasm at /supabase-wechat/, byte for byte; the old
       .filter((f) => f.endsWith('.js'))
       .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'))
       .join('\n')
-  const out = js(builds.ours)
-  assert.match(out, /WXWebAssembly\.instantiate/)
-  assert.doesNotMatch(out, /instantiateStreaming/)
+  for (const out of [js(builds.ours), js(builds.vite)]) {
+    assert.match(out, /WXWebAssembly\.instantiate/)
+    assert.doesNotMatch(out, /instantiateStreaming/)
+  }
 })
 
 test('ours without the plugin line: no wasm in the output, and every call says what to add (zh and en)', async () => {
@@ -123,7 +134,7 @@ test('ours without the plugin line: no wasm in the output, and every call says w
   assert.match(error, /\/supabase-wechat\/supabase_wechat_bg\.wasm\.br/, 'it names the path it tried')
 })
 
-for (const sdk of ['old', 'ours']) {
+for (const sdk of ['old', 'ours', 'vite']) {
   test(`${sdk}: sign in with WeChat, todos under RLS, an upload, a realtime INSERT`, async () => {
     const a = await openApp(sim(sdk, `o_taro_${sdk}_a`))
     const b = await openApp(sim(sdk, `o_taro_${sdk}_b`))
