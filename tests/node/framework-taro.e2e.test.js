@@ -147,14 +147,15 @@ for (const sdk of ['old', 'ours', 'vite']) {
     await a.app.eval('getApp().$flow.watchTodos()')
     await until(async () => (await run(a.app, 'statuses')).includes('SUBSCRIBED'))
 
-    assert.deepEqual(await run(a.app, `addTodo('${sdk} a1')`), { error: null })
     assert.deepEqual(await run(b.app, `addTodo('${sdk} b1')`), { error: null })
+    assert.deepEqual(await run(a.app, `addTodo('${sdk} a1')`), { error: null })
     assert.deepEqual(await run(a.app, 'todos()'), { tasks: [`${sdk} a1`], error: null })
     assert.deepEqual(await run(b.app, 'todos()'), { tasks: [`${sdk} b1`], error: null })
     const { rows } = await be.db.query('select user_id::text from todos where task = $1', [`${sdk} a1`])
     assert.deepEqual(rows, [{ user_id: signedA.userId }])
 
-    // a sees its own INSERT, not b's (RLS); b's came first, so a's arriving means b's was not sent.
+    // a sees its own INSERT, not b's (RLS): b's was committed first, and changes arrive in commit order on a's
+    // one socket, so once a's has arrived, b's would have too.
     await until(async () => (await run(a.app, 'events')).length > 0)
     assert.deepEqual(await run(a.app, 'events'), [`${sdk} a1`])
 
