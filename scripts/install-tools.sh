@@ -62,4 +62,12 @@ for dir in tests/frameworks/taro tests/frameworks/taro4-vite; do
     (cd $dir && npm install --no-audit --no-fund --ignore-scripts --loglevel=error)
   fi
 done
+# The uni-app fixture's toolchain (tests/frameworks/uniapp: @dcloudio/vite-plugin-uni, vite, vue, pinned by its
+# own package-lock.json; ~30 s), for tests/node/uniapp.test.js.
+UNIAPP=tests/frameworks/uniapp
+if [ ! -f $UNIAPP/node_modules/.package-lock.json ] || [ $UNIAPP/package-lock.json -nt $UNIAPP/node_modules/.package-lock.json ] \
+   || [ ! -x $UNIAPP/node_modules/.bin/uni ]; then
+  log "npm install in $UNIAPP"
+  (cd $UNIAPP && npm install --no-audit --no-fund --loglevel=error)
+fi
 log "ok"

@@ -115,7 +115,7 @@ const FILES = {
     Component({
       properties: { id: { type: String, value: 'none' } },
       data: { x: 1 },
-      lifetimes: { attached () { global.order.push('attached') } },
+      lifetimes: { attached () { global.order.push('attached'); this.triggerEvent('__l', {}); global.order.push('props:' + this.properties.id + ':' + (this.properties === this.data)) } },
       methods: { onLoad (q) { global.order.push('comp onLoad:' + q.id) }, bump () { this.setData({ x: this.data.x + 1 }) } }
     })`,
 }
@@ -735,6 +735,8 @@ describe('app events and pages', () => {
     assert.equal(await app.eval('getCurrentPages().length'), 3)
     assert.ok(app.context.global.order.includes('onHide')) // previous page hidden on open
     assert.ok(app.context.global.order.includes('attached'))
+    // this.properties is this.data; triggerEvent exists (uni-app's pages use both while attaching).
+    assert.ok(app.context.global.order.includes('props:c7:true'))
     assert.ok(app.context.global.order.includes('comp onLoad:c7'))
     await assert.rejects(app.openPage('pages/missing/missing'), /not listed in app\.json/)
     sim.close()

@@ -913,6 +913,13 @@ class AppRuntime {
       for (const k of Object.keys(query)) if (k in props) data[k] = query[k]
     }
     inst.data = data
+    // Component(): this.properties is this.data, one object (WeChat's Component docs, "properties 定义":
+    // the two are the same object since base library 2.0.9). uni-app's pages read it while attaching.
+    if (def.kind === 'component') {
+      inst.properties = data
+      // A page has no parent component: its events reach no listener (uni-app's pages send `__l` while attaching).
+      inst.triggerEvent = this._fn('triggerEvent', () => {})
+    }
     inst.route = route
     inst.__route__ = route
     inst.options = query

@@ -10,8 +10,8 @@
 const glue = require('../../supabase_wechat.js')
 
 const WASM_FILE = 'supabase_wechat_bg.wasm.br'
-const DEFAULT_WASM_PATH = '/miniprogram_npm/supabase-wechat/' + WASM_FILE
-const FRAMEWORK_WASM_PATH = '/supabase-wechat/' + WASM_FILE
+const DEFAULT_WASM_PATH = '/miniprogram_npm/supabase-wechat/supabase_wechat_bg.wasm.br'
+const FRAMEWORK_WASM_PATH = '/supabase-wechat/supabase_wechat_bg.wasm.br'
 
 // Compiling the module takes milliseconds; a load that has not finished by then never will.
 const LOAD_TIMEOUT_MS = 15000
