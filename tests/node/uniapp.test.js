@@ -158,8 +158,14 @@ test('ours: the wasm arrives by the plugin and the same flows pass', async () =>
       .readFileSync(path.join(root, WASM))
       .equals(fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'supabase_wechat_bg.wasm.br'))),
   )
+  // uni-app's default project.config.json (manifest.json sets no es6/enhance): the sim reads the output's, as
+  // DevTools does, and compiles every file with it — common/vendor.js included (tests/frameworks/uniapp/README.md)
+  const setting = JSON.parse(fs.readFileSync(path.join(root, 'project.config.json'), 'utf8')).setting
+  assert.deepEqual([setting.es6, setting.enhance, setting.minified], [true, undefined, false])
   const sim = userSim(root, 'o_uniapp_new')
+  assert.equal(sim.compiler.mode, 'es6')
   await flows(await sim.launch(), 'new')
+  assert.ok(sim.compiler.compiled.includes('common/vendor.js'), sim.compiler.compiled.join())
   assert.deepEqual(
     sim.wasmLoads.map((l) => l.path),
     ['/' + WASM],

@@ -61,6 +61,15 @@ class ModuleSystem {
       if (!f || !inside(root, f)) throw this._err(request, fromFile)
       return f
     }
+    // A path without ./ is still "相对于当前文件的相对路径" (require's `path`, https://developers.weixin.qq.com/
+    // miniprogram/dev/reference/api/require.html): WeChat joins it to the requiring file's directory first
+    // (the `app.require('lib/x')` idiom of app.js relies on it). DevTools' compile depends on this: for a file at
+    // the package root, miniprogram-ci's utils/babel_helper.js replaceBabelHelpers emits a bare
+    // require("@babel/runtime/helpers/<name>"), which is <root>/@babel/runtime/helpers/<name>.js.
+    if (!request.split('/').includes('..')) {
+      const own = tryFile(path.resolve(path.dirname(fromFile), request), this.virtual)
+      if (own && inside(root, own)) return own
+    }
     // bare name: miniprogram_npm/<name>[/sub], searched from the requiring file's directory up to root
     const segs = request.split('/')
     const nameLen = request.startsWith('@') ? 2 : 1
