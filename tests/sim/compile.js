@@ -74,7 +74,7 @@ function summerBabelCompile(filePath, sourceCode, o) {
   const b = babelHelper.replaceBabelHelpers(code, babelHelper.collectBabelHelpers(sourceCode), filePath, o.babelRoot)
   return { code: b.transformCode, helpers: b.helpers }
 }
-const memo = new Map() // sha1(mode, relPath, source) -> { code, helpers }; compiling is slow (~50 ms a file)
+const memo = new Map() // sha1(compileWorklet, disableUseStrict, relPath, source) -> { code, helpers }; compiling is slow (~50 ms a file)
 
 // project.config.json (and project.private.config.json, which DevTools lets override it) of `root`.
 function readSetting(root) {
