@@ -344,14 +344,7 @@ fn a_presence_meta_nested_deep_reaches_listeners_and_the_presence_state() {
                 deep(depth)
             );
             w.c.socket_message(w.socket.expect("open"), &state, w.now);
-            let joins: Vec<String> = w
-                .drain()
-                .iter()
-                .filter_map(|o| match o {
-                    Output::Realtime { payload, .. } => Some(payload.text().to_owned()),
-                    _ => None,
-                })
-                .collect();
+            let joins: Vec<String> = w.drain().call_texts();
             assert_eq!(joins.len(), 1);
             assert!(joins[0].contains(&format!(r#""doc":{}"#, deep(depth))), "{depth}");
             assert_eq!(

@@ -123,6 +123,14 @@ pub trait Outputs {
             _ => None,
         })
     }
+
+    /// The `.on` callbacks' payloads as the text they carry (any depth: never parsed).
+    fn call_texts(&self) -> Vec<String> {
+        self.pick(|o| match o {
+            Output::Realtime { payload, .. } => Some(payload.text().to_owned()),
+            _ => None,
+        })
+    }
 }
 
 impl Outputs for [Output] {
