@@ -9,7 +9,10 @@
 //! the core (`Read::Core`); file bytes stay in the shim (`Read::ArrayBuffer` or a temp file).
 //!
 //! Differences from storage-js, on purpose: object paths are percent-encoded per segment (see
-//! [`paths`]) and refused when empty or with `.`/`..` segments; a temp file is uploaded with
+//! [`paths`]; `createSignedUrl` sends what storage-api signs correctly, the batch route for names
+//! with `; , ? : @ & = + $ #`) and refused when empty or with `.`/`..` segments; a name
+//! storage-api refuses (`InvalidKey`) is sent all the same (the server's rule decides; it
+//! differs between deployments) and its error says the rule and what to do; a temp file is uploaded with
 //! `wx.uploadFile` as the multipart part `file` with form fields `cacheControl` and `contentType`
 //! (storage-api reads both); a missing content type is guessed from the object's or the temp
 //! file's extension (storage-js would send `text/plain;charset=UTF-8` for raw bodies); signed
@@ -444,17 +447,40 @@ fn signed_extra(opts: Opts) -> String {
     }
 }
 
+/// `createSignedUrl(path, expiresIn, { download, transform, cacheNonce })`. A name (or bucket)
+/// with a character `decodeURI` keeps encoded ([`paths::kept_by_decode_uri`]) is signed by the
+/// batch route, which signs the name from the JSON body (supabase/storage
+/// src/storage/object.ts `signObjectUrls`) and exists in every storage-api: raw `;` would end
+/// the path on storage-api releases built on Fastify 4, and `?` and `#` cannot be raw at all.
+/// Other names take the single route as storage-js sends it. The batch route takes no
+/// `transform`: with one, `; , : @ & = + $` go raw and `?` or `#` cannot be signed.
 fn create_signed_url(s: &str, a: &Args) -> Result<DataRequest, String> {
     let bucket = bucket_id(a.get(0))?;
     let path = object_path(a.get(1))?;
     let opts = a.opts(3);
+    let transform = wants_transform(opts.get("transform"));
     let mut body = Map::new();
     put(&mut body, "expiresIn", a.get(2).cloned().unwrap_or(Value::Null));
-    if wants_transform(opts.get("transform")) {
-        put(&mut body, "transform", opts.get("transform").cloned().unwrap_or(Value::Null));
-    }
-    let u = url(s, "object/sign", Some(&bucket), Some(&path));
-    let kind = Kind::SignedUrl { storage: s.to_owned(), bucket, path, extra: signed_extra(opts) };
+    let kept = |t: &str| t.bytes().any(paths::kept_by_decode_uri);
+    let batch = !transform && (kept(&bucket) || kept(&path));
+    let u = if batch {
+        put(&mut body, "paths", Value::Array(vec![path.as_str().into()]));
+        url(s, "object/sign", Some(&bucket), None)
+    } else {
+        if transform {
+            if path.bytes().chain(bucket.bytes()).any(|b| b == b'?' || b == b'#') {
+                return Err(cat(&[
+                    "Invalid path \"",
+                    &path,
+                    "\": storage-api signs a transformed image's URL path, where ? and # cannot appear; \
+                     sign it without transform, or store the object under a name without them",
+                ]));
+            }
+            put(&mut body, "transform", opts.get("transform").cloned().unwrap_or(Value::Null));
+        }
+        paths::sign_url(s, "object/sign", &bucket, &path)
+    };
+    let kind = Kind::SignedUrl { storage: s.to_owned(), bucket, path, extra: signed_extra(opts), batch };
     Ok(with_json(post(u, kind), Value::Object(body)))
 }
 

@@ -26,14 +26,41 @@ pub fn encode_uri(s: &str) -> String {
 
 /// `a/b c/#1` -> `a/b%20c/%231`.
 pub fn encode_path(path: &str) -> String {
+    encode_path_with(path, uri_component)
+}
+
+/// Each `/`-separated segment of `path` percent-encoded with `set`.
+fn encode_path_with(path: &str, set: percent::Set) -> String {
     let mut out = String::with_capacity(path.len());
     for (i, seg) in path.split('/').enumerate() {
         if i > 0 {
             out.push('/');
         }
-        percent::encode_into(&mut out, seg, uri_component);
+        percent::encode_into(&mut out, seg, set);
     }
     out
+}
+
+/// The characters `decodeURI` leaves encoded (`; , ? : @ & = + $ #`; `/` separates segments).
+/// storage-api's `POST /object/sign/<bucket>/<name>` signs `decodeURI` of the raw request path
+/// (supabase/storage src/storage/object.ts `signObjectUrl`) and checks the token against the
+/// fully decoded name later (`verifyObjectSignature`): a name with one of these characters,
+/// percent-encoded, is signed under another name and its URL answers `InvalidSignature`.
+pub fn kept_by_decode_uri(b: u8) -> bool {
+    matches!(b, b';' | b',' | b'?' | b':' | b'@' | b'&' | b'=' | b'+' | b'$' | b'#')
+}
+
+/// [`uri_component`] less the characters that may stand raw in a path and that `decodeURI`
+/// would not decode (`; , : @ & = + $`), as storage-js sends them: `?` and `#` cannot be
+/// raw in a path, so they stay encoded (a name with them is signed by the batch route).
+fn sign_segment(b: u8) -> bool {
+    uri_component(b) && !(kept_by_decode_uri(b) && b != b'?' && b != b'#')
+}
+
+/// `<storage>/<route>/<bucket>/<path>` for the single signing route: what storage-api signs is
+/// the object's name (see [`kept_by_decode_uri`]).
+pub fn sign_url(s: &str, route: &str, bucket: &str, path: &str) -> String {
+    cat(&[s, "/", route, "/", &encode_path_with(bucket, sign_segment), "/", &encode_path_with(path, sign_segment)])
 }
 
 /// An object path as the caller gave it, cleaned the way storage-js cleans upload paths (no

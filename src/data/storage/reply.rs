@@ -34,8 +34,9 @@ pub(super) enum Kind {
     SignedUpload { path: String },
     /// `{ signedUrl, path, token }`; `url` is the upload URL without its query.
     SignedUploadUrl { url: String, path: String },
-    /// `{ signedUrl }`; `extra` is `&download=…` or empty.
-    SignedUrl { storage: String, bucket: String, path: String, extra: String },
+    /// `{ signedUrl }`; `extra` is `&download=…` or empty; `batch`: asked of the batch route
+    /// (a list of one).
+    SignedUrl { storage: String, bucket: String, path: String, extra: String, batch: bool },
     /// `[{ error, path, signedURL, signedUrl }]`
     SignedUrls { storage: String, bucket: String, extra: String },
     /// `{ path }` from the reply's `Key`.
@@ -132,6 +133,13 @@ fn error_message(m: &Map<String, Value>) -> String {
     text::json(m)
 }
 
+/// Said after storage-api's `Invalid key: <name>`: its rule (supabase/storage
+/// src/storage/limits.ts `isValidKey`, the same character set since 2021) and what to do.
+/// The body keeps the server's own message.
+const INVALID_KEY_HINT: &str = ". Storage accepts object names made only of A-Z a-z 0-9, spaces, / and \
+     ! - _ . * ' ( ) & $ @ = ; : + , ? (no Chinese characters, emoji, or other symbols such as # % ~): upload under such a name \
+     (for example `${Date.now()}.jpg`) and keep the original name in the upload's metadata option";
+
 fn api_error(r: &Response, exists: bool) -> Outcome {
     let status = r.status;
     let mut e = Map::new();
@@ -145,9 +153,12 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
                 put(&mut e, "code", code.as_str().into());
             }
             // storage-js would say `''` for `{ message: '' }`: say the status instead.
-            let message = Some(error_message(&m))
+            let mut message = Some(error_message(&m))
                 .filter(|s| !s.bytes().all(|b| b.is_ascii_whitespace()))
                 .unwrap_or_else(|| empty_reply(status));
+            if ["code", "error"].iter().any(|k| m.get(*k).and_then(Value::as_str) == Some("InvalidKey")) {
+                message.push_str(INVALID_KEY_HINT);
+            }
             let mut m = m;
             // `error.data.message` is what pages written for the SDK we replace read.
             if !m.get("message").is_some_and(Value::is_string) {
@@ -176,6 +187,15 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
     put(&mut e, "statusCode", status_code.into());
     put(&mut e, "body", body);
     failure(e, exists)
+}
+
+/// The single signing route's answer for an object the caller cannot see: HTTP 400 with
+/// `NoSuchKey` (supabase/storage src/internal/errors/codes.ts, rendered by
+/// src/http/error-handler.ts).
+fn not_found() -> Outcome {
+    let body = r#"{"statusCode":"404","code":"NoSuchKey","error":"not_found","message":"Object not found"}"#;
+    let headers = Map::new();
+    api_error(&Response { status: 400, headers: &headers, facts: Default::default(), body: Some(body) }, false)
 }
 
 /// What storage-js says of a reply without a usable body when fetch has no status text (HTTP/2,
@@ -217,10 +237,15 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
                 failure(e, false)
             }
         },
-        Kind::SignedUrl { storage, bucket, path, extra } => match v.get("signedURL").and_then(Value::as_str) {
-            Some(s) => ok(object(vec![("signedUrl", signed_url(storage, s, bucket, Some(path), extra).into())])),
-            None => unknown("The storage server's reply has no signedURL", None, false),
-        },
+        Kind::SignedUrl { storage, bucket, path, extra, batch } => {
+            let item = if *batch { v.get(0) } else { Some(&v) };
+            match item.and_then(|i| i.get("signedURL")).and_then(Value::as_str) {
+                Some(s) => ok(object(vec![("signedUrl", signed_url(storage, s, bucket, Some(path), extra).into())])),
+                // The batch route's `{ error, signedURL: null }`: what the single route answers.
+                None if item.is_some_and(|i| i.get("error").is_some_and(Value::is_string)) => not_found(),
+                None => unknown("The storage server's reply has no signedURL", None, false),
+            }
+        }
         Kind::SignedUrls { storage, bucket, extra } => match v {
             Value::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
