@@ -9,6 +9,7 @@ const crypto = require('node:crypto')
 const { isArrayBuffer } = require('./clone')
 
 const MAX_CONCURRENT = 10 // wx.request + uploadFile + downloadFile together; excess calls are queued
+const CHUNK = 64 * 1024 // an upload body is written in pieces of this size (its progress is reported per piece)
 
 // wx.request's docs list OPTIONS GET HEAD POST PUT DELETE TRACE CONNECT. PATCH is NOT documented for
 // wx.request but works on devices (PostgREST needs it), so it is accepted here.
@@ -134,7 +135,10 @@ class Net {
   }
 
   // One HTTP exchange. cb(err, {statusCode, rawHeaders, body}) once; err = {timeout}|{abort}|{code,message}.
-  call({ url, method, headers, body, timeout }, { onHeaders, onDone }) {
+  // onSent(bytesSent, bodyLength) as the request body leaves the process (written in CHUNK-byte pieces,
+  // each reported when Node has handed it to the socket); onReceived(bytesReceived, contentLength or -1)
+  // as the response body arrives (bytes on the wire: before any Content-Encoding is undone).
+  call({ url, method, headers, body, timeout }, { onHeaders, onDone, onSent, onReceived }) {
     const net = this
     const op = {
       done: false,
@@ -188,7 +192,13 @@ class Net {
       }
       if (onHeaders) onHeaders(res.statusCode, res.rawHeaders)
       const chunks = []
-      res.on('data', (c) => chunks.push(c))
+      const expected = Number(res.headers['content-length'])
+      let received = 0
+      res.on('data', (c) => {
+        chunks.push(c)
+        received += c.length
+        if (onReceived && !op.done) onReceived(received, Number.isInteger(expected) && expected >= 0 ? expected : -1)
+      })
       res.on('error', (e) => finish({ code: e.code || 'ECONNRESET', message: e.message }))
       res.on('aborted', () => finish({ code: 'ECONNRESET', message: 'aborted' }))
       res.on('end', () => {
@@ -205,7 +215,18 @@ class Net {
       req.destroy()
       finish({ timeout: true })
     }, ms)
-    if (hasBody) req.end(body)
+    if (hasBody && onSent) {
+      let sent = 0
+      for (let at = 0; at < body.length; at += CHUNK) {
+        const piece = body.subarray(at, Math.min(at + CHUNK, body.length))
+        req.write(piece, (err) => {
+          if (err || op.done) return
+          sent += piece.length
+          onSent(sent, body.length)
+        })
+      }
+      req.end()
+    } else if (hasBody) req.end(body)
     else req.end()
     return op
   }
@@ -319,6 +340,23 @@ function makeNetApis(app) {
           data: p.logData,
           app: app.id,
         })
+        // onProgressUpdate as the bytes move (uploadFile: the multipart body sent; downloadFile: the
+        // response body received, against its Content-Length, -1 without one): an event each time the
+        // integer percent changes and one when the last byte has moved, each on its own macrotask, in
+        // order, before success/fail (none is started once the task has settled).
+        let lastPercent = -1
+        const progress = (n, total) => {
+          const percent = total > 0 ? Math.floor((n * 100) / total) : 0
+          if (state.done || !progressCbs.length || (total > 0 && percent === lastPercent && n !== total)) return
+          lastPercent = percent
+          const pr =
+            api === 'uploadFile'
+              ? app._obj({ progress: percent, totalBytesSent: n, totalBytesExpectedToSend: total })
+              : app._obj({ progress: percent, totalBytesWritten: n, totalBytesExpectedToWrite: total })
+          app._later(() => {
+            for (const cb of progressCbs.slice()) app._invoke(cb, [pr], `${api} onProgressUpdate callback`)
+          })
+        }
         const job = {
           run(release) {
             state.queued = false
@@ -329,6 +367,8 @@ function makeNetApis(app) {
             state.op = net.call(
               { url: p.url, method: p.method, headers: p.headers, body: p.body, timeout: o.timeout },
               {
+                onSent: api === 'uploadFile' ? (n, total) => progress(n, total) : undefined,
+                onReceived: api === 'downloadFile' ? (n, total) => progress(n, total) : undefined,
                 onHeaders(statusCode, rawHeaders) {
                   if (!headerCbs.length) return
                   const { header, cookies } = headerObj(rawHeaders)
@@ -350,14 +390,6 @@ function makeNetApis(app) {
                   } catch (e) {
                     fin(false, { errMsg: `${api}:fail ${e.message}` })
                     return
-                  }
-                  if (progressCbs.length) {
-                    const n = resp.body.length
-                    const pr =
-                      api === 'uploadFile'
-                        ? app._obj({ progress: 100, totalBytesSent: p.body.length, totalBytesExpectedToSend: p.body.length })
-                        : app._obj({ progress: 100, totalBytesWritten: n, totalBytesExpectedToWrite: n })
-                    for (const cb of progressCbs.slice()) app._invoke(cb, [pr], `${api} onProgressUpdate callback`)
                   }
                   fin(true, res)
                 },
