@@ -9,8 +9,65 @@ const { toDataError } = require('./errors.js')
 const { alias, messageOf, toJson } = require('./util.js')
 const { publicUrl } = require('./public-url.js')
 
-function call(driver, method, args, payload) {
-  return driver.data('storage', method, args, payload).then(withAlias)
+// `progress`: the call's progress reporter (progressOf), told how the call ended before its result
+// reaches the caller, so no event follows the promise's resolution.
+function call(driver, method, args, payload, progress) {
+  return driver.data('storage', method, args, payload).then((res) => {
+    if (progress) progress.end(!res.error, sizeOf(res.data, payload))
+    return withAlias(res)
+  })
+}
+
+// The bytes a successful transfer moved, when JS knows them: a downloaded ArrayBuffer, an uploaded
+// ArrayBuffer or Blob (a temp file's size is what wx.uploadFile / wx.downloadFile reported).
+function sizeOf(data, payload) {
+  if (isBuffer(data)) return data.byteLength
+  const body = payload && payload.body
+  if (isBuffer(body)) return body.byteLength
+  if (typeof Blob === 'function' && body instanceof Blob) return body.size
+  return undefined
+}
+
+// `onUploadProgress` / `onDownloadProgress`: the caller's function, called with `{ loaded, total,
+// progress }` (bytes, bytes, an integer percent 0..100). It never crosses into the core (JSON drops
+// functions from the options it gets); the platform's transfer calls `report(loaded, total)` as the
+// transport tells it (wx.uploadFile / wx.downloadFile: as the bytes move; wx.request and fetch: at the
+// start, see docs/storage-progress.md), total <= 0 meaning not known. Events are monotonic (a resent
+// request, after a refused token, counts again from 0: its events are dropped until they pass the
+// last one). `loaded === total` comes once, last, and only on success: the transport's own last
+// event is held back (an error reply's body moves to the end too), so a full bar means the call
+// succeeded. A callback that throws is reported on the console; the transfer goes on.
+function progressOf(callback, name) {
+  if (typeof callback !== 'function') return null
+  let open = true
+  let loaded = -1
+  let total = 0
+  let heard = 0 // the last total the transport gave
+  const emit = (l, t) => {
+    loaded = l
+    total = t
+    try {
+      callback({ loaded: l, total: t, progress: t > 0 ? Math.min(100, Math.floor((l * 100) / t)) : 0 })
+    } catch (e) {
+      console.error('supabase-wechat: ' + name + ' threw: ' + messageOf(e))
+    }
+  }
+  return {
+    report(l, t) {
+      const tt = typeof t === 'number' && t > 0 ? t : 0
+      const ll = typeof l === 'number' && l > 0 ? l : 0
+      if (tt > 0) heard = tt
+      if (tt > 0 && ll >= tt) return
+      if (open && (ll > loaded || (ll === loaded && tt !== total))) emit(ll, tt)
+    },
+    // The call ended (`ok`: successfully); `size`: the bytes moved, if JS knows them.
+    end(ok, size) {
+      if (!open) return
+      const t = typeof size === 'number' ? size : heard > 0 ? heard : loaded
+      if (ok && t >= 0 && (loaded !== t || total !== t)) emit(t, t)
+      open = false
+    },
+  }
 }
 
 // Pages written for 2.2.0 read `data.data` where it returned WeChat's response wrapper (MemFire's
@@ -66,19 +123,21 @@ function bytesOf(platform, file) {
 // call's time limit in ms, WeChat's queue included), or an upload's options: what the driver
 // watches, added to `payload`; `options.timeout` is the default (download's). A getter that
 // throws counts as no value.
-function withParameters(parameters, payload, options) {
-  const read = (o, k) => {
-    try {
-      return o !== null && typeof o === 'object' ? o[k] : undefined
-    } catch (_e) {
-      return undefined
-    }
-  }
+// `progress` (progressOf's reporter) goes to the platform as `onProgress`.
+function withParameters(parameters, payload, options, progress) {
   const signal = read(parameters, 'signal')
   const own = read(parameters, 'timeout')
   const timeout = own === undefined ? read(options, 'timeout') : own
-  if (!signal && timeout === undefined) return payload
-  return Object.assign({}, payload, { signal, timeout })
+  if (!signal && timeout === undefined && !progress) return payload
+  return Object.assign({}, payload, { signal, timeout, onProgress: progress ? progress.report : undefined })
+}
+
+function read(o, k) {
+  try {
+    return o !== null && typeof o === 'object' ? o[k] : undefined
+  } catch (_e) {
+    return undefined
+  }
 }
 
 class StorageFileApi {
@@ -87,23 +146,30 @@ class StorageFileApi {
     this.bucketId = bucketId
   }
 
-  _call(method, args, payload) {
-    return call(this._driver, method, [this.bucketId].concat(args), payload)
+  _call(method, args, payload, progress) {
+    return call(this._driver, method, [this.bucketId].concat(args), payload, progress)
+  }
+
+  // upload, update, uploadToSignedUrl: the file `f`, with the options' progress callback.
+  _send(method, args, f, options) {
+    const progress = progressOf(read(options, 'onUploadProgress'), 'onUploadProgress')
+    return this._call(method, args, withParameters(options, f.payload, undefined, progress), progress)
   }
 
   /**
-   * `upload(path, res.tempFiles[0] | ArrayBuffer, { upsert, cacheControl, contentType, timeout, signal })`:
-   * `timeout` (ms) by default the client's `requestTimeout`, at least 120 s; `signal` aborts it.
+   * `upload(path, res.tempFiles[0] | ArrayBuffer, { upsert, cacheControl, contentType, timeout, signal,
+   * onUploadProgress })`: `timeout` (ms) by default the client's `requestTimeout`, at least 120 s;
+   * `signal` aborts it; `onUploadProgress({ loaded, total, progress })` (docs/storage-progress.md).
    */
   upload(path, file, options) {
     const f = fileOf(file)
-    return this._call('upload', [path, f.desc, options], withParameters(options, f.payload))
+    return this._send('upload', [path, f.desc, options], f, options)
   }
 
   /** Replaces an existing object (PUT); options as upload's. */
   update(path, file, options) {
     const f = bytesOf(this._driver.platform, file)
-    return this._call('update', [path, f.desc, options], withParameters(options, f.payload))
+    return this._send('update', [path, f.desc, options], f, options)
   }
 
   /** `{ data: { signedUrl, path, token } }`: a URL anyone holding it may upload to once. */
@@ -113,17 +179,19 @@ class StorageFileApi {
 
   uploadToSignedUrl(path, token, file, options) {
     const f = bytesOf(this._driver.platform, file)
-    return this._call('uploadToSignedUrl', [path, token, f.desc, options], withParameters(options, f.payload))
+    return this._send('uploadToSignedUrl', [path, token, f.desc, options], f, options)
   }
 
   /**
    * `data` is an ArrayBuffer, or `{ tempFilePath }` with `{ toTempFile: true }` (wx.downloadFile).
    * `parameters`: `{ signal, timeout }` (AbortSignal-like `signal` as in storage-js; `timeout` in
    * ms, by default `options.timeout`, else the client's `requestTimeout`, at least 120 s).
+   * `options.onDownloadProgress({ loaded, total, progress })`: docs/storage-progress.md.
    * Every other method takes the same `parameters` last (JSON calls: `requestTimeout`, 10 s).
    */
   download(path, options, parameters) {
-    return this._call('download', [path, options], withParameters(parameters, undefined, options))
+    const progress = progressOf(read(options, 'onDownloadProgress'), 'onDownloadProgress')
+    return this._call('download', [path, options], withParameters(parameters, undefined, options, progress), progress)
   }
 
   info(path, parameters) {

@@ -60,11 +60,17 @@ function transfer(req, payload, onResponse, onFail) {
   }
   const p = payload || {}
   const body = req.payload ? p.body : req.body === null ? undefined : req.body
+  // Progress (`payload.onProgress(loaded, total)`): fetch reports nothing of a body it sends, so an
+  // upload is reported at 0 when it starts (storage-api.js adds the last event on success); a body
+  // read as an ArrayBuffer is counted as its stream arrives, against its Content-Length.
+  const report = p.onProgress
+  if (report && req.payload) report(0, body && typeof body.size === 'number' ? body.size : body ? body.byteLength : 0)
   const f = fetchWithTimeout(req.url, { method: req.method, headers: req.headers, body }, req.timeout, 'request')
   f.promise
     .then((res) => {
       const ok = res.status >= 200 && res.status < 300
-      const read = ok && req.read === 'array_buffer' ? res.arrayBuffer() : res.text()
+      const bytes = ok && req.read === 'array_buffer'
+      const read = bytes && report ? counted(res, report) : bytes ? res.arrayBuffer() : res.text()
       return read.then((raw) => [res.status, headersOf(res), raw])
     })
     .then(
@@ -79,6 +85,33 @@ function transfer(req, payload, onResponse, onFail) {
       },
     )
   return { abort: f.abort }
+}
+
+// The body as an ArrayBuffer, read from its stream with `report(loaded, total)` after each chunk.
+function counted(res, report) {
+  const total = Number(res.headers.get('content-length')) || 0
+  report(0, total)
+  if (!res.body || typeof res.body.getReader !== 'function') return res.arrayBuffer()
+  const reader = res.body.getReader()
+  const chunks = []
+  let loaded = 0
+  const next = () =>
+    reader.read().then((r) => {
+      if (r.done) {
+        const out = new Uint8Array(loaded)
+        let at = 0
+        for (const c of chunks) {
+          out.set(c, at)
+          at += c.byteLength
+        }
+        return out.buffer
+      }
+      chunks.push(r.value)
+      loaded += r.value.byteLength
+      report(loaded, total)
+      return next()
+    })
+  return next()
 }
 
 module.exports = { request, transfer }

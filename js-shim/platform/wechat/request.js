@@ -52,7 +52,42 @@ function request(req, onResponse, onFail) {
 // what the core is told about it, and `bodyText` the text that crosses into the core (a
 // non-2xx body, a `core` read, or a 2xx body that did not parse as the JSON it should be).
 // `onFail(errMsg)` when no HTTP status came back. Returns the wx task (for `abort()`), if any.
+// `payload.onProgress(loaded, total)`, if given, hears what the transport says of the bytes moved.
 function transfer(req, payload, onResponse, onFail) {
+  const task = send(req, payload, onResponse, onFail)
+  const report = payload && payload.onProgress
+  if (report && task) watch(req, payload, task, report)
+  return task
+}
+
+// Progress as WeChat gives it: UploadTask / DownloadTask.onProgressUpdate as the bytes move. A
+// RequestTask has none (only onHeadersReceived, and onChunkReceived with enableChunked): a body
+// sent with wx.request is reported at 0 when it starts, a body read with it at 0 of its
+// Content-Length when the headers arrive; storage-api.js adds the last event on success.
+function watch(req, payload, task, report) {
+  const api = req.transport.api
+  if (api !== 'request') {
+    if (typeof task.onProgressUpdate !== 'function') return
+    task.onProgressUpdate((r) =>
+      api === 'upload'
+        ? report(r.totalBytesSent, r.totalBytesExpectedToSend)
+        : report(r.totalBytesWritten, r.totalBytesExpectedToWrite),
+    )
+  } else if (req.payload) {
+    const body = payload.body
+    report(0, body && typeof body.byteLength === 'number' ? body.byteLength : 0)
+  } else if (typeof task.onHeadersReceived === 'function') {
+    task.onHeadersReceived((r) => report(0, contentLength(r && r.header)))
+  }
+}
+
+function contentLength(header) {
+  if (!header || typeof header !== 'object') return 0
+  for (const k of Object.keys(header)) if (k.toLowerCase() === 'content-length') return Number(header[k]) || 0
+  return 0
+}
+
+function send(req, payload, onResponse, onFail) {
   const settle = onceWithWatchdog(req.timeout, () => onFail(apiName(req) + ':fail timeout'))
   const fail = (err) => settle(() => onFail((err && err.errMsg) || apiName(req) + ':fail'))
   const respond = (status, header, raw, tempFilePath) =>
