@@ -65,6 +65,21 @@ export interface SortBy {
   column?: string
   order?: string
 }
+/**
+ * Ours: a transfer's progress, for `onUploadProgress` / `onDownloadProgress`. Events are monotonic;
+ * `loaded === total` comes once, last, and only when the call succeeded (docs/storage-progress.md
+ * says what each transport reports: a temp file through wx.uploadFile / wx.downloadFile as the bytes
+ * move, an ArrayBuffer through wx.request at the start and the end).
+ */
+export interface TransferProgress {
+  /** Bytes moved so far. */
+  loaded: number
+  /** Bytes expected: for a temp-file upload, the multipart body WeChat sends (the file and a few
+   * hundred bytes of part headers); 0 while not known. */
+  total: number
+  /** An integer percent, 0..100 (`Math.floor(loaded * 100 / total)`; 0 while `total` is not known). */
+  progress: number
+}
 export interface FileOptions {
   cacheControl?: string | undefined
   contentType?: string | undefined
@@ -75,6 +90,8 @@ export interface FileOptions {
   /** ms: the client's `requestTimeout` by default, at least 120 s. */
   timeout?: number
   signal?: AbortSignalLike
+  /** Ours: called as the upload goes (see TransferProgress); an exception it throws is logged, the upload goes on. */
+  onUploadProgress?: (event: TransferProgress) => void
 }
 export interface DestinationOptions {
   destinationBucket?: string
@@ -139,6 +156,8 @@ export interface DownloadOptions {
   /** Ours: save to a temp file (wx.downloadFile) and resolve with `{ tempFilePath }`. */
   toTempFile?: boolean
   timeout?: number
+  /** Ours: called as the download goes (see TransferProgress); an exception it throws is logged, the download goes on. */
+  onDownloadProgress?: (event: TransferProgress) => void
 }
 
 export interface StorageFileApi {

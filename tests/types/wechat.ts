@@ -13,7 +13,7 @@ import {
   REALTIME_SUBSCRIBE_STATES,
   StorageApiError,
 } from 'supabase-wechat'
-import type { AbortSignalLike, AuthError, SupabaseClient } from 'supabase-wechat'
+import type { AbortSignalLike, AuthError, SupabaseClient, TransferProgress } from 'supabase-wechat'
 import type { Database } from './database'
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false
@@ -84,6 +84,19 @@ export async function wechatData() {
   })
   const saved = await supabase.storage.from('avatars').download('me.jpg', { toTempFile: true })
   if (saved.data) expectType<string>()(saved.data.tempFilePath)
+  // Ours: progress on upload, update, uploadToSignedUrl and download.
+  const onUploadProgress = (e: TransferProgress) => {
+    expectType<number>()(e.loaded)
+    expectType<number>()(e.total)
+    expectType<number>()(e.progress)
+  }
+  await supabase.storage.from('avatars').upload('big.mp4', 'wxfile://tmp_1.mp4', { contentType: 'video/mp4', onUploadProgress })
+  await supabase.storage.from('avatars').update('big.mp4', new ArrayBuffer(8), { onUploadProgress: ({ progress }) => void progress })
+  await supabase.storage.from('avatars').uploadToSignedUrl('big.mp4', 'token', new ArrayBuffer(8), { onUploadProgress })
+  const got = await supabase.storage.from('avatars').download('big.mp4', { toTempFile: true, onDownloadProgress: (e) => void e.loaded })
+  if (got.data) expectType<string>()(got.data.tempFilePath)
+  // @ts-expect-error the event is an object, not a number
+  supabase.storage.from('avatars').download('big.mp4', { onDownloadProgress: (percent: number) => void percent })
   const bytes = await supabase.storage.from('avatars').download('me.jpg')
   if (bytes.data) expectType<ArrayBuffer>()(bytes.data)
   await supabase.storage.from('avatars').remove('me.jpg')
