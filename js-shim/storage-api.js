@@ -31,23 +31,26 @@ function sizeOf(data, payload) {
 // `onUploadProgress` / `onDownloadProgress`: the caller's function, called with `{ loaded, total,
 // progress }` (bytes, bytes, an integer percent 0..100). It never crosses into the core (JSON drops
 // functions from the options it gets); the platform's transfer calls `report(loaded, total)` as the
-// transport tells it (wx.uploadFile / wx.downloadFile: as the bytes move; wx.request and fetch: at the
-// start, see docs/storage-progress.md), total <= 0 meaning not known. Events are monotonic (a resent
-// request, after a refused token, counts again from 0: its events are dropped until they pass the
-// last one). `loaded === total` comes once, last, and only on success: the transport's own last
-// event is held back (an error reply's body moves to the end too), so a full bar means the call
-// succeeded. A callback that throws is reported on the console; the transfer goes on.
+// transport tells it (wx.uploadFile / wx.downloadFile and the browser: as the bytes move; wx.request:
+// at the start, see docs/storage-progress.md), total <= 0 meaning not known. `loaded` only grows (a
+// request resent after a refused token counts again from 0: its events are dropped until they pass
+// the last one), at most one event per integer percent of a known total (each setData of a page
+// crosses to the view thread; a fetch stream has thousands of chunks). `loaded === total` comes
+// once, last, and only on success: the transport's own last event is held back (an error reply's
+// body moves to its end too), so a full bar means the call succeeded. A callback that throws is
+// reported on the console; the transfer goes on.
 function progressOf(callback, name) {
   if (typeof callback !== 'function') return null
   let open = true
   let loaded = -1
   let total = 0
   let heard = 0 // the last total the transport gave
+  const percent = (l, t) => (t > 0 ? Math.min(100, Math.floor((l * 100) / t)) : 0)
   const emit = (l, t) => {
     loaded = l
     total = t
     try {
-      callback({ loaded: l, total: t, progress: t > 0 ? Math.min(100, Math.floor((l * 100) / t)) : 0 })
+      callback({ loaded: l, total: t, progress: percent(l, t) })
     } catch (e) {
       console.error('supabase-wechat: ' + name + ' threw: ' + messageOf(e))
     }
@@ -57,8 +60,8 @@ function progressOf(callback, name) {
       const tt = typeof t === 'number' && t > 0 ? t : 0
       const ll = typeof l === 'number' && l > 0 ? l : 0
       if (tt > 0) heard = tt
-      if (tt > 0 && ll >= tt) return
-      if (open && (ll > loaded || (ll === loaded && tt !== total))) emit(ll, tt)
+      if (!open || (tt > 0 && ll >= tt)) return
+      if (ll > loaded && (tt === 0 || tt !== total || percent(ll, tt) !== percent(loaded, tt))) emit(ll, tt)
     },
     // The call ended (`ok`: successfully); `size`: the bytes moved, if JS knows them.
     end(ok, size) {

@@ -65,6 +65,7 @@ async function recorded(call) {
 // integer percent, monotonic, the last one loaded === total, none after the promise resolved.
 function assertEvents(events, total, min) {
   assert.ok(events.length >= min, `at least ${min} events, got ${events.length}: ${JSON.stringify(events)}`)
+  assert.ok(events.length <= 101, `at most one event per integer percent, got ${events.length}`)
   let prev = -1
   for (const e of events) {
     assert.deepEqual(e.keys, ['loaded', 'total', 'progress'])

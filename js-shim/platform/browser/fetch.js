@@ -61,9 +61,11 @@ function transfer(req, payload, onResponse, onFail) {
   const p = payload || {}
   const body = req.payload ? p.body : req.body === null ? undefined : req.body
   // Progress (`payload.onProgress(loaded, total)`): fetch reports nothing of a body it sends, so an
-  // upload is reported at 0 when it starts (storage-api.js adds the last event on success); a body
-  // read as an ArrayBuffer is counted as its stream arrives, against its Content-Length.
+  // upload with a progress callback goes through XMLHttpRequest (upload.onprogress), or where there is
+  // none is reported at 0 when it starts (storage-api.js adds the last event on success); a body read
+  // as an ArrayBuffer is counted as its stream arrives, against its Content-Length.
   const report = p.onProgress
+  if (report && req.payload && typeof XMLHttpRequest === 'function') return viaXhr(req, body, report, onResponse, onFail)
   if (report && req.payload) report(0, body && typeof body.size === 'number' ? body.size : body ? body.byteLength : 0)
   const f = fetchWithTimeout(req.url, { method: req.method, headers: req.headers, body }, req.timeout, 'request')
   f.promise
@@ -85,6 +87,40 @@ function transfer(req, payload, onResponse, onFail) {
       },
     )
   return { abort: f.abort }
+}
+
+// An upload with progress: XMLHttpRequest, the one browser API that reports a request body's
+// progress (upload.onprogress), with the same timeout, `…:fail` wording and reply split as fetch's.
+function viaXhr(req, body, report, onResponse, onFail) {
+  const x = new XMLHttpRequest()
+  let over = false
+  const fail = (why) => {
+    if (over) return
+    over = true
+    onFail('request:fail ' + why)
+  }
+  x.open(req.method, req.url)
+  for (const k of Object.keys(req.headers || {})) x.setRequestHeader(k, req.headers[k])
+  x.responseType = req.read === 'array_buffer' ? 'arraybuffer' : 'text'
+  x.timeout = req.timeout
+  x.upload.onprogress = (e) => report(e.loaded, e.lengthComputable ? e.total : 0)
+  x.onload = () => {
+    if (over) return
+    over = true
+    const headers = {}
+    for (const line of x.getAllResponseHeaders().split('\r\n')) {
+      const at = line.indexOf(':')
+      if (at > 0) headers[line.slice(0, at).trim().toLowerCase()] = line.slice(at + 1).trim()
+    }
+    const status = statusOf({ statusCode: x.status })
+    const reply = readReply(req.read, status, x.response)
+    onResponse(status, headers, reply.facts, reply.text, reply.held)
+  }
+  x.onerror = () => fail('network error')
+  x.ontimeout = () => fail('timeout')
+  x.onabort = () => fail('abort')
+  x.send(body === undefined ? null : body)
+  return { abort: () => x.abort() }
 }
 
 // The body as an ArrayBuffer, read from its stream with `report(loaded, total)` after each chunk.
