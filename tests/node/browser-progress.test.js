@@ -2,8 +2,9 @@
 // Upload and download progress in the browser entry (issue 16), in Debian's Chromium (playwright-core) against
 // the local backend: the bundle and its wasm served on 127.0.0.1, a multi-MB upload (XMLHttpRequest's
 // upload.onprogress: the one browser API that reports a request body) and download (fetch's body stream,
-// counted against Content-Length), with the network throttled through the DevTools protocol so the bytes take
-// long enough to be seen moving (Chromium fires upload progress at most every 50 ms).
+// counted against Content-Length), with the network throttled through the DevTools protocol (2 MB/s up, 8 MB/s
+// down) so the bytes take long enough to be seen moving (Chromium fires upload progress at most every 50 ms; at
+// 8 MB/s up it sometimes fired once). A refused and an aborted upload end without a full bar.
 // Run: bash scripts/build.sh && node --test tests/node/browser-progress.test.js
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -76,7 +77,7 @@ test('Chromium: onUploadProgress (XMLHttpRequest) and onDownloadProgress (fetch 
       offline: false,
       latency: 5,
       downloadThroughput: 8 * MB,
-      uploadThroughput: 8 * MB,
+      uploadThroughput: 2 * MB,
     })
     const size = 6 * MB + 3
     const r = await page.evaluate(
@@ -103,29 +104,56 @@ test('Chromium: onUploadProgress (XMLHttpRequest) and onDownloadProgress (fetch 
           S.upload('big.bin', bytes.buffer, { contentType: 'application/x-big', onUploadProgress }),
         )
         const down = await record((onDownloadProgress) => S.download('big.bin', { onDownloadProgress }))
+        const bar = document.getElementById('bar').value
         let same = down.data instanceof ArrayBuffer && down.data.byteLength === size
         if (same) {
           const got = new Uint8Array(down.data)
           for (let i = 0; i < size && same; i++) same = got[i] === bytes[i]
         }
+        // Refused (the object exists, no upsert) and aborted uploads: errors, and no full bar.
+        const again = await record((onUploadProgress) => S.upload('big.bin', bytes.buffer, { onUploadProgress }))
+        const ctl = new AbortController()
+        const aborted = await record((onUploadProgress) =>
+          S.upload('aborted.bin', bytes.buffer, {
+            signal: ctl.signal,
+            onUploadProgress: (e) => {
+              onUploadProgress(e)
+              if (e.progress >= 10) ctl.abort()
+            },
+          }),
+        )
         const info = await S.info('big.bin')
         return {
+          again: { error: again.error, events: again.events },
+          aborted: { error: aborted.error, events: aborted.events, exists: (await S.exists('aborted.bin')).data },
           up: { error: up.error, events: up.events },
           down: { error: down.error, events: down.events, same },
           info: { size: info.data && info.data.size, contentType: info.data && info.data.contentType },
-          bar: document.getElementById('bar').value,
+          bar,
         }
       },
       { url: be.url, key: be.serviceRoleKey, size },
     )
     assert.equal(r.error, undefined, r.error)
     assert.equal(r.up.error, null)
-    assertEvents(r.up.events, size, 3)
+    assertEvents(r.up.events, size, 10)
     assert.deepEqual(r.info, { size, contentType: 'application/x-big' })
     assert.equal(r.down.error, null)
     assert.equal(r.down.same, true, 'the download is byte-exact')
-    assertEvents(r.down.events, size, 3)
+    assertEvents(r.down.events, size, 10)
     assert.equal(r.bar, 100)
+    assert.match(r.again.error, /exists/)
+    assert.ok(
+      r.again.events.every((e) => e.loaded < e.total && !e.late),
+      JSON.stringify(r.again.events),
+    )
+    assert.ok(r.aborted.error, 'aborted')
+    assert.ok(r.aborted.events.length >= 1)
+    assert.ok(
+      r.aborted.events.every((e) => e.loaded < e.total && !e.late),
+      JSON.stringify(r.aborted.events),
+    )
+    assert.equal(r.aborted.exists, false)
   } finally {
     await page.close()
   }

@@ -99,10 +99,16 @@ function viaXhr(req, body, report, onResponse, onFail) {
     over = true
     onFail('request:fail ' + why)
   }
-  x.open(req.method, req.url)
-  for (const k of Object.keys(req.headers || {})) x.setRequestHeader(k, req.headers[k])
-  x.responseType = req.read === 'array_buffer' ? 'arraybuffer' : 'text'
-  x.timeout = req.timeout
+  try {
+    x.open(req.method, req.url)
+    for (const k of Object.keys(req.headers || {})) x.setRequestHeader(k, req.headers[k])
+    x.responseType = req.read === 'array_buffer' ? 'arraybuffer' : 'text'
+    x.timeout = req.timeout
+  } catch (e) {
+    // As fetch rejects a bad URL or header value: reported once, later, never thrown at the driver.
+    setTimeout(() => fail(messageOf(e)), 0)
+    return null
+  }
   x.upload.onprogress = (e) => report(e.loaded, e.lengthComputable ? e.total : 0)
   x.onload = () => {
     if (over) return

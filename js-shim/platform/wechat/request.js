@@ -56,7 +56,11 @@ function request(req, onResponse, onFail) {
 function transfer(req, payload, onResponse, onFail) {
   const task = send(req, payload, onResponse, onFail)
   const report = payload && payload.onProgress
-  if (report && task) watch(req, payload, task, report)
+  try {
+    if (report && task) watch(req, payload, task, report)
+  } catch (e) {
+    console.error('supabase-wechat: no progress events: ' + messageOf(e)) // the transfer goes on
+  }
   return task
 }
 
