@@ -32,13 +32,13 @@ function sizeOf(data, payload) {
 // progress }` (bytes, bytes, an integer percent 0..100). It never crosses into the core (JSON drops
 // functions from the options it gets); the platform's transfer calls `report(loaded, total)` as the
 // transport tells it (wx.uploadFile / wx.downloadFile and the browser: as the bytes move; wx.request:
-// at the start, see docs/storage-progress.md), total <= 0 meaning not known. `loaded` only grows (a
-// request resent after a refused token counts again from 0: its events are dropped until they pass
-// the last one), at most one event per integer percent of a known total (each setData of a page
-// crosses to the view thread; a fetch stream has thousands of chunks). `loaded === total` comes
-// once, last, and only on success: the transport's own last event is held back (an error reply's
-// body moves to its end too), so a full bar means the call succeeded. A callback that throws is
-// reported on the console; the transfer goes on.
+// at the start, see docs/storage-progress.md), total <= 0 meaning not known. `loaded` never
+// decreases (a request resent after a refused token counts again from 0: its events are dropped
+// until they pass the last one); at most one event per integer percent of a known total (each
+// setData of a page crosses to the view thread; a fetch stream has thousands of chunks). Progress
+// 100 (`loaded === total`) comes once, last, and only on success: the transport's own last event
+// is held back (an error reply's body moves to its end too), so a full bar means the call
+// succeeded. A callback that throws is reported on the console; the transfer goes on.
 function progressOf(callback, name) {
   if (typeof callback !== 'function') return null
   let open = true
@@ -46,11 +46,11 @@ function progressOf(callback, name) {
   let total = 0
   let heard = 0 // the last total the transport gave
   const percent = (l, t) => (t > 0 ? Math.min(100, Math.floor((l * 100) / t)) : 0)
-  const emit = (l, t) => {
+  const emit = (l, t, p) => {
     loaded = l
     total = t
     try {
-      callback({ loaded: l, total: t, progress: percent(l, t) })
+      callback({ loaded: l, total: t, progress: p })
     } catch (e) {
       console.error('supabase-wechat: ' + name + ' threw: ' + messageOf(e))
     }
@@ -61,14 +61,16 @@ function progressOf(callback, name) {
       const ll = typeof l === 'number' && l > 0 ? l : 0
       if (tt > 0) heard = tt
       if (!open || (tt > 0 && ll >= tt)) return
-      if (ll > loaded && (tt === 0 || tt !== total || percent(ll, tt) !== percent(loaded, tt))) emit(ll, tt)
+      if (ll > loaded && (tt === 0 || tt !== total || percent(ll, tt) !== percent(loaded, tt))) emit(ll, tt, percent(ll, tt))
     },
-    // The call ended (`ok`: successfully); `size`: the bytes moved, if JS knows them.
+    // The call ended (`ok`: successfully); `size`: the bytes moved, if JS knows them. The transport
+    // never emitted `loaded === total` of a known total (report holds it back), so this is the one
+    // full event (an empty body's too: `{ loaded: 0, total: 0, progress: 100 }`).
     end(ok, size) {
       if (!open) return
-      const t = typeof size === 'number' ? size : heard > 0 ? heard : loaded
-      if (ok && t >= 0 && (loaded !== t || total !== t)) emit(t, t)
       open = false
+      const t = typeof size === 'number' ? size : heard > 0 ? heard : loaded
+      if (ok && t >= 0) emit(t, t, 100)
     },
   }
 }

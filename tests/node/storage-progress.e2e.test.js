@@ -226,6 +226,19 @@ test('ArrayBuffer uploads, update and uploadToSignedUrl (wx.request): 0 when sen
   assert.equal(sig.res.error, null)
   twoEvents(sig.events, c.length)
   assert.ok(bytesOf((await S.download('ab/signed.bin')).data).equals(c))
+
+  // An empty body: nothing to count, but the call still ends at 100.
+  const empty = await recorded(async (onUploadProgress) =>
+    S.upload('ab/empty.bin', await arrayBuffer(Buffer.alloc(0)), { onUploadProgress }),
+  )
+  assert.equal(empty.res.error, null)
+  assert.deepEqual(
+    empty.events.map((e) => [e.loaded, e.total, e.progress, e.late]),
+    [
+      [0, 0, 0, false],
+      [0, 0, 100, false],
+    ],
+  )
 })
 
 test('a callback that throws is reported on the console and the transfer goes on; failures end without a final event', async () => {
