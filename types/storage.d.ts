@@ -77,7 +77,7 @@ export interface TransferProgress {
   /** Bytes expected: for a temp-file upload, the multipart body WeChat sends (the file and a few
    * hundred bytes of part headers); 0 while not known. */
   total: number
-  /** An integer percent, 0..100 (`Math.floor(loaded * 100 / total)`; 0 while `total` is not known). */
+  /** An integer percent, 0..100: `Math.floor(loaded * 100 / total)` (0 while `total` is not known), 100 on success. */
   progress: number
 }
 export interface FileOptions {
