@@ -52,6 +52,10 @@ function parseArgs(argv) {
       o.strictRedirects = true
       continue
     }
+    if (key === 'storage-legacy-keys') {
+      o.storageLegacyKeys = true
+      continue
+    }
     const val = m[2] !== undefined ? m[2] : argv[++i]
     if (val === undefined) throw new Error(`missing value for --${key}`)
     if (key === 'port') o.port = Number(val)

@@ -95,6 +95,8 @@ async function startBackend(opts = {}) {
     // Who gets a postgres_changes DELETE: 'rls' (subscribers whose JWT could select the deleted row) or 'all'
     // (Supabase: every subscriber whose role may select from the table). See realtime.js.
     realtimeDeletes: opts.realtimeDeletes === undefined ? 'rls' : opts.realtimeDeletes,
+    // Storage object names as storage-api before key validation (any non-empty UTF-8); see storage.js.
+    storageLegacyKeys: !!opts.storageLegacyKeys || process.env.STORAGE_LEGACY_KEYS === '1',
   }
   if (!Array.isArray(cfg.redirectAllowList) || cfg.redirectAllowList.some((x) => typeof x !== 'string' || !x)) {
     throw new Error('redirectAllowList must be an array of URL patterns')

@@ -1,133 +1,105 @@
 'use strict'
-// /storage/v1: a local emulation of Supabase's storage-api (what storage-js 2.5.4 and the old SDK
-// supabase-wechat-stable-v2 talk to). Metadata in PostgreSQL (storage.buckets / storage.objects,
-// backend/sql/30-storage.sql), contents on disk: one file per object id under a temp dir made in
-// create() and removed in stop() (api.dir). The dir lives inside the cluster's temp dir (ctx.cluster.dir), so the
-// cluster's stop() and its detached watchdog (which covers SIGKILL) remove it too.
+// /storage/v1: a local emulation of Supabase's storage-api, following supabase/storage 1.11.2 (commit
+// 4fa61fba, 2026-08-21): what storage-js 2.x and the old SDK supabase-wechat-stable-v2 talk to. The source
+// file each behaviour comes from is named where it is emulated and in tests/node/backend-storage.test.js.
+// Metadata in PostgreSQL (storage.buckets / storage.objects, backend/sql/30-storage.sql), contents on disk: one
+// file per object id under a temp dir made in create() and removed in stop() (api.dir). The dir lives inside
+// the cluster's temp dir (ctx.cluster.dir), so the cluster's stop() and its detached watchdog (which covers
+// SIGKILL) remove it too.
 //
-// Who may do what (decided from the request's `Authorization: Bearer <jwt>`, verified with the backend's
-// JWT secret on its virtual clock; `service_role` bypasses every rule, like BYPASSRLS):
+// Who may do what. storage-api leaves this to the project's RLS policies; the emulation's "policies" are:
+// decided from `Authorization: Bearer <jwt>` (verified with the backend's JWT secret on its virtual clock,
+// failures worded as jose words them); `service_role` bypasses every rule, like BYPASSRLS:
 //   - "user" = a token with role `authenticated` and a uuid `sub`; "anon" = anything else (anon key).
-//   - Buckets: any valid token may list / get them. Any user may create one (its `owner` = sub);
-//     only its owner may update, empty or delete it (service_role-created buckets: service_role only).
-//   - Reading objects (download, list, sign, copy source): objects of public buckets by anyone (the
-//     public URL needs no token and no apikey at all); objects of private buckets by any user. What a
-//     caller may not read is reported as not there ("Object not found"; list returns []), like RLS.
-//   - Writing: anon may not upload (403 "new row violates row-level security policy"). An object's
-//     `owner` is its uploader's sub; only the owner may overwrite it (x-upsert / PUT), move it or
-//     delete it (403). A batch delete that would touch an object of someone else deletes nothing
-//     and fails with 403 (storage-api would silently skip it; pinned here so mistakes are visible).
-//   - Signed URLs (GET /object/sign/...?token=) and signed upload URLs (PUT /object/upload/sign/...
-//     ?token=) carry their own authorization (an HS256 JWT with the backend's secret); a signed upload
-//     URL works once and uploads as the user who created it.
-// apikey (Kong key-auth): required on every route except the public / signed object GETs and HEADs
-// and the signed upload PUT, same check and bodies as the dispatcher's (401 {"message": ...}): only the
-// configured anon and service_role keys (ctx.apiKeys), compared exactly; any other JWT is "Invalid API key".
+//   - Buckets: any valid token may list / get them. Any user may create one (its `owner` = sub); only its
+//     owner may update or delete it (others: "Bucket not found", as RLS hides the row from the UPDATE/DELETE);
+//     emptying is for the service role only (src/http/routes/bucket/index.ts enforceJwtRoles).
+//   - Reading objects (download, list, sign, copy source): objects of public buckets by anyone (the public URL
+//     needs no token and no apikey at all); objects of private buckets by any user. What a caller may not
+//     read is reported as not there ("Object not found"; list returns []), like RLS.
+//   - Writing: anon may not upload (403 "new row violates row-level security policy"). An object's `owner`
+//     is its uploader's sub; only the owner may overwrite it (x-upsert / PUT: the RLS error), move it (RLS
+//     hides it: "Object not found") or delete it (batch delete skips it; single delete "Access denied").
+//   - Signed URLs (GET /object/sign/...?token=) and signed upload URLs (PUT /object/upload/sign/...?token=)
+//     carry their own authorization (an HS256 JWT with the backend's secret, `scope` download/upload); a
+//     signed upload URL uploads as its creator, as the superuser, for as long as it lives (2 h): a second
+//     upload to it is 409 Duplicate unless it was made with x-upsert.
+// apikey (Kong key-auth): required on every route except the public / signed object GETs and HEADs, the
+// public info route and the signed upload PUT, same check and bodies as the dispatcher's (401 {"message":
+// ...}): only the configured anon and service_role keys (ctx.apiKeys), compared exactly.
 //
-// Errors use storage-api's body {"statusCode":"<code>","error":"<name>","message":"..."} and, like
-// storage-api (its error handler maps every non-500 StorageBackendError to 400), HTTP 400 unless the
-// code is 500: e.g. 400 {"statusCode":"404","error":"not_found","message":"Object not found"},
-// 400 {"statusCode":"409","error":"Duplicate","message":"The resource already exists"},
-// 400 {"statusCode":"403","error":"Unauthorized","message":"jwt expired"}.
-// Object names are the percent-decoded URL path after the bucket; any UTF-8 is kept.
+// Errors: storage-api's body {"statusCode":"<code>","error":"<name>","message":"...","code":"<ErrorCode>"},
+// HTTP 400 unless the code is 500 (./storage-errors.js).
+// Object names are the percent-decoded URL path after the bucket, checked with storage-api's key rule
+// (src/storage/limits.ts isValidKey: A-Z a-z 0-9 and _/!.*'() &$=@;:+,?-) where storage-api checks it.
+// Legacy option (cfg.storageLegacyKeys, env STORAGE_LEGACY_KEYS=1): any non-empty UTF-8 name, as storage-api
+// before key validation (2022); see backend/README.md.
 const fs = require('node:fs')
 const fsp = require('node:fs/promises')
 const os = require('node:os')
 const path = require('node:path')
 const crypto = require('node:crypto')
-const { Transform } = require('node:stream')
 const { pipeline } = require('node:stream/promises')
-const busboy = require('busboy')
 const { CORS_HEADERS, send } = require('./http-util')
 const { withTx } = require('./db')
+const { StorageError, E, isValidKey, isValidBucketName, isLegacyKey, verifyJose } = require('./storage-errors')
+const { drain, makeReceiver } = require('./storage-upload')
 
 const PREFIX = '/storage/v1'
 const GLOBAL_FILE_SIZE_LIMIT = 50 * 1024 * 1024 // storage-api's FILE_SIZE_LIMIT default (50 MB)
 const SIGNED_UPLOAD_EXPIRES_S = 2 * 60 * 60 // storage-api: signed upload URLs live 2 h
 const JSON_LIMIT = 1 << 20
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-const BUCKET_NAME_RE = /^(\w|!|-|\.|\*|'|\(|\)| |&|\$|@|=|;|:|\+|,|\?)+$/
-const MIME_RE = /^[a-z0-9!#$&^_.+-]+\/([a-z0-9!#$&^_.+-]+|\*)$/i
-const SORT_COLUMNS = ['name', 'updated_at', 'created_at', 'last_accessed_at']
+// src/storage/storage.ts validateMimeType
+const MIME_RE = /^([a-zA-Z0-9\-+.]+)\/([a-zA-Z0-9\-+.]+)(;\s*charset=[a-zA-Z0-9-]+)?$|\*$/
 const STORAGE_EXPOSE = `${CORS_HEADERS['access-control-expose-headers']},content-disposition,content-length,etag,last-modified,accept-ranges`
 
-// ---------- errors ----------
-class StorageError extends Error {
-  constructor(statusCode, error, message) {
-    super(message)
-    this.statusCode = String(statusCode)
-    this.error = error
-  }
-}
-const E = {
-  noSuchBucket: () => new StorageError(404, 'Bucket not found', 'Bucket not found'),
-  noSuchKey: () => new StorageError(404, 'not_found', 'Object not found'),
-  duplicate: () => new StorageError(409, 'Duplicate', 'The resource already exists'),
-  rls: () => new StorageError(403, 'Unauthorized', 'new row violates row-level security policy'),
-  accessDenied: (msg) => new StorageError(403, 'Unauthorized', msg || 'Access denied'),
-  invalidJwt: (msg) => new StorageError(400, 'InvalidJWT', msg || 'Invalid JWT'),
-  invalidSignature: (msg) => new StorageError(400, 'InvalidSignature', msg || 'Invalid signature'),
-  tooLarge: () => new StorageError(413, 'Payload too large', 'The object exceeded the maximum allowed size'),
-  mime: (m) => new StorageError(415, 'invalid_mime_type', `mime type ${m} is not supported`),
-  notEmpty: () => new StorageError(409, 'Bucket not empty', 'The bucket you tried to delete is not empty'),
-  bad: (msg, name) => new StorageError(400, name || 'Bad Request', msg),
-  invalidKey: (key) => new StorageError(400, 'InvalidKey', `Invalid key: ${key}`),
-  invalidBucketName: () => new StorageError(400, 'Invalid Input', 'Bucket name invalid'),
-}
-
 function sendError(res, e) {
-  const status = e.statusCode === '500' ? 500 : 400
-  return send(res, status, { statusCode: e.statusCode, error: e.error, message: e.message })
-}
-
-// jsonwebtoken's messages (what storage-api puts in its errors) for our jwt module's failures.
-function jwtMessage(e) {
-  if (e && e.reason === 'expired') return 'jwt expired'
-  if (e && e.reason === 'signature') return 'invalid signature'
-  return 'jwt malformed'
+  return send(res, e.httpStatus, e.render())
 }
 
 // ---------- small helpers ----------
 const iso = (d) => (d == null ? null : new Date(d).toISOString())
 
-function bucketJson(b) {
-  return {
-    id: b.id,
-    name: b.name,
-    owner: b.owner || null,
-    public: b.public,
-    file_size_limit: b.file_size_limit == null ? null : Number(b.file_size_limit),
-    allowed_mime_types: b.allowed_mime_types || null,
-    created_at: iso(b.created_at),
-    updated_at: iso(b.updated_at),
-  }
+// fast-json-stringify (the routes' response schemas) writes null for a `type: 'string'` property as "".
+const str = (v) => (v == null ? '' : String(v))
+
+// A bucket row as the routes' response schema (src/storage/schemas/bucket.ts, property order) shows it:
+// GET /bucket selects `type` too (getAllBuckets.ts), GET /bucket/:id does not (getBucket.ts).
+function bucketJson(b, withType) {
+  const out = { id: b.id, name: b.name, owner: str(b.owner), public: b.public }
+  if (withType) out.type = 'STANDARD'
+  out.file_size_limit = b.file_size_limit == null ? null : Number(b.file_size_limit)
+  out.allowed_mime_types = b.allowed_mime_types || null
+  out.created_at = iso(b.created_at)
+  out.updated_at = iso(b.updated_at)
+  return out
 }
 
+// A whole storage.objects row (RETURNING *) through src/storage/schemas/object.ts objectSchema.
 function objectJson(o) {
   return {
-    bucket_id: o.bucket_id,
     name: o.name,
-    owner: o.owner || null,
+    bucket_id: o.bucket_id,
+    owner: str(o.owner),
+    owner_id: str(o.owner_id),
+    version: str(o.version),
     id: o.id,
     updated_at: iso(o.updated_at),
     created_at: iso(o.created_at),
     last_accessed_at: iso(o.last_accessed_at),
-    metadata: o.metadata,
+    metadata: o.metadata == null ? null : o.metadata,
+    user_metadata: o.user_metadata == null ? null : o.user_metadata,
   }
 }
 
+// A route's wildcard / bucket parameter, decoded as fastify (find-my-way) decodes it.
 function decodeSegment(s) {
   try {
     return decodeURIComponent(s)
   } catch (_) {
-    throw E.invalidKey(s)
+    throw E.validation('URI malformed')
   }
-}
-
-function objectName(raw) {
-  const name = decodeSegment(raw)
-  if (!name || name.length > 1024 || name.includes('\0')) throw E.invalidKey(name)
-  return name
 }
 
 // "20MB" / "30KB" / "3B" / 1024 -> bytes; null/undefined stay.
@@ -135,67 +107,20 @@ function parseFileSizeLimit(v) {
   if (v === undefined || v === null) return v
   if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return Math.floor(v)
   const m = typeof v === 'string' && /^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$/i.exec(v)
-  if (!m) throw new StorageError(400, 'InvalidRequest', 'Invalid file size format, hint: use 20GB / 20MB / 30KB / 3B')
+  if (!m) throw E.invalidRequest('Invalid file size format, hint: use 20GB / 20MB / 30KB / 3B')
   const mult = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9 }[(m[2] || 'b').toLowerCase()]
   return Math.floor(Number(m[1]) * mult)
 }
 
+// src/http/routes/bucket/createBucket.ts (empty entries dropped) + src/storage/storage.ts validateMimeType.
 function parseMimeTypes(v) {
   if (v === undefined || v === null) return v
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string' || !MIME_RE.test(x.trim()))) {
-    throw new StorageError(400, 'InvalidRequest', 'Invalid mime type format')
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+    throw E.validation('body/allowed_mime_types must be array')
   }
-  return v.length ? v.map((x) => x.trim()) : null
-}
-
-function mimeAllowed(allowed, mime) {
-  if (!allowed || !allowed.length) return true
-  const full = String(mime || '')
-    .toLowerCase()
-    .trim()
-  const base = full.split(';')[0].trim()
-  return allowed.some((a) => {
-    a = a.toLowerCase()
-    if (a === '*' || a === '*/*') return true
-    if (a.endsWith('/*')) return base.startsWith(a.slice(0, -1))
-    return a === base || a === full
-  })
-}
-
-// cacheControl form field "3600" or header "max-age=3600" -> "max-age=3600".
-function normalizeCacheControl(v) {
-  if (v === undefined || v === null) return null
-  const s = String(v).trim()
-  if (!s) return null
-  return /^\d+$/.test(s) ? `max-age=${s}` : s
-}
-
-function drain(req) {
-  return new Promise((resolve) => {
-    if (req.readableEnded || req.destroyed) return resolve()
-    req.on('end', resolve)
-    req.on('close', resolve)
-    req.on('error', resolve)
-    req.resume()
-  })
-}
-
-// Counts and hashes what passes; past `limit` bytes it swallows the rest (so the client can finish).
-function meter(limit) {
-  const hash = crypto.createHash('md5')
-  let size = 0
-  let over = false
-  const t = new Transform({
-    transform(chunk, _enc, cb) {
-      size += chunk.length
-      if (size > limit) over = true
-      if (over) return cb()
-      hash.update(chunk)
-      return cb(null, chunk)
-    },
-  })
-  t.result = () => ({ size, over, md5: hash.digest('hex') })
-  return t
+  const list = v.filter((x) => x)
+  for (const x of list) if (x.length > 1000 || !MIME_RE.test(x)) throw E.mime(x)
+  return list
 }
 
 // Storage dirs of running backends, removed at process exit if stop() never ran.
@@ -231,7 +156,6 @@ function create(ctx) {
   const nowSec = () => Math.floor(ctx.now() / 1000)
   const nowDate = () => new Date(ctx.now())
   const globalLimit = () => Number(ctx.cfg.storageFileSizeLimit) || GLOBAL_FILE_SIZE_LIMIT
-  const usedUploadTokens = new Set()
   const api = { dir, url: '' }
 
   const filePath = (id) => path.join(objectsDir, id)
@@ -243,6 +167,7 @@ function create(ctx) {
       /* gone */
     }
   }
+  const receiveBody = makeReceiver({ globalLimit, tmpPath, unlinkQuiet })
 
   // ---- auth ----
   const apiKeys = ctx.apiKeys || [ctx.anonKey, ctx.serviceRoleKey].filter(Boolean)
@@ -253,19 +178,30 @@ function create(ctx) {
     return null
   }
 
+  // src/http/plugins/jwt.ts: the Authorization header is required by the routes' schema (authSchema, a
+  // fastify validation error without it); `Bearer ` is stripped and the rest verified (jose's words, as
+  // AccessDenied: HTTP 400, statusCode "403"). `role` and `sub` decide what the emulated policies allow.
   function authenticate(req) {
-    const h = String(req.headers.authorization || '')
-    const token = h.replace(/^Bearer\s+/i, '').trim()
-    if (!token) throw E.accessDenied('jwt must be provided')
+    if (req.headers.authorization === undefined) {
+      throw E.validation("headers must have required property 'authorization'")
+    }
+    const token = String(req.headers.authorization).replace(/^Bearer\s+/i, '')
     let claims
     try {
-      claims = ctx.jwt.verify(token, secret, nowSec())
+      claims = verifyJose(token, secret, nowSec())
     } catch (e) {
-      throw E.accessDenied(jwtMessage(e))
+      throw E.accessDenied(e.message)
     }
     const role = typeof claims.role === 'string' ? claims.role : 'anon'
     const sub = typeof claims.sub === 'string' && UUID_RE.test(claims.sub) ? claims.sub.toLowerCase() : null
     return { role, sub, service: role === 'service_role', user: role === 'authenticated' && !!sub }
+  }
+
+  // src/storage/limits.ts mustBeValidKey (or, with the legacy option, any non-empty name).
+  const legacyKeys = !!ctx.cfg.storageLegacyKeys
+  function checkKey(name) {
+    if (!(legacyKeys ? isLegacyKey(name) : isValidKey(name))) throw E.invalidKey(name || '')
+    return name
   }
 
   const canRead = (auth, bucket) => auth.service || auth.user || bucket.public
@@ -280,10 +216,12 @@ function create(ctx) {
     return b
   }
 
-  // The bucket `id` when `auth` may change it (service role, or the bucket's owner); else the RLS error.
+  // The bucket `id` when `auth` may change it (service role, or the bucket's owner). storage-api's
+  // UPDATE / DELETE of a bucket RLS hides from the caller changes no row: "Bucket not found"
+  // (src/storage/database/pg.ts updateBucket, src/storage/storage.ts deleteBucket).
   async function ownedBucket(auth, id) {
     const b = await getBucket(pool, id)
-    if (!ownsBucket(auth, b)) throw E.rls()
+    if (!ownsBucket(auth, b)) throw E.noSuchBucket()
     return b
   }
 
@@ -312,91 +250,6 @@ function create(ctx) {
     return v
   }
 
-  // ---- upload bodies ----
-  // Streams the request body (raw, or the first file part of a multipart form) into a temp file.
-  // Returns { tmp, size, md5, mimetype, cacheControl }; throws StorageError (body fully consumed).
-  async function receiveBody(req, bucket) {
-    const own = bucket.file_size_limit == null || Number(bucket.file_size_limit) <= 0 ? Infinity : Number(bucket.file_size_limit)
-    const limit = Math.min(globalLimit(), own)
-    const ctype = String(req.headers['content-type'] || '')
-    const headerCache = normalizeCacheControl(req.headers['cache-control'])
-    const tmp = tmpPath()
-    try {
-      if (/^multipart\/form-data/i.test(ctype)) return await receiveMultipart(req, bucket, limit, tmp, headerCache)
-      const mimetype = ctype.trim() || 'application/octet-stream'
-      if (!mimeAllowed(bucket.allowed_mime_types, mimetype)) {
-        await drain(req)
-        throw E.mime(mimetype)
-      }
-      const m = meter(limit)
-      await pipeline(req, m, fs.createWriteStream(tmp))
-      const { size, over, md5 } = m.result()
-      if (over) throw E.tooLarge()
-      return { tmp, size, md5, mimetype, cacheControl: headerCache || 'no-cache' }
-    } catch (e) {
-      await unlinkQuiet(tmp)
-      throw e
-    }
-  }
-
-  function receiveMultipart(req, bucket, limit, tmp, headerCache) {
-    return new Promise((resolve, reject) => {
-      let bb
-      try {
-        bb = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { fields: 50, fieldSize: 1 << 16 } })
-      } catch (e) {
-        drain(req).then(() => reject(E.bad(`Invalid multipart body: ${e.message}`)))
-        return
-      }
-      const fields = {}
-      let fileDone = null // Promise of the file part's result
-      let failure = null
-      bb.on('field', (name, value) => {
-        fields[name] = value
-      })
-      bb.on('file', (_name, stream, info) => {
-        if (fileDone || failure) {
-          stream.resume()
-          return
-        }
-        // storage-api: a `contentType` field (sent before the file) beats the part's own type.
-        const mimetype = fields.contentType || info.mimeType || 'application/octet-stream'
-        if (!mimeAllowed(bucket.allowed_mime_types, mimetype)) {
-          failure = E.mime(mimetype)
-          stream.resume()
-          return
-        }
-        const m = meter(limit)
-        fileDone = pipeline(stream, m, fs.createWriteStream(tmp)).then(() => ({ mimetype, ...m.result() }))
-        fileDone.catch(() => {})
-      })
-      let finished = false
-      const finish = async (err) => {
-        if (finished) return
-        finished = true
-        try {
-          if (err) throw E.bad(`Invalid multipart body: ${err.message}`)
-          if (failure) throw failure
-          if (!fileDone) throw E.bad('No content provided', 'InvalidRequest')
-          const f = await fileDone
-          if (f.over) throw E.tooLarge()
-          const cacheControl = normalizeCacheControl(fields.cacheControl) || headerCache || 'no-cache'
-          resolve({ tmp, size: f.size, md5: f.md5, mimetype: f.mimetype, cacheControl })
-        } catch (e) {
-          await drain(req)
-          reject(e)
-        }
-      }
-      bb.on('close', () => finish(null))
-      bb.on('error', (e) => {
-        req.unpipe(bb)
-        finish(e)
-      })
-      req.on('error', (e) => finish(e))
-      req.pipe(bb)
-    })
-  }
-
   function metadataFor(f, t) {
     return {
       eTag: `"${f.md5}"`,
@@ -409,9 +262,10 @@ function create(ctx) {
     }
   }
 
-  // Writes the received file as bucket/name. mode 'create' (POST; overwrite only with upsert) or
-  // 'update' (PUT; the object must exist). Returns the row.
-  async function storeObject({ bucket, name, auth, upsert, mode, file }) {
+  // Writes the received file as bucket/name (src/storage/uploader.ts completeUpload: upsertObject, as the
+  // superuser after canUpload; user_metadata {}). Without upsert an existing name is KeyAlreadyExists; with
+  // it, overwriting someone else's object is the RLS error. Returns the row.
+  async function storeObject({ bucket, name, auth, upsert, file }) {
     let renamed = false
     try {
       return await withTx(pool, async (db) => {
@@ -419,27 +273,22 @@ function create(ctx) {
         const meta = metadataFor(file, t)
         const ex = await findObject(db, bucket.id, name, true)
         let row
-        if (mode === 'update') {
-          if (!ex || !canRead(auth, bucket)) throw E.noSuchKey()
-          if (!owns(auth, ex)) throw E.rls()
-        } else if (ex) {
-          if (!upsert) throw E.duplicate()
-          if (!owns(auth, ex)) throw E.rls()
-        }
         if (ex) {
+          if (!upsert) throw E.keyAlreadyExists()
+          if (!owns(auth, ex)) throw E.rls()
           row = (
             await db.query(
-              `update storage.objects set metadata = $2, updated_at = $3, last_accessed_at = $3,
-               owner = coalesce($4, owner), version = $5 where id = $1 returning *`,
-              [ex.id, meta, t, auth.sub, crypto.randomUUID()],
+              `update storage.objects set metadata = $2, updated_at = $3, last_accessed_at = $3, owner = coalesce($4, owner),
+               owner_id = coalesce($6, owner_id), version = $5, user_metadata = '{}' where id = $1 returning *`,
+              [ex.id, meta, t, auth.sub, crypto.randomUUID(), auth.sub],
             )
           ).rows[0]
         } else {
           row = (
             await db.query(
-              `insert into storage.objects (bucket_id, name, owner, metadata, created_at, updated_at, last_accessed_at, version)
-             values ($1, $2, $3, $4, $5, $5, $5, $6) returning *`,
-              [bucket.id, name, auth.sub, meta, t, crypto.randomUUID()],
+              `insert into storage.objects (bucket_id, name, owner, owner_id, metadata, user_metadata, created_at, updated_at,
+               last_accessed_at, version) values ($1, $2, $3, $7, $4, '{}', $5, $5, $5, $6) returning *`,
+              [bucket.id, name, auth.sub, meta, t, crypto.randomUUID(), auth.sub],
             )
           ).rows[0]
         }
@@ -448,41 +297,43 @@ function create(ctx) {
         return row
       })
     } catch (e) {
-      if (e && e.code === '23505') throw E.duplicate()
+      if (e && e.code === '23505') throw E.keyAlreadyExists()
       throw e
     } finally {
       if (!renamed) await unlinkQuiet(file.tmp)
     }
   }
 
-  // Checks done before reading an upload body (fail fast; storage-api's canUpload).
-  async function precheckUpload(auth, bucket, name, upsert, mode) {
+  // storage-api's order before the body is stored (src/storage/object.ts uploadFromRequest → uploadNewObject
+  // → src/storage/uploader.ts canUpload): the bucket (NoSuchBucket), the key (InvalidKey), then the RLS
+  // test of the INSERT (or, with upsert, INSERT ... ON CONFLICT UPDATE): anon → RLS error; an existing name
+  // without upsert → KeyAlreadyExists; with upsert, someone else's object → RLS error.
+  async function precheckUpload(auth, bucketId, name, upsert) {
+    const bucket = await getBucket(pool, bucketId)
+    checkKey(name)
     if (!canInsert(auth)) throw E.rls()
     const ex = await findObject(pool, bucket.id, name, false)
-    if (mode === 'update') {
-      if (!ex) throw E.noSuchKey()
-      if (!owns(auth, ex)) throw E.rls()
-    } else if (ex) {
-      if (!upsert) throw E.duplicate()
-      if (!owns(auth, ex)) throw E.rls()
-    }
+    if (ex && !upsert) throw E.keyAlreadyExists()
+    if (ex && !owns(auth, ex)) throw E.rls()
+    return bucket
   }
 
+  // POST /object/:bucket/* (createObject.ts: upsert when `x-upsert: true`) and PUT (updateObject.ts: always
+  // upsert, so a PUT of a missing object creates it).
   async function upload(req, res, bucketId, name, mode) {
     let auth
     let bucket
-    const upsert = mode === 'create' && String(req.headers['x-upsert'] || '').toLowerCase() === 'true'
+    const upsert = mode === 'update' || req.headers['x-upsert'] === 'true'
     try {
       auth = authenticate(req)
-      bucket = await getBucket(pool, bucketId)
-      await precheckUpload(auth, bucket, name, upsert, mode)
+      bucket = await precheckUpload(auth, bucketId, name, upsert)
     } catch (e) {
       await drain(req)
       throw e
     }
     const file = await receiveBody(req, bucket)
-    const row = await storeObject({ bucket, name, auth, upsert, mode, file })
-    return send(res, 200, { Key: `${bucket.id}/${name}`, Id: row.id })
+    const row = await storeObject({ bucket, name, auth, upsert, file })
+    return send(res, 200, { Id: row.id, Key: `${bucket.id}/${name}` })
   }
 
   // ---- downloads ----
@@ -507,10 +358,10 @@ function create(ctx) {
       'accept-ranges': 'bytes',
     }
     if (expires) headers.expires = expires
+    // src/storage/renderer/renderer.ts handleDownload: `?download` alone → "attachment;", a name → both forms.
     if (Object.hasOwn(r.params, 'download')) {
-      const fname = r.params.download || name.split('/').pop()
-      const enc = encodeURIComponent(fname)
-      headers['content-disposition'] = `attachment; filename=${enc}; filename*=UTF-8''${enc};`
+      const enc = encodeURIComponent(r.params.download)
+      headers['content-disposition'] = enc ? `attachment; filename=${enc}; filename*=UTF-8''${enc}` : 'attachment;'
     }
     const inm = req.headers['if-none-match']
     if (
@@ -557,8 +408,11 @@ function create(ctx) {
     return undefined
   }
 
+  // The bucket as the superuser (NoSuchBucket), the key (InvalidKey), then the object under the caller's
+  // policies (NoSuchKey): src/http/routes/object/getObject.ts, getObjectInfo.ts.
   async function readableObject(auth, bucketId, name) {
     const bucket = await getBucket(pool, bucketId)
+    checkKey(name)
     const row = await findObject(pool, bucketId, name, false)
     if (!row || !canRead(auth, bucket)) throw E.noSuchKey()
     return { bucket, row }
@@ -570,13 +424,14 @@ function create(ctx) {
     return serveObject(req, res, r, bucketId, name)
   }
 
-  // GET /object/info/[authenticated/|public/]<bucket>/<name>: storage-api's InfoRenderer body.
+  // GET /object/info/[authenticated/|public/]<bucket>/<name>: src/storage/renderer/info.ts InfoRenderer body
+  // (`metadata` is the object's user_metadata: {} for uploads, uploader.ts completeUpload).
   async function objectInfo(req, bucketId, name, publicRoute) {
     let row
     if (publicRoute) {
       const b = (await pool.query('select * from storage.buckets where id = $1', [bucketId])).rows[0]
       if (!b || !b.public) throw E.noSuchBucket()
-      row = await findObject(pool, bucketId, name, false)
+      row = await findObject(pool, bucketId, checkKey(name), false)
       if (!row) throw E.noSuchKey()
     } else {
       row = (await readableObject(authenticate(req), bucketId, name)).row
@@ -585,199 +440,186 @@ function create(ctx) {
     return {
       id: row.id,
       name: row.name,
-      version: row.version || null,
+      version: row.version,
       bucket_id: row.bucket_id,
       size: meta.size ?? null,
       content_type: meta.mimetype ?? null,
       cache_control: meta.cacheControl ?? null,
       etag: meta.eTag ?? null,
-      metadata: row.user_metadata ?? null,
+      metadata: row.user_metadata,
       last_modified: iso(row.updated_at),
       created_at: iso(row.created_at),
     }
   }
 
+  // getPublicObject.ts: the public bucket and the object are looked up together; the key check fails first.
   async function getPublic(req, res, r, bucketId, name) {
+    checkKey(name)
     const b = (await pool.query('select * from storage.buckets where id = $1', [bucketId])).rows[0]
     if (!b || !b.public) throw E.noSuchBucket()
     return serveObject(req, res, r, bucketId, name)
   }
 
-  function verifySigned(token, url) {
-    if (!token) throw E.bad("querystring must have required property 'token'")
+  // src/storage/object.ts verifyObjectSignature: jose's verdict (InvalidJWT, e.g. '"exp" claim timestamp check
+  // failed'), the token's scope, then its `url` against `<bucket>/<decoded route path>` ("Invalid signature").
+  function verifySigned(token, url, scope) {
+    if (!token) throw E.validation("querystring must have required property 'token'")
     let claims
     try {
-      claims = ctx.jwt.verify(String(token), secret, nowSec())
+      claims = verifyJose(String(token), secret, nowSec())
     } catch (e) {
-      throw E.invalidJwt(jwtMessage(e))
+      throw E.invalidJwt(e.message)
     }
-    if (claims.url !== url) throw E.invalidSignature('The url do not match the signature')
+    const legacy = claims.scope === undefined && (scope === 'upload') === 'upsert' in claims
+    if (claims.scope !== scope && !legacy) throw E.invalidSignature(`Token is not scoped for ${scope}`)
+    if (claims.url !== url) throw E.invalidSignature()
     return claims
   }
 
+  // getSignedObject.ts: verified, then the object the token names is found as the superuser.
   async function getSigned(req, res, r, bucketId, name) {
-    const claims = verifySigned(r.params.token, `${bucketId}/${name}`)
-    return serveObject(req, res, r, bucketId, name, {
-      expires: claims.exp ? new Date(claims.exp * 1000).toUTCString() : undefined,
+    const claims = verifySigned(r.params.token, `${bucketId}/${name}`, 'download')
+    const [b, ...rest] = claims.url.split('/')
+    const key = checkKey(rest.join('/'))
+    return serveObject(req, res, r, b, key, {
+      expires: new Date(claims.exp * 1000).toUTCString(),
     })
   }
 
   // ---- signing ----
+  // src/internal/auth/jwt.ts assertValidNumericJWTExpiration / the routes' body schema.
   function expiresInOf(body) {
     const v = body.expiresIn
+    if (v === undefined) throw E.validation("body must have required property 'expiresIn'")
     const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v
-    if (typeof n !== 'number' || !Number.isFinite(n) || n < 1) throw E.bad('body/expiresIn must be >= 1')
-    return Math.floor(n)
+    if (typeof n !== 'number' || !Number.isInteger(n)) throw E.validation('body/expiresIn must be integer')
+    if (n < 1) throw E.validation('body/expiresIn must be >= 1')
+    return n
   }
 
-  function signUrl(bucketId, name, expiresIn) {
+  // signJWT (jwt.ts): the claims, then iat and exp.
+  function signToken(claims, expiresIn) {
     const iat = nowSec()
-    const token = ctx.jwt.sign({ url: `${bucketId}/${name}`, iat, exp: iat + expiresIn }, secret)
-    return `/object/sign/${bucketId}/${name}?token=${token}`
+    return ctx.jwt.sign({ ...claims, iat, exp: iat + expiresIn }, secret)
   }
 
-  async function createSignedUrl(req, r, bucketId, name) {
+  // POST /object/sign/<bucket>/<path> (getSignedURL.ts → object.ts signObjectUrl): signs
+  // decodeURI(<raw request path after /object/sign/>), so %2B %3F %26 %3D %23 %24 %2C %2F %3A %3B %40 stay
+  // encoded in the token's `url` (and in the signedURL) while the download checks the decoded path: a
+  // name with + ? & = ; , @ $ : sent percent-encoded gets a URL that answers InvalidSignature.
+  async function createSignedUrl(req, r, rawBucket, rawName) {
     const auth = authenticate(req)
     const body = await readJson(r)
     const expiresIn = expiresInOf(body)
-    await readableObject(auth, bucketId, name)
-    return { signedURL: signUrl(bucketId, name, expiresIn) }
+    const bucketId = decodeSegment(rawBucket)
+    const name = checkKey(decodeSegment(rawName))
+    const row = await findObject(pool, bucketId, name, false)
+    const bucket = row && (await getBucket(pool, bucketId))
+    if (!row || !canRead(auth, bucket)) throw E.noSuchKey()
+    let urlToSign
+    try {
+      urlToSign = decodeURI(`${rawBucket}/${rawName}`)
+    } catch (_) {
+      throw E.validation('URI malformed')
+    }
+    const token = signToken({ url: urlToSign, scope: 'download' }, expiresIn)
+    return { signedURL: `/object/sign/${urlToSign}?token=${token}` }
   }
 
+  // POST /object/sign/<bucket> { paths } (getSignedURLs.ts → object.ts signObjectUrls): `${bucket}/${path}`.
   async function createSignedUrls(req, r, bucketId) {
     const auth = authenticate(req)
     const body = await readJson(r)
     const expiresIn = expiresInOf(body)
-    if (!Array.isArray(body.paths) || !body.paths.length || body.paths.some((p) => typeof p !== 'string')) {
-      throw E.bad('body/paths must be a non-empty array of strings')
-    }
-    const bucket = await getBucket(pool, bucketId)
+    if (!Array.isArray(body.paths)) throw E.validation("body must have required property 'paths'")
+    if (!body.paths.length) throw E.validation('body/paths must NOT have fewer than 1 items')
+    if (body.paths.some((p) => typeof p !== 'string')) throw E.validation('body/paths/0 must be string')
+    const bucket = (await pool.query('select * from storage.buckets where id = $1', [bucketId])).rows[0]
     const { rows } = await pool.query('select name from storage.objects where bucket_id = $1 and name = any($2)', [
       bucketId,
       body.paths,
     ])
-    const have = new Set(canRead(auth, bucket) ? rows.map((x) => x.name) : [])
-    return body.paths.map((p) =>
-      have.has(p)
-        ? { error: null, path: p, signedURL: signUrl(bucketId, p, expiresIn) }
-        : { error: 'Either the object does not exist or you do not have access to it', path: p, signedURL: null },
-    )
+    const have = new Set(bucket && canRead(auth, bucket) ? rows.map((x) => x.name) : [])
+    return body.paths.map((p) => {
+      if (!have.has(p)) {
+        return { error: 'Either the object does not exist or you do not have access to it', path: p, signedURL: null }
+      }
+      const url = `${bucketId}/${p}`
+      return { error: null, path: p, signedURL: `/object/sign/${url}?token=${signToken({ url, scope: 'download' }, expiresIn)}` }
+    })
   }
 
+  // POST /object/upload/sign/<bucket>/<path> (getSignedUploadURL.ts → object.ts signUploadObjectUrl): canUpload
+  // (no key check here), then a token { owner, url: `${bucket}/${decoded path}`, upsert, scope: 'upload' }.
   async function createSignedUploadUrl(req, r, bucketId, name) {
     const auth = authenticate(req)
     await readJson(r)
-    const upsert = String(req.headers['x-upsert'] || '').toLowerCase() === 'true'
-    const bucket = await getBucket(pool, bucketId)
-    await precheckUpload(auth, bucket, name, upsert, 'create')
-    const iat = nowSec()
-    const claims = { url: `${bucketId}/${name}`, upsert, iat, exp: iat + SIGNED_UPLOAD_EXPIRES_S, jti: crypto.randomUUID() }
-    if (auth.sub) claims.owner = auth.sub
-    if (auth.service) claims.role = 'service_role'
-    const token = ctx.jwt.sign(claims, secret)
-    return { url: `/object/upload/sign/${bucketId}/${name}?token=${token}`, token }
+    const upsert = req.headers['x-upsert'] === 'true'
+    await getBucket(pool, bucketId)
+    if (!canInsert(auth)) throw E.rls()
+    const ex = await findObject(pool, bucketId, name, false)
+    if (ex && !upsert) throw E.keyAlreadyExists()
+    if (ex && !owns(auth, ex)) throw E.rls()
+    const url = `${bucketId}/${name}`
+    const claims = auth.sub ? { owner: auth.sub, url, upsert, scope: 'upload' } : { url, upsert, scope: 'upload' }
+    const token = signToken(claims, SIGNED_UPLOAD_EXPIRES_S)
+    return { url: `/object/upload/sign/${url}?token=${token}`, token }
   }
 
+  // PUT /object/upload/sign/<bucket>/<path>?token= (uploadSignedObject.ts): verified, then uploaded as the
+  // superuser with the token's owner and upsert; the answer is { Key } alone.
   async function uploadSigned(req, res, r, bucketId, name) {
     let claims
     let bucket
     let auth
     try {
-      claims = verifySigned(r.params.token, `${bucketId}/${name}`)
-      if (!claims.jti || usedUploadTokens.has(claims.jti)) throw E.invalidJwt('The signed upload URL has already been used')
-      auth =
-        claims.role === 'service_role'
-          ? { role: 'service_role', sub: claims.owner || null, service: true, user: false }
-          : { role: 'authenticated', sub: claims.owner || null, service: false, user: !!claims.owner }
-      bucket = await getBucket(pool, bucketId)
-      await precheckUpload(auth, bucket, name, !!claims.upsert, 'create')
+      claims = verifySigned(r.params.token, `${bucketId}/${name}`, 'upload')
+      const owner = typeof claims.owner === 'string' && UUID_RE.test(claims.owner) ? claims.owner.toLowerCase() : null
+      auth = { role: 'service_role', sub: owner, service: true, user: false }
+      bucket = await precheckUpload(auth, bucketId, name, claims.upsert === true)
     } catch (e) {
       await drain(req)
       throw e
     }
-    usedUploadTokens.add(claims.jti) // reserved now, released if the upload fails
-    try {
-      const file = await receiveBody(req, bucket)
-      const row = await storeObject({ bucket, name, auth, upsert: !!claims.upsert, mode: 'create', file })
-      return send(res, 200, { Key: `${bucket.id}/${name}`, Id: row.id })
-    } catch (e) {
-      usedUploadTokens.delete(claims.jti)
-      throw e
-    }
+    const file = await receiveBody(req, bucket)
+    await storeObject({ bucket, name, auth, upsert: claims.upsert === true, file })
+    return send(res, 200, { Key: `${bucket.id}/${name}` })
   }
 
   // ---- object management ----
-  async function listObjects(req, r, bucketId) {
-    const auth = authenticate(req)
-    const body = await readJson(r)
-    let prefix = body.prefix == null ? '' : String(body.prefix)
-    prefix = prefix.replace(/^\/+/, '')
-    if (prefix && !prefix.endsWith('/')) prefix += '/'
-    const limit = body.limit == null ? 100 : Number(body.limit)
-    const offset = body.offset == null ? 0 : Number(body.offset)
-    if (!Number.isInteger(limit) || limit < 1) throw E.bad('body/limit must be >= 1')
-    if (!Number.isInteger(offset) || offset < 0) throw E.bad('body/offset must be >= 0')
-    const sortBy = body.sortBy && typeof body.sortBy === 'object' ? body.sortBy : {}
-    const column = sortBy.column == null ? 'name' : String(sortBy.column)
-    const order = sortBy.order == null ? 'asc' : String(sortBy.order).toLowerCase()
-    if (!SORT_COLUMNS.includes(column)) throw E.bad(`body/sortBy/column must be equal to one of the allowed values`)
-    if (order !== 'asc' && order !== 'desc') throw E.bad(`body/sortBy/order must be equal to one of the allowed values`)
-    const search = body.search == null ? '' : String(body.search)
-    const bucket = await getBucket(pool, bucketId)
-    if (!canRead(auth, bucket)) return []
-    const levels = prefix ? prefix.split('/').length : 1
-    const { rows } = await pool.query('select * from storage.search($1, $2, $3, $4, $5, $6, $7, $8)', [
-      prefix,
-      bucketId,
-      limit,
-      levels,
-      offset,
-      search,
-      column,
-      order,
-    ])
-    return rows.map((x) => ({
-      name: x.name,
-      id: x.id,
-      updated_at: iso(x.updated_at),
-      created_at: iso(x.created_at),
-      last_accessed_at: iso(x.last_accessed_at),
-      metadata: x.metadata,
-    }))
-  }
-
+  // DELETE /object/<bucket> { prefixes } (deleteObjects.ts → pg.ts deleteObjects: DELETE ... RETURNING *
+  // under RLS): what the caller may not delete is skipped, not refused; a missing bucket deletes nothing.
+  // The rows as objectSchema shows them.
   async function deleteObjects(req, r, bucketId) {
     const auth = authenticate(req)
     const body = await readJson(r)
     const prefixes = body.prefixes
-    if (!Array.isArray(prefixes) || !prefixes.length || prefixes.some((p) => typeof p !== 'string')) {
-      throw E.bad('body/prefixes must NOT have fewer than 1 items')
-    }
-    const bucket = await getBucket(pool, bucketId)
+    if (!Array.isArray(prefixes)) throw E.validation("body must have required property 'prefixes'")
+    if (!prefixes.length) throw E.validation('body/prefixes must NOT have fewer than 1 items')
+    if (prefixes.some((p) => typeof p !== 'string')) throw E.validation('body/prefixes/0 must be string')
+    const bucket = (await pool.query('select * from storage.buckets where id = $1', [bucketId])).rows[0]
+    if (!bucket) return []
     const rows = await withTx(pool, async (db) => {
       const found = (
-        await db.query('select * from storage.objects where bucket_id = $1 and name = any($2) order by name for update', [
-          bucketId,
-          prefixes,
-        ])
+        await db.query('select * from storage.objects where bucket_id = $1 and name = any($2) for update', [bucketId, prefixes])
       ).rows
-      const visible = canRead(auth, bucket) ? found : []
-      if (visible.some((o) => !owns(auth, o))) throw E.rls()
-      if (!visible.length) return []
-      await db.query('delete from storage.objects where id = any($1)', [visible.map((o) => o.id)])
-      return visible
+      const mine = found.filter((o) => canRead(auth, bucket) && owns(auth, o))
+      if (!mine.length) return []
+      return (await db.query('delete from storage.objects where id = any($1) returning *', [mine.map((o) => o.id)])).rows
     })
     await Promise.all(rows.map((o) => unlinkQuiet(filePath(o.id))))
     return rows.map(objectJson)
   }
 
+  // DELETE /object/<bucket>/<path> (object.ts deleteObject): found as the superuser (NoSuchKey), then deleted
+  // under RLS: no row deleted → AccessDenied "Access denied". No key check.
   async function deleteObject(req, bucketId, name) {
     const auth = authenticate(req)
-    const bucket = await getBucket(pool, bucketId)
     const row = await withTx(pool, async (db) => {
       const o = await findObject(db, bucketId, name, true)
-      if (!o || !canRead(auth, bucket)) throw E.noSuchKey()
-      if (!owns(auth, o)) throw E.rls()
+      if (!o) throw E.noSuchKey()
+      const bucket = await getBucket(db, bucketId)
+      if (!canRead(auth, bucket) || !owns(auth, o)) throw E.accessDenied('Access denied')
       await db.query('delete from storage.objects where id = $1', [o.id])
       return o
     })
@@ -788,43 +630,58 @@ function create(ctx) {
   function moveArgs(body) {
     const { bucketId, sourceKey, destinationKey } = body
     for (const [k, v] of Object.entries({ bucketId, sourceKey, destinationKey })) {
-      if (typeof v !== 'string' || !v) throw E.bad(`body must have required property '${k}'`)
+      if (v === undefined) throw E.validation(`body must have required property '${k}'`)
+      if (typeof v !== 'string') throw E.validation(`body/${k} must be string`)
     }
     const destBucket = typeof body.destinationBucket === 'string' && body.destinationBucket ? body.destinationBucket : bucketId
     return { bucketId, sourceKey, destinationKey, destBucket }
   }
 
+  // The destination bucket of a copy / move: a missing one is the foreign key's error
+  // (src/storage/database/errors.ts 23503 → RelatedResourceNotFound).
+  async function destinationBucket(id) {
+    const b = (await pool.query('select * from storage.buckets where id = $1', [id])).rows[0]
+    if (!b) throw E.relatedNotFound()
+    return b
+  }
+
+  // POST /object/move (object.ts moveObject): the destination key (InvalidKey), then, as the caller, the
+  // source row and its UPDATE: what RLS hides or may not change is NoSuchKey (pg.ts updateObject finds no
+  // row); an existing destination is the unique violation (ResourceAlreadyExists).
   async function moveObject(req, r) {
     const auth = authenticate(req)
     const a = moveArgs(await readJson(r))
-    const bucket = await getBucket(pool, a.bucketId)
-    const dest = a.destBucket === a.bucketId ? bucket : await getBucket(pool, a.destBucket)
+    checkKey(a.destinationKey)
     await withTx(pool, async (db) => {
       const src = await findObject(db, a.bucketId, a.sourceKey, true)
-      if (!src || !canRead(auth, bucket)) throw E.noSuchKey()
-      if (!owns(auth, src) || !canInsert(auth)) throw E.rls()
+      const bucket = src && (await getBucket(db, a.bucketId))
+      if (!src || !canRead(auth, bucket) || !owns(auth, src) || !canInsert(auth)) throw E.noSuchKey()
+      await destinationBucket(a.destBucket)
       if (a.destBucket === a.bucketId && a.destinationKey === a.sourceKey) return
-      if (await findObject(db, dest.id, a.destinationKey, true)) throw E.duplicate()
-      await db.query('update storage.objects set bucket_id = $2, name = $3, updated_at = $4 where id = $1', [
-        src.id,
-        dest.id,
-        a.destinationKey,
-        nowDate(),
-      ])
+      if (await findObject(db, a.destBucket, a.destinationKey, true)) throw E.resourceAlreadyExists()
+      await db.query(
+        `update storage.objects set bucket_id = $2, name = $3, updated_at = $4, version = $5,
+         owner = coalesce($6, owner), owner_id = coalesce($7, owner_id) where id = $1`,
+        [src.id, a.destBucket, a.destinationKey, nowDate(), crypto.randomUUID(), auth.sub, auth.sub],
+      )
     }).catch((e) => {
-      throw e && e.code === '23505' ? E.duplicate() : e
+      throw e && e.code === '23505' ? E.resourceAlreadyExists() : e
     })
     return { message: 'Successfully moved' }
   }
 
+  // POST /object/copy (copyObject.ts → object.ts copyObject): the destination key, the source as the caller
+  // (NoSuchKey), canUpload on the destination (KeyAlreadyExists without x-upsert; the RLS error), then the
+  // new row { Id, Key, ...objectSchema } owned by the caller, with the source's user_metadata.
   async function copyObject(req, r) {
     const auth = authenticate(req)
     const a = moveArgs(await readJson(r))
-    const upsert = String(req.headers['x-upsert'] || '').toLowerCase() === 'true'
-    const bucket = await getBucket(pool, a.bucketId)
-    const dest = a.destBucket === a.bucketId ? bucket : await getBucket(pool, a.destBucket)
+    const upsert = req.headers['x-upsert'] === 'true'
+    checkKey(a.destinationKey)
     const src = await findObject(pool, a.bucketId, a.sourceKey, false)
+    const bucket = src && (await getBucket(pool, a.bucketId))
     if (!src || !canRead(auth, bucket)) throw E.noSuchKey()
+    await destinationBucket(a.destBucket)
     if (!canInsert(auth)) throw E.rls()
     const tmp = tmpPath()
     let renamed = false
@@ -833,24 +690,24 @@ function create(ctx) {
       const row = await withTx(pool, async (db) => {
         const t = nowDate()
         const meta = { ...(src.metadata || {}), lastModified: t.toISOString() }
-        const ex = await findObject(db, dest.id, a.destinationKey, true)
+        const ex = await findObject(db, a.destBucket, a.destinationKey, true)
         let out
         if (ex) {
-          if (!upsert) throw E.duplicate()
+          if (!upsert) throw E.keyAlreadyExists()
           if (!owns(auth, ex)) throw E.rls()
           out = (
             await db.query(
-              `update storage.objects set metadata = $2, updated_at = $3, last_accessed_at = $3, owner = coalesce($4, owner)
-             where id = $1 returning *`,
-              [ex.id, meta, t, auth.sub],
+              `update storage.objects set metadata = $2, updated_at = $3, last_accessed_at = $3, owner = coalesce($4, owner),
+               owner_id = coalesce($7, owner_id), user_metadata = $5, version = $6 where id = $1 returning *`,
+              [ex.id, meta, t, auth.sub, src.user_metadata, crypto.randomUUID(), auth.sub],
             )
           ).rows[0]
         } else {
           out = (
             await db.query(
-              `insert into storage.objects (bucket_id, name, owner, metadata, created_at, updated_at, last_accessed_at, version)
-             values ($1, $2, $3, $4, $5, $5, $5, $6) returning *`,
-              [dest.id, a.destinationKey, auth.sub, meta, t, crypto.randomUUID()],
+              `insert into storage.objects (bucket_id, name, owner, owner_id, metadata, user_metadata, created_at, updated_at,
+               last_accessed_at, version) values ($1, $2, $3, $8, $4, $5, $6, $6, $6, $7) returning *`,
+              [a.destBucket, a.destinationKey, auth.sub, meta, src.user_metadata, t, crypto.randomUUID(), auth.sub],
             )
           ).rows[0]
         }
@@ -858,9 +715,9 @@ function create(ctx) {
         renamed = true
         return out
       })
-      return { Key: `${dest.id}/${a.destinationKey}`, Id: row.id }
+      return { Id: row.id, Key: `${a.destBucket}/${a.destinationKey}`, ...objectJson(row) }
     } catch (e) {
-      if (e && e.code === '23505') throw E.duplicate()
+      if (e && e.code === '23505') throw E.keyAlreadyExists()
       throw e
     } finally {
       if (!renamed) await unlinkQuiet(tmp)
@@ -868,26 +725,53 @@ function create(ctx) {
   }
 
   // ---- buckets ----
-  async function listBuckets(req) {
+  // GET /bucket (getAllBuckets.ts, pg.ts listBuckets): every bucket, with `type`; ?search (name ILIKE
+  // %search%), ?sortColumn / ?sortOrder, ?limit / ?offset.
+  async function listBuckets(req, r) {
     authenticate(req)
-    const { rows } = await pool.query('select * from storage.buckets order by name collate "C"')
-    return rows.map(bucketJson)
+    const q = r.params
+    const cols = ['id', 'name', 'created_at', 'updated_at']
+    if (q.sortColumn !== undefined && !cols.includes(q.sortColumn)) {
+      throw E.validation('querystring/sortColumn must be equal to one of the allowed values')
+    }
+    if (q.sortOrder !== undefined && q.sortOrder !== 'asc' && q.sortOrder !== 'desc') {
+      throw E.validation('querystring/sortOrder must be equal to one of the allowed values')
+    }
+    const num = (k, min) => {
+      if (q[k] === undefined) return null
+      if (!/^\d+$/.test(q[k])) throw E.validation(`querystring/${k} must be integer`)
+      if (Number(q[k]) < min) throw E.validation(`querystring/${k} must be >= ${min}`)
+      return Number(q[k])
+    }
+    const limit = num('limit', 1)
+    const offset = num('offset', 0)
+    const like = q.search ? `%${q.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '%'
+    const order = q.sortColumn ? `${q.sortColumn} ${q.sortOrder === 'desc' ? 'desc' : 'asc'}` : 'created_at, id'
+    const { rows } = await pool.query(`select * from storage.buckets where name ilike $1 order by ${order} limit $2 offset $3`, [
+      like,
+      limit,
+      offset || 0,
+    ])
+    return rows.map((b) => bucketJson(b, true))
   }
 
+  // GET /bucket/:id (getBucket.ts): no `type` column selected.
   async function getBucketRoute(req, id) {
     authenticate(req)
-    return bucketJson(await getBucket(pool, id))
+    return bucketJson(await getBucket(pool, id), false)
   }
 
+  // POST /bucket (createBucket.ts → storage.ts createBucket): `name` required, checked with isValidBucketName
+  // (no surrounding spaces); `id` defaults to it.
   async function createBucket(req, r) {
     const auth = authenticate(req)
     const body = await readJson(r)
-    if (typeof body.name !== 'string' && typeof body.id !== 'string') throw E.bad("body must have required property 'name'")
-    const name = typeof body.name === 'string' ? body.name : body.id
-    const id = typeof body.id === 'string' && body.id ? body.id : name
-    if (!name || name.length > 100 || !BUCKET_NAME_RE.test(name) || !BUCKET_NAME_RE.test(id) || id.length > 100) {
-      throw E.invalidBucketName()
-    }
+    if (body.name === undefined) throw E.validation("body must have required property 'name'")
+    if (typeof body.name !== 'string') throw E.validation('body/name must be string')
+    if (body.id !== undefined && typeof body.id !== 'string') throw E.validation('body/id must be string')
+    const name = body.name
+    const id = body.id || name
+    if (name.trim() !== name || !isValidBucketName(name) || !isValidBucketName(id)) throw E.invalidBucketName()
     const sizeLimit = parseFileSizeLimit(body.file_size_limit)
     const mimes = parseMimeTypes(body.allowed_mime_types)
     if (!canInsert(auth)) throw E.rls()
@@ -899,15 +783,21 @@ function create(ctx) {
         [id, name, auth.sub, body.public === true, sizeLimit == null ? null : sizeLimit, mimes || null, t],
       )
     } catch (e) {
-      if (e && e.code === '23505') throw E.duplicate()
+      if (e && e.code === '23505') throw E.bucketAlreadyExists()
       throw e
     }
     return { name }
   }
 
+  // PUT /bucket/:id (updateBucket.ts → storage.ts updateBucket): one of public / file_size_limit /
+  // allowed_mime_types required; a bucket the caller may not change is "Bucket not found".
   async function updateBucket(req, r, id) {
     const auth = authenticate(req)
     const body = await readJson(r)
+    if (!['public', 'file_size_limit', 'allowed_mime_types'].some((k) => k in body)) {
+      throw E.validation("body must have required property 'public'")
+    }
+    if (!isValidBucketName(id)) throw E.invalidBucketName()
     const sizeLimit = parseFileSizeLimit(body.file_size_limit)
     const mimes = parseMimeTypes(body.allowed_mime_types)
     await ownedBucket(auth, id)
@@ -929,23 +819,30 @@ function create(ctx) {
     return { message: 'Successfully updated' }
   }
 
+  // POST /bucket/:id/empty (emptyBucket.ts, registered with enforceJwtRoles [service_role]; storage.ts
+  // emptyBucket): other roles get HTTP 403 "Access denied: Invalid role". storage-api queues the deletion
+  // (ObjectAdminDeleteAllBefore: the objects that exist now); here it is done before the answer.
   async function emptyBucket(req, r, id) {
     const auth = authenticate(req)
+    if (!auth.service) throw E.accessDenied('Access denied: Invalid role', 403)
     await readJson(r)
-    await ownedBucket(auth, id)
+    await getBucket(pool, id)
     const { rows } = await pool.query('delete from storage.objects where bucket_id = $1 returning id', [id])
     await Promise.all(rows.map((o) => unlinkQuiet(filePath(o.id))))
-    return { message: 'Successfully emptied' }
+    return { message: 'Empty bucket has been queued. Completion may take up to an hour.' }
   }
 
+  // DELETE /bucket/:id (storage.ts deleteBucket): found as the superuser (NoSuchBucket), "not empty" checked
+  // next (for anyone), then deleted under RLS: someone else's bucket is "Bucket not found".
   async function deleteBucket(req, r, id) {
     const auth = authenticate(req)
     await readJson(r)
-    await ownedBucket(auth, id)
     await withTx(pool, async (db) => {
-      await db.query('select 1 from storage.buckets where id = $1 for update', [id])
+      const b = (await db.query('select * from storage.buckets where id = $1 for update', [id])).rows[0]
+      if (!b) throw E.noSuchBucket()
       const n = (await db.query('select count(*)::int as n from storage.objects where bucket_id = $1', [id])).rows[0].n
       if (n > 0) throw E.notEmpty()
+      if (!ownsBucket(auth, b)) throw E.noSuchBucket()
       await db.query('delete from storage.buckets where id = $1', [id])
     })
     return { message: 'Successfully deleted' }
@@ -955,10 +852,11 @@ function create(ctx) {
   // [method(s), regex on the raw path after /storage/v1, needs apikey, handler(req, res, r, m) -> body | undefined]
   const json = (fn) => async (req, res, r, m) => send(res, 200, await fn(req, r, m))
   const dec = decodeSegment
-  // storage-js' listV2 (supabase/storage src/http/routes/object/listObjectsV2.ts): ./storage-list-v2.js.
-  const listObjectsV2 = require('./storage-list-v2').make({ pool, authenticate, readJson, getBucket, canRead, E, iso })
+  // storage-js' list and listV2 (src/http/routes/object/listObjects.ts, listObjectsV2.ts).
+  const listObjects = require('./storage-list').make({ pool, authenticate, readJson, canRead, E, iso })
+  const listObjectsV2 = require('./storage-list-v2').make({ pool, authenticate, readJson, canRead, E, iso })
   const routes = [
-    [['GET'], /^\/bucket\/?$/, true, json((req) => listBuckets(req))],
+    [['GET'], /^\/bucket\/?$/, true, json((req, r) => listBuckets(req, r))],
     [['POST'], /^\/bucket\/?$/, true, json((req, r) => createBucket(req, r))],
     [['POST'], /^\/bucket\/([^/]+)\/empty\/?$/, true, json((req, r, m) => emptyBucket(req, r, dec(m[1])))],
     [['GET'], /^\/bucket\/([^/]+)\/?$/, true, json((req, _r, m) => getBucketRoute(req, dec(m[1])))],
@@ -971,79 +869,67 @@ function create(ctx) {
     [['POST'], /^\/object\/copy\/?$/, true, json((req, r) => copyObject(req, r))],
 
     [['POST'], /^\/object\/sign\/([^/]+)\/?$/, true, json((req, r, m) => createSignedUrls(req, r, dec(m[1])))],
-    [
-      ['POST'],
-      /^\/object\/sign\/([^/]+)\/(.+)$/,
-      true,
-      json((req, r, m) => createSignedUrl(req, r, dec(m[1]), objectName(m[2]))),
-    ],
+    [['POST'], /^\/object\/sign\/([^/]+)\/(.+)$/, true, json((req, r, m) => createSignedUrl(req, r, m[1], m[2]))],
     [
       ['GET', 'HEAD'],
       /^\/(?:object|render\/image)\/sign\/([^/]+)\/(.+)$/,
       false,
-      (req, res, r, m) => getSigned(req, res, r, dec(m[1]), objectName(m[2])),
+      (req, res, r, m) => getSigned(req, res, r, dec(m[1]), dec(m[2])),
     ],
 
     [
       ['POST'],
       /^\/object\/upload\/sign\/([^/]+)\/(.+)$/,
       true,
-      json((req, r, m) => createSignedUploadUrl(req, r, dec(m[1]), objectName(m[2]))),
+      json((req, r, m) => createSignedUploadUrl(req, r, dec(m[1]), dec(m[2]))),
     ],
     [
       ['PUT'],
       /^\/object\/upload\/sign\/([^/]+)\/(.+)$/,
       false,
-      (req, res, r, m) => uploadSigned(req, res, r, dec(m[1]), objectName(m[2])),
+      (req, res, r, m) => uploadSigned(req, res, r, dec(m[1]), dec(m[2])),
     ],
 
     [
       ['GET'],
       /^\/object\/info\/public\/([^/]+)\/(.+)$/,
       false,
-      json((req, _r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), true)),
+      json((req, _r, m) => objectInfo(req, dec(m[1]), dec(m[2]), true)),
     ],
     [
       ['GET'],
       /^\/object\/info\/(?:authenticated\/)?([^/]+)\/(.+)$/,
       true,
-      json((req, _r, m) => objectInfo(req, dec(m[1]), objectName(m[2]), false)),
+      json((req, _r, m) => objectInfo(req, dec(m[1]), dec(m[2]), false)),
     ],
 
     [
       ['GET', 'HEAD'],
       /^\/(?:object|render\/image)\/public\/([^/]+)\/(.+)$/,
       false,
-      (req, res, r, m) => getPublic(req, res, r, dec(m[1]), objectName(m[2])),
+      (req, res, r, m) => getPublic(req, res, r, dec(m[1]), dec(m[2])),
     ],
     [
       ['GET', 'HEAD'],
       /^\/(?:object|render\/image)\/authenticated\/([^/]+)\/(.+)$/,
       true,
-      (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), objectName(m[2])),
+      (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), dec(m[2])),
     ],
 
     [['DELETE'], /^\/object\/([^/]+)\/?$/, true, json((req, r, m) => deleteObjects(req, r, dec(m[1])))],
-    [['POST'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, _r, m) => upload(req, res, dec(m[1]), objectName(m[2]), 'create')],
-    [['PUT'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, _r, m) => upload(req, res, dec(m[1]), objectName(m[2]), 'update')],
-    [
-      ['GET', 'HEAD'],
-      /^\/object\/([^/]+)\/(.+)$/,
-      true,
-      (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), objectName(m[2])),
-    ],
-    [['DELETE'], /^\/object\/([^/]+)\/(.+)$/, true, json((req, _r, m) => deleteObject(req, dec(m[1]), objectName(m[2])))],
+    [['POST'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, _r, m) => upload(req, res, dec(m[1]), dec(m[2]), 'create')],
+    [['PUT'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, _r, m) => upload(req, res, dec(m[1]), dec(m[2]), 'update')],
+    [['GET', 'HEAD'], /^\/object\/([^/]+)\/(.+)$/, true, (req, res, r, m) => getAuthenticated(req, res, r, dec(m[1]), dec(m[2]))],
+    [['DELETE'], /^\/object\/([^/]+)\/(.+)$/, true, json((req, _r, m) => deleteObject(req, dec(m[1]), dec(m[2])))],
   ]
 
   async function handle(req, res, r) {
     // The raw path (r.path comes from WHATWG URL parsing, which resolves "." / ".." segments).
     const rawUrl = req.url.startsWith(PREFIX) ? req.url.slice(PREFIX.length) : r.path
     const rawPath = rawUrl.split('?')[0] || '/'
-    let pathMatched = false
     for (const [methods, re, needKey, fn] of routes) {
       const m = re.exec(rawPath)
       if (!m) continue
-      pathMatched = true
       if (!methods.includes(req.method)) continue
       if (needKey) {
         const denied = checkApiKey(req, r.params)
@@ -1059,14 +945,21 @@ function create(ctx) {
           if (res.headersSent) return res.destroy()
           return sendError(res, e)
         }
-        if (e && e.tooLarge) return sendError(res, E.bad('Request body is too large', 'Payload too large'))
+        if (e && e.tooLarge) {
+          return sendError(res, new StorageError(413, 'EntityTooLarge', 'Payload too large', 'Request body is too large'))
+        }
         throw e
       }
     }
     await drain(req)
-    if (pathMatched)
-      return sendError(res, new StorageError(405, 'Method Not Allowed', `Route ${req.method}:${PREFIX}${rawPath} not found`))
-    return send(res, 404, { statusCode: '404', error: 'Not Found', message: `Route ${req.method}:${PREFIX}${rawPath} not found` })
+    // src/http/not-found-handler.ts (a path with another method is not found either); behind Kong the server
+    // sees the URL without /storage/v1.
+    return send(res, 404, {
+      statusCode: '404',
+      error: 'Not Found',
+      message: `Route ${req.method}:${rawUrl} not found`,
+      code: 'InvalidRequest',
+    })
   }
 
   return {

@@ -29,6 +29,8 @@ create table storage.objects (
   last_accessed_at timestamptz not null default now(),
   path_tokens text[] generated always as (string_to_array(name, '/')) stored,
   version text,
+  owner_id text,
+  user_metadata jsonb,
   unique (bucket_id, name)
 );
 create index objects_bucket_id_name_pattern_idx on storage.objects (bucket_id, name text_pattern_ops);
