@@ -1,6 +1,10 @@
 'use strict'
 // Tests for the local Storage API (backend/storage.js, /storage/v1): buckets, uploads (multipart as the
 // old SDK builds it, and raw), byte-exact downloads, access rules, list, move/copy, signed URLs.
+// The emulation follows supabase/storage 1.11.2 (commit 4fa61fba); source files named below are that
+// commit's (git -C /work/.mirror/supabase+storage/repo show HEAD:<file>). The table test ('storage-api's
+// answers, row by row') holds one row per behaviour with the file it comes from, to re-check when
+// supabase/storage changes.
 // Run: node --test tests/node/backend-storage.test.js
 const { test, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -110,9 +114,28 @@ function rawUpload(bucket, name, bytes, { token, mime = 'application/octet-strea
   return request(method, S(`/object/${bucket}/${enc(name)}`), { token, headers, body: bytes })
 }
 
-function assertStorageError(r, statusCode, error, message) {
-  assert.equal(r.status, statusCode === '500' ? 500 : 400, r.body.toString())
-  assert.deepEqual(r.json, { statusCode, error, message: message !== undefined ? message : r.json.message })
+// storage-api's error `code` for the backwards compatible `error` names that have one code only
+// (src/internal/errors/codes.ts); 'Duplicate' has three (KeyAlreadyExists, BucketAlreadyExists,
+// ResourceAlreadyExists): pass it.
+const CODE_OF = {
+  'Bucket not found': 'NoSuchBucket',
+  not_found: 'NoSuchKey',
+  Unauthorized: 'AccessDenied',
+  'Invalid Input': 'InvalidBucketName',
+  'Payload too large': 'EntityTooLarge',
+  invalid_mime_type: 'InvalidMimeType',
+}
+
+// The body src/internal/errors/storage-error.ts render() + src/http/error-handler.ts send, HTTP 400 unless
+// the code is 500 (or `status` says otherwise: enforceJwtRole's 403).
+function assertStorageError(r, statusCode, error, message, code, status) {
+  assert.equal(r.status, status || (statusCode === '500' ? 500 : 400), r.body.toString())
+  assert.deepEqual(r.json, {
+    statusCode,
+    error,
+    message: message !== undefined ? message : r.json.message,
+    code: code || CODE_OF[error] || error,
+  })
 }
 
 async function createBucket(token, id, opts = {}) {
@@ -146,24 +169,32 @@ test('apikey gate, JWT errors', async () => {
   assert.deepEqual([r.status, r.json], [401, { message: 'Invalid API key' }])
   r = await request('GET', S('/bucket'), { token: A.token, apikey: false, headers: { apikey: be.serviceRoleKey } })
   assert.equal(r.status, 200)
+  // src/http/schemas/auth.ts requires the header: fastify's validation error
   r = await request('GET', S('/bucket'))
-  assertStorageError(r, '403', 'Unauthorized', 'jwt must be provided')
+  assertStorageError(r, '400', 'Error', "headers must have required property 'authorization'", 'InvalidRequest')
+  // src/http/plugins/jwt.ts: jose's message as AccessDenied
   r = await request('GET', S('/bucket'), { token: 'a.b.c' })
-  assertStorageError(r, '403', 'Unauthorized', 'jwt malformed')
+  assertStorageError(r, '403', 'Unauthorized', 'JWS Protected Header is invalid')
   r = await request('GET', S('/bucket'), {
     token: be.signJwt({ role: 'authenticated', sub: A.id, exp: Math.floor(be.now() / 1000) - 5 }),
   })
-  assertStorageError(r, '403', 'Unauthorized', 'jwt expired')
+  assertStorageError(r, '403', 'Unauthorized', '"exp" claim timestamp check failed')
+  // src/http/not-found-handler.ts (the server behind Kong sees the path without /storage/v1)
   r = await request('GET', S('/nowhere'), { token: A.token })
   assert.equal(r.status, 404)
-  assert.equal(r.json.statusCode, '404')
+  assert.deepEqual(r.json, {
+    statusCode: '404',
+    error: 'Not Found',
+    message: 'Route GET:/nowhere not found',
+    code: 'InvalidRequest',
+  })
 })
 
 test('bucket CRUD and rules', async () => {
   await createBucket(A.token, 'a-pub', { public: true })
   await createBucket(be.serviceRoleKey, 'svc-priv')
   let r = await request('POST', S('/bucket'), { token: A.token, body: { id: 'a-pub', name: 'a-pub', public: false } })
-  assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists', 'BucketAlreadyExists')
   r = await request('POST', S('/bucket'), { token: be.anonKey, body: { id: 'anon-b', name: 'anon-b' } })
   assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
   r = await request('POST', S('/bucket'), { token: A.token, body: { id: 'bad/name', name: 'bad/name' } })
@@ -193,11 +224,12 @@ test('bucket CRUD and rules', async () => {
   const ids = r.json.map((b) => b.id)
   assert.ok(ids.includes('a-pub') && ids.includes('svc-priv'))
 
-  // update: owner yes, others no, service_role yes
+  // update: owner yes, others no (RLS hides the row from the UPDATE: src/storage/database/pg.ts updateBucket
+  // finds none, "Bucket not found"), service_role yes
   r = await request('PUT', S('/bucket/a-pub'), { token: B.token, body: { id: 'a-pub', name: 'a-pub', public: false } })
-  assertStorageError(r, '403', 'Unauthorized')
+  assertStorageError(r, '404', 'Bucket not found', 'Bucket not found')
   r = await request('PUT', S('/bucket/svc-priv'), { token: A.token, body: { public: true } })
-  assertStorageError(r, '403', 'Unauthorized')
+  assertStorageError(r, '404', 'Bucket not found', 'Bucket not found')
   r = await request('PUT', S('/bucket/a-pub'), {
     token: A.token,
     body: { id: 'a-pub', name: 'a-pub', public: true, file_size_limit: '2MB', allowed_mime_types: ['image/*', 'text/plain'] },
@@ -220,13 +252,23 @@ test('bucket CRUD and rules', async () => {
   await createBucket(A.token, 'a-tmp')
   r = await rawUpload('a-tmp', 'x/one.bin', Buffer.from('one'), { token: A.token })
   assert.equal(r.status, 200, r.body.toString())
-  r = await request('DELETE', S('/bucket/a-tmp'), { token: A.token, body: {} })
-  assertStorageError(r, '409', 'Bucket not empty', 'The bucket you tried to delete is not empty')
-  r = await request('POST', S('/bucket/a-tmp/empty'), { token: B.token, body: {} })
-  assertStorageError(r, '403', 'Unauthorized')
-  r = await request('POST', S('/bucket/a-tmp/empty'), { token: A.token, body: {} })
+  // src/storage/storage.ts deleteBucket: "not empty" is checked first, for anyone (B too)
+  for (const t of [A.token, B.token]) {
+    r = await request('DELETE', S('/bucket/a-tmp'), { token: t, body: {} })
+    assertStorageError(r, '409', 'ResourceNotEmpty', 'The bucket you tried to delete is not empty')
+  }
+  // src/http/routes/bucket/index.ts: emptyBucket is registered for the service role only (HTTP 403)
+  for (const t of [A.token, B.token, be.anonKey]) {
+    r = await request('POST', S('/bucket/a-tmp/empty'), { token: t, body: {} })
+    assertStorageError(r, '403', 'Unauthorized', 'Access denied: Invalid role', 'AccessDenied', 403)
+  }
+  r = await request('POST', S('/bucket/a-tmp/empty'), { token: be.serviceRoleKey, body: {} })
   assert.equal(r.status, 200)
-  assert.deepEqual(r.json, { message: 'Successfully emptied' })
+  // src/http/routes/bucket/emptyBucket.ts (the deletion is queued there; done at once here)
+  assert.deepEqual(r.json, { message: 'Empty bucket has been queued. Completion may take up to an hour.' })
+  // someone else's empty bucket: RLS hides it from the DELETE (storage.ts deleteBucket → NoSuchBucket)
+  r = await request('DELETE', S('/bucket/a-tmp'), { token: B.token, body: {} })
+  assertStorageError(r, '404', 'Bucket not found', 'Bucket not found')
   r = await request('DELETE', S('/bucket/a-tmp'), { token: A.token, body: {} })
   assert.equal(r.status, 200)
   assert.deepEqual(r.json, { message: 'Successfully deleted' })
@@ -295,13 +337,14 @@ test('byte-exact binary round trips: old-SDK multipart and raw, public and priva
   assert.ok(!Number.isNaN(Date.parse(m.lastModified)))
 
   // ?download and ranges
+  // src/storage/renderer/renderer.ts handleDownload
   let d = await request('GET', S('/object/public/rt-pub/raw/data.bin?download'), { apikey: false })
-  assert.equal(d.headers['content-disposition'], "attachment; filename=data.bin; filename*=UTF-8''data.bin;")
+  assert.equal(d.headers['content-disposition'], 'attachment;')
   d = await request('GET', S(`/object/public/rt-pub/raw/data.bin?download=${encodeURIComponent('报告 1.bin')}`), {
     apikey: false,
   })
   const e = encodeURIComponent('报告 1.bin')
-  assert.equal(d.headers['content-disposition'], `attachment; filename=${e}; filename*=UTF-8''${e};`)
+  assert.equal(d.headers['content-disposition'], `attachment; filename=${e}; filename*=UTF-8''${e}`)
   d = await request('GET', S('/object/public/rt-pub/raw/data.bin'), { apikey: false, headers: { range: 'bytes=10-19' } })
   assert.equal(d.status, 206)
   assert.equal(d.body.length, 10)
@@ -320,26 +363,34 @@ test('upsert and owner rules', async () => {
   const v2 = Buffer.from('version 2 \x00\xff')
   let r = await oldSdkUpload('own', 'f/a.txt', v1, { token: A.token, mime: 'text/plain' })
   assert.equal(r.status, 200)
-  // POST again without upsert: storage-api's exact Duplicate reply
+  // POST again without upsert: storage-api's exact Duplicate reply (pg.ts createObject → KeyAlreadyExists,
+  // serialized by src/http/schemas/error.ts: statusCode, error, message, code)
   r = await oldSdkUpload('own', 'f/a.txt', v2, { token: A.token, mime: 'text/plain' })
   assert.equal(r.status, 400)
-  assert.equal(r.body.toString(), '{"statusCode":"409","error":"Duplicate","message":"The resource already exists"}')
+  assert.equal(
+    r.body.toString(),
+    '{"statusCode":"409","error":"Duplicate","message":"The resource already exists","code":"KeyAlreadyExists"}',
+  )
   r = await rawUpload('own', 'f/a.txt', v2, { token: A.token, upsert: false })
-  assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists', 'KeyAlreadyExists')
   // B may not overwrite / update / delete / move A's object
   r = await oldSdkUpload('own', 'f/a.txt', v2, { token: B.token, upsert: true })
   assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
   r = await oldSdkUpload('own', 'f/a.txt', v2, { token: B.token, method: 'PUT' })
   assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
+  // pg.ts deleteObjects (DELETE ... RETURNING * under RLS): skipped, not refused
   r = await request('DELETE', S('/object/own'), { token: B.token, body: { prefixes: ['f/a.txt'] } })
-  assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
+  assert.equal(r.status, 200)
+  assert.deepEqual(r.json, [])
+  // object.ts deleteObject: found as the superuser, then no row deleted under RLS
   r = await request('DELETE', S('/object/own/f/a.txt'), { token: B.token })
-  assertStorageError(r, '403', 'Unauthorized')
+  assertStorageError(r, '403', 'Unauthorized', 'Access denied')
+  // object.ts moveObject → pg.ts updateObject finds no row it may change
   r = await request('POST', S('/object/move'), {
     token: B.token,
     body: { bucketId: 'own', sourceKey: 'f/a.txt', destinationKey: 'f/b.txt' },
   })
-  assertStorageError(r, '403', 'Unauthorized')
+  assertStorageError(r, '404', 'not_found', 'Object not found')
   r = await request('GET', S('/object/own/f/a.txt'), { token: B.token })
   assert.ok(r.body.equals(v1), 'still version 1')
   // anon may not upload
@@ -358,9 +409,12 @@ test('upsert and owner rules', async () => {
   assert.ok(r.body.equals(v1))
   assert.equal(r.headers['content-type'], 'text/markdown')
   assert.equal(r.headers['cache-control'], 'no-cache')
-  // PUT on a missing object
+  // PUT on a missing object creates it (updateObject.ts uploads with isUpsert: true)
   r = await rawUpload('own', 'f/none.txt', v1, { token: A.token, method: 'PUT' })
-  assertStorageError(r, '404', 'not_found', 'Object not found')
+  assert.equal(r.status, 200, r.body.toString())
+  assert.equal(r.json.Key, 'own/f/none.txt')
+  r = await request('GET', S('/object/own/f/none.txt'), { token: A.token })
+  assert.ok(r.body.equals(v1))
   // upload into a missing bucket
   r = await rawUpload('nobucket', 'x.txt', v1, { token: A.token })
   assertStorageError(r, '404', 'Bucket not found', 'Bucket not found')
@@ -370,16 +424,37 @@ test('upsert and owner rules', async () => {
   // the owner deletes: batch delete returns the deleted rows, missing names are ignored
   r = await rawUpload('own', 'f/b.txt', v1, { token: A.token })
   assert.equal(r.status, 200)
-  r = await request('DELETE', S('/object/own'), { token: A.token, body: { prefixes: ['f/a.txt', 'f/b.txt', 'f/none.txt'] } })
+  r = await request('DELETE', S('/object/own'), {
+    token: A.token,
+    body: { prefixes: ['f/a.txt', 'f/b.txt', 'f/none.txt', 'f/missing.txt'] },
+  })
   assert.equal(r.status, 200)
-  assert.deepEqual(r.json.map((o) => o.name).sort(), ['f/a.txt', 'f/b.txt'])
-  assert.equal(r.json[0].bucket_id, 'own')
-  assert.equal(r.json[0].owner, A.id)
-  assert.ok(r.json[0].metadata.size > 0)
+  assert.deepEqual(r.json.map((o) => o.name).sort(), ['f/a.txt', 'f/b.txt', 'f/none.txt'])
+  // the deleted rows through objectSchema (src/storage/schemas/object.ts, its property order)
+  const b = r.json.find((o) => o.name === 'f/b.txt')
+  assert.deepEqual(Object.keys(b), [
+    'name',
+    'bucket_id',
+    'owner',
+    'owner_id',
+    'version',
+    'id',
+    'updated_at',
+    'created_at',
+    'last_accessed_at',
+    'metadata',
+    'user_metadata',
+  ])
+  assert.equal(b.bucket_id, 'own')
+  assert.equal(b.owner, A.id)
+  assert.equal(b.owner_id, A.id)
+  assert.match(b.version, /^[0-9a-f-]{36}$/)
+  assert.deepEqual(b.user_metadata, {})
+  assert.ok(b.metadata.size > 0)
   r = await request('GET', S('/object/own/f/a.txt'), { token: A.token })
   assertStorageError(r, '404', 'not_found', 'Object not found')
   r = await request('DELETE', S('/object/own'), { token: A.token, body: { prefixes: [] } })
-  assert.equal(r.status, 400)
+  assertStorageError(r, '400', 'Error', 'body/prefixes must NOT have fewer than 1 items', 'InvalidRequest')
   // single-object delete
   r = await rawUpload('own', 'single.txt', v1, { token: A.token })
   r = await request('DELETE', S('/object/own/single.txt'), { token: A.token })
@@ -436,20 +511,22 @@ test('list: folders, prefix, limit/offset, sortBy, search', async () => {
   assert.equal(f.metadata.size, 'root.txt'.length)
   assert.equal(f.metadata.mimetype, 'text/plain')
 
+  // storage.search (migrations/tenant/0063-fix-search-name-relative-to-prefix.sql): by name, folders and
+  // files are one sequence ordered by lower(name) COLLATE "C"; limit / offset count in it
   r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'name', order: 'asc' } })
   assert.deepEqual(
     r.json.map((x) => x.name),
-    ['sub', 'sub2', 'Apple.txt', 'a.txt', 'b.txt'],
+    ['a.txt', 'Apple.txt', 'b.txt', 'sub', 'sub2'],
   )
   r = await list({ prefix: 'folder/', limit: 100, offset: 0, sortBy: { column: 'name', order: 'desc' } })
   assert.deepEqual(
     r.json.map((x) => x.name),
-    ['sub2', 'sub', 'b.txt', 'a.txt', 'Apple.txt'],
+    ['sub2', 'sub', 'b.txt', 'Apple.txt', 'a.txt'],
   )
   r = await list({ prefix: 'folder', limit: 2, offset: 1, sortBy: { column: 'name', order: 'asc' } })
   assert.deepEqual(
     r.json.map((x) => x.name),
-    ['sub2', 'Apple.txt'],
+    ['Apple.txt', 'b.txt'],
   )
   r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'created_at', order: 'desc' } })
   assert.deepEqual(
@@ -464,7 +541,7 @@ test('list: folders, prefix, limit/offset, sortBy, search', async () => {
   r = await list({ prefix: 'folder', limit: 100, offset: 0, sortBy: { column: 'name', order: 'asc' }, search: 'a' })
   assert.deepEqual(
     r.json.map((x) => x.name),
-    ['Apple.txt', 'a.txt'],
+    ['a.txt', 'Apple.txt'],
   )
   r = await list({ prefix: 'folder', search: 'su' })
   assert.deepEqual(
@@ -479,10 +556,14 @@ test('list: folders, prefix, limit/offset, sortBy, search', async () => {
   r = await list({ prefix: 'nothing' })
   assert.deepEqual(r.json, [])
   r = await list({ prefix: '', sortBy: { column: 'size', order: 'asc' } })
-  assert.equal(r.status, 400)
-  assert.equal(r.json.statusCode, '400')
+  assertStorageError(r, '400', 'Error', 'body/sortBy/column must be equal to one of the allowed values', 'InvalidRequest')
+  // listObjects.ts: `prefix` is required
+  r = await list({ limit: 10 })
+  assertStorageError(r, '400', 'Error', "body must have required property 'prefix'", 'InvalidRequest')
+  // object.ts searchObjects does not look the bucket up
   r = await request('POST', S('/object/list/none'), { token: A.token, body: { prefix: '' } })
-  assertStorageError(r, '404', 'Bucket not found', 'Bucket not found')
+  assert.equal(r.status, 200)
+  assert.deepEqual(r.json, [])
   // anon lists a public bucket, but sees nothing in a private one
   r = await list({ prefix: '' }, be.anonKey)
   assert.equal(r.json.length, 2)
@@ -517,7 +598,8 @@ test('move and copy', async () => {
     token: A.token,
     body: { bucketId: 'mv', sourceKey: 'src/other.bin', destinationKey: 'dst/one.bin' },
   })
-  assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
+  // pg.ts updateObject's unique violation (src/storage/database/errors.ts 23505)
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists', 'ResourceAlreadyExists')
   r = await request('POST', S('/object/move'), {
     token: A.token,
     body: { bucketId: 'mv', sourceKey: 'nope', destinationKey: 'x' },
@@ -530,7 +612,11 @@ test('move and copy', async () => {
     body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'copies/one.bin' },
   })
   assert.equal(r.status, 200, r.body.toString())
+  // copyObject.ts: { Id, Key, ...the new row through objectSchema }
   assert.equal(r.json.Key, 'mv/copies/one.bin')
+  assert.equal(r.json.Id, r.json.id)
+  assert.equal(r.json.name, 'copies/one.bin')
+  assert.equal(r.json.owner, B.id)
   r = await request('GET', S('/object/mv/copies/one.bin'), { token: A.token })
   assert.ok(r.body.equals(bytes))
   const owner = (await be.db.query("select owner from storage.objects where bucket_id = 'mv' and name = 'copies/one.bin'"))
@@ -540,7 +626,7 @@ test('move and copy', async () => {
     token: B.token,
     body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'copies/one.bin' },
   })
-  assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists', 'KeyAlreadyExists')
   r = await request('POST', S('/object/copy'), {
     token: A.token,
     body: { bucketId: 'mv', sourceKey: 'dst/one.bin', destinationKey: 'x.bin', destinationBucket: 'mv2' },
@@ -566,7 +652,10 @@ test('signed URLs work, then expire', async () => {
   const signed = r.json.signedURL
   assert.match(signed, /^\/object\/sign\/sig\/dir\/file\.bin\?token=[\w-]+\.[\w-]+\.[\w-]+$/)
   const payload = JSON.parse(Buffer.from(signed.split('token=')[1].split('.')[1], 'base64url'))
+  // object.ts signObjectUrl / jwt.ts signJWT
+  assert.deepEqual(Object.keys(payload), ['url', 'scope', 'iat', 'exp'])
   assert.equal(payload.url, 'sig/dir/file.bin')
+  assert.equal(payload.scope, 'download')
   assert.equal(payload.exp - payload.iat, 60)
   // no apikey, no Authorization: the token is enough (wx.downloadFile)
   r = await request('GET', S(signed), { apikey: false })
@@ -574,19 +663,21 @@ test('signed URLs work, then expire', async () => {
   assert.ok(r.body.equals(bytes))
   assert.equal(r.headers['content-type'], 'application/pdf')
   r = await request('GET', S(`${signed}&download=`), { apikey: false })
-  assert.equal(r.headers['content-disposition'], "attachment; filename=file.bin; filename*=UTF-8''file.bin;")
-  // a token for another path
+  assert.equal(r.headers['content-disposition'], 'attachment;')
+  r = await request('GET', S(`${signed}&download=a%20b.pdf`), { apikey: false })
+  assert.equal(r.headers['content-disposition'], "attachment; filename=a%20b.pdf; filename*=UTF-8''a%20b.pdf")
+  // a token for another path (object.ts verifyObjectSignature)
   r = await request('GET', S(`/object/sign/sig/dir/other.bin?token=${signed.split('token=')[1]}`), { apikey: false })
-  assertStorageError(r, '400', 'InvalidSignature', 'The url do not match the signature')
+  assertStorageError(r, '400', 'InvalidSignature', 'Invalid signature')
   r = await request('GET', S('/object/sign/sig/dir/file.bin'), { apikey: false })
-  assert.equal(r.status, 400)
+  assertStorageError(r, '400', 'Error', "querystring must have required property 'token'", 'InvalidRequest')
   // anon cannot sign a private object; missing objects
   r = await request('POST', S('/object/sign/sig/dir/file.bin'), { token: be.anonKey, body: { expiresIn: 60 } })
   assertStorageError(r, '404', 'not_found', 'Object not found')
   r = await request('POST', S('/object/sign/sig/dir/none.bin'), { token: A.token, body: { expiresIn: 60 } })
   assertStorageError(r, '404', 'not_found', 'Object not found')
   r = await request('POST', S('/object/sign/sig/dir/file.bin'), { token: A.token, body: { expiresIn: 0 } })
-  assert.equal(r.status, 400)
+  assertStorageError(r, '400', 'Error', 'body/expiresIn must be >= 1', 'InvalidRequest')
   // batch
   r = await request('POST', S('/object/sign/sig'), {
     token: A.token,
@@ -606,12 +697,12 @@ test('signed URLs work, then expire', async () => {
   // expiry on the virtual clock
   be.advanceTime(61 * 1000)
   r = await request('GET', S(signed), { apikey: false })
-  assertStorageError(r, '400', 'InvalidJWT', 'jwt expired')
+  assertStorageError(r, '400', 'InvalidJWT', '"exp" claim timestamp check failed')
   r = await request('GET', S(batchUrl), { apikey: false })
-  assertStorageError(r, '400', 'InvalidJWT', 'jwt expired')
+  assertStorageError(r, '400', 'InvalidJWT', '"exp" claim timestamp check failed')
 })
 
-test('signed upload URL: single use, uploads as its creator', async () => {
+test('signed upload URL: uploads as its creator; a second upload is 409 Duplicate unless made with x-upsert', async () => {
   await createBucket(A.token, 'sup')
   let r = await request('POST', S('/object/upload/sign/sup/up/one.bin'), { token: A.token, body: {} })
   assert.equal(r.status, 200)
@@ -620,26 +711,41 @@ test('signed upload URL: single use, uploads as its creator', async () => {
   const url = r.json.url
   const bytes = randomBytes(200000)
   const mp = oldSdkMultipart('up/one.bin', bytes, 'application/octet-stream')
+  const claims = JSON.parse(Buffer.from(r.json.token.split('.')[1], 'base64url'))
+  // object.ts signUploadObjectUrl
+  assert.deepEqual(Object.keys(claims), ['owner', 'url', 'upsert', 'scope', 'iat', 'exp'])
+  assert.deepEqual([claims.owner, claims.url, claims.upsert, claims.scope], [A.id, 'sup/up/one.bin', false, 'upload'])
+  assert.equal(claims.exp - claims.iat, 7200)
   r = await request('PUT', S(url), { apikey: false, headers: { 'content-type': mp.contentType }, body: mp.body })
   assert.equal(r.status, 200, r.body.toString())
-  assert.equal(r.json.Key, 'sup/up/one.bin')
+  // uploadSignedObject.ts answers { Key } alone
+  assert.deepEqual(r.json, { Key: 'sup/up/one.bin' })
+  // no single-use bookkeeping in storage-api: the object now exists and the token has no upsert
   r = await request('PUT', S(url), { apikey: false, headers: { 'content-type': 'text/plain' }, body: 'again' })
-  assert.equal(r.status, 400)
-  assert.equal(r.json.statusCode, '400')
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists', 'KeyAlreadyExists')
   r = await request('GET', S('/object/sup/up/one.bin'), { token: B.token })
   assert.ok(r.body.equals(bytes))
+  const owner = (await be.db.query("select owner from storage.objects where bucket_id = 'sup' and name = 'up/one.bin'")).rows[0]
+  assert.equal(owner.owner, A.id)
   r = await request('DELETE', S('/object/sup'), { token: B.token, body: { prefixes: ['up/one.bin'] } })
-  assertStorageError(r, '403', 'Unauthorized')
+  assert.deepEqual([r.status, r.json], [200, []])
   // the token is bound to its path
   r = await request('POST', S('/object/upload/sign/sup/up/two.bin'), { token: A.token, body: {} })
   const tok = r.json.token
   r = await request('PUT', S(`/object/upload/sign/sup/up/three.bin?token=${tok}`), { apikey: false, body: 'x' })
-  assertStorageError(r, '400', 'InvalidSignature', 'The url do not match the signature')
+  assertStorageError(r, '400', 'InvalidSignature', 'Invalid signature')
+  // and to its scope: a download token does not upload, an upload token does not download
+  r = await request('POST', S('/object/sign/sup/up/one.bin'), { token: A.token, body: { expiresIn: 60 } })
+  const dl = r.json.signedURL.split('token=')[1]
+  r = await request('PUT', S(`/object/upload/sign/sup/up/one.bin?token=${dl}`), { apikey: false, body: 'x' })
+  assertStorageError(r, '400', 'InvalidSignature', 'Token is not scoped for upload')
+  r = await request('GET', S(`/object/sign/sup/up/two.bin?token=${tok}`), { apikey: false })
+  assertStorageError(r, '400', 'InvalidSignature', 'Token is not scoped for download')
   // anon may not create one; an existing object needs x-upsert
   r = await request('POST', S('/object/upload/sign/sup/up/anon.bin'), { token: be.anonKey, body: {} })
   assertStorageError(r, '403', 'Unauthorized', 'new row violates row-level security policy')
   r = await request('POST', S('/object/upload/sign/sup/up/one.bin'), { token: A.token, body: {} })
-  assertStorageError(r, '409', 'Duplicate', 'The resource already exists')
+  assertStorageError(r, '409', 'Duplicate', 'The resource already exists', 'KeyAlreadyExists')
   r = await request('POST', S('/object/upload/sign/sup/up/one.bin'), {
     token: A.token,
     body: {},
@@ -651,46 +757,121 @@ test('signed upload URL: single use, uploads as its creator', async () => {
   assert.equal(r.status, 200)
   r = await request('GET', S('/object/sup/up/one.bin'), { token: A.token })
   assert.equal(r.body.toString(), 'replaced')
+  // an upsert token works as long as it lives
+  r = await request('PUT', S(up2), { apikey: false, headers: { 'content-type': 'text/plain' }, body: 'again' })
+  assert.equal(r.status, 200)
+  r = await request('GET', S('/object/sup/up/one.bin'), { token: A.token })
+  assert.equal(r.body.toString(), 'again')
   // expired (2 h)
   r = await request('POST', S('/object/upload/sign/sup/up/late.bin'), { token: A.token, body: {} })
   const late = r.json.url
   be.advanceTime(2 * 3600 * 1000 + 1000)
   r = await request('PUT', S(late), { apikey: false, body: 'late' })
-  assertStorageError(r, '400', 'InvalidJWT', 'jwt expired')
+  assertStorageError(r, '400', 'InvalidJWT', '"exp" claim timestamp check failed')
 })
 
-test('CJK, spaces, # and ? in names round-trip', async () => {
+// src/storage/limits.ts isValidKey: A-Z a-z 0-9 and _/!.*'() &$=@;:+,?- only.
+const VALID_NAMES = ['dir with space/a b.txt', "it's (1)!*.txt", 'q?x=1&y=2.txt', 'a+b@c$d;e,f:g.bin', 'x/y/z_-.txt']
+const REFUSED_NAMES = ['相册/我的照片.png', 'a#b.txt', '100%.txt', 'tilde~.txt', '表情😀.bin', 'back\\slash.txt', 'caret^.txt']
+
+test('names: the key rule on every route that checks it; signed URLs sign decodeURI(raw path)', async () => {
   A = await loginAs('storage-user-a') // the clock moved; fresh tokens
   B = await loginAs('storage-user-b')
-  await createBucket(A.token, 'cjk', { public: true })
-  const names = ['相册/我的 照片 #1.png', 'dir with space/文件?.txt', '表情😀/a+b&c=d.bin']
-  for (const [i, name] of names.entries()) {
+  await createBucket(A.token, 'names', { public: true })
+  for (const [i, name] of VALID_NAMES.entries()) {
     const bytes = randomBytes(1000 + i)
     const r =
       i === 0
-        ? await oldSdkUpload('cjk', name, bytes, { token: A.token, mime: 'image/png' })
-        : await rawUpload('cjk', name, bytes, { token: A.token })
+        ? await oldSdkUpload('names', name, bytes, { token: A.token, mime: 'image/png' })
+        : await rawUpload('names', name, bytes, { token: A.token })
     assert.equal(r.status, 200, r.body.toString())
-    assert.equal(r.json.Key, `cjk/${name}`)
-    let d = await request('GET', S(`/object/cjk/${enc(name)}`), { token: B.token })
+    assert.equal(r.json.Key, `names/${name}`)
+    let d = await request('GET', S(`/object/names/${enc(name)}`), { token: B.token })
     assert.ok(d.body.equals(bytes), name)
-    d = await request('GET', S(`/object/public/cjk/${enc(name)}`), { apikey: false })
+    d = await request('GET', S(`/object/public/names/${enc(name)}`), { apikey: false })
     assert.ok(d.body.equals(bytes), name)
-    // encodeURI-style URL (what storage-js builds) works too when # and ? are escaped
-    d = await request('GET', S(`/object/public/cjk/${encodeURI(name).replace(/#/g, '%23').replace(/\?/g, '%3F')}`), {
+    // storage-js' way: encodeURI-like, `?` must still be escaped to stay in the path
+    const jsPath = encodeURI(name).replace(/\?/g, '%3F')
+    d = await request('GET', S(`/object/public/names/${jsPath}`), { apikey: false })
+    assert.ok(d.body.equals(bytes), name)
+    // object.ts signObjectUrl signs decodeURI(<raw path>): the signed URL of a path sent as storage-js
+    // sends it (reserved characters raw, `?` escaped) works...
+    let s = await request('POST', S(`/object/sign/names/${jsPath}`), { token: A.token, body: { expiresIn: 60 } })
+    const signedUrl = s.json.signedURL
+    const token = signedUrl.split('?token=')[1]
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url'))
+    assert.equal(claims.url, decodeURI(`names/${jsPath}`))
+    d = await request('GET', S(`/object/sign/names/${enc(name)}?token=${token}`), { apikey: false })
+    assert.equal(d.status, /\?/.test(name) ? 400 : 200, `${name}: ${d.body}`)
+    if (d.status === 200) assert.ok(d.body.equals(bytes), name)
+    // ...while every segment encodeURIComponent'ed leaves %2B %3F %26 %3D %3B %2C %40 %24 %3A in the token's
+    // url, which the download (decoded route param) does not match: 400 InvalidSignature
+    s = await request('POST', S(`/object/sign/names/${enc(name)}`), { token: A.token, body: { expiresIn: 60 } })
+    assert.equal(s.status, 200)
+    const t2 = s.json.signedURL.split('?token=')[1]
+    d = await request('GET', S(`/object/sign/names/${enc(name)}?token=${t2}`), { apikey: false })
+    if (/[+?&=;,@$:]/.test(name)) assertStorageError(d, '400', 'InvalidSignature', 'Invalid signature')
+    else assert.ok(d.body.equals(bytes), name)
+    // the batch signs `${bucket}/${path}` from the body: always right
+    s = await request('POST', S('/object/sign/names'), { token: A.token, body: { expiresIn: 60, paths: [name] } })
+    d = await request('GET', S(`/object/sign/names/${enc(name)}?token=${s.json[0].signedURL.split('?token=')[1]}`), {
       apikey: false,
     })
     assert.ok(d.body.equals(bytes), name)
-    const s = await request('POST', S(`/object/sign/cjk/${enc(name)}`), { token: A.token, body: { expiresIn: 60 } })
-    assert.equal(s.json.signedURL.split('?token=')[0], `/object/sign/cjk/${name}`)
-    d = await request('GET', S(`/object/sign/cjk/${enc(name)}?token=${s.json.signedURL.split('?token=')[1]}`), { apikey: false })
-    assert.ok(d.body.equals(bytes), name)
   }
-  const r = await request('POST', S('/object/list/cjk'), { token: A.token, body: { prefix: '相册' } })
+  const r = await request('POST', S('/object/list/names'), { token: A.token, body: { prefix: 'dir with space' } })
   assert.deepEqual(
     r.json.map((x) => x.name),
-    ['我的 照片 #1.png'],
+    ['a b.txt'],
   )
-  const rm = await request('DELETE', S('/object/cjk'), { token: A.token, body: { prefixes: names } })
-  assert.equal(rm.json.length, 3)
+  for (const name of REFUSED_NAMES) {
+    const bad = (x) => assertStorageError(x, '400', 'InvalidKey', `Invalid key: ${name}`)
+    bad(await rawUpload('names', name, Buffer.from('x'), { token: A.token }))
+    bad(await oldSdkUpload('names', name, Buffer.from('x'), { token: A.token }))
+    bad(await rawUpload('names', name, Buffer.from('x'), { token: A.token, method: 'PUT' }))
+    bad(await request('GET', S(`/object/names/${enc(name)}`), { token: A.token }))
+    bad(await request('GET', S(`/object/authenticated/names/${enc(name)}`), { token: A.token }))
+    bad(await request('GET', S(`/object/public/names/${enc(name)}`), { apikey: false }))
+    bad(await request('GET', S(`/object/info/names/${enc(name)}`), { token: A.token }))
+    bad(await request('POST', S(`/object/sign/names/${enc(name)}`), { token: A.token, body: { expiresIn: 60 } }))
+    const mv = { bucketId: 'names', sourceKey: VALID_NAMES[1], destinationKey: name }
+    bad(await request('POST', S('/object/move'), { token: A.token, body: mv }))
+    bad(await request('POST', S('/object/copy'), { token: A.token, body: mv }))
+    // no key check in signUploadObjectUrl: the URL is made, its upload (uploadNewObject) is refused
+    const up = await request('POST', S(`/object/upload/sign/names/${enc(name)}`), { token: A.token, body: {} })
+    assert.equal(up.status, 200, up.body.toString())
+    assert.equal(up.json.url.split('?')[0], `/object/upload/sign/names/${name}`)
+    bad(await request('PUT', S(`/object/upload/sign/names/${enc(name)}?token=${up.json.token}`), { apikey: false, body: 'x' }))
+    // deleting and listing check no key
+    const del = await request('DELETE', S(`/object/names/${enc(name)}`), { token: A.token })
+    assertStorageError(del, '404', 'not_found', 'Object not found')
+    const rm = await request('DELETE', S('/object/names'), { token: A.token, body: { prefixes: [name] } })
+    assert.deepEqual([rm.status, rm.json], [200, []])
+  }
+  const rm = await request('DELETE', S('/object/names'), { token: A.token, body: { prefixes: VALID_NAMES } })
+  assert.equal(rm.json.length, VALID_NAMES.length)
+})
+
+test('the legacy option (storageLegacyKeys) takes any name, as storage-api before key validation', async () => {
+  const old = await startBackend({ port: 0, storageLegacyKeys: true })
+  try {
+    const svc = old.serviceRoleKey
+    const call = (method, p, { token = svc, headers = {}, body } = {}) =>
+      testHttp.send(new URL(S(p), old.url), {
+        method,
+        headers: { apikey: old.anonKey, authorization: `Bearer ${token}`, ...headers },
+        body: body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+      })
+    let r = await call('POST', '/bucket', { headers: { 'content-type': 'application/json' }, body: { name: 'legacy' } })
+    assert.equal(r.status, 200)
+    for (const name of REFUSED_NAMES) {
+      r = await call('POST', `/object/legacy/${enc(name)}`, { headers: { 'content-type': 'text/plain' }, body: name })
+      assert.equal(r.status, 200, name)
+      assert.equal(r.json.Key, `legacy/${name}`)
+      r = await call('GET', `/object/legacy/${enc(name)}`)
+      assert.equal(r.text, name)
+    }
+  } finally {
+    await old.stop()
+  }
 })
