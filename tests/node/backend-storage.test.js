@@ -875,3 +875,370 @@ test('the legacy option (storageLegacyKeys) takes any name, as storage-api befor
     await old.stop()
   }
 })
+
+// ---------- storage-api's answers, row by row ----------
+// Each row: what, source (the supabase/storage 1.11.2 file it comes from), request ({ method, path, as: 'A' |
+// 'B' | 'svc' | 'anon' | null (no Authorization) | a raw token, headers, body }, or a function of the previous
+// row's reply), expect ({ status, json } compared whole, or { status, has } compared key by key, `headers`,
+// `check(reply)`). Rows run in order against the set-up of the test (bucket `tbl`, private, owned by A).
+const jwtWithOtherSecret = () => {
+  const b = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const head = `${b({ alg: 'HS256', typ: 'JWT' })}.${b({ role: 'authenticated', sub: A.id })}`
+  return `${head}.${crypto.createHmac('sha256', 'not-the-secret-not-the-secret-0000').update(head).digest('base64url')}`
+}
+const err = (statusCode, code, message, error) => ({ statusCode, error: error || code, message, code })
+const ROWS = [
+  // keys and bucket names
+  {
+    what: 'upload of a CJK name: InvalidKey',
+    source: 'src/storage/limits.ts isValidKey; object.ts uploadNewObject mustBeValidKey; codes.ts InvalidKey',
+    request: {
+      method: 'POST',
+      path: `/object/tbl/${enc('照片.png')}`,
+      as: 'A',
+      headers: { 'content-type': 'image/png' },
+      body: 'x',
+    },
+    expect: { status: 400, json: err('400', 'InvalidKey', 'Invalid key: 照片.png') },
+  },
+  {
+    what: 'download of a name with ~: InvalidKey',
+    source: 'src/storage/limits.ts isValidKey; object.ts findObject mustBeValidKey',
+    request: { method: 'GET', path: `/object/tbl/${enc('a~b.txt')}`, as: 'A' },
+    expect: { status: 400, json: err('400', 'InvalidKey', 'Invalid key: a~b.txt') },
+  },
+  {
+    what: "every character of the rule is a valid key (A-Z a-z 0-9 _/!.*'() &$=@;:+,?-)",
+    source: 'src/storage/limits.ts VALID_OBJECT_KEY',
+    request: { method: 'POST', path: `/object/tbl/${enc("k/Az09_!.*'() &$=@;:+,?-.txt")}`, as: 'A', body: 'k' },
+    expect: { status: 200, has: { Key: "tbl/k/Az09_!.*'() &$=@;:+,?-.txt" } },
+  },
+  {
+    what: 'bucket name with a slash: InvalidBucketName',
+    source: 'src/storage/limits.ts isValidBucketName; codes.ts InvalidBucketName',
+    request: { method: 'POST', path: '/bucket', as: 'A', body: { name: 'a/b' } },
+    expect: { status: 400, json: err('400', 'InvalidBucketName', 'Bucket name invalid', 'Invalid Input') },
+  },
+  {
+    what: 'bucket name with a surrounding space: InvalidBucketName',
+    source: 'src/storage/storage.ts createBucket (trim check)',
+    request: { method: 'POST', path: '/bucket', as: 'A', body: { name: ' tbl2' } },
+    expect: { status: 400, json: err('400', 'InvalidBucketName', 'Bucket name invalid', 'Invalid Input') },
+  },
+  {
+    what: 'bucket name of 101 characters: InvalidBucketName',
+    source: 'src/storage/limits.ts isValidBucketName (length < 101)',
+    request: { method: 'POST', path: '/bucket', as: 'A', body: { name: 'b'.repeat(101) } },
+    expect: { status: 400, json: err('400', 'InvalidBucketName', 'Bucket name invalid', 'Invalid Input') },
+  },
+  // emptyBucket
+  {
+    what: 'emptyBucket by a user: HTTP 403 Access denied: Invalid role',
+    source: 'src/http/routes/bucket/index.ts (enforceJwtRoles); src/http/plugins/jwt.ts enforceJwtRole',
+    request: { method: 'POST', path: '/bucket/tbl/empty', as: 'A' },
+    expect: { status: 403, json: err('403', 'AccessDenied', 'Access denied: Invalid role', 'Unauthorized') },
+  },
+  {
+    what: 'emptyBucket by the service role: queued',
+    source: 'src/http/routes/bucket/emptyBucket.ts; src/storage/storage.ts emptyBucket',
+    request: { method: 'POST', path: '/bucket/tbl-empty/empty', as: 'svc' },
+    expect: { status: 200, json: { message: 'Empty bucket has been queued. Completion may take up to an hour.' } },
+  },
+  {
+    what: 'emptyBucket of a missing bucket: NoSuchBucket',
+    source: 'src/storage/storage.ts emptyBucket (findBucket)',
+    request: { method: 'POST', path: '/bucket/nope/empty', as: 'svc' },
+    expect: { status: 400, json: err('404', 'NoSuchBucket', 'Bucket not found', 'Bucket not found') },
+  },
+  // update / upload
+  {
+    what: 'PUT of a missing object creates it',
+    source: 'src/http/routes/object/updateObject.ts (isUpsert: true)',
+    request: { method: 'PUT', path: '/object/tbl/put/new.txt', as: 'A', headers: { 'content-type': 'text/plain' }, body: 'n' },
+    expect: { status: 200, has: { Key: 'tbl/put/new.txt' }, check: (r) => assert.match(r.json.Id, /^[0-9a-f-]{36}$/) },
+  },
+  {
+    what: 'POST of an existing name: KeyAlreadyExists',
+    source: 'src/storage/uploader.ts canUpload; src/storage/database/pg.ts createObject; codes.ts KeyAlreadyExists',
+    request: { method: 'POST', path: '/object/tbl/put/new.txt', as: 'A', body: 'n' },
+    expect: { status: 400, json: err('409', 'KeyAlreadyExists', 'The resource already exists', 'Duplicate') },
+  },
+  {
+    what: 'download of a missing object: NoSuchKey',
+    source: 'src/storage/database/pg.ts findObject; codes.ts NoSuchKey',
+    request: { method: 'GET', path: '/object/tbl/none.txt', as: 'A' },
+    expect: { status: 400, json: err('404', 'NoSuchKey', 'Object not found', 'not_found') },
+  },
+  // list
+  {
+    what: 'list of a missing bucket: []',
+    source: 'src/storage/object.ts searchObjects (no bucket lookup)',
+    request: { method: 'POST', path: '/object/list/nope', as: 'A', body: { prefix: '' } },
+    expect: { status: 200, json: [] },
+  },
+  {
+    what: 'list: folders and files together by lower-cased name',
+    source: 'migrations/tenant/0063-fix-search-name-relative-to-prefix.sql storage.search',
+    request: { method: 'POST', path: '/object/list/tbl', as: 'A', body: { prefix: 'lo' } },
+    expect: {
+      status: 200,
+      check: (r) =>
+        assert.deepEqual(
+          r.json.map((x) => x.name),
+          ['a.txt', 'B', 'c.txt', 'D.txt'],
+        ),
+    },
+  },
+  {
+    what: 'list: limit / offset paginate that order',
+    source: 'migrations/tenant/0063-fix-search-name-relative-to-prefix.sql storage.search (offsets, limits)',
+    request: { method: 'POST', path: '/object/list/tbl', as: 'A', body: { prefix: 'lo/', limit: 2, offset: 1 } },
+    expect: {
+      status: 200,
+      check: (r) =>
+        assert.deepEqual(
+          r.json.map((x) => x.name),
+          ['B', 'c.txt'],
+        ),
+    },
+  },
+  {
+    what: 'list: a folder entry',
+    source: 'migrations/tenant/0063-fix-search-name-relative-to-prefix.sql; src/storage/schemas/object.ts',
+    request: { method: 'POST', path: '/object/list/tbl', as: 'A', body: { prefix: 'lo', limit: 1, offset: 1 } },
+    expect: {
+      status: 200,
+      json: [{ name: 'B', id: null, updated_at: null, created_at: null, last_accessed_at: null, metadata: null }],
+    },
+  },
+  // ownership
+  {
+    what: 'remove by a non-owner: skipped, 200 []',
+    source: 'src/storage/database/pg.ts deleteObjects (DELETE ... RETURNING * under RLS)',
+    request: { method: 'DELETE', path: '/object/tbl', as: 'B', body: { prefixes: ['lo/a.txt'] } },
+    expect: { status: 200, json: [] },
+  },
+  {
+    what: "move of someone else's object: NoSuchKey",
+    source: 'src/storage/object.ts moveObject; src/storage/database/pg.ts updateObject',
+    request: {
+      method: 'POST',
+      path: '/object/move',
+      as: 'B',
+      body: { bucketId: 'tbl', sourceKey: 'lo/a.txt', destinationKey: 'x.txt' },
+    },
+    expect: { status: 400, json: err('404', 'NoSuchKey', 'Object not found', 'not_found') },
+  },
+  {
+    what: "delete of someone else's non-empty bucket: not empty first",
+    source: 'src/storage/storage.ts deleteBucket; codes.ts BucketNotEmpty',
+    request: { method: 'DELETE', path: '/bucket/tbl', as: 'B' },
+    expect: { status: 400, json: err('409', 'ResourceNotEmpty', 'The bucket you tried to delete is not empty') },
+  },
+  {
+    what: "delete of someone else's empty bucket: NoSuchBucket",
+    source: 'src/storage/storage.ts deleteBucket (db.deleteBucket under RLS deletes nothing)',
+    request: { method: 'DELETE', path: '/bucket/tbl-empty', as: 'B' },
+    expect: { status: 400, json: err('404', 'NoSuchBucket', 'Bucket not found', 'Bucket not found') },
+  },
+  {
+    what: "update of someone else's bucket: NoSuchBucket",
+    source: 'src/storage/database/pg.ts updateBucket (rowCount 0)',
+    request: { method: 'PUT', path: '/bucket/tbl', as: 'B', body: { public: true } },
+    expect: { status: 400, json: err('404', 'NoSuchBucket', 'Bucket not found', 'Bucket not found') },
+  },
+  {
+    what: 'copy into a missing bucket: the foreign key',
+    source: 'src/storage/database/errors.ts (23503 → RelatedResourceNotFound)',
+    request: {
+      method: 'POST',
+      path: '/object/copy',
+      as: 'A',
+      body: { bucketId: 'tbl', sourceKey: 'lo/a.txt', destinationKey: 'x.txt', destinationBucket: 'nope' },
+    },
+    expect: { status: 400, json: err('404', 'InvalidRequest', 'The related resource does not exist') },
+  },
+  // JWT and request errors
+  {
+    what: 'no Authorization: the schema refuses the request',
+    source: 'src/http/schemas/auth.ts; src/http/error-handler.ts (FST_ERR_VALIDATION → InvalidRequest)',
+    request: { method: 'GET', path: '/bucket', as: null },
+    expect: { status: 400, json: err('400', 'InvalidRequest', "headers must have required property 'authorization'", 'Error') },
+  },
+  {
+    what: 'a token that is no JWS: Invalid Compact JWS',
+    source: 'src/http/plugins/jwt.ts (jose jwtVerify)',
+    request: { method: 'GET', path: '/bucket', as: 'abc' },
+    expect: { status: 400, json: err('403', 'AccessDenied', 'Invalid Compact JWS', 'Unauthorized') },
+  },
+  {
+    what: 'a token with a broken header: JWS Protected Header is invalid',
+    source: 'src/http/plugins/jwt.ts (jose jwtVerify)',
+    request: { method: 'GET', path: '/bucket', as: 'a.b.c' },
+    expect: { status: 400, json: err('403', 'AccessDenied', 'JWS Protected Header is invalid', 'Unauthorized') },
+  },
+  {
+    what: 'a token signed with another secret: signature verification failed',
+    source: 'src/http/plugins/jwt.ts (jose jwtVerify)',
+    request: () => ({ method: 'GET', path: '/bucket', as: jwtWithOtherSecret() }),
+    expect: { status: 400, json: err('403', 'AccessDenied', 'signature verification failed', 'Unauthorized') },
+  },
+  {
+    what: 'a signed URL with a token that is no JWS: InvalidJWT',
+    source: 'src/storage/object.ts verifyObjectSignature',
+    request: { method: 'GET', path: '/object/sign/tbl/lo/a.txt?token=abc', as: null },
+    expect: { status: 400, json: err('400', 'InvalidJWT', 'Invalid Compact JWS') },
+  },
+  // shapes
+  {
+    what: 'bucket rows of GET /bucket carry type STANDARD; a null owner is ""',
+    source: 'src/http/routes/bucket/getAllBuckets.ts; src/storage/schemas/bucket.ts',
+    request: { method: 'GET', path: '/bucket', as: 'A' },
+    expect: {
+      status: 200,
+      check: (r) => {
+        const t = r.json.find((b) => b.id === 'tbl-svc')
+        assert.deepEqual(Object.keys(t), [
+          'id',
+          'name',
+          'owner',
+          'public',
+          'type',
+          'file_size_limit',
+          'allowed_mime_types',
+          'created_at',
+          'updated_at',
+        ])
+        assert.deepEqual([t.type, t.owner], ['STANDARD', ''])
+      },
+    },
+  },
+  {
+    what: 'GET /bucket/:id selects no type',
+    source: 'src/http/routes/bucket/getBucket.ts',
+    request: { method: 'GET', path: '/bucket/tbl', as: 'A' },
+    expect: { status: 200, check: (r) => assert.equal('type' in r.json, false) },
+  },
+  {
+    what: "object info: metadata is the object's user_metadata, {} for an upload",
+    source: 'src/storage/renderer/info.ts; src/storage/uploader.ts completeUpload',
+    request: { method: 'GET', path: '/object/info/tbl/lo/a.txt', as: 'A' },
+    expect: { status: 200, has: { name: 'lo/a.txt', bucket_id: 'tbl', metadata: {}, size: 1, content_type: 'text/plain' } },
+  },
+  {
+    what: 'remove results: the rows with owner_id, user_metadata, version',
+    source: 'src/storage/database/pg.ts deleteObjects (RETURNING *); src/storage/schemas/object.ts',
+    request: { method: 'DELETE', path: '/object/tbl', as: 'A', body: { prefixes: ['lo/D.txt'] } },
+    expect: {
+      status: 200,
+      check: (r) => {
+        assert.equal(r.json.length, 1)
+        const o = r.json[0]
+        assert.deepEqual([o.name, o.bucket_id, o.owner, o.owner_id, o.user_metadata], ['lo/D.txt', 'tbl', A.id, A.id, {}])
+        assert.match(o.version, /^[0-9a-f-]{36}$/)
+      },
+    },
+  },
+  {
+    what: 'Content-Disposition of ?download=name: no trailing ;',
+    source: 'src/storage/renderer/renderer.ts handleDownload',
+    request: { method: 'GET', path: '/object/tbl/lo/a.txt?download=r%C3%A9sum%C3%A9.txt', as: 'A' },
+    expect: {
+      status: 200,
+      headers: { 'content-disposition': "attachment; filename=r%C3%A9sum%C3%A9.txt; filename*=UTF-8''r%C3%A9sum%C3%A9.txt" },
+    },
+  },
+  // signed URLs
+  {
+    what: 'createSignedUrl signs decodeURI(raw path): %2B stays in the url',
+    source: 'src/storage/object.ts signObjectUrl; src/http/routes/object/getSignedURL.ts',
+    request: { method: 'POST', path: '/object/sign/tbl/sg/a%2Bb%20c.txt', as: 'A', body: { expiresIn: 60 } },
+    expect: {
+      status: 200,
+      check: (r) => {
+        assert.equal(r.json.signedURL.split('?token=')[0], '/object/sign/tbl/sg/a%2Bb c.txt')
+        const claims = JSON.parse(Buffer.from(r.json.signedURL.split('?token=')[1].split('.')[1], 'base64url'))
+        assert.equal(claims.url, 'tbl/sg/a%2Bb c.txt')
+      },
+    },
+  },
+  {
+    what: 'its download checks the decoded path: InvalidSignature',
+    source: 'src/storage/object.ts verifyObjectSignature; src/http/routes/object/getSignedObject.ts',
+    request: (prev) => ({
+      method: 'GET',
+      path: `/object/sign/tbl/sg/a%2Bb%20c.txt?token=${prev.json.signedURL.split('?token=')[1]}`,
+      as: null,
+    }),
+    expect: { status: 400, json: err('400', 'InvalidSignature', 'Invalid signature') },
+  },
+  {
+    what: 'createSignedUrls signs <bucket>/<path> from the body',
+    source: 'src/storage/object.ts signObjectUrls',
+    request: { method: 'POST', path: '/object/sign/tbl', as: 'A', body: { expiresIn: 60, paths: ['sg/a+b c.txt'] } },
+    expect: { status: 200, check: (r) => assert.equal(r.json[0].signedURL.split('?token=')[0], '/object/sign/tbl/sg/a+b c.txt') },
+  },
+  {
+    what: 'and its URL downloads the object',
+    source: 'src/storage/object.ts verifyObjectSignature',
+    request: (prev) => ({
+      method: 'GET',
+      path: `/object/sign/tbl/sg/a%2Bb%20c.txt?token=${prev.json[0].signedURL.split('?token=')[1]}`,
+      as: null,
+    }),
+    expect: { status: 200, check: (r) => assert.equal(r.body.toString(), '+') },
+  },
+  {
+    what: 'createSignedUploadUrl: the token names the decoded path',
+    source: 'src/http/routes/object/getSignedUploadURL.ts; src/storage/object.ts signUploadObjectUrl',
+    request: { method: 'POST', path: '/object/upload/sign/tbl/up/a%2Bb.txt', as: 'A' },
+    expect: { status: 200, check: (r) => assert.equal(r.json.url.split('?token=')[0], '/object/upload/sign/tbl/up/a+b.txt') },
+  },
+  {
+    what: 'the first upload to it',
+    source: 'src/http/routes/object/uploadSignedObject.ts',
+    request: (prev) => ({
+      method: 'PUT',
+      path: `/object/upload/sign/tbl/up/a%2Bb.txt?token=${prev.json.token}`,
+      as: null,
+      body: '1',
+    }),
+    expect: { status: 200, json: { Key: 'tbl/up/a+b.txt' } },
+  },
+  {
+    what: 'a second upload to the same signed upload URL: 409 Duplicate',
+    source: 'src/http/routes/object/uploadSignedObject.ts; src/storage/uploader.ts canUpload',
+    request: (_prev, rows) => ({ method: 'PUT', path: rows[rows.length - 1].request.path, as: null, body: '2' }),
+    expect: { status: 400, json: err('409', 'KeyAlreadyExists', 'The resource already exists', 'Duplicate') },
+  },
+]
+
+test("storage-api's answers, row by row", async () => {
+  A = await loginAs('storage-user-a')
+  B = await loginAs('storage-user-b')
+  const svc = be.serviceRoleKey
+  await createBucket(A.token, 'tbl')
+  await createBucket(A.token, 'tbl-empty')
+  await createBucket(svc, 'tbl-svc')
+  for (const n of ['lo/c.txt', 'lo/a.txt', 'lo/B/x.txt', 'lo/D.txt']) {
+    assert.equal((await rawUpload('tbl', n, Buffer.from('a'), { token: A.token, mime: 'text/plain' })).status, 200)
+  }
+  assert.equal((await rawUpload('tbl', 'sg/a+b c.txt', Buffer.from('+'), { token: A.token })).status, 200)
+  const tokens = { A: A.token, B: B.token, svc, anon: be.anonKey }
+  let prev
+  const done = []
+  for (const row of ROWS) {
+    const q = typeof row.request === 'function' ? row.request(prev, done) : row.request
+    row.request = q
+    const token = q.as === null ? null : tokens[q.as] || q.as
+    const r = await request(q.method, S(q.path), { token, headers: q.headers, body: q.body })
+    const label = `${row.what} (${row.source}): ${r.body.toString().slice(0, 300)}`
+    assert.equal(r.status, row.expect.status, label)
+    if (row.expect.json !== undefined) assert.deepEqual(r.json, row.expect.json, label)
+    for (const [k, v] of Object.entries(row.expect.has || {})) assert.deepEqual(r.json[k], v, `${label} .${k}`)
+    for (const [k, v] of Object.entries(row.expect.headers || {})) assert.equal(r.headers[k], v, `${label} ${k}`)
+    if (row.expect.check) row.expect.check(r)
+    done.push(row)
+    prev = r
+  }
+})
