@@ -1227,18 +1227,24 @@ test("storage-api's answers, row by row", async () => {
   const tokens = { A: A.token, B: B.token, svc, anon: be.anonKey }
   let prev
   const done = []
+  const failed = [] // every row runs; the failures are listed together
   for (const row of ROWS) {
-    const q = typeof row.request === 'function' ? row.request(prev, done) : row.request
-    row.request = q
-    const token = q.as === null ? null : tokens[q.as] || q.as
-    const r = await request(q.method, S(q.path), { token, headers: q.headers, body: q.body })
-    const label = `${row.what} (${row.source}): ${r.body.toString().slice(0, 300)}`
-    assert.equal(r.status, row.expect.status, label)
-    if (row.expect.json !== undefined) assert.deepEqual(r.json, row.expect.json, label)
-    for (const [k, v] of Object.entries(row.expect.has || {})) assert.deepEqual(r.json[k], v, `${label} .${k}`)
-    for (const [k, v] of Object.entries(row.expect.headers || {})) assert.equal(r.headers[k], v, `${label} ${k}`)
-    if (row.expect.check) row.expect.check(r)
+    try {
+      const q = typeof row.request === 'function' ? row.request(prev, done) : row.request
+      row.request = q
+      const token = q.as === null ? null : tokens[q.as] || q.as
+      const r = await request(q.method, S(q.path), { token, headers: q.headers, body: q.body })
+      prev = r
+      const label = `${row.what} (${row.source}): ${r.body.toString().slice(0, 300)}`
+      assert.equal(r.status, row.expect.status, label)
+      if (row.expect.json !== undefined) assert.deepEqual(r.json, row.expect.json, label)
+      for (const [k, v] of Object.entries(row.expect.has || {})) assert.deepEqual(r.json[k], v, `${label} .${k}`)
+      for (const [k, v] of Object.entries(row.expect.headers || {})) assert.equal(r.headers[k], v, `${label} ${k}`)
+      if (row.expect.check) row.expect.check(r)
+    } catch (e) {
+      failed.push(`${row.what}: ${e.message.split('\n')[0]}`)
+    }
     done.push(row)
-    prev = r
   }
+  assert.deepEqual(failed, [], `${failed.length} of ${ROWS.length} rows differ`)
 })
