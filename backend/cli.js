@@ -7,8 +7,9 @@
 //                       [--jwt-secret X] [--appid wx..] [--app-secret X] [--functions-dir DIR] [--no-autoconfirm]
 //                       [--sms-cooldown 60] [--realtime-deletes rls|all] [--accept-foreign-codes] [--quiet]
 //                       [--site-url URL] [--redirect-allow-list 'http://localhost:3000/**,https://*.example.com/**']
-//                       [--strict-redirects]
+//                       [--strict-redirects] [--storage-legacy-keys]
 //
+// --storage-legacy-keys: Storage takes any object name, as storage-api before key validation (backend/README.md).
 // --accept-foreign-codes: wx.login / getPhoneNumber codes the fake WeChat never minted (what WeChat DevTools
 // gets from the real WeChat) sign in as one WeChat user (openid o_devtools_user) / bind 13800138000.
 //
