@@ -47,6 +47,8 @@ create function storage.extension(name text) returns text language sql immutable
               then reverse(split_part(reverse(storage.filename(name)), '.', 1)) else '' end
 $$;
 
+-- (The Storage API's list does not call this function: backend/storage-list.js emulates storage-api 1.11.2's
+-- storage.search, which orders folders and files together by lower(name); this older shape stays for SQL users.)
 -- One level of a "directory" listing (storage-api's storage.search): the folders directly under
 -- `prefix` (entries with id null, first), then the files at that level; `search` filters names that
 -- start with it (case-insensitive); `prefix` is '' or ends with '/'.
