@@ -61,6 +61,23 @@ function meter(limit) {
   return t
 }
 
+// The caller's user metadata (uploader.ts fileUploadFromRequest): the multipart `metadata` field (else
+// `userMetadata`) as JSON, or a raw body's `x-metadata` header as base64 JSON (parseUserMetadata); text
+// that does not parse is ignored, as there.
+function parseJson(text) {
+  if (typeof text !== 'string') return undefined
+  try {
+    return JSON.parse(text)
+  } catch (_) {
+    return undefined
+  }
+}
+
+function headerMetadata(req) {
+  const h = req.headers['x-metadata']
+  return typeof h === 'string' ? parseJson(Buffer.from(h, 'base64').toString('utf8')) : undefined
+}
+
 // makeReceiver({ globalLimit, tmpPath, unlinkQuiet }) → receiveBody(req, bucket).
 function makeReceiver({ globalLimit, tmpPath, unlinkQuiet }) {
   // Streams the request body (raw, or the first file part of a multipart form) into a temp file.
@@ -82,7 +99,7 @@ function makeReceiver({ globalLimit, tmpPath, unlinkQuiet }) {
       await pipeline(req, m, fs.createWriteStream(tmp))
       const { size, over, md5 } = m.result()
       if (over) throw E.tooLarge()
-      return { tmp, size, md5, mimetype, cacheControl: headerCache || 'no-cache' }
+      return { tmp, size, md5, mimetype, cacheControl: headerCache || 'no-cache', userMetadata: headerMetadata(req) }
     } catch (e) {
       await unlinkQuiet(tmp)
       throw e
@@ -131,7 +148,8 @@ function makeReceiver({ globalLimit, tmpPath, unlinkQuiet }) {
           const f = await fileDone
           if (f.over) throw E.tooLarge()
           const cacheControl = normalizeCacheControl(fields.cacheControl) || headerCache || 'no-cache'
-          resolve({ tmp, size: f.size, md5: f.md5, mimetype: f.mimetype, cacheControl })
+          const userMetadata = parseJson(fields.metadata !== undefined ? fields.metadata : fields.userMetadata)
+          resolve({ tmp, size: f.size, md5: f.md5, mimetype: f.mimetype, cacheControl, userMetadata })
         } catch (e) {
           await drain(req)
           reject(e)

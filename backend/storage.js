@@ -263,8 +263,10 @@ function create(ctx) {
   }
 
   // Writes the received file as bucket/name (src/storage/uploader.ts completeUpload: upsertObject, as the
-  // superuser after canUpload; user_metadata {}). Without upsert an existing name is KeyAlreadyExists; with
+  // superuser after canUpload; user_metadata the caller's, else {}). Without upsert an existing name is KeyAlreadyExists; with
   // it, overwriting someone else's object is the RLS error. Returns the row.
+  const userMetadataOf = (file) => JSON.stringify(file.userMetadata === undefined ? {} : file.userMetadata)
+
   async function storeObject({ bucket, name, auth, upsert, file }) {
     let renamed = false
     try {
@@ -279,16 +281,16 @@ function create(ctx) {
           row = (
             await db.query(
               `update storage.objects set metadata = $2, updated_at = $3, last_accessed_at = $3, owner = coalesce($4, owner),
-               owner_id = coalesce($6, owner_id), version = $5, user_metadata = '{}' where id = $1 returning *`,
-              [ex.id, meta, t, auth.sub, crypto.randomUUID(), auth.sub],
+               owner_id = coalesce($6, owner_id), version = $5, user_metadata = $7 where id = $1 returning *`,
+              [ex.id, meta, t, auth.sub, crypto.randomUUID(), auth.sub, userMetadataOf(file)],
             )
           ).rows[0]
         } else {
           row = (
             await db.query(
               `insert into storage.objects (bucket_id, name, owner, owner_id, metadata, user_metadata, created_at, updated_at,
-               last_accessed_at, version) values ($1, $2, $3, $7, $4, '{}', $5, $5, $5, $6) returning *`,
-              [bucket.id, name, auth.sub, meta, t, crypto.randomUUID(), auth.sub],
+               last_accessed_at, version) values ($1, $2, $3, $7, $4, $8, $5, $5, $5, $6) returning *`,
+              [bucket.id, name, auth.sub, meta, t, crypto.randomUUID(), auth.sub, userMetadataOf(file)],
             )
           ).rows[0]
         }

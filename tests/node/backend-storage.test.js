@@ -1126,6 +1126,24 @@ const ROWS = [
     expect: { status: 200, has: { name: 'lo/a.txt', bucket_id: 'tbl', metadata: {}, size: 1, content_type: 'text/plain' } },
   },
   {
+    what: "upload with an x-metadata header (base64 JSON): kept as the object's user_metadata",
+    source: 'src/storage/uploader.ts fileUploadFromRequest, parseUserMetadata; completeUpload user_metadata',
+    request: {
+      method: 'POST',
+      path: '/object/tbl/lo/meta.txt',
+      as: 'A',
+      headers: { 'content-type': 'text/plain', 'x-metadata': Buffer.from(JSON.stringify({ name: '报告 #1.txt' })).toString('base64') },
+      body: 'm',
+    },
+    expect: { status: 200, has: { Key: 'tbl/lo/meta.txt' } },
+  },
+  {
+    what: 'object info: metadata is the upload\'s user metadata',
+    source: 'src/storage/renderer/info.ts (metadata: obj.user_metadata)',
+    request: { method: 'GET', path: '/object/info/tbl/lo/meta.txt', as: 'A' },
+    expect: { status: 200, has: { metadata: { name: '报告 #1.txt' } } },
+  },
+  {
     what: 'remove results: the rows with owner_id, user_metadata, version',
     source: 'src/storage/database/pg.ts deleteObjects (RETURNING *); src/storage/schemas/object.ts',
     request: { method: 'DELETE', path: '/object/tbl', as: 'A', body: { prefixes: ['lo/D.txt'] } },
