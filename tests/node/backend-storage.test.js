@@ -1132,13 +1132,16 @@ const ROWS = [
       method: 'POST',
       path: '/object/tbl/lo/meta.txt',
       as: 'A',
-      headers: { 'content-type': 'text/plain', 'x-metadata': Buffer.from(JSON.stringify({ name: '报告 #1.txt' })).toString('base64') },
+      headers: {
+        'content-type': 'text/plain',
+        'x-metadata': Buffer.from(JSON.stringify({ name: '报告 #1.txt' })).toString('base64'),
+      },
       body: 'm',
     },
     expect: { status: 200, has: { Key: 'tbl/lo/meta.txt' } },
   },
   {
-    what: 'object info: metadata is the upload\'s user metadata',
+    what: "object info: metadata is the upload's user metadata",
     source: 'src/storage/renderer/info.ts (metadata: obj.user_metadata)',
     request: { method: 'GET', path: '/object/info/tbl/lo/meta.txt', as: 'A' },
     expect: { status: 200, has: { metadata: { name: '报告 #1.txt' } } },

@@ -187,11 +187,15 @@ test('names storage-api refuses: a clear InvalidKey error from every call that n
     assert.deepEqual([opened.status, opened.json.error, opened.json.message], [400, 'InvalidKey', `Invalid key: ${name}`])
     assert.deepEqual(plain(await S.remove([name])), { data: [], error: null }, 'remove skips what is not there')
   }
-  assert.deepEqual(plain((await S.list('', { limit: 100 })).data).map((o) => o.name), ['ok.txt'], 'nothing else stored')
+  assert.deepEqual(
+    plain((await S.list('', { limit: 100 })).data).map((o) => o.name),
+    ['ok.txt'],
+    'nothing else stored',
+  )
   assert.equal(bytesOf((await S.download('ok.txt')).data).toString(), 'ok', 'the source of a refused move is kept')
 })
 
-test('on a deployment that accepts any name (storage-api before 2021-03; the backend\'s storageLegacyKeys), the same SDK reads and writes the refused names', async () => {
+test("on a deployment that accepts any name (storage-api before 2021-03; the backend's storageLegacyKeys), the same SDK reads and writes the refused names", async () => {
   const legacy = await startBackend({ port: 0, storageLegacyKeys: true })
   const legacyProject = await clientProject({ url: legacy.url, key: legacy.anonKey, as: 'supabase', clients: { supabase: {} } })
   const own = []
