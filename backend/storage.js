@@ -427,7 +427,7 @@ function create(ctx) {
   }
 
   // GET /object/info/[authenticated/|public/]<bucket>/<name>: src/storage/renderer/info.ts InfoRenderer body
-  // (`metadata` is the object's user_metadata: {} for uploads, uploader.ts completeUpload).
+  // (`metadata` is the object's user_metadata: the upload's, else {}, uploader.ts completeUpload).
   async function objectInfo(req, bucketId, name, publicRoute) {
     let row
     if (publicRoute) {
