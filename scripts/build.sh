@@ -42,11 +42,15 @@ node scripts/check-wasm.js "$OUT/final.wasm" "$INITIAL_MEMORY"
 
 rm -rf "$PKG" && mkdir -p "$PKG/miniprogram_dist"
 brotli -q 11 -f -o "$PKG/miniprogram_dist/supabase_wechat_bg.wasm.br" "$OUT/final.wasm"
-node scripts/patch-glue.js "$OUT/supabase_wechat.js" "$PKG/miniprogram_dist/supabase_wechat.js"
-# The shim's tree as it is (WeChat's require takes relative paths; subdirectories are kept), minus
-# the browser adapters and entry, which only the browser bundle has.
-cp -r js-shim/. "$PKG/miniprogram_dist/"
-rm -r "$PKG/miniprogram_dist/platform/browser"
+# The shim's tree (minus the browser adapters and entry, which only the browser bundle has) with the
+# patched glue beside its root files: what both bundles are made of.
+mkdir -p "$OUT/shim"
+cp -r js-shim/. "$OUT/shim/"
+rm -r "$OUT/shim/platform/browser"
+node scripts/patch-glue.js "$OUT/supabase_wechat.js" "$OUT/shim/supabase_wechat.js"
+# The mini-program entry: one minified index.js (every module the WeChat entry reaches, in a module
+# table) and its source map index.js.map beside it (WeChat counts no .map in the code package).
+node scripts/bundle-miniprogram.js "$OUT/shim" "$PKG/miniprogram_dist"
 # Build-tool integrations (Node code, outside `miniprogram`): supabase-wechat/vite, …
 cp -r integrations "$PKG/"
 # Taro resolves plugin names with the `resolve` package, which ignores `exports`: a root taro.js makes
@@ -58,5 +62,5 @@ node scripts/build-types.js "$PKG"
 # (browsers decompress with Content-Encoding themselves; WebAssembly.instantiateStreaming reads it).
 mkdir -p "$PKG/browser"
 cp "$OUT/final.wasm" "$PKG/browser/supabase_wechat_bg.wasm"
-node scripts/bundle-browser.js "$PKG/miniprogram_dist" js-shim/platform/browser "$PKG/browser/supabase-wechat.js"
-echo "built $PKG: wasm $(wc -c <"$OUT/final.wasm") B, wasm.br $(wc -c <"$PKG/miniprogram_dist/supabase_wechat_bg.wasm.br") B"
+node scripts/bundle-browser.js "$OUT/shim" js-shim/platform/browser "$PKG/browser/supabase-wechat.js"
+echo "built $PKG: wasm $(wc -c <"$OUT/final.wasm") B, wasm.br $(wc -c <"$PKG/miniprogram_dist/supabase_wechat_bg.wasm.br") B, index.js $(wc -c <"$PKG/miniprogram_dist/index.js") B"

@@ -1,48 +1,22 @@
 #!/usr/bin/env node
 // Writes the browser bundle: the CommonJS modules the browser entry (platform/browser/entry.js)
-// reaches through `require('<relative path>')`, from the mini-program package as built in
-// miniprogram_dist/ (the patched glue and the shim's tree) plus js-shim/platform/browser/, each
-// wrapped in a function, with a 20-line `require` between them. WeChat's adapters
+// reaches through `require('<relative path>')`, from the shim's tree with the patched glue (the
+// build's staging copy, the mini-program bundle's input too) plus js-shim/platform/browser/, each
+// wrapped in a function, with a 20-line `require` between them (module lookup: bundle-lib.js). WeChat's adapters
 // (platform/wechat/) are not reached, so not bundled. A plain <script> gets
 // `window.supabaseWechat`, and CommonJS (Node tests) gets module.exports.
-// Usage: bundle-browser.js <miniprogram_dist dir> <js-shim/platform/browser dir> <output file>
+// Usage: bundle-browser.js <shim dir with the glue> <js-shim/platform/browser dir> <output file>
 'use strict'
 const fs = require('node:fs')
-const path = require('node:path')
+const { addTree, reach } = require('./bundle-lib.js')
 
 const ENTRY = 'platform/browser/entry.js'
 const [mpDir, browserDir, output] = process.argv.slice(2)
-const sources = new Map() // module id (path inside the package) -> source
-const add = (dir, prefix) => {
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) add(path.join(dir, e.name), prefix + e.name + '/')
-    else if (e.name.endsWith('.js')) sources.set(prefix + e.name, fs.readFileSync(path.join(dir, e.name), 'utf8'))
-  }
-}
-add(mpDir, '')
-add(browserDir, 'platform/browser/')
-
-// The same resolution as the bundle's `require` below.
-function resolve(from, spec) {
-  const parts = from.split('/').slice(0, -1)
-  for (const p of spec.split('/')) {
-    if (p === '..') parts.pop()
-    else if (p !== '.') parts.push(p)
-  }
-  return parts.join('/')
-}
-
-const order = []
-const seen = new Set()
-const visit = (id, from) => {
-  if (seen.has(id)) return
-  if (!sources.has(id)) throw new Error(`bundle-browser: ${from} requires ${id}, which does not exist`)
+// module id (path inside the package) -> source
+const sources = addTree(addTree(new Map(), mpDir), browserDir, 'platform/browser/')
+const order = reach(sources, ENTRY, 'bundle-browser', (id, from) => {
   if (id.startsWith('platform/wechat/')) throw new Error(`bundle-browser: ${from} reaches WeChat's adapters (${id})`)
-  seen.add(id)
-  order.push(id)
-  for (const m of sources.get(id).matchAll(/\brequire\(\s*(['"])([^'"]+)\1\s*\)/g)) visit(resolve(id, m[2]), id)
-}
-visit(ENTRY, 'the bundle')
+})
 
 const defs = order
   .sort()
