@@ -299,7 +299,7 @@ test('miniprogram-ci: 构建 npm, dependency analysis, code quality and compilat
   assert.deepEqual(unused, [])
   assert.ok(analysis.files.some((f) => f.path === WASM))
   assert.match(
-    fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'platform', 'wechat', 'loader.js'), 'utf8'),
+    fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'index.js'), 'utf8'),
     /\/miniprogram_npm\/supabase-wechat\/supabase_wechat_bg\.wasm\.br/,
   )
 

@@ -227,26 +227,27 @@ test('the typings declare exactly the runtime exports and methods of the package
   compare('mini-program entry', d.main, Object.keys(require(path.join(dist, 'index.js'))))
   compare('browser entry', d.browser, Object.keys(require(path.join(tarball, 'browser', 'supabase-wechat.js'))))
 
-  // Objects made over a driver that does nothing (only what the constructors touch).
-  const driver = new Proxy({}, { get: () => () => undefined })
-  const auth = new (require(path.join(dist, 'auth.js')).AuthClient)(driver)
-  const storage = require(path.join(dist, 'storage-api.js'))
-  const realtime = require(path.join(dist, 'realtime.js'))
-  const postgrest = require(path.join(dist, 'postgrest.js'))
+  // The objects as a page gets them, from a client of the mini-program entry (one file: its modules are not
+  // files to require) over adapters that do nothing (`options.platform`: no storage, a core that never loads).
+  const api = require(path.join(dist, 'index.js'))
+  const platform = { store: () => ({ get: () => null, set: () => {}, remove: () => {} }), loadCore: () => new Promise(() => {}) }
+  const client = api.createClient('https://x.example', 'anon', { platform })
+  const auth = client.auth
+  const proto = Object.getPrototypeOf
   const objects = {
-    SupabaseClient: require(path.join(dist, 'client.js')).SupabaseClient.prototype,
+    SupabaseClient: api.SupabaseClient.prototype,
     AuthClient: auth,
     AuthAdminApi: auth.admin,
     AuthAdminMFAApi: auth.admin && auth.admin.mfa,
     AuthMFAApi: auth.mfa,
-    StorageClient: new storage.StorageClient(driver),
-    StorageFileApi: new storage.StorageFileApi(driver, 'bucket'),
-    FunctionsClient: new (require(path.join(dist, 'functions.js')).FunctionsClient)(driver),
-    RealtimeClient: new realtime.RealtimeClient(driver),
-    RealtimeChannel: realtime.RealtimeChannel.prototype,
-    PostgrestClient: postgrest.PostgrestClient.prototype,
-    PostgrestQueryBuilder: postgrest.PostgrestQueryBuilder.prototype,
-    PostgrestFilterBuilder: postgrest.PostgrestFilterBuilder.prototype,
+    StorageClient: client.storage,
+    StorageFileApi: client.storage.from('bucket'),
+    FunctionsClient: client.functions,
+    RealtimeClient: client.realtime,
+    RealtimeChannel: api.RealtimeChannel.prototype,
+    PostgrestClient: proto(client.rest),
+    PostgrestQueryBuilder: proto(client.from('t')),
+    PostgrestFilterBuilder: proto(client.from('t').select()),
   }
   for (const [name, obj] of Object.entries(objects)) {
     const { methods, all } = d.members(name)

@@ -66,6 +66,8 @@ function makeWXWebAssembly(app, ctxWebAssembly) {
               wasmBytes: bytes.length,
               ms: Number(process.hrtime.bigint() - t0) / 1e6,
               app: app.id,
+              // The instance's exported memory (if any), for tests that check it never grows.
+              memory: result.instance.exports.memory || null,
             })
             resolve(result)
           },
