@@ -151,6 +151,9 @@ async function main() {
         ecma: 2015,
         comments: false,
         safari10: true,
+        // No parentheses around function arguments: V8 compiles a parenthesised function eagerly, and
+        // most callbacks in the bundle never run at start-up (require ~1 ms faster in a fresh process).
+        wrap_func_args: false,
         preamble: `/* supabase-wechat ${version} (MIT): js-shim/ and the wasm-bindgen glue, bundled and minified by scripts/bundle-miniprogram.js; sources in index.js.map */`,
       },
       keep_classnames: true,
