@@ -187,7 +187,8 @@ for (const f of sorted.slice(0, TOP)) console.log(`| ${f.size} | \`${f.name.slic
 // Generic functions instantiated more than once (the same path with different type parameters).
 const generic = new Map()
 for (const f of funcs) {
-  const base = f.name.replace(/<[^<>]*(?:<[^<>]*(?:<[^<>]*>[^<>]*)*>[^<>]*)*>/g, '<_>')
+  // type parameters only (`Vec<u8>`, `::<T>`), not the `<Type>::method` / `<A as B>::f` qualifiers
+  const base = f.name.replace(/(?<=[A-Za-z0-9_]|::)<[^<>]*(?:<[^<>]*(?:<[^<>]*(?:<[^<>]*>[^<>]*)*>[^<>]*)*>[^<>]*)*>/g, '<_>')
   const g = generic.get(base) || { base, count: 0, size: 0 }
   g.count++
   g.size += f.size
