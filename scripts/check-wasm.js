@@ -2,9 +2,12 @@
 // Fails the build unless the wasm is MVP-only and shaped for WXWebAssembly on old iOS:
 // - wabt's validator accepts it with every post-MVP feature disabled;
 // - no Global is imported or exported (iOS WXWebAssembly cannot export a Global);
-// - exactly one memory, with the configured initial size, and no table/memory import.
+// - exactly one memory, with the configured initial size, and no table/memory import;
+// - no Rust source path (a panic Location's file): the build's -Cpanic=immediate-abort leaves none, so
+//   one here means a panic site came back with its message and file (scripts/build.sh).
 'use strict'
 const { execFileSync } = require('node:child_process')
+const fs = require('node:fs')
 
 const [file, initialBytes] = process.argv.slice(2)
 if (!file) {
@@ -44,8 +47,15 @@ if (initialBytes && pages * 65536 !== Number(initialBytes)) {
 }
 if (section('Table').length > 1) problems.push('more than one table (iOS WXWebAssembly supports one)')
 
+const paths =
+  fs
+    .readFileSync(file)
+    .toString('latin1')
+    .match(/(?:[\w.-]+\/)+[\w.-]+\.rs(?![\w])/g) || []
+if (paths.length) problems.push(`Rust source paths in the data (a panic Location): ${paths.slice(0, 5).join(', ')}`)
+
 if (problems.length) {
   console.error(`check-wasm: ${file} is not fit to ship:\n- ` + problems.join('\n- '))
   process.exit(1)
 }
-console.log(`check-wasm: ${file} is MVP-only, ${pages} initial pages, no exported globals`)
+console.log(`check-wasm: ${file} is MVP-only, ${pages} initial pages, no exported globals, no source paths`)

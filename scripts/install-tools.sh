@@ -34,6 +34,15 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+# The wasm's own toolchain (scripts/build.sh: a pinned nightly whose -Zbuild-std rebuilds core and alloc
+# with -Cpanic=immediate-abort), with the library sources that needs; no wasm target (build-std makes it).
+WASM_TOOLCHAIN=$(sed -n 's/^WASM_TOOLCHAIN=\(nightly-[0-9-]*\)$/\1/p' scripts/build.sh)
+[ -n "$WASM_TOOLCHAIN" ] || { echo "cannot read WASM_TOOLCHAIN from scripts/build.sh" >&2; exit 1; }
+if ! rustup run "$WASM_TOOLCHAIN" rustc --print sysroot >/dev/null 2>&1 \
+   || ! rustup component list --installed --toolchain "$WASM_TOOLCHAIN" 2>/dev/null | grep -q '^rust-src'; then
+  log "rustup toolchain install $WASM_TOOLCHAIN (minimal, rust-src)"
+  rustup toolchain install "$WASM_TOOLCHAIN" --profile minimal --component rust-src
+fi
 
 # wasm-bindgen-cli, the exact version of the wasm-bindgen crate. `--locked` fails on this
 # registry mirror (webpki-roots); without default features it needs no TLS stack at all.

@@ -126,7 +126,7 @@ fn method_of(v: Option<&Value>) -> Result<&'static str, String> {
         None | Some(Value::Null) => Ok("POST"),
         Some(Value::String(s)) if s.is_empty() => Ok("POST"),
         Some(Value::String(s)) => METHODS.iter().find(|m| m.eq_ignore_ascii_case(s)).copied().ok_or_else(|| {
-            cat(&["functions.invoke: unsupported method \"", s, "\" (use one of ", &METHODS.join(", "), ")"])
+            cat(&["functions.invoke: unsupported method \"", s, "\" (use one of ", &text::join(&METHODS, ", "), ")"])
         }),
         Some(_) => Err("functions.invoke: options.method must be a string such as \"POST\"".into()),
     }
@@ -329,7 +329,7 @@ fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
     for (k, v) in r.headers {
         let value = match v {
             Value::String(s) => s.clone(),
-            Value::Array(a) => a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
+            Value::Array(a) => text::join(&a.iter().filter_map(Value::as_str).collect::<Vec<_>>(), ", "),
             Value::Null => continue,
             other => text::json(other),
         };

@@ -140,7 +140,7 @@ fn capped(text: &str, strict: bool) -> Option<Value> {
             b'{' | b'[' if depth == SHALLOW => {
                 let end = value_end(b, i);
                 out.push_str(text.get(from..i)?);
-                out.push_str(&crate::encoding::text::json(&[RAW, text.get(i..end)?].concat()));
+                out.push_str(&crate::encoding::text::json(&crate::encoding::text::cat(&[RAW, text.get(i..end)?])));
                 (from, i) = (end, end);
             }
             b'{' | b'[' => (depth, i) = (depth + 1, i + 1),

@@ -202,11 +202,10 @@ impl Realtime {
                 return self.joined(chan, &response, now_ms);
             }
             let message = match &response {
-                Value::Object(m) => m
-                    .values()
-                    .map(|v| v.as_str().map_or_else(|| json_text(v), str::to_owned))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                Value::Object(m) => crate::encoding::text::join(
+                    &m.values().map(|v| v.as_str().map_or_else(|| json_text(v), str::to_owned)).collect::<Vec<_>>(),
+                    ", ",
+                ),
                 other => json_text(other),
             };
             return self.chan_error(chan, Some(message), now_ms);

@@ -32,11 +32,16 @@ fn transform(raw: &Value) -> Map<String, Value> {
         let list: Vec<Value> = metas
             .iter()
             .filter_map(|meta| {
-                let mut meta = meta.as_object()?.clone();
-                let r = meta.remove("phx_ref").unwrap_or(Value::Null);
-                meta.remove("phx_ref_prev");
-                meta.insert("presence_ref".into(), r);
-                Some(Value::Object(meta))
+                // Copied without the two refs rather than `Map::remove`d, which would link the
+                // B-tree's rebalancing (~5 KB of wasm).
+                let mut out = Map::new();
+                for (k, v) in meta.as_object()? {
+                    if k != "phx_ref" && k != "phx_ref_prev" {
+                        out.insert(k.clone(), v.clone());
+                    }
+                }
+                out.insert("presence_ref".into(), meta.get("phx_ref").cloned().unwrap_or(Value::Null));
+                Some(Value::Object(out))
             })
             .collect();
         out.insert(key.clone(), Value::Array(list));
@@ -167,7 +172,14 @@ impl Presence {
                 .filter(|m| !gone.contains(&m.get("presence_ref").cloned().unwrap_or(Value::Null)))
                 .collect();
             if rest.is_empty() {
-                self.state.remove(&key);
+                // The state without `key`, rebuilt (no `Map::remove`: see `transform`).
+                let mut kept = Map::new();
+                for (k, v) in core::mem::take(&mut self.state) {
+                    if k != key {
+                        kept.insert(k, v);
+                    }
+                }
+                self.state = kept;
             } else {
                 self.state.insert(key.clone(), Value::Array(rest.clone()));
             }

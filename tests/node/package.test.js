@@ -52,7 +52,7 @@ test('package.json names the miniprogram folder and the version of the crate', (
   assert.equal(pkg.version, cargo.match(/^version = "(.*)"/m)[1])
 })
 
-test('the shipped wasm is MVP-only with no exported globals and a fixed initial memory', () => {
+test('the shipped wasm is MVP-only with no exported globals, a fixed initial memory and no source paths', () => {
   const wasm = zlib.brotliDecompressSync(fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'supabase_wechat_bg.wasm.br')))
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-wasm-'))
   const tmp = path.join(dir, 'shipped.wasm')
@@ -65,6 +65,15 @@ test('the shipped wasm is MVP-only with no exported globals and a fixed initial 
   const signExt = Buffer.from('0061736d0100000001060160017f017f030201000a070105002000c00b', 'hex')
   fs.writeFileSync(tmp, signExt)
   assert.throws(() => execFileSync('node', [path.join(REPO, 'scripts', 'check-wasm.js'), tmp], { stdio: 'pipe' }), /sign|MVP/)
+  // Or one whose data holds a Rust source path (a panic Location, which the build's immediate-abort removes).
+  const path_ = Buffer.from('src/realtime/push.rs')
+  const data = Buffer.concat([Buffer.from([1, 0, 0x41, 0, 0x0b, path_.length]), path_])
+  const withPath = Buffer.concat([Buffer.from('0061736d010000000503010001', 'hex'), Buffer.from([11, data.length]), data])
+  fs.writeFileSync(tmp, withPath)
+  assert.throws(
+    () => execFileSync('node', [path.join(REPO, 'scripts', 'check-wasm.js'), tmp], { stdio: 'pipe' }),
+    /source paths.*src\/realtime\/push\.rs/,
+  )
   fs.rmSync(dir, { recursive: true, force: true })
 })
 

@@ -45,8 +45,8 @@
 //!        ["maxAffected", rows]  ["setHeader", name, value]
 //! ```
 
-use crate::encoding::text::cat;
 use crate::encoding::text::is_js_space;
+use crate::encoding::text::{cat, join};
 use crate::prelude::*;
 
 mod limits;
@@ -202,7 +202,7 @@ fn apply_verb(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 if !keys.is_empty() {
                     let quoted: Result<Vec<String>, &str> =
                         keys.iter().map(|k| text(Some(k)).map(|k| cat(&["\"", k, "\""]))).collect();
-                    req.url.set("columns", &quoted?.join(","));
+                    req.url.set("columns", &join(&quoted?, ","));
                 }
             }
         }
@@ -251,7 +251,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 items.push(if reserved { cat(&["\"", &v, "\""]) } else { v });
             }
             let not = if name == "notIn" { "not." } else { "" };
-            req.url.append(t(1)?, &cat(&[not, "in.(", &items.join(","), ")"]));
+            req.url.append(t(1)?, &cat(&[not, "in.(", &join(&items, ","), ")"]));
         }
         "contains" | "containedBy" | "overlaps" => {
             let operator = match name {
@@ -331,7 +331,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 names.iter().enumerate().filter(|(i, _)| flag(op.get(i.saturating_add(1)))).map(|(_, n)| *n).collect();
             let format = t(6)?;
             let accept = req.headers.get("Accept").unwrap_or("application/json").to_owned();
-            let options = options.join("|");
+            let options = join(&options, "|");
             req.headers.set(
                 "Accept",
                 &cat(&["application/vnd.pgrst.plan+", format, "; for=\"", &accept, "\"; options=", &options, ";"]),
@@ -458,7 +458,7 @@ fn clean_columns(columns: &str) -> String {
 /// A PostgREST list/array literal: `{a,b}` from items already converted to text.
 fn braces(items: &[Value]) -> Result<String, String> {
     let items: Result<Vec<&str>, &str> = items.iter().map(|i| text(Some(i))).collect();
-    Ok(cat(&["{", &items?.join(","), "}"]))
+    Ok(cat(&["{", &join(&items?, ","), "}"]))
 }
 
 /// The Fetch `Headers` a postgrest-js builder keeps: names compared case-insensitively (sent
