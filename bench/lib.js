@@ -174,16 +174,32 @@ function sdkProject(id, dir) {
 // tool's own defaults instead of the server's (no network, no key). Returns { 'path': string | Buffer }.
 // It leaves its compiler process running (the caller's process ends with process.exit).
 async function compiledPackage(root, setting) {
-  const ci = require('miniprogram-ci')
-  const project = new ci.Project({
-    appid: 'wx0000000000000001',
-    type: 'miniProgram',
-    projectPath: root,
-    privateKey: 'offline-no-upload',
-    ignores: ['node_modules/**/*'],
-    attr: async () => ci.DefaultProjectAttr,
+  return quietly(async () => {
+    const ci = require('miniprogram-ci')
+    const project = new ci.Project({
+      appid: 'wx0000000000000001',
+      type: 'miniProgram',
+      projectPath: root,
+      privateKey: 'offline-no-upload',
+      ignores: ['node_modules/**/*'],
+      attr: async () => ci.DefaultProjectAttr,
+    })
+    return await ci.getCompiledResult({ project, setting, onProgressUpdate: () => {} })
   })
-  return ci.getCompiledResult({ project, setting, onProgressUpdate: () => {} })
+}
+
+// Runs `fn` (async) with this process' console going to stderr, so that stdout is the report:
+// miniprogram-ci logs as it loads and works ('[error] … getwhiteextlist ENOTFOUND': no network, so it
+// uses its built-in list of file types, which has .js, .json, .wasm and .br).
+async function quietly(fn) {
+  const util = require('node:util')
+  const saved = { ...console }
+  for (const k of ['log', 'info', 'warn', 'error', 'debug']) console[k] = (...a) => process.stderr.write(util.format(...a) + '\n')
+  try {
+    return await fn()
+  } finally {
+    Object.assign(console, saved)
+  }
 }
 
 // What a package adds to the uploaded code package: the compiled files under miniprogram_npm/<pkg>/ and
@@ -316,6 +332,7 @@ module.exports = {
   MODES,
   sdkProject,
   compiledPackage,
+  quietly,
   addedBytes,
   gitDescribe,
   machine,

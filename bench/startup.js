@@ -8,16 +8,19 @@
 //      and with 将 JS 编译成 ES5 on top; files packNpm puts in miniprogram_npm/ and files uploaded.
 //   2. TRUE cold start: require('lib/client') (the SDK's JS, createClient) → the first getSession()
 //      resolved, in a FRESH Node process each time (bench/cold.js), ours and the old SDK alternating
-//      (which goes first flips every round): median, p90, and the paired ratio (median over rounds).
-//      In each mode: jit (plain node) and interp (no JIT, as on iOS; bench/lib.js MODES).
+//      (which goes first flips every round): median, p90, and the paired ratio (median over rounds);
+//      and the CPU time of the process over the start (all threads), which other load on the machine
+//      disturbs less than the wall time. In each mode: jit (plain node) and interp (no JIT, as on iOS;
+//      bench/lib.js MODES).
 //   3. where our cold start goes (bench/cold.js --phases): require of the JS, brotli decode, wasm
 //      compile, instantiate, first getSession; medians over the same fresh processes.
 //   4. in-process cold start: the same, restarted N times in ONE process (V8 reuses the code it compiled,
 //      so this under-states what a phone pays when the mini-program opens);
 //   5. a warm getSession(), µs per call (bench/percall.js' child).
 // Usage (after `bash scripts/build.sh`; ≈1.5 min on 2 vCPUs):
-//   node bench/startup.js [--procs 25] [--modes jit,interp] [--in-process-runs 20] [--no-es5] [--json out.json]
+//   node bench/startup.js [--procs 40] [--modes jit,interp] [--in-process-runs 20] [--no-es5] [--json out.json]
 //   --procs P   fresh processes per SDK and mode      --no-es5  skip the ES5 compile of the bytes (saves ~25 s)
+// Only the package's package.json (`miniprogram`, `main`) is assumed: whatever files it has are counted.
 'use strict'
 const fs = require('node:fs')
 const os = require('node:os')
@@ -27,19 +30,30 @@ const { median, p90, MODES, SDKS } = lib
 
 const argv = process.argv.slice(2)
 const { arg, list } = lib.cli(argv)
-const PROCS = Number(arg('--procs', 25))
+const PROCS = Number(arg('--procs', 40))
 const MODE_IDS = list('--modes', 'jit,interp')
-const IN_PROCESS_RUNS = Number(arg('--in-process-runs', 20))
+const IN_PROCESS = { procs: 3, runs: Number(arg('--in-process-runs', 20)) }
 const WARM = { procs: 3, warmup: 500, calls: 3000 }
 const SDK_IDS = ['ours', 'old']
 const COLD = path.join(__dirname, 'cold.js')
 const PERCALL = path.join(__dirname, 'percall.js')
-const PHASES = ['require', 'wait', 'brotli', 'compile', 'instantiate', 'getSession', 'total']
+const PHASES = ['require', 'wait', 'brotli', 'compile', 'instantiate', 'getSession', 'total', 'cpu']
 
 async function child(script, args, mode = 'jit') {
   const { msg } = await lib.runChild(script, args, { execArgv: MODES[mode].flags, timeoutMs: 60e3 })
   if (msg.status !== 'ok') throw new Error(`${path.basename(script)} ${args.join(' ')}: ${msg.reason}`)
   return msg
+}
+
+// Which build was measured: sha256 (12 hex) over the files of dist/supabase-wechat's miniprogram dir.
+function distFingerprint() {
+  const crypto = require('node:crypto')
+  const { OURS } = require('../tests/node/lib/project')
+  const pkg = JSON.parse(fs.readFileSync(path.join(OURS.dir, 'package.json'), 'utf8'))
+  const dir = path.join(OURS.dir, pkg.miniprogram || '.')
+  const h = crypto.createHash('sha256')
+  for (const f of lib.dirBytes(dir).perFile) h.update(f.file).update(fs.readFileSync(path.join(dir, f.file)))
+  return { version: pkg.version, miniprogram: pkg.miniprogram, sha256: h.digest('hex').slice(0, 12) }
 }
 
 async function bytes(id, project) {
@@ -69,7 +83,7 @@ async function main() {
   const runs = []
   try {
     for (const id of SDK_IDS) {
-      projects[id] = await lib.sdkProject(id)
+      projects[id] = await lib.quietly(() => lib.sdkProject(id))
       res.bytes[id] = await bytes(id, projects[id])
       process.stderr.write(`${id}: ${res.bytes[id].uploaded.bytes} B uploaded (${(Date.now() - t0) / 1e3} s)\n`)
     }
@@ -82,10 +96,15 @@ async function main() {
       }
       process.stderr.write(`cold round ${round + 1}/${PROCS}\n`)
     }
-    for (const id of SDK_IDS) {
-      const r = await child(COLD, ['--root', projects[id].root, '--runs', String(IN_PROCESS_RUNS)])
-      res.inProcess[id] = { runs: r.times.length, median: median(r.times), p90: p90(r.times) }
+    const restarts = { ours: [], old: [] }
+    for (let i = 0; i < IN_PROCESS.procs; i++) {
+      for (const id of i % 2 ? [...SDK_IDS].reverse() : SDK_IDS) {
+        const r = await child(COLD, ['--root', projects[id].root, '--runs', String(IN_PROCESS.runs)])
+        restarts[id].push(...r.times)
+      }
     }
+    for (const id of SDK_IDS)
+      res.inProcess[id] = { runs: restarts[id].length, median: median(restarts[id]), p90: p90(restarts[id]) }
     const warm = { ours: [], old: [] }
     for (let i = 0; i < WARM.procs; i++) {
       for (const id of i % 2 ? [...SDK_IDS].reverse() : SDK_IDS) {
@@ -104,7 +123,8 @@ async function main() {
     for (const id of SDK_IDS) {
       const mine = runs.filter((r) => r.mode === mode && r.sdk === id)
       const totals = mine.map((r) => r.total)
-      res.cold[mode][id] = { processes: mine.length, median: median(totals), p90: p90(totals) }
+      const cpu = mine.map((r) => r.cpu)
+      res.cold[mode][id] = { processes: mine.length, median: median(totals), p90: p90(totals), cpuMedian: median(cpu) }
       const ph = { modules: mine[0].modules }
       for (const k of PHASES) if (mine.some((r) => r[k] !== undefined)) ph[k] = median(mine.map((r) => r[k]))
       res.phases[mode][id] = ph
@@ -118,6 +138,7 @@ async function main() {
       note: 'Times are noisy (shared 2-vCPU machine): compare the two SDKs of one run (paired ratios), not runs with each other.',
       when: new Date().toISOString(),
       commit: lib.gitDescribe(),
+      dist: distFingerprint(),
       machine: m,
       procs: PROCS,
       modes: Object.fromEntries(MODE_IDS.map((k) => [k, MODES[k].flags])),
@@ -138,7 +159,7 @@ function report(res, m, seconds) {
   const up = (x) =>
     `${kb(x.bytes)} (${x.wasm ? `JS ${kb(x.js)} + wasm ${kb(x.wasm)}` : `${x.files} files`}${x.other ? ` + other ${kb(x.other)}` : ''})`
   console.log(
-    `\nNode ${m.node}, ${m.cpu} ×${m.cpus}, load ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}, ${seconds.toFixed(0)} s; dist: ${lib.gitDescribe()}`,
+    `\nNode ${m.node}, ${m.cpu} ×${m.cpus}, load ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}, ${seconds.toFixed(0)} s; bench at ${lib.gitDescribe()}, dist ${distFingerprint().sha256}`,
   )
   console.log(`\n| | ours (supabase-wechat) | ${SDKS.old.name} | ours/old |`)
   console.log('|---|---|---|---|')
@@ -170,9 +191,15 @@ function report(res, m, seconds) {
       `${msf(c.old.median)} ms (${msf(c.old.p90)})`,
       `${ratio(c.ours.median, c.old.median)} (paired ${c.oursOverOldPaired.toFixed(2)}×)`,
     )
+    row(
+      `… its CPU time (all threads), ${mode}: median`,
+      `${msf(c.ours.cpuMedian)} ms`,
+      `${msf(c.old.cpuMedian)} ms`,
+      ratio(c.ours.cpuMedian, c.old.cpuMedian),
+    )
   }
   row(
-    `in-process cold start (${inProcess.ours.runs} restarts in one process), median (p90)`,
+    `in-process cold start (${IN_PROCESS.runs} restarts in one process, ×${IN_PROCESS.procs}), median (p90)`,
     `${msf(inProcess.ours.median)} ms (${msf(inProcess.ours.p90)})`,
     `${msf(inProcess.old.median)} ms (${msf(inProcess.old.p90)})`,
     ratio(inProcess.ours.median, inProcess.old.median),
@@ -190,6 +217,7 @@ function report(res, m, seconds) {
     instantiate: 'instantiate',
     getSession: 'first getSession() (from the instance / from require)',
     total: 'total',
+    cpu: 'CPU time of the process, all threads (less disturbed by other load)',
   }
   for (const k of PHASES) {
     const cells = modes.flatMap((mode) =>
