@@ -23,24 +23,10 @@ const http = require('node:http')
 const crypto = require('node:crypto')
 const { execFileSync } = require('node:child_process')
 const { PerformanceObserver } = require('node:perf_hooks')
-const {
-  dirBytes,
-  median,
-  p90,
-  storedSession,
-  USER_ID,
-  todoRows,
-  FAKE_REQUEST,
-  FAKE_URL,
-  KEY,
-  STORAGE_KEY,
-  SDKS,
-  cli,
-  failure,
-} = require('./lib')
 const lib = require('./lib')
+const { median, p90, USER_ID, SDKS, failure } = lib
 
-const { arg } = cli(process.argv.slice(2))
+const { arg } = lib.cli(process.argv.slice(2))
 const CALLS = Number(arg('--calls', 2000))
 const WARMUP = 300
 const UPLOAD_BYTES = 5 * 1024 * 1024
@@ -48,7 +34,7 @@ const RESULTS = path.join(__dirname, 'results', 'data.json')
 
 // ---------- the replies of the fake transport ----------
 
-const SELECT_BODY = JSON.stringify(todoRows(100))
+const SELECT_BODY = JSON.stringify(lib.todoRows(100))
 const INSERT_ROW = { user_id: USER_ID, task: 'Water the plants', is_complete: false, priority: 2, tags: ['home'] }
 const RPC_ARGS = { owner: USER_ID }
 const RPC_BODY = JSON.stringify({ total: 100, done: 33, overdue: 4 })
@@ -91,15 +77,6 @@ function availability(client, what) {
   }
 }
 
-// The first call of each kind must settle: an SDK that never answers is reported, not waited on.
-function within(ms, promise, what) {
-  let t
-  return Promise.race([
-    promise,
-    new Promise((_resolve, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(t))
-}
-
 function brief(r) {
   try {
     return JSON.stringify(r, (_k, v) => (Array.isArray(v) && v.length > 3 ? `[${v.length} items]` : v)).slice(0, 300)
@@ -111,10 +88,10 @@ function brief(r) {
 async function cpuCase(_sdk, root) {
   const { createSimulator } = require('../tests/sim')
   const sim = createSimulator({ root, appid: 'wx0000000000000001' })
-  sim.storage.set(STORAGE_KEY, storedSession())
+  sim.storage.set(lib.STORAGE_KEY, lib.storedSession())
   const app = await sim.launch()
   const seen = { n: 0 }
-  app.context.wx.request = vm.runInContext(FAKE_REQUEST, app.context)({ select: SELECT_BODY, rpc: RPC_BODY }, seen)
+  app.context.wx.request = vm.runInContext(lib.FAKE_REQUEST, app.context)({ select: SELECT_BODY, rpc: RPC_BODY }, seen)
   const client = app.require('lib/cpu')
   const out = {}
   const missing = availability(client, 'rest')
@@ -124,7 +101,7 @@ async function cpuCase(_sdk, root) {
       continue
     }
     try {
-      const first = await within(5000, op.run(client), 'first call')
+      const first = await lib.within(5000, op.run(client), 'first call')
       if (!op.check(first)) {
         out[name] = { status: 'failed', reason: 'unexpected result: ' + brief(first) }
         continue
@@ -291,7 +268,7 @@ async function uploadCase(sdk, root, variant) {
   const upload = (name, file) => client.storage.from('b').upload(name, { tempFilePath: 'wxfile://' + file })
   try {
     // Warm-up with a small file: lazily required modules load and JIT settles outside the window.
-    const w = await within(10000, upload('warm.bin', 'tmp_bench_small.bin'), 'warm-up upload')
+    const w = await lib.within(10000, upload('warm.bin', 'tmp_bench_small.bin'), 'warm-up upload')
     if (!w || w.error) return { status: 'failed', reason: 'warm-up upload: ' + brief(w) }
     global.gc()
     global.gc()
@@ -306,7 +283,7 @@ async function uploadCase(sdk, root, variant) {
     v8.setFlagsFromString('--trace-gc')
     const cpu0 = process.cpuUsage()
     const t0 = process.hrtime.bigint()
-    const r = await within(60000, upload('x.bin', 'tmp_bench_5m.bin'), 'upload')
+    const r = await lib.within(60000, upload('x.bin', 'tmp_bench_5m.bin'), 'upload')
     const wallMs = Number(process.hrtime.bigint() - t0) / 1e6
     const cpu = process.cpuUsage(cpu0)
     sample()
@@ -424,12 +401,12 @@ async function main() {
         continue
       }
       const { root, cleanup } = await clientProject({
-        key: KEY,
+        key: lib.KEY,
         pkg: sdk.pkgName,
-        clients: { cpu: { url: FAKE_URL, options: sdk.options }, upload: { url: sink.url, options: sdk.options } },
+        clients: { cpu: { url: lib.FAKE_URL, options: sdk.options }, upload: { url: sink.url, options: sdk.options } },
       })
       projects[id] = { root, cleanup }
-      results.size[id] = Object.assign({ status: 'ok' }, dirBytes(path.join(root, 'miniprogram_npm', sdk.pkgName)))
+      results.size[id] = Object.assign({ status: 'ok' }, lib.dirBytes(path.join(root, 'miniprogram_npm', sdk.pkgName)))
     }
     const cases = [
       ['cpu', 'old'],

@@ -27,19 +27,11 @@ const os = require('node:os')
 const path = require('node:path')
 const vm = require('node:vm')
 const lib = require('./lib')
-const { FAKE_REQUEST, FAKE_URL, KEY, SDKS, cli, failure, median } = lib
+const { FAKE_REQUEST, MODES, cli, failure, median } = lib
 
 const argv = process.argv.slice(2)
 const { arg, list } = cli(argv)
 const RESULTS = path.join(__dirname, 'results', 'filters-issue13.json')
-
-const MODES = {
-  jit: { label: 'JIT (plain node)', flags: [] },
-  interp: {
-    label: 'interpreted (--max-opt=0 --no-sparkplug --no-maglev --regexp-interpret-all)',
-    flags: ['--max-opt=0', '--no-sparkplug', '--no-maglev', '--regexp-interpret-all'],
-  },
-}
 
 const MiB = 1024 * 1024
 // A UUID-shaped string from a counter (distinct for distinct i).
@@ -138,29 +130,13 @@ async function child() {
 
 // ---------- parent ----------
 
+// 'before': ours from --before-dir (a copy of an earlier dist/supabase-wechat).
 async function makeProjects(sdkIds) {
-  const { clientProject, OURS } = require('../tests/node/lib/project')
   const projects = {}
   for (const id of sdkIds) {
-    if (id === 'before') {
-      const dir = arg('--before-dir')
-      if (!dir) throw new Error('--sdks before needs --before-dir <a copy of an earlier dist/supabase-wechat>')
-      projects[id] = await clientProject({
-        url: FAKE_URL,
-        key: KEY,
-        packages: [{ name: OURS.name, dir: path.resolve(dir) }],
-        clients: { client: { options: {} } },
-      })
-      continue
-    }
-    const sdk = SDKS[id]
-    if (!sdk) throw new Error('unknown sdk ' + id)
-    projects[id] = await clientProject({
-      url: FAKE_URL,
-      key: KEY,
-      pkg: sdk.pkgName,
-      clients: { client: { options: sdk.options } },
-    })
+    if (id !== 'before') projects[id] = await lib.sdkProject(id)
+    else if (!arg('--before-dir')) throw new Error('--sdks before needs --before-dir <a copy of an earlier dist/supabase-wechat>')
+    else projects[id] = await lib.sdkProject('ours', arg('--before-dir'))
   }
   return projects
 }

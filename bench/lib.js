@@ -139,6 +139,108 @@ const SDKS = {
   old: { name: 'supabase-wechat-stable-v2@2.2.0', pkgName: 'supabase-wechat-stable-v2', options: OLD_OPTIONS },
 }
 
+// How V8 runs the JS: as on Android / DevTools, or without a JIT, the closest Node gets to iOS WeChat
+// (JavaScriptCore without a JIT): JS stays in the Ignition interpreter and regexps in the regexp
+// interpreter. WebAssembly is still compiled (V8 has no wasm interpreter).
+const MODES = {
+  jit: { label: 'JIT (plain node)', flags: [] },
+  interp: {
+    label: 'interpreted (--max-opt=0 --no-sparkplug --no-maglev --regexp-interpret-all)',
+    flags: ['--max-opt=0', '--no-sparkplug', '--no-maglev', '--regexp-interpret-all'],
+  },
+}
+
+// A packed mini-program project (packNpm, as 构建 npm) whose lib/client.js creates one client of SDKS[id]
+// (or of the package copy in `dir`, for ours): tests/node/lib/project.js' clientProject.
+function sdkProject(id, dir) {
+  const { clientProject, OURS } = require('../tests/node/lib/project')
+  const sdk = SDKS[id]
+  if (!sdk) throw new Error('unknown sdk ' + id)
+  return clientProject({
+    url: FAKE_URL,
+    key: KEY,
+    pkg: sdk.pkgName,
+    packages: dir ? [{ name: OURS.name, dir: path.resolve(dir) }] : undefined,
+    clients: { client: { options: sdk.options } },
+  })
+}
+
+// The uploaded code package, as WeChat DevTools builds it for 上传 (upload): miniprogram-ci's
+// getCompiledResult (the compile extracted from DevTools; "检查一下最终上传到微信后台服务器时代码包里的文件内容"),
+// offline. setting.minify is DevTools' 上传时压缩 (miniprogram-ci 2.1.42: the summer compiler's
+// summer-terser plugin, terser 5.27.1 with toplevel: true, compress: { drop_console: false,
+// drop_debugger: false }); es6 adds 将 JS 编译成 ES5 (babel 7, preset-env chrome 53 / iOS 8, whose
+// helpers DevTools writes to @babel/runtime/). The project attributes (code size limits) are the
+// tool's own defaults instead of the server's (no network, no key). Returns { 'path': string | Buffer }.
+// It leaves its compiler process running (the caller's process ends with process.exit).
+async function compiledPackage(root, setting) {
+  return quietly(async () => {
+    const ci = require('miniprogram-ci')
+    const project = new ci.Project({
+      appid: 'wx0000000000000001',
+      type: 'miniProgram',
+      projectPath: root,
+      privateKey: 'offline-no-upload',
+      ignores: ['node_modules/**/*'],
+      attr: async () => ci.DefaultProjectAttr,
+    })
+    return await ci.getCompiledResult({ project, setting, onProgressUpdate: () => {} })
+  })
+}
+
+// Runs `fn` (async) with this process' console going to stderr, so that stdout is the report:
+// miniprogram-ci logs as it loads and works ('[error] … getwhiteextlist ENOTFOUND': no network, so it
+// uses its built-in list of file types, which has .js, .json, .wasm and .br).
+async function quietly(fn) {
+  const util = require('node:util')
+  const saved = { ...console }
+  for (const k of ['log', 'info', 'warn', 'error', 'debug']) console[k] = (...a) => process.stderr.write(util.format(...a) + '\n')
+  try {
+    return await fn()
+  } finally {
+    Object.assign(console, saved)
+  }
+}
+
+// What a package adds to the uploaded code package: the compiled files under miniprogram_npm/<pkg>/ and
+// the babel helpers the compile wrote for them (@babel/; the project's own lib/client.js needs none).
+// Returns { bytes, files, js, wasm, other } (bytes of .js files, of .wasm/.wasm.br files, of the rest).
+function addedBytes(compiled, pkgName) {
+  const out = { bytes: 0, files: 0, js: 0, wasm: 0, other: 0 }
+  for (const [file, content] of Object.entries(compiled)) {
+    if (!file.startsWith(`miniprogram_npm/${pkgName}/`) && !file.startsWith('@babel/')) continue
+    const n = Buffer.byteLength(content)
+    out.bytes += n
+    out.files++
+    if (file.endsWith('.js')) out.js += n
+    else if (/\.wasm(\.br)?$/.test(file)) out.wasm += n
+    else out.other += n
+  }
+  return out
+}
+
+function gitDescribe() {
+  try {
+    const { execFileSync } = require('node:child_process')
+    return execFileSync('git', ['describe', '--always', '--dirty', '--abbrev=12'], { cwd: __dirname, encoding: 'utf8' }).trim()
+  } catch {
+    return null
+  }
+}
+
+function machine(load0) {
+  const os = require('node:os')
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    cpu: os.cpus()[0].model,
+    cpus: os.cpus().length,
+    platform: `${os.platform()} ${os.release()}`,
+    loadavg1mAtStart: load0,
+    loadavg1mAtEnd: os.loadavg()[0],
+  }
+}
+
 // `--name value` options of a command line: arg('--procs', 15), list('--modes', 'jit,interp').
 function cli(argv) {
   const arg = (name, dflt) => {
@@ -191,6 +293,15 @@ function runChild(script, args, { execArgv = [], timeoutMs = 180e3 } = {}) {
   })
 }
 
+// `promise`, or a rejection after `ms`: a first call that never settles is reported, not waited on.
+function within(ms, promise, what) {
+  let t
+  return Promise.race([
+    promise,
+    new Promise((_resolve, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))),
+  ]).finally(() => clearTimeout(t))
+}
+
 // µs of each of `n` calls of `fn`, one after another, each awaited.
 async function timeCalls(n, fn) {
   const times = new Float64Array(n)
@@ -204,6 +315,7 @@ async function timeCalls(n, fn) {
 
 module.exports = {
   runChild,
+  within,
   timeCalls,
   dirBytes,
   median,
@@ -217,6 +329,13 @@ module.exports = {
   STORAGE_KEY,
   SDKS,
   OLD_OPTIONS,
+  MODES,
+  sdkProject,
+  compiledPackage,
+  quietly,
+  addedBytes,
+  gitDescribe,
+  machine,
   cli,
   failure,
 }

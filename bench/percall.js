@@ -40,23 +40,15 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const vm = require('node:vm')
-const { execFileSync, spawnSync } = require('node:child_process')
-const { median, p90, storedSession, todoRows, FAKE_REQUEST, FAKE_URL, KEY, STORAGE_KEY, SDKS, cli, failure } = require('./lib')
+const { spawnSync } = require('node:child_process')
 const lib = require('./lib')
+const { median, p90, storedSession, todoRows, FAKE_REQUEST, STORAGE_KEY, SDKS, MODES, cli, failure, machine } = lib
 
 const argv = process.argv.slice(2)
 const { arg, list } = cli(argv)
 
 const RESULTS = path.join(__dirname, 'results', 'percall.json')
 const PROFILE_RESULTS = path.join(__dirname, 'results', 'percall-profile.json')
-
-const MODES = {
-  jit: { label: 'JIT (plain node)', flags: [] },
-  interp: {
-    label: 'interpreted (--max-opt=0 --no-sparkplug --no-maglev --regexp-interpret-all)',
-    flags: ['--max-opt=0', '--no-sparkplug', '--no-maglev', '--regexp-interpret-all'],
-  },
-}
 
 const stored = storedSession()
 const STORED = JSON.parse(stored)
@@ -100,14 +92,6 @@ function brief(r) {
   }
 }
 
-function within(ms, promise, what) {
-  let t
-  return Promise.race([
-    promise,
-    new Promise((_resolve, reject) => (t = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(t))
-}
-
 // ---------- child: one (SDK, scenario) in its own process, the mode set by its node flags ----------
 
 async function child() {
@@ -123,7 +107,7 @@ async function child() {
   app.context.wx.request = vm.runInContext(FAKE_REQUEST, app.context)({ select: SELECT_BODY }, seen)
   const client = app.require('lib/client')
   try {
-    const first = await within(10000, scenario.run(client), 'first call')
+    const first = await lib.within(10000, scenario.run(client), 'first call')
     const loadMs = Number(process.hrtime.bigint() - tLoad) / 1e6
     if (!scenario.check(first)) return { status: 'failed', reason: 'unexpected result: ' + brief(first) }
     if (scenario.requests && seen.auth !== 'Bearer ' + STORED.access_token)
@@ -188,41 +172,9 @@ function tierCheck(mode) {
 }
 
 async function makeProjects(sdkIds) {
-  const { clientProject, OURS } = require('../tests/node/lib/project')
-  if (sdkIds.includes('ours') && !fs.existsSync(path.join(OURS.dir, 'package.json'))) {
-    throw new Error('dist/supabase-wechat is missing: run `bash scripts/build.sh` first')
-  }
   const projects = {}
-  for (const id of sdkIds) {
-    const sdk = SDKS[id]
-    projects[id] = await clientProject({
-      url: FAKE_URL,
-      key: KEY,
-      pkg: sdk.pkgName,
-      clients: { client: { options: sdk.options } },
-    })
-  }
+  for (const id of sdkIds) projects[id] = await lib.sdkProject(id)
   return projects
-}
-
-function gitDescribe() {
-  try {
-    return execFileSync('git', ['describe', '--always', '--dirty', '--abbrev=12'], { cwd: __dirname, encoding: 'utf8' }).trim()
-  } catch {
-    return null
-  }
-}
-
-function machine(load0) {
-  return {
-    node: process.version,
-    v8: process.versions.v8,
-    cpu: os.cpus()[0].model,
-    cpus: os.cpus().length,
-    platform: `${os.platform()} ${os.release()}`,
-    loadavg1mAtStart: load0,
-    loadavg1mAtEnd: os.loadavg()[0],
-  }
 }
 
 function callsFor(scenario, mode) {
@@ -328,7 +280,7 @@ async function compare() {
     const out = {
       note: 'Absolute µs are noisy: 2 shared vCPUs, other builds running in parallel. Compare the ratios (same run, alternating fresh processes), not the absolute numbers across runs.',
       when: new Date().toISOString(),
-      commit: gitDescribe(),
+      commit: lib.gitDescribe(),
       machine: m,
       modes: Object.fromEntries(modes.map((k) => [k, { flags: MODES[k].flags, hotFunctionTier: tiers[k] }])),
       scenarios: Object.fromEntries(scenarios.map((k) => [k, SCENARIOS[k].label])),
@@ -536,7 +488,7 @@ async function profile() {
     const out = {
       note: "Self time of the timed calls only (samples between the first and last timed call), one profiled process; the profiler itself slows calls down. Absolute µs are noisy (shared 2-vCPU machine); the shares are what to read. V8 charges time in builtins reached through Function.prototype.apply (e.g. String.fromCharCode.apply) to the caller's caller: a thin wrapper with a large self time (the glue's decodeText) is that.",
       when: new Date().toISOString(),
-      commit: gitDescribe(),
+      commit: lib.gitDescribe(),
       machine: machine(load0),
       intervalUs: interval,
       profiles,

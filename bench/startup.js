@@ -1,102 +1,241 @@
 #!/usr/bin/env node
-// Benchmark (not a test): supabase-wechat vs supabase-wechat-stable-v2@2.2.0, side by side in the
-// same strict mini-program simulator, same run, same machine.
-//   1. bytes each adds to the code package (what 构建 npm / packNpm puts in miniprogram_npm/)
-//   2. cold start: require the SDK → createClient → first getSession() resolved from storage,
-//      in a fresh JS context each time (a stored session is present, as for a returning user);
-//   3. per call: a warm getSession() (awaited one after another), µs per call.
-// Usage: node bench/startup.js [--runs 30]   (after scripts/build.sh)
+// Benchmark (not a test): what supabase-wechat (dist/supabase-wechat, whatever it holds) and
+// supabase-wechat-stable-v2@2.2.0 cost a mini-program at start-up, side by side, same run, same machine.
+// Both are installed by packNpm (构建 npm) into a project whose lib/client.js creates a client, and run in
+// the strict simulator (tests/sim) with the session of a returning user in wx storage.
+//   1. bytes added once uploaded: the code package as DevTools uploads it (miniprogram-ci's
+//      getCompiledResult, offline) with 上传时压缩 (JS minified by its terser; a .wasm.br counts as it is),
+//      and with 将 JS 编译成 ES5 on top; files packNpm puts in miniprogram_npm/ and files uploaded.
+//   2. TRUE cold start: require('lib/client') (the SDK's JS, createClient) → the first getSession()
+//      resolved, in a FRESH Node process each time (bench/cold.js), ours and the old SDK alternating
+//      (which goes first flips every round): median, p90, and the paired ratio (median over rounds);
+//      and the CPU time of the process over the start (all threads), which other load on the machine
+//      disturbs less than the wall time. In each mode: jit (plain node) and interp (no JIT, as on iOS;
+//      bench/lib.js MODES).
+//   3. where our cold start goes (bench/cold.js --phases): require of the JS, brotli decode, wasm
+//      compile, instantiate, first getSession; medians over the same fresh processes.
+//   4. in-process cold start: the same, restarted N times in ONE process (V8 reuses the code it compiled,
+//      so this under-states what a phone pays when the mini-program opens);
+//   5. a warm getSession(), µs per call (bench/percall.js' child).
+// Usage (after `bash scripts/build.sh`; ≈1.5 min on 2 vCPUs):
+//   node bench/startup.js [--procs 40] [--modes jit,interp] [--in-process-runs 20] [--no-es5] [--json out.json]
+//   --procs P   fresh processes per SDK and mode      --no-es5  skip the ES5 compile of the bytes (saves ~25 s)
+// Only the package's package.json (`miniprogram`, `main`) is assumed: whatever files it has are counted.
 'use strict'
+const fs = require('node:fs')
 const os = require('node:os')
-const { clientProject, OURS, ANCHOR } = require('../tests/node/lib/project')
-const { dirBytes, median, p90, storedSession, FAKE_URL: URL, KEY, STORAGE_KEY, OLD_OPTIONS } = require('./lib')
+const path = require('node:path')
+const lib = require('./lib')
+const { median, p90, MODES, SDKS } = lib
 
-const RUNS = Number(process.argv.find((_a, i) => process.argv[i - 1] === '--runs') || 30)
+const argv = process.argv.slice(2)
+const { arg, list } = lib.cli(argv)
+const PROCS = Number(arg('--procs', 40))
+const MODE_IDS = list('--modes', 'jit,interp')
+const IN_PROCESS = { procs: 3, runs: Number(arg('--in-process-runs', 20)) }
+const WARM = { procs: 3, warmup: 500, calls: 3000 }
+const SDK_IDS = ['ours', 'old']
+const COLD = path.join(__dirname, 'cold.js')
+const PERCALL = path.join(__dirname, 'percall.js')
+const PHASES = ['require', 'wait', 'brotli', 'compile', 'instantiate', 'getSession', 'total', 'cpu']
 
-const SDKS = [
-  {
-    name: 'supabase-wechat (this repo)',
-    pkg: OURS,
-    client: {},
-  },
-  {
-    name: 'supabase-wechat-stable-v2@2.2.0',
-    pkg: ANCHOR,
-    client: { options: OLD_OPTIONS },
-  },
-]
-
-async function perCall(app, calls) {
-  const client = app.require('lib/client')
-  for (let i = 0; i < 200; i++) await client.auth.getSession()
-  const t0 = process.hrtime.bigint()
-  for (let i = 0; i < calls; i++) await client.auth.getSession()
-  return Number(process.hrtime.bigint() - t0) / 1e3 / calls
+async function child(script, args, mode = 'jit') {
+  const { msg } = await lib.runChild(script, args, { execArgv: MODES[mode].flags, timeoutMs: 60e3 })
+  if (msg.status !== 'ok') throw new Error(`${path.basename(script)} ${args.join(' ')}: ${msg.reason}`)
+  return msg
 }
 
-async function coldStart(project) {
-  const sim = project.simulator({
-    wechatUrl: 'http://127.0.0.1:9/wechat',
-    appid: 'wx0000000000000001',
-    user: { openid: 'o_bench' },
-  })
-  sim.storage.set(STORAGE_KEY, storedSession())
-  const times = []
-  try {
-    for (let i = 0; i < RUNS + 2; i++) {
-      const app = i === 0 ? await sim.launch() : await sim.restart()
-      const t0 = process.hrtime.bigint()
-      const client = app.require('lib/client')
-      const { data, error } = await client.auth.getSession()
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6
-      if (error || !data.session || data.session.refresh_token !== 'abcdefghijkl') {
-        throw new Error('getSession did not restore the session: ' + JSON.stringify({ data, error }))
-      }
-      if (i >= 2) times.push(ms) // the first two warm up Node's own caches
-    }
-    const app = await sim.restart()
-    const usPerCall = await perCall(app, 2000)
-    return { times, usPerCall }
-  } finally {
-    sim.close()
+// Which build was measured: sha256 (12 hex) over the files of dist/supabase-wechat's miniprogram dir.
+function distFingerprint() {
+  const crypto = require('node:crypto')
+  const { OURS } = require('../tests/node/lib/project')
+  const pkg = JSON.parse(fs.readFileSync(path.join(OURS.dir, 'package.json'), 'utf8'))
+  const dir = path.join(OURS.dir, pkg.miniprogram || '.')
+  const h = crypto.createHash('sha256')
+  for (const f of lib.dirBytes(dir).perFile) h.update(f.file).update(fs.readFileSync(path.join(dir, f.file)))
+  return { version: pkg.version, miniprogram: pkg.miniprogram, sha256: h.digest('hex').slice(0, 12) }
+}
+
+async function bytes(id, project) {
+  const pkg = SDKS[id].pkgName
+  const packed = lib.dirBytes(project.path(`miniprogram_npm/${pkg}`))
+  const minified = lib.addedBytes(await lib.compiledPackage(project.root, { minify: true }), pkg)
+  const es5 = argv.includes('--no-es5')
+    ? null
+    : lib.addedBytes(await lib.compiledPackage(project.root, { minify: true, es6: true }), pkg)
+  return { packedFiles: packed.files, packedRaw: packed.raw, uploaded: minified, uploadedEs5: es5 }
+}
+
+function pairedRatio(runs, mode) {
+  const ratios = []
+  for (let round = 0; round < PROCS; round++) {
+    const [a, b] = SDK_IDS.map((id) => runs.find((r) => r.round === round && r.mode === mode && r.sdk === id))
+    if (a && b) ratios.push(a.total / b.total)
   }
+  return ratios.length ? median(ratios) : null
 }
 
 async function main() {
-  const rows = []
-  for (const sdk of SDKS) {
-    const project = await clientProject({ url: URL, key: KEY, pkg: sdk.pkg.name, clients: { client: sdk.client } })
-    try {
-      const bytes = dirBytes(project.path(`miniprogram_npm/${sdk.pkg.name}`))
-      const { times, usPerCall } = await coldStart(project)
-      rows.push({
-        sdk: sdk.name,
-        files: bytes.files,
-        raw: bytes.raw,
-        br: bytes.br,
-        median: median(times),
-        p90: p90(times),
-        usPerCall,
-      })
-    } finally {
-      project.cleanup()
+  const load0 = os.loadavg()[0]
+  const t0 = Date.now()
+  const projects = {}
+  const res = { bytes: {}, cold: {}, phases: {}, inProcess: {}, warmGetSessionUs: {} }
+  const runs = []
+  try {
+    for (const id of SDK_IDS) {
+      projects[id] = await lib.quietly(() => lib.sdkProject(id))
+      res.bytes[id] = await bytes(id, projects[id])
+      process.stderr.write(`${id}: ${res.bytes[id].uploaded.bytes} B uploaded (${(Date.now() - t0) / 1e3} s)\n`)
+    }
+    for (let round = 0; round < PROCS; round++) {
+      for (const mode of MODE_IDS) {
+        for (const id of round % 2 ? [...SDK_IDS].reverse() : SDK_IDS) {
+          const r = await child(COLD, ['--root', projects[id].root, '--phases'], mode)
+          runs.push({ round, mode, sdk: id, modules: r.modules, ...r.phases })
+        }
+      }
+      process.stderr.write(`cold round ${round + 1}/${PROCS}\n`)
+    }
+    const restarts = { ours: [], old: [] }
+    for (let i = 0; i < IN_PROCESS.procs; i++) {
+      for (const id of i % 2 ? [...SDK_IDS].reverse() : SDK_IDS) {
+        const r = await child(COLD, ['--root', projects[id].root, '--runs', String(IN_PROCESS.runs)])
+        restarts[id].push(...r.times)
+      }
+    }
+    for (const id of SDK_IDS)
+      res.inProcess[id] = { runs: restarts[id].length, median: median(restarts[id]), p90: p90(restarts[id]) }
+    const warm = { ours: [], old: [] }
+    for (let i = 0; i < WARM.procs; i++) {
+      for (const id of i % 2 ? [...SDK_IDS].reverse() : SDK_IDS) {
+        const args = ['--child', '--scenario', 'getSession', '--root', projects[id].root]
+        const r = await child(PERCALL, [...args, '--warmup', String(WARM.warmup), '--calls', String(WARM.calls)])
+        warm[id].push(r.medianUs)
+      }
+    }
+    for (const id of SDK_IDS) res.warmGetSessionUs[id] = median(warm[id])
+  } finally {
+    for (const p of Object.values(projects)) p.cleanup()
+  }
+  for (const mode of MODE_IDS) {
+    res.cold[mode] = { oursOverOldPaired: pairedRatio(runs, mode) }
+    res.phases[mode] = {}
+    for (const id of SDK_IDS) {
+      const mine = runs.filter((r) => r.mode === mode && r.sdk === id)
+      const totals = mine.map((r) => r.total)
+      const cpu = mine.map((r) => r.cpu)
+      res.cold[mode][id] = { processes: mine.length, median: median(totals), p90: p90(totals), cpuMedian: median(cpu) }
+      const ph = { modules: mine[0].modules }
+      for (const k of PHASES) if (mine.some((r) => r[k] !== undefined)) ph[k] = median(mine.map((r) => r[k]))
+      res.phases[mode][id] = ph
     }
   }
-  console.log(
-    `Node ${process.version}, ${os.cpus()[0].model}, ${RUNS} cold starts each (fresh JS context; wasm compiled anew each time)`,
-  )
-  console.log(
-    '| SDK | files in miniprogram_npm | bytes added (raw) | bytes added (brotli -q11 of each file) | cold start median | p90 | warm getSession() |',
-  )
-  console.log('|---|---|---|---|---|---|---|')
-  for (const r of rows) {
-    console.log(
-      `| ${r.sdk} | ${r.files} | ${r.raw.toLocaleString('en')} | ${r.br.toLocaleString('en')} | ${r.median.toFixed(2)} ms | ${r.p90.toFixed(2)} ms | ${r.usPerCall.toFixed(1)} µs |`,
-    )
+  const m = lib.machine(load0)
+  report(res, m, (Date.now() - t0) / 1e3)
+  const out = arg('--json')
+  if (out) {
+    const json = {
+      note: 'Times are noisy (shared 2-vCPU machine): compare the two SDKs of one run (paired ratios), not runs with each other.',
+      when: new Date().toISOString(),
+      commit: lib.gitDescribe(),
+      dist: distFingerprint(),
+      machine: m,
+      procs: PROCS,
+      modes: Object.fromEntries(MODE_IDS.map((k) => [k, MODES[k].flags])),
+      ...res,
+      runs,
+    }
+    fs.writeFileSync(out, JSON.stringify(json, null, 2) + '\n')
+    console.log(`\n(JSON: ${out})`)
   }
 }
 
-main().catch((e) => {
-  console.error(e)
-  process.exit(1)
-})
+const kb = (b) => (b / 1000).toFixed(1) + ' KB'
+const msf = (x) => (x === undefined ? '—' : x.toFixed(x < 10 ? 2 : 1))
+
+function report(res, m, seconds) {
+  const { bytes: b, cold, phases, inProcess, warmGetSessionUs: warm } = res
+  const ratio = (a, c) => (a / c).toFixed(2) + '×'
+  const up = (x) =>
+    `${kb(x.bytes)} (${x.wasm ? `JS ${kb(x.js)} + wasm ${kb(x.wasm)}` : `${x.files} files`}${x.other ? ` + other ${kb(x.other)}` : ''})`
+  console.log(
+    `\nNode ${m.node}, ${m.cpu} ×${m.cpus}, load ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}, ${seconds.toFixed(0)} s; bench at ${lib.gitDescribe()}, dist ${distFingerprint().sha256}`,
+  )
+  console.log(`\n| | ours (supabase-wechat) | ${SDKS.old.name} | ours/old |`)
+  console.log('|---|---|---|---|')
+  const row = (label, o, x, r) => console.log(`| ${label} | ${o} | ${x} | ${r} |`)
+  row(
+    'bytes added once uploaded (上传时压缩: JS minified by DevTools’ compiler + .wasm.br)',
+    up(b.ours.uploaded),
+    up(b.old.uploaded),
+    ratio(b.ours.uploaded.bytes, b.old.uploaded.bytes),
+  )
+  if (b.ours.uploadedEs5)
+    row(
+      '… with 将 JS 编译成 ES5 too (babel helpers included)',
+      up(b.ours.uploadedEs5),
+      up(b.old.uploadedEs5),
+      ratio(b.ours.uploadedEs5.bytes, b.old.uploadedEs5.bytes),
+    )
+  row(
+    'files in miniprogram_npm (packNpm) / uploaded',
+    `${b.ours.packedFiles} / ${b.ours.uploaded.files}`,
+    `${b.old.packedFiles} / ${b.old.uploaded.files}`,
+    '',
+  )
+  for (const mode of Object.keys(cold)) {
+    const c = cold[mode]
+    row(
+      `true cold start, fresh process (require → createClient → first getSession()), ${mode}: median (p90)`,
+      `${msf(c.ours.median)} ms (${msf(c.ours.p90)})`,
+      `${msf(c.old.median)} ms (${msf(c.old.p90)})`,
+      `${ratio(c.ours.median, c.old.median)} (paired ${c.oursOverOldPaired.toFixed(2)}×)`,
+    )
+    row(
+      `… its CPU time (all threads), ${mode}: median`,
+      `${msf(c.ours.cpuMedian)} ms`,
+      `${msf(c.old.cpuMedian)} ms`,
+      ratio(c.ours.cpuMedian, c.old.cpuMedian),
+    )
+  }
+  row(
+    `in-process cold start (${IN_PROCESS.runs} restarts in one process, ×${IN_PROCESS.procs}), median (p90)`,
+    `${msf(inProcess.ours.median)} ms (${msf(inProcess.ours.p90)})`,
+    `${msf(inProcess.old.median)} ms (${msf(inProcess.old.p90)})`,
+    ratio(inProcess.ours.median, inProcess.old.median),
+  )
+  row('warm getSession()', `${warm.ours.toFixed(1)} µs`, `${warm.old.toFixed(1)} µs`, ratio(warm.ours, warm.old))
+  const modes = Object.keys(phases)
+  console.log(`\nWhere the true cold start goes: median ms over the ${PROCS} fresh processes of each column (bench/cold.js)\n`)
+  console.log(`| phase | ${modes.map((k) => `ours ${k} | old ${k}`).join(' | ')} |`)
+  console.log(`|---|${modes.map(() => '---|---|').join('')}`)
+  const label = {
+    require: 'require of the JS (modules), createClient',
+    wait: 'event loop + wasm file read',
+    brotli: 'brotli decode',
+    compile: 'wasm compile (lazy)',
+    instantiate: 'instantiate',
+    getSession: 'first getSession() (from the instance / from require)',
+    total: 'total',
+    cpu: 'CPU time of the process, all threads (less disturbed by other load)',
+  }
+  for (const k of PHASES) {
+    const cells = modes.flatMap((mode) =>
+      SDK_IDS.map((id) => {
+        const p = phases[mode][id]
+        return k === 'require' && p.require !== undefined ? `${msf(p.require)} (${p.modules})` : msf(p[k])
+      }),
+    )
+    console.log(`| ${label[k]} | ${cells.join(' | ')} |`)
+  }
+  console.log('(each phase is its own median: they need not add up to the median total)')
+}
+
+// process.exit: miniprogram-ci keeps its compiler process (and this one) alive for minutes.
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e)
+    process.exit(1)
+  },
+)

@@ -8,52 +8,29 @@
 //        [--json out.json]
 //
 // Per (mode, scenario) and round, every variant runs once in a fresh process, in an order that
-// rotates each round; reported: median over processes of each process' median µs per call (cold:
-// median ms from `require` of the client to the first getSession() resolved, wasm compiled anew
-// each time), and the paired ratio to the first variant (median over rounds).
+// rotates each round; reported: median over processes of each process' median µs per call (cold,
+// bench/cold.js: median ms from `require` of the client to the first getSession() resolved, wasm
+// compiled anew each time; --cold-runs 0: the first start of a fresh process only), and the paired
+// ratio to the first variant (median over rounds).
 'use strict'
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { median, dirBytes, storedSession, FAKE_URL, KEY, STORAGE_KEY, cli, failure } = require('./lib')
 const lib = require('./lib')
+const { median, dirBytes, FAKE_URL, KEY, MODES, cli } = lib
 
 const argv = process.argv.slice(2)
 const { arg, list } = cli(argv)
 
 const PERCALL = path.join(__dirname, 'percall.js')
-const INTERP = ['--max-opt=0', '--no-sparkplug', '--no-maglev', '--regexp-interpret-all']
+const COLD = path.join(__dirname, 'cold.js')
+const INTERP = MODES.interp.flags
 // interp-liftoff: also keep the wasm in V8's baseline compiler (no TurboFan tier-up): V8 has no wasm
 // interpreter, so this is the closest it gets to a no-JIT wasm engine (iOS) — still compiled code.
 const FLAGS = { jit: [], interp: INTERP, 'interp-liftoff': [...INTERP, '--liftoff', '--no-wasm-tier-up'] }
 const CALLS = {
   getSession: { warmup: 500, jit: 3000, interp: 2000, 'interp-liftoff': 2000 },
   select: { warmup: 200, jit: 1000, interp: 500, 'interp-liftoff': 500 },
-}
-
-// ---- cold-start child: require the client → first getSession() resolved, N app restarts ----
-async function coldChild() {
-  const { createSimulator } = require('../tests/sim')
-  const runs = Number(arg('--cold-runs', 20))
-  const sim = createSimulator({ root: arg('--root'), appid: 'wx0000000000000001' })
-  sim.storage.set(STORAGE_KEY, storedSession())
-  const times = []
-  try {
-    // --cold-runs 0: only the first launch of this fresh process (a true cold start).
-    for (let i = 0; i < (runs === 0 ? 1 : runs + 2); i++) {
-      const app = i === 0 ? await sim.launch() : await sim.restart()
-      const t0 = process.hrtime.bigint()
-      const client = app.require('lib/client')
-      const { data, error } = await client.auth.getSession()
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6
-      if (error || !data.session || data.session.refresh_token !== 'abcdefghijkl')
-        return { status: 'failed', reason: 'no session: ' + JSON.stringify(error) }
-      if (runs === 0 || i >= 2) times.push(ms)
-    }
-  } finally {
-    sim.close()
-  }
-  return { status: 'ok', medianUs: median(times) * 1e3 }
 }
 
 function run(script, args, execArgv) {
@@ -100,11 +77,10 @@ module.exports = createClient(${JSON.stringify(FAKE_URL)}, ${JSON.stringify(KEY)
           for (const v of round % 2 ? order.reverse() : order) {
             const r =
               scenario === 'cold'
-                ? await run(
-                    __filename,
-                    ['--cold-child', '--root', v.project.root, '--cold-runs', arg('--cold-runs', '20')],
-                    FLAGS[mode],
-                  )
+                ? await run(COLD, ['--root', v.project.root, '--runs', arg('--cold-runs', '20')], FLAGS[mode]).then((r) => ({
+                    ...r,
+                    medianUs: r.medianMs * 1e3,
+                  }))
                 : await run(
                     PERCALL,
                     [
@@ -193,14 +169,7 @@ module.exports = createClient(${JSON.stringify(FAKE_URL)}, ${JSON.stringify(KEY)
     console.log('\nfailures:', [...new Set(failed.map((r) => `${r.variant} ${r.mode} ${r.scenario}: ${r.reason}`))].join('\n'))
 }
 
-if (argv.includes('--cold-child')) {
-  coldChild().then(
-    (out) => process.send(out, () => process.exit(0)),
-    (e) => process.send(failure(e), () => process.exit(0)),
-  )
-} else {
-  main().catch((e) => {
-    console.error(e)
-    process.exit(1)
-  })
-}
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
