@@ -241,14 +241,14 @@ class Driver {
 
   // One timer for the core: its next refresh retry, tick or realtime deadline.
   _arm() {
-    const at = this.core.pollTimeout()
+    const at = this.core.pollTimeout() // NaN when nothing is due
     // Re-arm unless the same future deadline is already armed: a deadline already past (the
     // device clock jumped, timers were suspended in the background) fires at once.
     if (at === this._timerAt && this._timer !== null && at > Date.now()) return
     if (this._timer !== null) clearTimeout(this._timer)
     this._timer = null
     this._timerAt = at
-    if (at === undefined) return
+    if (Number.isNaN(at)) return
     this._timer = setTimeout(
       () => {
         this._timer = null

@@ -109,10 +109,11 @@ impl WasmCore {
         self.inner.wants_json(id, status, headers_json)
     }
 
-    /// When `call('handleTimeout', now)` is next due (ms since the epoch), or `undefined`.
+    /// When `call('handleTimeout', now)` is next due (ms since the epoch), or `NaN` when it is not:
+    /// a number, not an `Option`, whose glue would return it through the shadow stack.
     #[wasm_bindgen(js_name = pollTimeout)]
-    pub fn poll_timeout(&self) -> Option<f64> {
-        self.inner.poll_timeout()
+    pub fn poll_timeout(&self) -> f64 {
+        self.inner.poll_timeout().unwrap_or(f64::NAN)
     }
 
     #[wasm_bindgen(js_name = handleResponse)]

@@ -28,7 +28,7 @@ function fakeCore(script = {}) {
       this.queue = queue
     }
     pollTimeout() {
-      return undefined
+      return Number.NaN
     }
     poll() {
       alive()
