@@ -130,10 +130,10 @@ class AuthClient {
     return this._admin
   }
   startAutoRefresh() {
-    return this._driver.control((core) => core.startAutoRefresh(true, Date.now()))
+    return this._driver.control((core) => core.call('startAutoRefresh', Date.now(), 1))
   }
   stopAutoRefresh() {
-    return this._driver.control((core) => core.stopAutoRefresh())
+    return this._driver.control((core) => core.call('stopAutoRefresh'))
   }
 
   /**
@@ -155,7 +155,7 @@ class AuthClient {
     d.ready().then(
       () =>
         whenDone(d.read('session'), (stored) => {
-          if (this._listeners.has(n)) d.step((core) => core.initialSession(n, stored, Date.now()))
+          if (this._listeners.has(n)) d.step((core) => core.call('initialSession', Date.now(), n, stored))
         }),
       () => {
         // No core to ask: the only honest answer is "no session".

@@ -57,7 +57,7 @@ class Driver {
     this.on('storage_set', (out) =>
       whenDone(this.store.set(out.key, out.value), (err) =>
         this.guard(() => {
-          this.core.handleStorageResult(err)
+          this.core.call('handleStorageResult', 0, 0, err)
           if (!this._driving) this.drive()
         }),
       ),
@@ -69,7 +69,7 @@ class Driver {
     this._session = { generation: -1, text: 'null' }
     this.on('session', (out) => {
       if (out.generation !== this._session.generation)
-        this._session = { generation: out.generation, text: this.core.sessionJson() }
+        this._session = { generation: out.generation, text: this.core.call('sessionJson') }
       this._done({ type: 'done', op: out.op, data: { session: JSON.parse(this._session.text) }, error: null })
     })
     this.load()
@@ -78,13 +78,13 @@ class Driver {
   load() {
     this._ready = this.platform.loadCore(this.wasmPath).then((glue) => {
       const core = new glue.Core(String(this.url), String(this.key), toJson(this.options))
-      this._storageKey = core.persists() ? core.storageKey() : null
-      this._verifierKey = core.verifierKey()
+      this._storageKey = core.call('persists') ? core.call('storageKey') : null
+      this._verifierKey = core.call('verifierKey')
       return whenDone(this.read('session'), (stored) => {
         this.core = core
-        core.restore(stored, Date.now())
+        core.call('restore', Date.now(), 0, stored)
         // The app is in the foreground now; the tick follows wx.onAppShow / wx.onAppHide.
-        core.startAutoRefresh(false, Date.now())
+        core.call('startAutoRefresh', Date.now())
         this._watchApp()
         this.drive()
         // Only a platform with an address bar has OAuth redirects to handle (the browser).
@@ -202,7 +202,7 @@ class Driver {
       this._driving = false
       let alive = true
       try {
-        this.core.persists()
+        this.core.call('persists')
       } catch (_probe) {
         alive = false
       }
@@ -241,19 +241,19 @@ class Driver {
 
   // One timer for the core: its next refresh retry, tick or realtime deadline.
   _arm() {
-    const at = this.core.pollTimeout()
+    const at = this.core.pollTimeout() // NaN when nothing is due
     // Re-arm unless the same future deadline is already armed: a deadline already past (the
     // device clock jumped, timers were suspended in the background) fires at once.
     if (at === this._timerAt && this._timer !== null && at > Date.now()) return
     if (this._timer !== null) clearTimeout(this._timer)
     this._timer = null
     this._timerAt = at
-    if (at === undefined) return
+    if (Number.isNaN(at)) return
     this._timer = setTimeout(
       () => {
         this._timer = null
         this._timerAt = undefined
-        this.step((core) => core.handleTimeout(Date.now()))
+        this.step((core) => core.call('handleTimeout', Date.now()))
       },
       Math.max(0, at - Date.now()),
     )
@@ -270,7 +270,7 @@ class Driver {
     this.platform.request(
       out,
       (status, body, h) => this._reply(out.id, (core) => core.handleResponse(out.id, status, body, Date.now(), toJson(h || {}))),
-      (errMsg) => this._reply(out.id, (core) => core.handleTransportError(out.id, errMsg, Date.now())),
+      (errMsg) => this._reply(out.id, (core) => core.call('handleTransportError', Date.now(), out.id, errMsg)),
     )
   }
 
@@ -297,7 +297,7 @@ class Driver {
             },
             release,
           ),
-        (errMsg) => this._reply(out.id, (core) => core.handleTransportError(out.id, errMsg, Date.now()), release),
+        (errMsg) => this._reply(out.id, (core) => core.call('handleTransportError', Date.now(), out.id, errMsg), release),
       )
       if (op) op.task = task
     })
@@ -312,7 +312,7 @@ class Driver {
         handOver(this.core)
         this.drive()
       },
-      (e) => this.step((core) => core.handleTransportError(id, 'request:fail ' + messageOf(e), Date.now())),
+      (e) => this.step((core) => core.call('handleTransportError', Date.now(), id, 'request:fail ' + messageOf(e))),
     )
   }
 
@@ -323,8 +323,8 @@ class Driver {
     this.guard(() => {
       const op = this._ops.get(id)
       if (!op) return
-      if (!timedOut || op.request === undefined) this.core.cancel(id)
-      else this.core.handleTransportError(op.request, failTimeout(op.transport), Date.now())
+      if (!timedOut || op.request === undefined) this.core.call('cancel', 0, id)
+      else this.core.call('handleTransportError', Date.now(), op.request, failTimeout(op.transport))
       if (op.task && typeof op.task.abort === 'function') op.task.abort()
       this.drive()
     })
@@ -335,13 +335,13 @@ class Driver {
     this.platform.watchApp(
       () =>
         this.control((core) => {
-          core.startAutoRefresh(false, Date.now())
-          core.appVisible(true, Date.now())
+          core.call('startAutoRefresh', Date.now())
+          core.call('appVisible', Date.now(), 1)
         }),
       () =>
         this.control((core) => {
-          core.stopAutoRefresh()
-          core.appVisible(false, Date.now())
+          core.call('stopAutoRefresh')
+          core.call('appVisible', Date.now())
         }),
     )
   }

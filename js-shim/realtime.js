@@ -28,7 +28,7 @@ class RealtimeChannel {
     // Every call into the core goes through this chain, in call order, once the core has loaded.
     this._chain = this._driver.ready().then((core) => {
       this._driver.guard(() => {
-        this._id = core.realtimeChannel(name, toJson(this.params))
+        this._id = core.call('realtimeChannel', 0, 0, name, undefined, toJson(this.params))
         client._byId.set(this._id, this)
       })
       return core
@@ -67,7 +67,7 @@ class RealtimeChannel {
   on(type, filter, callback) {
     const kind = String(type).toLowerCase()
     this._bindings.push({ type: kind, filter: filter || {}, callback })
-    this._do((core) => core.realtimeOn(this._id, kind, toJson(filter || {})))
+    this._do((core) => core.call('realtimeOn', 0, this._id, kind, undefined, toJson(filter || {})))
     return this
   }
 
@@ -86,7 +86,9 @@ class RealtimeChannel {
     }
     this._subscribed = true
     this.state = 'joining'
-    this._do((core) => core.realtimeSubscribe(this._id, typeof timeout === 'number' ? timeout : undefined, Date.now()))
+    this._do((core) =>
+      core.call('realtimeSubscribe', Date.now(), this._id, undefined, typeof timeout === 'number' ? timeout : undefined),
+    )
     this._chain.catch(() => this._status('CHANNEL_ERROR', 'the wasm core failed to load'))
     return this
   }
@@ -94,7 +96,7 @@ class RealtimeChannel {
   /** `send({ type: 'broadcast', event, payload }, { timeout })` → `'ok' | 'timed out' | 'error'`. */
   send(args, opts) {
     const timeout = opts && typeof opts.timeout === 'number' ? opts.timeout : undefined
-    return this._op((core) => core.realtimePush(this._id, toJson(args), timeout, Date.now()))
+    return this._op((core) => core.call('realtimePush', Date.now(), this._id, toJson(args), timeout))
   }
 
   track(payload, opts) {
@@ -110,7 +112,7 @@ class RealtimeChannel {
     const core = this._driver.core
     if (this._id === null || !core) return {}
     try {
-      return JSON.parse(core.realtimePresenceState(this._id))
+      return JSON.parse(core.call('realtimePresenceState', 0, this._id))
     } catch (_e) {
       return {}
     }
@@ -119,7 +121,7 @@ class RealtimeChannel {
   /** Leave the channel → `'ok' | 'timed out' | 'error'`. */
   unsubscribe() {
     this.state = 'leaving'
-    const p = this._op((core) => core.realtimeLeave(this._id, Date.now()))
+    const p = this._op((core) => core.call('realtimeLeave', Date.now(), this._id))
     return p.then((status) => {
       this.state = 'closed'
       this._client._forget(this)
@@ -193,24 +195,24 @@ class RealtimeClient {
   /** `setAuth(token)`: this token for joins and an `access_token` push to joined channels, until the session changes; `setAuth()`: the session's again. */
   setAuth(token) {
     const t = typeof token === 'string' && token ? token : undefined
-    return this._driver.control((core) => core.realtimeSetAuth(t)).then(() => undefined)
+    return this._driver.control((core) => core.call('realtimeSetAuth', 0, 0, t)).then(() => undefined)
   }
 
   /** Open the socket now if a subscribed channel wants it (after `disconnect()`): its channels rejoin. */
   connect() {
-    this._driver.control((core) => core.realtimeConnect(Date.now()))
+    this._driver.control((core) => core.call('realtimeConnect', Date.now()))
   }
 
   /** Close the socket (code 1000 unless given); channels wait, and nothing reopens it until `connect()` or a `subscribe()`. */
   disconnect(code, reason) {
     const c = typeof code === 'number' ? code : undefined
     const r = typeof reason === 'string' ? reason : ''
-    return this._driver.control((core) => core.realtimeDisconnect(c, r, Date.now())).then(() => 'ok')
+    return this._driver.control((core) => core.call('realtimeDisconnect', Date.now(), 0, r, c)).then(() => 'ok')
   }
 
   isConnected() {
     const core = this._driver.core
-    return !!core && core.realtimeIsConnected()
+    return !!core && core.call('realtimeIsConnected')
   }
 
   _forget(ch) {
@@ -256,7 +258,7 @@ class RealtimeClient {
     const id = out.socket
     const feed = (fn) => d.step(fn)
     // Events reach the core on a later tick, never inside the drive loop that asked for the socket.
-    const failed = (msg) => setTimeout(() => feed((core) => core.socketError(id, msg, Date.now())), 0)
+    const failed = (msg) => setTimeout(() => feed((core) => core.call('socketError', Date.now(), id, msg)), 0)
     const opts = { url: out.url, header: out.headers, fail: (res) => failed((res && res.errMsg) || 'connectSocket:fail') }
     if (out.protocols && out.protocols.length) opts.protocols = out.protocols
     let task
@@ -268,15 +270,15 @@ class RealtimeClient {
     if (typeof task === 'string') return failed(task)
     if (!task) return undefined // `fail` reports it
     this._sockets.set(id, task)
-    task.onOpen(() => feed((core) => core.socketOpened(id, Date.now())))
+    task.onOpen(() => feed((core) => core.call('socketOpened', Date.now(), id)))
     task.onMessage((res) => {
       if (res && typeof res.data === 'string') feed((core) => core.socketMessage(id, res.data, Date.now()))
     })
-    task.onError((res) => feed((core) => core.socketError(id, String((res && res.errMsg) || ''), Date.now())))
+    task.onError((res) => feed((core) => core.call('socketError', Date.now(), id, String((res && res.errMsg) || ''))))
     task.onClose((res) => {
       if (this._sockets.get(id) === task) this._sockets.delete(id)
       const code = res && typeof res.code === 'number' ? res.code : 1006
-      feed((core) => core.socketClosed(id, code, String((res && res.reason) || ''), Date.now()))
+      feed((core) => core.call('socketClosed', Date.now(), id, String((res && res.reason) || ''), code))
     })
     return undefined
   }

@@ -22,7 +22,8 @@ function sessionFromUrl(driver, core) {
     (verifier) =>
       new Promise((resolve) => {
         const settle = (error, data) => {
-          if ((data !== null || error) && !driver.broken) driver.guard(() => p.cleanUrl(core.cleanedUrl(p.currentUrl())))
+          if ((data !== null || error) && !driver.broken)
+            driver.guard(() => p.cleanUrl(core.call('cleanedUrl', 0, 0, p.currentUrl())))
           resolve({ error })
         }
         driver.run((c) => c.invoke('sessionFromUrl', toJson([url]), verifier, new Uint8Array(0), Date.now()), {

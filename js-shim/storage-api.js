@@ -245,7 +245,7 @@ class StorageFileApi {
     let res = null
     if (d.core && !d.broken) {
       d.guard(() => {
-        const r = JSON.parse(d.core.publicUrl(toJson([this.bucketId, path, options])))
+        const r = JSON.parse(d.core.call('publicUrl', 0, 0, toJson([this.bucketId, path, options])))
         res = { data: r.data }
         if (r.error) res.error = toDataError(r.error)
       })

@@ -73,35 +73,10 @@ impl WasmCore {
         WasmCore { inner: Client::new(url, key, options_json), stored: Stored { js: JsValue::UNDEFINED, text: None } }
     }
 
-    #[wasm_bindgen(js_name = storageKey)]
-    pub fn storage_key(&self) -> String {
-        self.inner.storage_key().to_owned()
-    }
-
-    #[wasm_bindgen(js_name = verifierKey)]
-    pub fn verifier_key(&self) -> String {
-        self.inner.verifier_key()
-    }
-
-    pub fn persists(&self) -> bool {
-        self.inner.persists()
-    }
-
-    /// `stored`: what storage holds (a string, or `undefined`), as it is.
-    pub fn restore(&mut self, stored: JsValue, now_ms: f64) {
-        self.inner.restore(self.stored.get(stored), now_ms)
-    }
-
     /// `getSession()`: the op resolves through an `Output::Session`; see `Client::get_session`.
     #[wasm_bindgen(js_name = getSession)]
     pub fn get_session(&mut self, stored: JsValue, now_ms: f64) -> u32 {
         self.inner.get_session(self.stored.get(stored), now_ms)
-    }
-
-    /// The current session's JSON text (`"null"` when signed out), as a JS string.
-    #[wasm_bindgen(js_name = sessionJson)]
-    pub fn session_json(&self) -> JsValue {
-        js_string(self.inner.session_json())
     }
 
     /// An auth method by name with its arguments as a JSON array; see `Client::invoke`.
@@ -112,11 +87,6 @@ impl WasmCore {
     /// A Database / Storage / Functions call; see `Client::data`.
     pub fn data(&mut self, api: &str, method: &str, args_json: &str, now_ms: f64) -> u32 {
         self.inner.data(api, method, args_json, now_ms)
-    }
-
-    /// Abort a data-path operation; see `Client::cancel`.
-    pub fn cancel(&mut self, op: u32) {
-        self.inner.cancel(op)
     }
 
     /// The reply to a `fetch` output; see `Client::handle_data_response`.
@@ -139,30 +109,11 @@ impl WasmCore {
         self.inner.wants_json(id, status, headers_json)
     }
 
-    #[wasm_bindgen(js_name = initialSession)]
-    pub fn initial_session(&mut self, sub: u32, stored: JsValue, now_ms: f64) {
-        self.inner.initial_session(sub, self.stored.get(stored), now_ms)
-    }
-
-    #[wasm_bindgen(js_name = startAutoRefresh)]
-    pub fn start_auto_refresh(&mut self, explicit: bool, now_ms: f64) {
-        self.inner.start_auto_refresh(explicit, now_ms)
-    }
-
-    #[wasm_bindgen(js_name = stopAutoRefresh)]
-    pub fn stop_auto_refresh(&mut self) {
-        self.inner.stop_auto_refresh()
-    }
-
-    /// When `handleTimeout` is next due (ms since the epoch), or `undefined`.
+    /// When `call('handleTimeout', now)` is next due (ms since the epoch), or `NaN` when it is not:
+    /// a number, not an `Option`, whose glue would return it through the shadow stack.
     #[wasm_bindgen(js_name = pollTimeout)]
-    pub fn poll_timeout(&self) -> Option<f64> {
-        self.inner.poll_timeout()
-    }
-
-    #[wasm_bindgen(js_name = handleTimeout)]
-    pub fn handle_timeout(&mut self, now_ms: f64) {
-        self.inner.handle_timeout(now_ms)
+    pub fn poll_timeout(&self) -> f64 {
+        self.inner.poll_timeout().unwrap_or(f64::NAN)
     }
 
     #[wasm_bindgen(js_name = handleResponse)]
@@ -170,93 +121,9 @@ impl WasmCore {
         self.inner.handle_response_with_headers(id, status, body, headers.as_deref().unwrap_or("{}"), now_ms)
     }
 
-    #[wasm_bindgen(js_name = handleTransportError)]
-    pub fn handle_transport_error(&mut self, id: u32, err_msg: &str, now_ms: f64) {
-        self.inner.handle_transport_error(id, err_msg, now_ms)
-    }
-
-    /// After each `storage_set` output: `undefined` when written, else the wx error message.
-    #[wasm_bindgen(js_name = handleStorageResult)]
-    pub fn handle_storage_result(&mut self, error: Option<String>) {
-        self.inner.handle_storage_result(error.as_deref())
-    }
-
-    // ---- realtime ----
-
-    #[wasm_bindgen(js_name = realtimeChannel)]
-    pub fn realtime_channel(&mut self, name: &str, params_json: &str) -> u32 {
-        self.inner.realtime_channel(name, params_json)
-    }
-
-    #[wasm_bindgen(js_name = realtimeOn)]
-    pub fn realtime_on(&mut self, chan: u32, kind: &str, filter_json: &str) -> u32 {
-        self.inner.realtime_on(chan, kind, filter_json)
-    }
-
-    #[wasm_bindgen(js_name = realtimeSubscribe)]
-    pub fn realtime_subscribe(&mut self, chan: u32, timeout_ms: Option<f64>, now_ms: f64) {
-        self.inner.realtime_subscribe(chan, timeout_ms, now_ms)
-    }
-
-    #[wasm_bindgen(js_name = realtimePush)]
-    pub fn realtime_push(&mut self, chan: u32, args_json: &str, timeout_ms: Option<f64>, now_ms: f64) -> u32 {
-        self.inner.realtime_push(chan, args_json, timeout_ms, now_ms)
-    }
-
-    #[wasm_bindgen(js_name = realtimeLeave)]
-    pub fn realtime_leave(&mut self, chan: u32, now_ms: f64) -> u32 {
-        self.inner.realtime_leave(chan, now_ms)
-    }
-
-    #[wasm_bindgen(js_name = realtimePresenceState)]
-    pub fn realtime_presence_state(&self, chan: u32) -> String {
-        self.inner.realtime_presence_state(chan)
-    }
-
-    #[wasm_bindgen(js_name = socketOpened)]
-    pub fn socket_opened(&mut self, socket: u32, now_ms: f64) {
-        self.inner.socket_opened(socket, now_ms)
-    }
-
     #[wasm_bindgen(js_name = socketMessage)]
     pub fn socket_message(&mut self, socket: u32, text: &str, now_ms: f64) {
         self.inner.socket_message(socket, text, now_ms)
-    }
-
-    #[wasm_bindgen(js_name = socketClosed)]
-    pub fn socket_closed(&mut self, socket: u32, code: u16, reason: &str, now_ms: f64) {
-        self.inner.socket_closed(socket, code, reason, now_ms)
-    }
-
-    #[wasm_bindgen(js_name = socketError)]
-    pub fn socket_error(&mut self, socket: u32, err_msg: &str, now_ms: f64) {
-        self.inner.socket_error(socket, err_msg, now_ms)
-    }
-
-    #[wasm_bindgen(js_name = realtimeSetAuth)]
-    pub fn realtime_set_auth(&mut self, token: Option<String>) {
-        self.inner.realtime_set_auth(token.as_deref())
-    }
-
-    #[wasm_bindgen(js_name = realtimeConnect)]
-    pub fn realtime_connect(&mut self, now_ms: f64) {
-        self.inner.realtime_connect(now_ms)
-    }
-
-    #[wasm_bindgen(js_name = realtimeDisconnect)]
-    pub fn realtime_disconnect(&mut self, code: Option<f64>, reason: &str, now_ms: f64) {
-        self.inner.realtime_disconnect(code, reason, now_ms)
-    }
-
-    #[wasm_bindgen(js_name = realtimeIsConnected)]
-    pub fn realtime_is_connected(&self) -> bool {
-        self.inner.realtime_is_connected()
-    }
-
-    /// `wx.onAppShow` / `wx.onAppHide`.
-    #[wasm_bindgen(js_name = appVisible)]
-    pub fn app_visible(&mut self, shown: bool, now_ms: f64) {
-        self.inner.app_visible(shown, now_ms)
     }
 
     /// Next output as JSON text (a JS string), or `undefined` when there is nothing to do.
@@ -267,18 +134,106 @@ impl WasmCore {
         }
     }
 
-    /// `storage.from(bucket).getPublicUrl(path, options)`: the JSON text of its result, from
-    /// its arguments as a JSON array `[bucket, path, options]` (`JSON.stringify`, so a value that
-    /// is not a string is reported as storage-api.js did); see `Client::public_url`.
-    #[wasm_bindgen(js_name = publicUrl)]
-    pub fn public_url(&self, args_json: &str) -> String {
-        self.inner.public_url_of(args_json)
+    /// Every call that is not on a hot path, by its name: one export (one wrapper in the
+    /// glue) instead of one each: `call(name, now, id, a, x, b)`, trailing `undefined`s left out.
+    /// What each name reads (`now` for every one that takes a time), and returns (`undefined`
+    /// for nothing):
+    ///
+    /// | name | `id` | `a` | `b` | `x` | returns |
+    /// |---|---|---|---|---|---|
+    /// | `storageKey`, `verifierKey` | | | | | string |
+    /// | `persists`, `realtimeIsConnected` | | | | | boolean |
+    /// | `sessionJson` | | | | | the session's JSON text (`"null"` when signed out) |
+    /// | `restore` | | stored | | | |
+    /// | `initialSession` | subscription | stored | | | |
+    /// | `cancel` (a data-path op) | op | | | | |
+    /// | `handleTimeout`, `realtimeConnect`, `stopAutoRefresh` | | | | | |
+    /// | `startAutoRefresh` (`id`: explicit), `appVisible` (`id`: shown) | 1 / 0 | | | | |
+    /// | `handleTransportError` | request | errMsg | | | |
+    /// | `handleStorageResult` | | errMsg, or `undefined` when written | | | |
+    /// | `publicUrl` | | `[bucket, path, options]` as JSON | | | its result's JSON text |
+    /// | `cleanedUrl` | | url | | | the url without OAuth parameters, or `undefined` |
+    /// | `realtimeChannel` | | name | params JSON | | channel id |
+    /// | `realtimeOn` | channel | kind | filter JSON | | binding index |
+    /// | `realtimeSubscribe` | channel | | | timeout | |
+    /// | `realtimePush` | channel | args JSON | | timeout | op id |
+    /// | `realtimeLeave` | channel | | | | op id |
+    /// | `realtimePresenceState` | channel | | | | JSON text |
+    /// | `realtimeSetAuth` | | token or `undefined` | | | |
+    /// | `realtimeDisconnect` | | reason | | code | |
+    /// | `socketOpened` / `socketError` / `socketClosed` | socket | errMsg / reason | | code | |
+    ///
+    /// A text argument that is not a string reads as `""` (as `undefined` where it may be
+    /// absent); an unknown name does nothing.
+    pub fn call(&mut self, name: &str, now_ms: f64, id: u32, a: JsValue, x: Option<f64>, b: JsValue) -> JsValue {
+        // A table, not a `match`: each entry stays its own function (a `match` inlines them all
+        // into one, which the first `getSession()` would compile whole: tests/node/wasm-lazy).
+        match CALLS.iter().find(|(n, _)| *n == name) {
+            Some((_, f)) => f(self, Call { now_ms, id, a, x, b }),
+            None => JsValue::UNDEFINED,
+        }
     }
+}
 
-    /// `url` without an OAuth redirect's parameters (for `history.replaceState`), or `undefined`
-    /// when it is not an absolute URL; see `auth::redirect::cleaned_url`.
-    #[wasm_bindgen(js_name = cleanedUrl)]
-    pub fn cleaned_url(&self, url: &str) -> Option<String> {
-        crate::auth::redirect::cleaned_url(url)
-    }
+/// The arguments of [`WasmCore::call`].
+struct Call {
+    now_ms: f64,
+    id: u32,
+    a: JsValue,
+    x: Option<f64>,
+    b: JsValue,
+}
+
+/// A text argument: `""` unless a string.
+fn text(v: &JsValue) -> String {
+    v.as_string().unwrap_or_default()
+}
+
+type Entry = fn(&mut WasmCore, Call) -> JsValue;
+
+/// [`WasmCore::call`]'s names; the table in its doc says what each reads.
+#[rustfmt::skip]
+#[allow(clippy::unit_arg)] // `none(w.inner.method(…))`: an entry that returns nothing
+const CALLS: &[(&str, Entry)] = &[
+    ("storageKey", |w, _| js_string(w.inner.storage_key())),
+    ("verifierKey", |w, _| js_string(&w.inner.verifier_key())),
+    ("persists", |w, _| JsValue::from_bool(w.inner.persists())),
+    ("realtimeIsConnected", |w, _| JsValue::from_bool(w.inner.realtime_is_connected())),
+    ("sessionJson", |w, _| js_string(w.inner.session_json())),
+    ("restore", |w, c| none(w.inner.restore(w.stored.get(c.a), c.now_ms))),
+    ("initialSession", |w, c| none(w.inner.initial_session(c.id, w.stored.get(c.a), c.now_ms))),
+    ("cancel", |w, c| none(w.inner.cancel(c.id))),
+    ("handleTimeout", |w, c| none(w.inner.handle_timeout(c.now_ms))),
+    ("startAutoRefresh", |w, c| none(w.inner.start_auto_refresh(c.id != 0, c.now_ms))),
+    ("stopAutoRefresh", |w, _| none(w.inner.stop_auto_refresh())),
+    ("appVisible", |w, c| none(w.inner.app_visible(c.id != 0, c.now_ms))),
+    ("handleTransportError", |w, c| none(w.inner.handle_transport_error(c.id, &text(&c.a), c.now_ms))),
+    ("handleStorageResult", |w, c| none(w.inner.handle_storage_result(c.a.as_string().as_deref()))),
+    ("publicUrl", |w, c| js_string(&w.inner.public_url_of(&text(&c.a)))),
+    ("cleanedUrl", |_, c| {
+        crate::auth::redirect::cleaned_url(&text(&c.a)).map_or(JsValue::UNDEFINED, |u| js_string(&u))
+    }),
+    ("realtimeChannel", |w, c| number(w.inner.realtime_channel(&text(&c.a), &text(&c.b)))),
+    ("realtimeOn", |w, c| number(w.inner.realtime_on(c.id, &text(&c.a), &text(&c.b)))),
+    ("realtimeSubscribe", |w, c| none(w.inner.realtime_subscribe(c.id, c.x, c.now_ms))),
+    ("realtimePush", |w, c| number(w.inner.realtime_push(c.id, &text(&c.a), c.x, c.now_ms))),
+    ("realtimeLeave", |w, c| number(w.inner.realtime_leave(c.id, c.now_ms))),
+    ("realtimePresenceState", |w, c| js_string(&w.inner.realtime_presence_state(c.id))),
+    ("realtimeSetAuth", |w, c| none(w.inner.realtime_set_auth(c.a.as_string().as_deref()))),
+    ("realtimeConnect", |w, c| none(w.inner.realtime_connect(c.now_ms))),
+    ("realtimeDisconnect", |w, c| none(w.inner.realtime_disconnect(c.x, &text(&c.a), c.now_ms))),
+    ("socketOpened", |w, c| none(w.inner.socket_opened(c.id, c.now_ms))),
+    ("socketError", |w, c| none(w.inner.socket_error(c.id, &text(&c.a), c.now_ms))),
+    ("socketClosed", |w, c| {
+        none(w.inner.socket_closed(c.id, c.x.unwrap_or(0.0) as u16, &text(&c.a), c.now_ms))
+    }),
+];
+
+/// `undefined`, for an entry whose method returns nothing.
+fn none((): ()) -> JsValue {
+    JsValue::UNDEFINED
+}
+
+fn number(n: u32) -> JsValue {
+    JsValue::from_f64(f64::from(n))
 }

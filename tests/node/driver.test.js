@@ -27,23 +27,8 @@ function fakeCore(script = {}) {
       this.calls = []
       this.queue = queue
     }
-    persists() {
-      alive()
-      return true
-    }
-    storageKey() {
-      return 'sb-test-auth-token'
-    }
-    verifierKey() {
-      return 'sb-test-auth-token-code-verifier'
-    }
-    restore() {}
-    startAutoRefresh() {}
-    initialSession(sub) {
-      queue.push({ type: 'event', event: 'INITIAL_SESSION', session: null, target: sub })
-    }
     pollTimeout() {
-      return undefined
+      return Number.NaN
     }
     poll() {
       alive()
@@ -65,10 +50,6 @@ function fakeCore(script = {}) {
       for (const out of (script.getSession || (() => []))(op)) queue.push(out)
       return op
     }
-    sessionJson() {
-      this.sessionReads = (this.sessionReads || 0) + 1
-      return script.sessionJson ? script.sessionJson() : 'null'
-    }
     data(_api, _method, _args) {
       alive()
       const op = ++next
@@ -82,7 +63,29 @@ function fakeCore(script = {}) {
         data: { result: { status, facts: JSON.parse(facts) }, take: 'body', error: null },
       })
     }
-    cancel() {}
+    // The cold entries, by name as the glue's Core.call(name, now, id, a, x, b) takes them.
+    call(name, _now, id) {
+      const f = cold[name]
+      return f ? f.call(this, id) : undefined
+    }
+  }
+  const cold = {
+    persists() {
+      alive()
+      return true
+    },
+    storageKey: () => 'sb-test-auth-token',
+    verifierKey: () => 'sb-test-auth-token-code-verifier',
+    restore() {},
+    startAutoRefresh() {},
+    initialSession(sub) {
+      queue.push({ type: 'event', event: 'INITIAL_SESSION', session: null, target: sub })
+    },
+    sessionJson() {
+      this.sessionReads = (this.sessionReads || 0) + 1
+      return script.sessionJson ? script.sessionJson() : 'null'
+    },
+    cancel() {},
   }
   return { Core, trap: () => (dead = true), queue }
 }
