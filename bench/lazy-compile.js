@@ -12,30 +12,15 @@
 const fs = require('node:fs')
 const path = require('node:path')
 const { FAKE_URL, KEY, cli, runChild } = require('./lib')
+const { leb, sections } = require('../scripts/wasm-read')
 
 const argv = process.argv.slice(2)
 const { arg } = cli(argv)
 
 // The number of functions the module defines (its function section's count).
 function count(buf) {
-  let pos = 8
-  const leb = (p) => {
-    let r = 0
-    let sh = 0
-    let b
-    do {
-      b = buf[p++]
-      r += (b & 0x7f) * 2 ** sh
-      sh += 7
-    } while (b & 0x80)
-    return [r, p]
-  }
-  while (pos < buf.length) {
-    const [size, p] = leb(pos + 1)
-    if (buf[pos] === 3) return leb(p)[0]
-    pos = p + size
-  }
-  return 0
+  const functions = sections(buf).find((s) => s.id === 3)
+  return functions ? leb(buf, functions.start)[0] : 0
 }
 
 async function main() {
@@ -56,12 +41,10 @@ module.exports = createClient(${JSON.stringify(FAKE_URL)}, ${JSON.stringify(KEY)
     const project = await makeProject({ 'lib/client.js': lib }, { packages: [{ name: 'supabase-wechat', dir: v.dir }] })
     try {
       const wasm = zlib.brotliDecompressSync(fs.readFileSync(path.join(v.dir, 'miniprogram_dist', 'supabase_wechat_bg.wasm.br')))
-      // bench/variants.js' cold child, one true cold start, with V8's lazy-compilation trace.
-      const { msg, stdout: out } = await runChild(
-        path.join(__dirname, 'variants.js'),
-        ['--cold-child', '--root', project.root, '--cold-runs', '0'],
-        { execArgv: ['--trace-wasm-lazy-compilation', '--trace-wasm-compilation-times'] },
-      )
+      // The cold-start child (bench/cold.js), one true cold start, with V8's lazy-compilation trace.
+      const { msg, stdout: out } = await runChild(path.join(__dirname, 'cold.js'), ['--root', project.root, '--runs', '0'], {
+        execArgv: ['--trace-wasm-lazy-compilation', '--trace-wasm-compilation-times'],
+      })
       if (msg.status !== 'ok') throw new Error(`${v.name}: ${msg.reason}`)
       // `Compiled function 0x…#165 using Liftoff, took 0 ms and 150208 bytes; bodysize 3867 codesize 8816`
       const compiled = new Map()
@@ -84,7 +67,6 @@ module.exports = createClient(${JSON.stringify(FAKE_URL)}, ${JSON.stringify(KEY)
   }
 }
 
-if (argv.includes('--cold-child')) throw new Error('run bench/variants.js --cold-child directly')
 main().catch((e) => {
   console.error(e)
   process.exit(1)

@@ -10,6 +10,7 @@
 'use strict'
 const fs = require('node:fs')
 const zlib = require('node:zlib')
+const { leb: readLeb, sections } = require('./wasm-read')
 
 const argv = process.argv.slice(2)
 const file = argv.find((a, i) => !a.startsWith('--') && !(i > 0 && argv[i - 1].startsWith('--')))
@@ -25,32 +26,18 @@ const TOP = Number(opt('--top', 40))
 const DEPTH = Number(opt('--depth', 2))
 const buf = fs.readFileSync(file)
 
-function leb(pos) {
-  let result = 0
-  let shift = 0
-  let b
-  do {
-    b = buf[pos++]
-    result += (b & 0x7f) * 2 ** shift
-    shift += 7
-  } while (b & 0x80)
-  return [result, pos]
-}
+const leb = (pos) => readLeb(buf, pos)
 function name(pos) {
   const [len, p] = leb(pos)
   return [buf.toString('utf8', p, p + len), p + len]
 }
 
 // ---- sections ----
-let pos = 8
 let importedFuncs = 0
 const bodies = [] // { start, end }
 const segments = [] // { start, end }
 const names = new Map()
-while (pos < buf.length) {
-  const id = buf[pos]
-  const [size, p] = leb(pos + 1)
-  const end = p + size
+for (const { id, start: p, end } of sections(buf)) {
   if (id === 2) {
     let [count, q] = leb(p)
     for (let i = 0; i < count; i++) {
@@ -112,7 +99,6 @@ while (pos < buf.length) {
       }
     }
   }
-  pos = end
 }
 if (names.size === 0) {
   console.error(`${file} has no function names (build it with: bash scripts/build.sh --names)`)
