@@ -64,7 +64,7 @@ function meter(limit) {
 // The caller's user metadata (uploader.ts fileUploadFromRequest): the multipart `metadata` field (else
 // `userMetadata`) as JSON, or a raw body's `x-metadata` header as base64 JSON (parseUserMetadata); text
 // that does not parse is ignored, as there.
-function parseJson(text) {
+function jsonOrUndefined(text) {
   if (typeof text !== 'string') return undefined
   try {
     return JSON.parse(text)
@@ -75,7 +75,7 @@ function parseJson(text) {
 
 function headerMetadata(req) {
   const h = req.headers['x-metadata']
-  return typeof h === 'string' ? parseJson(Buffer.from(h, 'base64').toString('utf8')) : undefined
+  return typeof h === 'string' ? jsonOrUndefined(Buffer.from(h, 'base64').toString('utf8')) : undefined
 }
 
 // makeReceiver({ globalLimit, tmpPath, unlinkQuiet }) → receiveBody(req, bucket).
@@ -148,7 +148,7 @@ function makeReceiver({ globalLimit, tmpPath, unlinkQuiet }) {
           const f = await fileDone
           if (f.over) throw E.tooLarge()
           const cacheControl = normalizeCacheControl(fields.cacheControl) || headerCache || 'no-cache'
-          const userMetadata = parseJson(fields.metadata !== undefined ? fields.metadata : fields.userMetadata)
+          const userMetadata = jsonOrUndefined(fields.metadata !== undefined ? fields.metadata : fields.userMetadata)
           resolve({ tmp, size: f.size, md5: f.md5, mimetype: f.mimetype, cacheControl, userMetadata })
         } catch (e) {
           await drain(req)
