@@ -4,19 +4,15 @@
 //! body stays postgrest-js' empty success). storage-js' own fallback is `HTTP <status> error`;
 //! auth-js' a parse error's message.
 
+mod common;
+
 use serde_json::{json, Map, Value};
 
 use supabase_wechat::auth::error::from_http;
 use supabase_wechat::data::{rest, storage, Built, Endpoints, Facts, Outcome, Response};
 
 fn ep() -> Endpoints {
-    Endpoints {
-        rest: "https://p.test/rest/v1".into(),
-        storage: "https://p.test/storage/v1".into(),
-        functions: "https://p.test/functions/v1".into(),
-        schema: None,
-        headers: Vec::new(),
-    }
+    common::endpoints("https://p.test")
 }
 
 fn answer(built: Built, status: u16, body: &str) -> Outcome {

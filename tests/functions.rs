@@ -15,13 +15,7 @@ const FN: &str = "https://abcdefghij.baseapi.memfiredb.com/functions/v1";
 const T0: f64 = 1_700_000_000_400.0;
 
 fn ep() -> Endpoints {
-    Endpoints {
-        rest: format!("{URL}/rest/v1"),
-        storage: format!("{URL}/storage/v1"),
-        functions: FN.into(),
-        schema: None,
-        headers: Vec::new(),
-    }
+    common::endpoints(URL)
 }
 
 fn build(args: Value) -> Built {

@@ -19,13 +19,7 @@ use supabase_wechat::{Client, Output};
 const S: &str = "https://p.test/storage/v1";
 
 fn ep() -> Endpoints {
-    Endpoints {
-        rest: "https://p.test/rest/v1".into(),
-        storage: S.into(),
-        functions: "https://p.test/functions/v1".into(),
-        schema: None,
-        headers: Vec::new(),
-    }
+    common::endpoints("https://p.test")
 }
 
 fn build(method: &str, args: Value) -> Built {

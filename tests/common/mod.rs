@@ -24,6 +24,18 @@ pub const KEY: &str = "anon-key";
 /// Where a [`World`]'s clock starts, ms since the epoch.
 pub const T0: f64 = 1_700_000_000_000.0;
 
+/// The data-path endpoints of a project at `root` (`<root>/rest/v1`, `/storage/v1`,
+/// `/functions/v1`), no schema, no global headers: what `Data` builds requests against.
+pub fn endpoints(root: &str) -> supabase_wechat::data::Endpoints {
+    supabase_wechat::data::Endpoints {
+        rest: format!("{root}/rest/v1"),
+        storage: format!("{root}/storage/v1"),
+        functions: format!("{root}/functions/v1"),
+        schema: None,
+        headers: Vec::new(),
+    }
+}
+
 /// Cases per property test: `FUZZ_CASES` (scripts/fuzz-long.sh raises it), else 2,000.
 pub fn fuzz_cases() -> u32 {
     std::env::var("FUZZ_CASES").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(2_000)
