@@ -27,10 +27,7 @@ after(() => e2e.closeAll({ sims, project, be }))
 
 let nextUser = 0
 async function signedIn() {
-  const { sim, app } = await e2e.launchUser(be, project, `o_hostile_${++nextUser}`, sims)
-  const sb = app.require('lib/supabase')
-  const r = await sb.auth.signInWithWechat({ code: await e2e.wxLoginCode(app) })
-  assert.equal(r.error, null)
+  const { sim, app, sb } = await e2e.signedInUser(be, project, `o_hostile_${++nextUser}`, sims)
   return { sim, app, sb, sdk: app.require('supabase-wechat') }
 }
 

@@ -54,10 +54,7 @@ async function loginOutOfBand(sim, app, openid) {
 }
 
 async function signedIn(openid) {
-  const { sim, app } = await e2e.launchUser(be, project, openid, sims)
-  const sb = app.require('lib/supabase')
-  const { data, error } = await sb.auth.signInWithWechat({ code: await e2e.wxLoginCode(app) })
-  assert.equal(error, null)
+  const { sim, app, sb, data } = await e2e.signedInUser(be, project, openid, sims)
   return { sim, app, sb, session: data.session }
 }
 

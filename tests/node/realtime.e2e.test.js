@@ -39,10 +39,7 @@ after(() => e2e.closeAll({ sims, project, be }))
 
 let nextUser = 0
 async function signedIn() {
-  const { sim, app } = await e2e.launchUser(be, project, `o_rt_${++nextUser}`, sims)
-  const sb = app.require('lib/supabase')
-  const { data, error } = await sb.auth.signInWithWechat({ code: await e2e.wxLoginCode(app) })
-  assert.equal(error, null)
+  const { sim, app, sb, data } = await e2e.signedInUser(be, project, `o_rt_${++nextUser}`, sims)
   return { sim, app, sb, id: data.user.id, token: data.session.access_token }
 }
 

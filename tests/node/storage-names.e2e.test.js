@@ -46,10 +46,8 @@ const REFUSED = ['头像.png', '😀.png', '#1.png', '100%.png', 'til~de.png', '
 before(async () => {
   be = await startBackend({ port: 0 })
   project = await clientProject({ url: be.url, key: be.anonKey, as: 'supabase', clients: { supabase: {} } })
-  const { sim, app } = await e2e.launchUser(be, project, 'o_storage_names', sims)
-  const sb = app.require('lib/supabase').supabase
-  assert.equal((await sb.auth.signInWithWechat({ code: await e2e.wxLoginCode(app) })).error, null)
-  A = { sim, app, sb }
+  A = await e2e.signedInUser(be, project, 'o_storage_names', sims, 'supabase')
+  const sb = A.sb
   bucket = 'names-' + crypto.randomBytes(3).toString('hex')
   pub = 'names-pub-' + crypto.randomBytes(3).toString('hex')
   assert.equal((await sb.storage.createBucket(bucket)).error, null)
@@ -200,9 +198,7 @@ test("on a deployment that accepts any name (storage-api before 2021-03; the bac
   const legacyProject = await clientProject({ url: legacy.url, key: legacy.anonKey, as: 'supabase', clients: { supabase: {} } })
   const own = []
   try {
-    const { sim, app } = await e2e.launchUser(legacy, legacyProject, 'o_storage_legacy', own)
-    const sb = app.require('lib/supabase').supabase
-    assert.equal((await sb.auth.signInWithWechat({ code: await e2e.wxLoginCode(app) })).error, null)
+    const { sim, app, sb } = await e2e.signedInUser(legacy, legacyProject, 'o_storage_legacy', own, 'supabase')
     const b = 'legacy-' + crypto.randomBytes(3).toString('hex')
     assert.equal((await sb.storage.createBucket(b)).error, null)
     const S = sb.storage.from(b)

@@ -25,10 +25,8 @@ let bucket
 before(async () => {
   be = await startBackend({ port: 0 })
   project = await clientProject({ url: be.url, key: be.anonKey, as: 'supabase', clients: { supabase: {} } })
-  const { sim, app } = await e2e.launchUser(be, project, 'o_progress_a', sims)
-  const sb = app.require('lib/supabase').supabase
-  assert.equal((await sb.auth.signInWithWechat({ code: await e2e.wxLoginCode(app) })).error, null)
-  A = { sim, app, sb }
+  A = await e2e.signedInUser(be, project, 'o_progress_a', sims, 'supabase')
+  const sb = A.sb
   bucket = 'progress-' + crypto.randomBytes(3).toString('hex')
   assert.equal((await sb.storage.createBucket(bucket)).error, null)
 })

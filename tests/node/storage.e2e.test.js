@@ -83,10 +83,7 @@ Page({
 after(() => e2e.closeAll({ sims, project, be }))
 
 async function signedIn(openid) {
-  const { sim, app } = await e2e.launchUser(be, project, openid, sims)
-  const sb = app.require('lib/supabase').supabase
-  const { data, error } = await sb.auth.signInWithWechat({ code: await e2e.wxLoginCode(app) })
-  assert.equal(error, null)
+  const { sim, app, sb, data } = await e2e.signedInUser(be, project, openid, sims, 'supabase')
   return { sim, app, sb, user: data.user }
 }
 

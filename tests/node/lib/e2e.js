@@ -1,6 +1,7 @@
 'use strict'
 // Shared by the end-to-end tests (the built package in the strict simulator against the local backend):
-// a simulated WeChat user, the wx.login code, polling, and the after() clean-up.
+// a simulated WeChat user (signed in or not), the wx.login code, polling, and the after() clean-up.
+const assert = require('node:assert/strict')
 const { createSimulator } = require('../../sim')
 
 // A strict simulator of the mini-program in `project` whose WeChat user is `openid` (no unionid), logging in
@@ -20,6 +21,18 @@ function userSim(be, project, openid, sims) {
 async function launchUser(be, project, openid, sims) {
   const sim = userSim(be, project, openid, sims)
   return { sim, app: await sim.launch() }
+}
+
+// launchUser(), then signed in with WeChat through the page's `lib/supabase` (the client itself, or its
+// `supabase` export with `exportName: 'supabase'`, as clientProject's `as` wrote it); asserts the sign-in
+// succeeded. { sim, app, sb, data } (data: what signInWithWechat resolved with).
+async function signedInUser(be, project, openid, sims, exportName) {
+  const { sim, app } = await launchUser(be, project, openid, sims)
+  const mod = app.require('lib/supabase')
+  const sb = exportName ? mod[exportName] : mod
+  const { data, error } = await sb.auth.signInWithWechat({ code: await wxLoginCode(app) })
+  assert.equal(error, null, 'signInWithWechat')
+  return { sim, app, sb, data }
 }
 
 // The code of a wx.login() inside `app`.
@@ -43,4 +56,4 @@ async function closeAll({ sims, project, be }) {
   if (be) await be.stop()
 }
 
-module.exports = { userSim, launchUser, wxLoginCode, waitFor, closeAll }
+module.exports = { userSim, launchUser, signedInUser, wxLoginCode, waitFor, closeAll }
