@@ -137,8 +137,9 @@ impl Channel {
         matched
     }
 
-    /// The indexes of the bindings of `kind` that `f` accepts.
-    fn matching(&self, kind: &str, f: impl Fn(&Binding) -> bool) -> Vec<u32> {
+    /// The indexes of the bindings of `kind` that `f` accepts (`dyn`: one copy for the five
+    /// callers, not one each).
+    fn matching(&self, kind: &str, f: &dyn Fn(&Binding) -> bool) -> Vec<u32> {
         self.bindings
             .iter()
             .enumerate()
@@ -217,11 +218,11 @@ impl Realtime {
             "postgres_changes" => self.postgres_change(chan, &payload, &text),
             "broadcast" => {
                 let ev = payload.get("event").and_then(Value::as_str).unwrap_or("").to_ascii_lowercase();
-                let ids = self.matching(chan, "broadcast", |b| b.event == "*" || b.event.to_ascii_lowercase() == ev);
+                let ids = self.matching(chan, "broadcast", &|b| b.event == "*" || b.event.to_ascii_lowercase() == ev);
                 self.deliver(chan, ids, Json::raw(text));
             }
             "system" => {
-                let ids = self.matching(chan, "system", |_| true);
+                let ids = self.matching(chan, "system", &|_| true);
                 self.deliver(chan, ids, Json::raw(text));
             }
             _ => {}
@@ -238,7 +239,7 @@ impl Realtime {
         };
         let get = |k: &str| data.iter().rfind(|(name, _)| name == k).map(|(_, v)| *v);
         let kind = get("type").and_then(json::string).unwrap_or_default();
-        let bindings = self.matching(chan, "postgres_changes", |b| {
+        let bindings = self.matching(chan, "postgres_changes", &|b| {
             b.server_id.as_ref().is_some_and(|id| ids.contains(id))
                 && (b.event == "*" || b.event.eq_ignore_ascii_case(&kind))
         });
@@ -275,12 +276,12 @@ impl Realtime {
                 presence::Event::Leave(p) => ("leave", Some(p)),
                 presence::Event::Sync => ("sync", None),
             };
-            let ids = self.matching(chan, "presence", |b| b.event == "*" || b.event.eq_ignore_ascii_case(event));
+            let ids = self.matching(chan, "presence", &|b| b.event == "*" || b.event.eq_ignore_ascii_case(event));
             self.deliver(chan, ids, payload.map_or_else(|| Json::raw("null".into()), |p| Json::of(&p)));
         }
     }
 
-    fn matching(&self, chan: u32, kind: &str, f: impl Fn(&Binding) -> bool) -> Vec<u32> {
+    fn matching(&self, chan: u32, kind: &str, f: &dyn Fn(&Binding) -> bool) -> Vec<u32> {
         self.chan(chan).map_or_else(Vec::new, |c| c.matching(kind, f))
     }
 
