@@ -3,10 +3,10 @@
 //!
 //! Frames come from the network: anything malformed is `None`, never a panic.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::encoding::json;
-use crate::encoding::text::{cat, decimal};
+use crate::encoding::text::{cat, decimal, json as json_text};
 use crate::prelude::*;
 
 /// Frames larger than this are dropped unread.
@@ -25,17 +25,24 @@ pub(super) fn name_of(topic: &str) -> &str {
     topic.strip_prefix("realtime:").unwrap_or(topic)
 }
 
-/// A frame to send, as text.
+/// A frame to send, as text: `{"event","join_ref","payload","ref","topic"}` (the key order of a
+/// `serde_json` object), written directly rather than built as a `Value` first.
 pub(super) fn encode(topic: &str, event: &str, payload: Value, reference: u64, join_ref: Option<u64>) -> String {
-    let frame = json!({
-        "topic": topic,
-        "event": event,
-        "payload": payload,
-        "ref": decimal(reference),
-        "join_ref": join_ref.map(decimal),
-    });
-    // A caller's payload nested deeper than a `Value` is carried as text inside it (`push`).
-    json::to_text(&frame)
+    let join_ref = join_ref.map_or_else(|| "null".to_owned(), |r| cat(&["\"", &decimal(r), "\""]));
+    cat(&[
+        "{\"event\":",
+        &json_text(event),
+        ",\"join_ref\":",
+        &join_ref,
+        // A caller's payload nested deeper than a `Value` is carried as text inside it (`push`).
+        ",\"payload\":",
+        &json::to_text(&payload),
+        ",\"ref\":\"",
+        &decimal(reference),
+        "\",\"topic\":",
+        &json_text(topic),
+        "}",
+    ])
 }
 
 /// A frame received.
@@ -82,5 +89,48 @@ fn parse_ref(v: Option<&Value>) -> Option<u64> {
         Value::String(s) => s.parse().ok(),
         Value::Number(n) => n.as_u64(),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// What `encode` wrote when it built the frame as a `Value` (before wasm2): the same text.
+    fn as_value(topic: &str, event: &str, payload: Value, reference: u64, join_ref: Option<u64>) -> String {
+        json::to_text(&json!({
+            "topic": topic,
+            "event": event,
+            "payload": payload,
+            "ref": decimal(reference),
+            "join_ref": join_ref.map(decimal),
+        }))
+    }
+
+    fn is_json_frame(text: &str) -> bool {
+        json::is_json(text) && json::members(text).is_some_and(|m| m.len() == 5)
+    }
+
+    #[test]
+    fn encode_writes_what_the_value_wrote() {
+        let deep = json::read(&cat(&["{\"a\":", &"[".repeat(200), &"]".repeat(200), "}"])).unwrap_or(Value::Null);
+        for (topic, event, payload, r, j) in [
+            ("phoenix", "heartbeat", json!({}), 1, None),
+            (
+                "realtime:room \"1\"\u{1}é",
+                "phx_join",
+                json!({"config": {"private": false}, "x": [1, 2.5, null]}),
+                7,
+                Some(7),
+            ),
+            ("realtime:r", "broadcast", deep, u64::MAX, Some(u64::MAX)),
+        ] {
+            let deep = r == u64::MAX;
+            let text = encode(topic, event, payload.clone(), r, j);
+            assert!(is_json_frame(&text), "{text}");
+            assert!(!deep || text.contains(&"[".repeat(200)), "the deep payload is written back as it came");
+            assert_eq!(text, as_value(topic, event, payload, r, j));
+        }
     }
 }
