@@ -50,10 +50,10 @@ struct Stored {
 
 impl Stored {
     /// `value`: a string, or `undefined` / `null` when nothing is stored.
-    fn get(&mut self, value: JsValue) -> Option<&str> {
-        if value != self.js {
+    fn get(&mut self, value: &JsValue) -> Option<&str> {
+        if *value != self.js {
             self.text = value.as_string();
-            self.js = value;
+            self.js = value.clone();
         }
         self.text.as_deref()
     }
@@ -76,12 +76,12 @@ impl WasmCore {
     /// `getSession()`: the op resolves through an `Output::Session`; see `Client::get_session`.
     #[wasm_bindgen(js_name = getSession)]
     pub fn get_session(&mut self, stored: JsValue, now_ms: f64) -> u32 {
-        self.inner.get_session(self.stored.get(stored), now_ms)
+        self.inner.get_session(self.stored.get(&stored), now_ms)
     }
 
     /// An auth method by name with its arguments as a JSON array; see `Client::invoke`.
     pub fn invoke(&mut self, method: &str, args_json: &str, stored: JsValue, random: &[u8], now_ms: f64) -> u32 {
-        self.inner.invoke(method, args_json, self.stored.get(stored), random, now_ms)
+        self.inner.invoke(method, args_json, self.stored.get(&stored), random, now_ms)
     }
 
     /// A Database / Storage / Functions call; see `Client::data`.
@@ -169,7 +169,7 @@ impl WasmCore {
         // A table, not a `match`: each entry stays its own function (a `match` inlines them all
         // into one, which the first `getSession()` would compile whole: tests/node/wasm-lazy).
         match CALLS.iter().find(|(n, _)| *n == name) {
-            Some((_, f)) => f(self, Call { now_ms, id, a, x, b }),
+            Some((_, f)) => f(self, &Call { now_ms, id, a, x, b }),
             None => JsValue::UNDEFINED,
         }
     }
@@ -189,7 +189,8 @@ fn text(v: &JsValue) -> String {
     v.as_string().unwrap_or_default()
 }
 
-type Entry = fn(&mut WasmCore, Call) -> JsValue;
+/// The arguments by reference: dropped once here, not in each of the entries.
+type Entry = fn(&mut WasmCore, &Call) -> JsValue;
 
 /// [`WasmCore::call`]'s names; the table in its doc says what each reads.
 #[rustfmt::skip]
@@ -200,8 +201,8 @@ const CALLS: &[(&str, Entry)] = &[
     ("persists", |w, _| JsValue::from_bool(w.inner.persists())),
     ("realtimeIsConnected", |w, _| JsValue::from_bool(w.inner.realtime_is_connected())),
     ("sessionJson", |w, _| js_string(w.inner.session_json())),
-    ("restore", |w, c| none(w.inner.restore(w.stored.get(c.a), c.now_ms))),
-    ("initialSession", |w, c| none(w.inner.initial_session(c.id, w.stored.get(c.a), c.now_ms))),
+    ("restore", |w, c| none(w.inner.restore(w.stored.get(&c.a), c.now_ms))),
+    ("initialSession", |w, c| none(w.inner.initial_session(c.id, w.stored.get(&c.a), c.now_ms))),
     ("cancel", |w, c| none(w.inner.cancel(c.id))),
     ("handleTimeout", |w, c| none(w.inner.handle_timeout(c.now_ms))),
     ("startAutoRefresh", |w, c| none(w.inner.start_auto_refresh(c.id != 0, c.now_ms))),
