@@ -2,13 +2,13 @@
 //! (broadcasts by event name, postgres_changes by the ids the server gave our filters in the
 //! join reply, presence through [`Presence`], system messages to every `system` binding).
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::frame::{self, Inbound};
 use super::presence::{self, Presence};
 use super::push::Push;
 use super::Realtime;
-use crate::encoding::json;
+use crate::encoding::json::{self, put};
 use crate::encoding::text::{cat, json as json_text};
 use crate::output::{Json, Output};
 use crate::prelude::*;
@@ -61,17 +61,20 @@ impl Channel {
         let params: Value = serde_json::from_str(params_json).unwrap_or(Value::Null);
         let cfg = params.get("config");
         let get = |a: &str, b: &str| cfg.and_then(|c| c.get(a)).and_then(|c| c.get(b));
-        let config = json!({
-            "broadcast": {
-                "ack": get("broadcast", "ack").and_then(Value::as_bool).unwrap_or(false),
-                "self": get("broadcast", "self").and_then(Value::as_bool).unwrap_or(false),
-            },
-            "presence": {
-                "key": get("presence", "key").and_then(Value::as_str).unwrap_or(""),
-                "enabled": get("presence", "enabled").and_then(Value::as_bool).unwrap_or(false),
-            },
-            "private": cfg.and_then(|c| c.get("private")).and_then(Value::as_bool).unwrap_or(false),
-        });
+        let flag = |v: Option<&Value>| Value::Bool(v.and_then(Value::as_bool).unwrap_or(false));
+        // `{ broadcast: { ack, self }, presence: { key, enabled }, private }`, without `json!`
+        // (see `Realtime::http_broadcast`).
+        let mut broadcast = Map::new();
+        put(&mut broadcast, "ack", flag(get("broadcast", "ack")));
+        put(&mut broadcast, "self", flag(get("broadcast", "self")));
+        let mut presence = Map::new();
+        put(&mut presence, "key", get("presence", "key").and_then(Value::as_str).unwrap_or("").into());
+        put(&mut presence, "enabled", flag(get("presence", "enabled")));
+        let mut config = Map::new();
+        put(&mut config, "broadcast", Value::Object(broadcast));
+        put(&mut config, "presence", Value::Object(presence));
+        put(&mut config, "private", flag(cfg.and_then(|c| c.get("private"))));
+        let config = Value::Object(config);
         Channel {
             id,
             topic: frame::topic(name),

@@ -2,11 +2,12 @@
 //! (1 s, 2 s, 5 s, then 10 s, as Phoenix), the access token the join carries and every change of
 //! it, `unsubscribe`, and the end of a channel.
 
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 use super::channel::State;
 use super::socket::{backoff, Sock};
 use super::Realtime;
+use crate::encoding::json::put;
 use crate::encoding::text::json as json_text;
 use crate::prelude::*;
 
@@ -53,7 +54,7 @@ impl Realtime {
         if open && joined_on_server {
             let topic = c.topic.clone();
             let deadline = now_ms + self.timeout_ms;
-            let r = self.send_frame(&topic, "phx_leave", json!({}), c.join_ref);
+            let r = self.send_frame(&topic, "phx_leave", Value::Object(Map::new()), c.join_ref);
             if let Some(c) = self.chan_mut(chan) {
                 c.state = State::Leaving;
                 c.leave = Some((op, r, deadline));
@@ -91,7 +92,9 @@ impl Realtime {
                 .map(|c| (c.topic.clone(), c.join_ref))
                 .collect();
             for (topic, join_ref) in joined {
-                self.send_frame(&topic, "access_token", json!({ "access_token": token }), join_ref);
+                let mut payload = Map::new();
+                put(&mut payload, "access_token", token.into());
+                self.send_frame(&topic, "access_token", Value::Object(payload), join_ref);
             }
         }
         if was_pending {
@@ -151,7 +154,10 @@ impl Realtime {
         }
         let topic = c.topic.clone();
         let timeout = c.join_timeout;
-        let payload = json!({ "config": c.join_config(), "access_token": self.token.clone() });
+        let mut payload = Map::new();
+        put(&mut payload, "config", c.join_config());
+        put(&mut payload, "access_token", Value::String(self.token.clone()));
+        let payload = Value::Object(payload);
         let r = self.peek_ref();
         let Some(sent) = self.send_frame(&topic, "phx_join", payload, Some(r)) else { return };
         if let Some(c) = self.chan_mut(chan) {
@@ -167,7 +173,7 @@ impl Realtime {
         let Some(c) = self.chan(chan) else { return };
         let (topic, join_ref) = (c.topic.clone(), c.join_ref);
         // Phoenix: leave the join that may still land, then retry later.
-        self.send_frame(&topic, "phx_leave", json!({}), join_ref);
+        self.send_frame(&topic, "phx_leave", Value::Object(Map::new()), join_ref);
         self.schedule_rejoin(chan, now_ms);
         self.status(chan, "TIMED_OUT", None);
     }

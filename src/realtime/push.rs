@@ -4,12 +4,13 @@
 //! (`POST /realtime/v1/api/broadcast`, as realtime-js) as a request realtime owns: its id comes
 //! from the shared [`Ids`], and its reply comes back through [`Realtime::handle_response`].
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::channel::State;
 use super::frame;
 use super::Realtime;
 use crate::encoding::headers::Headers;
+use crate::encoding::json::put;
 use crate::encoding::text::cat;
 use crate::output::{HttpRequest, Ids, Output};
 use crate::prelude::*;
@@ -148,12 +149,16 @@ impl Realtime {
 
     fn http_broadcast(&mut self, ids: &mut Ids, chan: u32, op: u32, args: &Value, timeout: f64) {
         let Some(c) = self.chan(chan) else { return self.done(op, "error") };
-        let body = json!({ "messages": [{
-            "topic": frame::name_of(&c.topic),
-            "event": args.get("event").cloned().unwrap_or(Value::Null),
-            "payload": args.get("payload").cloned().unwrap_or(Value::Null),
-            "private": c.private(),
-        }]});
+        // `{ messages: [{ topic, event, payload, private }] }`, built without `json!` (whose
+        // interpolations go through serde_json's `to_value` serializer, ~1.5 KB of wasm).
+        let mut message = Map::new();
+        put(&mut message, "topic", frame::name_of(&c.topic).into());
+        put(&mut message, "event", args.get("event").cloned().unwrap_or(Value::Null));
+        put(&mut message, "payload", args.get("payload").cloned().unwrap_or(Value::Null));
+        put(&mut message, "private", Value::Bool(c.private()));
+        let mut body = Map::new();
+        put(&mut body, "messages", Value::Array(vec![Value::Object(message)]));
+        let body = Value::Object(body);
         // Global headers first; the key, the token and the type are ours.
         let mut headers = Headers::new();
         headers

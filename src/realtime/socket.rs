@@ -3,7 +3,7 @@
 //! then 10 s), nothing sent or reopened while the app is hidden. Each socket has an id: events of
 //! one given up are ignored.
 
-use serde_json::{json, Value};
+use serde_json::{Map, Value};
 
 use super::channel::State;
 use super::frame::{self, Inbound, PHOENIX};
@@ -262,7 +262,7 @@ impl Realtime {
             self.dropped(now_ms);
             return;
         }
-        self.heartbeat_ref = self.send_frame(PHOENIX, "heartbeat", json!({}), None);
+        self.heartbeat_ref = self.send_frame(PHOENIX, "heartbeat", Value::Object(Map::new()), None);
         self.next_heartbeat = Some(now_ms + self.heartbeat_ms);
     }
 }
