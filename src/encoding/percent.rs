@@ -98,7 +98,30 @@ pub fn decode(s: &str, plus_as_space: bool) -> Vec<u8> {
 /// `application/x-www-form-urlencoded` decoding (`URLSearchParams`): `+` is a space, then
 /// `%XX`, then UTF-8 with invalid sequences replaced by U+FFFD.
 pub fn form_decode(s: &str) -> String {
-    String::from_utf8_lossy(&decode(s, true)).into_owned()
+    lossy(&decode(s, true))
+}
+
+/// `String::from_utf8_lossy(bytes)` (each maximal invalid subpart becomes one U+FFFD, as WHATWG's
+/// UTF-8 decode does) with `from_utf8`, which the core links anyway: std's lossy decoder is
+/// another ~800 B of wasm.
+fn lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match core::str::from_utf8(rest) {
+            Ok(valid) => {
+                out.push_str(valid);
+                return out;
+            }
+            Err(e) => {
+                let (valid, after) = rest.split_at_checked(e.valid_up_to()).unwrap_or((&[], rest));
+                out.push_str(core::str::from_utf8(valid).unwrap_or(""));
+                out.push('\u{FFFD}');
+                // No length: the input ends inside a sequence, which is one U+FFFD.
+                rest = after.get(e.error_len().unwrap_or(after.len())..).unwrap_or(&[]);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -169,6 +192,14 @@ mod tests {
             for (f, set) in SETS {
                 prop_assert_eq!(encode(&s, f), utf8_percent_encode(&s, set).to_string());
             }
+        }
+
+        #[test]
+        fn lossy_is_std_lossy(bytes in proptest::collection::vec(any::<u8>(), 0..24), utf8 in "\\PC{0,6}") {
+            prop_assert_eq!(lossy(&bytes), String::from_utf8_lossy(&bytes).into_owned());
+            // Valid text around the invalid bytes, and truncated sequences at the end.
+            let mixed = [utf8.as_bytes(), &bytes, utf8.as_bytes(), &utf8.as_bytes()[..utf8.len().min(1)]].concat();
+            prop_assert_eq!(lossy(&mixed), String::from_utf8_lossy(&mixed).into_owned());
         }
 
         #[test]
