@@ -2,7 +2,7 @@
 //! validated, and the storage key. Every machine gets what it needs of it when it is made.
 
 use crate::encoding::query::encode_query_value;
-use crate::encoding::text::cat;
+use crate::encoding::text::{before_by, cat};
 use crate::output::AuthError;
 use crate::prelude::*;
 use serde_json::Value;
@@ -121,7 +121,7 @@ impl Config {
     /// trimmed (JS whitespace), cut at `?` or `#`, trailing slashes removed.
     pub fn loose_storage_url(&self) -> String {
         let trimmed = self.raw_url.trim_matches(crate::encoding::text::is_js_space);
-        let base = trimmed.split(['?', '#']).next().unwrap_or("").trim_end_matches('/');
+        let base = before_by(trimmed, &|b| b == b'?' || b == b'#').trim_end_matches('/');
         cat(&[base, "/storage/v1"])
     }
 }
@@ -168,7 +168,7 @@ impl BaseUrl {
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"))
             .ok_or_else(|| cat(&["supabaseUrl must start with https:// or http:// (got \"", trimmed, "\")"]))?;
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let authority = before_by(rest, &|b| matches!(b, b'/' | b'?' | b'#'));
         // userinfo is not allowed; the host is what follows the last '@' in a browser, but a
         // project URL never has one, so reject it rather than guess.
         if authority.is_empty() || authority.contains('@') {
@@ -186,7 +186,7 @@ impl BaseUrl {
         if host.is_empty() || host == "[]" {
             return Err(cat(&["supabaseUrl has no valid host (got \"", trimmed, "\")"]));
         }
-        let url = trimmed.split(['?', '#']).next().unwrap_or("").trim_end_matches('/').to_owned();
+        let url = before_by(trimmed, &|b| b == b'?' || b == b'#').trim_end_matches('/').to_owned();
         Ok(BaseUrl { url, host })
     }
 

@@ -147,7 +147,7 @@ pub fn parse(url: &str) -> CallbackParams {
         None => None,
     };
     let fragment = fragment.map(|f| match f.split_once('?') {
-        Some((route, params)) if !route.contains(['=', '&']) => params,
+        Some((route, params)) if crate::encoding::text::find_by(route, &|b| b == b'=' || b == b'&').is_none() => params,
         _ => f,
     });
 

@@ -163,7 +163,7 @@ fn headers_of(v: Option<&Value>) -> Result<Vec<(String, String)>, String> {
         if k.is_empty() || !k.bytes().all(is_token_byte) {
             return Err(cat(&["functions.invoke: \"", k, "\" is not a valid header name"]));
         }
-        if value.contains(['\r', '\n', '\0']) {
+        if text::find_by(&value, &|b| matches!(b, b'\r' | b'\n' | b'\0')).is_some() {
             return Err(cat(&["functions.invoke: the value of header \"", k, "\" contains a line break"]));
         }
         out.push((k.clone(), value));
@@ -186,7 +186,7 @@ fn timeout_of(v: Option<&Value>) -> Option<u32> {
 /// `<functions>/<name>`. Either way the fragment is dropped (fetch never sends it) and
 /// characters a URL cannot hold are percent-encoded, as `new URL` would (`%XX` kept).
 fn target(name: &str, ep: &Endpoints) -> Result<String, String> {
-    let trimmed = name.trim_matches(|c: char| c <= ' ');
+    let trimmed = text::trim_by(name, &|b| b <= b' ');
     let is_url =
         ["http://", "https://"].iter().any(|p| trimmed.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)));
     if is_url {

@@ -38,6 +38,30 @@ pub fn find(hay: &str, needle: &str) -> Option<usize> {
     hay.as_bytes().windows(needle.len()).position(|w| w == needle.as_bytes())
 }
 
+/// The byte index of the first ASCII byte of `hay` that `hit` accepts, as `hay.find([…])` with
+/// ASCII chars. `hit` takes `&dyn`: the `[char; N]` and closure patterns of `str` each link their
+/// own searcher (and `trim_matches`, `split` copies), ~1.5 KB of wasm over the core's few sites.
+/// `hit` must refuse every byte >= 0x80 (which is then never a char boundary issue).
+pub fn find_by(hay: &str, hit: &dyn Fn(u8) -> bool) -> Option<usize> {
+    hay.bytes().position(|b| b < 0x80 && hit(b))
+}
+
+/// `hay` up to its first byte that `hit` accepts (all of it if none), as
+/// `hay.split([…]).next().unwrap()` (ASCII chars).
+pub fn before_by<'a>(hay: &'a str, hit: &dyn Fn(u8) -> bool) -> &'a str {
+    hay.get(..find_by(hay, hit).unwrap_or(hay.len())).unwrap_or(hay)
+}
+
+/// `hay` without the leading and trailing ASCII bytes that `strip` accepts, as
+/// `hay.trim_matches([…])` (ASCII chars).
+pub fn trim_by<'a>(hay: &'a str, strip: &dyn Fn(u8) -> bool) -> &'a str {
+    let kept = |b: &u8| *b >= 0x80 || !strip(*b);
+    let b = hay.as_bytes();
+    let start = b.iter().position(kept).unwrap_or(b.len());
+    let end = b.iter().rposition(kept).map_or(start, |e| e.saturating_add(1));
+    hay.get(start..end).unwrap_or("")
+}
+
 /// `hay.contains(needle)`.
 pub fn contains(hay: &str, needle: &str) -> bool {
     find(hay, needle).is_some()
@@ -93,6 +117,16 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn by_bytes_as_str_patterns(hay in "[ab/?#\\t\r\n \u{0}\u{1f}é€]{0,12}") {
+            let set = |b: u8| b"/?#\\".contains(&b);
+            prop_assert_eq!(find_by(&hay, &set), hay.find(['/', '?', '#', '\\']));
+            prop_assert_eq!(before_by(&hay, &set), hay.split(['/', '?', '#', '\\']).next().unwrap_or(""));
+            let ws = |b: u8| b"\t\n\r ".contains(&b);
+            prop_assert_eq!(trim_by(&hay, &ws), hay.trim_matches(['\t', '\n', '\r', ' ']));
+            prop_assert_eq!(trim_by(&hay, &|b| b <= b' '), hay.trim_matches(|c: char| c <= ' '));
+        }
+
         #[test]
         fn find_matches_str_find(hay in "[ab:/é]{0,12}", needle in "[ab:/é]{0,3}") {
             prop_assert_eq!(find(&hay, &needle), hay.find(needle.as_str()));

@@ -46,7 +46,7 @@
 //! ```
 
 use crate::encoding::text::is_js_space;
-use crate::encoding::text::{cat, join};
+use crate::encoding::text::{cat, find_by, join, trim_by};
 use crate::prelude::*;
 
 mod limits;
@@ -247,7 +247,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 let pair = arr(Some(item)).ok_or("supabase-wechat: malformed in() values")?;
                 let v = text(pair.first())?.to_owned();
                 // PostgREST's reserved characters in a list: such strings are double-quoted.
-                let reserved = flag(pair.get(1)) && v.contains([',', '(', ')']);
+                let reserved = flag(pair.get(1)) && find_by(&v, &|b| matches!(b, b',' | b'(' | b')')).is_some();
                 items.push(if reserved { cat(&["\"", &v, "\""]) } else { v });
             }
             let not = if name == "notIn" { "not." } else { "" };
@@ -490,7 +490,7 @@ impl Headers {
     }
 
     fn append(&mut self, name: &str, value: &str) {
-        let value = value.trim_matches(['\t', '\n', '\r', ' ']);
+        let value = trim_by(value, &http_space);
         if !self.check(name, value) {
             return;
         }
@@ -505,7 +505,7 @@ impl Headers {
     }
 
     fn set(&mut self, name: &str, value: &str) {
-        let value = value.trim_matches(['\t', '\n', '\r', ' ']);
+        let value = trim_by(value, &http_space);
         if !self.check(name, value) {
             return;
         }
@@ -517,6 +517,11 @@ impl Headers {
     fn get(&self, name: &str) -> Option<&str> {
         self.list.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+}
+
+/// HTTP's whitespace, which `Headers` trims from values.
+fn http_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\r' | b' ')
 }
 
 fn arr(v: Option<&Value>) -> Option<&[Value]> {

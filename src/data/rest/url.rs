@@ -8,6 +8,7 @@
 //! `URL`/`URLSearchParams` string conversion does), so everything here works on UTF-8.
 
 use crate::encoding::percent;
+use crate::encoding::text::{before_by, find_by};
 use crate::prelude::*;
 
 /// A parsed request URL with a live `searchParams` list.
@@ -30,12 +31,13 @@ impl Url {
         let input = crate::encoding::text::cat(&[base, "/", tail]);
         // The URL parser drops every ASCII tab and newline, then trims C0 controls and spaces.
         let cleaned: String = input.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
-        let trimmed = cleaned.trim_matches(|c: char| c <= ' ');
+        let trimmed = crate::encoding::text::trim_by(&cleaned, &|b| b <= b' ');
         let (origin, rest) = match crate::encoding::text::find(trimmed, "://") {
             Some(i) => {
                 let after = i.saturating_add(3);
                 let tail = trimmed.get(after..).unwrap_or("");
-                let end = tail.find(['/', '\\', '?', '#']).map_or(trimmed.len(), |j| after.saturating_add(j));
+                let end = find_by(tail, &|b| matches!(b, b'/' | b'\\' | b'?' | b'#'))
+                    .map_or(trimmed.len(), |j| after.saturating_add(j));
                 trimmed.split_at_checked(end).unwrap_or((trimmed, ""))
             }
             None => ("", trimmed),
@@ -141,7 +143,13 @@ impl Url {
 /// The path of a special (http/https) URL: `/` and `\` separate segments, `.` and `..` (also
 /// percent-encoded) are resolved, each segment is percent-encoded with the path set.
 fn serialize_path(path: &str) -> String {
-    let parts: Vec<&str> = path.split(['/', '\\']).skip(1).collect();
+    let mut parts: Vec<&str> = Vec::new();
+    let mut rest = path;
+    while let Some(i) = find_by(rest, &|b| b == b'/' || b == b'\\') {
+        // Each separator ends the part before it: the first part (before the first one) is skipped.
+        rest = rest.get(i.saturating_add(1)..).unwrap_or("");
+        parts.push(before_by(rest, &|b| b == b'/' || b == b'\\'));
+    }
     let last = parts.len().saturating_sub(1);
     let mut out: Vec<String> = Vec::new();
     for (i, seg) in parts.iter().enumerate() {
