@@ -100,7 +100,7 @@ impl Client {
 
     /// When [`Client::handle_timeout`] should next be called (ms since the epoch), if ever.
     pub fn poll_timeout(&self) -> Option<f64> {
-        [self.auth.poll_timeout(), self.realtime.poll_timeout()].into_iter().flatten().reduce(f64::min)
+        crate::encoding::float::earliest(self.auth.poll_timeout(), self.realtime.poll_timeout())
     }
 
     /// Timers: auth's refresh retry and tick, realtime's heartbeat, push and reconnect timers.

@@ -101,7 +101,7 @@ impl Auth {
     /// When [`Auth::handle_timeout`] is next due: a refresh retry or the tick.
     pub fn poll_timeout(&self) -> Option<f64> {
         let retry = self.refresh.as_ref().and_then(|r| r.retry_at);
-        [retry, self.ticker.due()].into_iter().flatten().reduce(f64::min)
+        crate::encoding::float::earliest(retry, self.ticker.due())
     }
 
     pub fn handle_timeout(&mut self, ids: &mut Ids, now_ms: f64) {

@@ -5,6 +5,16 @@
 /// 2^52: from here on every `f64` is an integer.
 const INTEGRAL: f64 = 4_503_599_627_370_496.0;
 
+/// The earlier of two optional times, as `[a, b].into_iter().flatten().reduce(f64::min)`
+/// (whose iterator machinery is ~250 B of wasm).
+pub fn earliest(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
 /// `f64::trunc`.
 pub fn trunc(x: f64) -> f64 {
     // Below 2^52 the value fits an i64 and the cast drops exactly the fraction; the sign is put
@@ -59,6 +69,16 @@ mod tests {
 
     fn same(a: f64, b: f64) -> bool {
         a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
+    }
+
+    #[test]
+    fn earliest_is_the_flattened_min() {
+        let times = [None, Some(1.0), Some(-2.5), Some(f64::INFINITY), Some(0.0)];
+        for a in times {
+            for b in times {
+                assert_eq!(earliest(a, b), [a, b].into_iter().flatten().reduce(f64::min), "{a:?} {b:?}");
+            }
+        }
     }
 
     fn check(x: f64) {
