@@ -200,9 +200,13 @@ fn apply_verb(req: &mut Req, op: &[Value]) -> Result<(), String> {
             }
             if let Some(keys) = arr(op.get(3)) {
                 if !keys.is_empty() {
-                    let quoted: Result<Vec<String>, &str> =
-                        keys.iter().map(|k| text(Some(k)).map(|k| cat(&["\"", k, "\""]))).collect();
-                    req.url.set("columns", &join(&quoted?, ","));
+                    // Plain loops, not `collect::<Result<Vec<_>, _>>()` (its adapters are
+                    // monomorphised per closure).
+                    let mut quoted = Vec::with_capacity(keys.len());
+                    for k in keys {
+                        quoted.push(cat(&["\"", text(Some(k))?, "\""]));
+                    }
+                    req.url.set("columns", &join(&quoted, ","));
                 }
             }
         }
@@ -326,9 +330,12 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
         "csv" => req.headers.set("Accept", "text/csv"),
         "geojson" => req.headers.set("Accept", "application/geo+json"),
         "explain" => {
-            let names = ["analyze", "verbose", "settings", "buffers", "wal"];
-            let options: Vec<&str> =
-                names.iter().enumerate().filter(|(i, _)| flag(op.get(i.saturating_add(1)))).map(|(_, n)| *n).collect();
+            let mut options = Vec::new();
+            for (name, i) in [("analyze", 1), ("verbose", 2), ("settings", 3), ("buffers", 4), ("wal", 5)] {
+                if flag(op.get(i)) {
+                    options.push(name);
+                }
+            }
             let format = t(6)?;
             let accept = req.headers.get("Accept").unwrap_or("application/json").to_owned();
             let options = join(&options, "|");
@@ -457,8 +464,11 @@ fn clean_columns(columns: &str) -> String {
 
 /// A PostgREST list/array literal: `{a,b}` from items already converted to text.
 fn braces(items: &[Value]) -> Result<String, String> {
-    let items: Result<Vec<&str>, &str> = items.iter().map(|i| text(Some(i))).collect();
-    Ok(cat(&["{", &join(&items?, ","), "}"]))
+    let mut texts = Vec::with_capacity(items.len());
+    for i in items {
+        texts.push(text(Some(i))?);
+    }
+    Ok(cat(&["{", &join(&texts, ","), "}"]))
 }
 
 /// The Fetch `Headers` a postgrest-js builder keeps: names compared case-insensitively (sent
