@@ -164,7 +164,9 @@ fn verified(user: Option<&User>) -> Vec<Value> {
         Some(Value::Array(a)) => a,
         _ => Vec::new(),
     };
-    all.into_iter().filter(|f| f.get("status").and_then(Value::as_str) == Some("verified")).collect()
+    let mut all = all;
+    all.retain(|f| f.get("status").and_then(Value::as_str) == Some("verified"));
+    all
 }
 
 /// `{ all, phone, totp, webauthn, recovery_code }`: every factor in `all`, the verified ones also

@@ -162,6 +162,16 @@ pub(crate) fn object(pairs: Vec<(&str, Option<Value>)>) -> Value {
     Value::Object(m)
 }
 
+/// `keys` with their values in `p` (`None` when absent or `null`), for [`object`]. A loop, not
+/// an iterator chain (whose adapters are monomorphised per closure).
+fn present<'a>(p: &Params, keys: &[&'a str]) -> Vec<(&'a str, Option<Value>)> {
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        out.push((*k, p.get(*k).filter(|v| !v.is_null()).cloned()));
+    }
+    out
+}
+
 fn s(v: &str) -> Option<Value> {
     Some(Value::String(v.to_owned()))
 }
@@ -191,7 +201,7 @@ pub fn wechat_code(p: &Params, endpoint: &str, method: &str, bearer: Identity, s
 pub fn unlimited_qrcode(p: &Params) -> Result<Call, AuthError> {
     required(p, "scene", "getUnlimitedQRCode", "{ scene } (at most 32 visible characters)")?;
     let keys = ["page", "scene", "check_path", "env_version", "width", "auto_color", "line_color", "is_hyaline"];
-    let body = object(keys.iter().map(|k| (*k, p.get(*k).filter(|v| !v.is_null()).cloned())).collect());
+    let body = object(present(p, &keys));
     Ok(Call::new("POST", "/wechat_mini/unlimited_qrcode".into(), Some(body), Identity::Anon, Step::QrCode))
 }
 
@@ -276,8 +286,7 @@ pub fn exchange_code(auth_code: &str, verifier: &str) -> Result<Call, AuthError>
 /// `updateUser({ email, phone, password, nonce, data }, { emailRedirectTo })`.
 pub fn update_user(p: &Params, opts: &Params) -> Result<Call, AuthError> {
     let keys = ["email", "phone", "password", "nonce", "data", "current_password"];
-    let body: Vec<(&str, Option<Value>)> =
-        keys.iter().map(|k| (*k, p.get(*k).filter(|v| !v.is_null()).cloned())).collect();
+    let body = present(p, &keys);
     if body.iter().all(|(_, v)| v.is_none()) {
         return Err(AuthError::invalid_input("updateUser: pass at least one of email, phone, password, data"));
     }

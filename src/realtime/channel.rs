@@ -107,8 +107,12 @@ impl Channel {
     /// filters of the bindings, in order.
     pub(super) fn join_config(&self) -> Value {
         let mut config = self.config.clone();
-        let pg: Vec<Value> =
-            self.bindings.iter().filter(|b| b.kind == "postgres_changes").map(|b| b.filter.clone()).collect();
+        let mut pg = Vec::new();
+        for b in &self.bindings {
+            if b.kind == "postgres_changes" {
+                pg.push(b.filter.clone());
+            }
+        }
         let presence = self.bindings.iter().any(|b| b.kind == "presence")
             || config.get("presence").and_then(|p| p.get("enabled")).and_then(Value::as_bool) == Some(true);
         if let Some(p) = config.get_mut("presence").and_then(Value::as_object_mut) {
@@ -143,12 +147,13 @@ impl Channel {
     /// The indexes of the bindings of `kind` that `f` accepts (`dyn`: one copy for the five
     /// callers, not one each).
     fn matching(&self, kind: &str, f: &dyn Fn(&Binding) -> bool) -> Vec<u32> {
-        self.bindings
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| b.kind == kind && f(b))
-            .filter_map(|(i, _)| u32::try_from(i).ok())
-            .collect()
+        let mut out = Vec::new();
+        for (i, b) in self.bindings.iter().enumerate() {
+            if let (true, Ok(i)) = (b.kind == kind && f(b), u32::try_from(i)) {
+                out.push(i);
+            }
+        }
+        out
     }
 }
 
@@ -186,6 +191,15 @@ impl Realtime {
     /// `presenceState()` as JSON text.
     pub fn presence_state(&self, chan: u32) -> String {
         self.chan(chan).map_or_else(|| "{}".to_owned(), |c| c.presence.state_json())
+    }
+
+    /// The channels' ids, in order (to visit them while changing them).
+    pub(super) fn channel_ids(&self) -> Vec<u32> {
+        let mut ids = Vec::with_capacity(self.channels.len());
+        for c in &self.channels {
+            ids.push(c.id);
+        }
+        ids
     }
 
     pub(super) fn chan(&self, id: u32) -> Option<&Channel> {

@@ -112,8 +112,9 @@ impl Realtime {
         if !self.is_open() || self.token_pending {
             return;
         }
-        let ids: Vec<u32> = self.channels.iter().filter(|c| c.state == State::Errored).map(|c| c.id).collect();
-        for chan in ids {
+        let mut errored = self.channel_ids();
+        errored.retain(|id| self.chan(*id).is_some_and(|c| c.state == State::Errored));
+        for chan in errored {
             self.join(chan, now_ms);
         }
     }

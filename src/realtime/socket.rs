@@ -219,8 +219,7 @@ impl Realtime {
     fn dropped(&mut self, now_ms: f64) {
         self.next_heartbeat = None;
         self.heartbeat_ref = None;
-        let ids: Vec<u32> = self.channels.iter().map(|c| c.id).collect();
-        for chan in ids {
+        for chan in self.channel_ids() {
             let state = self.chan(chan).map(|c| c.state);
             match state {
                 Some(State::Leaving) => {
