@@ -88,7 +88,13 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
         .and_then(|w| w.get("reasons"))
         .and_then(Value::as_array)
         .filter(|r| !r.is_empty() && r.iter().all(Value::is_string))
-        .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>());
+        .map(|r| {
+            let mut texts = Vec::with_capacity(r.len());
+            for s in r.iter().filter_map(Value::as_str) {
+                texts.push(s.to_owned());
+            }
+            texts
+        });
     if reasons.is_some() || code.as_deref() == Some("weak_password") {
         let mut e = AuthError::new(ErrorKind::AuthWeakPasswordError, message, Some(status), Some("weak_password"));
         e.reasons = Some(reasons.unwrap_or_default());

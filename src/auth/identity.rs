@@ -260,11 +260,20 @@ pub fn get_claims(a: &Args, cx: &Cx) -> Plan {
         let data = object(vec![
             ("claims", Some(Value::Object(claims))),
             ("header", Some(Value::Object(header))),
-            ("signature", Some(Value::Array(signature.into_iter().map(Value::from).collect()))),
+            ("signature", Some(Value::Array(bytes(signature)))),
         ]);
         let call = Call::new("GET", "/user".into(), None, Identity::User, Step::Ident(Reply::Claims(Json::of(&data))));
         Ok(Plan::CallAs(call, token.to_owned()))
     }))
+}
+
+/// The signature's bytes as JSON numbers.
+fn bytes(signature: Vec<u8>) -> Vec<Value> {
+    let mut out = Vec::with_capacity(signature.len());
+    for b in signature {
+        out.push(Value::from(b));
+    }
+    out
 }
 
 fn invalid_jwt(message: &str) -> AuthError {

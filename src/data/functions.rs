@@ -329,7 +329,20 @@ fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
     for (k, v) in r.headers {
         let value = match v {
             Value::String(s) => s.clone(),
-            Value::Array(a) => text::join(&a.iter().filter_map(Value::as_str).collect::<Vec<_>>(), ", "),
+            Value::Array(a) => {
+                // The strings joined with ", " (a loop: no `Vec<&str>` collected for `join`).
+                let mut joined: Option<String> = None;
+                for s in a.iter().filter_map(Value::as_str) {
+                    match joined.as_mut() {
+                        Some(j) => {
+                            j.push_str(", ");
+                            j.push_str(s);
+                        }
+                        None => joined = Some(s.to_owned()),
+                    }
+                }
+                joined.unwrap_or_default()
+            }
             Value::Null => continue,
             other => text::json(other),
         };

@@ -39,12 +39,10 @@ pub fn serialize_form(params: &[(String, String)]) -> String {
 
 /// The `application/x-www-form-urlencoded` parser (`new URLSearchParams(query)`).
 pub fn parse_form(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|s| !s.is_empty())
-        .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (super::percent::form_decode(k), super::percent::form_decode(v))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for pair in query.split('&').filter(|s| !s.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        out.push((super::percent::form_decode(k), super::percent::form_decode(v)));
+    }
+    out
 }

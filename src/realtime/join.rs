@@ -209,10 +209,20 @@ impl Realtime {
                 return self.joined(chan, &response, now_ms);
             }
             let message = match &response {
-                Value::Object(m) => crate::encoding::text::join(
-                    &m.values().map(|v| v.as_str().map_or_else(|| json_text(v), str::to_owned)).collect::<Vec<_>>(),
-                    ", ",
-                ),
+                Value::Object(m) => {
+                    // Each value (a string as it is, anything else as JSON) joined with ", ".
+                    let mut message = String::new();
+                    for (i, v) in m.values().enumerate() {
+                        if i > 0 {
+                            message.push_str(", ");
+                        }
+                        match v.as_str() {
+                            Some(s) => message.push_str(s),
+                            None => message.push_str(&json_text(v)),
+                        }
+                    }
+                    message
+                }
                 other => json_text(other),
             };
             return self.chan_error(chan, Some(message), now_ms);

@@ -138,8 +138,14 @@ impl Realtime {
     /// Pushes of the channel past their deadline end `timed out`.
     pub(super) fn expire_pushes(&mut self, chan: u32, now_ms: f64) {
         let Some(c) = self.chan_mut(chan) else { return };
-        let (late, keep): (Vec<Push>, Vec<Push>) = c.pushes.drain(..).partition(|p| p.deadline <= now_ms);
-        c.pushes = keep;
+        let mut late = Vec::new();
+        for p in core::mem::take(&mut c.pushes) {
+            if p.deadline <= now_ms {
+                late.push(p);
+            } else {
+                c.pushes.push(p);
+            }
+        }
         for p in late {
             if let (Some(op), false) = (p.op, p.fire_and_forget) {
                 self.done(op, "timed out");

@@ -30,7 +30,12 @@ impl Url {
     pub fn join(base: &str, tail: &str) -> Url {
         let input = crate::encoding::text::cat(&[base, "/", tail]);
         // The URL parser drops every ASCII tab and newline, then trims C0 controls and spaces.
-        let cleaned: String = input.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).collect();
+        let mut cleaned = String::with_capacity(input.len());
+        for c in input.chars() {
+            if !matches!(c, '\t' | '\n' | '\r') {
+                cleaned.push(c);
+            }
+        }
         let trimmed = crate::encoding::text::trim_by(&cleaned, &|b| b <= b' ');
         let (origin, rest) = match crate::encoding::text::find(trimmed, "://") {
             Some(i) => {
@@ -171,11 +176,12 @@ fn serialize_path(path: &str) -> String {
     if out.is_empty() {
         return "/".to_owned();
     }
-    out.iter().fold(String::new(), |mut acc, s| {
-        acc.push('/');
-        acc.push_str(s);
-        acc
-    })
+    let mut path = String::new();
+    for s in &out {
+        path.push('/');
+        path.push_str(s);
+    }
+    path
 }
 
 /// The length of `form_encode(s)`.

@@ -317,7 +317,13 @@ fn camelize(v: Value) -> Value {
             }
             Value::Object(out)
         }
-        Value::Array(a) => Value::Array(a.into_iter().map(camelize).collect()),
+        Value::Array(a) => {
+            let mut out = Vec::with_capacity(a.len());
+            for v in a {
+                out.push(camelize(v));
+            }
+            Value::Array(out)
+        }
         other => other,
     }
 }
