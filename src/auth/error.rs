@@ -67,11 +67,14 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
     // Not JSON at all (an HTML error page, garbage): auth-js' AuthUnknownError. JSON without a
     // message field: AuthApiError whose message is the body, as auth-js' `_getErrorMessage`.
     if parsed.is_none() {
-        let snippet: String = body.trim().chars().take(120).collect();
+        let trimmed = body.trim();
+        // The first 120 characters.
+        let end = trimmed.char_indices().nth(120).map_or(trimmed.len(), |(i, _)| i);
+        let snippet = trimmed.get(..end).unwrap_or(trimmed);
         let what = if snippet.is_empty() { ", no body)" } else { "): " };
         return AuthError::new(
             ErrorKind::AuthUnknownError,
-            cat(&["unexpected reply from the Auth server (HTTP ", &decimal(status), what, &snippet]),
+            cat(&["unexpected reply from the Auth server (HTTP ", &decimal(status), what, snippet]),
             Some(status),
             None,
         );

@@ -19,7 +19,6 @@
 //! malformed escape (`%`, `%4`, `%zz`) is kept as it is, and bytes that are not UTF-8 become
 //! U+FFFD. Nothing here panics.
 
-use crate::encoding::percent;
 use crate::prelude::*;
 use serde::Serialize;
 
@@ -157,20 +156,13 @@ pub fn parse(url: &str) -> CallbackParams {
 /// One part's parameters, first occurrence winning.
 fn read_part(part: Option<&str>) -> CallbackParams {
     let mut out = CallbackParams::default();
-    for (k, v) in part.map(pairs).into_iter().flatten() {
+    // `k=v&k2=v2` → decoded pairs; empty segments are skipped, a segment without `=` has value "".
+    for (k, v) in part.map(crate::encoding::query::parse_form).unwrap_or_default() {
         if let Some(unused) = out.set(k, v) {
             out.other.push(unused);
         }
     }
     out
-}
-
-/// `k=v&k2=v2` → decoded pairs; empty segments are skipped, a segment without `=` has value "".
-fn pairs(s: &str) -> impl Iterator<Item = (String, String)> + '_ {
-    s.split('&').filter(|seg| !seg.is_empty()).map(|seg| {
-        let (k, v) = seg.split_once('=').unwrap_or((seg, ""));
-        (percent::form_decode(k), percent::form_decode(v))
-    })
 }
 
 /// The query parameters of an OAuth redirect (`code`, `error*`), removed by [`cleaned_url`].

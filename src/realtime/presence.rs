@@ -50,7 +50,11 @@ fn transform(raw: &Value) -> Map<String, Value> {
 }
 
 fn refs(list: &[Value]) -> Vec<Value> {
-    list.iter().map(presence_ref).collect()
+    let mut out = Vec::with_capacity(list.len());
+    for m in list {
+        out.push(presence_ref(m));
+    }
+    out
 }
 
 fn presence_ref(meta: &Value) -> Value {
@@ -61,7 +65,13 @@ fn presence_ref(meta: &Value) -> Value {
 /// four diffs (each inlined copy of the filter cost ~300 B of wasm).
 #[inline(never)]
 fn without(list: &[Value], refs: &[Value]) -> Vec<Value> {
-    list.iter().filter(|m| !refs.contains(&presence_ref(m))).cloned().collect()
+    let mut out = Vec::new();
+    for m in list {
+        if !refs.contains(&presence_ref(m)) {
+            out.push(m.clone());
+        }
+    }
+    out
 }
 
 /// A `join` or `leave` event: `{ event, key, currentPresences, <changed>: list }`.

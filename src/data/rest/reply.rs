@@ -225,7 +225,8 @@ fn replace_lone_surrogate_escapes(text: &str) -> String {
             }
             _ => {
                 // Any other escape: copy the backslash and the escaped character.
-                let len = from.chars().take(2).map(char::len_utf8).sum::<usize>();
+                // The backslash (1 byte) and the character after it.
+                let len = from.get(1..).and_then(|r| r.chars().next()).map_or(1, |c| 1 + c.len_utf8());
                 out.push_str(from.get(..len).unwrap_or(from));
                 rest = from.get(len..).unwrap_or("");
             }
@@ -262,8 +263,10 @@ fn js_parse_int(s: &str) -> Value {
         return Value::Null;
     }
     // Exact up to 2^53 (no row count comes near); `str::parse::<f64>` would add ~17 KB of wasm.
-    let magnitude =
-        digits.chars().filter_map(|c| c.to_digit(radix)).fold(0.0, |acc, d| acc * f64::from(radix) + f64::from(d));
+    let mut magnitude = 0.0;
+    for d in digits.chars().filter_map(|c| c.to_digit(radix)) {
+        magnitude = magnitude * f64::from(radix) + f64::from(d);
+    }
     let value = if negative { -magnitude } else { magnitude };
     match value {
         v if crate::encoding::float::fract(v) == 0.0
