@@ -198,7 +198,7 @@ pub fn link_identity(a: &Args, cx: &Cx) -> Plan {
         let opts = options(&p);
         let flow = pkce(cx)?;
         let mut path = cat(&["/user/identities/authorize?provider=", &encode_query_value(&provider)]);
-        for (key, name) in [("redirectTo", "redirect_to"), ("scopes", "scopes")] {
+        for &(key, name) in &[("redirectTo", "redirect_to"), ("scopes", "scopes")] {
             if let Some(v) = text(&opts, key) {
                 path.push_str(&cat(&["&", name, "=", &encode_query_value(v)]));
             }

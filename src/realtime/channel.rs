@@ -175,7 +175,7 @@ impl Realtime {
         let filter = if kind == "postgres_changes" {
             let mut f = Map::new();
             f.insert("event".into(), Value::String(event.clone()));
-            for k in ["schema", "table", "filter"] {
+            for &k in &["schema", "table", "filter"] {
                 if let Some(v) = filter.get(k).filter(|v| v.is_string()) {
                     f.insert(k.into(), v.clone());
                 }

@@ -171,8 +171,7 @@ impl Realtime {
     pub fn handle_timeout(&mut self, now_ms: f64) {
         self.now = now_ms;
         self.socket_timers(now_ms);
-        let ids: Vec<u32> = self.channels.iter().map(|c| c.id).collect();
-        for chan in ids {
+        for chan in self.channel_ids() {
             self.join_timers(chan, now_ms);
             self.expire_pushes(chan, now_ms);
             self.leave_timer(chan, now_ms);

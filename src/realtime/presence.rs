@@ -29,21 +29,20 @@ fn transform(raw: &Value) -> Map<String, Value> {
             Some(a) => a,
             None => continue,
         };
-        let list: Vec<Value> = metas
-            .iter()
-            .filter_map(|meta| {
-                // Copied without the two refs rather than `Map::remove`d, which would link the
-                // B-tree's rebalancing (~5 KB of wasm).
-                let mut out = Map::new();
-                for (k, v) in meta.as_object()? {
-                    if k != "phx_ref" && k != "phx_ref_prev" {
-                        out.insert(k.clone(), v.clone());
-                    }
+        let mut list = Vec::with_capacity(metas.len());
+        for meta in metas {
+            let Some(fields) = meta.as_object() else { continue };
+            // Copied without the two refs rather than `Map::remove`d, which would link the
+            // B-tree's rebalancing (~5 KB of wasm).
+            let mut out = Map::new();
+            for (k, v) in fields {
+                if k != "phx_ref" && k != "phx_ref_prev" {
+                    out.insert(k.clone(), v.clone());
                 }
-                out.insert("presence_ref".into(), meta.get("phx_ref").cloned().unwrap_or(Value::Null));
-                Some(Value::Object(out))
-            })
-            .collect();
+            }
+            out.insert("presence_ref".into(), meta.get("phx_ref").cloned().unwrap_or(Value::Null));
+            list.push(Value::Object(out));
+        }
         out.insert(key.clone(), Value::Array(list));
     }
     out

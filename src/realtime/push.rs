@@ -52,7 +52,7 @@ impl Realtime {
         let fire_and_forget = kind == "broadcast" && !c.ack();
         let mut payload = Map::new();
         payload.insert("type".into(), Value::String(kind.clone()));
-        for k in ["event", "payload"] {
+        for &k in &["event", "payload"] {
             if let Some(v) = args.get(k) {
                 payload.insert(k.into(), v.clone());
             }
@@ -100,13 +100,12 @@ impl Realtime {
         }
         let topic = c.topic.clone();
         let join_ref = c.join_ref;
-        let todo: Vec<(usize, String, Value, f64)> = c
-            .pushes
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.reference.is_none())
-            .map(|(i, p)| (i, p.event.clone(), p.payload.clone(), p.timeout))
-            .collect();
+        let mut todo: Vec<(usize, String, Value, f64)> = Vec::new();
+        for (i, p) in c.pushes.iter().enumerate() {
+            if p.reference.is_none() {
+                todo.push((i, p.event.clone(), p.payload.clone(), p.timeout));
+            }
+        }
         let mut sent = Vec::new();
         for (i, event, payload, timeout) in todo {
             let r = self.send_frame(&topic, &event, payload, join_ref);

@@ -331,7 +331,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
         "geojson" => req.headers.set("Accept", "application/geo+json"),
         "explain" => {
             let mut options = Vec::new();
-            for (name, i) in [("analyze", 1), ("verbose", 2), ("settings", 3), ("buffers", 4), ("wal", 5)] {
+            for &(name, i) in &[("analyze", 1), ("verbose", 2), ("settings", 3), ("buffers", 4), ("wal", 5)] {
                 if flag(op.get(i)) {
                     options.push(name);
                 }

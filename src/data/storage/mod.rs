@@ -148,12 +148,12 @@ fn object_url(s: &str, a: &Args, route: &str) -> Result<String, String> {
 
 fn list_buckets(s: &str, opts: Opts) -> DataRequest {
     let mut q: Vec<(&str, String)> = Vec::new();
-    for key in ["limit", "offset"] {
+    for &key in &["limit", "offset"] {
         if let Some(v) = plain_text(opts.get(key)) {
             q.push((key, v));
         }
     }
-    for key in ["search", "sortColumn", "sortOrder"] {
+    for &key in &["search", "sortColumn", "sortOrder"] {
         if let Some(v) = paths::truthy_text(opts.get(key)) {
             q.push((key, v));
         }
@@ -171,7 +171,7 @@ fn bucket_body(id: &str, opts: Opts) -> Value {
     let mut b = Map::new();
     put(&mut b, "id", id.into());
     put(&mut b, "name", id.into());
-    for (from, to) in [
+    for &(from, to) in &[
         ("public", "public"),
         ("fileSizeLimit", "file_size_limit"),
         ("allowedMimeTypes", "allowed_mime_types"),

@@ -134,7 +134,7 @@ pub fn download_param(v: Option<&Value>, out: &mut Vec<(&'static str, String)>) 
 /// Image transformation options as query parameters (storage-js' `applyTransformOptsToQuery`).
 pub fn transform_params(v: Option<&Value>, out: &mut Vec<(&'static str, String)>) {
     let Some(t) = v.and_then(Value::as_object) else { return };
-    for key in ["width", "height", "resize", "format", "quality"] {
+    for &key in &["width", "height", "resize", "format", "quality"] {
         if let Some(text) = truthy_text(t.get(key)) {
             out.push((key, text));
         }

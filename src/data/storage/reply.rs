@@ -122,7 +122,7 @@ fn text(v: Option<&Value>) -> Option<String> {
 /// storage-js' `_getErrorMessage`: `msg`, `message`, `error_description`, `error` (or its
 /// `message`), else the body as JSON.
 fn error_message(m: &Map<String, Value>) -> String {
-    for k in ["msg", "message", "error_description", "error"] {
+    for &k in &["msg", "message", "error_description", "error"] {
         if let Some(Value::String(s)) = m.get(k) {
             return s.clone();
         }
