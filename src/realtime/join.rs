@@ -114,7 +114,7 @@ impl Realtime {
         }
         let mut errored = self.channel_ids();
         errored.retain(|id| self.chan(*id).is_some_and(|c| c.state == State::Errored));
-        for chan in errored {
+        for &chan in &errored {
             self.join(chan, now_ms);
         }
     }

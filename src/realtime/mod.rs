@@ -171,7 +171,8 @@ impl Realtime {
     pub fn handle_timeout(&mut self, now_ms: f64) {
         self.now = now_ms;
         self.socket_timers(now_ms);
-        for chan in self.channel_ids() {
+        // By reference: a `Vec<u32>` consumed by value links its own `IntoIter`.
+        for &chan in &self.channel_ids() {
             self.join_timers(chan, now_ms);
             self.expire_pushes(chan, now_ms);
             self.leave_timer(chan, now_ms);

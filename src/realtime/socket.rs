@@ -219,7 +219,7 @@ impl Realtime {
     fn dropped(&mut self, now_ms: f64) {
         self.next_heartbeat = None;
         self.heartbeat_ref = None;
-        for chan in self.channel_ids() {
+        for &chan in &self.channel_ids() {
             let state = self.chan(chan).map(|c| c.state);
             match state {
                 Some(State::Leaving) => {
