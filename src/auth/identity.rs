@@ -284,8 +284,11 @@ type Decoded = (Map<String, Value>, Map<String, Value>, Vec<u8>);
 
 /// auth-js' `decodeJWT`: three base64url parts, the first two JSON objects.
 fn decode(token: &str) -> Result<Decoded, AuthError> {
-    let parts: Vec<&str> = token.split('.').collect();
-    let [h, p, sig] = parts.as_slice() else { return Err(invalid_jwt("Invalid JWT structure")) };
+    // Exactly three parts (two dots).
+    let parts = token.split_once('.').and_then(|(h, rest)| Some((h, rest.split_once('.')?)));
+    let Some((h, (p, sig))) = parts.filter(|(_, (_, sig))| !sig.contains('.')) else {
+        return Err(invalid_jwt("Invalid JWT structure"));
+    };
     let url_safe = |x: &str| x.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'=');
     if !(url_safe(h) && url_safe(p) && url_safe(sig)) {
         return Err(invalid_jwt("JWT not in base64url format"));

@@ -185,8 +185,8 @@ fn factors(user: Option<&User>) -> Json {
     }
     let mut m = Map::new();
     m.insert("all".to_owned(), Value::Array(all));
-    for (t, list) in TYPES.iter().zip(by) {
-        m.insert((*t).to_owned(), Value::Array(list));
+    for (t, list) in TYPES.iter().zip(by.iter_mut()) {
+        m.insert((*t).to_owned(), Value::Array(core::mem::take(list)));
     }
     Json::of(&Value::Object(m))
 }

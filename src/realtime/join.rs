@@ -85,12 +85,12 @@ impl Realtime {
         let was_pending = self.token_pending;
         self.token_pending = false;
         if changed && self.is_open() {
-            let joined: Vec<(String, Option<u64>)> = self
-                .channels
-                .iter()
-                .filter(|c| c.state == State::Joined)
-                .map(|c| (c.topic.clone(), c.join_ref))
-                .collect();
+            let mut joined: Vec<(String, Option<u64>)> = Vec::new();
+            for c in &self.channels {
+                if c.state == State::Joined {
+                    joined.push((c.topic.clone(), c.join_ref));
+                }
+            }
             for (topic, join_ref) in joined {
                 let mut payload = Map::new();
                 put(&mut payload, "access_token", token.into());
