@@ -304,3 +304,18 @@ fn decode(token: &str) -> Result<Decoded, AuthError> {
         crate::encoding::base64::decode_url(sig).ok_or_else(|| invalid_jwt("JWT not in base64url format"))?;
     Ok((object(h)?, object(p)?, signature))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_jwt_has_exactly_three_parts() {
+        // `e30` is `{}` in base64url.
+        for token in ["", "e30", "e30.e30", "e30.e30.", "e30.e30.x.y", "...", "e30.e30.x.", ".e30.e30", "e30.e30.e30"] {
+            let structure = decode(token).err().is_some_and(|e| e.message == "Invalid JWT structure");
+            assert_eq!(structure, token.split('.').count() != 3, "{token:?}");
+        }
+        assert!(decode("e30.e30.").is_ok());
+    }
+}
