@@ -35,9 +35,15 @@ const CHUNK: usize = 8192;
 fn js_string(text: &str) -> JsValue {
     let mut units = Vec::with_capacity(text.len()); // UTF-16 units <= UTF-8 bytes
     units.extend(text.encode_utf16());
-    let mut parts = units.chunks(CHUNK).map(|c| from_char_codes(&JsValue::NULL, c));
-    let first = parts.next().unwrap_or_else(|| from_char_codes(&JsValue::NULL, &[]));
-    parts.fold(first, |acc, part| &acc + &part)
+    let mut out: Option<JsValue> = None;
+    for c in units.chunks(CHUNK) {
+        let part = from_char_codes(&JsValue::NULL, c);
+        out = Some(match out {
+            Some(acc) => &acc + &part,
+            None => part,
+        });
+    }
+    out.unwrap_or_else(|| from_char_codes(&JsValue::NULL, &[]))
 }
 
 /// The last stored value the shim handed in, as JS passed it and as text. Storage returns the
