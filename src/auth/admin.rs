@@ -138,12 +138,16 @@ pub fn admin_generate_link(a: &Args, _: &Cx) -> Plan {
     };
     let opts = p.get("options").filter(|v| v.is_object());
     let mut body = Map::new();
-    for (k, v) in p.iter().filter(|(k, _)| *k != "options" && *k != "newEmail") {
-        json::put(&mut body, k, v.clone());
+    for (k, v) in &p {
+        if k != "options" && k != "newEmail" {
+            json::put(&mut body, k, v.clone());
+        }
     }
     if let Some(o) = opts.and_then(Value::as_object) {
-        for (k, v) in o.iter().filter(|(k, _)| *k != "newEmail") {
-            json::put(&mut body, k, v.clone());
+        for (k, v) in o {
+            if k != "newEmail" {
+                json::put(&mut body, k, v.clone());
+            }
         }
     }
     if let Some(n) = p.get("newEmail") {

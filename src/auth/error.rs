@@ -93,8 +93,10 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
         .filter(|r| !r.is_empty() && r.iter().all(Value::is_string))
         .map(|r| {
             let mut texts = Vec::with_capacity(r.len());
-            for s in r.iter().filter_map(Value::as_str) {
-                texts.push(s.to_owned());
+            for s in r {
+                if let Some(s) = s.as_str() {
+                    texts.push(s.to_owned());
+                }
             }
             texts
         });

@@ -332,7 +332,8 @@ fn describe(c: &Ctx, r: &Response) -> Map<String, Value> {
             Value::Array(a) => {
                 // The strings joined with ", " (a loop: no `Vec<&str>` collected for `join`).
                 let mut joined: Option<String> = None;
-                for s in a.iter().filter_map(Value::as_str) {
+                for s in a {
+                    let Some(s) = s.as_str() else { continue };
                     match joined.as_mut() {
                         Some(j) => {
                             j.push_str(", ");

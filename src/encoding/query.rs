@@ -40,7 +40,10 @@ pub fn serialize_form(params: &[(String, String)]) -> String {
 /// The `application/x-www-form-urlencoded` parser (`new URLSearchParams(query)`).
 pub fn parse_form(query: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for pair in query.split('&').filter(|s| !s.is_empty()) {
+    for pair in query.split('&') {
+        if pair.is_empty() {
+            continue;
+        }
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         out.push((super::percent::form_decode(k), super::percent::form_decode(v)));
     }

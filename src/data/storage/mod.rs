@@ -522,7 +522,7 @@ fn list(s: &str, a: &Args) -> Result<DataRequest, String> {
     let mut body = Map::new();
     put(&mut body, "limit", 100.into());
     put(&mut body, "offset", 0.into());
-    for (k, v) in opts.0.into_iter().flatten() {
+    for (k, v) in opts.0.unwrap_or(&Map::new()) {
         body.insert(k.clone(), v.clone());
     }
     put(&mut body, "sortBy", Value::Object(sort));
