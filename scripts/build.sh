@@ -59,11 +59,12 @@ fi
   --flatten --rereloop -Oz -Oz --signext-lowering --llvm-memory-copy-fill-lowering --llvm-nontrapping-fptoint-lowering \
   -o "$OUT/lowered.wasm"
 # Second pass with only MVP features: binaryen's validator rejects anything non-MVP left over.
-# Exported globals are removed (iOS WXWebAssembly does not support exporting a Global).
+# Exported globals are removed (iOS WXWebAssembly does not support exporting a Global). -Oz twice:
+# the second still finds ~100 B of wasm.br (round 2 of bench/results/wasm-size-issue17.md).
 "$WASM_OPT" "$OUT/lowered.wasm" "${KEEP[@]}" --mvp-features \
   --remove-exports -pa remove-exports@__abort_handler \
   --remove-exports -pa remove-exports@__instance_terminated \
-  -Oz -o "$OUT/final.wasm"
+  -Oz -Oz -o "$OUT/final.wasm"
 if [ $NAMES = 1 ]; then
   mv "$OUT/final.wasm" "$OUT/named.wasm"
   echo "built $OUT/named.wasm (with names): node scripts/wasm-sizes.js $OUT/named.wasm"
