@@ -160,7 +160,7 @@ fn headers_of(v: Option<&Value>) -> Result<Vec<(String, String)>, String> {
             Value::Bool(b) => text::boolean(*b),
             _ => return Err(cat(&["functions.invoke: the value of header \"", k, "\" must be a string"])),
         };
-        if k.is_empty() || !k.bytes().all(is_token_byte) {
+        if !text::is_token(k) {
             return Err(cat(&["functions.invoke: \"", k, "\" is not a valid header name"]));
         }
         if text::find_by(&value, &|b| matches!(b, b'\r' | b'\n' | b'\0')).is_some() {
@@ -169,10 +169,6 @@ fn headers_of(v: Option<&Value>) -> Result<Vec<(String, String)>, String> {
         out.push((k.clone(), value));
     }
     Ok(out)
-}
-
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// `options.timeout` (ms, functions-js 2.x): a positive number, bounded; else the client's.

@@ -62,6 +62,16 @@ pub fn trim_by<'a>(hay: &'a str, strip: &dyn Fn(u8) -> bool) -> &'a str {
     hay.get(start..end).unwrap_or("")
 }
 
+/// Whether `s` is an HTTP token (RFC 9110 `tchar`s, at least one): a header name.
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Whether `s` is only ASCII whitespace (or empty).
+pub fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_whitespace())
+}
+
 /// `hay.contains(needle)`.
 pub fn contains(hay: &str, needle: &str) -> bool {
     find(hay, needle).is_some()
@@ -105,6 +115,18 @@ mod tests {
         assert_eq!(boolean(true), true.to_string());
         assert_eq!(boolean(false), false.to_string());
         assert_eq!(cat(&["a", "", "bc"]), "abc");
+    }
+
+    #[test]
+    fn tokens_and_blanks() {
+        for (s, token) in
+            [("", false), ("x-client-info", true), ("a b", false), ("é", false), ("!#$%&'*+-.^_`|~09aZ", true)]
+        {
+            assert_eq!(is_token(s), token, "{s:?}");
+        }
+        for (s, blank) in [("", true), (" \t\r\n\u{c}", true), (" x ", false), ("\u{a0}", false)] {
+            assert_eq!(is_blank(s), blank, "{s:?}");
+        }
     }
 
     #[test]

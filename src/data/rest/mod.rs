@@ -482,8 +482,7 @@ struct Headers {
 
 impl Headers {
     fn check(&mut self, name: &str, value: &str) -> bool {
-        let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
-        let problem = if name.is_empty() || !name.bytes().all(token) {
+        let problem = if !crate::encoding::text::is_token(name) {
             Some(cat(&["TypeError: Headers.set: \"", name, "\" is an invalid header name."]))
         } else if value.chars().any(|c| matches!(c, '\0' | '\n' | '\r') || u32::from(c) > 0xFF) {
             Some(cat(&["TypeError: Headers.set: \"", value, "\" is an invalid header value."]))

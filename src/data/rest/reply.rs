@@ -104,7 +104,7 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
             }
             // No body at all (a proxy's 431 or 414): postgrest-js would say `''`; say the status.
             // (the shape of postgrest-js' own PostgrestError for a body that is not JSON).
-            None if body.bytes().all(|b| b.is_ascii_whitespace()) => {
+            None if crate::encoding::text::is_blank(body) => {
                 let mut e = error_map(empty_reply(status), "", "");
                 put(&mut e, "body", "".into());
                 error = Some(e);

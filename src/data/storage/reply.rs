@@ -153,9 +153,8 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
                 put(&mut e, "code", code.as_str().into());
             }
             // storage-js would say `''` for `{ message: '' }`: say the status instead.
-            let mut message = Some(error_message(&m))
-                .filter(|s| !s.bytes().all(|b| b.is_ascii_whitespace()))
-                .unwrap_or_else(|| empty_reply(status));
+            let mut message =
+                Some(error_message(&m)).filter(|s| !text::is_blank(s)).unwrap_or_else(|| empty_reply(status));
             if ["code", "error"].iter().any(|k| m.get(*k).and_then(Value::as_str) == Some("InvalidKey")) {
                 message.push_str(INVALID_KEY_HINT);
             }
@@ -166,9 +165,7 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
             }
             (message, status_code, Value::Object(m))
         }
-        Some(Value::String(s)) if !s.bytes().all(|b| b.is_ascii_whitespace()) => {
-            (s, text::decimal(status), Value::Null)
-        }
+        Some(Value::String(s)) if !text::is_blank(&s) => (s, text::decimal(status), Value::Null),
         // storage-js: the status text, else `HTTP <status> error`.
         _ => (empty_reply(status), text::decimal(status), Value::Null),
     };
