@@ -472,6 +472,12 @@ fn token_response_matches_the_model() {
         || (raw_around(session_text()), now_ms()),
         |(body, now)| {
             let got = Session::from_token_response(&body, now);
+            // A number past f64 (`1E309`) is JSON that serde_json refuses and `JSON.parse` reads
+            // as Infinity; the core copies such members as text (`encoding::json`), so the model
+            // below, which parses the whole body, cannot say: no comparison for those bodies.
+            if serde_json::from_str::<Value>(&body).is_err() && is_json(&body) {
+                return Ok(());
+            }
             let model = serde_json::from_str::<Value>(&body).ok().and_then(|v| {
                 let m = v.as_object()?;
                 let nonempty = |k: &str| m.get(k).and_then(Value::as_str).is_some_and(|s| !s.is_empty());
@@ -1361,4 +1367,15 @@ fn huge_chains_through_the_client_keep_memory_proportional() {
     let op = c.data("rest", "request", &json!([{ "tooLarge": 123_456_789 }]).to_string(), 1.7e12);
     let outs: Vec<Output> = std::iter::from_fn(|| c.poll()).collect();
     assert!(outs.iter().any(|o| matches!(o, Output::Done { op: d, .. } if *d == op)));
+}
+
+/// The body `token_response_matches_the_model` once drew (a member's number past f64): JSON by
+/// the grammar, refused by serde_json, read by the core, which copies that member as text.
+#[test]
+fn a_token_response_with_a_number_past_f64() {
+    let body = "{\"access_token\":\"0\",\"token_type\":\"\",\"expires_in\":1600000000,\"refresh_token\":\"r\",\
+                \"user\":null,\"expires_at\":1000000000,\"x\":[0.0,1E00000309]}";
+    assert!(is_json(body) && serde_json::from_str::<Value>(body).is_err());
+    let s = Session::from_token_response(body, 1_600_000_000_000.0);
+    assert_eq!(s.and_then(|s| s.expires_in), Some(1_600_000_000));
 }
