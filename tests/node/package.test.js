@@ -105,6 +105,19 @@ test('the shipped JS uses nothing the WeChat logic layer lacks, in ES2015 syntax
   assert.throws(() => acorn.parse('f(a, b,)', { ecmaVersion: 2015 }), /Unexpected token/, 'the parse is strict')
 })
 
+// scripts/bundle-miniprogram.js gives the shim's private members (`_name`) short names; the names a page,
+// the core or another copy of auth-js / storage-js reads stay: the glue's `__wbg_ptr`, the error guards'
+// `__isAuthError` / `__isStorageError`, and every public method (the e2e tests call them in the bundle).
+test('the bundle shortens the private member names and keeps the public ones', () => {
+  const src = fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'index.js'), 'utf8')
+  for (const name of ['_driver', '_op', '_invoke', '_ops', '_schema', '_start', '_chain']) {
+    assert.doesNotMatch(src, new RegExp(`\\.${name}\\b`), name)
+  }
+  for (const name of ['__wbg_ptr', '__isAuthError', '__isStorageError', 'getSession', 'throwOnError', 'abortSignal']) {
+    assert.match(src, new RegExp(`\\b${name}\\b`), name)
+  }
+})
+
 // DevTools' compile on ("将JS编译成ES5" / 增强编译) and off: the one file loads, the core with it, and a
 // stored session is read back; the classes keep their names (error.name, constructor.name, instanceof).
 for (const compile of [false, 'es6']) {
