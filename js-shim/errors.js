@@ -87,35 +87,35 @@ class AuthWeakPasswordError extends CustomAuthError {
 }
 const PKCE_MISSING =
   'PKCE code verifier not found in storage. This can happen if the auth flow was initiated in a different browser or device, or if the storage was cleared.'
-const AUTH = {
+// Class name → class (each class's own `name`: the minifier keeps class names).
+const byName = (classes) => {
+  const out = {}
+  for (const C of classes) out[C.name] = C
+  return out
+}
+const AUTH = byName([
   AuthError,
   AuthApiError,
   AuthUnknownError,
   CustomAuthError,
-  AuthRetryableFetchError: subclass('AuthRetryableFetchError', CustomAuthError),
-  AuthInvalidCredentialsError: subclass('AuthInvalidCredentialsError', CustomAuthError, { status: 400 }),
-  AuthSessionMissingError: subclass('AuthSessionMissingError', CustomAuthError, {
-    message: 'Auth session missing!',
-    status: 400,
-  }),
-  AuthInvalidTokenResponseError: subclass('AuthInvalidTokenResponseError', CustomAuthError, {
-    message: 'Auth session or user missing',
-    status: 500,
-  }),
-  AuthPKCEGrantCodeExchangeError: withDetails('AuthPKCEGrantCodeExchangeError'),
-  AuthImplicitGrantRedirectError: withDetails('AuthImplicitGrantRedirectError'),
-  AuthPKCECodeVerifierMissingError: subclass('AuthPKCECodeVerifierMissingError', CustomAuthError, {
+  subclass('AuthRetryableFetchError', CustomAuthError),
+  subclass('AuthInvalidCredentialsError', CustomAuthError, { status: 400 }),
+  subclass('AuthSessionMissingError', CustomAuthError, { message: 'Auth session missing!', status: 400 }),
+  subclass('AuthInvalidTokenResponseError', CustomAuthError, { message: 'Auth session or user missing', status: 500 }),
+  withDetails('AuthPKCEGrantCodeExchangeError'),
+  withDetails('AuthImplicitGrantRedirectError'),
+  subclass('AuthPKCECodeVerifierMissingError', CustomAuthError, {
     message: PKCE_MISSING,
     status: 400,
     code: 'pkce_code_verifier_not_found',
   }),
-  AuthRefreshDiscardedError: subclass('AuthRefreshDiscardedError', CustomAuthError, {
+  subclass('AuthRefreshDiscardedError', CustomAuthError, {
     message: 'Refresh result discarded: session state changed mid-flight (e.g., concurrent signOut)',
     status: 409,
   }),
-  AuthInvalidJwtError: subclass('AuthInvalidJwtError', CustomAuthError, { status: 400, code: 'invalid_jwt' }),
+  subclass('AuthInvalidJwtError', CustomAuthError, { status: 400, code: 'invalid_jwt' }),
   AuthWeakPasswordError,
-}
+])
 class PostgrestError extends Error {
   constructor(context) {
     super(context.message)
@@ -149,7 +149,7 @@ class StorageApiError extends StorageError {
     this.code = code
   }
   toJSON() {
-    return { name: this.name, message: this.message, status: this.status, statusCode: this.statusCode, code: this.code }
+    return Object.assign(super.toJSON(), { code: this.code })
   }
 }
 
@@ -206,11 +206,12 @@ const BUILD = {
   FunctionsFetchError: (d) => new FunctionsFetchError(d.context),
 }
 // The constructor arguments of the classes whose signature is not (message, status, code).
+const detailsArgs = (d) => [d.message, opt(d.details) || null]
 const ARGS = {
   CustomAuthError: (d) => [d.message, 'CustomAuthError', opt(d.status), opt(d.code)],
   AuthUnknownError: (d) => [d.message, undefined],
-  AuthPKCEGrantCodeExchangeError: (d) => [d.message, opt(d.details) || null],
-  AuthImplicitGrantRedirectError: (d) => [d.message, opt(d.details) || null],
+  AuthPKCEGrantCodeExchangeError: detailsArgs,
+  AuthImplicitGrantRedirectError: detailsArgs,
   AuthWeakPasswordError: (d) => [d.message, opt(d.status), Array.isArray(d.reasons) ? d.reasons : []],
 }
 // The core's description wins over a class's fixed message, status and code.
