@@ -216,7 +216,7 @@ class PostgrestFilterBuilder {
 }
 
 // The methods that only record their arguments, one loop per shape (each a method of
-// PostgrestFilterBuilder's prototype, as a class method is: not enumerable), e.g. `eq(column, value)`
+// PostgrestFilterBuilder's prototype as a class's are: not enumerable), e.g. `eq(column, value)`
 // records ['eq', `${column}`, `${value}`].
 const FILTERS = {
   // (column, value): `${value}`
@@ -249,60 +249,51 @@ const FILTERS = {
   // errors); returns / overrideTypes only change TypeScript's types.
   self: ['retry', 'returns', 'overrideTypes'],
 }
+// `method(name)`: an object with the method `name` (a method, as a class's: its name, no prototype).
 function define(names, method) {
   for (const name of names) {
-    Object.defineProperty(PostgrestFilterBuilder.prototype, name, { value: method(name), writable: true, configurable: true })
+    Object.defineProperty(PostgrestFilterBuilder.prototype, name, {
+      value: method(name)[name],
+      writable: true,
+      configurable: true,
+    })
   }
 }
-define(
-  FILTERS.text,
-  (name) =>
-    function (column, value) {
-      return this._op([name, `${column}`, `${value}`])
-    },
-)
-define(
-  FILTERS.items,
-  (name) =>
-    function (column, patterns) {
-      return this._op([name, `${column}`, items(patterns)])
-    },
-)
-define(
-  FILTERS.in,
-  (name) =>
-    function (column, values) {
-      return this._op([name, `${column}`, inList(values)])
-    },
-)
-define(
-  FILTERS.containment,
-  (name) =>
-    function (column, value) {
-      return this._op([name, `${column}`, containment(value)])
-    },
-)
-define(
-  FILTERS.operator,
-  (name) =>
-    function (column, operator, value) {
-      return this._op([name, `${column}`, `${operator}`, `${value}`])
-    },
-)
-define(
-  FILTERS.bare,
-  (name) =>
-    function () {
-      return this._op([name])
-    },
-)
-define(
-  FILTERS.self,
-  () =>
-    function () {
-      return this
-    },
-)
+define(FILTERS.text, (name) => ({
+  [name](column, value) {
+    return this._op([name, `${column}`, `${value}`])
+  },
+}))
+define(FILTERS.items, (name) => ({
+  [name](column, patterns) {
+    return this._op([name, `${column}`, items(patterns)])
+  },
+}))
+define(FILTERS.in, (name) => ({
+  [name](column, values) {
+    return this._op([name, `${column}`, inList(values)])
+  },
+}))
+define(FILTERS.containment, (name) => ({
+  [name](column, value) {
+    return this._op([name, `${column}`, containment(value)])
+  },
+}))
+define(FILTERS.operator, (name) => ({
+  [name](column, operator, value) {
+    return this._op([name, `${column}`, `${operator}`, `${value}`])
+  },
+}))
+define(FILTERS.bare, (name) => ({
+  [name]() {
+    return this._op([name])
+  },
+}))
+define(FILTERS.self, (name) => ({
+  [name]() {
+    return this
+  },
+}))
 
 const aliased = (r) => {
   alias(r.data, true)

@@ -247,17 +247,20 @@ const FILE_CALLS = {
 // The buckets' (createBucket(id, { public, fileSizeLimit, allowedMimeTypes })).
 const BUCKET_CALLS = { listBuckets: 1, getBucket: 1, createBucket: 2, updateBucket: 2, emptyBucket: 1, deleteBucket: 1 }
 
-// Each a method of `Class`' prototype, as a class method is (not enumerable): `send(api, name, args,
-// payload)` with the first `n` arguments (the missing ones as undefined) and the watched parameters.
+// Each a method of `Class`' prototype as a class's are (its name, no prototype, not enumerable):
+// `send(api, name, args, payload)` with the first `n` arguments (the missing ones as undefined) and
+// the watched parameters.
 function define(Class, calls, send) {
   for (const name of Object.keys(calls)) {
     const n = calls[name]
-    const value = function (...given) {
-      const args = given.slice(0, n)
-      args.length = n
-      return send(this, name, args, withParameters(given[n]))
+    const method = {
+      [name](...given) {
+        const args = given.slice(0, n)
+        args.length = n
+        return send(this, name, args, withParameters(given[n]))
+      },
     }
-    Object.defineProperty(Class.prototype, name, { value, writable: true, configurable: true })
+    Object.defineProperty(Class.prototype, name, { value: method[name], writable: true, configurable: true })
   }
 }
 define(StorageFileApi, FILE_CALLS, (api, name, args, payload) => api._call(name, args, payload))
