@@ -118,6 +118,28 @@ test('the bundle shortens the private member names and keeps the public ones', (
   }
 })
 
+// The methods the shim defines from tables (postgrest.js' FILTERS, storage-api.js' FILE_CALLS and
+// BUCKET_CALLS, auth.js' PASS_THROUGH) look like class methods in the bundle: not enumerable, and for the
+// first three, as the class methods they replaced were, their own name and no prototype.
+test("the bundle's table-made methods are methods", () => {
+  const api = require(path.join(PKG, 'miniprogram_dist', 'index.js'))
+  const platform = { store: () => ({ get: () => null, set: () => {}, remove: () => {} }), loadCore: () => new Promise(() => {}) }
+  const client = api.createClient('https://x.example', 'anon', { platform })
+  const protos = {
+    filter: [Object.getPrototypeOf(client.from('t').select()), ['eq', 'likeAnyOf', 'in', 'contains', 'not', 'single', 'retry']],
+    file: [Object.getPrototypeOf(client.storage.from('b')), ['createSignedUploadUrl', 'info', 'copy']],
+    buckets: [Object.getPrototypeOf(client.storage), ['listBuckets', 'createBucket', 'deleteBucket']],
+  }
+  for (const [what, [proto, names]] of Object.entries(protos)) {
+    for (const name of names) {
+      const d = Object.getOwnPropertyDescriptor(proto, name)
+      assert.equal(typeof d.value, 'function', `${what}.${name}`)
+      assert.deepEqual([d.value.name, d.value.prototype, d.enumerable], [name, undefined, false], `${what}.${name}`)
+    }
+  }
+  assert.equal(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(client.auth), 'signUp').enumerable, false)
+})
+
 // DevTools' compile on ("将JS编译成ES5" / 增强编译) and off: the one file loads, the core with it, and a
 // stored session is read back; the classes keep their names (error.name, constructor.name, instanceof).
 for (const compile of [false, 'es6']) {
