@@ -87,35 +87,37 @@ class AuthWeakPasswordError extends CustomAuthError {
 }
 const PKCE_MISSING =
   'PKCE code verifier not found in storage. This can happen if the auth flow was initiated in a different browser or device, or if the storage was cleared.'
-// Class name → class (each class's own `name`: the minifier keeps class names).
-const byName = (classes) => {
-  const out = {}
-  for (const C of classes) out[C.name] = C
-  return out
-}
-const AUTH = byName([
+// Keyed by name as written: a page's own build may minify the package again and rename the classes
+// (Taro's webpack does), so a class's `name` is not the key.
+const AUTH = {
   AuthError,
   AuthApiError,
   AuthUnknownError,
   CustomAuthError,
-  subclass('AuthRetryableFetchError', CustomAuthError),
-  subclass('AuthInvalidCredentialsError', CustomAuthError, { status: 400 }),
-  subclass('AuthSessionMissingError', CustomAuthError, { message: 'Auth session missing!', status: 400 }),
-  subclass('AuthInvalidTokenResponseError', CustomAuthError, { message: 'Auth session or user missing', status: 500 }),
-  withDetails('AuthPKCEGrantCodeExchangeError'),
-  withDetails('AuthImplicitGrantRedirectError'),
-  subclass('AuthPKCECodeVerifierMissingError', CustomAuthError, {
+  AuthRetryableFetchError: subclass('AuthRetryableFetchError', CustomAuthError),
+  AuthInvalidCredentialsError: subclass('AuthInvalidCredentialsError', CustomAuthError, { status: 400 }),
+  AuthSessionMissingError: subclass('AuthSessionMissingError', CustomAuthError, {
+    message: 'Auth session missing!',
+    status: 400,
+  }),
+  AuthInvalidTokenResponseError: subclass('AuthInvalidTokenResponseError', CustomAuthError, {
+    message: 'Auth session or user missing',
+    status: 500,
+  }),
+  AuthPKCEGrantCodeExchangeError: withDetails('AuthPKCEGrantCodeExchangeError'),
+  AuthImplicitGrantRedirectError: withDetails('AuthImplicitGrantRedirectError'),
+  AuthPKCECodeVerifierMissingError: subclass('AuthPKCECodeVerifierMissingError', CustomAuthError, {
     message: PKCE_MISSING,
     status: 400,
     code: 'pkce_code_verifier_not_found',
   }),
-  subclass('AuthRefreshDiscardedError', CustomAuthError, {
+  AuthRefreshDiscardedError: subclass('AuthRefreshDiscardedError', CustomAuthError, {
     message: 'Refresh result discarded: session state changed mid-flight (e.g., concurrent signOut)',
     status: 409,
   }),
-  subclass('AuthInvalidJwtError', CustomAuthError, { status: 400, code: 'invalid_jwt' }),
+  AuthInvalidJwtError: subclass('AuthInvalidJwtError', CustomAuthError, { status: 400, code: 'invalid_jwt' }),
   AuthWeakPasswordError,
-])
+}
 class PostgrestError extends Error {
   constructor(context) {
     super(context.message)

@@ -140,6 +140,27 @@ test("the bundle's table-made methods are methods", () => {
   assert.equal(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(client.auth), 'signUp').enumerable, false)
 })
 
+// A page's own build may minify the package again without keeping class names (Taro's webpack does): the
+// errors are still made by name (errors.js keys its classes as written, not by their `name`).
+test('the bundle minified again, class names not kept, still makes its errors', async () => {
+  const { minify } = require('terser')
+  const src = fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'index.js'), 'utf8')
+  const again = await minify(src, { ecma: 2015, compress: { passes: 2 }, mangle: true })
+  assert.doesNotMatch(again.code, /class AuthUnknownError/)
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sw-reminified-')), 'index.js')
+  fs.writeFileSync(file, again.code)
+  const api = require(file)
+  const platform = {
+    store: () => ({ get: () => null, set: () => {}, remove: () => {} }),
+    loadCore: () => Promise.reject(new Error('no wasm here')),
+  }
+  const { data, error } = await api.createClient('https://x.example', 'anon', { platform }).auth.getSession()
+  assert.deepEqual(data, { session: null })
+  assert.ok(error instanceof api.AuthUnknownError && error instanceof api.AuthError)
+  assert.equal(error.name, 'AuthUnknownError')
+  assert.match(error.message, /the wasm core failed to load: no wasm here/)
+})
+
 // DevTools' compile on ("将JS编译成ES5" / 增强编译) and off: the one file loads, the core with it, and a
 // stored session is read back; the classes keep their names (error.name, constructor.name, instanceof).
 for (const compile of [false, 'es6']) {
