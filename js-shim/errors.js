@@ -87,6 +87,8 @@ class AuthWeakPasswordError extends CustomAuthError {
 }
 const PKCE_MISSING =
   'PKCE code verifier not found in storage. This can happen if the auth flow was initiated in a different browser or device, or if the storage was cleared.'
+// Keyed by name as written: a page's own build may minify the package again and rename the classes
+// (Taro's webpack does), so a class's `name` is not the key.
 const AUTH = {
   AuthError,
   AuthApiError,
@@ -149,7 +151,7 @@ class StorageApiError extends StorageError {
     this.code = code
   }
   toJSON() {
-    return { name: this.name, message: this.message, status: this.status, statusCode: this.statusCode, code: this.code }
+    return Object.assign(super.toJSON(), { code: this.code })
   }
 }
 
@@ -206,11 +208,12 @@ const BUILD = {
   FunctionsFetchError: (d) => new FunctionsFetchError(d.context),
 }
 // The constructor arguments of the classes whose signature is not (message, status, code).
+const detailsArgs = (d) => [d.message, opt(d.details) || null]
 const ARGS = {
   CustomAuthError: (d) => [d.message, 'CustomAuthError', opt(d.status), opt(d.code)],
   AuthUnknownError: (d) => [d.message, undefined],
-  AuthPKCEGrantCodeExchangeError: (d) => [d.message, opt(d.details) || null],
-  AuthImplicitGrantRedirectError: (d) => [d.message, opt(d.details) || null],
+  AuthPKCEGrantCodeExchangeError: detailsArgs,
+  AuthImplicitGrantRedirectError: detailsArgs,
   AuthWeakPasswordError: (d) => [d.message, opt(d.status), Array.isArray(d.reasons) ? d.reasons : []],
 }
 // The core's description wins over a class's fixed message, status and code.

@@ -123,82 +123,7 @@ class PostgrestFilterBuilder {
     return this
   }
 
-  // ---- filters ----
-  eq(column, value) {
-    return this._op(['eq', `${column}`, `${value}`])
-  }
-  neq(column, value) {
-    return this._op(['neq', `${column}`, `${value}`])
-  }
-  gt(column, value) {
-    return this._op(['gt', `${column}`, `${value}`])
-  }
-  gte(column, value) {
-    return this._op(['gte', `${column}`, `${value}`])
-  }
-  lt(column, value) {
-    return this._op(['lt', `${column}`, `${value}`])
-  }
-  lte(column, value) {
-    return this._op(['lte', `${column}`, `${value}`])
-  }
-  like(column, pattern) {
-    return this._op(['like', `${column}`, `${pattern}`])
-  }
-  ilike(column, pattern) {
-    return this._op(['ilike', `${column}`, `${pattern}`])
-  }
-  likeAllOf(column, patterns) {
-    return this._op(['likeAllOf', `${column}`, items(patterns)])
-  }
-  likeAnyOf(column, patterns) {
-    return this._op(['likeAnyOf', `${column}`, items(patterns)])
-  }
-  ilikeAllOf(column, patterns) {
-    return this._op(['ilikeAllOf', `${column}`, items(patterns)])
-  }
-  ilikeAnyOf(column, patterns) {
-    return this._op(['ilikeAnyOf', `${column}`, items(patterns)])
-  }
-  regexMatch(column, pattern) {
-    return this._op(['regexMatch', `${column}`, `${pattern}`])
-  }
-  regexIMatch(column, pattern) {
-    return this._op(['regexIMatch', `${column}`, `${pattern}`])
-  }
-  is(column, value) {
-    return this._op(['is', `${column}`, `${value}`])
-  }
-  isDistinct(column, value) {
-    return this._op(['isDistinct', `${column}`, `${value}`])
-  }
-  in(column, values) {
-    return this._op(['in', `${column}`, inList(values)])
-  }
-  notIn(column, values) {
-    return this._op(['notIn', `${column}`, inList(values)])
-  }
-  contains(column, value) {
-    return this._op(['contains', `${column}`, containment(value)])
-  }
-  containedBy(column, value) {
-    return this._op(['containedBy', `${column}`, containment(value)])
-  }
-  rangeGt(column, range) {
-    return this._op(['rangeGt', `${column}`, `${range}`])
-  }
-  rangeGte(column, range) {
-    return this._op(['rangeGte', `${column}`, `${range}`])
-  }
-  rangeLt(column, range) {
-    return this._op(['rangeLt', `${column}`, `${range}`])
-  }
-  rangeLte(column, range) {
-    return this._op(['rangeLte', `${column}`, `${range}`])
-  }
-  rangeAdjacent(column, range) {
-    return this._op(['rangeAdjacent', `${column}`, `${range}`])
-  }
+  // ---- filters (the ones that only record their arguments: FILTERS below) ----
   overlaps(column, value) {
     return this._op(['overlaps', `${column}`, typeof value === 'string' ? value : items(value)])
   }
@@ -208,18 +133,12 @@ class PostgrestFilterBuilder {
   match(query) {
     return this._op(['match', boundedMap(matchKeys(query), (k) => pairOf(k, query[k]), MAX_REQUEST)])
   }
-  not(column, operator, value) {
-    return this._op(['not', `${column}`, `${operator}`, `${value}`])
-  }
   or(filters, options = {}) {
     const table = tableOf(options)
     return this._op(['or', `${filters}`, table ? `${table}` : null])
   }
-  filter(column, operator, value) {
-    return this._op(['filter', `${column}`, `${operator}`, `${value}`])
-  }
 
-  // ---- modifiers ----
+  // ---- modifiers (and FILTERS' last lines) ----
   select(columns) {
     return this._op(['select', columnsOf(columns)])
   }
@@ -235,42 +154,14 @@ class PostgrestFilterBuilder {
   range(from, to, options = {}) {
     return this._op(['range', `${from}`, `${to - from + 1}`, opt(tableOf(options))])
   }
-  single() {
-    return this._op(['single'])
-  }
-  maybeSingle() {
-    return this._op(['maybeSingle'])
-  }
-  csv() {
-    return this._op(['csv'])
-  }
-  geojson() {
-    return this._op(['geojson'])
-  }
   explain({ analyze = false, verbose = false, settings = false, buffers = false, wal = false, format = 'text' } = {}) {
     return this._op(['explain', !!analyze, !!verbose, !!settings, !!buffers, !!wal, `${format}`])
-  }
-  rollback() {
-    return this._op(['rollback'])
   }
   maxAffected(rows) {
     return this._op(['maxAffected', `${rows}`])
   }
-  stripNulls() {
-    return this._op(['stripNulls'])
-  }
   setHeader(name, value) {
     return this._op(['setHeader', `${name}`, `${value}`])
-  }
-  // No retries here (postgrest-js 2.x retries GET/HEAD on 503/520 and network errors).
-  retry() {
-    return this
-  }
-  returns() {
-    return this
-  }
-  overrideTypes() {
-    return this
   }
   /** Reject with the PostgrestError instead of resolving with `{ error }`. */
   throwOnError() {
@@ -323,6 +214,86 @@ class PostgrestFilterBuilder {
     return res.then(onfulfilled, onrejected)
   }
 }
+
+// The methods that only record their arguments, one loop per shape (each a method of
+// PostgrestFilterBuilder's prototype as a class's are: not enumerable), e.g. `eq(column, value)`
+// records ['eq', `${column}`, `${value}`].
+const FILTERS = {
+  // (column, value): `${value}`
+  text: [
+    'eq',
+    'neq',
+    'gt',
+    'gte',
+    'lt',
+    'lte',
+    'like',
+    'ilike',
+    'regexMatch',
+    'regexIMatch',
+    'is',
+    'isDistinct',
+    'rangeGt',
+    'rangeGte',
+    'rangeLt',
+    'rangeLte',
+    'rangeAdjacent',
+  ],
+  // (column, patterns): the items of `patterns.join(',')`
+  items: ['likeAllOf', 'likeAnyOf', 'ilikeAllOf', 'ilikeAnyOf'],
+  in: ['in', 'notIn'], // (column, values): inList
+  containment: ['contains', 'containedBy'], // (column, value): containment
+  operator: ['not', 'filter'], // (column, operator, value)
+  bare: ['single', 'maybeSingle', 'csv', 'geojson', 'rollback', 'stripNulls'], // ()
+  // () → the builder: no retries here (postgrest-js 2.x retries GET/HEAD on 503/520 and network
+  // errors); returns / overrideTypes only change TypeScript's types.
+  self: ['retry', 'returns', 'overrideTypes'],
+}
+// `method(name)`: an object with the method `name` (a method, as a class's: its name, no prototype).
+function define(names, method) {
+  for (const name of names) {
+    Object.defineProperty(PostgrestFilterBuilder.prototype, name, {
+      value: method(name)[name],
+      writable: true,
+      configurable: true,
+    })
+  }
+}
+define(FILTERS.text, (name) => ({
+  [name](column, value) {
+    return this._op([name, `${column}`, `${value}`])
+  },
+}))
+define(FILTERS.items, (name) => ({
+  [name](column, patterns) {
+    return this._op([name, `${column}`, items(patterns)])
+  },
+}))
+define(FILTERS.in, (name) => ({
+  [name](column, values) {
+    return this._op([name, `${column}`, inList(values)])
+  },
+}))
+define(FILTERS.containment, (name) => ({
+  [name](column, value) {
+    return this._op([name, `${column}`, containment(value)])
+  },
+}))
+define(FILTERS.operator, (name) => ({
+  [name](column, operator, value) {
+    return this._op([name, `${column}`, `${operator}`, `${value}`])
+  },
+}))
+define(FILTERS.bare, (name) => ({
+  [name]() {
+    return this._op([name])
+  },
+}))
+define(FILTERS.self, (name) => ({
+  [name]() {
+    return this
+  },
+}))
 
 const aliased = (r) => {
   alias(r.data, true)

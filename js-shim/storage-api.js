@@ -177,11 +177,6 @@ class StorageFileApi {
     return this._send('update', [path, f.desc, options], f, options)
   }
 
-  /** `{ data: { signedUrl, path, token } }`: a URL anyone holding it may upload to once. */
-  createSignedUploadUrl(path, options, parameters) {
-    return this._call('createSignedUploadUrl', [path, options], withParameters(parameters))
-  }
-
   uploadToSignedUrl(path, token, file, options) {
     const f = bytesOf(this._driver.platform, file)
     return this._send('uploadToSignedUrl', [path, token, f.desc, options], f, options)
@@ -197,43 +192,6 @@ class StorageFileApi {
   download(path, options, parameters) {
     const progress = progressOf(read(options, 'onDownloadProgress'), 'onDownloadProgress')
     return this._call('download', [path, options], withParameters(parameters, undefined, options, progress), progress)
-  }
-
-  info(path, parameters) {
-    return this._call('info', [path], withParameters(parameters))
-  }
-
-  exists(path, parameters) {
-    return this._call('exists', [path], withParameters(parameters))
-  }
-
-  createSignedUrl(path, expiresIn, options, parameters) {
-    return this._call('createSignedUrl', [path, expiresIn, options], withParameters(parameters))
-  }
-
-  createSignedUrls(paths, expiresIn, options, parameters) {
-    return this._call('createSignedUrls', [paths, expiresIn, options], withParameters(parameters))
-  }
-
-  list(prefix, options, parameters) {
-    return this._call('list', [prefix, options], withParameters(parameters))
-  }
-
-  /** `listV2({ prefix, limit, cursor, with_delimiter, sortBy })` → `{ hasNext, nextCursor, folders, objects }` (storage-js 2.119). */
-  listV2(options, parameters) {
-    return this._call('listV2', [options], withParameters(parameters))
-  }
-
-  remove(paths, parameters) {
-    return this._call('remove', [paths], withParameters(parameters))
-  }
-
-  move(fromPath, toPath, options, parameters) {
-    return this._call('move', [fromPath, toPath, options], withParameters(parameters))
-  }
-
-  copy(fromPath, toPath, options, parameters) {
-    return this._call('copy', [fromPath, toPath, options], withParameters(parameters))
   }
 
   /**
@@ -267,32 +225,45 @@ class StorageClient {
   from(id) {
     return new StorageFileApi(this._driver, id)
   }
+}
 
-  // Each takes `parameters` (`{ signal, timeout }`) last, as the file API's methods do.
-  listBuckets(options, parameters) {
-    return call(this._driver, 'listBuckets', [options], withParameters(parameters))
-  }
+// The methods that only hand their arguments to the core: name → how many come before the
+// `parameters` (`{ signal, timeout }`) that each takes last. The file API's:
+//   createSignedUploadUrl(path, options) → `{ data: { signedUrl, path, token } }`: a URL anyone
+//   holding it may upload to once; listV2({ prefix, limit, cursor, with_delimiter, sortBy }) →
+//   `{ hasNext, nextCursor, folders, objects }` (storage-js 2.119).
+const FILE_CALLS = {
+  createSignedUploadUrl: 2,
+  info: 1,
+  exists: 1,
+  createSignedUrl: 3,
+  createSignedUrls: 3,
+  list: 2,
+  listV2: 1,
+  remove: 1,
+  move: 3,
+  copy: 3,
+}
+// The buckets' (createBucket(id, { public, fileSizeLimit, allowedMimeTypes })).
+const BUCKET_CALLS = { listBuckets: 1, getBucket: 1, createBucket: 2, updateBucket: 2, emptyBucket: 1, deleteBucket: 1 }
 
-  getBucket(id, parameters) {
-    return call(this._driver, 'getBucket', [id], withParameters(parameters))
-  }
-
-  /** `createBucket(id, { public, fileSizeLimit, allowedMimeTypes })`. */
-  createBucket(id, options, parameters) {
-    return call(this._driver, 'createBucket', [id, options], withParameters(parameters))
-  }
-
-  updateBucket(id, options, parameters) {
-    return call(this._driver, 'updateBucket', [id, options], withParameters(parameters))
-  }
-
-  emptyBucket(id, parameters) {
-    return call(this._driver, 'emptyBucket', [id], withParameters(parameters))
-  }
-
-  deleteBucket(id, parameters) {
-    return call(this._driver, 'deleteBucket', [id], withParameters(parameters))
+// Each a method of `Class`' prototype as a class's are (its name, no prototype, not enumerable):
+// `send(api, name, args, payload)` with the first `n` arguments (the missing ones as undefined) and
+// the watched parameters.
+function define(Class, calls, send) {
+  for (const name of Object.keys(calls)) {
+    const n = calls[name]
+    const method = {
+      [name](...given) {
+        const args = given.slice(0, n)
+        args.length = n
+        return send(this, name, args, withParameters(given[n]))
+      },
+    }
+    Object.defineProperty(Class.prototype, name, { value: method[name], writable: true, configurable: true })
   }
 }
+define(StorageFileApi, FILE_CALLS, (api, name, args, payload) => api._call(name, args, payload))
+define(StorageClient, BUCKET_CALLS, (api, name, args, payload) => call(api._driver, name, args, payload))
 
 module.exports = { StorageClient, StorageFileApi }

@@ -25,7 +25,10 @@ before(async () => {
       'lib/avatars.js': `
 const sb = require('./supabase')
 const urls = () => ['', undefined, null].map((p) => sb.storage.from('avatars').getPublicUrl(p))
-module.exports = { loaded: !!sb._driver.core, before: urls(), after: () => sb._driver.ready().then(() => ({ loaded: !!sb._driver.core, urls: urls() })) }
+// auth.initialize() resolves once the client's core has loaded.
+let loaded = false
+const ready = sb.auth.initialize().then((r) => { loaded = !r.error })
+module.exports = { loaded, before: urls(), after: () => ready.then(() => ({ loaded, urls: urls() })) }
 `,
     },
   })

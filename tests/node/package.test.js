@@ -105,6 +105,62 @@ test('the shipped JS uses nothing the WeChat logic layer lacks, in ES2015 syntax
   assert.throws(() => acorn.parse('f(a, b,)', { ecmaVersion: 2015 }), /Unexpected token/, 'the parse is strict')
 })
 
+// scripts/bundle-miniprogram.js gives the shim's private members (`_name`) short names; the names a page,
+// the core or another copy of auth-js / storage-js reads stay: the glue's `__wbg_ptr`, the error guards'
+// `__isAuthError` / `__isStorageError`, and every public method (the e2e tests call them in the bundle).
+test('the bundle shortens the private member names and keeps the public ones', () => {
+  const src = fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'index.js'), 'utf8')
+  for (const name of ['_driver', '_op', '_invoke', '_ops', '_schema', '_start', '_chain']) {
+    assert.doesNotMatch(src, new RegExp(`\\.${name}\\b`), name)
+  }
+  for (const name of ['__wbg_ptr', '__isAuthError', '__isStorageError', 'getSession', 'throwOnError', 'abortSignal']) {
+    assert.match(src, new RegExp(`\\b${name}\\b`), name)
+  }
+})
+
+// The methods the shim defines from tables (postgrest.js' FILTERS, storage-api.js' FILE_CALLS and
+// BUCKET_CALLS, auth.js' PASS_THROUGH) look like class methods in the bundle: not enumerable, and for the
+// first three, as the class methods they replaced were, their own name and no prototype.
+test("the bundle's table-made methods are methods", () => {
+  const api = require(path.join(PKG, 'miniprogram_dist', 'index.js'))
+  const platform = { store: () => ({ get: () => null, set: () => {}, remove: () => {} }), loadCore: () => new Promise(() => {}) }
+  const client = api.createClient('https://x.example', 'anon', { platform })
+  const protos = {
+    filter: [Object.getPrototypeOf(client.from('t').select()), ['eq', 'likeAnyOf', 'in', 'contains', 'not', 'single', 'retry']],
+    file: [Object.getPrototypeOf(client.storage.from('b')), ['createSignedUploadUrl', 'info', 'copy']],
+    buckets: [Object.getPrototypeOf(client.storage), ['listBuckets', 'createBucket', 'deleteBucket']],
+  }
+  for (const [what, [proto, names]] of Object.entries(protos)) {
+    for (const name of names) {
+      const d = Object.getOwnPropertyDescriptor(proto, name)
+      assert.equal(typeof d.value, 'function', `${what}.${name}`)
+      assert.deepEqual([d.value.name, d.value.prototype, d.enumerable], [name, undefined, false], `${what}.${name}`)
+    }
+  }
+  assert.equal(Object.getOwnPropertyDescriptor(Object.getPrototypeOf(client.auth), 'signUp').enumerable, false)
+})
+
+// A page's own build may minify the package again without keeping class names (Taro's webpack does): the
+// errors are still made by name (errors.js keys its classes as written, not by their `name`).
+test('the bundle minified again, class names not kept, still makes its errors', async () => {
+  const { minify } = require('terser')
+  const src = fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'index.js'), 'utf8')
+  const again = await minify(src, { ecma: 2015, compress: { passes: 2 }, mangle: true })
+  assert.doesNotMatch(again.code, /class AuthUnknownError/)
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sw-reminified-')), 'index.js')
+  fs.writeFileSync(file, again.code)
+  const api = require(file)
+  const platform = {
+    store: () => ({ get: () => null, set: () => {}, remove: () => {} }),
+    loadCore: () => Promise.reject(new Error('no wasm here')),
+  }
+  const { data, error } = await api.createClient('https://x.example', 'anon', { platform }).auth.getSession()
+  assert.deepEqual(data, { session: null })
+  assert.ok(error instanceof api.AuthUnknownError && error instanceof api.AuthError)
+  assert.equal(error.name, 'AuthUnknownError')
+  assert.match(error.message, /the wasm core failed to load: no wasm here/)
+})
+
 // DevTools' compile on ("将JS编译成ES5" / 增强编译) and off: the one file loads, the core with it, and a
 // stored session is read back; the classes keep their names (error.name, constructor.name, instanceof).
 for (const compile of [false, 'es6']) {

@@ -33,8 +33,10 @@ before(async () => {
       'lib/sync.js': `
 const { createClient } = require('supabase-wechat')
 const sb = createClient(${JSON.stringify(be.url + '/')}, 'anon')
+let loaded = false
+sb.auth.initialize().then((r) => { loaded = !r.error }) // resolves once the client's core has loaded
 const out = sb.storage.from('avatars').getPublicUrl('folder/猫 #1.png', { download: 'my cat.png', transform: { width: 100, height: 0, resize: 'cover' } })
-module.exports = { loadedBefore: !!sb._driver.core, isPromise: typeof out.then === 'function', out, plain: sb.storage.from('avatars').getPublicUrl('a.png', { download: true }) }
+module.exports = { loadedBefore: loaded, isPromise: typeof out.then === 'function', out, plain: sb.storage.from('avatars').getPublicUrl('a.png', { download: true }) }
 `,
       // getPublicUrl of a spread of inputs before the core has loaded (./public-url.js, the shim's
       // fallback) and after (the core's Core.publicUrl): results described as plain JSON.
@@ -50,8 +52,11 @@ const describe = (r) => ({
     storageError: r.error instanceof sdk.StorageError, isStorageError: sdk.isStorageError(r.error), error: r.error instanceof Error },
 })
 const run = () => cases.map(([b, p, o]) => describe(sb.storage.from(b).getPublicUrl(p, o)))
-const before = { loaded: !!sb._driver.core, results: run() }
-module.exports = { before, after: () => sb._driver.ready().then(() => ({ loaded: !!sb._driver.core, results: run() })) }
+// auth.initialize() resolves once the client's core has loaded.
+let loaded = false
+const ready = sb.auth.initialize().then((r) => { loaded = !r.error })
+const before = { loaded, results: run() }
+module.exports = { before, after: () => ready.then(() => ({ loaded, results: run() })) }
 `,
       // MemFire's template page (pages/filestorage), CommonJS: list, then upload a chosen message file.
       'pages/files/files.js': `
