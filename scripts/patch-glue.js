@@ -39,7 +39,9 @@ exports.__memory = function () { return wasm && wasm.memory; };
 //   passStringToWasm0 cannot throw there;
 // - the malloc/realloc arguments of passStringToWasm0 (always the same two exports, read inside it
 //   now) and its branch for a missing realloc;
-// - its encodeInto for a host TextEncoder without one: ./text.js gives the fallback encoder then.
+// - its encodeInto for a host TextEncoder without one: ./text.js gives the fallback encoder then;
+// - the `detached` test of the cached DataView's buffer: a detached buffer is never the memory's
+//   current one, so comparing with it alone says the same.
 function rewrite(re, by) {
   if (!re.test(src)) throw new Error(`patch-glue: ${re} does not match ${input}`)
   src = src.replace(re, by)
@@ -57,6 +59,10 @@ if (/passStringToWasm0\([^)]*,/.test(src.replace(/function passStringToWasm0\(ar
 rewrite(
   /function passStringToWasm0\(arg, malloc, realloc\) \{\n {4}if \(realloc === undefined\) \{\n[\s\S]*?\n {8}return ptr;\n {4}\}\n/,
   'function passStringToWasm0(arg) {\n    const malloc = wasm.__wbindgen_export, realloc = wasm.__wbindgen_export2;\n',
+)
+rewrite(
+  /cachedDataViewMemory0 === null \|\| cachedDataViewMemory0\.buffer\.detached === true \|\| \(cachedDataViewMemory0\.buffer\.detached === undefined && (cachedDataViewMemory0\.buffer !== wasm\.memory\.buffer)\)/,
+  'cachedDataViewMemory0 === null || $1',
 )
 rewrite(/\nif \(!\('encodeInto' in cachedTextEncoder\)\) \{\n[\s\S]*?\n {4}\};\n\}\n/, '\n')
 

@@ -127,6 +127,7 @@ test('the bundle shortens the private member names and keeps the public ones', (
 test("the bundle's glue keeps only what the shim reaches, under the wasm's short names", () => {
   const src = fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'index.js'), 'utf8')
   assert.doesNotMatch(src, /Symbol\.dispose|\bfree\(\)\{/, 'no Core#free')
+  assert.doesNotMatch(src, /\.detached\b/, "the cached DataView compared with the memory's buffer only")
   assert.deepEqual(src.match(/__wbindgen\w*|__wbg_(?!ptr\b)\w*|core_\w+|supabase_wechat_bg\.js/g), null)
   const wasm = zlib.brotliDecompressSync(fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'supabase_wechat_bg.wasm.br')))
   const module = new WebAssembly.Module(wasm)
