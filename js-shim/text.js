@@ -153,8 +153,13 @@ function decodeRun(bytes, i, units) {
 }
 
 const g = typeof globalThis !== 'undefined' ? globalThis : {}
+const HostEncoder = g.TextEncoder
 module.exports = {
-  TextEncoder: typeof g.TextEncoder === 'function' ? g.TextEncoder : FallbackTextEncoder,
+  // The glue encodes non-ASCII strings with encodeInto (iOS before 14.5 has TextEncoder without it).
+  TextEncoder:
+    typeof HostEncoder === 'function' && typeof HostEncoder.prototype.encodeInto === 'function'
+      ? HostEncoder
+      : FallbackTextEncoder,
   TextDecoder: typeof g.TextDecoder === 'function' ? g.TextDecoder : FallbackTextDecoder,
   FallbackTextEncoder: FallbackTextEncoder,
   FallbackTextDecoder: FallbackTextDecoder,

@@ -71,6 +71,10 @@ if [ $NAMES = 1 ]; then
   exit 0
 fi
 
+# One-letter import, module and export names (the glue's `wasm.core_handleDataResponse`, its hashed
+# `__wbg_…_7859b7151d4116b3` import keys): wasm-opt writes the old -> new names, patch-glue renames
+# the glue's uses from them (and checks them against the module).
+"$WASM_OPT" "$OUT/final.wasm" --mvp-features --minify-imports-and-exports-and-modules -o "$OUT/final.wasm" >"$OUT/names.json"
 node scripts/check-wasm.js "$OUT/final.wasm" "$INITIAL_MEMORY"
 
 rm -rf "$PKG" && mkdir -p "$PKG/miniprogram_dist"
@@ -80,7 +84,7 @@ brotli -q 11 -f -o "$PKG/miniprogram_dist/supabase_wechat_bg.wasm.br" "$OUT/fina
 mkdir -p "$OUT/shim"
 cp -r js-shim/. "$OUT/shim/"
 rm -r "$OUT/shim/platform/browser"
-node scripts/patch-glue.js "$OUT/supabase_wechat.js" "$OUT/shim/supabase_wechat.js"
+node scripts/patch-glue.js "$OUT/supabase_wechat.js" "$OUT/shim/supabase_wechat.js" "$OUT/names.json" "$OUT/final.wasm"
 # The mini-program entry: one minified index.js (every module the WeChat entry reaches, in a module
 # table) and its source map index.js.map beside it (WeChat counts no .map in the code package).
 node scripts/bundle-miniprogram.js "$OUT/shim" "$PKG/miniprogram_dist"

@@ -118,6 +118,24 @@ test('the bundle shortens the private member names and keeps the public ones', (
   }
 })
 
+// scripts/patch-glue.js drops from wasm-bindgen's glue what the shim never reaches: Core#free (the
+// FinalizationRegistry frees a collected client's Core), the try/catch that frees the strings passed so
+// far when a later one throws (the shim passes strings only), and the allocator arguments of every string
+// passed (read once, inside passStringToWasm0). Before: 17 reads of each allocator, 2 of the core's free.
+// And the wasm's imports, their module and its exports have one-letter names (scripts/build.sh), which the
+// glue uses: no `wasm.core_handleDataResponse`, no hashed `__wbg_apply_68232c676b917d83` import key.
+test("the bundle's glue keeps only what the shim reaches, under the wasm's short names", () => {
+  const src = fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'index.js'), 'utf8')
+  assert.doesNotMatch(src, /Symbol\.dispose|\bfree\(\)\{/, 'no Core#free')
+  assert.doesNotMatch(src, /\.detached\b/, "the cached DataView compared with the memory's buffer only")
+  assert.deepEqual(src.match(/__wbindgen\w*|__wbg_(?!ptr\b)\w*|core_\w+|supabase_wechat_bg\.js/g), null)
+  const wasm = zlib.brotliDecompressSync(fs.readFileSync(path.join(PKG, 'miniprogram_dist', 'supabase_wechat_bg.wasm.br')))
+  const module = new WebAssembly.Module(wasm)
+  const names = [...WebAssembly.Module.imports(module), ...WebAssembly.Module.exports(module)]
+  for (const i of names) assert.match(`${i.module || 'a'}.${i.name}`, /^[a-z]\.[a-zA-Z$]{1,2}$/, JSON.stringify(i))
+  assert.ok(names.length >= 20, names.length)
+})
+
 // The methods the shim defines from tables (postgrest.js' FILTERS, storage-api.js' FILE_CALLS and
 // BUCKET_CALLS, auth.js' PASS_THROUGH) look like class methods in the bundle: not enumerable, and for the
 // first three, as the class methods they replaced were, their own name and no prototype.

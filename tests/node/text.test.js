@@ -174,3 +174,27 @@ test('encodeInto stops at whole characters when the view is full, inside ASCII r
     }
   }
 })
+
+// The glue calls encodeInto on what text.js gives it as TextEncoder (its own copy for hosts without it is
+// dropped by scripts/patch-glue.js): a host TextEncoder without encodeInto is not given.
+test('a host TextEncoder without encodeInto is replaced by the fallback', () => {
+  const file = require.resolve('../../js-shim/text.js')
+  const host = globalThis.TextEncoder
+  function OldEncoder() {}
+  OldEncoder.prototype.encode = (s) => new host().encode(s)
+  try {
+    for (const [Host, expected] of [
+      [OldEncoder, 'FallbackTextEncoder'],
+      [host, 'TextEncoder'],
+    ]) {
+      globalThis.TextEncoder = Host
+      delete require.cache[file]
+      const text = require(file)
+      assert.equal(text.TextEncoder === Host ? 'TextEncoder' : text.TextEncoder.name, expected)
+      assert.equal(typeof new text.TextEncoder().encodeInto, 'function')
+    }
+  } finally {
+    globalThis.TextEncoder = host
+    delete require.cache[file]
+  }
+})

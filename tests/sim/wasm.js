@@ -60,6 +60,8 @@ function makeWXWebAssembly(app, ctxWebAssembly) {
               )
               return
             }
+            // Found by kind: the package's exports have one-letter names.
+            const memory = ctxWebAssembly.Module.exports(result.module).find((e) => e.kind === 'memory')
             sim.wasmLoads.push({
               path: p,
               bytes: buf.length,
@@ -67,7 +69,7 @@ function makeWXWebAssembly(app, ctxWebAssembly) {
               ms: Number(process.hrtime.bigint() - t0) / 1e6,
               app: app.id,
               // The instance's exported memory (if any), for tests that check it never grows.
-              memory: result.instance.exports.memory || null,
+              memory: memory ? result.instance.exports[memory.name] : null,
             })
             resolve(result)
           },
