@@ -251,10 +251,10 @@ impl Realtime {
     fn postgres_change(&mut self, chan: u32, payload: &Value, text: &str) {
         let Some(ids) = payload.get("ids").and_then(Value::as_array) else { return };
         let Some(payload) = json::members(text) else { return };
-        let Some(data) = payload.iter().rfind(|(k, _)| k == "data").and_then(|(_, d)| json::members(d)) else {
+        let Some(data) = json::last(&payload, "data").and_then(json::members) else {
             return;
         };
-        let get = |k: &str| data.iter().rfind(|(name, _)| name == k).map(|(_, v)| *v);
+        let get = |k: &str| json::last(&data, k);
         let kind = get("type").and_then(json::string).unwrap_or_default();
         let bindings = self.matching(chan, "postgres_changes", &|b| {
             b.server_id.as_ref().is_some_and(|id| ids.contains(id))
