@@ -113,8 +113,12 @@ impl Channel {
                 pg.push(b.filter.clone());
             }
         }
-        let presence = self.bindings.iter().any(|b| b.kind == "presence")
-            || config.get("presence").and_then(|p| p.get("enabled")).and_then(Value::as_bool) == Some(true);
+        let mut presence = false;
+        for b in &self.bindings {
+            presence |= b.kind == "presence";
+        }
+        let presence =
+            presence || config.get("presence").and_then(|p| p.get("enabled")).and_then(Value::as_bool) == Some(true);
         if let Some(p) = config.get_mut("presence").and_then(Value::as_object_mut) {
             p.insert("enabled".into(), Value::Bool(presence));
         }
@@ -129,8 +133,13 @@ impl Channel {
     pub(super) fn take_server_ids(&mut self, response: &Value) -> bool {
         let Some(server) = response.get("postgres_changes").and_then(Value::as_array) else { return true };
         let mut matched = true;
-        for (i, b) in self.bindings.iter_mut().filter(|b| b.kind == "postgres_changes").enumerate() {
+        let mut i = 0;
+        for b in &mut self.bindings {
+            if b.kind != "postgres_changes" {
+                continue;
+            }
             let s = server.get(i);
+            i += 1;
             let same = |k: &str| {
                 let norm = |v: Option<&Value>| v.filter(|v| !v.is_null()).and_then(Value::as_str).map(str::to_owned);
                 norm(s.and_then(|s| s.get(k))) == norm(b.filter.get(k))
@@ -200,6 +209,16 @@ impl Realtime {
             ids.push(c.id);
         }
         ids
+    }
+
+    /// No channel wants a socket (every one is `New`, or there is none).
+    pub(super) fn all_new(&self) -> bool {
+        for c in &self.channels {
+            if c.state != State::New {
+                return false;
+            }
+        }
+        true
     }
 
     pub(super) fn chan(&self, id: u32) -> Option<&Channel> {

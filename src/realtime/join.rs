@@ -270,7 +270,7 @@ impl Realtime {
         if c.subscribed_once {
             self.status(chan, "CLOSED", None);
         }
-        if self.channels.iter().all(|c| c.state == State::New) {
+        if self.all_new() {
             self.disconnect(1000, "");
         }
     }
