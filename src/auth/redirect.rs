@@ -225,12 +225,17 @@ fn is_redirect_fragment(fragment: &str) -> bool {
         return false; // `url.hash` is "" then: nothing matches
     }
     let hash = crate::encoding::text::cat(&["#", fragment]);
-    hash.char_indices().any(|(i, c)| {
-        matches!(c, '#' | '&' | '?')
-            && FRAGMENT_PARAMS
-                .iter()
-                .any(|p| hash.get(i + 1..).and_then(|r| r.strip_prefix(p)).is_some_and(|rest| rest.starts_with('=')))
-    })
+    for (i, c) in hash.bytes().enumerate() {
+        if !matches!(c, b'#' | b'&' | b'?') {
+            continue;
+        }
+        for p in &FRAGMENT_PARAMS {
+            if hash.get(i + 1..).and_then(|r| r.strip_prefix(p)).is_some_and(|rest| rest.starts_with('=')) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]

@@ -287,7 +287,11 @@ pub fn exchange_code(auth_code: &str, verifier: &str) -> Result<Call, AuthError>
 pub fn update_user(p: &Params, opts: &Params) -> Result<Call, AuthError> {
     let keys = ["email", "phone", "password", "nonce", "data", "current_password"];
     let body = present(p, &keys);
-    if body.iter().all(|(_, v)| v.is_none()) {
+    let mut given = false;
+    for (_, v) in &body {
+        given |= v.is_some();
+    }
+    if !given {
         return Err(AuthError::invalid_input("updateUser: pass at least one of email, phone, password, data"));
     }
     let path = cat(&["/user", &redirect_query(opts, "emailRedirectTo")]);

@@ -93,11 +93,7 @@ fn invoke(args: &[Value], ep: &Endpoints) -> Result<DataRequest, String> {
     let mut headers: Vec<(String, String)> = Vec::new();
     let sends_body = kind.is_some() && method != "GET" && method != "HEAD";
     if let Some(kind) = kind.filter(|_| sends_body) {
-        let mut given = false;
-        for (k, _) in &caller {
-            given |= k.eq_ignore_ascii_case("content-type");
-        }
-        if !given {
+        if crate::encoding::headers::named(&caller, "content-type").is_none() {
             headers.push(("Content-Type".into(), kind.into()));
         }
     }

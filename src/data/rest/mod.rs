@@ -539,12 +539,7 @@ impl Headers {
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        for (k, v) in &self.list {
-            if k.eq_ignore_ascii_case(name) {
-                return Some(v);
-            }
-        }
-        None
+        crate::encoding::headers::named(&self.list, name)
     }
 }
 
