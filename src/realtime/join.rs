@@ -259,7 +259,7 @@ impl Realtime {
     pub(super) fn closed(&mut self, chan: u32, op: Option<u32>, status: &str) {
         let Some(i) = self.channels.iter().position(|c| c.id == chan) else { return };
         let c = self.channels.remove(i);
-        for p in c.pushes {
+        for p in &c.pushes {
             if let (Some(op), false) = (p.op, p.fire_and_forget) {
                 self.done(op, "error");
             }
