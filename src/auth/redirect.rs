@@ -120,8 +120,9 @@ impl CallbackParams {
         };
         int("expires_in", &mut self.expires_in, fragment.expires_in);
         int("expires_at", &mut self.expires_at, fragment.expires_at);
-        self.other.extend(fragment.other);
-        self.other.extend(displaced);
+        let mut other = fragment.other;
+        self.other.append(&mut other);
+        self.other.append(&mut displaced);
         self
     }
 }

@@ -152,11 +152,12 @@ fn security(opts: &Params) -> Option<Value> {
 }
 
 /// A JSON object of the pairs whose value is present (not `json!`, which links a panic path).
-pub(crate) fn object(pairs: Vec<(&str, Option<Value>)>) -> Value {
+pub(crate) fn object(mut pairs: Vec<(&str, Option<Value>)>) -> Value {
     let mut m = Map::new();
-    for (k, v) in pairs {
-        if let Some(v) = v {
-            m.insert(k.to_owned(), v);
+    // Taken out by `&mut`, not moved out by `into_iter` (no `IntoIter` of the pair type).
+    for (k, v) in &mut pairs {
+        if let Some(v) = v.take() {
+            m.insert((*k).to_owned(), v);
         }
     }
     Value::Object(m)

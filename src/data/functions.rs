@@ -81,7 +81,7 @@ fn invoke(args: &[Value], ep: &Endpoints) -> Result<DataRequest, String> {
     let opts = args.get(1).and_then(Value::as_object).unwrap_or(&empty);
     let method = method_of(opts.get("method"))?;
     let kind = body_kind(opts.get("body"))?;
-    let caller = headers_of(opts.get("headers"))?;
+    let mut caller = headers_of(opts.get("headers"))?;
     let region = match opts.get("region") {
         None | Some(Value::Null) => None,
         Some(Value::String(r)) if r.is_empty() || r == "any" => None,
@@ -106,7 +106,7 @@ fn invoke(args: &[Value], ep: &Endpoints) -> Result<DataRequest, String> {
         };
         url = cat(&[&url, sep, "forceFunctionRegion=", &encode_query_value(r)]);
     }
-    headers.extend(caller);
+    headers.append(&mut caller);
 
     Ok(DataRequest {
         method,

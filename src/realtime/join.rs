@@ -91,10 +91,10 @@ impl Realtime {
                     joined.push((c.topic.clone(), c.join_ref));
                 }
             }
-            for (topic, join_ref) in joined {
+            for (topic, join_ref) in &joined {
                 let mut payload = Map::new();
                 put(&mut payload, "access_token", token.into());
-                self.send_frame(&topic, "access_token", Value::Object(payload), join_ref);
+                self.send_frame(topic, "access_token", Value::Object(payload), *join_ref);
             }
         }
         if was_pending {

@@ -208,10 +208,10 @@ fn field(v: &Value, k: &str) -> Value {
     v.get(k).cloned().unwrap_or(Value::Null)
 }
 
-fn object(pairs: Vec<(&str, Value)>) -> Value {
+fn object(mut pairs: Vec<(&str, Value)>) -> Value {
     let mut m = Map::new();
-    for (k, v) in pairs {
-        m.insert(k.to_owned(), v);
+    for (k, v) in &mut pairs {
+        m.insert((*k).to_owned(), core::mem::take(v));
     }
     Value::Object(m)
 }
