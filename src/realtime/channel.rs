@@ -306,14 +306,14 @@ impl Realtime {
     }
 
     fn presence_events(&mut self, chan: u32, events: Vec<presence::Event>) {
-        for e in events {
+        for e in &events {
             let (event, payload) = match e {
                 presence::Event::Join(p) => ("join", Some(p)),
                 presence::Event::Leave(p) => ("leave", Some(p)),
                 presence::Event::Sync => ("sync", None),
             };
             let ids = self.matching(chan, "presence", &|b| b.event == "*" || b.event.eq_ignore_ascii_case(event));
-            self.deliver(chan, ids, payload.map_or_else(|| Json::raw("null".into()), |p| Json::of(&p)));
+            self.deliver(chan, ids, payload.map_or_else(|| Json::raw("null".into()), Json::of));
         }
     }
 
