@@ -60,8 +60,8 @@ fn call(method: &'static str, path: String, body: Option<Value>, read: Read) -> 
 fn uuid(v: Option<&Value>) -> Result<String, AuthError> {
     let s = v.and_then(Value::as_str).unwrap_or("");
     let mut ok = s.len() == 36;
-    for (i, b) in s.bytes().enumerate() {
-        ok &= if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() };
+    for (i, b) in s.as_bytes().iter().enumerate() {
+        ok &= if matches!(i, 8 | 13 | 18 | 23) { *b == b'-' } else { b.is_ascii_hexdigit() };
     }
     if ok {
         Ok(s.to_owned())

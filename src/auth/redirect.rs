@@ -226,7 +226,7 @@ fn is_redirect_fragment(fragment: &str) -> bool {
         return false; // `url.hash` is "" then: nothing matches
     }
     let hash = crate::encoding::text::cat(&["#", fragment]);
-    for (i, c) in hash.bytes().enumerate() {
+    for (i, c) in hash.as_bytes().iter().enumerate() {
         if !matches!(c, b'#' | b'&' | b'?') {
             continue;
         }
