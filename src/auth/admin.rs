@@ -59,10 +59,10 @@ fn call(method: &'static str, path: String, body: Option<Value>, read: Read) -> 
 /// auth-js' `validateUUID` (`/^[0-9a-f]{8}-…-[0-9a-f]{12}$/i`).
 fn uuid(v: Option<&Value>) -> Result<String, AuthError> {
     let s = v.and_then(Value::as_str).unwrap_or("");
-    let ok = s.len() == 36
-        && s.bytes()
-            .enumerate()
-            .all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() });
+    let mut ok = s.len() == 36;
+    for (i, b) in s.as_bytes().iter().enumerate() {
+        ok &= if matches!(i, 8 | 13 | 18 | 23) { *b == b'-' } else { b.is_ascii_hexdigit() };
+    }
     if ok {
         Ok(s.to_owned())
     } else {
@@ -220,7 +220,7 @@ fn unreadable() -> AuthError {
 /// `data.user ?? data` (as text).
 fn user_of(body: &str) -> Option<&str> {
     let members = json::members(body)?;
-    let wrapped = members.iter().rfind(|(k, _)| k == "user").map(|(_, v)| *v).filter(|v| *v != "null");
+    let wrapped = json::last(&members, "user").filter(|v| *v != "null");
     Some(wrapped.unwrap_or_else(|| body.trim()))
 }
 
@@ -251,7 +251,12 @@ fn write(members: &[(String, &str)], names: &[&str], among: bool, more: &str) ->
 
 /// A header of the reply (`headers` is `res.header` as JSON), by name in any case.
 fn header(headers: &str, name: &str) -> Option<String> {
-    json::members(headers)?.into_iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| json::string(v))
+    for (k, v) in &json::members(headers)? {
+        if k.eq_ignore_ascii_case(name) {
+            return json::string(v);
+        }
+    }
+    None
 }
 
 /// The number `s` starts with.
@@ -265,8 +270,18 @@ fn digits(s: &str) -> Option<u64> {
 
 /// The `page` of the `rel="<rel>"` part of a `Link` header.
 fn link_page(link: &str, rel: &str) -> Option<u64> {
-    let part = link.split(',').find(|p| text::contains(p, rel))?;
-    ["?page=", "&page="].iter().find_map(|k| text::find(part, k).and_then(|i| part.get(i + 6..)).and_then(digits))
+    for part in link.split(',') {
+        if !text::contains(part, rel) {
+            continue;
+        }
+        for k in &["?page=", "&page="] {
+            if let Some(n) = text::find(part, k).and_then(|i| part.get(i + 6..)).and_then(digits) {
+                return Some(n);
+            }
+        }
+        return None;
+    }
+    None
 }
 
 /// `listUsers`' data: the reply's members, then `nextPage`, `lastPage`, `total` as auth-js reads

@@ -127,7 +127,12 @@ methods! {
 impl AuthMethod {
     /// The method called `name`, if there is one.
     pub fn parse(name: &str) -> Option<AuthMethod> {
-        AuthMethod::ALL.iter().copied().find(|m| m.name() == name)
+        for m in AuthMethod::ALL {
+            if m.name() == name {
+                return Some(*m);
+            }
+        }
+        None
     }
 }
 

@@ -289,7 +289,13 @@ fn decode(token: &str) -> Result<Decoded, AuthError> {
     let Some((h, (p, sig))) = parts.filter(|(_, (_, sig))| !sig.contains('.')) else {
         return Err(invalid_jwt("Invalid JWT structure"));
     };
-    let url_safe = |x: &str| x.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'=');
+    let url_safe = |x: &str| {
+        let mut ok = true;
+        for c in x.bytes() {
+            ok &= c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'=';
+        }
+        ok
+    };
     if !(url_safe(h) && url_safe(p) && url_safe(sig)) {
         return Err(invalid_jwt("JWT not in base64url format"));
     }

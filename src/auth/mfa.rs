@@ -178,9 +178,13 @@ fn factors(user: Option<&User>) -> Json {
     };
     const TYPES: [&str; 4] = ["phone", "totp", "webauthn", "recovery_code"];
     let mut by: [Vec<Value>; 4] = Default::default();
-    for f in verified(user) {
-        if let Some(i) = TYPES.iter().position(|t| f.get("factor_type").and_then(Value::as_str) == Some(*t)) {
-            by[i].push(f);
+    for f in &verified(user) {
+        let kind = f.get("factor_type").and_then(Value::as_str);
+        for (t, list) in TYPES.iter().zip(by.iter_mut()) {
+            if kind == Some(*t) {
+                list.push(f.clone());
+                break;
+            }
         }
     }
     let mut m = Map::new();

@@ -120,8 +120,9 @@ impl CallbackParams {
         };
         int("expires_in", &mut self.expires_in, fragment.expires_in);
         int("expires_at", &mut self.expires_at, fragment.expires_at);
-        self.other.extend(fragment.other);
-        self.other.extend(displaced);
+        let mut other = fragment.other;
+        self.other.append(&mut other);
+        self.other.append(&mut displaced);
         self
     }
 }
@@ -225,12 +226,17 @@ fn is_redirect_fragment(fragment: &str) -> bool {
         return false; // `url.hash` is "" then: nothing matches
     }
     let hash = crate::encoding::text::cat(&["#", fragment]);
-    hash.char_indices().any(|(i, c)| {
-        matches!(c, '#' | '&' | '?')
-            && FRAGMENT_PARAMS
-                .iter()
-                .any(|p| hash.get(i + 1..).and_then(|r| r.strip_prefix(p)).is_some_and(|rest| rest.starts_with('=')))
-    })
+    for (i, c) in hash.as_bytes().iter().enumerate() {
+        if !matches!(c, b'#' | b'&' | b'?') {
+            continue;
+        }
+        for p in &FRAGMENT_PARAMS {
+            if hash.get(i + 1..).and_then(|r| r.strip_prefix(p)).is_some_and(|rest| rest.starts_with('=')) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]

@@ -152,11 +152,12 @@ fn security(opts: &Params) -> Option<Value> {
 }
 
 /// A JSON object of the pairs whose value is present (not `json!`, which links a panic path).
-pub(crate) fn object(pairs: Vec<(&str, Option<Value>)>) -> Value {
+pub(crate) fn object(mut pairs: Vec<(&str, Option<Value>)>) -> Value {
     let mut m = Map::new();
-    for (k, v) in pairs {
-        if let Some(v) = v {
-            m.insert(k.to_owned(), v);
+    // Taken out by `&mut`, not moved out by `into_iter` (no `IntoIter` of the pair type).
+    for (k, v) in &mut pairs {
+        if let Some(v) = v.take() {
+            m.insert((*k).to_owned(), v);
         }
     }
     Value::Object(m)
@@ -287,7 +288,11 @@ pub fn exchange_code(auth_code: &str, verifier: &str) -> Result<Call, AuthError>
 pub fn update_user(p: &Params, opts: &Params) -> Result<Call, AuthError> {
     let keys = ["email", "phone", "password", "nonce", "data", "current_password"];
     let body = present(p, &keys);
-    if body.iter().all(|(_, v)| v.is_none()) {
+    let mut given = false;
+    for (_, v) in &body {
+        given |= v.is_some();
+    }
+    if !given {
         return Err(AuthError::invalid_input("updateUser: pass at least one of email, phone, password, data"));
     }
     let path = cat(&["/user", &redirect_query(opts, "emailRedirectTo")]);

@@ -36,7 +36,7 @@ impl User {
 
     /// A member's value (`None` if absent or nested too deep to read).
     pub fn field(&self, key: &str) -> Option<Value> {
-        members(&self.0)?.into_iter().rfind(|(k, _)| k == key).and_then(|(_, v)| json::value(v))
+        json::last(&members(&self.0)?, key).and_then(json::value)
     }
 
     fn str_field(&self, key: &str) -> Option<String> {
@@ -110,14 +110,20 @@ impl Session {
         const KNOWN: [&str; 6] = ["access_token", "refresh_token", "token_type", "expires_in", "expires_at", "user"];
         let mut known: [Option<&str>; 6] = Default::default();
         let mut extra: Vec<(String, String)> = Vec::new();
-        for (k, v) in members(raw)? {
-            match KNOWN.iter().position(|n| *n == k) {
-                Some(i) => known[i] = Some(v),
-                None => match extra.iter_mut().find(|(name, _)| *name == k) {
-                    Some(e) => e.1 = v.to_owned(),
-                    None => extra.push((k, v.to_owned())),
-                },
+        'members: for (k, v) in &members(raw)? {
+            for (n, slot) in KNOWN.iter().zip(known.iter_mut()) {
+                if n == k {
+                    *slot = Some(*v);
+                    continue 'members;
+                }
             }
+            for e in extra.iter_mut() {
+                if e.0 == *k {
+                    e.1 = (*v).to_owned();
+                    continue 'members;
+                }
+            }
+            extra.push((k.clone(), (*v).to_owned()));
         }
         let [access_token, refresh_token, token_type, expires_in, expires_at, user] = known;
         let access_token = json::string(access_token?)?;
@@ -153,7 +159,12 @@ impl Session {
 
     /// An unknown member's value (`None` if absent or nested too deep to read).
     pub fn extra_value(&self, key: &str) -> Option<Value> {
-        self.extra.iter().find(|(k, _)| k == key).and_then(|(_, v)| json::value(v))
+        for (k, v) in &self.extra {
+            if k == key {
+                return json::value(v);
+            }
+        }
+        None
     }
 
     /// The stored JSON string: the known fields in the stored order, then the others as they

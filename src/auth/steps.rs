@@ -106,10 +106,10 @@ pub fn read(step: Step, body: &str, now_ms: f64) -> Reading {
 /// replies wrap it: `{ user: {...} }`). Read as text, at any depth (`encoding::json`).
 fn parse_user(body: &str) -> Option<User> {
     let members = json::members(body)?;
-    if members.iter().any(|(k, _)| k == "id") {
+    if json::last(&members, "id").is_some() {
         return User::from_json(body);
     }
-    members.into_iter().rfind(|(k, _)| k == "user").and_then(|(_, u)| User::from_member(u))
+    json::last(&members, "user").and_then(User::from_member)
 }
 
 pub fn user_text(u: &User) -> String {

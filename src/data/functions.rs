@@ -81,7 +81,7 @@ fn invoke(args: &[Value], ep: &Endpoints) -> Result<DataRequest, String> {
     let opts = args.get(1).and_then(Value::as_object).unwrap_or(&empty);
     let method = method_of(opts.get("method"))?;
     let kind = body_kind(opts.get("body"))?;
-    let caller = headers_of(opts.get("headers"))?;
+    let mut caller = headers_of(opts.get("headers"))?;
     let region = match opts.get("region") {
         None | Some(Value::Null) => None,
         Some(Value::String(r)) if r.is_empty() || r == "any" => None,
@@ -93,7 +93,7 @@ fn invoke(args: &[Value], ep: &Endpoints) -> Result<DataRequest, String> {
     let mut headers: Vec<(String, String)> = Vec::new();
     let sends_body = kind.is_some() && method != "GET" && method != "HEAD";
     if let Some(kind) = kind.filter(|_| sends_body) {
-        if !caller.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+        if crate::encoding::headers::named(&caller, "content-type").is_none() {
             headers.push(("Content-Type".into(), kind.into()));
         }
     }
@@ -106,7 +106,7 @@ fn invoke(args: &[Value], ep: &Endpoints) -> Result<DataRequest, String> {
         };
         url = cat(&[&url, sep, "forceFunctionRegion=", &encode_query_value(r)]);
     }
-    headers.extend(caller);
+    headers.append(&mut caller);
 
     Ok(DataRequest {
         method,
@@ -125,9 +125,20 @@ fn method_of(v: Option<&Value>) -> Result<&'static str, String> {
     match v {
         None | Some(Value::Null) => Ok("POST"),
         Some(Value::String(s)) if s.is_empty() => Ok("POST"),
-        Some(Value::String(s)) => METHODS.iter().find(|m| m.eq_ignore_ascii_case(s)).copied().ok_or_else(|| {
-            cat(&["functions.invoke: unsupported method \"", s, "\" (use one of ", &text::join(&METHODS, ", "), ")"])
-        }),
+        Some(Value::String(s)) => {
+            for m in &METHODS {
+                if m.eq_ignore_ascii_case(s) {
+                    return Ok(m);
+                }
+            }
+            Err(cat(&[
+                "functions.invoke: unsupported method \"",
+                s,
+                "\" (use one of ",
+                &text::join(&METHODS, ", "),
+                ")",
+            ]))
+        }
         Some(_) => Err("functions.invoke: options.method must be a string such as \"POST\"".into()),
     }
 }
@@ -183,8 +194,10 @@ fn timeout_of(v: Option<&Value>) -> Option<u32> {
 /// characters a URL cannot hold are percent-encoded, as `new URL` would (`%XX` kept).
 fn target(name: &str, ep: &Endpoints) -> Result<String, String> {
     let trimmed = text::trim_by(name, &|b| b <= b' ');
-    let is_url =
-        ["http://", "https://"].iter().any(|p| trimmed.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)));
+    let mut is_url = false;
+    for p in &["http://", "https://"] {
+        is_url |= trimmed.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p));
+    }
     if is_url {
         return Ok(encode_url(trimmed.split('#').next().unwrap_or("")));
     }
@@ -199,7 +212,11 @@ fn target(name: &str, ep: &Endpoints) -> Result<String, String> {
     }
     // `.` and `..` segments would be resolved by the URL parser (and proxies) to paths outside
     // /functions/v1, e.g. `../rest/v1/...`.
-    if path.split('/').any(is_dot_segment) {
+    let mut dot = false;
+    for seg in path.split('/') {
+        dot |= is_dot_segment(seg);
+    }
+    if dot {
         return Err(cat(&[
             "functions.invoke: \"",
             name,
@@ -231,7 +248,8 @@ fn encode(s: &str, set: percent::Set) -> String {
     let mut from = 0;
     for (i, _) in s.match_indices('%') {
         percent::encode_into(&mut out, s.get(from..i).unwrap_or(""), set);
-        let escape = s.as_bytes().get(i + 1..i + 3).is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
+        let escape =
+            matches!(s.as_bytes().get(i + 1..i + 3), Some(&[a, b]) if a.is_ascii_hexdigit() && b.is_ascii_hexdigit());
         out.push_str(if escape { "%" } else { "%25" });
         from = i + 1;
     }

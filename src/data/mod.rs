@@ -245,7 +245,7 @@ impl Data {
         let id = ids.take();
         // Kept for one retry only when it carries the session's token: not with the caller's own
         // Authorization header, which wins over ours.
-        let own_auth = |h: &[(String, String)]| h.iter().any(|(k, _)| k.eq_ignore_ascii_case("authorization"));
+        let own_auth = |h: &[(String, String)]| crate::encoding::headers::named(h, "authorization").is_some();
         let retry = match bearer {
             Some(token) if may_retry && !own_auth(&self.endpoints.headers) && !own_auth(&req.headers) => {
                 let kept = types::DataRequest {
@@ -343,7 +343,12 @@ impl Data {
     /// Whether the body of request `id`'s reply must be measured as JSON ([`Reply::wants_json`]);
     /// false for a request not in flight.
     pub fn wants_json(&self, id: u32, r: &Response) -> bool {
-        self.pending.iter().find(|p| p.id == id).is_some_and(|p| p.reply.wants_json(r))
+        for p in &self.pending {
+            if p.id == id {
+                return p.reply.wants_json(r);
+            }
+        }
+        false
     }
 
     /// Request `id` got an HTTP reply (any status). A refusal of the session's token is handed

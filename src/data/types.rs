@@ -84,11 +84,16 @@ impl Response<'_> {
 
     /// A response header by name, case-insensitively (the first one if WeChat gave a list).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| match v {
-            Value::String(s) => Some(s.as_str()),
-            Value::Array(a) => a.first().and_then(Value::as_str),
-            _ => None,
-        })
+        for (k, v) in self.headers {
+            if k.eq_ignore_ascii_case(name) {
+                return match v {
+                    Value::String(s) => Some(s.as_str()),
+                    Value::Array(a) => a.first().and_then(Value::as_str),
+                    _ => None,
+                };
+            }
+        }
+        None
     }
 }
 

@@ -24,7 +24,10 @@ fn encode(bytes: &[u8], alphabet: &[u8; 64], pad: bool) -> String {
     while start < bytes.len() {
         let chunk = bytes.get(start..(start + 3).min(bytes.len())).unwrap_or_default();
         start += 3;
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        let mut n = 0u32;
+        for (i, b) in chunk.iter().enumerate() {
+            n |= u32::from(*b) << (16 - 8 * i);
+        }
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(char::from(alphabet.get(((n >> (18 - 6 * i)) & 63) as usize).copied().unwrap_or(b'A')));

@@ -9,6 +9,16 @@
 use crate::prelude::*;
 use serde_json::{Map, Value};
 
+/// The value of the first pair named `name` in any case (one loop for every such look-up).
+pub fn named<'a>(list: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    for (k, v) in list {
+        if k.eq_ignore_ascii_case(name) {
+            return Some(v);
+        }
+    }
+    None
+}
+
 /// Headers being assembled: at most one entry per name (case-insensitively).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Headers(Vec<(String, String)>);
@@ -52,7 +62,7 @@ impl Headers {
     }
 
     pub fn has(&self, name: &str) -> bool {
-        self.0.iter().any(|(k, _)| k.eq_ignore_ascii_case(name))
+        named(&self.0, name).is_some()
     }
 
     /// As the JSON object the shim passes to `wx.request`. A loop, not `collect()`:

@@ -94,6 +94,18 @@ pub fn members(text: &str) -> Option<Vec<(String, &str)>> {
     }
 }
 
+/// The value's text of the last member named `key` (`JSON.parse` keeps the last of a repeated
+/// name). One loop for every such look-up (each `rfind` closure was its own copy).
+pub fn last<'a>(members: &[(String, &'a str)], key: &str) -> Option<&'a str> {
+    let mut found = None;
+    for (k, v) in members {
+        if k == key {
+            found = Some(*v);
+        }
+    }
+    found
+}
+
 /// How JSON nested too deep for a `Value` is carried inside one: a string of this prefix and
 /// the JSON text, which [`to_text`] writes back as that text.
 const RAW: &str = "\u{0}raw:";
@@ -246,6 +258,14 @@ fn nest(depth: usize, inner: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn last_takes_the_last_of_a_repeated_name() {
+        let m = members("{\"a\":1,\"b\":2,\"a\":[3]}").unwrap();
+        assert_eq!(last(&m, "a"), Some("[3]"));
+        assert_eq!(last(&m, "b"), Some("2"));
+        assert_eq!(last(&m, "c"), None);
+    }
 
     #[test]
     fn members_of_objects_at_any_depth() {

@@ -7,7 +7,11 @@ use serde::Serialize;
 
 /// The concatenation of `parts`.
 pub fn cat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).fold(0, usize::saturating_add));
+    let mut len: usize = 0;
+    for p in parts {
+        len = len.saturating_add(p.len());
+    }
+    let mut out = String::with_capacity(len);
     for p in parts {
         out.push_str(p);
     }

@@ -113,8 +113,12 @@ impl Channel {
                 pg.push(b.filter.clone());
             }
         }
-        let presence = self.bindings.iter().any(|b| b.kind == "presence")
-            || config.get("presence").and_then(|p| p.get("enabled")).and_then(Value::as_bool) == Some(true);
+        let mut presence = false;
+        for b in &self.bindings {
+            presence |= b.kind == "presence";
+        }
+        let presence =
+            presence || config.get("presence").and_then(|p| p.get("enabled")).and_then(Value::as_bool) == Some(true);
         if let Some(p) = config.get_mut("presence").and_then(Value::as_object_mut) {
             p.insert("enabled".into(), Value::Bool(presence));
         }
@@ -129,8 +133,13 @@ impl Channel {
     pub(super) fn take_server_ids(&mut self, response: &Value) -> bool {
         let Some(server) = response.get("postgres_changes").and_then(Value::as_array) else { return true };
         let mut matched = true;
-        for (i, b) in self.bindings.iter_mut().filter(|b| b.kind == "postgres_changes").enumerate() {
+        let mut i = 0;
+        for b in &mut self.bindings {
+            if b.kind != "postgres_changes" {
+                continue;
+            }
             let s = server.get(i);
+            i += 1;
             let same = |k: &str| {
                 let norm = |v: Option<&Value>| v.filter(|v| !v.is_null()).and_then(Value::as_str).map(str::to_owned);
                 norm(s.and_then(|s| s.get(k))) == norm(b.filter.get(k))
@@ -202,6 +211,16 @@ impl Realtime {
         ids
     }
 
+    /// No channel wants a socket (every one is `New`, or there is none).
+    pub(super) fn all_new(&self) -> bool {
+        for c in &self.channels {
+            if c.state != State::New {
+                return false;
+            }
+        }
+        true
+    }
+
     pub(super) fn chan(&self, id: u32) -> Option<&Channel> {
         self.channels.iter().find(|c| c.id == id)
     }
@@ -251,10 +270,10 @@ impl Realtime {
     fn postgres_change(&mut self, chan: u32, payload: &Value, text: &str) {
         let Some(ids) = payload.get("ids").and_then(Value::as_array) else { return };
         let Some(payload) = json::members(text) else { return };
-        let Some(data) = payload.iter().rfind(|(k, _)| k == "data").and_then(|(_, d)| json::members(d)) else {
+        let Some(data) = json::last(&payload, "data").and_then(json::members) else {
             return;
         };
-        let get = |k: &str| data.iter().rfind(|(name, _)| name == k).map(|(_, v)| *v);
+        let get = |k: &str| json::last(&data, k);
         let kind = get("type").and_then(json::string).unwrap_or_default();
         let bindings = self.matching(chan, "postgres_changes", &|b| {
             b.server_id.as_ref().is_some_and(|id| ids.contains(id))
@@ -287,14 +306,14 @@ impl Realtime {
     }
 
     fn presence_events(&mut self, chan: u32, events: Vec<presence::Event>) {
-        for e in events {
+        for e in &events {
             let (event, payload) = match e {
                 presence::Event::Join(p) => ("join", Some(p)),
                 presence::Event::Leave(p) => ("leave", Some(p)),
                 presence::Event::Sync => ("sync", None),
             };
             let ids = self.matching(chan, "presence", &|b| b.event == "*" || b.event.eq_ignore_ascii_case(event));
-            self.deliver(chan, ids, payload.map_or_else(|| Json::raw("null".into()), |p| Json::of(&p)));
+            self.deliver(chan, ids, payload.map_or_else(|| Json::raw("null".into()), Json::of));
         }
     }
 

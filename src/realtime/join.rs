@@ -91,10 +91,10 @@ impl Realtime {
                     joined.push((c.topic.clone(), c.join_ref));
                 }
             }
-            for (topic, join_ref) in joined {
+            for (topic, join_ref) in &joined {
                 let mut payload = Map::new();
                 put(&mut payload, "access_token", token.into());
-                self.send_frame(&topic, "access_token", Value::Object(payload), join_ref);
+                self.send_frame(topic, "access_token", Value::Object(payload), *join_ref);
             }
         }
         if was_pending {
@@ -259,7 +259,7 @@ impl Realtime {
     pub(super) fn closed(&mut self, chan: u32, op: Option<u32>, status: &str) {
         let Some(i) = self.channels.iter().position(|c| c.id == chan) else { return };
         let c = self.channels.remove(i);
-        for p in c.pushes {
+        for p in &c.pushes {
             if let (Some(op), false) = (p.op, p.fire_and_forget) {
                 self.done(op, "error");
             }
@@ -270,7 +270,7 @@ impl Realtime {
         if c.subscribed_once {
             self.status(chan, "CLOSED", None);
         }
-        if self.channels.iter().all(|c| c.state == State::New) {
+        if self.all_new() {
             self.disconnect(1000, "");
         }
     }

@@ -134,8 +134,9 @@ impl Presence {
         }
         let mut events = self.apply(joins, leaves);
         self.synced = true;
-        for diff in core::mem::take(&mut self.pending) {
-            events.extend(self.diff_events(&diff));
+        let pending = core::mem::take(&mut self.pending);
+        for diff in &pending {
+            events.append(&mut self.diff_events(diff));
         }
         events.push(Event::Sync);
         Some(events)

@@ -152,7 +152,7 @@ impl Realtime {
 
     /// Open a socket if a channel wants one and the app is shown (else wait for it to be).
     pub(super) fn connect(&mut self) {
-        if self.channels.iter().all(|c| c.state == State::New) {
+        if self.all_new() {
             self.sock = Sock::Idle;
             return;
         }
@@ -241,7 +241,7 @@ impl Realtime {
                 _ => {}
             }
         }
-        if self.channels.iter().all(|c| c.state == State::New) {
+        if self.all_new() {
             self.sock = Sock::Idle;
             return;
         }

@@ -424,13 +424,17 @@ fn finalize(mut req: Req, chain: &Value, schema: Option<String>) -> Result<Built
         Read::Json
     };
     let prefer = req.headers.get("Prefer").unwrap_or("");
-    let counted =
-        ["count=exact", "count=planned", "count=estimated"].iter().any(|c| crate::encoding::text::contains(prefer, c));
+    let mut counted = false;
+    for c in &["count=exact", "count=planned", "count=estimated"] {
+        counted |= crate::encoding::text::contains(prefer, c);
+    }
     let body =
         if !read_only && chain.get("body").and_then(Value::as_bool) == Some(true) { Body::Payload } else { Body::None };
     let ctx = Ctx { head, read, maybe_single: req.maybe_single, counted };
-    let headers = req.headers.list.iter().map(|(k, v)| k.len().saturating_add(v.len()).saturating_add(4));
-    let size = headers.fold(req.url.encoded_len(), usize::saturating_add);
+    let mut size = req.url.encoded_len();
+    for (k, v) in &req.headers.list {
+        size = size.saturating_add(k.len().saturating_add(v.len()).saturating_add(4));
+    }
     if size > MAX_URL {
         return Ok(too_large("its URL and headers would take", size as u64, " bytes"));
     }
@@ -480,11 +484,21 @@ struct Headers {
     error: Option<String>,
 }
 
+/// A character `Headers.set` refuses in a value.
+fn bad_value(value: &str) -> bool {
+    for c in value.chars() {
+        if matches!(c, '\0' | '\n' | '\r') || u32::from(c) > 0xFF {
+            return true;
+        }
+    }
+    false
+}
+
 impl Headers {
     fn check(&mut self, name: &str, value: &str) -> bool {
         let problem = if !crate::encoding::text::is_token(name) {
             Some(cat(&["TypeError: Headers.set: \"", name, "\" is an invalid header name."]))
-        } else if value.chars().any(|c| matches!(c, '\0' | '\n' | '\r') || u32::from(c) > 0xFF) {
+        } else if bad_value(value) {
             Some(cat(&["TypeError: Headers.set: \"", value, "\" is an invalid header value."]))
         } else {
             None
@@ -504,13 +518,14 @@ impl Headers {
             return;
         }
         let name = name.to_ascii_lowercase();
-        match self.list.iter_mut().find(|(k, _)| *k == name) {
-            Some((_, v)) => {
+        for (k, v) in &mut self.list {
+            if *k == name {
                 v.push_str(", ");
                 v.push_str(value);
+                return;
             }
-            None => self.list.push((name, value.to_owned())),
         }
+        self.list.push((name, value.to_owned()));
     }
 
     fn set(&mut self, name: &str, value: &str) {
@@ -524,7 +539,7 @@ impl Headers {
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.list.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        crate::encoding::headers::named(&self.list, name)
     }
 }
 

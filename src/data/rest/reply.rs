@@ -264,8 +264,10 @@ fn js_parse_int(s: &str) -> Value {
     }
     // Exact up to 2^53 (no row count comes near); `str::parse::<f64>` would add ~17 KB of wasm.
     let mut magnitude = 0.0;
-    for d in digits.chars().filter_map(|c| c.to_digit(radix)) {
-        magnitude = magnitude * f64::from(radix) + f64::from(d);
+    for c in digits.chars() {
+        if let Some(d) = c.to_digit(radix) {
+            magnitude = magnitude * f64::from(radix) + f64::from(d);
+        }
     }
     let value = if negative { -magnitude } else { magnitude };
     match value {

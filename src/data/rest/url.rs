@@ -110,8 +110,11 @@ impl Url {
     /// `href().len()`, counted without building it.
     pub fn encoded_len(&self) -> usize {
         let query = if self.touched {
-            let pairs = self.params.iter().map(|(k, v)| form_len(k).saturating_add(form_len(v)).saturating_add(2));
-            pairs.fold(0, usize::saturating_add)
+            let mut n: usize = 0;
+            for (k, v) in &self.params {
+                n = n.saturating_add(form_len(k).saturating_add(form_len(v)).saturating_add(2));
+            }
+            n
         } else {
             self.raw_query.as_ref().map_or(0, |q| q.len().saturating_add(1))
         };
@@ -121,7 +124,12 @@ impl Url {
 
     /// `searchParams.get(name)`: the first value of that name.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        for (k, v) in &self.params {
+            if k == name {
+                return Some(v);
+            }
+        }
+        None
     }
 
     /// `url.toString()`.
@@ -186,8 +194,13 @@ fn serialize_path(path: &str) -> String {
 
 /// The length of `form_encode(s)`.
 fn form_len(s: &str) -> usize {
-    let encoded = |b: &u8| !(b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_' | b' '));
-    s.len().saturating_add(s.as_bytes().iter().filter(|b| encoded(b)).count().saturating_mul(2))
+    let mut n = s.len();
+    for b in s.bytes() {
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'*' | b'-' | b'.' | b'_' | b' ')) {
+            n = n.saturating_add(2);
+        }
+    }
+    n
 }
 
 pub use crate::encoding::query::{form_encode, parse_form, serialize_form};

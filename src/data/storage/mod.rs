@@ -408,7 +408,7 @@ pub fn public_url(storage: &str, args: &[Value]) -> String {
 fn public_path(v: Option<&Value>) -> Result<String, String> {
     match v {
         None | Some(Value::Null) => Ok(String::new()),
-        Some(Value::String(s)) if s.split('/').all(str::is_empty) => Ok(String::new()),
+        Some(Value::String(s)) if text::trim_by(s, &|b| b == b'/').is_empty() => Ok(String::new()),
         _ => object_path(v),
     }
 }
@@ -461,14 +461,15 @@ fn create_signed_url(s: &str, a: &Args) -> Result<DataRequest, String> {
     let transform = wants_transform(opts.get("transform"));
     let mut body = Map::new();
     put(&mut body, "expiresIn", a.get(2).cloned().unwrap_or(Value::Null));
-    let kept = |t: &str| t.bytes().any(paths::kept_by_decode_uri);
+    let kept = |t: &str| text::find_by(t, &paths::kept_by_decode_uri).is_some();
     let batch = !transform && (kept(&bucket) || kept(&path));
     let u = if batch {
         put(&mut body, "paths", Value::Array(vec![path.as_str().into()]));
         url(s, "object/sign", Some(&bucket), None)
     } else {
         if transform {
-            if path.bytes().chain(bucket.bytes()).any(|b| b == b'?' || b == b'#') {
+            let query_or_fragment = |t: &str| text::find_by(t, &|b| b == b'?' || b == b'#').is_some();
+            if query_or_fragment(&path) || query_or_fragment(&bucket) {
                 return Err(cat(&[
                     "Invalid path \"",
                     &path,

@@ -208,8 +208,13 @@ const TYPES: &[(&str, &str)] = &[
 pub fn guess_content_type(name: &str) -> Option<&'static str> {
     let dot = name.bytes().rposition(|c| c == b'.')?;
     let ext = name.get(dot + 1..)?;
-    if ext.bytes().any(|c| c == b'/') {
+    if crate::encoding::text::find_by(ext, &|c| c == b'/').is_some() {
         return None;
     }
-    TYPES.iter().find(|(e, _)| e.eq_ignore_ascii_case(ext)).map(|(_, t)| *t)
+    for (e, t) in TYPES {
+        if e.eq_ignore_ascii_case(ext) {
+            return Some(t);
+        }
+    }
+    None
 }

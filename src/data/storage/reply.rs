@@ -155,8 +155,11 @@ fn api_error(r: &Response, exists: bool) -> Outcome {
             // storage-js would say `''` for `{ message: '' }`: say the status instead.
             let mut message =
                 Some(error_message(&m)).filter(|s| !text::is_blank(s)).unwrap_or_else(|| empty_reply(status));
-            if ["code", "error"].iter().any(|k| m.get(*k).and_then(Value::as_str) == Some("InvalidKey")) {
-                message.push_str(INVALID_KEY_HINT);
+            for k in &["code", "error"] {
+                if m.get(*k).and_then(Value::as_str) == Some("InvalidKey") {
+                    message.push_str(INVALID_KEY_HINT);
+                    break;
+                }
             }
             let mut m = m;
             // `error.data.message` is what pages written for the SDK we replace read.
@@ -205,10 +208,10 @@ fn field(v: &Value, k: &str) -> Value {
     v.get(k).cloned().unwrap_or(Value::Null)
 }
 
-fn object(pairs: Vec<(&str, Value)>) -> Value {
+fn object(mut pairs: Vec<(&str, Value)>) -> Value {
     let mut m = Map::new();
-    for (k, v) in pairs {
-        m.insert(k.to_owned(), v);
+    for (k, v) in &mut pairs {
+        m.insert((*k).to_owned(), core::mem::take(v));
     }
     Value::Object(m)
 }
@@ -273,9 +276,13 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
 /// storage-api puts the object's name into the URL unencoded, so it may hold `?` and `&`.
 fn token_of(url: &str) -> Option<String> {
     let b = url.as_bytes();
-    let at = (1..b.len())
-        .rev()
-        .find(|&i| b.get(i..i + 6) == Some(b"token=") && matches!(b.get(i - 1), Some(b'?' | b'&')))?;
+    let mut at = b.len();
+    loop {
+        at = at.checked_sub(1).filter(|i| *i > 0)?;
+        if b.get(at..at + 6) == Some(b"token=") && matches!(b.get(at - 1), Some(b'?' | b'&')) {
+            break;
+        }
+    }
     let raw = url.get(at + 6..)?.split('&').next()?;
     let token = String::from_utf8(crate::encoding::percent::decode(raw, false)).ok()?;
     (!token.is_empty()).then_some(token)
@@ -288,7 +295,7 @@ fn token_of(url: &str) -> Option<String> {
 /// storage-js does.
 fn signed_url(storage: &str, server: &str, bucket: &str, path: Option<&str>, extra: &str) -> String {
     let before = server.split('?').next().unwrap_or("");
-    let route = before.as_bytes().windows(6).position(|w| w == b"/sign/").and_then(|i| before.get(..i + 6));
+    let route = text::find(before, "/sign/").and_then(|i| before.get(..i + 6));
     match (route, token_of(server), path) {
         (Some(route), Some(token), Some(path)) => cat(&[
             storage,
