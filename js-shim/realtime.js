@@ -164,9 +164,26 @@ class RealtimeClient {
     this._channels = []
     this._byId = new Map()
     this._sockets = new Map()
-    for (const type of ['socket_open', 'socket_send', 'socket_close', 'realtime', 'channel_status']) {
-      driver.on(type, (out) => this._perform(out))
-    }
+    // The core's outputs, one handler each.
+    const sockets = this._sockets
+    driver.on('socket_open', (out) => this._open(out))
+    driver.on('socket_send', (out) => {
+      const task = sockets.get(out.socket)
+      if (task) task.send({ data: out.text, fail: () => undefined })
+    })
+    driver.on('socket_close', (out) => {
+      const task = sockets.get(out.socket)
+      sockets.delete(out.socket)
+      if (task) task.close({ code: out.code, reason: out.reason, fail: () => undefined })
+    })
+    driver.on('realtime', (out) => {
+      const ch = this._byId.get(out.channel)
+      if (ch) ch._deliver(out.bindings, out.payload === undefined ? null : out.payload)
+    })
+    driver.on('channel_status', (out) => {
+      const ch = this._byId.get(out.channel)
+      if (ch) ch._status(out.status, out.message)
+    })
   }
 
   /** `channel(name, { config: { broadcast: { self, ack }, presence: { key, enabled }, private } })`; the same name gives the same channel. */
@@ -218,38 +235,6 @@ class RealtimeClient {
   _forget(ch) {
     const i = this._channels.indexOf(ch)
     if (i !== -1) this._channels.splice(i, 1)
-  }
-
-  // ---- the core's outputs ----
-
-  _perform(out) {
-    switch (out.type) {
-      case 'socket_open':
-        return this._open(out)
-      case 'socket_send': {
-        const task = this._sockets.get(out.socket)
-        if (task) task.send({ data: out.text, fail: () => undefined })
-        return undefined
-      }
-      case 'socket_close': {
-        const task = this._sockets.get(out.socket)
-        this._sockets.delete(out.socket)
-        if (task) task.close({ code: out.code, reason: out.reason, fail: () => undefined })
-        return undefined
-      }
-      case 'realtime': {
-        const ch = this._byId.get(out.channel)
-        if (ch) ch._deliver(out.bindings, out.payload === undefined ? null : out.payload)
-        return undefined
-      }
-      case 'channel_status': {
-        const ch = this._byId.get(out.channel)
-        if (ch) ch._status(out.status, out.message)
-        return undefined
-      }
-      default:
-        return undefined
-    }
   }
 
   // The SocketTask adapter: every event goes back to the core with the socket's id.
