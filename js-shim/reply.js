@@ -28,32 +28,35 @@ function textOf(data) {
 // about what JS keeps, `text` what crosses into the core (a non-2xx body, a `core` read, or a 2xx
 // body that did not parse as the JSON it should be), `held` what stays in JS (`{ body }` or
 // `{ tempFilePath }`, a downloaded file).
+// One shape for every reply (what the platforms' transfer hands the core).
+const reply = (facts, text, held) => ({ facts, text, held })
+
 function readReply(read, status, raw, tempFilePath) {
   const ok = status >= 200 && status < 300
   if (!ok) {
     const text = textOf(raw)
-    return { facts: { len: text.length }, text, held: null }
+    return reply({ len: text.length }, text, null)
   }
-  if (tempFilePath !== undefined) return { facts: { len: 0 }, text: undefined, held: { tempFilePath } }
+  if (tempFilePath !== undefined) return reply({ len: 0 }, undefined, { tempFilePath })
   if (read === 'array_buffer') {
     const body = raw instanceof ArrayBuffer ? raw : new ArrayBuffer(0)
-    return { facts: { len: body.byteLength }, text: undefined, held: { body } }
+    return reply({ len: body.byteLength }, undefined, { body })
   }
   const text = textOf(raw)
-  if (read === 'core') return { facts: { len: text.length }, text, held: null }
-  if (read === 'text') return { facts: { len: text.length }, text: undefined, held: { body: text } }
+  if (read === 'core') return reply({ len: text.length }, text, null)
+  if (read === 'text') return reply({ len: text.length }, undefined, { body: text })
   if (read === 'json') {
-    if (text === '') return { facts: { len: 0, json: false }, text: '', held: { body: null } }
+    if (text === '') return reply({ len: 0, json: false }, '', { body: null })
     try {
       const body = JSON.parse(text)
       const facts = { len: text.length, json: true }
       if (Array.isArray(body)) facts.array = body.length
-      return { facts, text: undefined, held: { body } }
+      return reply(facts, undefined, { body })
     } catch (_e) {
-      return { facts: { len: text.length, json: false }, text, held: { body: null } }
+      return reply({ len: text.length, json: false }, text, { body: null })
     }
   }
-  return { facts: { len: text.length }, text: undefined, held: { body: null } }
+  return reply({ len: text.length }, undefined, { body: null })
 }
 
 // A 2xx ArrayBuffer body the core asked to have parsed (`wantsJson`, functions' JSON replies):
@@ -63,9 +66,9 @@ function readJson(body) {
   const text = utf8(body)
   const len = body.byteLength
   try {
-    return { facts: { len, json: true }, text: undefined, held: { body, json: JSON.parse(text) } }
+    return reply({ len, json: true }, undefined, { body, json: JSON.parse(text) })
   } catch (_e) {
-    return { facts: { len, json: false }, text, held: { body } }
+    return reply({ len, json: false }, text, { body })
   }
 }
 
