@@ -14,9 +14,8 @@
 //   load() / ready()             (re)load the core / a Promise of the core (loading it if needed)
 //   read('session'|'verifier')   what storage holds for the core: a value or a Promise of one
 //   start(read, call, handlers)  once loaded: run() with `call(core, stored)`
-//   run(call, handlers)          start an operation now (`call(core)` returns its op id); one handler, once:
-//                                done(out), lost(error) if the instance dies first, fail(error) if it
-//                                never started; started(op) runs after the first drive
+//   run(call, handlers)          start an operation now (`call(core)` returns its op id); one handler, once: done(out),
+//                                lost(error) if the instance died, fail(error) if never started, started(op) after drive
 //   data(api, method, args, payload)  a Database / Storage / Functions call → its result
 //   step(fn) / guard(fn, onJsError)   fn(core) then drive / run fn, telling a trap from a JS error
 //   control(fn)                  once loaded, step(fn) → `{ error }`
@@ -30,6 +29,7 @@ const { Lanes, isLong, timeLimit, dbTimeout, withTimeLeft, failTimeout, onAbort 
 
 const unknown = (message) => errors().toError({ name: 'AuthUnknownError', message })
 const loadFailed = (err) => unknown('supabase-wechat: the wasm core failed to load: ' + messageOf(err))
+const transportError = (core, id, errMsg) => core.call('handleTransportError', Date.now(), id, errMsg) // no reply for request `id`
 const lanes = new Lanes() // long requests' share of WeChat's 10 slots, which are the app's: one for all clients
 
 class Driver {
@@ -270,7 +270,7 @@ class Driver {
     this.platform.request(
       out,
       (status, body, h) => this._reply(out.id, (core) => core.handleResponse(out.id, status, body, Date.now(), toJson(h || {}))),
-      (errMsg) => this._reply(out.id, (core) => core.call('handleTransportError', Date.now(), out.id, errMsg)),
+      (errMsg) => this._reply(out.id, (core) => transportError(core, out.id, errMsg)),
     )
   }
 
@@ -297,7 +297,7 @@ class Driver {
             },
             release,
           ),
-        (errMsg) => this._reply(out.id, (core) => core.call('handleTransportError', Date.now(), out.id, errMsg), release),
+        (errMsg) => this._reply(out.id, (core) => transportError(core, out.id, errMsg), release),
       )
       if (op) op.task = task
     })
@@ -312,7 +312,7 @@ class Driver {
         handOver(this.core)
         this.drive()
       },
-      (e) => this.step((core) => core.call('handleTransportError', Date.now(), id, 'request:fail ' + messageOf(e))),
+      (e) => this.step((core) => transportError(core, id, 'request:fail ' + messageOf(e))),
     )
   }
 
@@ -324,7 +324,7 @@ class Driver {
       const op = this._ops.get(id)
       if (!op) return
       if (!timedOut || op.request === undefined) this.core.call('cancel', 0, id)
-      else this.core.call('handleTransportError', Date.now(), op.request, failTimeout(op.transport))
+      else transportError(this.core, op.request, failTimeout(op.transport))
       if (op.task && typeof op.task.abort === 'function') op.task.abort()
       this.drive()
     })
