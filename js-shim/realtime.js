@@ -243,7 +243,8 @@ class RealtimeClient {
     const id = out.socket
     const feed = (fn) => d.step(fn)
     // Events reach the core on a later tick, never inside the drive loop that asked for the socket.
-    const failed = (msg) => setTimeout(() => feed((core) => core.call('socketError', Date.now(), id, msg)), 0)
+    const error = (msg) => (core) => core.call('socketError', Date.now(), id, msg)
+    const failed = (msg) => setTimeout(() => feed(error(msg)), 0)
     const opts = { url: out.url, header: out.headers, fail: (res) => failed((res && res.errMsg) || 'connectSocket:fail') }
     if (out.protocols && out.protocols.length) opts.protocols = out.protocols
     let task
@@ -259,7 +260,7 @@ class RealtimeClient {
     task.onMessage((res) => {
       if (res && typeof res.data === 'string') feed((core) => core.socketMessage(id, res.data, Date.now()))
     })
-    task.onError((res) => feed((core) => core.call('socketError', Date.now(), id, String((res && res.errMsg) || ''))))
+    task.onError((res) => feed(error(String((res && res.errMsg) || ''))))
     task.onClose((res) => {
       if (this._sockets.get(id) === task) this._sockets.delete(id)
       const code = res && typeof res.code === 'number' ? res.code : 1006
