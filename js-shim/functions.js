@@ -56,12 +56,13 @@ class FunctionsClient {
     let payload
     // Reading the options may throw (a getter, a cycle in the body): functions-js resolves with
     // the error then, as here.
-    let what = 'the options cannot be read: '
+    const unreadable = 'the options cannot be read: '
+    let what = unreadable
     try {
       const o = options || {}
       what = 'the body cannot be sent as JSON: '
       const body = bodyOf(o.body)
-      what = 'the options cannot be read: '
+      what = unreadable
       opts = {
         method: o.method,
         headers: merge(this._headers, o.headers),
