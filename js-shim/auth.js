@@ -196,7 +196,8 @@ class AuthClient {
       this._driver.start(read, call, {
         done: (out) => resolve(end(result(out.data, toError(out.error)))),
         lost: (error) => resolve(end({ data: null, error })),
-        fail: (error) => resolve(end(result(empty, error))),
+        // A fresh copy each time: a page that changes one failed call's data does not change the next one's.
+        fail: (error) => resolve(end(result(empty && Object.assign({}, empty), error))),
       }),
     )
   }

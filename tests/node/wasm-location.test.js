@@ -122,3 +122,18 @@ test('only "file not found" moves on: a broken file at the npm path is the error
   assert.deepEqual(loads, [])
   assert.match(res.error.message, /brotli decode failed for \/miniprogram_npm\/supabase-wechat\/supabase_wechat_bg\.wasm\.br/)
 })
+
+test('without the core, each failed call gets its own empty data: changing one does not change the next', async () => {
+  layout({})
+  const sim = project.simulator()
+  const app = await sim.launch()
+  const supabase = app.require('lib/plain')
+  const first = await supabase.auth.getSession()
+  assert.deepEqual(JSON.parse(JSON.stringify(first.data)), { session: null })
+  first.data.session = 'changed by the page'
+  const second = await supabase.auth.getSession()
+  sim.close()
+  assert.ok(second.error, 'the core did not load')
+  assert.notEqual(second.data, first.data)
+  assert.equal(second.data.session, null)
+})
