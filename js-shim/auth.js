@@ -2,9 +2,7 @@
 // `supabase.auth`: auth-js' GoTrueClient names over the driver. Every method hands its arguments
 // to the core (`core.invoke(name, args, stored, random, now)`; `core.getSession(stored, now)`,
 // the hot one, without a name or arguments to encode) and resolves with what the core decided; this file keeps the onAuthStateChange listeners and adds the hidden `user.data` alias.
-// errors.js' classes are loaded with the first error (api.js), not at start-up.
-const toError = (desc) => (desc ? require('./errors.js').toError(desc) : null)
-const { toJson, messageOf, alias, whenDone } = require('./util.js')
+const { toJson, messageOf, alias, whenDone, toError } = require('./util.js')
 const { debugLogger } = require('./options.js')
 
 // What each method resolves with as `data` when the core itself is unavailable.

@@ -22,12 +22,11 @@
 //   drive()                      perform every pending output, then re-arm the core's timer
 //   on(type, handler)            perform the outputs of `type` (realtime.js: socket_open,
 //                                socket_send, socket_close, realtime, channel_status; auth.js: event)
-const errors = () => require('./errors.js') // loaded with the first error, not at start-up (api.js)
-const { toJson, messageOf, whenDone } = require('./util.js')
+const { toJson, messageOf, whenDone, toError, toDataError } = require('./util.js')
 const { assemble, readJson } = require('./reply.js')
 const { Lanes, isLong, timeLimit, dbTimeout, withTimeLeft, failTimeout, onAbort } = require('./lanes.js')
 
-const unknown = (message) => errors().toError({ name: 'AuthUnknownError', message })
+const unknown = (message) => toError({ name: 'AuthUnknownError', message })
 const loadFailed = (err) => unknown('supabase-wechat: the wasm core failed to load: ' + messageOf(err))
 const transportError = (core, id, errMsg) => core.call('handleTransportError', Date.now(), id, errMsg) // no reply for request `id`
 const lanes = new Lanes() // long requests' share of WeChat's 10 slots, which are the app's: one for all clients
@@ -156,7 +155,7 @@ class Driver {
         if (op.timer) clearTimeout(op.timer)
         resolve(withHeld ? { result, held } : result)
       }
-      const failed = (err) => settle({ error: errors().toDataError({ name: 'Error', message: err.message }), data: null }, null)
+      const failed = (err) => settle({ error: toDataError({ name: 'Error', message: err.message }), data: null }, null)
       const op = {
         api,
         payload,

@@ -3,7 +3,7 @@
 // body is split between JS (kept) and the core (text that crosses), `readReply`, used by the
 // platforms' `transfer`; and how the call's result is put back together from the core's outcome
 // and the kept body, `assemble`, used by the driver. Payloads never enter wasm.
-const { utf8 } = require('./util.js')
+const { utf8, toDataError } = require('./util.js')
 
 // The HTTP status as an integer (0 if none came, which the core treats as a failed reply).
 function statusOf(res) {
@@ -84,9 +84,7 @@ function assemble(outcome, held) {
   else if (take === 'file') data = held ? { tempFilePath: held.tempFilePath } : null
   else if (take === 'utf8') data = held ? utf8(held.body) : null
   else if (take === 'utf8_json') data = held && held.json !== undefined ? held.json : null
-  // errors.js' classes are loaded with the first error (api.js), not at start-up.
-  const error = outcome && outcome.error ? require('./errors.js').toDataError(outcome.error) : null
-  const out = { error, data }
+  const out = { error: toDataError(outcome && outcome.error), data }
   for (const k of Object.keys(r)) if (k !== 'data' && k !== 'error') out[k] = r[k]
   return out
 }

@@ -120,4 +120,9 @@ function boundedMap(list, fn, max) {
   return out
 }
 
-module.exports = { toJson, messageOf, alias, utf8, whenDone, sizeOf, boundedMap }
+// errors.js' two makers, loaded with the first error rather than at start-up (api.js): no
+// description, no error, and errors.js is not required.
+const toError = (desc) => (desc ? require('./errors.js').toError(desc) : null)
+const toDataError = (desc) => (desc ? require('./errors.js').toDataError(desc) : null)
+
+module.exports = { toJson, messageOf, alias, utf8, whenDone, sizeOf, boundedMap, toError, toDataError }
