@@ -1,5 +1,5 @@
 'use strict'
-const { alias, sizeOf, boundedMap } = require('./util.js')
+const { alias, sizeOf, boundedMap, defineMethods } = require('./util.js')
 // `supabase.from(...)`, `rpc(...)`, `schema(...)`: builders with the API of postgrest-js 2.x that
 // record the caller's calls as a chain (see src/data/rest/mod.rs for its format). Each `await` hands
 // the chain to the wasm core, which builds method, URL and headers and decides the result from
@@ -249,16 +249,7 @@ const FILTERS = {
   // errors); returns / overrideTypes only change TypeScript's types.
   self: ['retry', 'returns', 'overrideTypes'],
 }
-// `method(name)`: an object with the method `name` (a method, as a class's: its name, no prototype).
-function define(names, method) {
-  for (const name of names) {
-    Object.defineProperty(PostgrestFilterBuilder.prototype, name, {
-      value: method(name)[name],
-      writable: true,
-      configurable: true,
-    })
-  }
-}
+const define = (names, make) => defineMethods(PostgrestFilterBuilder, names, make)
 define(FILTERS.text, (name) => ({
   [name](column, value) {
     return this._op([name, `${column}`, `${value}`])

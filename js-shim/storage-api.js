@@ -6,7 +6,7 @@
 // the core is still loading ./public-url.js computes it by the same rules (a fallback, kept in step by
 // tests).
 const { toDataError } = require('./errors.js')
-const { alias, messageOf, toJson } = require('./util.js')
+const { alias, messageOf, toJson, defineMethods } = require('./util.js')
 const { publicUrl } = require('./public-url.js')
 
 // `progress`: the call's progress reporter (progressOf), told how the call ended before its result
@@ -247,21 +247,19 @@ const FILE_CALLS = {
 // The buckets' (createBucket(id, { public, fileSizeLimit, allowedMimeTypes })).
 const BUCKET_CALLS = { listBuckets: 1, getBucket: 1, createBucket: 2, updateBucket: 2, emptyBucket: 1, deleteBucket: 1 }
 
-// Each a method of `Class`' prototype as a class's are (its name, no prototype, not enumerable):
-// `send(api, name, args, payload)` with the first `n` arguments (the missing ones as undefined) and
-// the watched parameters.
+// Each a method of `Class`' prototype (util.js defineMethods): `send(api, name, args, payload)` with
+// the first `n` arguments (the missing ones as undefined) and the watched parameters.
 function define(Class, calls, send) {
-  for (const name of Object.keys(calls)) {
+  defineMethods(Class, Object.keys(calls), (name) => {
     const n = calls[name]
-    const method = {
+    return {
       [name](...given) {
         const args = given.slice(0, n)
         args.length = n
         return send(this, name, args, withParameters(given[n]))
       },
     }
-    Object.defineProperty(Class.prototype, name, { value: method[name], writable: true, configurable: true })
-  }
+  })
 }
 define(StorageFileApi, FILE_CALLS, (api, name, args, payload) => api._call(name, args, payload))
 define(StorageClient, BUCKET_CALLS, (api, name, args, payload) => call(api._driver, name, args, payload))

@@ -125,4 +125,13 @@ function boundedMap(list, fn, max) {
 const toError = (desc) => (desc ? require('./errors.js').toError(desc) : null)
 const toDataError = (desc) => (desc ? require('./errors.js').toDataError(desc) : null)
 
-module.exports = { toJson, messageOf, alias, utf8, whenDone, sizeOf, boundedMap, toError, toDataError }
+// Methods made from a table (postgrest.js' filters, storage-api.js' pass-through calls), each put
+// on `Class.prototype` as a class body puts one: its own name, no prototype, not enumerable.
+// `make(name)` returns `{ [name](…) { … } }` (method syntax: a method has no prototype).
+function defineMethods(Class, names, make) {
+  for (const name of names) {
+    Object.defineProperty(Class.prototype, name, { value: make(name)[name], writable: true, configurable: true })
+  }
+}
+
+module.exports = { toJson, messageOf, alias, utf8, whenDone, sizeOf, boundedMap, toError, toDataError, defineMethods }
