@@ -172,7 +172,9 @@ impl Client {
 
     /// `getSession()`: the session, refreshed first when about to expire (`stored`: see `restore`).
     pub fn get_session(&mut self, stored: Option<&str>, now_ms: f64) -> u32 {
-        self.call(AuthMethod::GetSession, &Args::default(), stored, now_ms)
+        let op = self.auth.get_session(&mut self.ids, stored, now_ms);
+        self.pump();
+        op
     }
 
     /// `signInWithWechat({ code })`.
