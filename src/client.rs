@@ -354,22 +354,15 @@ impl Client {
                     continue;
                 }
                 Emit::Session(token) => (token, false),
-                Emit::Settled(ticket, grant) => match self.realtime_tickets.iter().position(|t| *t == ticket) {
-                    None => {
-                        self.data.settled(&mut self.ids, ticket, &grant);
-                        self.data.drain_into(&mut self.out);
-                        self.auth.resume(&mut self.ids);
-                        continue;
+                Emit::Settled(ticket, grant) => {
+                    // Through a pointer: out of line (binaryen inlines a function with one
+                    // caller), so a start, which settles no refresh, does not compile it.
+                    let settle: fn(&mut Client, Ticket, Grant) -> Option<Option<String>> = Client::settle;
+                    match core::hint::black_box(settle)(self, ticket, grant) {
+                        None => continue,
+                        Some(token) => (token, true),
                     }
-                    Some(i) => {
-                        self.realtime_tickets.swap_remove(i);
-                        let token = match grant {
-                            Grant::Token(t) | Grant::Stale { token: t, .. } => Some(t),
-                            Grant::Anon => None,
-                        };
-                        (token, true)
-                    }
-                },
+                }
             };
             // Realtime follows the session: its access token, the anon key when signed out.
             match &mut self.realtime {
@@ -382,6 +375,22 @@ impl Client {
             }
         }
         self.data.drain_into(&mut self.out);
+    }
+
+    /// A refresh that `ticket` waited on ended with `grant`: a data request's wait goes on (and
+    /// the refresh's other waiters resume: `None`), realtime's gets the token to use (`Some`).
+    fn settle(&mut self, ticket: Ticket, grant: Grant) -> Option<Option<String>> {
+        let Some(i) = self.realtime_tickets.iter().position(|t| *t == ticket) else {
+            self.data.settled(&mut self.ids, ticket, &grant);
+            self.data.drain_into(&mut self.out);
+            self.auth.resume(&mut self.ids);
+            return None;
+        };
+        self.realtime_tickets.swap_remove(i);
+        Some(match grant {
+            Grant::Token(t) | Grant::Stale { token: t, .. } => Some(t),
+            Grant::Anon => None,
+        })
     }
 
     // ---- realtime (see `crate::realtime`) ----------------------------------------------------
