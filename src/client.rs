@@ -110,7 +110,10 @@ impl Client {
 
     /// When [`Client::handle_timeout`] should next be called (ms since the epoch), if ever.
     pub fn poll_timeout(&self) -> Option<f64> {
-        let realtime = self.realtime.as_ref().and_then(Realtime::poll_timeout);
+        // Realtime's timers through a pointer: out of line (binaryen inlines a function with one
+        // caller), so a start, which has no realtime yet, does not compile them.
+        let timers: fn(&Realtime) -> Option<f64> = Realtime::poll_timeout;
+        let realtime = self.realtime.as_ref().and_then(core::hint::black_box(timers));
         crate::encoding::float::earliest(self.auth.poll_timeout(), realtime)
     }
 
