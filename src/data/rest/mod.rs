@@ -158,7 +158,7 @@ fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Result<R
                 Some(Value::Array(items)) => braces(items)?,
                 v => text(v)?.to_owned(),
             };
-            url.append(at(p, 0)?, &value);
+            url.add(at(p, 0)?, &[&value]);
         }
     }
     if object_arg {
@@ -234,7 +234,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
     let name = op.first().and_then(Value::as_str).unwrap_or("");
     if let Some(operator) = simple_operator(name) {
         let value = at(op, 2)?;
-        req.url.append(at(op, 1)?, &cat(&[operator, ".", value]));
+        req.url.add(at(op, 1)?, &[operator, ".", value]);
         return Ok(());
     }
     match name {
@@ -242,7 +242,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
             let like = if name.starts_with('i') { "ilike" } else { "like" };
             let quantifier = if name.ends_with("AllOf") { "all" } else { "any" };
             let list = braces(arr_at(op, 2).unwrap_or(&[]))?;
-            req.url.append(at(op, 1)?, &cat(&[like, "(", quantifier, ").", &list]));
+            req.url.add(at(op, 1)?, &[like, "(", quantifier, ").", &list]);
         }
         "in" | "notIn" => {
             let mut items = Vec::new();
@@ -254,7 +254,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 items.push(if reserved { cat(&["\"", &v, "\""]) } else { v });
             }
             let not = if name == "notIn" { "not." } else { "" };
-            req.url.append(at(op, 1)?, &cat(&[not, "in.(", &join(&items, ","), ")"]));
+            req.url.add(at(op, 1)?, &[not, "in.(", &join(&items, ","), ")"]);
         }
         "contains" | "containedBy" | "overlaps" => {
             let operator = match name {
@@ -266,7 +266,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 Some(Value::Array(items)) => braces(items)?,
                 v => text(v)?.to_owned(),
             };
-            req.url.append(at(op, 1)?, &cat(&[operator, ".", &value]));
+            req.url.add(at(op, 1)?, &[operator, ".", &value]);
         }
         "textSearch" => {
             let kind = match op.get(3).and_then(Value::as_str) {
@@ -277,26 +277,26 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
             };
             let config = opt_at(op, 4)?.map(|c| cat(&["(", c, ")"])).unwrap_or_default();
             let query = at(op, 2)?;
-            req.url.append(at(op, 1)?, &cat(&[kind, "fts", &config, ".", query]));
+            req.url.add(at(op, 1)?, &[kind, "fts", &config, ".", query]);
         }
         "match" => {
             for pair in arr_at(op, 1).unwrap_or(&[]) {
                 let pair = arr(Some(pair)).ok_or("supabase-wechat: malformed match() query")?;
                 let value = at(pair, 1)?;
-                req.url.append(at(pair, 0)?, &cat(&["eq.", value]));
+                req.url.add(at(pair, 0)?, &["eq.", value]);
             }
         }
         "not" => {
             let (operator, value) = (at(op, 2)?, at(op, 3)?);
-            req.url.append(at(op, 1)?, &cat(&["not.", operator, ".", value]));
+            req.url.add(at(op, 1)?, &["not.", operator, ".", value]);
         }
         "filter" => {
             let (operator, value) = (at(op, 2)?, at(op, 3)?);
-            req.url.append(at(op, 1)?, &cat(&[operator, ".", value]));
+            req.url.add(at(op, 1)?, &[operator, ".", value]);
         }
         "or" => {
             let key = opt_at(op, 2)?.map_or_else(|| "or".into(), |table| cat(&[table, ".or"]));
-            req.url.append(&key, &cat(&["(", at(op, 1)?, ")"]));
+            req.url.add(&key, &["(", at(op, 1)?, ")"]);
         }
         "select" => {
             req.url.set("select", &clean_columns(at(op, 1)?));
