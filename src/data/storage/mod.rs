@@ -49,16 +49,19 @@ struct Args<'a>(&'a [Value]);
 struct Opts<'a>(Option<&'a Map<String, Value>>);
 
 impl<'a> Opts<'a> {
+    #[inline(never)]
     fn get(&self, k: &str) -> Option<&'a Value> {
         self.0.and_then(|m| m.get(k))
     }
 }
 
 impl<'a> Args<'a> {
+    #[inline(never)]
     fn get(&self, i: usize) -> Option<&'a Value> {
         self.0.get(i)
     }
 
+    #[inline(never)]
     fn opts(&self, i: usize) -> Opts<'a> {
         Opts(self.0.get(i).and_then(Value::as_object))
     }
