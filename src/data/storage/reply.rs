@@ -51,7 +51,7 @@ pub(super) enum Kind {
 
 /// The server answered (any status).
 pub fn finish(c: &Ctx, r: &Response) -> Outcome {
-    let exists = c.kind == Kind::Exists;
+    let exists = matches!(c.kind, Kind::Exists);
     if !r.ok() {
         return api_error(r, exists);
     }
@@ -69,7 +69,7 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
 
 /// No reply (network failure, timeout), or the request could not be sent.
 pub fn failed(c: &Ctx, message: &str, code: &str) -> Outcome {
-    unknown(message, Some(code), c.kind == Kind::Exists)
+    unknown(message, Some(code), matches!(c.kind, Kind::Exists))
 }
 
 /// Bad arguments: a `StorageError`, nothing sent.
