@@ -533,7 +533,8 @@ impl Headers {
             return;
         }
         let name = name.to_ascii_lowercase();
-        self.list.retain(|(k, _)| *k != name);
+        // The names kept are lower-cased, as `name` is: without case is the same test.
+        crate::encoding::headers::remove(&mut self.list, &name);
         self.list.push((name, value.to_owned()));
     }
 

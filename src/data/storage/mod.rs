@@ -316,7 +316,7 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
     if let Some(h) = opts.get("headers").and_then(Value::as_object) {
         for (k, v) in h {
             if let Some(v) = plain_text(Some(v)) {
-                r.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(k));
+                crate::encoding::headers::remove(&mut r.headers, k);
                 r.headers.push((k.clone(), v));
             }
         }
