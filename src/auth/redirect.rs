@@ -182,11 +182,14 @@ const FRAGMENT_PARAMS: [&str; 5] = ["access_token", "refresh_token", "error", "e
 pub fn cleaned_url(url: &str) -> Option<String> {
     let colon = url.find(':')?;
     let scheme = url.get(..colon)?;
-    let mut chars = scheme.chars();
-    if !chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    {
+    // A scheme: a letter, then letters, digits, `+`, `-` and `.` (a loop, not `Chars::all`).
+    if !scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
         return None;
+    }
+    for &c in scheme.as_bytes() {
+        if !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')) {
+            return None;
+        }
     }
     let (before_fragment, fragment) = match url.split_once('#') {
         Some((b, f)) => (b, Some(f)),
