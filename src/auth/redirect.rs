@@ -209,8 +209,13 @@ pub fn cleaned_url(url: &str) -> Option<String> {
         }
     }
     if let Some(q) = query {
-        let mut kept = crate::encoding::query::parse_form(q);
-        kept.retain(|(k, _)| !CALLBACK_PARAMS.contains(&k.as_str()));
+        // A loop, not `retain` with its own closure (a copy of `retain`'s loop).
+        let mut kept = Vec::new();
+        for (k, v) in &mut crate::encoding::query::parse_form(q) {
+            if !CALLBACK_PARAMS.contains(&k.as_str()) {
+                kept.push((core::mem::take(k), core::mem::take(v)));
+            }
+        }
         if !kept.is_empty() {
             out.push('?');
             out.push_str(&crate::encoding::query::serialize_form(&kept));
