@@ -249,7 +249,11 @@ pub fn empty_reply(status: u16) -> String {
 
 /// JavaScript's `parseInt(s)` as a JSON number (`NaN` cannot cross as JSON: `null`).
 fn js_parse_int(s: &str) -> Value {
-    let s = s.trim_start_matches(is_js_space);
+    let mut s = s;
+    // JavaScript's leading white space skipped (a loop: no `trim_start_matches` searcher).
+    while let Some(c) = s.chars().next().filter(|c| is_js_space(*c)) {
+        s = s.get(c.len_utf8()..).unwrap_or("");
+    }
     let (negative, s) = match s.strip_prefix('-') {
         Some(r) => (true, r),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
