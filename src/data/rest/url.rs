@@ -92,23 +92,24 @@ impl Url {
 
     fn put(&mut self, name: &str, sep: Option<&str>, value: &str) {
         self.touched = true;
+        // The first pair named `name` changed in place, the later ones dropped (a loop, not
+        // `retain_mut` with its closure).
         let mut found = false;
-        self.params.retain_mut(|(k, v)| {
+        for (k, v) in core::mem::take(&mut self.params) {
             if k != name {
-                return true;
+                self.params.push((k, v));
+            } else if !found {
+                found = true;
+                let mut v = v;
+                match sep {
+                    Some(sep) if !v.is_empty() => v.push_str(sep),
+                    Some(_) => {}
+                    None => v.clear(),
+                }
+                v.push_str(value);
+                self.params.push((k, v));
             }
-            if found {
-                return false;
-            }
-            found = true;
-            match sep {
-                Some(sep) if !v.is_empty() => v.push_str(sep),
-                Some(_) => {}
-                None => v.clear(),
-            }
-            v.push_str(value);
-            true
-        });
+        }
         if !found {
             self.params.push((name.to_owned(), value.to_owned()));
         }
