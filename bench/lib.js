@@ -25,10 +25,33 @@ function dirBytes(dir) {
 }
 
 // A returning user's session as supabase-wechat-stable-v2 stores it (a JSON string; ours reads it too).
+// An access token as GoTrue issues one (HS256; MemFire's wechat_mini sign-in): its claims decode, as
+// at a real start (the core reads iss, exp and iat from them); the signature is not checked by clients.
+function accessToken(now) {
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const claims = {
+    aud: 'authenticated',
+    exp: now + 3600,
+    iat: now,
+    iss: `${FAKE_URL}/auth/v1`,
+    sub: '2411981d-0000-4000-8000-000000000000',
+    email: '',
+    phone: '13100000000',
+    app_metadata: { provider: 'wechat_mini', providers: ['wechat_mini'] },
+    user_metadata: { arvatar: 'https://example.com/a.jpg', nickname: '卢卡饶' },
+    role: 'authenticated',
+    aal: 'aal1',
+    amr: [{ method: 'wechat_mini', timestamp: now }],
+    session_id: '9b0c4a52-0000-4000-8000-000000000000',
+    is_anonymous: false,
+  }
+  return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJlLW5vdC1jaGVja2VkLWJ5LWNsaWVudHM`
+}
+
 function storedSession() {
   const now = Math.round(Date.now() / 1000)
   return JSON.stringify({
-    access_token: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.' + 'e'.repeat(600) + '.sig',
+    access_token: accessToken(now),
     token_type: 'bearer',
     expires_in: 3600,
     refresh_token: 'abcdefghijkl',

@@ -40,10 +40,18 @@ use crate::output::{Bearer, Emit, Grant, Ids, Ticket};
 
 pub struct Client {
     config: Config,
+    /// `createClient`'s options, for realtime when it is made.
+    options: Value,
     ids: Ids,
     auth: Auth,
     data: Data,
-    realtime: Realtime,
+    /// Made on first use ([`Client::rt`]): a page that never touches realtime compiles none of it
+    /// at start (tests/node/wasm-lazy.test.js), and until then nothing happens there.
+    realtime: Option<Realtime>,
+    /// What realtime is told before it exists, replayed when it is made: the session's token
+    /// (`None`: the anon key) and the app's last visibility change (shown, when).
+    realtime_token: Option<Option<String>>,
+    realtime_shown: Option<(bool, f64)>,
     /// Realtime's waits for a fresh token (joins are held meanwhile).
     realtime_tickets: Vec<Ticket>,
     out: VecDeque<Output>,
@@ -55,12 +63,14 @@ impl Client {
     pub fn new(url: &str, key: &str, options_json: &str) -> Client {
         let options: Value = serde_json::from_str(options_json).unwrap_or(Value::Null);
         let config = Config::new(url, key, &options);
-        let realtime = Realtime::new(&config.root, key, &config.headers, &options);
         Client {
             auth: Auth::new(&config),
             data: Data::new(&config),
-            realtime,
+            realtime: None,
+            realtime_token: None,
+            realtime_shown: None,
             config,
+            options,
             ids: Ids::new(),
             realtime_tickets: Vec::new(),
             out: VecDeque::new(),
@@ -95,19 +105,35 @@ impl Client {
         if let Some(o) = self.out.pop_front() {
             return Some(o);
         }
-        self.realtime.poll()
+        self.realtime.as_mut()?.poll()
     }
 
     /// When [`Client::handle_timeout`] should next be called (ms since the epoch), if ever.
     pub fn poll_timeout(&self) -> Option<f64> {
-        crate::encoding::float::earliest(self.auth.poll_timeout(), self.realtime.poll_timeout())
+        // Realtime's timers through a pointer: out of line (binaryen inlines a function with one
+        // caller), so a start, which has no realtime yet, does not compile them.
+        let timers: fn(&Realtime) -> Option<f64> = Realtime::poll_timeout;
+        let realtime = self.realtime.as_ref().and_then(core::hint::black_box(timers));
+        crate::encoding::float::earliest(self.auth.poll_timeout(), realtime)
     }
 
     /// Timers: auth's refresh retry and tick, realtime's heartbeat, push and reconnect timers.
     pub fn handle_timeout(&mut self, now_ms: f64) {
         self.auth.handle_timeout(&mut self.ids, now_ms);
         self.pump();
-        self.realtime.handle_timeout(now_ms);
+        if let Some(rt) = &mut self.realtime {
+            rt.handle_timeout(now_ms);
+        }
+    }
+
+    /// Realtime, made now if it is not yet, with what it was told before (the session's token,
+    /// the app's visibility): as if it had been made with the client. Out of line: one copy for
+    /// every caller.
+    #[inline(never)]
+    fn rt(&mut self) -> &mut Realtime {
+        let (config, options) = (&self.config, &self.options);
+        let (token, shown) = (&mut self.realtime_token, &mut self.realtime_shown);
+        self.realtime.get_or_insert_with(|| make_realtime(config, options, token.take(), shown.take()))
     }
 
     /// `wx.onAppShow` or `startAutoRefresh()`: tick now and every 30 s (`explicit`: even with
@@ -149,7 +175,9 @@ impl Client {
 
     /// `getSession()`: the session, refreshed first when about to expire (`stored`: see `restore`).
     pub fn get_session(&mut self, stored: Option<&str>, now_ms: f64) -> u32 {
-        self.call(AuthMethod::GetSession, &Args::default(), stored, now_ms)
+        let op = self.auth.get_session(&mut self.ids, stored, now_ms);
+        self.pump();
+        op
     }
 
     /// `signInWithWechat({ code })`.
@@ -259,7 +287,9 @@ impl Client {
                 self.data.reply(id, &Response { status, headers: &empty, facts: Facts::default(), body: Some(body) });
             self.retry(retry, now_ms);
         } else {
-            self.realtime.handle_response(id, (200..300).contains(&status));
+            if let Some(rt) = &mut self.realtime {
+                rt.handle_response(id, (200..300).contains(&status));
+            }
         }
         self.pump();
     }
@@ -310,7 +340,9 @@ impl Client {
         } else if self.data.owns(id) {
             self.data.failed(id, &err.message);
         } else {
-            self.realtime.handle_transport_error(id);
+            if let Some(rt) = &mut self.realtime {
+                rt.handle_transport_error(id);
+            }
         }
         self.pump();
     }
@@ -325,25 +357,21 @@ impl Client {
                     continue;
                 }
                 Emit::Session(token) => (token, false),
-                Emit::Settled(ticket, grant) => match self.realtime_tickets.iter().position(|t| *t == ticket) {
-                    None => {
-                        self.data.settled(&mut self.ids, ticket, &grant);
-                        self.data.drain_into(&mut self.out);
-                        self.auth.resume(&mut self.ids);
-                        continue;
+                Emit::Settled(ticket, grant) => {
+                    // Through a pointer: out of line (binaryen inlines a function with one
+                    // caller), so a start, which settles no refresh, does not compile it.
+                    let settle: fn(&mut Client, Ticket, Grant) -> Option<Option<String>> = Client::settle;
+                    match core::hint::black_box(settle)(self, ticket, grant) {
+                        None => continue,
+                        Some(token) => (token, true),
                     }
-                    Some(i) => {
-                        self.realtime_tickets.swap_remove(i);
-                        let token = match grant {
-                            Grant::Token(t) | Grant::Stale { token: t, .. } => Some(t),
-                            Grant::Anon => None,
-                        };
-                        (token, true)
-                    }
-                },
+                }
             };
             // Realtime follows the session: its access token, the anon key when signed out.
-            self.realtime.set_token(token.as_deref().unwrap_or(&self.config.key));
+            match &mut self.realtime {
+                Some(rt) => rt.set_token(token.as_deref().unwrap_or(&self.config.key)),
+                None => self.realtime_token = Some(token),
+            }
             if settled {
                 // The rest of that refresh's waiters, now that the ticket's owner has acted.
                 self.auth.resume(&mut self.ids);
@@ -352,13 +380,29 @@ impl Client {
         self.data.drain_into(&mut self.out);
     }
 
+    /// A refresh that `ticket` waited on ended with `grant`: a data request's wait goes on (and
+    /// the refresh's other waiters resume: `None`), realtime's gets the token to use (`Some`).
+    fn settle(&mut self, ticket: Ticket, grant: Grant) -> Option<Option<String>> {
+        let Some(i) = self.realtime_tickets.iter().position(|t| *t == ticket) else {
+            self.data.settled(&mut self.ids, ticket, &grant);
+            self.data.drain_into(&mut self.out);
+            self.auth.resume(&mut self.ids);
+            return None;
+        };
+        self.realtime_tickets.swap_remove(i);
+        Some(match grant {
+            Grant::Token(t) | Grant::Stale { token: t, .. } => Some(t),
+            Grant::Anon => None,
+        })
+    }
+
     // ---- realtime (see `crate::realtime`) ----------------------------------------------------
 
     /// Before a join: a session about to expire is refreshed first (its token would be refused),
     /// and joins wait for it.
     fn realtime_fresh_token(&mut self, now_ms: f64) {
         if self.config.error.is_none() && self.auth.expiring(now_ms) {
-            self.realtime.hold_joins();
+            self.rt().hold_joins();
             if let Bearer::Wait(ticket) = self.auth.bearer(&mut self.ids, now_ms) {
                 self.realtime_tickets.push(ticket);
             }
@@ -368,79 +412,104 @@ impl Client {
 
     /// `supabase.channel(name, params)`: the channel's id.
     pub fn realtime_channel(&mut self, name: &str, params_json: &str) -> u32 {
-        self.realtime.channel(name, params_json)
+        self.rt().channel(name, params_json)
     }
 
     /// `channel.on(type, filter, cb)`: the binding's index in the channel.
     pub fn realtime_on(&mut self, chan: u32, kind: &str, filter_json: &str) -> u32 {
-        self.realtime.on(chan, kind, filter_json)
+        self.rt().on(chan, kind, filter_json)
     }
 
     /// `channel.subscribe(cb, timeout)`.
     pub fn realtime_subscribe(&mut self, chan: u32, timeout_ms: Option<f64>, now_ms: f64) {
         self.realtime_fresh_token(now_ms);
-        self.realtime.subscribe(chan, timeout_ms, now_ms)
+        self.rt().subscribe(chan, timeout_ms, now_ms)
     }
 
     /// `send` / `track` / `untrack` (`{ type, event, payload }`): an op ending `"ok" | "timed out" | "error"`.
     pub fn realtime_push(&mut self, chan: u32, args_json: &str, timeout_ms: Option<f64>, now_ms: f64) -> u32 {
         let op = self.ids.take();
-        self.realtime.push(&mut self.ids, chan, op, args_json, timeout_ms, now_ms);
+        self.rt();
+        if let Some(rt) = &mut self.realtime {
+            rt.push(&mut self.ids, chan, op, args_json, timeout_ms, now_ms);
+        }
         op
     }
 
     /// `unsubscribe` / `removeChannel`: an op like `realtime_push`'s.
     pub fn realtime_leave(&mut self, chan: u32, now_ms: f64) -> u32 {
         let op = self.ids.take();
-        self.realtime.leave(chan, Some(op), now_ms);
+        self.rt().leave(chan, Some(op), now_ms);
         op
     }
 
     /// `presenceState()` as JSON text.
     pub fn realtime_presence_state(&self, chan: u32) -> String {
-        self.realtime.presence_state(chan)
+        self.realtime.as_ref().map_or_else(|| "{}".to_owned(), |rt| rt.presence_state(chan))
     }
 
     pub fn socket_opened(&mut self, socket: u32, now_ms: f64) {
         self.realtime_fresh_token(now_ms);
-        self.realtime.socket_opened(socket, now_ms)
+        self.rt().socket_opened(socket, now_ms)
     }
 
     pub fn socket_message(&mut self, socket: u32, text: &str, now_ms: f64) {
-        self.realtime.socket_message(socket, text, now_ms)
+        self.rt().socket_message(socket, text, now_ms)
     }
 
     pub fn socket_closed(&mut self, socket: u32, _code: u16, _reason: &str, now_ms: f64) {
-        self.realtime.socket_closed(socket, now_ms)
+        self.rt().socket_closed(socket, now_ms)
     }
 
     pub fn socket_error(&mut self, socket: u32, _err_msg: &str, now_ms: f64) {
-        self.realtime.socket_error(socket, now_ms)
+        self.rt().socket_error(socket, now_ms)
     }
 
     /// `realtime.setAuth(token?)`: see [`Realtime::set_auth`].
     pub fn realtime_set_auth(&mut self, token: Option<&str>) {
-        self.realtime.set_auth(token)
+        self.rt().set_auth(token)
     }
 
     /// `realtime.connect()` (a session about to expire is refreshed before the joins).
     pub fn realtime_connect(&mut self, now_ms: f64) {
         self.realtime_fresh_token(now_ms);
-        self.realtime.connect_now(now_ms)
+        self.rt().connect_now(now_ms)
     }
 
     /// `realtime.disconnect(code?, reason?)`.
     pub fn realtime_disconnect(&mut self, code: Option<f64>, reason: &str, now_ms: f64) {
-        self.realtime.disconnect_now(code, reason, now_ms)
+        self.rt().disconnect_now(code, reason, now_ms)
     }
 
     /// `realtime.isConnected()`.
     pub fn realtime_is_connected(&self) -> bool {
-        self.realtime.is_connected()
+        self.realtime.as_ref().is_some_and(Realtime::is_connected)
     }
 
     /// `wx.onAppShow` (`true`) / `wx.onAppHide`, for realtime.
     pub fn app_visible(&mut self, shown: bool, now_ms: f64) {
-        self.realtime.set_shown(shown, now_ms)
+        match &mut self.realtime {
+            Some(rt) => rt.set_shown(shown, now_ms),
+            None => self.realtime_shown = Some((shown, now_ms)),
+        }
     }
+}
+
+/// [`Client::rt`]'s realtime, made on first use: cold, compiled only when a page uses realtime.
+#[cold]
+#[inline(never)]
+fn make_realtime(
+    config: &Config,
+    options: &Value,
+    token: Option<Option<String>>,
+    shown: Option<(bool, f64)>,
+) -> Realtime {
+    let mut rt = Realtime::new(&config.root, &config.key, &config.headers, options);
+    if let Some(token) = token {
+        rt.set_token(token.as_deref().unwrap_or(&config.key));
+    }
+    if let Some((shown, now_ms)) = shown {
+        rt.set_shown(shown, now_ms);
+    }
+    rt
 }

@@ -62,14 +62,48 @@ pub struct Config {
 impl Config {
     /// Never fails: a bad configuration is kept in `error`. `options` is the options object.
     pub fn new(url: &str, key: &str, options: &Value) -> Config {
+        let (base, mut error) = match BaseUrl::parse(url) {
+            Ok(b) => (Some(b), None),
+            Err(msg) => (None, Some(AuthError::invalid_input(msg))),
+        };
+        if key.is_empty() && error.is_none() {
+            error = Some(AuthError::invalid_input("supabaseKey is required."));
+        }
+        let storage_key = base.as_ref().map_or_else(|| "sb-auth-token".to_owned(), BaseUrl::default_storage_key);
+        let (root, host) = base.map(|b| (b.url, b.host)).unwrap_or_default();
+        let mut config = Config {
+            raw_url: url.to_owned(),
+            root,
+            host,
+            key: key.to_owned(),
+            storage_key,
+            persist: true,
+            auto_refresh: true,
+            pkce: true,
+            headers: Vec::new(),
+            request_timeout: REQUEST_TIMEOUT_MS,
+            functions_timeout: FUNCTIONS_TIMEOUT_MS,
+            schema: "public".to_owned(),
+            error,
+        };
+        if options.as_object().is_some_and(|m| !m.is_empty()) {
+            // Through a pointer: binaryen inlines a function that has one caller, and a start
+            // without options (`createClient(url, key)`) need not compile the options' reading.
+            let read: fn(&mut Config, &Value) = Config::read_options;
+            core::hint::black_box(read)(&mut config, options);
+        }
+        config
+    }
+
+    /// The defaults that `options` sets.
+    fn read_options(&mut self, options: &Value) {
         let auth = options.get("auth");
         let flag = |key: &str, default: bool| auth.and_then(|a| a.get(key)).and_then(Value::as_bool).unwrap_or(default);
         let text = |v: Option<&Value>| v.and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned);
-        let mut headers = Vec::new();
         if let Some(m) = options.get("global").and_then(|g| g.get("headers")).and_then(Value::as_object) {
             for (k, v) in m {
                 if let Some(s) = v.as_str() {
-                    headers.push((k.clone(), s.to_owned()));
+                    self.headers.push((k.clone(), s.to_owned()));
                 }
             }
         }
@@ -78,33 +112,16 @@ impl Config {
             .and_then(Value::as_f64)
             .filter(|t| t.is_finite())
             .map(|t| t.clamp(100.0, 120_000.0) as u32);
-        let request_timeout = given.unwrap_or(REQUEST_TIMEOUT_MS);
-        let functions_timeout = given.unwrap_or(FUNCTIONS_TIMEOUT_MS);
-        let (base, mut error) = match BaseUrl::parse(url) {
-            Ok(b) => (Some(b), None),
-            Err(msg) => (None, Some(AuthError::invalid_input(msg))),
-        };
-        if key.is_empty() && error.is_none() {
-            error = Some(AuthError::invalid_input("supabaseKey is required."));
+        self.request_timeout = given.unwrap_or(REQUEST_TIMEOUT_MS);
+        self.functions_timeout = given.unwrap_or(FUNCTIONS_TIMEOUT_MS);
+        if let Some(k) = text(auth.and_then(|a| a.get("storageKey"))) {
+            self.storage_key = k;
         }
-        let storage_key = text(auth.and_then(|a| a.get("storageKey")))
-            .or_else(|| base.as_ref().map(BaseUrl::default_storage_key))
-            .unwrap_or_else(|| "sb-auth-token".to_owned());
-        let (root, host) = base.map(|b| (b.url, b.host)).unwrap_or_default();
-        Config {
-            raw_url: url.to_owned(),
-            root,
-            host,
-            key: key.to_owned(),
-            storage_key,
-            persist: flag("persistSession", true),
-            auto_refresh: flag("autoRefreshToken", true),
-            pkce: auth.and_then(|a| a.get("flowType")).and_then(Value::as_str) != Some("implicit"),
-            headers,
-            request_timeout,
-            functions_timeout,
-            schema: text(options.get("db").and_then(|d| d.get("schema"))).unwrap_or_else(|| "public".to_owned()),
-            error,
+        self.persist = flag("persistSession", true);
+        self.auto_refresh = flag("autoRefreshToken", true);
+        self.pkce = auth.and_then(|a| a.get("flowType")).and_then(Value::as_str) != Some("implicit");
+        if let Some(schema) = text(options.get("db").and_then(|d| d.get("schema"))) {
+            self.schema = schema;
         }
     }
 

@@ -338,70 +338,137 @@ impl Output {
     /// tagged enums cost ~3 KB of wasm here). `Done.data` and `Event.session` are spliced in as
     /// they are: a session's JSON is built once when it changes, not on every `getSession`.
     pub fn to_json(&self) -> String {
-        match self {
-            Output::Http(r) => Obj::new("http")
-                .num("id", r.id)
-                .str("method", r.method)
-                .str("url", &r.url)
-                .raw("headers", &json(&r.headers))
-                .raw("body", &json(&r.body))
-                .num("timeout", r.timeout)
-                .end(),
-            Output::Fetch(r) => Obj::new("fetch")
-                .num("id", r.id)
-                .num("op", r.op)
-                .str("method", r.method)
-                .str("url", &r.url)
-                .raw("headers", &json(&r.headers))
-                .raw("body", &json(&r.body))
-                .raw("payload", if r.payload { "true" } else { "false" })
-                .raw("transport", &r.transport.to_json())
-                .str("read", r.read.as_str())
-                .num("timeout", r.timeout)
-                .end(),
-            Output::StorageSet { key, value } => Obj::new("storage_set").str("key", key).str("value", value).end(),
-            Output::StorageRemove { key } => Obj::new("storage_remove").str("key", key).end(),
-            Output::Event { event, session, target } => {
-                let o = Obj::new("event")
-                    .str("event", event.name())
-                    .raw("session", session.as_ref().map_or("null", Json::text));
-                match target {
-                    Some(t) => o.num("target", *t).end(),
-                    None => o.end(),
-                }
-            }
-            Output::Log { level, message } => Obj::new("log").str("level", level).str("message", message).end(),
-            Output::SocketOpen { socket, url, headers, protocols } => Obj::new("socket_open")
-                .num("socket", *socket)
-                .str("url", url)
-                .raw("headers", &json(headers))
-                .raw("protocols", &json(protocols))
-                .end(),
-            Output::SocketSend { socket, text } => {
-                Obj::new("socket_send").num("socket", *socket).str("text", text).end()
-            }
-            Output::SocketClose { socket, code, reason } => Obj::new("socket_close")
-                .num("socket", *socket)
-                .num("code", u32::from(*code))
-                .str("reason", reason)
-                .end(),
-            Output::Realtime { channel, bindings, payload } => Obj::new("realtime")
-                .num("channel", *channel)
-                .raw("bindings", &json(bindings))
-                .raw("payload", payload.text())
-                .end(),
-            Output::ChannelStatus { channel, status, message } => Obj::new("channel_status")
-                .num("channel", *channel)
-                .str("status", status)
-                .raw("message", &json(message))
-                .end(),
-            Output::Session { op, generation } => {
-                Obj::new("session").num("op", *op).num("generation", *generation).end()
-            }
-            Output::Done { op, data, error } => {
-                Obj::new("done").num("op", *op).raw("data", data.text()).raw("error", &json(error)).end()
-            }
+        // One writer per kind, called through a table: each stays its own function (a `match`
+        // inlines them all into `poll`), so a start compiles only the writers of the kinds it
+        // emits (tests/node/wasm-lazy.test.js).
+        const WRITERS: [fn(&Output) -> String; 13] = [
+            Output::http_json,
+            Output::fetch_json,
+            Output::storage_set_json,
+            Output::storage_remove_json,
+            Output::event_json,
+            Output::log_json,
+            Output::socket_open_json,
+            Output::socket_send_json,
+            Output::socket_close_json,
+            Output::realtime_json,
+            Output::channel_status_json,
+            Output::session_json,
+            Output::done_json,
+        ];
+        let kind = match self {
+            Output::Http(_) => 0,
+            Output::Fetch(_) => 1,
+            Output::StorageSet { .. } => 2,
+            Output::StorageRemove { .. } => 3,
+            Output::Event { .. } => 4,
+            Output::Log { .. } => 5,
+            Output::SocketOpen { .. } => 6,
+            Output::SocketSend { .. } => 7,
+            Output::SocketClose { .. } => 8,
+            Output::Realtime { .. } => 9,
+            Output::ChannelStatus { .. } => 10,
+            Output::Session { .. } => 11,
+            Output::Done { .. } => 12,
+        };
+        WRITERS.get(kind).map_or_else(String::new, |w| w(self))
+    }
+
+    fn http_json(&self) -> String {
+        let Output::Http(r) = self else { return String::new() };
+        Obj::new("http")
+            .num("id", r.id)
+            .str("method", r.method)
+            .str("url", &r.url)
+            .raw("headers", &json(&r.headers))
+            .raw("body", &json(&r.body))
+            .num("timeout", r.timeout)
+            .end()
+    }
+
+    fn fetch_json(&self) -> String {
+        let Output::Fetch(r) = self else { return String::new() };
+        Obj::new("fetch")
+            .num("id", r.id)
+            .num("op", r.op)
+            .str("method", r.method)
+            .str("url", &r.url)
+            .raw("headers", &json(&r.headers))
+            .raw("body", &json(&r.body))
+            .raw("payload", if r.payload { "true" } else { "false" })
+            .raw("transport", &r.transport.to_json())
+            .str("read", r.read.as_str())
+            .num("timeout", r.timeout)
+            .end()
+    }
+
+    fn storage_set_json(&self) -> String {
+        let Output::StorageSet { key, value } = self else { return String::new() };
+        Obj::new("storage_set").str("key", key).str("value", value).end()
+    }
+
+    fn storage_remove_json(&self) -> String {
+        let Output::StorageRemove { key } = self else { return String::new() };
+        Obj::new("storage_remove").str("key", key).end()
+    }
+
+    fn event_json(&self) -> String {
+        let Output::Event { event, session, target } = self else { return String::new() };
+        let o =
+            Obj::new("event").str("event", event.name()).raw("session", session.as_ref().map_or("null", Json::text));
+        match target {
+            Some(t) => o.num("target", *t).end(),
+            None => o.end(),
         }
+    }
+
+    fn log_json(&self) -> String {
+        let Output::Log { level, message } = self else { return String::new() };
+        Obj::new("log").str("level", level).str("message", message).end()
+    }
+
+    fn socket_open_json(&self) -> String {
+        let Output::SocketOpen { socket, url, headers, protocols } = self else { return String::new() };
+        Obj::new("socket_open")
+            .num("socket", *socket)
+            .str("url", url)
+            .raw("headers", &json(headers))
+            .raw("protocols", &json(protocols))
+            .end()
+    }
+
+    fn socket_send_json(&self) -> String {
+        let Output::SocketSend { socket, text } = self else { return String::new() };
+        Obj::new("socket_send").num("socket", *socket).str("text", text).end()
+    }
+
+    fn socket_close_json(&self) -> String {
+        let Output::SocketClose { socket, code, reason } = self else { return String::new() };
+        Obj::new("socket_close").num("socket", *socket).num("code", u32::from(*code)).str("reason", reason).end()
+    }
+
+    fn realtime_json(&self) -> String {
+        let Output::Realtime { channel, bindings, payload } = self else { return String::new() };
+        Obj::new("realtime")
+            .num("channel", *channel)
+            .raw("bindings", &json(bindings))
+            .raw("payload", payload.text())
+            .end()
+    }
+
+    fn channel_status_json(&self) -> String {
+        let Output::ChannelStatus { channel, status, message } = self else { return String::new() };
+        Obj::new("channel_status").num("channel", *channel).str("status", status).raw("message", &json(message)).end()
+    }
+
+    fn session_json(&self) -> String {
+        let Output::Session { op, generation } = self else { return String::new() };
+        Obj::new("session").num("op", *op).num("generation", *generation).end()
+    }
+
+    fn done_json(&self) -> String {
+        let Output::Done { op, data, error } = self else { return String::new() };
+        Obj::new("done").num("op", *op).raw("data", data.text()).raw("error", &json(error)).end()
     }
 }
 

@@ -16,43 +16,68 @@ use crate::encoding::base64;
 /// The payload claims of `token`, or `None` unless it has exactly three `.`-separated parts and
 /// the middle one is base64url of a JSON object. Surrounding whitespace is ignored; the header
 /// and signature are not looked at. Parts nested deeper than `encoding::json::read` makes
-/// `Value`s are carried as marked text.
+/// `Value`s are carried as marked text. For `getClaims()` and the assurance level; the claims the
+/// core itself reads ([`exp`], [`lifetime`], [`sub`], [`iss`]) are read without building this.
 pub fn decode_claims(token: &str) -> Option<Map<String, Value>> {
-    let mut parts = token.trim().split('.');
-    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || payload.is_empty() {
-        return None;
-    }
-    // base64url, padding optional, non-zero trailing bits tolerated (they carry no data).
-    let bytes = base64::decode_url(payload)?;
-    // Invalid UTF-8 is rejected, not replaced, so a claim is never silently altered. GoTrue puts
-    // the user's `user_metadata` in the claims, which may nest deeper than a `Value` can: read
-    // with `encoding::json::read`, which carries what lies deep as text (the core reads `exp`,
-    // `sub`, `iss`).
-    match crate::encoding::json::read(core::str::from_utf8(&bytes).ok()?)? {
+    // GoTrue puts the user's `user_metadata` in the claims, which may nest deeper than a `Value`
+    // can: read with `encoding::json::read`, which carries what lies deep as text.
+    match crate::encoding::json::read(&payload(token)?)? {
         Value::Object(claims) => Some(claims),
         _ => None,
     }
 }
 
+/// The payload's text: base64url, padding optional, non-zero trailing bits tolerated (they carry
+/// no data). Invalid UTF-8 is rejected, not replaced, so a claim is never silently altered.
+fn payload(token: &str) -> Option<String> {
+    let mut parts = token.trim().split('.');
+    let (_header, payload, _signature) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || payload.is_empty() {
+        return None;
+    }
+    String::from_utf8(base64::decode_url(payload)?).ok()
+}
+
+/// The claim `key` of `token` (`None` when absent), read from the payload's members
+/// (`encoding::json::members`: the object is checked as `JSON.parse` takes it, as auth-js' decode
+/// does, and split without being built; only the claim asked for becomes a `Value`). Every start
+/// reads three claims of the stored session's token, so this keeps serde_json's object building
+/// (BTreeMap) off the start path (bench/results/wasm-size-issue17.md).
+fn claim(token: &str, key: &str) -> Option<Value> {
+    let text = payload(token)?;
+    crate::encoding::json::last(&crate::encoding::json::members(&text)?, key).and_then(crate::encoding::json::value)
+}
+
+/// [`claim`] as an integer (see [`exp`]).
+fn int(token: &str, key: &str) -> Option<i64> {
+    value_to_i64(&claim(token, key)?)
+}
+
 /// The `exp` claim (seconds since the epoch). Tolerant like the stored session's numbers: an
 /// integer, a float (rounded) or an integer string; anything else is `None`.
 pub fn exp(token: &str) -> Option<i64> {
-    decode_claims(token)?.get("exp").and_then(value_to_i64)
+    int(token, "exp")
 }
 
 /// How long the token was issued for, in seconds: `exp - iat` (the server's clock on both), if
 /// the token has both claims.
 pub fn lifetime(token: &str) -> Option<i64> {
-    let claims = decode_claims(token)?;
-    let at = |k: &str| claims.get(k).and_then(value_to_i64);
-    at("exp")?.checked_sub(at("iat")?)
+    int(token, "exp")?.checked_sub(int(token, "iat")?)
 }
 
 /// The `sub` claim (the user id), if it is a non-empty string.
 pub fn sub(token: &str) -> Option<String> {
-    match decode_claims(token)?.get("sub") {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+    text_claim(token, "sub")
+}
+
+/// The `iss` claim (the issuing Auth server's URL), if it is a non-empty string.
+pub fn iss(token: &str) -> Option<String> {
+    text_claim(token, "iss")
+}
+
+fn text_claim(token: &str, key: &str) -> Option<String> {
+    match claim(token, key)? {
+        Value::String(s) if !s.is_empty() => Some(s),
         _ => None,
     }
 }
@@ -162,5 +187,30 @@ mod tests {
             assert_eq!(sub(&t), None);
         }
         assert!(decode_claims(&format!("  h.{ok}.s\n")).is_some(), "surrounding whitespace is ignored");
+    }
+
+    #[test]
+    fn the_claims_the_core_reads_are_read_as_json_parse_reads_the_payload() {
+        // auth-js decodes with JSON.parse, which takes a lone surrogate escape and a number past
+        // f64's range (Infinity); serde_json's Value refuses both. Neither is in a claim the core
+        // reads, so `exp`, `iat`, `sub` and `iss` are still read, as auth-js reads them.
+        for odd in [r#""\ud800""#, "1e400"] {
+            let payload = format!(
+                r#"{{"exp":1700003600,"iat":1700000000,"sub":"u","iss":"https://x.example/auth/v1","user_metadata":{{"n":{odd}}}}}"#
+            );
+            let t = format!("{HEADER}.{}.sig", URL_SAFE_NO_PAD.encode(&payload));
+            assert_eq!(decode_claims(&t), None, "{payload}");
+            assert_eq!(exp(&t), Some(1_700_003_600), "{payload}");
+            assert_eq!(lifetime(&t), Some(3600), "{payload}");
+            assert_eq!(sub(&t).as_deref(), Some("u"), "{payload}");
+            assert_eq!(iss(&t).as_deref(), Some("https://x.example/auth/v1"), "{payload}");
+        }
+        // A repeated claim: the last one, as JSON.parse keeps it.
+        let t = format!("{HEADER}.{}.sig", URL_SAFE_NO_PAD.encode(r#"{"exp":1,"sub":"a","exp":2,"sub":"b"}"#));
+        assert_eq!((exp(&t), sub(&t).as_deref()), (Some(2), Some("b")));
+        // iss as sub: a non-empty string or nothing.
+        for bad in [json!({"iss": ""}), json!({"iss": 1}), json!({})] {
+            assert_eq!(iss(&token_with(&bad)), None, "{bad}");
+        }
     }
 }

@@ -174,6 +174,29 @@ impl Auth {
         }
     }
 
+    /// `getSession()`: [`Auth::call`] of `GetSession`, whose plan is always [`Plan::Session`],
+    /// without the dispatch: a start's first `getSession()` compiles this, not every plan's
+    /// arm (tests/node/wasm-lazy.test.js).
+    pub fn get_session(&mut self, ids: &mut Ids, stored: Option<&str>, now_ms: f64) -> u32 {
+        // Like the SDK we replace, `getSession` reads storage first.
+        self.restore(ids, stored, now_ms);
+        let op = ids.take();
+        self.session_or_refresh(ids, op, now_ms);
+        self.reconcile(ids, now_ms);
+        op
+    }
+
+    /// [`Plan::Session`]: the session, refreshed first when it is stale.
+    fn session_or_refresh(&mut self, ids: &mut Ids, op: u32, now_ms: f64) {
+        match self.session() {
+            Some(s) if self.stale(now_ms) => {
+                let token = s.refresh_token.clone();
+                self.wait_for_refresh(ids, token, Waiter::Session(op), now_ms);
+            }
+            _ => self.finish_session(op),
+        }
+    }
+
     /// Method `m` with its arguments: its handler's plan, carried out.
     pub fn call(
         &mut self,
@@ -208,13 +231,7 @@ impl Auth {
                 let basis = self.store.continues();
                 self.send(ids, op, m, call, Some(&bearer), basis);
             }
-            Plan::Session => match self.session() {
-                Some(s) if self.stale(now_ms) => {
-                    let token = s.refresh_token.clone();
-                    self.wait_for_refresh(ids, token, Waiter::Session(op), now_ms);
-                }
-                _ => self.finish_session(op),
-            },
+            Plan::Session => self.session_or_refresh(ids, op, now_ms),
             Plan::Aal => self.finish(op, mfa::session_levels(self.session()), None),
             Plan::Refresh(given) => match given.or_else(|| self.session().map(|s| s.refresh_token.clone())) {
                 Some(token) => self.wait_for_refresh(ids, token, Waiter::Refreshed(op), now_ms),

@@ -12,7 +12,6 @@
 
 use crate::prelude::*;
 use alloc::collections::VecDeque;
-use serde_json::Value;
 
 use super::session::{Session, User};
 use crate::config::{BaseUrl, Config};
@@ -199,9 +198,7 @@ impl Store {
 
     /// A session issued for another project (its token's issuer is another host's Auth).
     fn is_foreign(&self, s: &Session) -> bool {
-        let Some(iss) = super::jwt::decode_claims(&s.access_token)
-            .and_then(|c| c.get("iss").and_then(Value::as_str).map(str::to_owned))
-        else {
+        let Some(iss) = super::jwt::iss(&s.access_token) else {
             return false;
         };
         match BaseUrl::parse(&iss) {
@@ -293,7 +290,7 @@ mod tests {
 
     #[test]
     fn every_replacement_of_the_session_bumps_the_generation_and_overtaken_replies_are_refused() {
-        let config = Config::new("https://abcdefghij.baseapi.memfiredb.com", "anon", &Value::Null);
+        let config = Config::new("https://abcdefghij.baseapi.memfiredb.com", "anon", &serde_json::Value::Null);
         let mut store = Store::new(&config);
         let mut out = VecDeque::new();
         let g0 = store.generation();

@@ -8,8 +8,8 @@
 //! `__stack_pointer` starts at 1,048,576) 10,000 levels of that would trap. So deep JSON never
 //! becomes a `Value`:
 //!
-//! - [`is_json`] checks a text without recursion (serde_json's `ignore_value`, which keeps its
-//!   open brackets in a heap `Vec` and has no depth limit);
+//! - [`is_json`] checks a text without recursion (what serde_json's `ignore_value` accepts, its
+//!   open brackets kept in a heap `Vec`, no depth limit);
 //! - [`members`] splits an object into its members' texts without recursion: the session and its
 //!   user are kept as text (`auth::session`), only the scalars the core reads become `Value`s;
 //! - [`read`] (outside JSON) and [`parse_args`] (the caller's arguments) make a `Value` of the
@@ -21,7 +21,6 @@
 //! Writing a deep part back is a copy of its text.
 
 use crate::prelude::*;
-use serde::de::IgnoredAny;
 use serde_json::{Map, Value};
 
 /// `m.insert(key.to_owned(), value)`, out of line: the core builds many small objects, and
@@ -35,9 +34,140 @@ pub fn put(m: &mut Map<String, Value>, key: &str, value: Value) {
 /// Whether `text` is one JSON value (RFC 8259; whitespace around it allowed), at any depth,
 /// checked without recursion. Strings are checked as serde_json checks them (escapes, no
 /// control characters); a lone surrogate escape (`"\ud800"`) passes, as `JSON.parse` takes it.
+///
+/// Exactly what `serde_json::from_str::<IgnoredAny>` accepts (its `ignore_value`; proptest in
+/// tests/json_valid.rs), written out: serde's took 1.5 KB of wasm that every start compiles
+/// (the stored session is checked with it), and it built an error value for every refusal.
 pub fn is_json(text: &str) -> bool {
-    // `IgnoredAny` goes to serde_json's iterative `ignore_value` and builds no error message.
-    serde_json::from_str::<IgnoredAny>(text).is_ok()
+    let b = text.as_bytes();
+    // The open containers, innermost last.
+    let mut open: Vec<u8> = Vec::new();
+    let mut i = 0;
+    loop {
+        // A value at `i`.
+        i = skip_space(b, i);
+        match b.get(i) {
+            Some(&c @ (b'{' | b'[')) => {
+                i = skip_space(b, i + 1);
+                if b.get(i) != Some(&(c + 2)) {
+                    // `{` + 2 is `}`, `[` + 2 is `]`: not empty, so a member or an element.
+                    open.push(c);
+                    if c == b'{' {
+                        let Some(v) = member_value(b, i) else { return false };
+                        i = v;
+                    }
+                    continue;
+                }
+                i += 1;
+            }
+            Some(b'"') => match string_end(b, i + 1) {
+                Some(end) => i = end,
+                None => return false,
+            },
+            Some(b'n') if b[i..].starts_with(b"null") => i += 4,
+            Some(b't') if b[i..].starts_with(b"true") => i += 4,
+            Some(b'f') if b[i..].starts_with(b"false") => i += 5,
+            Some(b'-' | b'0'..=b'9') => match number_end(b, i) {
+                Some(end) => i = end,
+                None => return false,
+            },
+            _ => return false,
+        }
+        // After a value: the containers it closes, then a `,` before the next value, or the end.
+        loop {
+            i = skip_space(b, i);
+            let Some(&c) = open.last() else { return i == b.len() };
+            match b.get(i) {
+                Some(b',') if c == b'{' => {
+                    let Some(v) = member_value(b, skip_space(b, i + 1)) else { return false };
+                    i = v;
+                    break;
+                }
+                Some(b',') => {
+                    i += 1;
+                    break;
+                }
+                Some(&e) if e == c + 2 => {
+                    open.pop();
+                    i += 1;
+                }
+                _ => return false,
+            }
+        }
+    }
+}
+
+/// In [`is_json`]: a member's `"name"` and `:` at `i`; where its value starts.
+fn member_value(b: &[u8], i: usize) -> Option<usize> {
+    if b.get(i) != Some(&b'"') {
+        return None;
+    }
+    let i = skip_space(b, string_end(b, i + 1)?);
+    (b.get(i) == Some(&b':')).then_some(i + 1)
+}
+
+/// In [`is_json`]: the end of the string whose text starts at `i` (after its `"`), if valid:
+/// no control character, escapes `\" \\ \/ \b \f \n \r \t` and `\u` with four hex digits.
+fn string_end(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => match *b.get(i + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                b'u' => {
+                    let hex = b.get(i + 2..i + 6)?;
+                    for h in hex {
+                        if !h.is_ascii_hexdigit() {
+                            return None;
+                        }
+                    }
+                    i += 6;
+                }
+                _ => return None,
+            },
+            0..=0x1f => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// In [`is_json`]: the end of the number at `i`, if valid: `-`, then `0` or a digit run not
+/// starting with `0`, then `.` and digits, then `e`/`E`, an optional sign and digits.
+fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+    let digits = |mut i: usize| {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    i = match b.get(i)? {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(i + 1),
+        _ => return None,
+    };
+    // (A digit after a leading `0` ends the number here: what follows a value is never a digit.)
+    if b.get(i) == Some(&b'.') {
+        let end = digits(i + 1);
+        if end == i + 1 {
+            return None;
+        }
+        i = end;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let end = digits(i);
+        if end == i {
+            return None;
+        }
+        i = end;
+    }
+    Some(i)
 }
 
 /// The value of a JSON text the core reads (a token, a number, a small object): `None` if it is
