@@ -203,7 +203,7 @@ pub fn cleaned_url(url: &str) -> Option<String> {
     out.push_str(base);
     // An http(s) URL with an empty path is serialized with `/` (`https://host` -> `https://host/`).
     let special = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
-    if let Some(authority) = base.get(colon + 1..).and_then(|r| r.strip_prefix("//")) {
+    if let Some(authority) = base.get(colon + 1..).unwrap_or("").strip_prefix("//") {
         if special && !authority.contains('/') {
             out.push('/');
         }
