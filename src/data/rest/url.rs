@@ -55,7 +55,10 @@ impl Url {
             Some((p, q)) => (p, Some(percent::encode(q, percent::whatwg_query))),
             None => (before_fragment, None),
         };
-        let params = query.as_deref().map(parse_form).unwrap_or_default();
+        let params = match &query {
+            Some(q) => parse_form(q),
+            None => Vec::new(),
+        };
         Url {
             prefix: crate::encoding::text::cat(&[origin, &serialize_path(path)]),
             raw_query: query,
