@@ -262,7 +262,10 @@ fn header(headers: &str, name: &str) -> Option<String> {
 /// The number `s` starts with.
 fn digits(s: &str) -> Option<u64> {
     let mut n: Option<u64> = None;
-    for b in s.bytes().take_while(u8::is_ascii_digit) {
+    for &b in s.as_bytes() {
+        if !b.is_ascii_digit() {
+            break;
+        }
         n = Some(n.unwrap_or(0).saturating_mul(10).saturating_add(u64::from(b - b'0')));
     }
     n

@@ -162,6 +162,8 @@ impl Args {
         }
     }
 
+    /// Argument `i`. Out of line, as `text`: one copy for the handlers' many uses (issue 17).
+    #[inline(never)]
     pub(crate) fn get(&self, i: usize) -> Option<&Value> {
         self.values.get(i)
     }
@@ -175,6 +177,7 @@ impl Args {
     }
 
     /// Argument `i` as text (`""` unless a string).
+    #[inline(never)]
     fn text(&self, i: usize) -> &str {
         self.get(i).and_then(Value::as_str).unwrap_or("")
     }

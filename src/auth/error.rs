@@ -69,7 +69,13 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
     if parsed.is_none() {
         let trimmed = body.trim();
         // The first 120 characters.
-        let end = trimmed.char_indices().nth(120).map_or(trimmed.len(), |(i, _)| i);
+        let mut end = 0;
+        for (n, c) in trimmed.chars().enumerate() {
+            if n == 120 {
+                break;
+            }
+            end += c.len_utf8();
+        }
         let snippet = trimmed.get(..end).unwrap_or(trimmed);
         let what = if snippet.is_empty() { ", no body)" } else { "): " };
         return AuthError::new(
@@ -111,4 +117,20 @@ pub fn from_http(status: u16, body: &str) -> AuthError {
         ErrorKind::AuthApiError
     };
     AuthError::new(kind, message, Some(status), code.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_that_is_not_json_is_quoted_to_120_characters() {
+        let body = cat(&["  ", &"中".repeat(119), "é!", &"x".repeat(30), " "]);
+        let e = from_http(404, &body);
+        let snippet = cat(&[&"中".repeat(119), "é"]);
+        assert_eq!(e.message, cat(&["unexpected reply from the Auth server (HTTP 404): ", &snippet]));
+        let short = from_http(502, "<html>");
+        assert_eq!(short.message, "HTTP 502 from the Auth server");
+        assert_eq!(from_http(418, "<p>").message, "unexpected reply from the Auth server (HTTP 418): <p>");
+    }
 }

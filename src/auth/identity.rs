@@ -198,21 +198,7 @@ pub fn link_identity(a: &Args, cx: &Cx) -> Plan {
         let opts = options(&p);
         let flow = pkce(cx)?;
         let mut path = cat(&["/user/identities/authorize?provider=", &encode_query_value(&provider)]);
-        for &(key, name) in &[("redirectTo", "redirect_to"), ("scopes", "scopes")] {
-            if let Some(v) = text(&opts, key) {
-                path.push_str(&cat(&["&", name, "=", &encode_query_value(v)]));
-            }
-        }
-        if let Some((_, c)) = &flow {
-            path.push_str(&cat(&["&code_challenge=", &encode_query_value(c), "&code_challenge_method=s256"]));
-        }
-        if let Some(q) = opts.get("queryParams").and_then(Value::as_object) {
-            for (k, v) in q {
-                if let Some(v) = v.as_str() {
-                    path.push_str(&cat(&["&", &encode_query_value(k), "=", &encode_query_value(v)]));
-                }
-            }
-        }
+        super::requests::authorize_params(&mut path, &opts, flow.as_ref().map(|(_, c)| c.as_str()));
         path.push_str("&skip_http_redirect=true");
         let call = Call::new("GET", path, None, Identity::User, Step::Ident(Reply::Authorize(provider)));
         Ok(Plan::Stash(flow.map(|f| f.0), call))

@@ -160,13 +160,18 @@ pub fn read(r: Read, body: &str, now_ms: f64) -> Reading {
 }
 
 fn verified(user: Option<&User>) -> Vec<Value> {
-    let all = match user.and_then(|u| u.field("factors")) {
+    let mut all = match user.and_then(|u| u.field("factors")) {
         Some(Value::Array(a)) => a,
         _ => Vec::new(),
     };
-    let mut all = all;
-    all.retain(|f| f.get("status").and_then(Value::as_str) == Some("verified"));
-    all
+    // A loop (no `retain` of its own): the verified ones moved out, in order.
+    let mut out = Vec::new();
+    for f in &mut all {
+        if f.get("status").and_then(Value::as_str) == Some("verified") {
+            out.push(core::mem::take(f));
+        }
+    }
+    out
 }
 
 /// `{ all, phone, totp, webauthn, recovery_code }`: every factor in `all`, the verified ones also

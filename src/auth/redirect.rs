@@ -182,11 +182,14 @@ const FRAGMENT_PARAMS: [&str; 5] = ["access_token", "refresh_token", "error", "e
 pub fn cleaned_url(url: &str) -> Option<String> {
     let colon = url.find(':')?;
     let scheme = url.get(..colon)?;
-    let mut chars = scheme.chars();
-    if !chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    {
+    // A scheme: a letter, then letters, digits, `+`, `-` and `.` (a loop, not `Chars::all`).
+    if !scheme.as_bytes().first().is_some_and(u8::is_ascii_alphabetic) {
         return None;
+    }
+    for &c in scheme.as_bytes() {
+        if !(c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.')) {
+            return None;
+        }
     }
     let (before_fragment, fragment) = match url.split_once('#') {
         Some((b, f)) => (b, Some(f)),
@@ -200,14 +203,19 @@ pub fn cleaned_url(url: &str) -> Option<String> {
     out.push_str(base);
     // An http(s) URL with an empty path is serialized with `/` (`https://host` -> `https://host/`).
     let special = scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http");
-    if let Some(authority) = base.get(colon + 1..).and_then(|r| r.strip_prefix("//")) {
+    if let Some(authority) = base.get(colon + 1..).unwrap_or("").strip_prefix("//") {
         if special && !authority.contains('/') {
             out.push('/');
         }
     }
     if let Some(q) = query {
-        let mut kept = crate::encoding::query::parse_form(q);
-        kept.retain(|(k, _)| !CALLBACK_PARAMS.contains(&k.as_str()));
+        // A loop, not `retain` with its own closure (a copy of `retain`'s loop).
+        let mut kept = Vec::new();
+        for (k, v) in &mut crate::encoding::query::parse_form(q) {
+            if !CALLBACK_PARAMS.contains(&k.as_str()) {
+                kept.push((core::mem::take(k), core::mem::take(v)));
+            }
+        }
         if !kept.is_empty() {
             out.push('?');
             out.push_str(&crate::encoding::query::serialize_form(&kept));

@@ -357,10 +357,17 @@ pub fn oauth_url(auth_url: &str, p: &Params, challenge: Option<&str>) -> Result<
     let provider = required(p, "provider", "signInWithOAuth", "{ provider: 'wechat_qr' }")?;
     let opts = options(p);
     let mut url = cat(&[auth_url, "/authorize?provider=", &encode_query_value(&provider)]);
-    if let Some(r) = opt_str(&opts, "redirectTo") {
+    authorize_params(&mut url, &opts, challenge);
+    Ok((provider, url))
+}
+
+/// What follows `?provider=…` in an authorize URL (`signInWithOAuth`, `linkIdentity`), in
+/// auth-js' order: `redirect_to`, `scopes`, the PKCE challenge, then `options.queryParams`.
+pub fn authorize_params(url: &mut String, opts: &Params, challenge: Option<&str>) {
+    if let Some(r) = opt_str(opts, "redirectTo") {
         url.push_str(&cat(&["&redirect_to=", &encode_query_value(r)]));
     }
-    if let Some(sc) = opt_str(&opts, "scopes") {
+    if let Some(sc) = opt_str(opts, "scopes") {
         url.push_str(&cat(&["&scopes=", &encode_query_value(sc)]));
     }
     if let Some(c) = challenge {
@@ -373,5 +380,4 @@ pub fn oauth_url(auth_url: &str, p: &Params, challenge: Option<&str>) -> Result<
             }
         }
     }
-    Ok((provider, url))
 }

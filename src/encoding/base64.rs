@@ -57,7 +57,10 @@ fn sextet(c: u8) -> Option<u32> {
 /// alphabet, `=` other than up to two at the end of the last quad, or a last quad of one symbol.
 pub fn decode_url(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    let pads = b.iter().rev().take_while(|c| **c == b'=').count();
+    let mut pads = 0;
+    while pads < b.len() && b[b.len() - 1 - pads] == b'=' {
+        pads += 1;
+    }
     let last = match b.len() % 4 {
         0 => 4,
         r => r,

@@ -20,6 +20,12 @@ pub fn named<'a>(list: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Headers being assembled: at most one entry per name (case-insensitively).
+/// Remove every header named `name` (without case): the one `retain` of header lists (each
+/// caller's own closure linked its own copy of `retain`'s loop).
+pub fn remove(list: &mut Vec<(String, String)>, name: &str) {
+    list.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Headers(Vec<(String, String)>);
 
@@ -30,7 +36,7 @@ impl Headers {
 
     /// Set `name`, replacing an entry of the same name in any case.
     pub fn set(&mut self, name: &str, value: String) -> &mut Headers {
-        self.0.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        remove(&mut self.0, name);
         self.0.push((name.to_owned(), value));
         self
     }

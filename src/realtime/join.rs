@@ -112,8 +112,13 @@ impl Realtime {
         if !self.is_open() || self.token_pending {
             return;
         }
-        let mut errored = self.channel_ids();
-        errored.retain(|id| self.chan(*id).is_some_and(|c| c.state == State::Errored));
+        // The errored channels' ids, by a loop (no `retain` of its own, no look-up by id).
+        let mut errored = Vec::new();
+        for c in &self.channels {
+            if c.state == State::Errored {
+                errored.push(c.id);
+            }
+        }
         for &chan in &errored {
             self.join(chan, now_ms);
         }

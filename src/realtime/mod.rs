@@ -180,7 +180,7 @@ impl Realtime {
     }
 
     pub fn is_idle(&self) -> bool {
-        self.sock == Sock::Idle && self.channels.is_empty()
+        matches!(self.sock, Sock::Idle) && self.channels.is_empty()
     }
 
     fn done(&mut self, op: u32, status: &str) {

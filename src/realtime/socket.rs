@@ -58,7 +58,7 @@ impl Realtime {
 
     pub fn socket_opened(&mut self, socket: u32, now_ms: f64) {
         self.now = now_ms;
-        if self.sock != Sock::Connecting(socket) {
+        if !matches!(self.sock, Sock::Connecting(s) if s == socket) {
             return;
         }
         self.sock = Sock::Open(socket);
@@ -81,14 +81,14 @@ impl Realtime {
     /// by `onClose`); an open socket reports its end through `onClose`.
     pub fn socket_error(&mut self, socket: u32, now_ms: f64) {
         self.now = now_ms;
-        if self.sock == Sock::Connecting(socket) {
+        if matches!(self.sock, Sock::Connecting(s) if s == socket) {
             self.dropped(now_ms);
         }
     }
 
     pub fn socket_message(&mut self, socket: u32, text: &str, now_ms: f64) {
         self.now = now_ms;
-        if self.sock != Sock::Open(socket) {
+        if !matches!(self.sock, Sock::Open(s) if s == socket) {
             return;
         }
         let Some(frame) = Inbound::parse(text) else { return };

@@ -25,7 +25,7 @@
 //! (about 39 KB) stay under the bound.
 
 use crate::encoding::percent;
-use crate::encoding::text::{cat, decimal};
+use crate::encoding::text::{cat, decimal, find_by};
 use crate::prelude::*;
 
 use super::reply;
@@ -39,28 +39,32 @@ pub const MAX_URL: usize = 48 * 1024;
 /// `name` as one percent-encoded path segment, or the refusal of a name no URL can carry.
 /// `what`: "relation" (from) or "function" (rpc).
 pub(super) fn name_segment(what: &str, name: &str) -> Result<String, Outcome> {
-    let quoted = || cat(&["\"", &name.replace('\0', "\\0"), "\""]);
-    if name.contains('\0') {
-        let message = cat(&[
-            "Invalid ",
-            what,
-            " name: ",
-            &quoted(),
+    let (problem, hint) = if find_by(name, &|b| b == 0).is_some() {
+        (
             " contains a NUL character (\\0), which no Postgres name can contain.",
-        ]);
-        return Err(refused(message, "invalid_name", "Remove the NUL character from the name."));
-    }
-    if name == "." || name == ".." {
-        let message = cat(&[
-            "Invalid ",
-            what,
-            " name: ",
-            &quoted(),
+            "Remove the NUL character from the name.",
+        )
+    } else if name == "." || name == ".." {
+        (
             " cannot be addressed in a URL (a path segment \".\" or \"..\" means this or the parent folder).",
-        ]);
-        return Err(refused(message, "invalid_name", "Rename it in the database, or reach it through a view."));
+            "Rename it in the database, or reach it through a view.",
+        )
+    } else {
+        return Ok(percent::encode(name, percent::not_unreserved));
+    };
+    // The name quoted, NUL written `\0` (a loop: `str::replace` linked its own searcher).
+    let mut quoted = String::with_capacity(name.len().saturating_add(2));
+    quoted.push('"');
+    for c in name.chars() {
+        if c == '\0' {
+            quoted.push_str("\\0");
+        } else {
+            quoted.push(c);
+        }
     }
-    Ok(percent::encode(name, percent::not_unreserved))
+    quoted.push('"');
+    let message = cat(&["Invalid ", what, " name: ", &quoted, problem]);
+    Err(refused(message, "invalid_name", hint))
 }
 
 /// The refusal of a request larger than [`MAX_URL`]: `what`, `n` and `unit` say what was measured.
@@ -88,4 +92,27 @@ fn refused(message: String, code: &str, hint: &str) -> Outcome {
         crate::encoding::json::put(e, "code", code.into());
     }
     outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(name: &str) -> Option<(String, String)> {
+        let e = name_segment("function", name).err()?.error?;
+        let text = |k: &str| e.get(k).and_then(serde_json::Value::as_str).unwrap_or("").to_owned();
+        Some((text("message"), text("hint")))
+    }
+
+    #[test]
+    fn refused_names_say_why() {
+        let nul =
+            "Invalid function name: \"a\\0b\\0\" contains a NUL character (\\0), which no Postgres name can contain.";
+        assert_eq!(refusal("a\0b\0"), Some((nul.into(), "Remove the NUL character from the name.".into())));
+        let dots = "Invalid function name: \"..\" cannot be addressed in a URL (a path segment \".\" or \"..\" means \
+                    this or the parent folder).";
+        assert_eq!(refusal(".."), Some((dots.into(), "Rename it in the database, or reach it through a view.".into())));
+        assert!(refusal(".").is_some_and(|(m, _)| m.starts_with("Invalid function name: \".\" cannot")));
+        assert_eq!(name_segment("relation", "x?q=1/é").ok().as_deref(), Some("x%3Fq%3D1%2F%C3%A9"));
+    }
 }

@@ -111,7 +111,7 @@ fn compile(chain: &Value, ep: &Endpoints) -> Result<Built, String> {
     }
     let (mut req, rest) = match start.first().and_then(Value::as_str) {
         Some("from") => {
-            let segment = match name_segment("relation", text(start.get(1))?) {
+            let segment = match name_segment("relation", at(start, 1)?) {
                 Ok(s) => s,
                 Err(refused) => return Ok(Built::Done(refused)),
             };
@@ -136,15 +136,15 @@ fn compile(chain: &Value, ep: &Endpoints) -> Result<Built, String> {
 
 /// `rpc(fn, args, { head, get, count })`: the request, or the refusal of a name no URL can carry.
 fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Result<Req, types::Outcome>, String> {
-    let name = match name_segment("function", text(start.get(1))?) {
+    let name = match name_segment("function", at(start, 1)?) {
         Ok(s) => s,
         Err(refused) => return Ok(Err(refused)),
     };
-    let (head, get) = (flag(start.get(2)), flag(start.get(3)));
-    let count = opt_text(start.get(4))?;
+    let (head, get) = (flag_at(start, 2), flag_at(start, 3));
+    let count = opt_at(start, 4)?;
     // Some argument is an object (or an array holding one): it cannot go in a query string, so
     // a `head` call is POSTed with `return=minimal`.
-    let object_arg = flag(start.get(5));
+    let object_arg = flag_at(start, 5);
     let mut url = Url::join(&ep.rest, &cat(&["rpc/", &name]));
     let method = match (object_arg, head, get) {
         (true, _, _) | (false, false, false) => "POST",
@@ -152,13 +152,13 @@ fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Result<R
         (false, false, true) => GET,
     };
     if !object_arg && (head || get) {
-        for p in arr(start.get(6)).unwrap_or(&[]) {
+        for p in arr_at(start, 6).unwrap_or(&[]) {
             let p = arr(Some(p)).ok_or("supabase-wechat: malformed rpc arguments")?;
             let value = match p.get(1) {
                 Some(Value::Array(items)) => braces(items)?,
                 v => text(v)?.to_owned(),
             };
-            url.append(text(p.first())?, &value);
+            url.add(at(p, 0)?, &[&value]);
         }
     }
     if object_arg {
@@ -173,7 +173,7 @@ fn rpc(start: &[Value], ep: &Endpoints, mut headers: Headers) -> Result<Result<R
 /// The query builder's verb (postgrest-js `PostgrestQueryBuilder`).
 fn apply_verb(req: &mut Req, op: &[Value]) -> Result<(), String> {
     let name = op.first().and_then(Value::as_str).unwrap_or("");
-    let count = |i: usize| opt_text(op.get(i));
+    let count = |i: usize| opt_at(op, i);
     let counted = |req: &mut Req, c: Option<&str>| {
         if let Some(c) = c {
             req.headers.append("Prefer", &cat(&["count=", c]));
@@ -181,24 +181,24 @@ fn apply_verb(req: &mut Req, op: &[Value]) -> Result<(), String> {
     };
     match name {
         "select" => {
-            req.method = if flag(op.get(2)) { HEAD } else { GET };
-            req.url.set("select", &clean_columns(text(op.get(1))?));
+            req.method = if flag_at(op, 2) { HEAD } else { GET };
+            req.url.set("select", &clean_columns(at(op, 1)?));
             counted(req, count(3)?);
         }
         "insert" | "upsert" => {
             req.method = "POST";
             if name == "upsert" {
-                let how = if flag(op.get(5)) { "ignore" } else { "merge" };
+                let how = if flag_at(op, 5) { "ignore" } else { "merge" };
                 req.headers.append("Prefer", &cat(&["resolution=", how, "-duplicates"]));
-                if let Some(on) = opt_text(op.get(4))? {
+                if let Some(on) = opt_at(op, 4)? {
                     req.url.set("on_conflict", on);
                 }
             }
             counted(req, count(1)?);
-            if !flag(op.get(2)) {
+            if !flag_at(op, 2) {
                 req.headers.append("Prefer", "missing=default");
             }
-            if let Some(keys) = arr(op.get(3)) {
+            if let Some(keys) = arr_at(op, 3) {
                 if !keys.is_empty() {
                     // Plain loops, not `collect::<Result<Vec<_>, _>>()` (its adapters are
                     // monomorphised per closure).
@@ -232,30 +232,29 @@ fn apply_verb(req: &mut Req, op: &[Value]) -> Result<(), String> {
 /// A filter or modifier (postgrest-js `PostgrestFilterBuilder`, `PostgrestTransformBuilder`).
 fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
     let name = op.first().and_then(Value::as_str).unwrap_or("");
-    let t = |i: usize| text(op.get(i));
     if let Some(operator) = simple_operator(name) {
-        let value = t(2)?;
-        req.url.append(t(1)?, &cat(&[operator, ".", value]));
+        let value = at(op, 2)?;
+        req.url.add(at(op, 1)?, &[operator, ".", value]);
         return Ok(());
     }
     match name {
         "likeAllOf" | "likeAnyOf" | "ilikeAllOf" | "ilikeAnyOf" => {
             let like = if name.starts_with('i') { "ilike" } else { "like" };
             let quantifier = if name.ends_with("AllOf") { "all" } else { "any" };
-            let list = braces(arr(op.get(2)).unwrap_or(&[]))?;
-            req.url.append(t(1)?, &cat(&[like, "(", quantifier, ").", &list]));
+            let list = braces(arr_at(op, 2).unwrap_or(&[]))?;
+            req.url.add(at(op, 1)?, &[like, "(", quantifier, ").", &list]);
         }
         "in" | "notIn" => {
             let mut items = Vec::new();
-            for item in arr(op.get(2)).unwrap_or(&[]) {
+            for item in arr_at(op, 2).unwrap_or(&[]) {
                 let pair = arr(Some(item)).ok_or("supabase-wechat: malformed in() values")?;
-                let v = text(pair.first())?.to_owned();
+                let v = at(pair, 0)?.to_owned();
                 // PostgREST's reserved characters in a list: such strings are double-quoted.
-                let reserved = flag(pair.get(1)) && find_by(&v, &|b| matches!(b, b',' | b'(' | b')')).is_some();
+                let reserved = flag_at(pair, 1) && find_by(&v, &|b| matches!(b, b',' | b'(' | b')')).is_some();
                 items.push(if reserved { cat(&["\"", &v, "\""]) } else { v });
             }
             let not = if name == "notIn" { "not." } else { "" };
-            req.url.append(t(1)?, &cat(&[not, "in.(", &join(&items, ","), ")"]));
+            req.url.add(at(op, 1)?, &[not, "in.(", &join(&items, ","), ")"]);
         }
         "contains" | "containedBy" | "overlaps" => {
             let operator = match name {
@@ -267,7 +266,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 Some(Value::Array(items)) => braces(items)?,
                 v => text(v)?.to_owned(),
             };
-            req.url.append(t(1)?, &cat(&[operator, ".", &value]));
+            req.url.add(at(op, 1)?, &[operator, ".", &value]);
         }
         "textSearch" => {
             let kind = match op.get(3).and_then(Value::as_str) {
@@ -276,54 +275,54 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
                 Some("websearch") => "w",
                 _ => "",
             };
-            let config = opt_text(op.get(4))?.map(|c| cat(&["(", c, ")"])).unwrap_or_default();
-            let query = t(2)?;
-            req.url.append(t(1)?, &cat(&[kind, "fts", &config, ".", query]));
+            let config = opt_at(op, 4)?.map(|c| cat(&["(", c, ")"])).unwrap_or_default();
+            let query = at(op, 2)?;
+            req.url.add(at(op, 1)?, &[kind, "fts", &config, ".", query]);
         }
         "match" => {
-            for pair in arr(op.get(1)).unwrap_or(&[]) {
+            for pair in arr_at(op, 1).unwrap_or(&[]) {
                 let pair = arr(Some(pair)).ok_or("supabase-wechat: malformed match() query")?;
-                let value = text(pair.get(1))?;
-                req.url.append(text(pair.first())?, &cat(&["eq.", value]));
+                let value = at(pair, 1)?;
+                req.url.add(at(pair, 0)?, &["eq.", value]);
             }
         }
         "not" => {
-            let (operator, value) = (t(2)?, t(3)?);
-            req.url.append(t(1)?, &cat(&["not.", operator, ".", value]));
+            let (operator, value) = (at(op, 2)?, at(op, 3)?);
+            req.url.add(at(op, 1)?, &["not.", operator, ".", value]);
         }
         "filter" => {
-            let (operator, value) = (t(2)?, t(3)?);
-            req.url.append(t(1)?, &cat(&[operator, ".", value]));
+            let (operator, value) = (at(op, 2)?, at(op, 3)?);
+            req.url.add(at(op, 1)?, &[operator, ".", value]);
         }
         "or" => {
-            let key = opt_text(op.get(2))?.map_or_else(|| "or".into(), |table| cat(&[table, ".or"]));
-            req.url.append(&key, &cat(&["(", t(1)?, ")"]));
+            let key = opt_at(op, 2)?.map_or_else(|| "or".into(), |table| cat(&[table, ".or"]));
+            req.url.add(&key, &["(", at(op, 1)?, ")"]);
         }
         "select" => {
-            req.url.set("select", &clean_columns(t(1)?));
+            req.url.set("select", &clean_columns(at(op, 1)?));
             req.headers.append("Prefer", "return=representation");
         }
         "order" => {
-            let key = opt_text(op.get(4))?.map_or_else(|| "order".into(), |table| cat(&[table, ".order"]));
-            let direction = if flag(op.get(2)) { "asc" } else { "desc" };
+            let key = opt_at(op, 4)?.map_or_else(|| "order".into(), |table| cat(&[table, ".order"]));
+            let direction = if flag_at(op, 2) { "asc" } else { "desc" };
             let nulls = match op.get(3) {
                 Some(Value::Bool(true)) => ".nullsfirst",
                 Some(Value::Bool(false)) => ".nullslast",
                 _ => "",
             };
-            let column = t(1)?;
+            let column = at(op, 1)?;
             // `set(key, existing + "," + term)`, without copying what is already there.
             req.url.extend(&key, ",", &cat(&[column, ".", direction, nulls]));
         }
         "limit" => {
-            let key = opt_text(op.get(2))?.map_or_else(|| "limit".into(), |table| cat(&[table, ".limit"]));
-            req.url.set(&key, t(1)?);
+            let key = opt_at(op, 2)?.map_or_else(|| "limit".into(), |table| cat(&[table, ".limit"]));
+            req.url.set(&key, at(op, 1)?);
         }
         "range" => {
-            let table = opt_text(op.get(3))?;
+            let table = opt_at(op, 3)?;
             let key = |k: &str| table.as_ref().map_or_else(|| k.to_owned(), |t| cat(&[t, ".", k]));
-            req.url.set(&key("offset"), t(1)?);
-            req.url.set(&key("limit"), t(2)?);
+            req.url.set(&key("offset"), at(op, 1)?);
+            req.url.set(&key("limit"), at(op, 2)?);
         }
         "single" => req.headers.set("Accept", "application/vnd.pgrst.object+json"),
         "maybeSingle" => req.maybe_single = true,
@@ -332,11 +331,11 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
         "explain" => {
             let mut options = Vec::new();
             for &(name, i) in &[("analyze", 1), ("verbose", 2), ("settings", 3), ("buffers", 4), ("wal", 5)] {
-                if flag(op.get(i)) {
+                if flag_at(op, i) {
                     options.push(name);
                 }
             }
-            let format = t(6)?;
+            let format = at(op, 6)?;
             let accept = req.headers.get("Accept").unwrap_or("application/json").to_owned();
             let options = join(&options, "|");
             req.headers.set(
@@ -347,7 +346,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
         "rollback" => req.headers.append("Prefer", "tx=rollback"),
         "maxAffected" => {
             req.headers.append("Prefer", "handling=strict");
-            req.headers.append("Prefer", &cat(&["max-affected=", t(1)?]));
+            req.headers.append("Prefer", &cat(&["max-affected=", at(op, 1)?]));
         }
         "stripNulls" => {
             if req.headers.get("Accept") == Some("text/csv") {
@@ -355,7 +354,7 @@ fn apply(req: &mut Req, op: &[Value]) -> Result<(), String> {
             }
             req.strip_nulls = true;
         }
-        "setHeader" => req.headers.set(t(1)?, t(2)?),
+        "setHeader" => req.headers.set(at(op, 1)?, at(op, 2)?),
         _ => return Err(cat(&["supabase-wechat: unknown Database method \"", name, "\""])),
     }
     Ok(())
@@ -534,7 +533,8 @@ impl Headers {
             return;
         }
         let name = name.to_ascii_lowercase();
-        self.list.retain(|(k, _)| *k != name);
+        // The names kept are lower-cased, as `name` is: without case is the same test.
+        crate::encoding::headers::remove(&mut self.list, &name);
         self.list.push((name, value.to_owned()));
     }
 
@@ -568,4 +568,26 @@ fn opt_text(v: Option<&Value>) -> Result<Option<&str>, &'static str> {
         None | Some(Value::Null) => Ok(None),
         v => text(v).map(Some),
     }
+}
+
+// The chain's accessors by (slice, index), out of line: one copy instead of the bounds check,
+// `as_str` and error at each of the builder's ~50 uses.
+#[inline(never)]
+fn at(s: &[Value], i: usize) -> Result<&str, &'static str> {
+    text(s.get(i))
+}
+
+#[inline(never)]
+fn opt_at(s: &[Value], i: usize) -> Result<Option<&str>, &'static str> {
+    opt_text(s.get(i))
+}
+
+#[inline(never)]
+fn flag_at(s: &[Value], i: usize) -> bool {
+    flag(s.get(i))
+}
+
+#[inline(never)]
+fn arr_at(s: &[Value], i: usize) -> Option<&[Value]> {
+    arr(s.get(i))
 }

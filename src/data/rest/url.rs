@@ -55,7 +55,10 @@ impl Url {
             Some((p, q)) => (p, Some(percent::encode(q, percent::whatwg_query))),
             None => (before_fragment, None),
         };
-        let params = query.as_deref().map(parse_form).unwrap_or_default();
+        let params = match &query {
+            Some(q) => parse_form(q),
+            None => Vec::new(),
+        };
         Url {
             prefix: crate::encoding::text::cat(&[origin, &serialize_path(path)]),
             raw_query: query,
@@ -67,8 +70,15 @@ impl Url {
 
     /// `searchParams.append(name, value)`.
     pub fn append(&mut self, name: &str, value: &str) {
+        self.add(name, &[value]);
+    }
+
+    /// `searchParams.append(name, value)`, the value given in parts (joined here: one copy of
+    /// the join instead of a `cat` and its drop at each caller).
+    #[inline(never)]
+    pub fn add(&mut self, name: &str, value: &[&str]) {
         self.touched = true;
-        self.params.push((name.to_owned(), value.to_owned()));
+        self.params.push((name.to_owned(), crate::encoding::text::cat(value)));
     }
 
     /// `searchParams.set(name, value)`: the first pair of that name takes the value in place,
@@ -85,23 +95,24 @@ impl Url {
 
     fn put(&mut self, name: &str, sep: Option<&str>, value: &str) {
         self.touched = true;
+        // The first pair named `name` changed in place, the later ones dropped (a loop, not
+        // `retain_mut` with its closure).
         let mut found = false;
-        self.params.retain_mut(|(k, v)| {
+        for (k, v) in core::mem::take(&mut self.params) {
             if k != name {
-                return true;
+                self.params.push((k, v));
+            } else if !found {
+                found = true;
+                let mut v = v;
+                match sep {
+                    Some(sep) if !v.is_empty() => v.push_str(sep),
+                    Some(_) => {}
+                    None => v.clear(),
+                }
+                v.push_str(value);
+                self.params.push((k, v));
             }
-            if found {
-                return false;
-            }
-            found = true;
-            match sep {
-                Some(sep) if !v.is_empty() => v.push_str(sep),
-                Some(_) => {}
-                None => v.clear(),
-            }
-            v.push_str(value);
-            true
-        });
+        }
         if !found {
             self.params.push((name.to_owned(), value.to_owned()));
         }

@@ -49,16 +49,19 @@ struct Args<'a>(&'a [Value]);
 struct Opts<'a>(Option<&'a Map<String, Value>>);
 
 impl<'a> Opts<'a> {
+    #[inline(never)]
     fn get(&self, k: &str) -> Option<&'a Value> {
         self.0.and_then(|m| m.get(k))
     }
 }
 
 impl<'a> Args<'a> {
+    #[inline(never)]
     fn get(&self, i: usize) -> Option<&'a Value> {
         self.0.get(i)
     }
 
+    #[inline(never)]
     fn opts(&self, i: usize) -> Opts<'a> {
         Opts(self.0.get(i).and_then(Value::as_object))
     }
@@ -313,7 +316,7 @@ fn upload(s: &str, a: &Args, method: &'static str, signed: bool) -> Result<DataR
     if let Some(h) = opts.get("headers").and_then(Value::as_object) {
         for (k, v) in h {
             if let Some(v) = plain_text(Some(v)) {
-                r.headers.retain(|(existing, _)| !existing.eq_ignore_ascii_case(k));
+                crate::encoding::headers::remove(&mut r.headers, k);
                 r.headers.push((k.clone(), v));
             }
         }
@@ -374,8 +377,7 @@ pub fn public_url(storage: &str, args: &[Value]) -> String {
     // `Object.keys(transform).length > 0`: arrays count by their elements.
     let wants = wants_transform(transform) || transform.and_then(Value::as_array).is_some_and(|t| !t.is_empty());
     let route = if wants { "render/image/public" } else { "object/public" };
-    let at = bucket_id(a.get(0)).and_then(|b| Ok((b, public_path(a.get(1))?)));
-    let outcome = match at.map(|(b, p)| url(storage, route, Some(&b), Some(&p))) {
+    let outcome = match public_object_url(storage, route, &a) {
         Ok(mut u) => {
             let mut q = Vec::new();
             download_param(opts.get("download"), &mut q);
@@ -398,6 +400,13 @@ pub fn public_url(storage: &str, args: &[Value]) -> String {
         put(&mut out, "error", Value::Object(e));
     }
     text::json(&out)
+}
+
+/// `<storage>/<route>/<bucket>/<path>` of `getPublicUrl`'s arguments 0 and 1.
+fn public_object_url(storage: &str, route: &str, a: &Args) -> Result<String, String> {
+    let bucket = bucket_id(a.get(0))?;
+    let path = public_path(a.get(1))?;
+    Ok(url(storage, route, Some(&bucket), Some(&path)))
 }
 
 /// `getPublicUrl`'s path: as [`object_path`], except that `''`, `undefined`, `null` and a path of

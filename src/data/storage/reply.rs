@@ -51,7 +51,7 @@ pub(super) enum Kind {
 
 /// The server answered (any status).
 pub fn finish(c: &Ctx, r: &Response) -> Outcome {
-    let exists = c.kind == Kind::Exists;
+    let exists = matches!(c.kind, Kind::Exists);
     if !r.ok() {
         return api_error(r, exists);
     }
@@ -69,7 +69,7 @@ pub fn finish(c: &Ctx, r: &Response) -> Outcome {
 
 /// No reply (network failure, timeout), or the request could not be sent.
 pub fn failed(c: &Ctx, message: &str, code: &str) -> Outcome {
-    unknown(message, Some(code), c.kind == Kind::Exists)
+    unknown(message, Some(code), matches!(c.kind, Kind::Exists))
 }
 
 /// Bad arguments: a `StorageError`, nothing sent.
@@ -225,7 +225,11 @@ fn shape(kind: &Kind, v: Value) -> Outcome {
         }
         Kind::SignedUpload { path } => ok(object(vec![("path", path.as_str().into()), ("fullPath", field(&v, "Key"))])),
         Kind::Copy => ok(object(vec![("path", field(&v, "Key"))])),
-        Kind::Info => ok(camelize(v)),
+        Kind::Info => {
+            let mut v = v;
+            camelize(&mut v);
+            ok(v)
+        }
         Kind::SignedUploadUrl { url, path } => match v.get("url").and_then(Value::as_str).and_then(token_of) {
             Some(token) => {
                 let signed = cat(&[url, "?", &query(&[("token", token.clone())])]);
@@ -312,23 +316,21 @@ fn signed_url(storage: &str, server: &str, bucket: &str, path: Option<&str>, ext
 }
 
 /// storage-js' `recursiveToCamel`: `bucket_id` -> `bucketId`, at every depth.
-fn camelize(v: Value) -> Value {
+/// In place: arrays by `&mut` (no `vec::IntoIter<Value>`), objects rebuilt under the new keys.
+fn camelize(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            let mut out = Map::new();
-            for (k, v) in m {
-                out.insert(camel(&k), camelize(v));
+            for (k, mut x) in core::mem::take(m) {
+                camelize(&mut x);
+                m.insert(camel(&k), x);
             }
-            Value::Object(out)
         }
         Value::Array(a) => {
-            let mut out = Vec::with_capacity(a.len());
-            for v in a {
-                out.push(camelize(v));
+            for x in a {
+                camelize(x);
             }
-            Value::Array(out)
         }
-        other => other,
+        _ => {}
     }
 }
 
