@@ -118,6 +118,39 @@ test('the bundle shortens the private member names and keeps the public ones', (
   }
 })
 
+// The bundle's module table is a function called where it is written: unparenthesised, V8 pre-parses
+// its whole body (every module) as a lazy function, then parses it again when the call runs it
+// (`parse-function` of ~56 KB at require). Parenthesised (terser's wrap_iife), it is parsed once. The file
+// is evaluated as WeChat's app-service does, wrapped in a function passed as an argument (lazy).
+test('require parses the bundle once: the module table is not compiled again on its call', () => {
+  const file = path.join(PKG, 'miniprogram_dist', 'index.js')
+  const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-parse-')), 'v8.log')
+  const child = `const vm = require('node:vm')
+const src = require('node:fs').readFileSync(${JSON.stringify(file)}, 'utf8')
+globalThis.wx = { getStorageSync() { return '' }, setStorageSync() {}, onAppShow() {}, onAppHide() {} }
+globalThis.WXWebAssembly = { instantiate: () => new Promise(() => {}) }
+const define = (name, fn) => fn
+const fn = vm.runInThisContext('define("index.js", function (require, module, exports) {' + src + '\\n})', { filename: 'app-service.js' })
+const m = { exports: {} }
+fn(require, m, m.exports)
+m.exports.createClient('https://abcdefghij.baseapi.memfiredb.com', 'anon', {})
+process.exit(0)`
+  execFileSync(process.execPath, ['--log-function-events', `--logfile=${log}`, '--no-logfile-per-isolate', '-e', child])
+  const events = fs.readFileSync(log, 'utf8').split('\n')
+  // `function,parse-function,<script>,<start>,<end>,<ms>,<timestamp>,<name>`: functions compiled on first call.
+  const lazy = events.filter((l) => l.startsWith('function,parse-function,')).map((l) => l.split(','))
+  const script = events.find((l) => l.startsWith('script-details,') && l.includes('app-service.js'))
+  assert.ok(script, 'the log names the evaluated file')
+  const id = script.split(',')[1]
+  const ours = lazy.filter((f) => f[2] === id)
+  assert.ok(ours.length > 10, `the start-up modules are compiled on their first call (${ours.length})`)
+  // The file's own body (the function given to define) is compiled when it is first required, as in
+  // WeChat; the module table inside it must not be a second such function.
+  const whole = ours.map((f) => Number(f[4]) - Number(f[3])).filter((n) => n > 20_000)
+  assert.deepEqual(whole.length, 1, `functions of the whole file's size compiled on their first call: ${whole}`)
+  fs.rmSync(path.dirname(log), { recursive: true, force: true })
+})
+
 // scripts/patch-glue.js drops from wasm-bindgen's glue what the shim never reaches: Core#free (the
 // FinalizationRegistry frees a collected client's Core), the try/catch that frees the strings passed so
 // far when a later one throws (the shim passes strings only), and the allocator arguments of every string
