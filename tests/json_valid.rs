@@ -175,3 +175,47 @@ fn the_cases_the_grammar_turns_on() {
         assert_eq!(is_json(text), serde_accepts(text), "{text:?}");
     }
 }
+
+/// `json::string` and `json::plain_int` read the common cases (a string without escapes, a plain
+/// integer) without serde_json's parser (a start then does not compile it): each gives what serde_json
+/// gives, for near-JSON texts and damaged copies alike.
+fn serde_string(text: &str) -> Option<String> {
+    match serde_json::from_str::<serde_json::Value>(text).ok()? {
+        serde_json::Value::String(s) => Some(s),
+        _ => None,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn strings_are_read_as_serde_json_reads_them(text in near_json(), s in "[ -~é\u{1}\"\\\\]{0,12}", pad in "[ \t\n]{0,2}") {
+        use supabase_wechat::encoding::json::string;
+        prop_assert_eq!(string(&text), serde_string(&text), "{:?}", text);
+        let quoted = [pad.as_str(), &serde_json::to_string(&s).unwrap(), &pad].concat();
+        prop_assert_eq!(string(&quoted), Some(s.clone()));
+        let raw = ["\"", s.as_str(), "\"", &pad].concat();
+        prop_assert_eq!(string(&raw), serde_string(&raw), "{:?}", raw);
+    }
+
+    #[test]
+    fn plain_integers_are_read_as_serde_json_reads_them(n in any::<i64>(), text in "-?[0-9.eE+-]{0,22}") {
+        use supabase_wechat::auth::session::value_to_i64;
+        use supabase_wechat::encoding::json::plain_int;
+        prop_assert_eq!(plain_int(&n.to_string()), Some(n));
+        if let Some(v) = plain_int(&text) {
+            let serde = serde_json::from_str::<serde_json::Value>(&text).ok().and_then(|v| value_to_i64(&v));
+            prop_assert_eq!(Some(v), serde, "{:?}", text);
+        }
+    }
+}
+
+#[test]
+fn plain_int_leaves_the_other_numbers_to_serde_json() {
+    use supabase_wechat::encoding::json::plain_int;
+    for text in ["", "-", "01", "-01", "1.0", "1e3", "+1", " 1", "1 ", "99999999999999999999", "\"1\""] {
+        assert_eq!(plain_int(text), None, "{text:?}");
+    }
+    assert_eq!(plain_int("-0"), Some(0));
+}

@@ -10,7 +10,6 @@
 use crate::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::auth::session::value_to_i64;
 use crate::encoding::base64;
 
 /// The payload claims of `token`, or `None` unless it has exactly three `.`-separated parts and
@@ -38,19 +37,19 @@ fn payload(token: &str) -> Option<String> {
     String::from_utf8(base64::decode_url(payload)?).ok()
 }
 
-/// The claim `key` of `token` (`None` when absent), read from the payload's members
+/// The claim `key` of `token` as its JSON text (`None` when absent), from the payload's members
 /// (`encoding::json::members`: the object is checked as `JSON.parse` takes it, as auth-js' decode
-/// does, and split without being built; only the claim asked for becomes a `Value`). Every start
-/// reads three claims of the stored session's token, so this keeps serde_json's object building
-/// (BTreeMap) off the start path (bench/results/wasm-size-issue17.md).
-fn claim(token: &str, key: &str) -> Option<Value> {
+/// does, and split without being built). Every start reads three claims of the stored session's
+/// token, so this keeps serde_json's object building (BTreeMap) off the start path, and its parser
+/// too for plain integers and strings (bench/results/wasm-size-issue17.md).
+fn claim(token: &str, key: &str) -> Option<String> {
     let text = payload(token)?;
-    crate::encoding::json::last(&crate::encoding::json::members(&text)?, key).and_then(crate::encoding::json::value)
+    crate::encoding::json::last(&crate::encoding::json::members(&text)?, key).map(str::to_owned)
 }
 
 /// [`claim`] as an integer (see [`exp`]).
 fn int(token: &str, key: &str) -> Option<i64> {
-    value_to_i64(&claim(token, key)?)
+    crate::auth::session::number(&claim(token, key)?)
 }
 
 /// The `exp` claim (seconds since the epoch). Tolerant like the stored session's numbers: an
@@ -76,10 +75,7 @@ pub fn iss(token: &str) -> Option<String> {
 }
 
 fn text_claim(token: &str, key: &str) -> Option<String> {
-    match claim(token, key)? {
-        Value::String(s) if !s.is_empty() => Some(s),
-        _ => None,
-    }
+    crate::encoding::json::string(&claim(token, key)?).filter(|s| !s.is_empty())
 }
 
 #[cfg(test)]

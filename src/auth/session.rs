@@ -85,6 +85,12 @@ pub fn value_to_i64(v: &Value) -> Option<i64> {
     }
 }
 
+/// A member's JSON text as an integer ([`value_to_i64`]): a plain integer without serde_json's
+/// parser (`json::plain_int`), anything else through it.
+pub fn number(text: &str) -> Option<i64> {
+    json::plain_int(text).or_else(|| value_to_i64(&json::value(text)?))
+}
+
 /// Saturating, never-panicking rounding (an `as` cast saturates; MVP lowering keeps it trap-free).
 fn round_f64(f: f64) -> i64 {
     crate::encoding::float::round(f) as i64
@@ -129,7 +135,7 @@ impl Session {
         let access_token = json::string(access_token?)?;
         let refresh_token = json::string(refresh_token?)?;
         let token_type = token_type.and_then(json::string).unwrap_or_else(|| "bearer".to_owned());
-        let number = |v: Option<&str>| v.and_then(json::value).as_ref().and_then(value_to_i64);
+        let number = |v: Option<&str>| v.and_then(number);
         let expires_in = number(expires_in);
         let expires_at = number(expires_at);
         let user = user.and_then(User::from_member);

@@ -184,15 +184,50 @@ pub fn object(text: &str) -> Option<&str> {
     (b.get(i) == Some(&b'{') && is_json(text)).then(|| text.get(i..value_end(b, i))).flatten()
 }
 
-/// The string a JSON text holds, if it is a JSON string.
+/// The string a JSON text holds, if it is a JSON string. One without escapes (a token, an id: the
+/// stored session's at every start) is its text as it is, without serde_json's parser, which a
+/// start then does not compile (bench/results/wasm-size-issue17.md).
 pub fn string(text: &str) -> Option<String> {
-    match text.as_bytes().get(skip_space(text.as_bytes(), 0)) {
-        Some(b'"') => match value(text)? {
-            Value::String(s) => Some(s),
-            _ => None,
-        },
+    let b = text.as_bytes();
+    let start = skip_space(b, 0);
+    if b.get(start) != Some(&b'"') {
+        return None;
+    }
+    let mut i = start + 1;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => {
+                // Valid JSON if only white space follows.
+                if skip_space(b, i + 1) == b.len() {
+                    return text.get(start + 1..i).map(str::to_owned);
+                }
+                break;
+            }
+            b'\\' => break,
+            c if c < 0x20 => break,
+            _ => i += 1,
+        }
+    }
+    match value(text)? {
+        Value::String(s) => Some(s),
         _ => None,
     }
+}
+
+/// A plain JSON integer (`-?digits`, no fraction or exponent) that fits an `i64`, read without
+/// serde_json's parser (the stored session's and the token's times, at every start); `None` for
+/// any other text, which the caller reads as a `Value`.
+pub fn plain_int(text: &str) -> Option<i64> {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+        return None;
+    }
+    for c in digits.bytes() {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+    }
+    text.parse::<i64>().ok()
 }
 
 /// The members of the JSON object `text`, in their order, each value as its text (a slice of
