@@ -34,7 +34,11 @@ const HOP_BY_HOP = new Set([
   'upgrade',
   'host',
 ])
-const READY_TIMEOUT_MS = 5000
+// PostgREST answers /ready once its schema cache is loaded: ~0.1–0.5 s on an idle machine, but more than
+// 5 s was seen in CI while `node --test` ran files in parallel beside Chromium (a fresh-clone run of
+// 2026-12-07: "Config reloaded", then no "Schema cache loaded" within 5 s). A healthy start returns as
+// soon as it is ready, so the bound only decides how long a broken one takes to be reported.
+const READY_TIMEOUT_MS = 30000
 const BUFFER_LOGGED_MAX = 1 << 20 // request bodies up to this size are buffered (and land in be.requests)
 
 function findBinary() {
