@@ -24,7 +24,6 @@ function dirBytes(dir) {
   return { raw, br, files: perFile.length, perFile }
 }
 
-// A returning user's session as supabase-wechat-stable-v2 stores it (a JSON string; ours reads it too).
 // An access token as GoTrue issues one (HS256; MemFire's wechat_mini sign-in): its claims decode, as
 // at a real start (the core reads iss, exp and iat from them); the signature is not checked by clients.
 function accessToken(now) {
@@ -34,7 +33,7 @@ function accessToken(now) {
     exp: now + 3600,
     iat: now,
     iss: `${FAKE_URL}/auth/v1`,
-    sub: '2411981d-0000-4000-8000-000000000000',
+    sub: USER_ID,
     email: '',
     phone: '13100000000',
     app_metadata: { provider: 'wechat_mini', providers: ['wechat_mini'] },
@@ -48,6 +47,7 @@ function accessToken(now) {
   return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}.c2lnbmF0dXJlLW5vdC1jaGVja2VkLWJ5LWNsaWVudHM`
 }
 
+// A returning user's session as supabase-wechat-stable-v2 stores it (a JSON string; ours reads it too).
 function storedSession() {
   const now = Math.round(Date.now() / 1000)
   return JSON.stringify({

@@ -135,9 +135,8 @@ impl Session {
         let access_token = json::string(access_token?)?;
         let refresh_token = json::string(refresh_token?)?;
         let token_type = token_type.and_then(json::string).unwrap_or_else(|| "bearer".to_owned());
-        let number = |v: Option<&str>| v.and_then(number);
-        let expires_in = number(expires_in);
-        let expires_at = number(expires_at);
+        let expires_in = expires_in.and_then(number);
+        let expires_at = expires_at.and_then(number);
         let user = user.and_then(User::from_member);
         Some(Session { access_token, token_type, expires_in, refresh_token, user, expires_at, extra })
     }
