@@ -13,7 +13,6 @@
 // (zlib.brotliDecompressSync, the context's WebAssembly.instantiate split into compile + instantiate):
 //   require   app.require('lib/client'): the SDK's JS modules evaluated, createClient
 //   wait      from there to the brotli decode: the event loop, wx's async file read
-//   zlibSetup Node's zlib setting itself up on first use (a phone decodes natively: no such step)
 //   brotli    decoding the .wasm.br          compile   WebAssembly.compile (V8 compiles lazily: validation)
 //   instantiate  WebAssembly.instantiate(module)
 //   getSession   from the instance to getSession() resolved: the glue's init, the shim's first drive, the
@@ -40,17 +39,9 @@ function hookWasm(now) {
     return out
   }
   const decode = zlib.brotliDecompressSync
-  // Node's zlib sets itself up on its first use in a process (its stream classes' JS compiled, the
-  // native handle made): ~1 ms that a phone does not pay (WeChat decodes .wasm.br natively). It is
-  // split out as `zlibSetup`, by decoding an empty stream first; the total is what it was.
-  let setUp = false
-  zlib.brotliDecompressSync = (...a) => {
-    if (!setUp) {
-      setUp = true
-      mark('zlibSetup', () => decode(EMPTY_BR))
-    }
-    return mark('brotli', () => decode(...a))
-  }
+  // (Node's first brotli decode and file read in a process set zlib and libuv's thread pool up, ≈1 ms
+  // a phone does not pay: the simulator does them at launch, tests/sim/wasm.js warmNative.)
+  zlib.brotliDecompressSync = (...a) => mark('brotli', () => decode(...a))
   const run = vm.runInContext
   vm.runInContext = function (code, ...rest) {
     const out = run.call(this, code, ...rest)
@@ -76,25 +67,19 @@ function hookWasm(now) {
   return marks
 }
 
-// A brotli stream of no bytes (`brotli -c </dev/null`).
-const EMPTY_BR = Buffer.from([0x3f])
-
 // ms from t0 to t1 (hrtime ns as BigInt).
 const ms = (t0, t1) => Number(t1 - t0) / 1e6
 
 function phasesOf(marks, t0, tRequired, tDone) {
   // Every wasm module the start loaded (one today): each phase summed over them.
-  const of = (what) => marks.filter((m) => m.what === what && m.t1 <= tDone)
+  const of = (what) => marks.filter((m) => m.what === what && m.t0 >= t0 && m.t1 <= tDone)
   const sum = (what) => of(what).reduce((a, m) => a + ms(m.t0, m.t1), 0)
   const p = { require: ms(t0, tRequired) }
-  const loads = [...of('zlibSetup'), ...of('brotli'), ...of('compile')]
+  const loads = [...of('brotli'), ...of('compile')]
   const done = of('instantiate')
   if (loads.length && done.length) {
     p.wait = Math.min(...loads.map((m) => ms(tRequired, m.t0)))
-    if (of('brotli').length) {
-      p.zlibSetup = sum('zlibSetup')
-      p.brotli = sum('brotli')
-    }
+    if (of('brotli').length) p.brotli = sum('brotli')
     p.compile = sum('compile')
     p.instantiate = sum('instantiate')
     p.getSession = ms(done[done.length - 1].t1, tDone)

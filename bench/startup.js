@@ -37,7 +37,7 @@ const WARM = { procs: 3, warmup: 500, calls: 3000 }
 const SDK_IDS = ['ours', 'old']
 const COLD = path.join(__dirname, 'cold.js')
 const PERCALL = path.join(__dirname, 'percall.js')
-const PHASES = ['require', 'wait', 'zlibSetup', 'brotli', 'compile', 'instantiate', 'getSession', 'total', 'cpu']
+const PHASES = ['require', 'wait', 'brotli', 'compile', 'instantiate', 'getSession', 'total', 'cpu']
 
 async function child(script, args, mode = 'jit') {
   const { msg } = await lib.runChild(script, args, { execArgv: MODES[mode].flags, timeoutMs: 60e3 })
@@ -212,7 +212,6 @@ function report(res, m, seconds) {
   const label = {
     require: 'require of the JS (modules), createClient',
     wait: 'event loop + wasm file read',
-    zlibSetup: "Node's zlib set-up on first use (not on a phone)",
     brotli: 'brotli decode',
     compile: 'wasm compile (lazy)',
     instantiate: 'instantiate',

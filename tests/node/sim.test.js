@@ -366,6 +366,29 @@ describe('modules', () => {
     assert.throws(() => app.require('/lib/util'), /is not defined/)
     sim.close()
   })
+
+  // WeChat has the package's JS in memory before App() runs (app-service.js): a require reads no file, and
+  // the package does not change while the app runs. The next launch reads it again.
+  test('require reads the code package as it was at launch', async () => {
+    const sim = newSim()
+    const late = path.join(fx.root, 'lib', 'late.js')
+    const util = path.join(fx.root, 'lib', 'nested', 'edited.js')
+    fs.writeFileSync(util, 'module.exports = "at launch"')
+    try {
+      const app = await sim.launch()
+      fs.writeFileSync(late, 'module.exports = "late"')
+      fs.writeFileSync(util, 'module.exports = "edited"')
+      assert.throws(() => app.require('lib/late'), /module 'lib\/late' is not defined/)
+      assert.equal(app.require('lib/nested/edited'), 'at launch')
+      const next = await sim.restart()
+      assert.equal(next.require('lib/late'), 'late')
+      assert.equal(next.require('lib/nested/edited'), 'edited')
+    } finally {
+      fs.rmSync(late, { force: true })
+      fs.rmSync(util, { force: true })
+      sim.close()
+    }
+  })
 })
 
 describe('WXWebAssembly', () => {

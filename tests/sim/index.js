@@ -8,7 +8,7 @@ const { StorageMap, StorageError, makeStorageOps } = require('./storage')
 const { cloneInto } = require('./clone')
 const { Net, makeNetApis } = require('./net')
 const { installSockets, SocketHooks } = require('./socket')
-const { makeWXWebAssembly } = require('./wasm')
+const { makeWXWebAssembly, warmNative } = require('./wasm')
 const { ModuleSystem } = require('./modules')
 const { DevtoolsCompiler } = require('./compile')
 const { imageInfo, makePng } = require('./image')
@@ -1091,6 +1091,7 @@ class Simulator {
   async launch() {
     if (this.closed) throw new Error('simulator is closed')
     if (this.app) this.app._kill()
+    await warmNative() // the phone's native file read and brotli decoder are there before the app
     const app = new AppRuntime(this, ++this._gen)
     this.app = app
     app._start()
