@@ -7,7 +7,9 @@
 //      getCompiledResult, offline) with 上传时压缩 (JS minified by its terser; a .wasm.br counts as it is),
 //      and with 将 JS 编译成 ES5 on top; files packNpm puts in miniprogram_npm/ and files uploaded.
 //   2. TRUE cold start: require('lib/client') (the SDK's JS, createClient) → the first getSession()
-//      resolved, in a FRESH Node process each time (bench/cold.js), ours and the old SDK alternating
+//      resolved, in a FRESH Node process each time (bench/cold.js), ours and the old SDK alternating,
+//      each run from its uploaded code package (1.'s 上传时压缩 output written out as a project: what a
+//      phone runs; --run source: from packNpm's output instead, the old SDK's JS unminified)
 //      (which goes first flips every round): median, p90, and the paired ratio (median over rounds);
 //      and the CPU time of the process over the start (all threads), which other load on the machine
 //      disturbs less than the wall time. In each mode: jit (plain node) and interp (no JIT, as on iOS;
@@ -18,7 +20,8 @@
 //      so this under-states what a phone pays when the mini-program opens);
 //   5. a warm getSession(), µs per call (bench/percall.js' child).
 // Usage (after `bash scripts/build.sh`; ≈1.5 min on 2 vCPUs):
-//   node bench/startup.js [--procs 40] [--modes jit,interp] [--in-process-runs 20] [--no-es5] [--json out.json]
+//   node bench/startup.js [--procs 40] [--modes jit,interp] [--in-process-runs 20] [--no-es5] [--run uploaded|source]
+//                         [--json out.json]
 //   --procs P   fresh processes per SDK and mode      --no-es5  skip the ES5 compile of the bytes (saves ~25 s)
 // Only the package's package.json (`miniprogram`, `main`) is assumed: whatever files it has are counted.
 'use strict'
@@ -32,6 +35,8 @@ const argv = process.argv.slice(2)
 const { arg, list } = lib.cli(argv)
 const PROCS = Number(arg('--procs', 40))
 const MODE_IDS = list('--modes', 'jit,interp')
+const RUN = arg('--run', 'uploaded')
+if (!['uploaded', 'source'].includes(RUN)) throw new Error('--run is uploaded or source')
 const IN_PROCESS = { procs: 3, runs: Number(arg('--in-process-runs', 20)) }
 const WARM = { procs: 3, warmup: 500, calls: 3000 }
 const SDK_IDS = ['ours', 'old']
@@ -56,14 +61,27 @@ function distFingerprint() {
   return { version: pkg.version, miniprogram: pkg.miniprogram, sha256: h.digest('hex').slice(0, 12) }
 }
 
+// The code package as uploaded (`compiled`: { path: text or bytes }) written out as a project the
+// simulator launches: what a phone runs (DevTools minifies every JS file again with 上传时压缩).
+function writeProject(compiled, dir) {
+  for (const [file, content] of Object.entries(compiled)) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
+    fs.writeFileSync(path.join(dir, file), content)
+  }
+  return dir
+}
+
 async function bytes(id, project) {
   const pkg = SDKS[id].pkgName
   const packed = lib.dirBytes(project.path(`miniprogram_npm/${pkg}`))
-  const minified = lib.addedBytes(await lib.compiledPackage(project.root, { minify: true }), pkg)
+  const compiled = await lib.compiledPackage(project.root, { minify: true })
+  const minified = lib.addedBytes(compiled, pkg)
   const es5 = argv.includes('--no-es5')
     ? null
     : lib.addedBytes(await lib.compiledPackage(project.root, { minify: true, es6: true }), pkg)
-  return { packedFiles: packed.files, packedRaw: packed.raw, uploaded: minified, uploadedEs5: es5 }
+  // Where the starts run: the uploaded package (default), or packNpm's output as it is (--run source).
+  const root = RUN === 'source' ? project.root : writeProject(compiled, project.root + '-uploaded')
+  return { root, sizes: { packedFiles: packed.files, packedRaw: packed.raw, uploaded: minified, uploadedEs5: es5 } }
 }
 
 function pairedRatio(runs, mode) {
@@ -79,18 +97,21 @@ async function main() {
   const load0 = os.loadavg()[0]
   const t0 = Date.now()
   const projects = {}
-  const res = { bytes: {}, cold: {}, phases: {}, inProcess: {}, warmGetSessionUs: {} }
+  const roots = {} // where each SDK's starts run (see bytes)
+  const res = { run: RUN, bytes: {}, cold: {}, phases: {}, inProcess: {}, warmGetSessionUs: {} }
   const runs = []
   try {
     for (const id of SDK_IDS) {
       projects[id] = await lib.quietly(() => lib.sdkProject(id))
-      res.bytes[id] = await bytes(id, projects[id])
+      const b = await bytes(id, projects[id])
+      res.bytes[id] = b.sizes
+      roots[id] = b.root
       process.stderr.write(`${id}: ${res.bytes[id].uploaded.bytes} B uploaded (${(Date.now() - t0) / 1e3} s)\n`)
     }
     for (let round = 0; round < PROCS; round++) {
       for (const mode of MODE_IDS) {
         for (const id of round % 2 ? [...SDK_IDS].reverse() : SDK_IDS) {
-          const r = await child(COLD, ['--root', projects[id].root, '--phases'], mode)
+          const r = await child(COLD, ['--root', roots[id], '--phases'], mode)
           runs.push({ round, mode, sdk: id, modules: r.modules, ...r.phases })
         }
       }
@@ -99,7 +120,7 @@ async function main() {
     const restarts = { ours: [], old: [] }
     for (let i = 0; i < IN_PROCESS.procs; i++) {
       for (const id of i % 2 ? [...SDK_IDS].reverse() : SDK_IDS) {
-        const r = await child(COLD, ['--root', projects[id].root, '--runs', String(IN_PROCESS.runs)])
+        const r = await child(COLD, ['--root', roots[id], '--runs', String(IN_PROCESS.runs)])
         restarts[id].push(...r.times)
       }
     }
@@ -108,7 +129,7 @@ async function main() {
     const warm = { ours: [], old: [] }
     for (let i = 0; i < WARM.procs; i++) {
       for (const id of i % 2 ? [...SDK_IDS].reverse() : SDK_IDS) {
-        const args = ['--child', '--scenario', 'getSession', '--root', projects[id].root]
+        const args = ['--child', '--scenario', 'getSession', '--root', roots[id]]
         const r = await child(PERCALL, [...args, '--warmup', String(WARM.warmup), '--calls', String(WARM.calls)])
         warm[id].push(r.medianUs)
       }
@@ -116,6 +137,7 @@ async function main() {
     for (const id of SDK_IDS) res.warmGetSessionUs[id] = median(warm[id])
   } finally {
     for (const p of Object.values(projects)) p.cleanup()
+    for (const r of Object.values(roots)) if (r.endsWith('-uploaded')) fs.rmSync(r, { recursive: true, force: true })
   }
   for (const mode of MODE_IDS) {
     res.cold[mode] = { oursOverOldPaired: pairedRatio(runs, mode) }
@@ -159,7 +181,7 @@ function report(res, m, seconds) {
   const up = (x) =>
     `${kb(x.bytes)} (${x.wasm ? `JS ${kb(x.js)} + wasm ${kb(x.wasm)}` : `${x.files} files`}${x.other ? ` + other ${kb(x.other)}` : ''})`
   console.log(
-    `\nNode ${m.node}, ${m.cpu} ×${m.cpus}, load ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}, ${seconds.toFixed(0)} s; bench at ${lib.gitDescribe()}, dist ${distFingerprint().sha256}`,
+    `\nNode ${m.node}, ${m.cpu} ×${m.cpus}, load ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}, ${seconds.toFixed(0)} s; bench at ${lib.gitDescribe()}, dist ${distFingerprint().sha256}; starts run from ${res.run === 'source' ? "packNpm's output (--run source)" : 'the uploaded package (上传时压缩)'}`,
   )
   console.log(`\n| | ours (supabase-wechat) | ${SDKS.old.name} | ours/old |`)
   console.log('|---|---|---|---|')
