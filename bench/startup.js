@@ -9,7 +9,8 @@
 //   2. TRUE cold start: require('lib/client') (the SDK's JS, createClient) → the first getSession()
 //      resolved, in a FRESH Node process each time (bench/cold.js), ours and the old SDK alternating,
 //      each run from its uploaded code package (1.'s 上传时压缩 output written out as a project: what a
-//      phone runs; --run source: from packNpm's output instead, the old SDK's JS unminified)
+//      phone runs; --run uploaded-es5: the one with 将 JS 编译成 ES5 too; --run source: from packNpm's
+//      output instead, the old SDK's JS unminified)
 //      (which goes first flips every round): median, p90, and the paired ratio (median over rounds);
 //      and the CPU time of the process over the start (all threads), which other load on the machine
 //      disturbs less than the wall time. In each mode: jit (plain node) and interp (no JIT, as on iOS;
@@ -20,7 +21,7 @@
 //      so this under-states what a phone pays when the mini-program opens);
 //   5. a warm getSession(), µs per call (bench/percall.js' child).
 // Usage (after `bash scripts/build.sh`; ≈1.5 min on 2 vCPUs):
-//   node bench/startup.js [--procs 40] [--modes jit,interp] [--in-process-runs 20] [--no-es5] [--run uploaded|source]
+//   node bench/startup.js [--procs 40] [--modes jit,interp] [--in-process-runs 20] [--no-es5] [--run uploaded|uploaded-es5|source]
 //                         [--json out.json]
 //   --procs P   fresh processes per SDK and mode      --no-es5  skip the ES5 compile of the bytes (saves ~25 s)
 // Only the package's package.json (`miniprogram`, `main`) is assumed: whatever files it has are counted.
@@ -36,7 +37,7 @@ const { arg, list } = lib.cli(argv)
 const PROCS = Number(arg('--procs', 40))
 const MODE_IDS = list('--modes', 'jit,interp')
 const RUN = arg('--run', 'uploaded')
-if (!['uploaded', 'source'].includes(RUN)) throw new Error('--run is uploaded or source')
+if (!['uploaded', 'uploaded-es5', 'source'].includes(RUN)) throw new Error('--run is uploaded, uploaded-es5 or source')
 const IN_PROCESS = { procs: 3, runs: Number(arg('--in-process-runs', 20)) }
 const WARM = { procs: 3, warmup: 500, calls: 3000 }
 const SDK_IDS = ['ours', 'old']
@@ -76,11 +77,15 @@ async function bytes(id, project) {
   const packed = lib.dirBytes(project.path(`miniprogram_npm/${pkg}`))
   const compiled = await lib.compiledPackage(project.root, { minify: true })
   const minified = lib.addedBytes(compiled, pkg)
-  const es5 = argv.includes('--no-es5')
-    ? null
-    : lib.addedBytes(await lib.compiledPackage(project.root, { minify: true, es6: true }), pkg)
-  // Where the starts run: the uploaded package (default), or packNpm's output as it is (--run source).
-  const root = RUN === 'source' ? project.root : writeProject(compiled, project.root + '-uploaded')
+  const compiledEs5 =
+    argv.includes('--no-es5') && RUN !== 'uploaded-es5'
+      ? null
+      : await lib.compiledPackage(project.root, { minify: true, es6: true })
+  const es5 = compiledEs5 && lib.addedBytes(compiledEs5, pkg)
+  // Where the starts run: the uploaded package (default), the one with 将 JS 编译成 ES5 too
+  // (--run uploaded-es5), or packNpm's output as it is (--run source).
+  const root =
+    RUN === 'source' ? project.root : writeProject(RUN === 'uploaded' ? compiled : compiledEs5, project.root + '-uploaded')
   return { root, sizes: { packedFiles: packed.files, packedRaw: packed.raw, uploaded: minified, uploadedEs5: es5 } }
 }
 
@@ -181,7 +186,7 @@ function report(res, m, seconds) {
   const up = (x) =>
     `${kb(x.bytes)} (${x.wasm ? `JS ${kb(x.js)} + wasm ${kb(x.wasm)}` : `${x.files} files`}${x.other ? ` + other ${kb(x.other)}` : ''})`
   console.log(
-    `\nNode ${m.node}, ${m.cpu} ×${m.cpus}, load ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}, ${seconds.toFixed(0)} s; bench at ${lib.gitDescribe()}, dist ${distFingerprint().sha256}; starts run from ${res.run === 'source' ? "packNpm's output (--run source)" : 'the uploaded package (上传时压缩)'}`,
+    `\nNode ${m.node}, ${m.cpu} ×${m.cpus}, load ${m.loadavg1mAtStart.toFixed(1)} → ${m.loadavg1mAtEnd.toFixed(1)}, ${seconds.toFixed(0)} s; bench at ${lib.gitDescribe()}, dist ${distFingerprint().sha256}; starts run from ${{ source: "packNpm's output (--run source)", uploaded: 'the uploaded package (上传时压缩)', 'uploaded-es5': 'the uploaded package with 将 JS 编译成 ES5 (--run uploaded-es5)' }[res.run]}`,
   )
   console.log(`\n| | ours (supabase-wechat) | ${SDKS.old.name} | ours/old |`)
   console.log('|---|---|---|---|')

@@ -18,7 +18,9 @@ function forPlatform(platform) {
   const api = { createClient, SupabaseClient, processLock, navigatorLock: processLock }
   // Exports whose module is loaded the first time one is read: `names` of `load()`'s exports.
   const lazy = (names, load) => {
-    for (const name of names) Object.defineProperty(api, name, { enumerable: true, configurable: true, get: () => load()[name] })
+    names.forEach((name) => {
+      Object.defineProperty(api, name, { enumerable: true, configurable: true, get: () => load()[name] })
+    })
   }
   // The error classes and guards: errors.js, loaded with the first error made (driver.js, auth.js, …) or read here.
   lazy(ERRORS, () => require('./errors.js'))

@@ -22,7 +22,7 @@ class MFAApi {
   }
 }
 
-for (const name of METHODS) {
+METHODS.forEach((name) => {
   Object.defineProperty(MFAApi.prototype, name, {
     value: function (...args) {
       // getAuthenticatorAssuranceLevel() reads the session from storage first, as getSession does.
@@ -32,6 +32,6 @@ for (const name of METHODS) {
     writable: true,
     configurable: true,
   })
-}
+})
 
 module.exports = { MFAApi, METHODS }

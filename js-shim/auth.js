@@ -48,9 +48,9 @@ class AuthClient {
     if (this._log && o.lock !== undefined) this._log('auth.lock is not used: the core refreshes once for every caller')
     driver.on('event', (out) => {
       if (this._log) this._log('event ' + out.event + (out.session ? ' (with a session)' : ' (no session)'))
-      for (const [n, sub] of Array.from(this._listeners)) {
-        if (out.target === undefined || out.target === n) this._call(sub, out.event, out.session)
-      }
+      Array.from(this._listeners).forEach((entry) => {
+        if (out.target === undefined || out.target === entry[0]) this._call(entry[1], out.event, out.session)
+      })
     })
   }
 
@@ -244,7 +244,7 @@ const PASS_THROUGH = [
   'getUserIdentities',
   'unlinkIdentity',
 ]
-for (const name of PASS_THROUGH) {
+PASS_THROUGH.forEach((name) => {
   Object.defineProperty(AuthClient.prototype, name, {
     value: function (...args) {
       return this._invoke(name, args)
@@ -252,6 +252,6 @@ for (const name of PASS_THROUGH) {
     writable: true,
     configurable: true,
   })
-}
+})
 
 module.exports = { AuthClient, PASS_THROUGH }

@@ -211,7 +211,7 @@ class Driver {
       this.broken = unknown('supabase-wechat: internal error in the wasm core: ' + messageOf(e))
       const pending = Array.from(this._ops.values())
       this._ops.clear()
-      for (const h of pending) h.lost(this.broken)
+      for (let i = 0; i < pending.length; i++) pending[i].lost(this.broken)
     }
     return undefined
   }

@@ -71,7 +71,7 @@ const withDetails = (name) =>
         this.details = details === undefined ? null : details
       }
       toJSON() {
-        return Object.assign(super.toJSON(), { details: this.details })
+        return Object.assign(AuthError.prototype.toJSON.call(this), { details: this.details })
       }
     },
     name,
@@ -82,7 +82,7 @@ class AuthWeakPasswordError extends CustomAuthError {
     this.reasons = reasons
   }
   toJSON() {
-    return Object.assign(super.toJSON(), { reasons: this.reasons })
+    return Object.assign(AuthError.prototype.toJSON.call(this), { reasons: this.reasons })
   }
 }
 const PKCE_MISSING =
@@ -151,7 +151,7 @@ class StorageApiError extends StorageError {
     this.code = code
   }
   toJSON() {
-    return Object.assign(super.toJSON(), { code: this.code })
+    return Object.assign(StorageError.prototype.toJSON.call(this), { code: this.code })
   }
 }
 
@@ -217,15 +217,18 @@ const ARGS = {
   AuthWeakPasswordError: (d) => [d.message, opt(d.status), Array.isArray(d.reasons) ? d.reasons : []],
 }
 // The core's description wins over a class's fixed message, status and code.
-for (const name of Object.keys(AUTH)) {
+Object.keys(AUTH).forEach((name) => {
   BUILD[name] = (d) => {
-    const e = new AUTH[name](...(ARGS[name] ? ARGS[name](d) : [d.message, opt(d.status), opt(d.code)]))
+    // Every constructor takes at most four arguments (written out: `new C(...a)` is two of babel's
+    // helpers in the ES5 a project's 将 JS 编译成 ES5 makes of it).
+    const a = ARGS[name] ? ARGS[name](d) : [d.message, opt(d.status), opt(d.code)]
+    const e = new AUTH[name](a[0], a[1], a[2], a[3])
     e.message = d.message
     if (d.status != null) e.status = d.status
     if (d.code != null) e.code = d.code
     return e
   }
-}
+})
 
 const own = (o, k) => typeof k === 'string' && Object.prototype.hasOwnProperty.call(o, k)
 
@@ -245,9 +248,9 @@ function toDataError(desc) {
   const known = own(BUILD, desc.name) && !own(AUTH, desc.name)
   const e = known ? BUILD[desc.name](desc) : new Error(desc.message)
   if (!known) e.name = desc.name || 'Error'
-  for (const k of Object.keys(desc)) {
+  Object.keys(desc).forEach((k) => {
     if (k !== 'name' && k !== 'message' && k !== 'body' && !(k in e)) e[k] = desc[k]
-  }
+  })
   if (Object.prototype.hasOwnProperty.call(desc, 'body')) {
     Object.defineProperty(e, 'data', { value: desc.body, enumerable: false, configurable: true, writable: true })
   }
@@ -265,7 +268,7 @@ function isAuthError(e) {
   return typeof e === 'object' && e !== null && '__isAuthError' in e
 }
 const GUARDS = { isAuthError }
-for (const n of [
+;[
   'AuthApiError',
   'AuthSessionMissingError',
   'AuthImplicitGrantRedirectError',
@@ -273,9 +276,9 @@ for (const n of [
   'AuthRetryableFetchError',
   'AuthRefreshDiscardedError',
   'AuthWeakPasswordError',
-]) {
+].forEach((n) => {
   GUARDS['is' + n] = (e) => isAuthError(e) && e.name === n
-}
+})
 
 function isStorageError(e) {
   return typeof e === 'object' && e !== null && e.__isStorageError === true

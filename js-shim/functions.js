@@ -25,10 +25,12 @@ function bodyOf(b) {
 function merge(base, extra) {
   const out = Object.assign({}, base)
   if (extra && typeof extra === 'object') {
-    for (const k of Object.keys(extra)) {
-      for (const b of Object.keys(out)) if (b.toLowerCase() === k.toLowerCase()) delete out[b]
+    Object.keys(extra).forEach((k) => {
+      Object.keys(out).forEach((b) => {
+        if (b.toLowerCase() === k.toLowerCase()) delete out[b]
+      })
       out[k] = extra[k]
-    }
+    })
   }
   return out
 }

@@ -61,7 +61,9 @@ function withBearer(platform, accessToken, anon) {
 function bearer(out, token, anon) {
   if (typeof token !== 'string' || !token) return out
   const headers = {}
-  for (const k of Object.keys(out.headers || {})) {
+  const names = Object.keys(out.headers || {})
+  for (let i = 0; i < names.length; i++) {
+    const k = names[i]
     if (k.toLowerCase() !== 'authorization') headers[k] = out.headers[k]
     else if (out.headers[k] !== anon) return out
   }

@@ -45,14 +45,15 @@ class PostgrestClient {
 
   /** `rpc('fn', args, { head, get, count })`: call a Postgres function. */
   rpc(fn, args = {}, { head = false, get = false, count } = {}) {
-    const objectArg = !!head && Object.values(args).some(isObject)
+    // Object.keys where postgrest-js has Object.values / entries (as it, only with head or get).
+    const objectArg = !!head && Object.keys(args).some((name) => isObject(args[name]))
     let params = null
     let body
     if (objectArg) body = args
     else if (head || get) {
-      params = Object.entries(args)
-        .filter(([, value]) => value !== undefined)
-        .map(([name, value]) => [name, Array.isArray(value) ? items(value) : `${value}`])
+      params = Object.keys(args)
+        .filter((name) => args[name] !== undefined)
+        .map((name) => [name, Array.isArray(args[name]) ? items(args[name]) : `${args[name]}`])
     } else body = args
     const start = ['rpc', `${fn}`, !!head, !!get, count ? `${count}` : null, objectArg, params]
     return new PostgrestFilterBuilder(this._driver, this._schema, start, body)

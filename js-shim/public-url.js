@@ -21,10 +21,10 @@ function publicUrl(supabaseUrl, bucketId, path, options) {
   if (o.download === true) q.push('download=')
   else if (typeof o.download === 'string' && o.download) q.push('download=' + encodeValue(o.download))
   if (o.transform && typeof o.transform === 'object') {
-    for (const k of ['width', 'height', 'resize', 'format', 'quality']) {
+    ;['width', 'height', 'resize', 'format', 'quality'].forEach((k) => {
       const v = o.transform[k]
       if ((typeof v === 'string' && v) || (typeof v === 'number' && v)) q.push(k + '=' + encodeValue(String(v)))
-    }
+    })
   }
   if (o.cacheNonce !== undefined && o.cacheNonce !== null) q.push('cacheNonce=' + encodeValue(String(o.cacheNonce)))
   const url =
@@ -49,7 +49,9 @@ function cleanPath(path) {
     return { error: 'Invalid path "' + path + '": "." and ".." segments are not allowed' }
   }
   try {
-    for (const s of segments) encodeURIComponent(s)
+    segments.forEach((s) => {
+      encodeURIComponent(s)
+    })
   } catch (_e) {
     return { error: 'Invalid path "' + path + '": not valid Unicode' }
   }

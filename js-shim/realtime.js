@@ -132,7 +132,9 @@ class RealtimeChannel {
   _status(status, message) {
     this.state = { SUBSCRIBED: 'joined', CLOSED: 'closed', CHANNEL_ERROR: 'errored', TIMED_OUT: 'errored' }[status] || this.state
     if (status === 'CLOSED') this._client._forget(this)
-    for (const cb of this._onStatus.slice()) this._tell(cb, status, message)
+    this._onStatus.slice().forEach((cb) => {
+      this._tell(cb, status, message)
+    })
   }
 
   _tell(cb, status, message) {
@@ -145,16 +147,16 @@ class RealtimeChannel {
   }
 
   _deliver(bindings, payload) {
-    for (const i of bindings) {
+    bindings.forEach((i) => {
       const b = this._bindings[i]
-      if (!b || typeof b.callback !== 'function') continue
+      if (!b || typeof b.callback !== 'function') return
       try {
         if (payload === null) b.callback()
         else b.callback(payload)
       } catch (e) {
         report(b.type, e)
       }
-    }
+    })
   }
 }
 

@@ -85,7 +85,9 @@ function assemble(outcome, held) {
   else if (take === 'utf8') data = held ? utf8(held.body) : null
   else if (take === 'utf8_json') data = held && held.json !== undefined ? held.json : null
   const out = { error: toDataError(outcome && outcome.error), data }
-  for (const k of Object.keys(r)) if (k !== 'data' && k !== 'error') out[k] = r[k]
+  Object.keys(r).forEach((k) => {
+    if (k !== 'data' && k !== 'error') out[k] = r[k]
+  })
   return out
 }
 

@@ -7,12 +7,13 @@ const { utf8 } = require('./util.js')
 
 // `response.headers`: a Map of lower-case names whose get/has ignore case, like fetch's Headers
 // (and the SDK we replace, whose WxRes had a lower-cased Map).
+// (Map's own methods called by name, not `super.get`: babel's ES5 of `super` is two more helpers.)
 class FunctionsHeaders extends Map {
   get(name) {
-    return super.get(String(name).toLowerCase())
+    return Map.prototype.get.call(this, String(name).toLowerCase())
   }
   has(name) {
-    return super.has(String(name).toLowerCase())
+    return Map.prototype.has.call(this, String(name).toLowerCase())
   }
 }
 
@@ -23,7 +24,8 @@ class FunctionsResponse {
     this.status = d.status
     this.ok = d.ok
     this.statusText = ''
-    this.headers = new FunctionsHeaders(Object.entries(d.headers || {}))
+    const h = d.headers || {}
+    this.headers = new FunctionsHeaders(Object.keys(h).map((k) => [k, h[k]]))
     this.data = data
     Object.defineProperty(this, '_body', { value: body === undefined ? '' : body })
   }

@@ -99,12 +99,8 @@ function fileOf(file) {
   let path = null
   if (typeof file === 'string') path = file
   else if (file !== null && typeof file === 'object') {
-    for (const k of ['tempFilePath', 'path', 'filePath']) {
-      if (typeof file[k] === 'string') {
-        path = file[k]
-        break
-      }
-    }
+    const k = ['tempFilePath', 'path', 'filePath'].find((name) => typeof file[name] === 'string')
+    if (k !== undefined) path = file[k]
   }
   if (path !== null) return { desc: { kind: 'file', path }, payload: { filePath: path } }
   const type = file === null ? 'null' : Array.isArray(file) ? 'array' : typeof file

@@ -53,10 +53,10 @@ function toJsonCarefully(value) {
       for (let i = 0; i < v.length; i++) out.push(read(v, i))
     } else {
       out = {}
-      for (const k of Object.keys(v)) {
+      Object.keys(v).forEach((k) => {
         const x = read(v, k)
         if (x !== undefined) out[k] = x
-      }
+      })
     }
     seen.pop()
     return out
@@ -110,12 +110,13 @@ function sizeOf(v, max) {
 function boundedMap(list, fn, max) {
   const out = []
   let n = 0
-  for (const x of list === null || list === undefined ? out : list) {
-    const y = fn(x)
+  // An array as it is (a huge one is not copied); any other iterable (a Set, …) through Array.from.
+  const xs = list === null || list === undefined ? out : Array.isArray(list) ? list : Array.from(list)
+  for (let i = 0; i < xs.length && n <= max; i++) {
+    const y = fn(xs[i])
     if (y === null) continue
     out.push(y)
     n += sizeOf(y, max) + 1
-    if (n > max) break
   }
   return out
 }
@@ -129,9 +130,9 @@ const toDataError = (desc) => (desc ? require('./errors.js').toDataError(desc) :
 // on `Class.prototype` as a class body puts one: its own name, no prototype, not enumerable.
 // `make(name)` returns `{ [name](…) { … } }` (method syntax: a method has no prototype).
 function defineMethods(Class, names, make) {
-  for (const name of names) {
+  names.forEach((name) => {
     Object.defineProperty(Class.prototype, name, { value: make(name)[name], writable: true, configurable: true })
-  }
+  })
 }
 
 module.exports = { toJson, messageOf, alias, utf8, whenDone, sizeOf, boundedMap, toError, toDataError, defineMethods }

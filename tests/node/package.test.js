@@ -230,6 +230,30 @@ for (const compile of [false, 'es6']) {
         ['/miniprogram_npm/supabase-wechat/supabase_wechat_bg.wasm.br'],
       )
       assert.equal(sim.compiler.compiled.includes('miniprogram_npm/supabase-wechat/index.js'), !!compile)
+      // ES5 needs babel's helpers only for the classes (extends Error too), method names computed by
+      // util.js defineMethods and `typeof`: the shim writes no for…of, spread, array destructuring,
+      // `super.x` or Object.values/entries, whose ES5 takes 15 more helper modules (5.5 KB, and each
+      // a module to load at start: bench/results/startup-issue17-es5.json).
+      const CLASS_HELPERS = [
+        'assertThisInitialized',
+        'classCallCheck',
+        'construct',
+        'createClass',
+        'createSuper',
+        'defineProperty',
+        'getPrototypeOf',
+        'inherits',
+        'isNativeFunction',
+        'isNativeReflectConstruct',
+        'possibleConstructorReturn',
+        'setPrototypeOf',
+        'toPrimitive',
+        'toPropertyKey',
+        'typeof',
+        'wrapNativeSuper',
+      ]
+      const helpers = [...sim.compiler.helpers].map((h) => h.replace('@babel/runtime/helpers/', '')).sort()
+      if (compile) assert.deepEqual(helpers, CLASS_HELPERS)
       assert.equal(supabase.constructor.name, 'SupabaseClient')
       assert.equal(supabase.auth.constructor.name, 'AuthClient')
       assert.equal(api.createClient.name, 'createClient')

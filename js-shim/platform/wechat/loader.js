@@ -20,7 +20,9 @@ let loading = null
 
 function wasmCandidates(path) {
   const list = path ? [path] : []
-  for (const p of [DEFAULT_WASM_PATH, FRAMEWORK_WASM_PATH]) if (list.indexOf(p) < 0) list.push(p)
+  ;[DEFAULT_WASM_PATH, FRAMEWORK_WASM_PATH].forEach((p) => {
+    if (list.indexOf(p) < 0) list.push(p)
+  })
   return list
 }
 

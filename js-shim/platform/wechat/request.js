@@ -87,8 +87,8 @@ function watch(req, payload, task, report) {
 
 function contentLength(header) {
   if (!header || typeof header !== 'object') return 0
-  for (const k of Object.keys(header)) if (k.toLowerCase() === 'content-length') return Number(header[k]) || 0
-  return 0
+  const k = Object.keys(header).find((name) => name.toLowerCase() === 'content-length')
+  return k === undefined ? 0 : Number(header[k]) || 0
 }
 
 function send(req, payload, onResponse, onFail) {
@@ -104,7 +104,9 @@ function send(req, payload, onResponse, onFail) {
     const api = req.transport.api
     if (api === 'upload') {
       const formData = {}
-      for (const [k, v] of req.transport.form || []) formData[k] = v
+      ;(req.transport.form || []).forEach((pair) => {
+        formData[pair[0]] = pair[1]
+      })
       return wx.uploadFile({
         url: req.url,
         filePath: p.filePath,
