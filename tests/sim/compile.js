@@ -104,6 +104,7 @@ class DevtoolsCompiler {
   // (true = 'enhance', false = none, or the mode name).
   constructor(root, override) {
     this.root = root
+    this.helpersDir = path.join(root, '@babel', 'runtime', 'helpers') + path.sep
     const setting = readSetting(root)
     if (override === undefined || override === null) this.mode = setting.enhance ? 'enhance' : setting.es6 ? 'es6' : null
     else if (override === true) this.mode = 'enhance'
@@ -154,6 +155,8 @@ class DevtoolsCompiler {
 
   // The generated helper at absolute path `file` (<root>/@babel/runtime/helpers/<name>.js), or null.
   virtualFile(file) {
+    // Most paths asked about are not helpers: told apart without path.relative (see modules.js inside).
+    if (!file.startsWith(this.helpersDir)) return null
     const rel = path.relative(this.root, file).split(path.sep).join('/')
     const m = /^(@babel\/runtime\/helpers\/[A-Za-z0-9_]+)\.js$/.exec(rel)
     if (!m || !this.helpers.has(m[1])) return null

@@ -28,9 +28,11 @@ function codePackage(root) {
   return { files, dirs }
 }
 
+// `p` is `root` or under it; both absolute and normalised (path.resolve / join made them). A prefix test,
+// not path.relative: WeChat's require resolves with a few string operations, and the simulator's own cost per
+// require (path.relative resolves both paths again) must not be charged to a package of many modules.
 function inside(root, p) {
-  const r = path.relative(root, p)
-  return r === '' || (!r.startsWith('..') && !path.isAbsolute(r))
+  return p === root || (p.startsWith(root) && p.charAt(root.length) === path.sep)
 }
 
 class ModuleSystem {
