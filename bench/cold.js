@@ -4,6 +4,7 @@
 // `auth.getSession()` resolved with the stored session. Used by bench/startup.js and bench/variants.js.
 //
 //   node bench/cold.js --root <packed project with lib/client.js> [--runs 0] [--phases]
+//                      [--write-code-cache F | --code-cache F]
 //
 // --runs 0 (the default): only the first launch of this fresh process, a TRUE cold start: nothing
 // compiled yet, by V8 or by Node (what a phone pays when the mini-program opens).
@@ -19,6 +20,12 @@
 //                core's first call (with the lazy compilation of every wasm function it reaches)
 //   cpu          CPU time of the process over the whole start (all threads: V8 compiles wasm in the
 //                background), ms: less disturbed than the wall time by other processes on the machine
+// --write-code-cache F: after require('lib/client') returned (the end of the package's top-level run,
+// WeChat's 代码注入), write the JS code cache of this launch to F (V8's cached data per file, with the
+// functions compiled so far; tests/sim/README.md "A code cache").
+// --code-cache F: start from the cache in F, as a later launch on Android does (WeChat's Code Caching:
+// 降低非首次注入时的编译耗时); fails unless V8 takes every file's (`codeCacheUse` in the reply). A cache
+// holds V8's flags: write it with the mode (node flags) that reads it.
 // An SDK without wasm has only require and getSession (from require to resolved).
 // The parent gets one message: { status: 'ok', times: [ms], medianMs, phases?, modules } or a failure.
 'use strict'
@@ -90,11 +97,26 @@ function phasesOf(marks, t0, tRequired, tDone) {
   return p
 }
 
-async function coldStart({ root, runs = 0, phases = false }) {
+// The code cache file: { file: base64 of V8's cached data }.
+function readCodeCache(file) {
+  const fs = require('node:fs')
+  const o = JSON.parse(fs.readFileSync(file, 'utf8'))
+  return new Map(Object.keys(o).map((f) => [f, Buffer.from(o[f], 'base64')]))
+}
+function writeCodeCache(file, cache) {
+  const o = {}
+  cache.forEach((data, f) => {
+    o[f] = data.toString('base64')
+  })
+  require('node:fs').writeFileSync(file, JSON.stringify(o))
+}
+
+async function coldStart({ root, runs = 0, phases = false, codeCache = null, writeCache = null }) {
   const now = () => process.hrtime.bigint()
   const marks = phases ? hookWasm(now) : []
   const { createSimulator } = require('../tests/sim')
-  const sim = createSimulator({ root, appid: 'wx0000000000000001' })
+  const cache = codeCache ? readCodeCache(codeCache) : null
+  const sim = createSimulator({ root, appid: 'wx0000000000000001', codeCache: cache })
   sim.storage.set(STORAGE_KEY, storedSession())
   const times = []
   let first = null
@@ -106,11 +128,17 @@ async function coldStart({ root, runs = 0, phases = false }) {
       const t0 = now()
       const client = app.require('lib/client')
       const tRequired = now()
+      if (i === 0 && writeCache) writeCodeCache(writeCache, app.codeCache())
       const { data, error } = await client.auth.getSession()
       const tDone = now()
       const cpu = process.cpuUsage(cpu0)
       if (error || !data || !data.session || data.session.refresh_token !== EXPECTED_REFRESH_TOKEN)
         return { status: 'failed', reason: 'getSession did not restore the session: ' + JSON.stringify({ data, error }) }
+      if (i === 0 && cache) {
+        const use = app.codeCacheUse
+        if (use.rejected > 0 || use.accepted === 0)
+          return { status: 'failed', reason: `the code cache was not used: ${JSON.stringify(use)} of ${cache.size} files` }
+      }
       if (i === 0) {
         first = phases ? phasesOf(marks, t0, tRequired, tDone) : null
         if (first) first.cpu = (cpu.user + cpu.system) / 1e3
@@ -128,7 +156,13 @@ async function coldStart({ root, runs = 0, phases = false }) {
 
 if (require.main === module) {
   const { arg } = cli(process.argv.slice(2))
-  coldStart({ root: arg('--root'), runs: Number(arg('--runs', 0)), phases: process.argv.includes('--phases') }).then(
+  coldStart({
+    root: arg('--root'),
+    runs: Number(arg('--runs', 0)),
+    phases: process.argv.includes('--phases'),
+    codeCache: arg('--code-cache', null),
+    writeCache: arg('--write-code-cache', null),
+  }).then(
     (out) => process.send(out, () => process.exit(0)),
     (e) => process.send(failure(e, 'cold child threw: '), () => process.exit(0)),
   )

@@ -207,7 +207,21 @@ async function compiledPackage(root, setting) {
       ignores: ['node_modules/**/*'],
       attr: async () => ci.DefaultProjectAttr,
     })
-    return await ci.getCompiledResult({ project, setting, onProgressUpdate: () => {} })
+    // miniprogram-ci leaves an empty folder with a 32-hex-digit name in the working directory per
+    // compile; remove the ones this compile made, so a bench run does not litter the checkout.
+    const fs = require('node:fs')
+    const stray = () => fs.readdirSync('.').filter((f) => /^[0-9a-f]{32}$/.test(f))
+    const before = new Set(stray())
+    try {
+      return await ci.getCompiledResult({ project, setting, onProgressUpdate: () => {} })
+    } finally {
+      for (const f of stray()) {
+        if (before.has(f)) continue
+        try {
+          fs.rmdirSync(f)
+        } catch {}
+      }
+    }
   })
 }
 

@@ -17,12 +17,17 @@
 //      bench/lib.js MODES).
 //   3. where our cold start goes (bench/cold.js --phases): require of the JS, brotli decode, wasm
 //      compile, instantiate, first getSession; medians over the same fresh processes.
+//   3b. a LATER launch on Android: the same fresh-process start, from the JS code cache of an earlier
+//      launch (WeChat's Code Caching: V8's compile results of the package's JS, 降低非首次注入时的编译耗时;
+//      wasm is compiled anew). One process per SDK and mode writes the cache after require (the end of
+//      the package's top-level run); the rounds start from it (bench/cold.js --code-cache). --no-code-cache
+//      skips it.
 //   4. in-process cold start: the same, restarted N times in ONE process (V8 reuses the code it compiled,
 //      so this under-states what a phone pays when the mini-program opens);
 //   5. a warm getSession(), µs per call (bench/percall.js' child).
 // Usage (after `bash scripts/build.sh`; ≈1.5 min on 2 vCPUs):
 //   node bench/startup.js [--procs 40] [--modes jit,interp] [--in-process-runs 20] [--no-es5] [--run uploaded|uploaded-es5|source]
-//                         [--json out.json]
+//                         [--no-code-cache] [--json out.json]
 //   --procs P   fresh processes per SDK and mode      --no-es5  skip the ES5 compile of the bytes (saves ~25 s)
 // Only the package's package.json (`miniprogram`, `main`) is assumed: whatever files it has are counted.
 'use strict'
@@ -44,6 +49,8 @@ const SDK_IDS = ['ours', 'old']
 const COLD = path.join(__dirname, 'cold.js')
 const PERCALL = path.join(__dirname, 'percall.js')
 const PHASES = ['require', 'wait', 'brotli', 'compile', 'instantiate', 'getSession', 'total', 'cpu']
+const CODE_CACHE = !argv.includes('--no-code-cache')
+const LAUNCHES = CODE_CACHE ? ['first', 'cached'] : ['first']
 
 async function child(script, args, mode = 'jit') {
   const { msg } = await lib.runChild(script, args, { execArgv: MODES[mode].flags, timeoutMs: 60e3 })
@@ -103,8 +110,10 @@ async function main() {
   const t0 = Date.now()
   const projects = {}
   const roots = {} // where each SDK's starts run (see bytes)
-  const res = { run: RUN, bytes: {}, cold: {}, phases: {}, inProcess: {}, warmGetSessionUs: {} }
+  const res = { run: RUN, bytes: {}, cold: {}, phases: {}, cached: {}, cachedPhases: {}, inProcess: {}, warmGetSessionUs: {} }
   const runs = []
+  const caches = {} // `${mode} ${id}` -> the code cache file its later launches start from
+  const cacheDir = CODE_CACHE ? fs.mkdtempSync(path.join(os.tmpdir(), 'sbwx-code-cache-')) : null
   try {
     for (const id of SDK_IDS) {
       projects[id] = await lib.quietly(() => lib.sdkProject(id))
@@ -113,11 +122,20 @@ async function main() {
       roots[id] = b.root
       process.stderr.write(`${id}: ${res.bytes[id].uploaded.bytes} B uploaded (${(Date.now() - t0) / 1e3} s)\n`)
     }
+    if (CODE_CACHE)
+      for (const mode of MODE_IDS)
+        for (const id of SDK_IDS) {
+          caches[`${mode} ${id}`] = path.join(cacheDir, `${mode}-${id}.json`)
+          await child(COLD, ['--root', roots[id], '--write-code-cache', caches[`${mode} ${id}`]], mode)
+        }
     for (let round = 0; round < PROCS; round++) {
       for (const mode of MODE_IDS) {
-        for (const id of round % 2 ? [...SDK_IDS].reverse() : SDK_IDS) {
-          const r = await child(COLD, ['--root', roots[id], '--phases'], mode)
-          runs.push({ round, mode, sdk: id, modules: r.modules, ...r.phases })
+        for (const launch of LAUNCHES) {
+          for (const id of round % 2 ? [...SDK_IDS].reverse() : SDK_IDS) {
+            const cache = launch === 'cached' ? ['--code-cache', caches[`${mode} ${id}`]] : []
+            const r = await child(COLD, ['--root', roots[id], '--phases', ...cache], mode)
+            runs.push({ round, mode, launch, sdk: id, modules: r.modules, ...r.phases })
+          }
         }
       }
       process.stderr.write(`cold round ${round + 1}/${PROCS}\n`)
@@ -143,18 +161,23 @@ async function main() {
   } finally {
     for (const p of Object.values(projects)) p.cleanup()
     for (const r of Object.values(roots)) if (r.endsWith('-uploaded')) fs.rmSync(r, { recursive: true, force: true })
+    if (cacheDir) fs.rmSync(cacheDir, { recursive: true, force: true })
   }
-  for (const mode of MODE_IDS) {
-    res.cold[mode] = { oursOverOldPaired: pairedRatio(runs, mode) }
-    res.phases[mode] = {}
-    for (const id of SDK_IDS) {
-      const mine = runs.filter((r) => r.mode === mode && r.sdk === id)
-      const totals = mine.map((r) => r.total)
-      const cpu = mine.map((r) => r.cpu)
-      res.cold[mode][id] = { processes: mine.length, median: median(totals), p90: p90(totals), cpuMedian: median(cpu) }
-      const ph = { modules: mine[0].modules }
-      for (const k of PHASES) if (mine.some((r) => r[k] !== undefined)) ph[k] = median(mine.map((r) => r[k]))
-      res.phases[mode][id] = ph
+  for (const launch of LAUNCHES) {
+    const [cold, phases] = launch === 'first' ? [res.cold, res.phases] : [res.cached, res.cachedPhases]
+    for (const mode of MODE_IDS) {
+      const these = runs.filter((r) => r.launch === launch)
+      cold[mode] = { oursOverOldPaired: pairedRatio(these, mode) }
+      phases[mode] = {}
+      for (const id of SDK_IDS) {
+        const mine = these.filter((r) => r.mode === mode && r.sdk === id)
+        const totals = mine.map((r) => r.total)
+        const cpu = mine.map((r) => r.cpu)
+        cold[mode][id] = { processes: mine.length, median: median(totals), p90: p90(totals), cpuMedian: median(cpu) }
+        const ph = { modules: mine[0].modules }
+        for (const k of PHASES) if (mine.some((r) => r[k] !== undefined)) ph[k] = median(mine.map((r) => r[k]))
+        phases[mode][id] = ph
+      }
     }
   }
   const m = lib.machine(load0)
@@ -181,7 +204,7 @@ const kb = (b) => (b / 1000).toFixed(1) + ' KB'
 const msf = (x) => (x === undefined ? '—' : x.toFixed(x < 10 ? 2 : 1))
 
 function report(res, m, seconds) {
-  const { bytes: b, cold, phases, inProcess, warmGetSessionUs: warm } = res
+  const { bytes: b, cold, phases, cached, cachedPhases, inProcess, warmGetSessionUs: warm } = res
   const ratio = (a, c) => (a / c).toFixed(2) + '×'
   const up = (x) =>
     `${kb(x.bytes)} (${x.wasm ? `JS ${kb(x.js)} + wasm ${kb(x.wasm)}` : `${x.files} files`}${x.other ? ` + other ${kb(x.other)}` : ''})`
@@ -210,21 +233,25 @@ function report(res, m, seconds) {
     `${b.old.packedFiles} / ${b.old.uploaded.files}`,
     '',
   )
-  for (const mode of Object.keys(cold)) {
-    const c = cold[mode]
-    row(
-      `true cold start, fresh process (require → createClient → first getSession()), ${mode}: median (p90)`,
-      `${msf(c.ours.median)} ms (${msf(c.ours.p90)})`,
-      `${msf(c.old.median)} ms (${msf(c.old.p90)})`,
-      `${ratio(c.ours.median, c.old.median)} (paired ${c.oursOverOldPaired.toFixed(2)}×)`,
-    )
-    row(
-      `… its CPU time (all threads), ${mode}: median`,
-      `${msf(c.ours.cpuMedian)} ms`,
-      `${msf(c.old.cpuMedian)} ms`,
-      ratio(c.ours.cpuMedian, c.old.cpuMedian),
-    )
+  const startRows = (cs, what) => {
+    for (const mode of Object.keys(cs)) {
+      const c = cs[mode]
+      row(
+        `${what}, ${mode}: median (p90)`,
+        `${msf(c.ours.median)} ms (${msf(c.ours.p90)})`,
+        `${msf(c.old.median)} ms (${msf(c.old.p90)})`,
+        `${ratio(c.ours.median, c.old.median)} (paired ${c.oursOverOldPaired.toFixed(2)}×)`,
+      )
+      row(
+        `… its CPU time (all threads), ${mode}: median`,
+        `${msf(c.ours.cpuMedian)} ms`,
+        `${msf(c.old.cpuMedian)} ms`,
+        ratio(c.ours.cpuMedian, c.old.cpuMedian),
+      )
+    }
   }
+  startRows(cold, 'true cold start, first launch, fresh process (require → createClient → first getSession())')
+  startRows(cached, 'later launch on Android: the same from the JS code cache of an earlier launch')
   row(
     `in-process cold start (${IN_PROCESS.runs} restarts in one process, ×${IN_PROCESS.procs}), median (p90)`,
     `${msf(inProcess.ours.median)} ms (${msf(inProcess.ours.p90)})`,
@@ -232,8 +259,13 @@ function report(res, m, seconds) {
     ratio(inProcess.ours.median, inProcess.old.median),
   )
   row('warm getSession()', `${warm.ours.toFixed(1)} µs`, `${warm.old.toFixed(1)} µs`, ratio(warm.ours, warm.old))
+  phaseTable(phases, 'Where the true cold start (first launch) goes')
+  if (Object.keys(cachedPhases).length) phaseTable(cachedPhases, 'Where a later launch (JS code cache) goes')
+}
+
+function phaseTable(phases, title) {
   const modes = Object.keys(phases)
-  console.log(`\nWhere the true cold start goes: median ms over the ${PROCS} fresh processes of each column (bench/cold.js)\n`)
+  console.log(`\n${title}: median ms over the ${PROCS} fresh processes of each column (bench/cold.js)\n`)
   console.log(`| phase | ${modes.map((k) => `ours ${k} | old ${k}`).join(' | ')} |`)
   console.log(`|---|${modes.map(() => '---|---|').join('')}`)
   const label = {

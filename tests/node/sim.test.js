@@ -391,6 +391,44 @@ describe('modules', () => {
   })
 })
 
+describe('code cache', () => {
+  // WeChat on Android starts later launches from V8's compile results of the package's JS (Code Caching);
+  // the simulator takes them as createSimulator({ codeCache }), and V8 refuses one made for another source.
+  test("a later launch starts from the first one's code cache; an edited file's is refused", async () => {
+    const first = newSim()
+    const app = await first.launch()
+    const util = app.require('lib/util')
+    const cache = app.codeCache()
+    first.close()
+    assert.ok(cache.size >= 3, `cached ${cache.size} files`)
+    cache.forEach((data) => {
+      assert.ok(Buffer.isBuffer(data) && data.length > 0)
+    })
+    assert.deepEqual(app.codeCacheUse, { accepted: 0, rejected: 0 }, 'a launch without a cache compiles from scratch')
+
+    const later = newSim({ codeCache: cache })
+    const again = await later.launch()
+    const util2 = again.require('lib/util')
+    assert.equal(util2.sdk.name, util.sdk.name)
+    assert.equal(util2.sdkSub, 'sub!')
+    assert.deepEqual(again.codeCacheUse, { accepted: cache.size, rejected: 0 })
+    later.close()
+
+    const edited = path.join(fx.root, 'miniprogram_npm', 'fake-sdk', 'sub.js')
+    const before = fs.readFileSync(edited, 'utf8')
+    fs.writeFileSync(edited, before + '\n// edited\n')
+    try {
+      const third = newSim({ codeCache: cache })
+      const app3 = await third.launch()
+      app3.require('lib/util')
+      assert.deepEqual(app3.codeCacheUse, { accepted: cache.size - 1, rejected: 1 })
+      third.close()
+    } finally {
+      fs.writeFileSync(edited, before)
+    }
+  })
+})
+
 describe('WXWebAssembly', () => {
   test('instantiates .wasm and .wasm.br by package path', async () => {
     const sim = newSim()

@@ -167,6 +167,16 @@ class AppRuntime {
     return this._modules.requireRoot(request)
   }
 
+  // The code cache WeChat (Android) keeps of this launch's JS for the next one: Map file -> Buffer,
+  // to pass as createSimulator({ codeCache }). codeCacheUse: how many files the launch's cache served.
+  codeCache() {
+    return this._modules.codeCache()
+  }
+
+  get codeCacheUse() {
+    return Object.assign({}, this._modules.codeCacheUse)
+  }
+
   async eval(source) {
     this._assertAlive()
     return await vm.runInContext(source, this.context, { filename: 'app.eval.js' })
@@ -1056,6 +1066,8 @@ class Simulator {
       choose: o.choose || null,
     }
     this.compiler = new DevtoolsCompiler(this.root, o.compile)
+    // A code cache from an earlier launch (Map file -> Buffer, from app.codeCache()), or null.
+    this.codeCache = o.codeCache || null
     this._view = null
     this.storage = new StorageMap()
     this.storageWrites = 0
