@@ -760,6 +760,9 @@ class AppRuntime {
       this._obj({ miniProgram: this._obj({ appId: sim.appid, envVersion: 'develop', version: '' }) }),
     )
     wx.env = this._obj({ USER_DATA_PATH: 'wxfile://usr' })
+    // 基础库 2.11.0+. Only now(), in microseconds as on devices (its docs: 以微秒为单位的时间戳; DevTools
+    // returns milliseconds, a known bug there); entries and observers are not simulated.
+    def('getPerformance', () => this._obj({ now: this._fn('now', () => performance.now() * 1000) }))
 
     // file system (read only)
     const fsm = new R.Object()
