@@ -1,7 +1,7 @@
 'use strict'
 // examples/startup-probe: the phone-side measurement of issue 17 (each launch times one SDK's start,
-// alternating ours and supabase-wechat-stable-v2 2.2.0), run in the strict simulator with both SDKs
-// installed by packNpm. What it must do on a phone: time each start with wx.getPerformance (µs on
+// in turn ours, supabase-wechat-stable-v2 2.2.0, and ours with synchronous JS after createClient), run
+// in the strict simulator with both SDKs installed by packNpm. What it must do on a phone: time each start with wx.getPerformance (µs on
 // devices), send no request, keep its records across launches and show them per SDK.
 const { test } = require('node:test')
 const assert = require('node:assert/strict')
@@ -11,6 +11,8 @@ const path = require('node:path')
 const { installPackages, OURS, ANCHOR, REPO } = require('./lib/project')
 const { createSimulator } = require('../sim')
 const { summarize, median } = require('../../examples/startup-probe/probe/stats.js')
+const TURNS = ['ours', 'old', 'ours-busy']
+const BUSY_MS = 30
 const { stored, base64url } = require('../../examples/startup-probe/probe/session.js')
 
 const SRC = path.join(REPO, 'examples', 'startup-probe')
@@ -22,7 +24,7 @@ async function probeProject() {
   return root
 }
 
-test('each launch times one SDK, alternating, for a returning user, with no request; the page shows both', async () => {
+test('each launch times one SDK in turn, for a returning user, with no request; the page shows them', async () => {
   const root = await probeProject()
   const sim = createSimulator({ root, render: true })
   try {
@@ -33,35 +35,42 @@ test('each launch times one SDK, alternating, for a returning user, with no requ
     const records = sim.storage.get('probe:records')
     assert.deepEqual(
       JSON.parse(JSON.stringify(records.map((r) => [r.launch, r.sdk, r.ok]))),
-      [1, 2, 3, 4, 5, 6].map((n) => [n, n % 2 ? 'ours' : 'old', true]),
+      [1, 2, 3, 4, 5, 6].map((n) => [n, TURNS[(n - 1) % 3], true]),
       JSON.stringify(records.filter((r) => !r.ok)),
     )
     for (const r of records) {
       assert.equal(r.clock, 'µs', 'wx.getPerformance is used, and its unit found')
       for (const k of ['require', 'getSession', 'total']) assert.ok(r.ms[k] >= 0 && r.ms[k] < 5000, `${r.sdk} ${k}: ${r.ms[k]}`)
       assert.ok(r.ms.total >= r.ms.require, 'total includes require')
-      if (r.sdk === 'ours') assert.ok(r.ms.wasm > 0 && r.ms.wasm < r.ms.total, `ours' wasm: ${r.ms.wasm}`)
-      else assert.equal(r.ms.wasm, null, 'the old SDK loads no wasm')
+      if (r.sdk === 'old') assert.equal(r.ms.wasm, null, 'the old SDK loads no wasm')
+      else assert.ok(r.ms.wasm > 0 && r.ms.wasm < r.ms.total, `${r.sdk}'s wasm: ${r.ms.wasm}`)
+      if (r.sdk === 'ours-busy') assert.ok(r.ms.getSession >= BUSY_MS, `its JS is in its getSession: ${r.ms.getSession}`)
     }
     assert.equal(sim.requests.length, 0, 'a start from a stored session sends nothing')
 
     const app = await sim.launch() // launch 7 (ours); the page reads the records
     await app.waitFor(() => sim.storage.get('probe:records').length === 7, { timeout: 15000 })
     const page = await app.openPage('pages/index/index')
-    assert.deepEqual(JSON.parse(JSON.stringify(page.data.rows.map((r) => [r.sdk, r.launches]))), [
-      ['supabase-wechat', 3],
-      ['stable-v2 2.2.0', 2],
-    ])
-    assert.equal(page.data.pairs, 2)
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(page.data.rows.map((r) => [r.name, r.launches]))),
+      [
+        ['supabase-wechat', 2],
+        ['stable-v2 2.2.0', 1],
+        ['supabase-wechat + 30 ms JS', 2],
+      ],
+      'launches 3 and later: ours 4 and 7, old 5, busy 3 and 6',
+    )
+    assert.equal(page.data.pairs, 1, 'ours 4 with old 5')
     assert.match(page.data.ratio, /^\d+\.\d\d×$/)
     assert.equal(page.data.count, 7)
     const view = app.view(page)
     await view.rendered()
     assert.deepEqual(
       view.all('.sdk-row').map((row) => row.query('.sdk').text()),
-      ['supabase-wechat', 'stable-v2 2.2.0'],
+      ['supabase-wechat', 'stable-v2 2.2.0', 'supabase-wechat + 30 ms JS'],
     )
-    assert.match(view.text('#ratio'), /\d+\.\d\d×（2 对）/)
+    assert.match(view.text('#ratio'), /\d+\.\d\d×（1 对）/)
+    assert.match(view.text('#hidden'), /-?\d+%：/)
     assert.match(view.text('#count'), /记录 7 条，失败 0，时钟 µs/)
     await view.tap('#clear')
     assert.equal(sim.storage.get('probe:records'), undefined)
@@ -72,36 +81,43 @@ test('each launch times one SDK, alternating, for a returning user, with no requ
   }
 })
 
-test('summarize: medians of later launches, the first two apart, ours/old over neighbouring launches', () => {
-  const rec = (launch, sdk, total, ok = true) => ({
+test('summarize: medians of later launches, the first two apart, ours/old by neighbours, the wasm load hidden', () => {
+  const rec = (launch, sdk, total, ok = true, wasm = sdk === 'old' ? null : total / 2) => ({
     launch,
     sdk,
     at: launch,
     ok,
     clock: 'µs',
-    ms: ok ? { require: total / 4, wasm: sdk === 'ours' ? total / 2 : null, getSession: total / 4, total } : undefined,
+    ms: ok ? { require: total / 4, wasm, getSession: total - total / 4, total } : undefined,
   })
-  const s = summarize([
+  const records = [
     rec(1, 'ours', 40),
     rec(2, 'old', 30),
-    rec(3, 'ours', 10),
-    rec(4, 'old', 5),
-    rec(5, 'ours', 12),
-    rec(6, 'old', 8),
-    rec(7, 'ours', 0, false),
-    rec(8, 'old', 6),
-  ])
-  assert.equal(s.ours.launches, 2)
+    rec(3, 'ours-busy', 45, true, 8),
+    rec(4, 'ours', 10),
+    rec(5, 'old', 5),
+    rec(6, 'ours-busy', 41, true, 8),
+    rec(7, 'ours', 12),
+    rec(8, 'old', 8),
+    rec(9, 'ours-busy', 0, false),
+    rec(10, 'ours', 11),
+  ]
+  const s = summarize(records, BUSY_MS)
+  assert.equal(s.ours.launches, 3, 'launches 4, 7 and 10')
   assert.equal(s.ours.total, 11)
   assert.equal(s.ours.wasm, 5.5)
-  assert.equal(s.old.launches, 3, 'launches 4, 6 and 8')
-  assert.equal(s.old.total, 6)
+  assert.equal(s.old.launches, 2)
+  assert.equal(s.old.total, 6.5)
   assert.equal(s.old.wasm, null)
   assert.deepEqual(s.ours.first, [{ launch: 1, total: 40 }])
   assert.deepEqual(s.old.first, [{ launch: 2, total: 30 }])
-  assert.equal(s.pairs, 2, 'pairs (3,4) and (5,6); 7 failed')
+  assert.equal(s.pairs, 2, '4 with 5 and 7 with 8; 10 has no old after it')
   assert.equal(s.pairedRatio, (10 / 5 + 12 / 8) / 2)
   assert.equal(s.failed, 1)
+  // The busy launches took 43 ms against ours' 11 + 30: 2 of ours' 5.5 ms of wasm load did not add to them.
+  assert.equal(s['ours-busy'].total, 43)
+  assert.equal(s.hidden, (11 + BUSY_MS - 43) / 5.5)
+  assert.equal(summarize(records).hidden, null, 'without the busy time')
   assert.equal(median([]), null)
 })
 
