@@ -24,7 +24,9 @@ function summarize(records, busyMs) {
     PHASES.forEach((k) => {
       row[k] = median(later.map((r) => r.ms[k]))
     })
-    row.first = good.filter((r) => r.sdk === sdk && r.launch < 3).map((r) => ({ launch: r.launch, total: r.ms.total }))
+    row.first = good
+      .filter((r) => r.sdk === sdk && r.launch < 3)
+      .map((r) => ({ launch: r.launch, total: r.ms.total, wasm: r.ms.wasm }))
     out[sdk] = row
   })
   const ratios = []

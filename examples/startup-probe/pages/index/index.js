@@ -35,7 +35,9 @@ Page({
           wasm: fmt(r.wasm),
           getSession: fmt(r.getSession),
           total: fmt(r.total),
-          first: r.first.map((f) => `#${f.launch} ${fmt(f.total)}`).join(', ') || '—',
+          first:
+            r.first.map((f) => `#${f.launch} ${fmt(f.total)}${f.wasm === null ? '' : ` (wasm ${fmt(f.wasm)})`}`).join(', ') ||
+            '—',
         }
       }),
       ratio: s.pairedRatio === null ? '—' : `${s.pairedRatio.toFixed(2)}×`,
