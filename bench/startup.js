@@ -165,8 +165,8 @@ async function main() {
   }
   for (const launch of LAUNCHES) {
     const [cold, phases] = launch === 'first' ? [res.cold, res.phases] : [res.cached, res.cachedPhases]
+    const these = runs.filter((r) => r.launch === launch)
     for (const mode of MODE_IDS) {
-      const these = runs.filter((r) => r.launch === launch)
       cold[mode] = { oursOverOldPaired: pairedRatio(these, mode) }
       phases[mode] = {}
       for (const id of SDK_IDS) {

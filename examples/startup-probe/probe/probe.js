@@ -14,11 +14,11 @@
 //     Caching) against the first launch after an install, per SDK.
 const { now, calibrate } = require('./clock.js')
 const session = require('./session.js')
+const { SDKS } = require('./stats.js') // the turns, in order
 
 const RECORDS = 'probe:records'
 const STATE = 'probe:state'
 const MAX_RECORDS = 400
-const SDKS = ['ours', 'old', 'ours-busy']
 const BUSY_MS = 30
 
 // The project both SDKs are created for: no request leaves the phone (the stored session is valid for an
@@ -55,14 +55,13 @@ function load(sdk) {
 // Times WXWebAssembly.instantiate calls until `done()`: the sum of their durations (null when none ran).
 function timeWasm() {
   const W = typeof WXWebAssembly === 'object' && WXWebAssembly !== null ? WXWebAssembly : null
-  const out = { total: null, calls: 0 }
+  const out = { total: null }
   if (!W || typeof W.instantiate !== 'function') return { out, done() {} }
   const original = W.instantiate
   try {
     W.instantiate = (path, imports) => {
       const t0 = now()
       const p = original.call(W, path, imports)
-      out.calls++
       const end = () => {
         out.total = (out.total || 0) + (now() - t0)
       }
@@ -102,29 +101,26 @@ function launch() {
   }
   const t1 = now()
   if (sdk === 'ours-busy') busy(BUSY_MS)
-  return client.auth
-    .getSession()
-    .then(
-      (res) => {
-        const t2 = now()
-        const s = res && res.data && res.data.session
-        const ok = !res.error && !!s && s.refresh_token === stored.refreshToken
-        return Object.assign(record, { ok, raw: { require: t1 - t0, getSession: t2 - t1, total: t2 - t0, wasm: wasm.out.total } })
-      },
-      (e) => Object.assign(record, { ok: false, failure: String((e && e.message) || e) }),
-    )
-    .then((r) => {
+  return client.auth.getSession().then(
+    (res) => {
+      const t2 = now()
       wasm.done()
-      if (!r.raw) return save(r)
-      // The clock's unit is found after the timed part, so that its busy wait is not timed.
+      const s = res && res.data && res.data.session
+      record.ok = !res.error && !!s && s.refresh_token === stored.refreshToken
+      const raw = { require: t1 - t0, wasm: wasm.out.total, getSession: t2 - t1, total: t2 - t0 }
+      // The clock's unit is found after the timed part, so that its ~50 ms timer is not timed.
       return calibrate().then((toMs) => {
         const ms = (x) => (x === null ? null : Math.round(x * toMs * 1000) / 1000)
-        r.ms = { require: ms(r.raw.require), wasm: ms(r.raw.wasm), getSession: ms(r.raw.getSession), total: ms(r.raw.total) }
-        r.clock = toMs === 1 ? 'ms' : 'µs'
-        delete r.raw
-        return save(r)
+        record.ms = { require: ms(raw.require), wasm: ms(raw.wasm), getSession: ms(raw.getSession), total: ms(raw.total) }
+        record.clock = toMs === 1 ? 'ms' : 'µs'
+        return save(record)
       })
-    })
+    },
+    (e) => {
+      wasm.done()
+      return save(Object.assign(record, { ok: false, failure: String((e && e.message) || e) }))
+    },
+  )
 }
 
 function save(record) {
@@ -144,4 +140,4 @@ function clear() {
   wx.removeStorageSync(STATE)
 }
 
-module.exports = { launch, records, clear, RECORDS, STATE, STORAGE_KEY, SDKS, BUSY_MS }
+module.exports = { launch, records, clear, RECORDS, STATE, STORAGE_KEY, BUSY_MS }
